@@ -1,0 +1,146 @@
+"""The canonical content of an article, from live rows or from a Revision, and its hash.
+
+The hash is what the board approves and what the publisher checks again before
+a page goes live, so it must depend on the content only: the same text,
+variants and references give the same hash whichever way they were loaded, and
+any change to any of them changes it. Workflow fields (status, lock, dates)
+are not content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+from reversion.models import Revision
+
+from .models import Article, ArticleVariant, Reference
+
+ARTICLE_FIELDS = ("slug", "title", "condition", "drugs", "summary", "body")
+VARIANT_FIELDS = ("summary", "body")
+REFERENCE_FIELDS = ("key", "kind", "title", "authors", "source", "year", "pmid", "doi", "url")
+
+
+@dataclass(frozen=True)
+class VariantContent:
+    audience_id: int
+    summary: str = ""
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class ReferenceContent:
+    key: str
+    kind: str = Reference.Kind.RESEARCH
+    title: str = ""
+    authors: str = ""
+    source: str = ""
+    year: int | None = None
+    pmid: str = ""
+    doi: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class ArticleContent:
+    """Everything a reader could see of one version of an article."""
+
+    slug: str
+    title: str
+    condition: str = ""
+    drugs: str = ""
+    summary: str = ""
+    body: str = ""
+    variants: tuple[VariantContent, ...] = field(default_factory=tuple)
+    references: tuple[ReferenceContent, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        # Order never depends on how the rows were loaded.
+        object.__setattr__(self, "variants", tuple(sorted(self.variants, key=lambda v: v.audience_id)))
+        object.__setattr__(self, "references", tuple(sorted(self.references, key=lambda r: r.key)))
+
+    def variant_for(self, audience_id: int | None) -> VariantContent | None:
+        """Return this audience's variant, or None when it reads the default text."""
+        for variant in self.variants:
+            if variant.audience_id == audience_id:
+                return variant
+        return None
+
+    def text_for(self, audience_id: int | None) -> tuple[str, str]:
+        """Return (summary, body) for an audience, falling back field by field to the default."""
+        variant = self.variant_for(audience_id)
+        summary = variant.summary if variant and variant.summary.strip() else self.summary
+        body = variant.body if variant and variant.body.strip() else self.body
+        return summary, body
+
+    def reference(self, key: str) -> ReferenceContent | None:
+        for reference in self.references:
+            if reference.key == key:
+                return reference
+        return None
+
+    def canonical_json(self) -> str:
+        """Serialise deterministically: sorted keys, no whitespace, UTF-8 text."""
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    def content_hash(self) -> str:
+        """Return the SHA-256 hex digest of the canonical serialisation."""
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+
+def _clean(value):
+    return "" if value is None else value
+
+
+def content_from_article(article: Article) -> ArticleContent:
+    """Build the content of an article from its current database rows."""
+    variants = [
+        VariantContent(audience_id=v.audience_id, summary=v.summary, body=v.body)
+        for v in ArticleVariant.objects.filter(article=article)
+    ]
+    references = [
+        ReferenceContent(**{name: getattr(r, name) for name in REFERENCE_FIELDS})
+        for r in Reference.objects.filter(article=article)
+    ]
+    return ArticleContent(
+        **{name: getattr(article, name) for name in ARTICLE_FIELDS},
+        variants=tuple(variants),
+        references=tuple(references),
+    )
+
+
+def content_from_revision(revision: Revision, article_id: int | None = None) -> ArticleContent:
+    """Build the content of an article as it was saved in a django-reversion Revision."""
+    article_data = None
+    variants, references = [], []
+    for version in revision.version_set.select_related("content_type"):
+        model = version.content_type.model_class()
+        data = version.field_dict
+        if model is Article:
+            if article_id is None or int(version.object_id) == article_id:
+                article_data = data
+                article_id = int(version.object_id)
+        elif model is ArticleVariant:
+            variants.append(data)
+        elif model is Reference:
+            references.append(data)
+    if article_data is None:
+        raise ValueError(f"Revision {revision.pk} holds no version of article {article_id}.")
+    return ArticleContent(
+        **{name: _clean(article_data.get(name)) for name in ARTICLE_FIELDS},
+        variants=tuple(
+            VariantContent(
+                audience_id=data["audience_id"], summary=_clean(data.get("summary")), body=_clean(data.get("body"))
+            )
+            for data in variants
+            if data.get("article_id") == article_id
+        ),
+        references=tuple(
+            ReferenceContent(
+                **{name: data.get(name) if name == "year" else _clean(data.get(name)) for name in REFERENCE_FIELDS}
+            )
+            for data in references
+            if data.get("article_id") == article_id
+        ),
+    )

@@ -1,0 +1,46 @@
+"""Errors raised by the authoring services."""
+
+from __future__ import annotations
+
+
+class ArticleError(Exception):
+    """Base class for authoring errors shown to the user."""
+
+
+class EditConflict(ArticleError):
+    """Somebody saved the article after this editor loaded it; nothing was overwritten."""
+
+    def __init__(self, article, submitted: dict, message: str = "") -> None:
+        self.article = article
+        self.submitted = submitted
+        super().__init__(
+            message
+            or f"“{article.title}” was changed by someone else after you opened it. "
+            "Your text was not saved; compare it with the current version below and save again."
+        )
+
+
+class ContentLocked(ArticleError):
+    """The article is with the board (submitted or in review) and cannot be edited."""
+
+
+class CitationError(ArticleError):
+    """A citation names a reference key the article does not have."""
+
+
+class ReferenceFileError(ArticleError):
+    """A reference file could not be read; says which entry and line."""
+
+    def __init__(self, message: str, *, line: int | None = None, entry: str | None = None) -> None:
+        self.line = line
+        self.entry = entry
+        where = []
+        if entry:
+            where.append(f"entry {entry}")
+        if line is not None:
+            where.append(f"line {line}")
+        super().__init__(f"{message} ({', '.join(where)})" if where else message)
+
+
+class SlugTaken(ArticleError):
+    """Another article already uses this slug."""

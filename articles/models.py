@@ -1,0 +1,193 @@
+"""Authoring models: audiences, articles, their audience variants and references.
+
+Article, ArticleVariant and Reference are versioned with django-reversion
+(registered in apps.py). Change them only through articles.services so every
+change is one revision with its user and comment.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+key_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*$",
+    "A reference key starts with a letter or digit and may contain letters, digits, _ : . and -.",
+)
+
+
+class Audience(models.Model):
+    """A kind of reader for "Which best describes you?" (patient, professional…)."""
+
+    slug = models.SlugField(unique=True, help_text="Used in URLs: /articles/<slug>/?for=<this>.")
+    name = models.CharField(max_length=80, help_text='Shown as the choice, e.g. "Healthcare professional".')
+    help_text = models.CharField(
+        max_length=200, blank=True, help_text="One line shown under the choice to help readers pick."
+    )
+    order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers are listed first.")
+    reading_grade = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="Target reading grade for this audience's text (e.g. 6 for patients).",
+    )
+    is_professional = models.BooleanField(
+        default=False, help_text="Clinicians: shown professional-level text and the professional disclaimer."
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Article(models.Model):
+    """A treatment article: the question, the bottom line and the sections."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        IN_REVIEW = "in_review", "Under review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        APPROVED = "approved", "Approved"
+        ARCHIVED = "archived", "Archived"
+
+    slug = models.SlugField(
+        max_length=120, unique=True, help_text="The page address: /articles/<slug>/. Lowercase, digits and hyphens."
+    )
+    title = models.CharField(
+        max_length=250, help_text='The question readers ask, e.g. "What is the treatment for CMV infection?"'
+    )
+    condition = models.CharField(max_length=200, help_text="The condition this article treats, for the index.")
+    drugs = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Drugs discussed, comma-separated. Used for search and for reviewer conflict-of-interest checks.",
+    )
+    summary = models.TextField(
+        blank=True, help_text="The bottom-line answer in Markdown, shown in bold at the top. Required to submit."
+    )
+    body = models.TextField(
+        blank=True, help_text="Markdown. Each '## Heading' starts a section. Cite references as [@key] or [@a; @b]."
+    )
+    authors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="authored_articles", blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    lock_version = models.PositiveIntegerField(default=0, help_text="Optimistic lock; bumped by every save.")
+    required_approvals = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(9)],
+        help_text="Board approvals needed for this article; empty uses the site default.",
+    )
+    review_interval_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="Months until the next re-review after approval; empty uses the site default.",
+    )
+    last_reviewed = models.DateField(null=True, blank=True)
+    next_review_due = models.DateField(null=True, blank=True, db_index=True)
+    last_approved_revision = models.ForeignKey(
+        "reversion.Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    last_approved_hash = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(slug=""), name="article_slug_not_empty"),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["draft", "submitted", "in_review", "changes_requested", "approved", "archived"]
+                ),
+                name="article_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("studio:article_edit", kwargs={"slug": self.slug})
+
+    @property
+    def is_locked_for_review(self) -> bool:
+        return self.status in {self.Status.SUBMITTED, self.Status.IN_REVIEW}
+
+    def drug_list(self) -> list[str]:
+        return [drug.strip() for drug in self.drugs.split(",") if drug.strip()]
+
+
+class ArticleVariant(models.Model):
+    """An audience's own summary and body; a missing variant means the default text."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="variants")
+    audience = models.ForeignKey(Audience, on_delete=models.PROTECT, related_name="variants")
+    summary = models.TextField(blank=True, help_text="Empty: readers in this audience see the default summary.")
+    body = models.TextField(blank=True, help_text="Empty: readers in this audience see the default body.")
+
+    class Meta:
+        ordering = ["audience__order", "audience__name"]
+        constraints = [models.UniqueConstraint(fields=["article", "audience"], name="one_variant_per_audience")]
+
+    def __str__(self) -> str:
+        return f"{self.article} — {self.audience}"
+
+
+class Reference(models.Model):
+    """A typed source cited in an article as [@key]."""
+
+    class Kind(models.TextChoices):
+        FDA_LABEL = "fda_label", "FDA drug label"
+        GUIDELINE = "guideline", "Guideline"
+        RESEARCH = "research", "Research"
+        REVIEW = "review", "Review"
+        OTHER = "other", "Other"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="references")
+    key = models.CharField(
+        max_length=80, validators=[key_validator], help_text="Cite it in the text as [@key], e.g. [@boeckh2009]."
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RESEARCH)
+    title = models.CharField(max_length=500)
+    authors = models.CharField(max_length=500, blank=True, help_text='e.g. "Boeckh M, Ljungman P".')
+    source = models.CharField(max_length=300, blank=True, help_text="Journal, publisher or agency.")
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1800), MaxValueValidator(2100)]
+    )
+    pmid = models.CharField(
+        "PMID", max_length=12, blank=True, validators=[RegexValidator(r"^\d{1,10}$", "A PMID is digits only.")]
+    )
+    doi = models.CharField(
+        "DOI",
+        max_length=200,
+        blank=True,
+        validators=[RegexValidator(r"^10\.\d{4,9}/\S+$", 'A DOI looks like "10.1000/xyz123".')],
+    )
+    url = models.URLField("URL", max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "key"], name="reference_key_unique_per_article"),
+            models.UniqueConstraint(
+                fields=["article", "pmid"], condition=~Q(pmid=""), name="reference_pmid_unique_per_article"
+            ),
+            models.UniqueConstraint(
+                fields=["article", "doi"], condition=~Q(doi=""), name="reference_doi_unique_per_article"
+            ),
+            models.CheckConstraint(condition=~Q(key=""), name="reference_key_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.key}] {self.title}"

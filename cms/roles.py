@@ -1,0 +1,69 @@
+"""Roles are Django groups; this module names them and guards views by them.
+
+Superusers pass every role check. Anonymous users are sent to the login page,
+or get a 404 where even the existence of a draft must not leak; signed-in
+users without the role get 403.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+AUTHORS = "Authors"
+BOARD = "Medical Advisory Board"
+EDITORS = "Editors"
+ALL_GROUPS = (AUTHORS, BOARD, EDITORS)
+
+
+def roles_of(user) -> frozenset[str]:
+    """Return the role group names the user holds (every role for a superuser)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return frozenset(ALL_GROUPS)
+    cached = getattr(user, "_vetted_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=ALL_GROUPS).values_list("name", flat=True))
+        user._vetted_roles = cached
+    return cached
+
+
+def has_role(user, *groups: str) -> bool:
+    """Return True if the user holds any of the given roles."""
+    return bool(roles_of(user) & set(groups))
+
+
+def is_author(user) -> bool:
+    return has_role(user, AUTHORS)
+
+
+def is_board_member(user) -> bool:
+    return has_role(user, BOARD)
+
+
+def is_editor(user) -> bool:
+    return has_role(user, EDITORS)
+
+
+def role_required(*groups: str, anonymous_404: bool = False) -> Callable:
+    """Guard a view: anonymous → login (or 404), signed in without a role → 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            if not request.user.is_authenticated:
+                if anonymous_404:
+                    raise Http404("No such page.")
+                return redirect_to_login(request.get_full_path())
+            if not has_role(request.user, *groups):
+                raise PermissionDenied("Your account does not have the role needed for this page.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from cms import views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/home/", views.home, name="home"),
+    path("studio/", include("articles.urls")),
+    path("review/", include("review.urls")),
+    path("publishing/", include("publishing.urls")),
+    path("", include("publishing.reader_urls")),
+]
+
+handler404 = "cms.views.not_found"
+handler500 = "cms.views.server_error"

@@ -1,0 +1,3 @@
+"""Errors raised by the publishing services."""
+
+from __future__ import annotations

@@ -1,0 +1,71 @@
+"""Load the demo: users for every role, two CMV articles, the board, a live page.
+
+Idempotent: running it again leaves the same data. Each app seeds its own
+part through its services (articles/demo.py, review/demo.py,
+publishing/demo.py); this command only orders them.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from cms import roles
+
+DEMO_PASSWORD = "vetted-demo"  # demo only; never used by production settings
+DEMO_USERS = [
+    # username, first, last, groups, superuser
+    ("author", "Maya", "Lindqvist", [roles.AUTHORS], False),
+    ("author2", "Tomás", "Reyes", [roles.AUTHORS], False),
+    ("reviewer", "Amara", "Okafor", [roles.BOARD], False),
+    ("reviewer2", "Henrik", "Sato", [roles.BOARD], False),
+    ("reviewer3", "Lucía", "Marín", [roles.BOARD], False),
+    ("editor", "Priya", "Raman", [roles.EDITORS], False),
+    ("admin", "Ada", "Admin", [], True),
+]
+
+
+def seed_users() -> dict[str, object]:
+    """Create (or reset) the demo users and return them by username."""
+    User = get_user_model()
+    users = {}
+    for username, first, last, groups, superuser in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last, "email": f"{username}@vetted.example"},
+        )
+        if created or not user.check_password(DEMO_PASSWORD):
+            user.set_password(DEMO_PASSWORD)
+        user.is_staff = superuser
+        user.is_superuser = superuser
+        user.save()
+        user.groups.set(Group.objects.filter(name__in=groups))
+        users[username] = user
+    return users
+
+
+class Command(BaseCommand):
+    help = "Load the demo users, articles, board and publications (safe to run again)."
+
+    def handle(self, *args, **options) -> None:
+        with transaction.atomic():
+            users = seed_users()
+        for step in _steps():
+            step(users, stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+
+
+def _steps():
+    """Return the seeding steps of each app, in data-flow order."""
+    steps = []
+    for module_name in ("articles.demo", "review.demo", "publishing.demo"):
+        try:
+            module = __import__(module_name, fromlist=["seed"])
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        steps.append(module.seed)
+    return steps

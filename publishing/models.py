@@ -1,0 +1,169 @@
+"""Publishing models: disclaimers, publications (the outbox), rendered pages, reader messages."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from articles.models import Article, Audience
+
+
+class Disclaimer(models.Model):
+    """A disclaimer shown on published pages, for one audience or for all."""
+
+    name = models.CharField(max_length=120, help_text='Heading shown to readers, e.g. "Professional Medical Disclaimer".')
+    audience = models.ForeignKey(
+        Audience,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="disclaimers",
+        help_text="Empty: shown to every audience that has no disclaimer of its own.",
+    )
+    text = models.TextField(help_text="Markdown.")
+    active = models.BooleanField(default=True)
+    effective_from = models.DateTimeField(help_text="Pages rendered from this time on use this disclaimer.")
+
+    class Meta:
+        ordering = ["-effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.audience or 'all audiences'})"
+
+
+class Publication(models.Model):
+    """One request to put one pinned revision of an article live; also the outbox row."""
+
+    class Kind(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        PROVISIONAL = "provisional", "Provisional (pending review)"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SCHEDULED = "scheduled", "Scheduled"
+        LIVE = "live", "Live"
+        SUPERSEDED = "superseded", "Superseded"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        FAILED = "failed", "Failed"
+
+    class WithdrawalMode(models.TextChoices):
+        REMOVE = "remove", "Remove the page (404)"
+        NOTICE = "notice", "Replace it with a withdrawal notice"
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="publications")
+    revision = models.ForeignKey("reversion.Revision", on_delete=models.PROTECT, related_name="+")
+    content_hash = models.CharField(max_length=64)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.APPROVED)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING, db_index=True)
+    go_live_at = models.DateTimeField(null=True, blank=True, help_text="Empty: as soon as possible.")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: stays live until replaced.")
+    live_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.TextField(blank=True, help_text="Shown publicly if the notice is kept.")
+    withdrawal_mode = models.CharField(max_length=10, choices=WithdrawalMode.choices, blank=True)
+    change_summary = models.CharField(
+        max_length=300, blank=True, help_text='Public summary for "Changes to this article".'
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["article"], condition=Q(state="live"), name="one_live_publication_per_article"),
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True) | Q(go_live_at__isnull=True) | Q(expires_at__gt=models.F("go_live_at")),
+                name="publication_expires_after_go_live",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} — {self.get_state_display()} ({self.get_kind_display()})"
+
+
+class PublishedPage(models.Model):
+    """The rendered page of one publication for one audience (None: the default text)."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="pages")
+    audience = models.ForeignKey(Audience, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=250)
+    summary_html = models.TextField()
+    body_html = models.TextField()
+    references_html = models.TextField(blank=True)
+    disclaimer = models.ForeignKey(Disclaimer, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    disclaimer_html = models.TextField(blank=True)
+    review_snapshot = models.JSONField(
+        default=dict, help_text="Stage, dates and reviewers (with credentials) as they were at rendering."
+    )
+    data = models.JSONField(default=dict, help_text="Sections and references as data, for the API and JSON-LD.")
+    content_hash = models.CharField(max_length=64)
+    rendered_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "audience"], name="one_page_per_publication_audience"
+            ),
+            models.UniqueConstraint(
+                fields=["publication"], condition=Q(audience__isnull=True), name="one_default_page_per_publication"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.audience or 'default'})"
+
+
+class ReaderMessage(models.Model):
+    """A follow-up question or problem report from a reader; only editors see it."""
+
+    class Kind(models.TextChoices):
+        QUESTION = "question", "Follow-up question"
+        PROBLEM = "problem", "Report a problem"
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        ANSWERED = "answered", "Answered"
+        DISMISSED = "dismissed", "Dismissed"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="reader_messages")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.QUESTION)
+    message = models.TextField()
+    name = models.CharField(max_length=120, blank=True)
+    email = models.EmailField(blank=True)
+    audience = models.ForeignKey(Audience, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN, db_index=True)
+    ip_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    editor_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.article}"
+
+
+class EditorialPolicy(models.Model):
+    """The public editorial policy; versioned with django-reversion."""
+
+    title = models.CharField(max_length=200, default="Editorial policy")
+    body = models.TextField(help_text="Markdown.")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "editorial policy"
+
+    def __str__(self) -> str:
+        return self.title

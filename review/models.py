@@ -1,0 +1,180 @@
+"""Review models: the board, review rounds, decisions, comments and the audit trail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from articles.models import Article
+
+
+class BoardMember(models.Model):
+    """A member of the Medical Advisory Board, credited publicly on the pages they review."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="board_member")
+    display_name = models.CharField(max_length=120, help_text='As credited to readers, e.g. "Dr. Amara Okafor".')
+    credentials = models.CharField(max_length=200, help_text='e.g. "MD, Infectious Diseases".')
+    specialties = models.CharField(
+        max_length=300, blank=True, help_text="Comma-separated; matching articles are listed first in the queue."
+    )
+    bio = models.TextField(blank=True, help_text="A short public biography.")
+    active = models.BooleanField(default=True, help_text="Inactive members cannot claim or decide reviews.")
+    credential_verified_until = models.DateField(
+        null=True, blank=True, help_text="After this date the member cannot decide until re-verified."
+    )
+    disclosures = models.TextField(blank=True, help_text="Conflict-of-interest disclosures, shown publicly.")
+    disclosed_drugs = models.CharField(max_length=500, blank=True, help_text="Comma-separated drug names.")
+    disclosed_conditions = models.CharField(max_length=500, blank=True, help_text="Comma-separated conditions.")
+    disclosed_companies = models.CharField(max_length=500, blank=True, help_text="Comma-separated companies.")
+    disclosures_declared_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return f"{self.display_name}, {self.credentials}"
+
+    @staticmethod
+    def _split(value: str) -> list[str]:
+        return [item.strip() for item in value.split(",") if item.strip()]
+
+    def specialty_list(self) -> list[str]:
+        return self._split(self.specialties)
+
+    def disclosed_terms(self) -> list[str]:
+        return (
+            self._split(self.disclosed_drugs)
+            + self._split(self.disclosed_conditions)
+            + self._split(self.disclosed_companies)
+        )
+
+
+class ReviewRound(models.Model):
+    """One submission of one revision of an article to the board."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        APPROVED = "approved", "Approved"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="review_rounds")
+    revision = models.ForeignKey("reversion.Revision", on_delete=models.PROTECT, related_name="+")
+    content_hash = models.CharField(max_length=64)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    required_approvals = models.PositiveSmallIntegerField(default=1)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article"], condition=Q(status="open"), name="one_open_review_round_per_article"
+            ),
+            models.CheckConstraint(condition=Q(required_approvals__gte=1), name="review_round_needs_an_approval"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of {self.article} ({self.get_status_display()})"
+
+
+class ReviewDecision(models.Model):
+    """A reviewer's seat on a round and, once made, their decision."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", "Approve"
+        REQUEST_CHANGES = "request_changes", "Request changes"
+        REJECT = "reject", "Reject"
+
+    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="decisions")
+    reviewer = models.ForeignKey(BoardMember, on_delete=models.PROTECT, related_name="decisions")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField()
+    decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
+    comment = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    revision = models.ForeignKey(
+        "reversion.Revision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The revision the decision was made on.",
+    )
+
+    class Meta:
+        ordering = ["assigned_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "reviewer"], name="one_decision_per_reviewer_per_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} on {self.round}: {self.get_decision_display() or 'pending'}"
+
+
+class ReviewComment(models.Model):
+    """A reviewer's note on one section or audience version, resolved by the author."""
+
+    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    section = models.CharField(max_length=250, blank=True, help_text="Section heading, or empty for the whole text.")
+    audience = models.ForeignKey(
+        "articles.Audience", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Comment on {self.section or 'the article'}"
+
+
+class WorkflowEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Workflow events are append-only and cannot be updated.")
+
+    def delete(self):
+        raise TypeError("Workflow events are append-only and cannot be deleted.")
+
+
+class WorkflowEvent(models.Model):
+    """An append-only record of one workflow transition."""
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="workflow_events")
+    round = models.ForeignKey(ReviewRound, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    revision = models.ForeignKey(
+        "reversion.Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    content_hash = models.CharField(max_length=64, blank=True)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = WorkflowEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_status} → {self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise TypeError("Workflow events are append-only and cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Workflow events are append-only and cannot be deleted.")
