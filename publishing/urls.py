@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -6,4 +6,5 @@ app_name = "publishing"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    # The readers' questions inbox (publishing/inbox_urls.py) is added here once it exists.
 ]
