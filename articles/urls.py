@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -6,4 +6,6 @@ app_name = "studio"
 
 urlpatterns = [
     path("", views.article_list, name="article_list"),
+    # Submit / withdraw / resolve-comment actions, owned by the review app.
+    path("", include("review.studio_urls")),
 ]

@@ -6,5 +6,6 @@ app_name = "publishing"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    # The readers' questions inbox (publishing/inbox_urls.py) is added here once it exists.
+    # Readers' questions inbox and the editorial policy editor.
+    path("", include("publishing.desk_urls")),
 ]
