@@ -1,0 +1,104 @@
+"""Read-only queries over publications and published pages."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from articles.models import Article, Audience
+
+from .models import Publication, PublishedPage
+
+
+def _not_expired() -> Q:
+    # An expired publication stops being served at its time, even before the
+    # scheduler has run and marked it withdrawn.
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+
+
+def publication_live_get(slug: str) -> Publication | None:
+    """Return the live publication of the article with this slug, or None."""
+    return (
+        Publication.objects.select_related("article", "revision")
+        .filter(_not_expired(), article__slug=slug, state=Publication.State.LIVE)
+        .first()
+    )
+
+
+def published_page_get(publication: Publication, audience: Audience | None) -> PublishedPage:
+    """Return the page of a publication for an audience, falling back to the default page."""
+    pages = PublishedPage.objects.select_related("publication", "audience", "disclaimer")
+    if audience is not None:
+        page = pages.filter(publication=publication, audience=audience).first()
+        if page is not None:
+            return page
+    return pages.get(publication=publication, audience__isnull=True)
+
+
+def published_page_list(publication: Publication) -> QuerySet[PublishedPage]:
+    """Return every page of a publication, the default page first."""
+    return (
+        PublishedPage.objects.select_related("audience", "disclaimer")
+        .filter(publication=publication)
+        .order_by("audience__order", "audience__name")
+    )
+
+
+def publication_withdrawn_notice_get(slug: str) -> Publication | None:
+    """Return the latest publication withdrawn with a public notice, if nothing is live."""
+    if publication_live_get(slug) is not None:
+        return None
+    return (
+        Publication.objects.select_related("article")
+        .filter(
+            article__slug=slug,
+            state=Publication.State.WITHDRAWN,
+            withdrawal_mode=Publication.WithdrawalMode.NOTICE,
+        )
+        .order_by("-withdrawn_at", "-pk")
+        .first()
+    )
+
+
+def publication_history(article: Article) -> QuerySet[Publication]:
+    """Return the publications that went live (live or superseded), newest first."""
+    return (
+        Publication.objects.select_related("revision", "requested_by")
+        .filter(article=article, state__in=[Publication.State.LIVE, Publication.State.SUPERSEDED])
+        .order_by("-live_at", "-pk")
+    )
+
+
+def publication_list_for_article(article: Article) -> QuerySet[Publication]:
+    """Return every publication of an article in any state, newest request first."""
+    return Publication.objects.select_related("revision", "requested_by").filter(article=article).order_by("-pk")
+
+
+def publication_live_list() -> QuerySet[Publication]:
+    """Return all live (not expired) publications with their article, most recently live first."""
+    return (
+        Publication.objects.select_related("article")
+        .filter(_not_expired(), state=Publication.State.LIVE)
+        .order_by("-live_at", "-pk")
+    )
+
+
+def publication_list_in_state(*states: str) -> QuerySet[Publication]:
+    """Return publications in the given states with their article and requester, newest first."""
+    return (
+        Publication.objects.select_related("article", "requested_by", "revision")
+        .filter(state__in=states)
+        .order_by("-pk")
+    )
+
+
+def article_list_awaiting_publication() -> QuerySet[Article]:
+    """Return approved articles whose approved revision has never been requested for publication."""
+    requested = Publication.objects.filter(
+        article=OuterRef("pk"), revision=OuterRef("last_approved_revision"), kind=Publication.Kind.APPROVED
+    )
+    return (
+        Article.objects.filter(status=Article.Status.APPROVED, last_approved_revision__isnull=False)
+        .exclude(Exists(requested))
+        .order_by("title")
+    )
