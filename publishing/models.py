@@ -54,6 +54,9 @@ class Publication(models.Model):
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="publications")
     revision = models.ForeignKey("reversion.Revision", on_delete=models.PROTECT, related_name="+")
     content_hash = models.CharField(max_length=64)
+    slug = models.SlugField(
+        max_length=120, blank=True, db_index=True, help_text="The article's address in the pinned revision."
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.APPROVED)
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING, db_index=True)
     go_live_at = models.DateTimeField(null=True, blank=True, help_text="Empty: as soon as possible.")

@@ -17,10 +17,14 @@ def _not_expired() -> Q:
 
 
 def publication_live_get(slug: str) -> Publication | None:
-    """Return the live publication of the article with this slug, or None."""
+    """Return the live publication published at this slug, or None.
+
+    The slug is the one in the published revision, so a draft that renames the
+    article does not move or break its live page.
+    """
     return (
         Publication.objects.select_related("article", "revision")
-        .filter(_not_expired(), article__slug=slug, state=Publication.State.LIVE)
+        .filter(_not_expired(), slug=slug, state=Publication.State.LIVE)
         .first()
     )
 
@@ -51,7 +55,7 @@ def publication_withdrawn_notice_get(slug: str) -> Publication | None:
     return (
         Publication.objects.select_related("article")
         .filter(
-            article__slug=slug,
+            slug=slug,
             state=Publication.State.WITHDRAWN,
             withdrawal_mode=Publication.WithdrawalMode.NOTICE,
         )

@@ -1,0 +1,113 @@
+"""Page building: turn the pinned content of a publication into PublishedPage field values.
+
+Pure functions of their inputs (no database access), so the publisher, the
+static export and tests all build the same page from the same content. The
+HTML comes from ``articles.rendering``, which sanitises everything it emits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from articles.content import ArticleContent
+from articles.rendering import render_content, render_markdown
+
+
+@dataclass(frozen=True)
+class AudienceInfo:
+    id: int
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DisclaimerInfo:
+    id: int
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PageData:
+    """The field values of one PublishedPage, before it is saved."""
+
+    audience_id: int | None
+    title: str
+    summary_html: str
+    body_html: str
+    references_html: str
+    disclaimer_id: int | None
+    disclaimer_html: str
+    review_snapshot: dict[str, Any]
+    data: dict[str, Any]
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What every page of one publication shares besides its content."""
+
+    content_hash: str
+    review_snapshot: dict[str, Any]
+    authors: tuple[str, ...] = ()
+    disclaimers: dict[int | None, DisclaimerInfo | None] = field(default_factory=dict)
+
+
+def split_drugs(drugs: str) -> list[str]:
+    """Return the comma-separated drug names as a list, blanks dropped."""
+    return [name.strip() for name in drugs.split(",") if name.strip()]
+
+
+def build_page(content: ArticleContent, *, audience: AudienceInfo | None, context: PageContext) -> PageData:
+    """Build the page of one audience (None: the default text) from the pinned content."""
+    audience_id = audience.id if audience else None
+    rendered = render_content(content, audience_id=audience_id)
+    disclaimer = context.disclaimers.get(audience_id)
+    if disclaimer is None and audience_id is not None:
+        disclaimer = context.disclaimers.get(None)
+    return PageData(
+        audience_id=audience_id,
+        title=content.title,
+        summary_html=rendered.summary_html,
+        body_html=rendered.body_html,
+        references_html=rendered.references_html,
+        disclaimer_id=disclaimer.id if disclaimer else None,
+        disclaimer_html=render_markdown(disclaimer.text) if disclaimer else "",
+        review_snapshot=dict(context.review_snapshot),
+        data={
+            "audience": audience.slug if audience else None,
+            "audience_name": audience.name if audience else None,
+            "condition": content.condition,
+            "drugs": split_drugs(content.drugs),
+            "authors": list(context.authors),
+            "sections": [
+                {"title": section.title, "anchor": section.anchor, "html": section.html}
+                for section in rendered.sections
+            ],
+            "references": [
+                {
+                    "number": ref.number,
+                    "key": ref.key,
+                    "kind": ref.kind,
+                    "kind_label": ref.kind_label,
+                    "title": ref.title,
+                    "authors": ref.authors,
+                    "source": ref.source,
+                    "year": ref.year,
+                    "pmid": ref.pmid,
+                    "doi": ref.doi,
+                    "url": ref.url,
+                }
+                for ref in rendered.references
+            ],
+        },
+        content_hash=context.content_hash,
+    )
+
+
+def build_pages(content: ArticleContent, *, audiences: list[AudienceInfo], context: PageContext) -> list[PageData]:
+    """Build the default page and one page for every given audience."""
+    return [build_page(content, audience=None, context=context)] + [
+        build_page(content, audience=audience, context=context) for audience in audiences
+    ]

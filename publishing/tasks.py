@@ -1,0 +1,65 @@
+"""Celery tasks for publishing: thin wrappers that take ids, call services and own retries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from . import services
+from .exceptions import ContentHashMismatch
+from .models import Publication
+
+logger = logging.getLogger(__name__)
+
+
+def retry_delay(attempt: int) -> int:
+    """Return the seconds to wait before attempt number ``attempt + 1`` (exponential, capped)."""
+    base = getattr(settings, "PUBLISH_RETRY_BACKOFF", 10)
+    return min(base * 2 ** max(attempt - 1, 0), 900)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, name="publishing.tasks.publish")
+def publish(self, publication_id: int) -> str:
+    """Render a publication and put it live; retry with backoff, then mark it failed."""
+    try:
+        publication = services.publication_go_live(publication_id)
+    except Publication.DoesNotExist:
+        logger.warning("Publication %s no longer exists; nothing to publish.", publication_id)
+        return "missing"
+    except ContentHashMismatch as exc:
+        return services.publication_record_failure(publication_id, error=str(exc), permanent=True).state
+    except Exception as exc:
+        logger.exception("Publishing %s failed", publication_id)
+        publication = services.publication_record_failure(publication_id, error=f"{type(exc).__name__}: {exc}")
+        if publication.state != Publication.State.PENDING:
+            return publication.state
+        delay = retry_delay(publication.attempts)
+        services.publication_mark_retry_due(publication_id, at=timezone.now() + dt.timedelta(seconds=delay))
+        raise self.retry(exc=exc, countdown=delay)
+    if publication.state == Publication.State.LIVE and settings.STATIC_EXPORT_DIR:
+        from .export import export_article
+
+        try:
+            export_article(publication.slug, settings.STATIC_EXPORT_DIR)
+        except Exception:
+            logger.exception("Static export of %s failed; the live page is unaffected.", publication.slug)
+    return publication.state
+
+
+@shared_task(acks_late=True, name="publishing.tasks.publish_scheduled")
+def publish_scheduled() -> dict[str, list[int]]:
+    """Release scheduled publications whose time has come and expire those past expiry."""
+    return {
+        "released": services.publication_release_due(),
+        "expired": services.publication_expire_due(),
+    }
+
+
+@shared_task(acks_late=True, name="publishing.tasks.sweep_outbox")
+def sweep_outbox() -> list[int]:
+    """Send again the pending publications whose job was lost or never sent."""
+    return services.publication_outbox_resend()
