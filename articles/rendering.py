@@ -48,6 +48,7 @@ __all__ = [
     "CITATION_RE",
     "KEY_PATTERN",
     "citation_keys",
+    "cited_keys",
     "compress_numbers",
     "render_content",
     "render_markdown",
@@ -375,6 +376,17 @@ def _convert(text: str, state: _RenderState, *, citations: bool) -> str:
         return md.reset().convert(text or "")
     finally:
         md.vetted_state = None
+
+
+def cited_keys(text: str) -> list[str]:
+    """Return every key the renderer would treat as a citation in this Markdown, in order, with repeats.
+
+    Keys inside code spans or escaped brackets are not citations, exactly as
+    when the text is rendered.
+    """
+    state = _RenderState(nonce="scan")
+    _convert(text, state, citations=True)
+    return [key for group in state.groups for key in group]
 
 
 def render_markdown(text: str) -> str:
