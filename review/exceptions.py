@@ -1,3 +1,47 @@
-"""Errors raised by the review services."""
+"""Errors raised by the review services.
+
+Every message is shown to a person as it is: it says what is wrong, where,
+and what to do about it.
+"""
 
 from __future__ import annotations
+
+
+class ReviewError(Exception):
+    """Base class for review workflow errors shown to the user."""
+
+
+class InvalidTransition(ReviewError):
+    """The article's status does not allow this step of the workflow."""
+
+
+class ReviewPermissionError(ReviewError):
+    """The acting user may not take this step on this article."""
+
+
+class Recused(ReviewPermissionError):
+    """The board member's disclosures name something the article mentions."""
+
+    def __init__(self, message: str, *, terms: list[str] | None = None) -> None:
+        self.terms = list(terms or [])
+        super().__init__(message)
+
+
+class ContentCheckFailed(ReviewError):
+    """The article has content errors that block submission; `results` lists them."""
+
+    def __init__(self, message: str, *, results: list | None = None) -> None:
+        self.results = list(results or [])
+        super().__init__(message)
+
+
+class RevisionMismatch(ReviewError):
+    """The decision was made on a revision other than the one under review."""
+
+
+class AlreadyDecided(ReviewError):
+    """This reviewer already recorded a decision in the current round."""
+
+
+class CommentRequired(ReviewError):
+    """Requesting changes or rejecting needs a comment for the author."""

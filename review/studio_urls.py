@@ -1,5 +1,15 @@
-"""Review actions that authors reach from /studio/ (submit, withdraw, resolve comments)."""
+"""Review actions that authors reach from /studio/ (submit, withdraw, resolve comments).
 
-from django.urls import path  # noqa: F401
+Included into the "studio" namespace; the panel on the studio edit page
+(templates/review/_studio_panel.html) posts to these.
+"""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("<slug:slug>/review/submit/", views.studio_submit, name="review_submit"),
+    path("<slug:slug>/review/withdraw/", views.studio_withdraw, name="review_withdraw"),
+    path("review/comments/<int:pk>/resolve/", views.studio_comment_resolve, name="review_comment_resolve"),
+]

@@ -1,3 +1,5 @@
+"""The board's and the editors' review pages, under /review/."""
+
 from django.urls import path
 
 from . import views
@@ -6,4 +8,11 @@ app_name = "review"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("editor/", views.editor_queue, name="editor_queue"),
+    path("<slug:slug>/", views.detail, name="detail"),
+    path("<slug:slug>/claim/", views.claim, name="claim"),
+    path("<slug:slug>/decide/", views.decide, name="decide"),
+    path("<slug:slug>/comment/", views.comment_add, name="comment_add"),
+    path("<slug:slug>/assign/", views.assign, name="assign"),
+    path("<slug:slug>/archive/", views.archive, name="archive"),
 ]

@@ -1,13 +1,289 @@
-"""The board's review workspace (/review/)."""
+"""The board's review workspace (/review/) and the authors' review actions in /studio/.
+
+Views parse input, call one service and redirect; the services enforce the
+rules. A refused actor gets 403 with the reason; any other workflow error
+comes back to the page as a message saying what to do.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_POST
 
+from articles.checks import check_content
+from articles.content import content_from_revision
+from articles.diff import content_diff, split_sections
+from articles.models import Article, Audience
+from articles.rendering import render_content
 from cms import roles
+
+from . import selectors, services, workflow
+from .exceptions import ReviewError, ReviewPermissionError
+from .forms import AssignForm, CommentForm, DecisionForm
+from .models import ReviewComment, ReviewDecision, ReviewRound
+
+
+def _studio_url(article: Article) -> str:
+    try:
+        return article.get_absolute_url()
+    except NoReverseMatch:
+        return reverse("studio:article_list")
+
+
+def _run(request: HttpRequest, action, success: str) -> bool:
+    """Call a service; turn a refused actor into 403 and other workflow errors into a message."""
+    try:
+        action()
+    except ReviewPermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ReviewError as exc:
+        messages.error(request, str(exc))
+        return False
+    messages.success(request, success)
+    return True
+
+
+# --- board and editor queues ---------------------------------------------------------
 
 
 @roles.role_required(roles.BOARD)
 def queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "review/queue.html", {})
+    member = selectors.board_member_for(request.user)
+    return render(
+        request,
+        "review/queue.html",
+        {"member": member, "queue": selectors.review_queue_for_member(member)},
+    )
+
+
+@roles.role_required(roles.EDITORS)
+def editor_queue(request: HttpRequest) -> HttpResponse:
+    data = selectors.review_queue_for_editors()
+    for _label, _status, items in data["by_status"]:
+        for item in items:
+            if item.round is not None and item.round.status == ReviewRound.Status.OPEN:
+                item.choices = selectors.board_member_choices(item.article)
+    return render(request, "review/editor_queue.html", {"data": data})
+
+
+# --- the review page ---------------------------------------------------------------------
+
+
+def _base_revision(article: Article, round_: ReviewRound):
+    """Return the revision the round is compared with: the last one the board approved before it."""
+    previous = (
+        ReviewRound.objects.filter(
+            article=article, status=ReviewRound.Status.APPROVED, submitted_at__lt=round_.submitted_at
+        )
+        .exclude(pk=round_.pk)
+        .order_by("-submitted_at")
+        .first()
+    )
+    if previous is not None:
+        return previous.revision
+    if article.last_approved_revision_id and article.last_approved_revision_id != round_.revision_id:
+        return article.last_approved_revision
+    return None
+
+
+@roles.role_required(roles.BOARD, roles.EDITORS, anonymous_404=True)
+def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article, slug=slug)
+    round_ = selectors.review_round_latest(article)
+    if round_ is None:
+        # Never submitted: a draft is the authors' business only.
+        raise Http404("This article has not been submitted for review.")
+    content = content_from_revision(round_.revision, article_id=article.pk)
+    base = _base_revision(article, round_)
+    old = content_from_revision(base, article_id=article.pk) if base else None
+    audiences = list(Audience.objects.all())
+    names = {a.pk: a.name for a in audiences}
+    variant_ids = {v.audience_id for v in content.variants}
+    previews = [("Default text", render_content(content))] + [
+        (a.name, render_content(content, audience_id=a.pk)) for a in audiences if a.pk in variant_ids
+    ]
+    member = selectors.board_member_for(request.user)
+    decisions = list(selectors.review_round_decisions(round_))
+    seat = next((d for d in decisions if member and d.reviewer_id == member.pk), None)
+    is_open = round_.status == ReviewRound.Status.OPEN
+    reason = workflow.ineligibility_reason(member, article, user=request.user) if member else ""
+    can_claim = bool(is_open and member and seat is None and not reason and workflow.can_transition(article, "claim"))
+    can_decide = bool(is_open and seat and not seat.decision and not reason and article.status == "in_review")
+    decision_form = DecisionForm(initial={"content_hash": round_.content_hash})
+    decision_form.fields["audience"].queryset = Audience.objects.filter(pk__in=variant_ids)
+    comment_form = CommentForm()
+    comment_form.fields["audience"].queryset = Audience.objects.filter(pk__in=variant_ids)
+    return render(
+        request,
+        "review/detail.html",
+        {
+            "article": article,
+            "round": round_,
+            "is_open": is_open,
+            "diff": content_diff(old, content, audience_names=names),
+            "diff_old_label": f"Approved {base.date_created:%Y-%m-%d}" if base else "Nothing approved yet",
+            "diff_new_label": f"Submitted {round_.submitted_at:%Y-%m-%d %H:%M}",
+            "previews": previews,
+            "checks": check_content(content, audience_names=names),
+            "sections": [title for title, _text in split_sections(content.body) if title],
+            "member": member,
+            "seat": seat,
+            "decisions": decisions,
+            "approvals": selectors.review_round_approvals(round_),
+            "reason": reason,
+            "can_claim": can_claim,
+            "can_decide": can_decide,
+            "can_comment": bool(is_open and seat and not reason),
+            "decision_form": decision_form,
+            "comment_form": comment_form,
+            "comments": selectors.review_comment_list(article),
+            "events": selectors.workflow_event_list(article),
+            "is_editor": roles.is_editor(request.user),
+            "assign_choices": selectors.board_member_choices(article) if is_open else [],
+        },
+    )
+
+
+def _back(slug: str) -> HttpResponseRedirect:
+    return redirect("review:detail", slug=slug)
+
+
+@roles.role_required(roles.BOARD, anonymous_404=True)
+@require_POST
+def claim(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article, slug=slug)
+    _run(
+        request,
+        lambda: services.review_claim(article, acting_user=request.user),
+        "You are now reviewing this article.",
+    )
+    return _back(slug)
+
+
+@roles.role_required(roles.BOARD, anonymous_404=True)
+@require_POST
+def decide(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article, slug=slug)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose approve, request changes or reject, then submit your decision again.")
+        return _back(slug)
+    data = form.cleaned_data
+    decision, comment, content_hash = data["decision"], data["comment"], data["content_hash"]
+    if decision == "approve":
+        call = lambda: services.review_approve(  # noqa: E731
+            article, acting_user=request.user, comment=comment, content_hash=content_hash
+        )
+    elif decision == "request_changes":
+        notes = []
+        if data["section_comment"].strip():
+            notes.append(
+                services.CommentInput(
+                    text=data["section_comment"],
+                    section=data["section"],
+                    audience_id=data["audience"].pk if data["audience"] else None,
+                )
+            )
+        call = lambda: services.review_request_changes(  # noqa: E731
+            article, acting_user=request.user, comment=comment, section_comments=notes, content_hash=content_hash
+        )
+    else:
+        call = lambda: services.review_reject(  # noqa: E731
+            article, acting_user=request.user, comment=comment, content_hash=content_hash
+        )
+    label = dict(ReviewDecision.Decision.choices)[decision]
+    _run(request, call, f"Your decision is recorded: {label.lower()}.")
+    return _back(slug)
+
+
+@roles.role_required(roles.BOARD, anonymous_404=True)
+@require_POST
+def comment_add(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article, slug=slug)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The comment is empty. Write what the author should change.")
+        return _back(slug)
+    data = form.cleaned_data
+    _run(
+        request,
+        lambda: services.review_comment_add(
+            article, acting_user=request.user, text=data["text"], section=data["section"], audience=data["audience"]
+        ),
+        "Your comment was added.",
+    )
+    return _back(slug)
+
+
+@roles.role_required(roles.EDITORS, anonymous_404=True)
+@require_POST
+def assign(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article, slug=slug)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose at least one board member to assign.")
+    else:
+        reviewers = list(form.cleaned_data["reviewers"])
+        _run(
+            request,
+            lambda: services.review_assign(article, acting_user=request.user, reviewers=reviewers),
+            "Assigned " + ", ".join(m.display_name for m in reviewers) + ".",
+        )
+    if request.POST.get("next") == "editor":
+        return redirect("review:editor_queue")
+    return _back(slug)
+
+
+@roles.role_required(roles.EDITORS, anonymous_404=True)
+@require_POST
+def archive(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article, slug=slug)
+    _run(
+        request,
+        lambda: services.article_archive(article, acting_user=request.user, comment=request.POST.get("comment", "")),
+        f"“{article.title}” is archived.",
+    )
+    return redirect("review:editor_queue")
+
+
+# --- authors' actions, under /studio/ ----------------------------------------------------
+
+
+@roles.role_required(roles.AUTHORS, anonymous_404=True)
+@require_POST
+def studio_submit(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article, slug=slug)
+    _run(
+        request,
+        lambda: services.article_submit(article, acting_user=request.user, comment=request.POST.get("comment", "")),
+        "Submitted to the Medical Advisory Board. The content is locked until the review ends or you withdraw it.",
+    )
+    return redirect(_studio_url(article))
+
+
+@roles.role_required(roles.AUTHORS, anonymous_404=True)
+@require_POST
+def studio_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article, slug=slug)
+    _run(
+        request,
+        lambda: services.article_withdraw(article, acting_user=request.user, comment=request.POST.get("comment", "")),
+        "Withdrawn from review. It is a draft again and you can edit it.",
+    )
+    return redirect(_studio_url(article))
+
+
+@roles.role_required(roles.AUTHORS, anonymous_404=True)
+@require_POST
+def studio_comment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = get_object_or_404(ReviewComment.objects.select_related("round__article"), pk=pk)
+    _run(
+        request,
+        lambda: services.review_comment_resolve(comment, acting_user=request.user),
+        "Comment marked resolved.",
+    )
+    return redirect(_studio_url(comment.round.article))

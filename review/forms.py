@@ -1,0 +1,45 @@
+"""Forms for the review pages; they parse input only, the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+
+from articles.models import Audience
+
+from .models import BoardMember
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[
+            ("approve", "Approve"),
+            ("request_changes", "Request changes"),
+            ("reject", "Reject"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Required to request changes or reject: tell the author what to change.",
+    )
+    section = forms.CharField(required=False, help_text="Optional: the section your note is about.")
+    audience = forms.ModelChoiceField(queryset=Audience.objects.all(), required=False, empty_label="—")
+    section_comment = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Note on that section or audience version"
+    )
+    content_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class CommentForm(forms.Form):
+    section = forms.CharField(required=False, help_text="A section heading, or empty for the whole article.")
+    audience = forms.ModelChoiceField(
+        queryset=Audience.objects.all(), required=False, empty_label="Default text (all audiences)"
+    )
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Comment")
+
+
+class AssignForm(forms.Form):
+    reviewers = forms.ModelMultipleChoiceField(
+        queryset=BoardMember.objects.filter(active=True), widget=forms.CheckboxSelectMultiple
+    )

@@ -1,0 +1,582 @@
+"""Review services: one function per workflow transition, plus reviewer comments.
+
+Every service takes the article first and the acting user as `acting_user`,
+runs in one transaction, locks the article row (and the open round), checks
+the edge against review.workflow.TRANSITIONS and the actor against the rules,
+saves the changed fields with `update_fields`, appends a WorkflowEvent and
+sends notifications once the transaction commits. Transitions return the
+article, freshly loaded; the instance passed in is updated in place too.
+
+Status is workflow state, not content: it is saved outside any reversion
+revision, so a status change never creates a version.
+
+Extension point: `register_approval_hook(fn)` adds a callable run inside the
+approving transaction as `fn(article, round, acting_user)` when a round
+reaches its quorum. The publishing app can register one (in its
+AppConfig.ready) to request publication when AUTO_PUBLISH_ON_APPROVAL is on;
+an exception from a hook rolls the approval back.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from articles.content import content_from_article, content_from_revision
+from articles.models import Article, Audience
+from articles.selectors import article_latest_revision
+from cms import roles
+from cms.tasks import enqueue_on_commit
+
+from . import tasks, workflow
+from .exceptions import (
+    AlreadyDecided,
+    CommentRequired,
+    ContentCheckFailed,
+    InvalidTransition,
+    Recused,
+    ReviewError,
+    ReviewPermissionError,
+    RevisionMismatch,
+)
+from .models import BoardMember, ReviewComment, ReviewDecision, ReviewRound, WorkflowEvent
+
+S = Article.Status
+ApprovalHook = Callable[[Article, ReviewRound, object], None]
+_approval_hooks: list[ApprovalHook] = []
+
+
+def register_approval_hook(hook: ApprovalHook) -> None:
+    """Run `hook(article, round, acting_user)` inside the transaction that approves a round."""
+    if hook not in _approval_hooks:
+        _approval_hooks.append(hook)
+
+
+def unregister_approval_hook(hook: ApprovalHook) -> None:
+    """Remove a hook added by register_approval_hook (tests use this)."""
+    if hook in _approval_hooks:
+        _approval_hooks.remove(hook)
+
+
+@dataclass(frozen=True)
+class CommentInput:
+    """A reviewer's note on one section (by heading) or one audience version."""
+
+    text: str
+    section: str = ""
+    audience_id: int | None = None
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+def _lock(article: Article) -> Article:
+    return Article.objects.select_for_update().get(pk=article.pk)
+
+
+def _sync_back(original: Article, fresh: Article) -> Article:
+    """Copy workflow fields onto the caller's instance so it does not go stale."""
+    if original is not fresh:
+        for name in (
+            "status",
+            "last_approved_revision_id",
+            "last_approved_hash",
+            "last_reviewed",
+            "next_review_due",
+        ):
+            setattr(original, name, getattr(fresh, name))
+    return fresh
+
+
+def _open_round(article: Article, *, lock: bool = True) -> ReviewRound | None:
+    qs = ReviewRound.objects.filter(article=article, status=ReviewRound.Status.OPEN)
+    if lock:
+        qs = qs.select_for_update()
+    return qs.first()
+
+
+def _require_open_round(article: Article) -> ReviewRound:
+    round_ = _open_round(article)
+    if round_ is None:
+        raise InvalidTransition(f"“{article.title}” has no open review round. Reload the page to see its state.")
+    return round_
+
+
+def _set_status(article: Article, status: str, *extra_fields: str) -> None:
+    article.status = status
+    article.save(update_fields=["status", *extra_fields])
+
+
+def _event(
+    article: Article,
+    *,
+    acting_user,
+    action: str,
+    from_status: str,
+    to_status: str,
+    round_: ReviewRound | None = None,
+    comment: str = "",
+) -> WorkflowEvent:
+    return WorkflowEvent.objects.create(
+        article=article,
+        round=round_,
+        actor=acting_user,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        revision_id=round_.revision_id if round_ else None,
+        content_hash=round_.content_hash if round_ else "",
+        comment=comment,
+    )
+
+
+def _ensure_author(article: Article, acting_user, doing: str) -> None:
+    if not workflow.is_article_author(article, acting_user):
+        raise ReviewPermissionError(f"Only an author of “{article.title}” can {doing}.")
+
+
+def _ensure_editor(acting_user, doing: str) -> None:
+    if not roles.is_editor(acting_user):
+        raise ReviewPermissionError(f"Only an editor can {doing}.")
+
+
+def _member_of(user) -> BoardMember | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return BoardMember.objects.filter(user=user).first()
+
+
+def _ensure_may_review(member: BoardMember | None, article: Article, user) -> BoardMember:
+    """Raise unless this board member may review this article today."""
+    if member is None or not roles.is_board_member(member.user):
+        raise ReviewPermissionError(
+            f"{getattr(user, 'username', 'This account')} is not a member of the Medical Advisory Board, "
+            "so it cannot review articles."
+        )
+    terms = workflow.recusal_terms(member, article)
+    reason = workflow.ineligibility_reason(member, article, user=member.user)
+    if reason:
+        if terms and reason == workflow.recusal_reason(terms):
+            raise Recused(reason, terms=terms)
+        raise ReviewPermissionError(reason)
+    return member
+
+
+def _ensure_round_is_current(article: Article, round_: ReviewRound, content_hash: str | None) -> None:
+    """Refuse a decision unless it is about the revision the round pinned."""
+    if content_hash is not None and content_hash != round_.content_hash:
+        raise RevisionMismatch(
+            f"The version of “{article.title}” you read is not the one under review. "
+            "Reload the review page, read the current version and decide again."
+        )
+    latest = article_latest_revision(article)
+    live_hash = content_from_article(article).content_hash()
+    if latest is None or latest.pk != round_.revision_id or live_hash != round_.content_hash:
+        raise RevisionMismatch(
+            f"“{article.title}” changed after it was submitted, so decisions on this round no longer count. "
+            "The author must withdraw and resubmit it."
+        )
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _audience_names() -> dict[int, str]:
+    return {a.pk: a.name for a in Audience.objects.all()}
+
+
+def _close_round(round_: ReviewRound, status: str) -> None:
+    round_.status = status
+    round_.closed_at = timezone.now()
+    round_.save(update_fields=["status", "closed_at"])
+
+
+def _describe_errors(results) -> str:
+    lines = []
+    for result in results:
+        where = getattr(result, "where", "") or getattr(result, "location", "")
+        message = getattr(result, "message", str(result))
+        lines.append(f"{where}: {message}" if where else message)
+    return "; ".join(lines)
+
+
+# --- submit, withdraw, archive ------------------------------------------------
+
+
+@transaction.atomic
+def article_submit(article: Article, *, acting_user, comment: str = "") -> Article:
+    """Submit the article's latest revision to the board, opening a review round pinned to it.
+
+    Raises ReviewPermissionError unless `acting_user` is an author,
+    InvalidTransition unless the article is a draft or has changes requested,
+    and ContentCheckFailed (with `.results`) if the content checks find errors.
+    """
+    from articles.checks import check_content, has_errors
+
+    original, article = article, _lock(article)
+    _ensure_author(article, acting_user, "submit it for review")
+    target = workflow.ensure_transition(article, "submit")
+    revision = article_latest_revision(article)
+    if revision is None:
+        raise InvalidTransition(f"“{article.title}” has no saved version to submit. Save it first.")
+    content = content_from_revision(revision, article_id=article.pk)
+    if content.content_hash() != content_from_article(article).content_hash():
+        raise RevisionMismatch(
+            f"The text of “{article.title}” differs from its last saved version. Save the article again, then submit."
+        )
+    results = check_content(content, audience_names=_audience_names())
+    if has_errors(results):
+        errors = [r for r in results if getattr(r, "level", "error") == "error"] or list(results)
+        raise ContentCheckFailed(
+            f"“{article.title}” cannot be submitted until these problems are fixed: {_describe_errors(errors)}",
+            results=results,
+        )
+    try:
+        with transaction.atomic():
+            round_ = ReviewRound.objects.create(
+                article=article,
+                revision=revision,
+                content_hash=content.content_hash(),
+                submitted_by=acting_user,
+                submitted_at=timezone.now(),
+                required_approvals=article.required_approvals or settings.REVIEW_REQUIRED_APPROVALS,
+            )
+    except IntegrityError as exc:
+        raise InvalidTransition(f"“{article.title}” is already with the board.") from exc
+    from_status = article.status
+    _set_status(article, target)
+    _event(
+        article,
+        acting_user=acting_user,
+        action="submit",
+        from_status=from_status,
+        to_status=target,
+        round_=round_,
+        comment=comment,
+    )
+    enqueue_on_commit(tasks.notify_submitted, round_.pk, run_inline_if_broker_down=True)
+    return _sync_back(original, article)
+
+
+@transaction.atomic
+def article_withdraw(article: Article, *, acting_user, comment: str = "") -> Article:
+    """Pull the article back from the board to a draft, closing its open round as withdrawn."""
+    original, article = article, _lock(article)
+    _ensure_author(article, acting_user, "withdraw it from review")
+    target = workflow.ensure_transition(article, "withdraw")
+    round_ = _open_round(article)
+    if round_ is not None:
+        _close_round(round_, ReviewRound.Status.WITHDRAWN)
+    from_status = article.status
+    _set_status(article, target)
+    _event(
+        article,
+        acting_user=acting_user,
+        action="withdraw",
+        from_status=from_status,
+        to_status=target,
+        round_=round_,
+        comment=comment,
+    )
+    return _sync_back(original, article)
+
+
+@transaction.atomic
+def article_archive(article: Article, *, acting_user, comment: str = "") -> Article:
+    """Archive the article (editors only); it becomes read-only."""
+    original, article = article, _lock(article)
+    _ensure_editor(acting_user, "archive an article")
+    target = workflow.ensure_transition(article, "archive")
+    from_status = article.status
+    _set_status(article, target)
+    _event(
+        article, acting_user=acting_user, action="archive", from_status=from_status, to_status=target, comment=comment
+    )
+    return _sync_back(original, article)
+
+
+# --- claim and assign ----------------------------------------------------------
+
+
+@transaction.atomic
+def review_claim(article: Article, *, acting_user) -> Article:
+    """Make the acting board member a reviewer of the article's open round (→ in review)."""
+    original, article = article, _lock(article)
+    target = workflow.ensure_transition(article, "claim")
+    member = _ensure_may_review(_member_of(acting_user), article, acting_user)
+    round_ = _require_open_round(article)
+    if round_.decisions.filter(reviewer=member).exists():
+        raise ReviewPermissionError(f"You are already reviewing “{article.title}”.")
+    ReviewDecision.objects.create(round=round_, reviewer=member, assigned_by=acting_user, assigned_at=timezone.now())
+    from_status = article.status
+    if from_status != target:
+        _set_status(article, target)
+    _event(
+        article,
+        acting_user=acting_user,
+        action="claim",
+        from_status=from_status,
+        to_status=target,
+        round_=round_,
+        comment=f"{member.display_name} claimed the review.",
+    )
+    return _sync_back(original, article)
+
+
+@transaction.atomic
+def review_assign(article: Article, *, acting_user, reviewers: Iterable[BoardMember], comment: str = "") -> Article:
+    """Assign board members to the article's open round (editors only; → in review).
+
+    All or nothing: if any of them may not review it (inactive, lapsed
+    credential, an author, or recused) nobody is assigned.
+    """
+    original, article = article, _lock(article)
+    _ensure_editor(acting_user, "assign reviewers")
+    target = workflow.ensure_transition(article, "assign")
+    reviewers = list(reviewers)
+    if not reviewers:
+        raise ReviewError("Choose at least one board member to assign.")
+    round_ = _require_open_round(article)
+    seated = set(round_.decisions.values_list("reviewer_id", flat=True))
+    new = []
+    for member in reviewers:
+        member = BoardMember.objects.get(pk=member.pk)
+        _ensure_may_review(member, article, member.user)
+        if member.pk not in seated and member not in new:
+            new.append(member)
+    if not new:
+        raise ReviewError("Everyone you chose is already reviewing this article.")
+    now = timezone.now()
+    seats = [
+        ReviewDecision.objects.create(round=round_, reviewer=m, assigned_by=acting_user, assigned_at=now) for m in new
+    ]
+    from_status = article.status
+    if from_status != target:
+        _set_status(article, target)
+    names = ", ".join(m.display_name for m in new)
+    _event(
+        article,
+        acting_user=acting_user,
+        action="assign",
+        from_status=from_status,
+        to_status=target,
+        round_=round_,
+        comment=(comment + " " if comment else "") + f"Assigned {names}.",
+    )
+    enqueue_on_commit(tasks.notify_assigned, *[s.pk for s in seats], run_inline_if_broker_down=True)
+    return _sync_back(original, article)
+
+
+# --- decisions -------------------------------------------------------------------
+
+
+def _take_seat(article: Article, acting_user, action: str, comment: str, content_hash: str | None):
+    workflow.ensure_transition(article, action)
+    round_ = _require_open_round(article)
+    member = _member_of(acting_user)
+    seat = None
+    if member is not None:
+        seat = ReviewDecision.objects.select_for_update().filter(round=round_, reviewer=member).first()
+    if workflow.is_article_author(article, acting_user):
+        raise ReviewPermissionError(f"You are an author of “{article.title}”, so you cannot review it.")
+    if seat is None:
+        raise ReviewPermissionError(
+            f"You are not a reviewer of “{article.title}”. Claim it from the review queue before deciding."
+        )
+    _ensure_may_review(member, article, acting_user)
+    if seat.decision:
+        raise AlreadyDecided(
+            f"You already decided on this round of “{article.title}” ({seat.get_decision_display().lower()}). "
+            "Each reviewer decides once per round."
+        )
+    _ensure_round_is_current(article, round_, content_hash)
+    if action != "approve" and not comment.strip():
+        raise CommentRequired("Say what needs to change: a comment for the author is required.")
+    decision = {
+        "approve": ReviewDecision.Decision.APPROVE,
+        "request_changes": ReviewDecision.Decision.REQUEST_CHANGES,
+        "reject": ReviewDecision.Decision.REJECT,
+    }[action]
+    seat.decision = decision
+    seat.comment = comment
+    seat.decided_at = timezone.now()
+    seat.revision_id = round_.revision_id
+    seat.save(update_fields=["decision", "comment", "decided_at", "revision"])
+    enqueue_on_commit(tasks.notify_decision, seat.pk, run_inline_if_broker_down=True)
+    return round_, seat
+
+
+@transaction.atomic
+def review_approve(article: Article, *, acting_user, comment: str = "", content_hash: str | None = None) -> Article:
+    """Record the acting reviewer's approval; approve the article once the round's quorum is reached.
+
+    Approvals count once per distinct reviewer and only for the revision the
+    round pinned. `content_hash`, when given, is the hash of the version the
+    reviewer read; a mismatch raises RevisionMismatch.
+    """
+    original, article = article, _lock(article)
+    round_, seat = _take_seat(article, acting_user, "approve", comment, content_hash)
+    approvals = (
+        round_.decisions.filter(decision=ReviewDecision.Decision.APPROVE, revision_id=round_.revision_id)
+        .values("reviewer")
+        .distinct()
+        .count()
+    )
+    from_status = article.status
+    if approvals < round_.required_approvals:
+        _event(
+            article,
+            acting_user=acting_user,
+            action="approve",
+            from_status=from_status,
+            to_status=from_status,
+            round_=round_,
+            comment=comment or f"Approval {approvals} of {round_.required_approvals}.",
+        )
+        return _sync_back(original, article)
+
+    _close_round(round_, ReviewRound.Status.APPROVED)
+    today = timezone.localdate()
+    article.last_approved_revision_id = round_.revision_id
+    article.last_approved_hash = round_.content_hash
+    article.last_reviewed = today
+    article.next_review_due = _add_months(today, article.review_interval_months or settings.REVIEW_INTERVAL_MONTHS)
+    _set_status(article, S.APPROVED, "last_approved_revision", "last_approved_hash", "last_reviewed", "next_review_due")
+    _event(
+        article,
+        acting_user=acting_user,
+        action="approve",
+        from_status=from_status,
+        to_status=S.APPROVED,
+        round_=round_,
+        comment=comment or f"Approved ({approvals} of {round_.required_approvals}).",
+    )
+    enqueue_on_commit(tasks.notify_approved, round_.pk, run_inline_if_broker_down=True)
+    for hook in list(_approval_hooks):
+        hook(article, round_, acting_user)
+    return _sync_back(original, article)
+
+
+@transaction.atomic
+def review_request_changes(
+    article: Article,
+    *,
+    acting_user,
+    comment: str,
+    section_comments: Iterable[CommentInput] = (),
+    content_hash: str | None = None,
+) -> Article:
+    """Return the article to its authors with a required comment (and optional section comments); closes the round."""
+    original, article = article, _lock(article)
+    round_, seat = _take_seat(article, acting_user, "request_changes", comment, content_hash)
+    for item in section_comments:
+        if item.text.strip():
+            ReviewComment.objects.create(
+                round=round_, author=acting_user, section=item.section, audience_id=item.audience_id, text=item.text
+            )
+    _close_round(round_, ReviewRound.Status.CHANGES_REQUESTED)
+    from_status = article.status
+    _set_status(article, S.CHANGES_REQUESTED)
+    _event(
+        article,
+        acting_user=acting_user,
+        action="request_changes",
+        from_status=from_status,
+        to_status=S.CHANGES_REQUESTED,
+        round_=round_,
+        comment=comment,
+    )
+    return _sync_back(original, article)
+
+
+@transaction.atomic
+def review_reject(article: Article, *, acting_user, comment: str, content_hash: str | None = None) -> Article:
+    """Reject the submission with a required comment; the round closes and the article returns to draft."""
+    original, article = article, _lock(article)
+    round_, seat = _take_seat(article, acting_user, "reject", comment, content_hash)
+    _close_round(round_, ReviewRound.Status.REJECTED)
+    from_status = article.status
+    target = workflow.TRANSITIONS["reject"].target
+    _set_status(article, target)
+    _event(
+        article,
+        acting_user=acting_user,
+        action="reject",
+        from_status=from_status,
+        to_status=target,
+        round_=round_,
+        comment=comment,
+    )
+    return _sync_back(original, article)
+
+
+# --- comments --------------------------------------------------------------------
+
+
+@transaction.atomic
+def review_comment_add(
+    article: Article, *, acting_user, text: str, section: str = "", audience: Audience | None = None
+) -> ReviewComment:
+    """Add a reviewer's comment on a section or an audience version to the open round."""
+    article = _lock(article)
+    round_ = _require_open_round(article)
+    member = _member_of(acting_user)
+    if member is None or not round_.decisions.filter(reviewer=member).exists():
+        raise ReviewPermissionError(
+            f"Only a reviewer of “{article.title}” can comment on it. Claim it from the queue first."
+        )
+    _ensure_may_review(member, article, acting_user)
+    if not text.strip():
+        raise CommentRequired("The comment is empty. Write what the author should change.")
+    comment = ReviewComment.objects.create(
+        round=round_, author=acting_user, section=section, audience=audience, text=text.strip()
+    )
+    where = section or (audience.name if audience else "the whole article")
+    _event(
+        article,
+        acting_user=acting_user,
+        action="comment",
+        from_status=article.status,
+        to_status=article.status,
+        round_=round_,
+        comment=f"On {where}: {comment.text}",
+    )
+    return comment
+
+
+@transaction.atomic
+def review_comment_resolve(comment: ReviewComment, *, acting_user) -> ReviewComment:
+    """Mark a reviewer's comment resolved (an author of the article only)."""
+    comment = ReviewComment.objects.select_for_update().select_related("round").get(pk=comment.pk)
+    article = _lock(comment.round.article)
+    _ensure_author(article, acting_user, "resolve reviewer comments on it")
+    if comment.resolved_at is not None:
+        raise ReviewError("This comment is already resolved.")
+    comment.resolved_at = timezone.now()
+    comment.resolved_by = acting_user
+    comment.save(update_fields=["resolved_at", "resolved_by"])
+    where = comment.section or (comment.audience.name if comment.audience else "the whole article")
+    _event(
+        article,
+        acting_user=acting_user,
+        action="comment_resolved",
+        from_status=article.status,
+        to_status=article.status,
+        round_=comment.round,
+        comment=f"Resolved the comment on {where}.",
+    )
+    return comment
+
+
+def decision_service(decision: str) -> Callable[..., Article]:
+    """Return the service for a decision value ("approve", "request_changes", "reject")."""
+    return {"approve": review_approve, "request_changes": review_request_changes, "reject": review_reject}[decision]

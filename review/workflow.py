@@ -1,0 +1,143 @@
+"""The review workflow: the one table of allowed status changes, and the rules about people.
+
+`TRANSITIONS` is the only place that says which article statuses an action may
+start from and where it leads; `ensure_transition` is the only guard that
+checks it. The functions below it answer questions about board members
+(eligible? recused, and why?) without writing anything; the services in
+review/services.py enforce them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from articles.models import Article
+
+from .exceptions import InvalidTransition
+from .models import BoardMember
+
+S = Article.Status
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[str]
+    target: str
+    label: str
+
+
+def _t(action: str, sources: set[str], target: str, label: str) -> tuple[str, Transition]:
+    return action, Transition(action, frozenset(sources), target, label)
+
+
+TRANSITIONS: dict[str, Transition] = dict(
+    [
+        _t("submit", {S.DRAFT, S.CHANGES_REQUESTED}, S.SUBMITTED, "submit it for review"),
+        _t("claim", {S.SUBMITTED, S.IN_REVIEW}, S.IN_REVIEW, "claim its review"),
+        _t("assign", {S.SUBMITTED, S.IN_REVIEW}, S.IN_REVIEW, "assign reviewers"),
+        # An approval below the quorum is recorded without moving the article;
+        # the target applies when the last needed approval arrives.
+        _t("approve", {S.IN_REVIEW}, S.APPROVED, "approve it"),
+        _t("request_changes", {S.IN_REVIEW}, S.CHANGES_REQUESTED, "request changes"),
+        _t("reject", {S.IN_REVIEW}, S.DRAFT, "reject it"),
+        _t("withdraw", {S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED}, S.DRAFT, "withdraw it from review"),
+        _t("archive", {S.DRAFT, S.CHANGES_REQUESTED, S.APPROVED}, S.ARCHIVED, "archive it"),
+    ]
+)
+
+# Actions that leave the status as it is but belong in the history.
+COMMENT_ACTIONS = ("comment", "comment_resolved")
+
+
+def allowed_actions(status: str) -> list[str]:
+    """Return the actions the table allows from this status."""
+    return [name for name, t in TRANSITIONS.items() if status in t.sources]
+
+
+def can_transition(article: Article, action: str) -> bool:
+    """Return True if the table allows `action` from the article's current status."""
+    return article.status in TRANSITIONS[action].sources
+
+
+def ensure_transition(article: Article, action: str) -> str:
+    """Return the target status of `action`, or raise InvalidTransition from this status."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise InvalidTransition(f"“{action}” is not a review workflow action.")
+    if article.status not in transition.sources:
+        allowed = ", ".join(sorted(Article.Status(s).label.lower() for s in transition.sources))
+        raise InvalidTransition(
+            f"“{article.title}” is {article.get_status_display().lower()}, so you cannot {transition.label} now "
+            f"(only when it is {allowed}). Reload the page to see its current state."
+        )
+    return transition.target
+
+
+# --- People ---------------------------------------------------------------
+
+
+def is_article_author(article: Article, user) -> bool:
+    """Return True if the user is one of the article's authors."""
+    return user is not None and user.is_authenticated and article.authors.filter(pk=user.pk).exists()
+
+
+def credential_valid(member: BoardMember, on: dt.date | None = None) -> bool:
+    """Return True if the member's credential is verified through the given day (today by default)."""
+    on = on or timezone.localdate()
+    return member.credential_verified_until is not None and member.credential_verified_until >= on
+
+
+def article_text_for_disclosures(article: Article) -> str:
+    """Return the article text a disclosure is matched against: title, condition, drugs, summary, body, variants."""
+    parts = [article.title, article.condition, article.drugs, article.summary, article.body]
+    for variant in article.variants.all():
+        parts += [variant.summary, variant.body]
+    return "\n".join(parts)
+
+
+def recusal_terms(member: BoardMember, article: Article, *, text: str | None = None) -> list[str]:
+    """Return the disclosed drugs, conditions and companies that the article mentions (case-insensitive)."""
+    text = article_text_for_disclosures(article) if text is None else text
+    found = []
+    for term in member.disclosed_terms():
+        # Whole words only, so a disclosed "Merck" does not match "Merckx".
+        if re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text, flags=re.IGNORECASE):
+            found.append(term)
+    return found
+
+
+def recusal_reason(terms: list[str]) -> str:
+    """Return the sentence that tells a board member why they are recused."""
+    if not terms:
+        return ""
+    listed = ", ".join(f"“{t}”" for t in terms)
+    return (
+        f"Recused: your conflict-of-interest disclosures name {listed}, which this article mentions. "
+        "Another board member must review it."
+    )
+
+
+def ineligibility_reason(member: BoardMember | None, article: Article, *, user=None, text: str | None = None) -> str:
+    """Return why this board member may not review this article, or "" if they may."""
+    if member is None:
+        return "Only members of the Medical Advisory Board can review articles."
+    if not member.active:
+        return f"{member.display_name} is not an active board member."
+    if not credential_valid(member):
+        return (
+            f"{member.display_name}'s credential verification has lapsed"
+            + (
+                f" (valid until {member.credential_verified_until:%Y-%m-%d})"
+                if member.credential_verified_until
+                else ""
+            )
+            + ". Ask an editor to re-verify it before reviewing."
+        )
+    if is_article_author(article, user or member.user):
+        return f"{member.display_name} is an author of this article and cannot review it."
+    return recusal_reason(recusal_terms(member, article, text=text))
