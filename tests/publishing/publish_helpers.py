@@ -1,0 +1,60 @@
+"""Helpers for publishing tests: take articles through the real review services and publish them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from articles import services as article_services
+from articles.models import Article, Audience
+from publishing import services, tasks
+from publishing.models import Disclaimer, Publication
+from review import services as review_services
+
+
+def approve(article: Article, *, author, reviewer) -> Article:
+    """Submit (author), claim and approve (reviewer) through the review services."""
+    review_services.article_submit(article, acting_user=author)
+    review_services.review_claim(article, acting_user=reviewer)
+    review_services.review_approve(article, acting_user=reviewer)
+    article.refresh_from_db()
+    return article
+
+
+def edit(article: Article, *, author, **fields) -> Article:
+    """Save an edit through the authoring service."""
+    article.refresh_from_db()
+    return article_services.article_update(
+        article, acting_user=author, lock_version=article.lock_version, fields=fields
+    )
+
+
+def run_publish(publication: Publication) -> Publication:
+    """Run the publish task in-process (as the eager embedded mode does) and reload the row."""
+    tasks.publish.apply(args=[publication.pk])
+    publication.refresh_from_db()
+    return publication
+
+
+def request_and_publish(article: Article, *, editor, change_summary: str = "") -> Publication:
+    """Request publication of the approved revision and run the job."""
+    publication = services.publication_request(article, acting_user=editor, change_summary=change_summary)
+    return run_publish(publication)
+
+
+def make_disclaimers() -> dict[str, Disclaimer]:
+    """Create an all-audiences and a professional disclaimer, effective an hour ago."""
+    since = timezone.now() - dt.timedelta(hours=1)
+    professional = Audience.objects.get(slug="professional")
+    return {
+        "all": Disclaimer.objects.create(
+            name="About this information", text="For **education** only.", effective_from=since
+        ),
+        "professional": Disclaimer.objects.create(
+            name="Professional Medical Disclaimer",
+            audience=professional,
+            text="For healthcare professionals.",
+            effective_from=since,
+        ),
+    }
