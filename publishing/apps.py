@@ -11,3 +11,9 @@ class PublishingConfig(AppConfig):
         from .models import EditorialPolicy
 
         reversion.register(EditorialPolicy, fields=["title", "body"])
+
+        from review.services import register_approval_hook
+
+        from .services import publication_on_approval_hook
+
+        register_approval_hook(publication_on_approval_hook)
