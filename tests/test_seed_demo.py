@@ -1,0 +1,89 @@
+"""manage.py seed_demo: safe to run twice, and every demo user can sign in."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import models
+from django.urls import reverse
+from reversion.models import Revision, Version
+
+from articles.models import Article
+from publishing.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
+
+# Refreshed on every save or sign-in without meaning the data changed.
+VOLATILE_FIELDS = {"last_login"}
+
+
+def _is_volatile(field: models.Field) -> bool:
+    return field.name in VOLATILE_FIELDS or getattr(field, "auto_now", False)
+
+
+def _snapshot() -> dict[str, list[tuple]]:
+    """Return every row of every model (M2M tables included) as sorted tuples, timestamps aside."""
+    snapshot = {}
+    seen_tables = set()
+    for model in apps.get_models(include_auto_created=True):
+        table = model._meta.db_table
+        if table in seen_tables or not model._meta.managed:
+            continue
+        seen_tables.add(table)
+        names = [f.attname for f in model._meta.concrete_fields if not _is_volatile(f)]
+        rows = model._base_manager.values_list(*names)
+        snapshot[model._meta.label] = sorted(rows, key=repr)
+    return snapshot
+
+
+def _run_seed_demo(django_capture_on_commit_callbacks) -> str:
+    out = io.StringIO()
+    # Run on-commit work (tasks, notifications) as a real `manage.py seed_demo` would.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_leaves_exactly_the_same_rows(django_capture_on_commit_callbacks):
+    first_output = _run_seed_demo(django_capture_on_commit_callbacks)
+    first = _snapshot()
+    second_output = _run_seed_demo(django_capture_on_commit_callbacks)
+    second = _snapshot()
+
+    # The snapshot really covers the demo: users, group memberships, articles, history.
+    assert len(first["auth.User"]) == len(DEMO_USERS)
+    assert len(first["auth.User_groups"]) >= len(DEMO_USERS) - 1
+    assert len(first["articles.Article"]) == 2
+    assert len(first["articles.ArticleVariant"]) == 4
+    assert len(first["articles.Reference"]) >= 10
+    assert len(first["reversion.Revision"]) >= 2 and len(first["reversion.Version"]) >= 2
+    changed = sorted(label for label in first if first[label] != second[label])
+    assert changed == [], f"a second seed_demo changed {changed}"
+    assert (Revision.objects.count(), Version.objects.count()) == (
+        len(first["reversion.Revision"]),
+        len(first["reversion.Version"]),
+    )
+    assert "Created article" in first_output and "Created article" not in second_output
+    assert "Demo data is ready." in second_output
+
+
+@pytest.mark.django_db
+def test_seed_demo_makes_author_the_only_author_of_both_articles(django_capture_on_commit_callbacks):
+    _run_seed_demo(django_capture_on_commit_callbacks)
+    for article in Article.objects.all():
+        assert [user.username for user in article.authors.all()] == ["author"]
+
+
+@pytest.mark.django_db
+def test_every_demo_user_signs_in_with_the_demo_password(client, django_capture_on_commit_callbacks):
+    _run_seed_demo(django_capture_on_commit_callbacks)
+    for username in [row[0] for row in DEMO_USERS]:
+        response = client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, f"{username} could not sign in"
+        assert client.session.get("_auth_user_id")
+        assert client.get(reverse("home")).status_code in {200, 302}
+        client.logout()
+        bad = client.post(reverse("login"), {"username": username, "password": "not-the-password"})
+        assert bad.status_code == 200 and "_auth_user_id" not in client.session, username
