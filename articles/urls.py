@@ -6,6 +6,14 @@ app_name = "studio"
 
 urlpatterns = [
     path("", views.article_list, name="article_list"),
+    path("new/", views.article_create, name="article_create"),
+    path("new/preview/", views.article_create_preview, name="article_create_preview"),
+    path("<slug:slug>/", views.article_edit, name="article_edit"),
+    path("<slug:slug>/preview/", views.article_preview, name="article_preview"),
+    path("<slug:slug>/history/", views.article_history, name="article_history"),
+    path("<slug:slug>/compare/", views.article_compare, name="article_compare"),
+    path("<slug:slug>/restore/<int:revision_id>/", views.article_restore, name="article_restore"),
+    path("<slug:slug>/references/import/", views.reference_import, name="reference_import"),
     # Submit / withdraw / resolve-comment actions, owned by the review app.
     path("", include("review.studio_urls")),
 ]

@@ -1,15 +1,453 @@
-"""The authoring workspace (/studio/)."""
+"""The authoring workspace (/studio/): list, edit, live preview, history, compare, restore, import.
+
+Views parse input, call one service and render. Who may see an article is
+decided in one place, `article_for_author`, used by every article URL.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+from reversion.models import Revision
 
 from cms import roles
-from articles import selectors
+
+from . import selectors, services
+from .checks import check_content, has_errors
+from .content import ArticleContent, content_from_article, content_from_revision
+from .diff import content_diff
+from .exceptions import ArticleError, ContentLocked, EditConflict, ReferenceFileError, SlugTaken
+from .forms import (
+    ArticleForm,
+    ReferenceFormSet,
+    ReferenceImportForm,
+    RestoreForm,
+    VariantForm,
+    content_from_post,
+    initial_article,
+    initial_references,
+)
+from .models import Article, Audience
+from .rendering import render_content
+
+PREVIEW_HEADER = "HTTP_X_STUDIO_PREVIEW"
+
+
+# --- who may see what ---------------------------------------------------------
+
+
+def can_author(user, article: Article) -> bool:
+    """Return True if the user may open this article in the studio (its author, or a superuser)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return roles.is_author(user) and article.authors.filter(pk=user.pk).exists()
+
+
+def article_for_author(request: HttpRequest, slug: str) -> Article:
+    """Return the article for a studio URL, or raise 404 (anonymous, missing) / 403 (not yours)."""
+    if not request.user.is_authenticated:
+        raise Http404("No such page.")
+    article = get_object_or_404(Article, slug=slug)
+    if not can_author(request.user, article):
+        raise PermissionDenied("You are not an author of this article. Ask one of its authors to add you.")
+    return article
+
+
+def studio_article_view(view):
+    """Guard an article URL: Authors role (anonymous → 404, others → 403), then authorship."""
+
+    @roles.role_required(roles.AUTHORS, anonymous_404=True)
+    @wraps(view)
+    def wrapped(request: HttpRequest, slug: str, *args, **kwargs):
+        return view(request, article_for_author(request, slug), *args, **kwargs)
+
+    return wrapped
+
+
+# --- helpers -----------------------------------------------------------------
+
+
+def _audiences() -> list[Audience]:
+    return list(selectors.audience_list())
+
+
+def _audience_names(audiences: list[Audience] | None = None) -> dict[int, str]:
+    return {a.pk: a.name for a in (audiences if audiences is not None else selectors.audience_list(active_only=False))}
+
+
+def _editor_forms(request: HttpRequest, audiences: list[Audience], *, content: ArticleContent | None, lock: int):
+    """Return (article form, variant forms, reference formset), bound on POST, else from saved content."""
+    if request.method == "POST":
+        form = ArticleForm(request.POST)
+        variant_forms = [VariantForm(request.POST, audience=a) for a in audiences]
+        formset = ReferenceFormSet(request.POST, prefix="references")
+        return form, variant_forms, formset
+    if content is None:
+        return ArticleForm(), [VariantForm(audience=a) for a in audiences], ReferenceFormSet(prefix="references")
+    form = ArticleForm(initial=initial_article(content, lock_version=lock))
+    variant_forms = []
+    for audience in audiences:
+        variant = content.variant_for(audience.pk)
+        initial = {"summary": variant.summary, "body": variant.body} if variant else {}
+        variant_forms.append(VariantForm(initial=initial, audience=audience))
+    formset = ReferenceFormSet(initial=initial_references(content), prefix="references")
+    return form, variant_forms, formset
+
+
+def _preview_context(content: ArticleContent, audiences: list[Audience], audience_slug: str | None) -> dict:
+    """Render content for one audience and run the checks: the preview pane's context."""
+    audience = next((a for a in audiences if a.slug == audience_slug), None)
+    rendered = render_content(content, audience_id=audience.pk if audience else None)
+    checks = check_content(content, audience_names=_audience_names(audiences))
+    return {
+        "rendered": rendered,
+        "preview_content": content,
+        "preview_audience": audience,
+        "checks": checks,
+        "checks_block": has_errors(checks),
+        "audiences": audiences,
+    }
+
+
+def _render_editor(request: HttpRequest, context: dict, *, status: int = 200) -> HttpResponse:
+    audiences = context["audiences"]
+    article = context.get("article")
+    if "rendered" not in context:
+        if request.method == "POST":
+            content = content_from_post(request.POST, audiences=audiences, slug=article.slug if article else "")
+        elif article is not None:
+            content = content_from_article(article)
+        else:
+            content = ArticleContent(slug="", title="")
+        context.update(_preview_context(content, audiences, request.GET.get("for") or request.POST.get("preview_for")))
+    context["variant_forms_with_errors"] = any(f.errors for f in context["variant_forms"])
+    return render(request, "articles/article_form.html", context, status=status)
+
+
+def _apply_validation_error(form: ArticleForm, formset, exc: ValidationError) -> None:
+    """Show a service's ValidationError beside the fields it names, or at the top of the form."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            if name in form.fields:
+                form.add_error(name, errors)
+            elif name == "references":
+                formset._non_form_errors = formset.error_class(errors)
+            else:
+                form.add_error(None, [f"{name}: {error}" for error in errors])
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- list and create --------------------------------------------------------
 
 
 @roles.role_required(roles.AUTHORS)
 def article_list(request: HttpRequest) -> HttpResponse:
-    articles = selectors.article_list_for_author(request.user, search=request.GET.get("q", ""))
-    return render(request, "articles/article_list.html", {"articles": articles})
+    """List the signed-in author's articles, with status and last edit, optionally searched."""
+    query = request.GET.get("q", "").strip()
+    articles = selectors.article_list_for_author(request.user, search=query)
+    return render(request, "articles/article_list.html", {"articles": articles, "query": query})
+
+
+@roles.role_required(roles.AUTHORS)
+@require_http_methods(["GET", "POST"])
+def article_create(request: HttpRequest) -> HttpResponse:
+    """Create a draft article (the author becomes its first author)."""
+    audiences = _audiences()
+    form, variant_forms, formset = _editor_forms(request, audiences, content=None, lock=0)
+    context = {
+        "article": None,
+        "form": form,
+        "variant_forms": variant_forms,
+        "formset": formset,
+        "audiences": audiences,
+    }
+    if request.method == "POST" and _all_valid(form, variant_forms, formset):
+        try:
+            article = services.article_create(
+                acting_user=request.user,
+                **form.article_fields(),
+                variants=[f.variant_input() for f in variant_forms],
+                references=formset.references(),
+                comment=form.cleaned_data["comment"] or "Created the article.",
+            )
+        except SlugTaken as exc:
+            form.add_error("slug", str(exc))
+        except ValidationError as exc:
+            _apply_validation_error(form, formset, exc)
+        else:
+            messages.success(request, f"Created “{article.title}”. It is a draft until you submit it for review.")
+            return redirect("studio:article_edit", slug=article.slug)
+    return _render_editor(request, context)
+
+
+def _all_valid(form, variant_forms, formset) -> bool:
+    results = [form.is_valid(), formset.is_valid()] + [f.is_valid() for f in variant_forms]
+    return all(results)
+
+
+# --- edit ---------------------------------------------------------------------
+
+
+@studio_article_view
+@require_http_methods(["GET", "POST"])
+def article_edit(request: HttpRequest, article: Article) -> HttpResponse:
+    """Edit an article's fields, audience versions and references; saving makes one revision."""
+    audiences = _audiences()
+    content = content_from_article(article)
+    form, variant_forms, formset = _editor_forms(request, audiences, content=content, lock=article.lock_version)
+    context = {
+        "article": article,
+        "form": form,
+        "variant_forms": variant_forms,
+        "formset": formset,
+        "audiences": audiences,
+        "locked": article.is_locked_for_review or article.status == Article.Status.ARCHIVED,
+    }
+    if request.method != "POST":
+        return _render_editor(request, context)
+    if not _all_valid(form, variant_forms, formset):
+        return _render_editor(request, context)
+    lock_version = form.cleaned_data["lock_version"]
+    if lock_version is None:
+        form.add_error(None, "The form is missing its version token. Reload the page; copy your text first.")
+        return _render_editor(request, context, status=400)
+    try:
+        article = services.article_update(
+            article,
+            acting_user=request.user,
+            lock_version=lock_version,
+            fields=form.article_fields(),
+            variants=[f.variant_input() for f in variant_forms],
+            references=formset.references(),
+            comment=form.cleaned_data["comment"],
+        )
+    except EditConflict as exc:
+        return _conflict_response(request, exc, form=form, audiences=audiences)
+    except ContentLocked as exc:
+        form.add_error(None, str(exc))
+        context["locked"] = True
+        return _render_editor(request, context, status=409)
+    except SlugTaken as exc:
+        form.add_error("slug", str(exc))
+        return _render_editor(request, context)
+    except ValidationError as exc:
+        _apply_validation_error(form, formset, exc)
+        return _render_editor(request, context)
+    messages.success(request, f"Saved “{article.title}” as a new version.")
+    return redirect("studio:article_edit", slug=article.slug)
+
+
+def _conflict_response(request: HttpRequest, exc: EditConflict, *, form: ArticleForm, audiences) -> HttpResponse:
+    """Show the author's unsaved text beside the version saved in the meantime (HTTP 409)."""
+    current = Article.objects.get(pk=exc.article.pk)
+    saved = content_from_article(current)
+    mine = content_from_post(request.POST, audiences=audiences, slug=current.slug)
+    diff = content_diff(saved, mine, audience_names=_audience_names(audiences))
+    latest = selectors.article_latest_revision(current)
+    context = {
+        "article": current,
+        "message": str(exc),
+        "mine": mine,
+        "saved": saved,
+        "diff": diff,
+        "latest": latest,
+        "audiences": audiences,
+        "my_variants": [(a, mine.variant_for(a.pk)) for a in audiences if mine.variant_for(a.pk)],
+    }
+    return render(request, "articles/article_conflict.html", context, status=409)
+
+
+# --- preview -----------------------------------------------------------------
+
+
+@studio_article_view
+@require_http_methods(["GET", "POST"])
+def article_preview(request: HttpRequest, article: Article) -> HttpResponse:
+    """Render unsaved editor text (POST) or the saved version (GET, ?for=<audience>) with its checks."""
+    audiences = _audiences()
+    if request.method == "POST":
+        content = content_from_post(request.POST, audiences=audiences, slug=article.slug)
+        context = _preview_context(content, audiences, request.POST.get("preview_for"))
+        context["article"] = article
+        if request.META.get(PREVIEW_HEADER):
+            return render(request, "articles/_preview.html", context)
+        # Without JavaScript the Preview button lands here: show the editor again with the text kept.
+        form, variant_forms, formset = _editor_forms(request, audiences, content=None, lock=article.lock_version)
+        context.update(
+            form=form,
+            variant_forms=variant_forms,
+            formset=formset,
+            locked=article.is_locked_for_review,
+            preview_requested=True,
+        )
+        return _render_editor(request, context)
+    context = _preview_context(content_from_article(article), audiences, request.GET.get("for"))
+    context["article"] = article
+    return render(request, "articles/article_preview.html", context)
+
+
+@roles.role_required(roles.AUTHORS)
+@require_http_methods(["POST"])
+def article_create_preview(request: HttpRequest) -> HttpResponse:
+    """Render the unsaved text of a new article for the live preview (fragment) or, without JS, the editor."""
+    audiences = _audiences()
+    content = content_from_post(request.POST, audiences=audiences)
+    context = _preview_context(content, audiences, request.POST.get("preview_for"))
+    if request.META.get(PREVIEW_HEADER):
+        return render(request, "articles/_preview.html", context)
+    form, variant_forms, formset = _editor_forms(request, audiences, content=None, lock=0)
+    context.update(article=None, form=form, variant_forms=variant_forms, formset=formset, preview_requested=True)
+    return _render_editor(request, context)
+
+
+# --- history, compare, restore ---------------------------------------------------
+
+
+@studio_article_view
+def article_history(request: HttpRequest, article: Article) -> HttpResponse:
+    """List every saved version (who, when, comment) with compare and restore controls."""
+    versions = list(selectors.article_versions(article))
+    context = {
+        "article": article,
+        "versions": versions,
+        "default_a": versions[1].revision_id if len(versions) > 1 else None,
+        "default_b": versions[0].revision_id if versions else None,
+        "approved_revision_id": article.last_approved_revision_id,
+    }
+    return render(request, "articles/article_history.html", context)
+
+
+def _revision_of(article: Article, revision_id) -> Revision | None:
+    try:
+        revision_id = int(revision_id)
+    except (TypeError, ValueError):
+        return None
+    version = selectors.article_versions(article).filter(revision_id=revision_id).first()
+    return version.revision if version else None
+
+
+def _revision_label(revision: Revision) -> str:
+    who = revision.user.get_username() if revision.user else "unknown"
+    return f"{revision.date_created:%Y-%m-%d %H:%M} UTC by {who}"
+
+
+@studio_article_view
+def article_compare(request: HttpRequest, article: Article) -> HttpResponse:
+    """Compare two versions (?a=<older revision>&b=<newer revision>) field by field and section by section."""
+    rev_a = _revision_of(article, request.GET.get("a"))
+    rev_b = _revision_of(article, request.GET.get("b"))
+    if rev_a is None or rev_b is None:
+        messages.error(request, "Pick two versions of this article to compare.")
+        return render(request, "articles/article_compare.html", {"article": article, "diff": None}, status=400)
+    if rev_a.date_created > rev_b.date_created:
+        rev_a, rev_b = rev_b, rev_a
+    diff = content_diff(
+        content_from_revision(rev_a, article_id=article.pk),
+        content_from_revision(rev_b, article_id=article.pk),
+        audience_names=_audience_names(),
+    )
+    context = {
+        "article": article,
+        "diff": diff,
+        "rev_a": rev_a,
+        "rev_b": rev_b,
+        "diff_old_label": _revision_label(rev_a),
+        "diff_new_label": _revision_label(rev_b),
+    }
+    return render(request, "articles/article_compare.html", context)
+
+
+@studio_article_view
+@require_http_methods(["GET", "POST"])
+def article_restore(request: HttpRequest, article: Article, revision_id: int) -> HttpResponse:
+    """Confirm (GET) and restore (POST) an earlier version as a new version."""
+    revision = _revision_of(article, revision_id)
+    if revision is None:
+        raise Http404("That version does not belong to this article.")
+    if request.method == "POST":
+        form = RestoreForm(request.POST)
+        if form.is_valid():
+            try:
+                services.article_revert(
+                    article,
+                    acting_user=request.user,
+                    revision=revision,
+                    lock_version=form.cleaned_data["lock_version"],
+                    comment=form.cleaned_data["comment"],
+                )
+            except (EditConflict, ContentLocked, SlugTaken) as exc:
+                messages.error(request, str(exc))
+                return redirect("studio:article_history", slug=article.slug)
+            messages.success(request, f"Restored the version of {_revision_label(revision)} as a new version.")
+            return redirect("studio:article_edit", slug=Article.objects.get(pk=article.pk).slug)
+    else:
+        form = RestoreForm(initial={"lock_version": article.lock_version})
+    diff = content_diff(
+        content_from_article(article),
+        content_from_revision(revision, article_id=article.pk),
+        audience_names=_audience_names(),
+    )
+    context = {
+        "article": article,
+        "revision": revision,
+        "form": form,
+        "diff": diff,
+        "diff_old_label": "Current text",
+        "diff_new_label": f"Version of {_revision_label(revision)}",
+        "locked": article.is_locked_for_review or article.status == Article.Status.ARCHIVED,
+    }
+    return render(request, "articles/article_restore.html", context)
+
+
+# --- reference import --------------------------------------------------------
+
+
+@studio_article_view
+@require_http_methods(["GET", "POST"])
+def reference_import(request: HttpRequest, article: Article) -> HttpResponse:
+    """Import references from an uploaded RIS, BibTeX or PubMed file; report what was added or skipped."""
+    result = None
+    status = 200
+    if request.method == "POST":
+        form = ReferenceImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = services.reference_import(
+                    article,
+                    acting_user=request.user,
+                    filename=upload.name,
+                    data=upload.read(),
+                    lock_version=form.cleaned_data["lock_version"],
+                )
+            except ReferenceFileError as exc:
+                form.add_error("file", str(exc))
+            except (EditConflict, ContentLocked) as exc:
+                form.add_error(None, str(exc))
+                status = 409
+            except (ArticleError, ValidationError) as exc:
+                form.add_error(None, getattr(exc, "messages", [str(exc)]))
+            else:
+                article.refresh_from_db()
+                form = ReferenceImportForm(initial={"lock_version": article.lock_version})
+    else:
+        form = ReferenceImportForm(initial={"lock_version": article.lock_version})
+    context = {
+        "article": article,
+        "form": form,
+        "result": result,
+        "added": list(getattr(result, "added", []) or []),
+        "skipped": list(getattr(result, "skipped", []) or []),
+        "locked": article.is_locked_for_review or article.status == Article.Status.ARCHIVED,
+        "edit_url": reverse("studio:article_edit", kwargs={"slug": article.slug}),
+    }
+    return render(request, "articles/reference_import.html", context, status=status)

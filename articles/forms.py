@@ -1,0 +1,240 @@
+"""Forms for the studio editor: the article, one fieldset per audience, references, imports.
+
+Forms only parse and validate input; saving goes through articles.services.
+Field definitions come from the models so help texts and validators stay in
+one place.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms.models import fields_for_model
+
+from .content import REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
+from .models import Article, Audience, Reference
+from .services import ARTICLE_EDITABLE_FIELDS, VariantInput
+
+# Paths under /studio/ that a slug must not shadow.
+RESERVED_SLUGS = frozenset({"new"})
+
+
+def _run_model_validators(form: forms.Form, model, names) -> None:
+    """Run the model fields' own validators (PMID digits, DOI shape…) that form fields do not carry."""
+    for name in names:
+        if name not in form.cleaned_data or form.cleaned_data[name] in (None, ""):
+            continue
+        try:
+            model._meta.get_field(name).run_validators(form.cleaned_data[name])
+        except forms.ValidationError as exc:
+            form.add_error(name, exc)
+
+
+class ArticleForm(forms.Form):
+    """The article's own fields plus the optimistic-lock token and a change comment."""
+
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    comment = forms.CharField(
+        label="Change comment",
+        required=False,
+        max_length=500,
+        help_text="Optional: what you changed and why. Shown in the version history.",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Updated dosing from the 2024 guideline"}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        model_fields = fields_for_model(Article, fields=ARTICLE_EDITABLE_FIELDS)
+        fields = {name: model_fields[name] for name in ("title", "slug", "condition", "drugs", "summary", "body")}
+        fields["summary"].widget.attrs.update(rows=4)
+        fields["body"].widget.attrs.update(rows=22, spellcheck="true")
+        fields["title"].widget.attrs.update(size=60)
+        self.fields = {**fields, **self.fields}
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        _run_model_validators(self, Article, ARTICLE_EDITABLE_FIELDS)
+        return cleaned
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        if slug in RESERVED_SLUGS:
+            raise forms.ValidationError(f"“{slug}” is reserved for a studio page. Choose another slug.")
+        return slug
+
+    def article_fields(self) -> dict[str, str]:
+        """Return the cleaned values for article_create / article_update."""
+        return {name: self.cleaned_data[name] for name in ARTICLE_EDITABLE_FIELDS}
+
+
+class VariantForm(forms.Form):
+    """One audience's own summary and body; both empty means it reads the default text."""
+
+    summary = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Empty: this audience sees the default summary.",
+    )
+    body = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Empty: this audience sees the default body.",
+    )
+
+    def __init__(self, *args, audience: Audience, **kwargs) -> None:
+        self.audience = audience
+        kwargs.setdefault("prefix", f"variant-{audience.slug}")
+        super().__init__(*args, **kwargs)
+
+    @property
+    def is_used(self) -> bool:
+        """Return True when the bound or initial data has text in it (the fieldset starts open)."""
+        if self.is_bound:
+            return any((self.data.get(self.add_prefix(name)) or "").strip() for name in ("summary", "body"))
+        return any((self.initial.get(name) or "").strip() for name in ("summary", "body"))
+
+    def variant_input(self) -> VariantInput:
+        return VariantInput(
+            audience_id=self.audience.pk,
+            summary=self.cleaned_data.get("summary", ""),
+            body=self.cleaned_data.get("body", ""),
+        )
+
+
+class ReferenceForm(forms.Form):
+    """One reference row of the editor."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        model_fields = fields_for_model(Reference, fields=[name for name in REFERENCE_FIELDS if name != "url"])
+        model_fields["url"] = forms.URLField(label="URL", max_length=500, required=False, assume_scheme="https")
+        self.fields.update({name: model_fields[name] for name in REFERENCE_FIELDS})
+        self.fields["key"].widget.attrs.update(size=14, placeholder="kotton2018")
+        self.fields["title"].widget = forms.Textarea(attrs={"rows": 2})
+        self.fields["year"].widget.attrs.update(style="width: 6em")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        _run_model_validators(self, Reference, REFERENCE_FIELDS)
+        return cleaned
+
+    def reference_data(self) -> dict:
+        data = {name: self.cleaned_data.get(name) for name in REFERENCE_FIELDS}
+        for name in REFERENCE_FIELDS:
+            if name != "year" and data[name] is None:
+                data[name] = ""
+        return data
+
+
+class BaseReferenceFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        seen: dict[str, int] = {}
+        for index, form in enumerate(self.forms, start=1):
+            if self._should_delete_form(form):
+                continue
+            key = form.cleaned_data.get("key")
+            if key in seen:
+                form.add_error("key", f"The key “{key}” is also used by reference {seen[key]}. Keys must be unique.")
+            elif key:
+                seen[key] = index
+
+    def references(self) -> list[dict]:
+        """Return the kept, filled-in references as dicts for the services."""
+        return [
+            form.reference_data()
+            for form in self.forms
+            if not self._should_delete_form(form) and form.cleaned_data.get("key")
+        ]
+
+
+ReferenceFormSet = forms.formset_factory(ReferenceForm, formset=BaseReferenceFormSet, extra=1, can_delete=True)
+
+
+class ReferenceImportForm(forms.Form):
+    """Upload a RIS, BibTeX or PubMed/MEDLINE file of references."""
+
+    file = forms.FileField(
+        label="Reference file",
+        help_text="RIS (.ris), BibTeX (.bib) or PubMed/MEDLINE (.nbib, .txt). Keys already in the article are skipped.",
+    )
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    MAX_BYTES = 2 * 1024 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError("The file is larger than 2 MB. Split it into smaller files and import each.")
+        return upload
+
+
+class RestoreForm(forms.Form):
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    comment = forms.CharField(label="Comment", required=False, max_length=500)
+
+
+def initial_article(content: ArticleContent, *, lock_version: int) -> dict:
+    """Return initial data for ArticleForm from saved content."""
+    data = {name: getattr(content, name) for name in ARTICLE_EDITABLE_FIELDS}
+    data["lock_version"] = lock_version
+    return data
+
+
+def initial_references(content: ArticleContent) -> list[dict]:
+    return [{name: getattr(ref, name) for name in REFERENCE_FIELDS} for ref in content.references]
+
+
+def content_from_post(data, *, audiences: list[Audience], slug: str = "") -> ArticleContent:
+    """Build an ArticleContent from raw editor POST data, leniently, for the live preview.
+
+    The preview must keep working while the form is half filled in (an empty
+    title, a reference without a year), so nothing here is validated; the
+    checks report what is wrong.
+    """
+
+    def text(name: str) -> str:
+        return (data.get(name) or "").replace("\r\n", "\n")
+
+    variants = []
+    for audience in audiences:
+        prefix = f"variant-{audience.slug}-"
+        summary, body = text(prefix + "summary"), text(prefix + "body")
+        if summary.strip() or body.strip():
+            variants.append(VariantContent(audience_id=audience.pk, summary=summary, body=body))
+
+    references: dict[str, ReferenceContent] = {}
+    try:
+        total = min(int(data.get("references-TOTAL_FORMS") or 0), 1000)
+    except ValueError:
+        total = 0
+    for index in range(total):
+        prefix = f"references-{index}-"
+        key = text(prefix + "key").strip()
+        if not key or data.get(prefix + "DELETE"):
+            continue
+        year_text = text(prefix + "year").strip()
+        references.setdefault(
+            key,
+            ReferenceContent(
+                key=key,
+                kind=text(prefix + "kind") or Reference.Kind.OTHER,
+                title=text(prefix + "title"),
+                authors=text(prefix + "authors"),
+                source=text(prefix + "source"),
+                year=int(year_text) if year_text.isdigit() else None,
+                pmid=text(prefix + "pmid"),
+                doi=text(prefix + "doi"),
+                url=text(prefix + "url"),
+            ),
+        )
+    return ArticleContent(
+        slug=text("slug") or slug,
+        title=text("title"),
+        condition=text("condition"),
+        drugs=text("drugs"),
+        summary=text("summary"),
+        body=text("body"),
+        variants=tuple(variants),
+        references=tuple(references.values()),
+    )
