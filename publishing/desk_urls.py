@@ -1,5 +1,11 @@
 """Editors' desk pages beside publishing: readers' questions inbox, editorial policy."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import desk_views
+
+urlpatterns = [
+    path("inbox/", desk_views.inbox, name="inbox"),
+    path("inbox/<int:pk>/state/", desk_views.inbox_set_state, name="inbox_set_state"),
+    path("policy/", desk_views.policy_edit, name="policy_edit"),
+]

@@ -1,9 +1,22 @@
+"""Public reader URLs, mounted at / in the "reader" namespace."""
+
 from django.urls import path
 
-from . import reader_views
+from . import api, feeds, reader_views, sitemaps
 
 app_name = "reader"
 
 urlpatterns = [
     path("", reader_views.index, name="index"),
+    path("articles/<slug:slug>/", reader_views.article, name="article"),
+    path("articles/<slug:slug>/question/", reader_views.question, name="question"),
+    path("articles/<slug:slug>/provenance.json", reader_views.provenance, name="provenance"),
+    path("personalise/", reader_views.personalise, name="personalise"),
+    path("editorial-policy/", reader_views.editorial_policy, name="editorial_policy"),
+    path("board/", reader_views.board, name="board"),
+    path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
+    path("feed/", feeds.feed, name="feed"),
+    path("robots.txt", reader_views.robots_txt, name="robots"),
+    path("api/articles/", api.article_list, name="api_article_list"),
+    path("api/articles/<slug:slug>/", api.article_detail, name="api_article"),
 ]

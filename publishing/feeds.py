@@ -1,0 +1,87 @@
+"""The Atom feed of new and updated articles (/feed/)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+from django.views.decorators.http import require_safe
+
+from . import reader_selectors as rs
+from .cache import site_cache_key
+from .models import PublishedPage
+
+FEED_SIZE = 50
+
+
+class ArticleUpdatesFeed(Feed):
+    """New and updated board-approved articles, most recently published first."""
+
+    feed_type = Atom1Feed
+
+    def title(self) -> str:
+        return f"{settings.SITE_NAME}: new and updated articles"
+
+    def subtitle(self) -> str:
+        return "Treatment articles reviewed by our Medical Advisory Board."
+
+    def link(self) -> str:
+        return reverse("reader:index")
+
+    def feed_url(self) -> str:
+        return reverse("reader:feed")
+
+    def items(self) -> list[PublishedPage]:
+        pages = rs.live_page_list(include_provisional=False).order_by("-publication__live_at", "-pk")[:FEED_SIZE]
+        items = list(pages)
+        for page in items:
+            page.first_published = rs.article_first_published(page.publication.article)
+        return items
+
+    def item_title(self, item: PublishedPage) -> str:
+        updated = item.first_published and item.publication.live_at and item.publication.live_at > item.first_published
+        return f"Updated: {item.title}" if updated else item.title
+
+    def item_description(self, item: PublishedPage) -> str:
+        # summary_html is sanitised renderer output; the feed generator escapes it for XML.
+        summary = item.summary_html
+        if item.publication.change_summary:
+            summary += f"<p><strong>What changed:</strong> {escape(item.publication.change_summary)}</p>"
+        return summary
+
+    def item_link(self, item: PublishedPage) -> str:
+        return reverse("reader:article", args=[item.publication.slug])
+
+    def item_guid(self, item: PublishedPage) -> str:
+        return f"{settings.SITE_URL}{self.item_link(item)}#publication-{item.publication_id}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item: PublishedPage):
+        return item.first_published or item.publication.live_at
+
+    def item_updateddate(self, item: PublishedPage):
+        return item.publication.live_at
+
+    def item_categories(self, item: PublishedPage) -> list[str]:
+        condition = (item.data or {}).get("condition")
+        return [condition] if condition else []
+
+
+_feed = ArticleUpdatesFeed()
+
+
+@require_safe
+def feed(request: HttpRequest) -> HttpResponse:
+    """Serve the Atom feed, cached until the next go-live or withdrawal."""
+    key = site_cache_key("feed")
+    cached = cache.get(key)
+    if cached is not None:
+        return HttpResponse(cached, content_type="application/atom+xml; charset=utf-8")
+    response = _feed(request)
+    cache.set(key, response.content, timeout=settings.READER_CACHE_SECONDS)
+    return response

@@ -1,0 +1,200 @@
+"""Services for readers' messages (the editors' inbox) and the editorial policy.
+
+The error types live here rather than in ``publishing/exceptions.py`` because
+that module belongs to the publishing pipeline; they are re-exported by name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import reversion
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from articles.models import Article, Audience
+from cms import roles
+
+from .models import EditorialPolicy, ReaderMessage
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_MAX_LENGTH = 2000
+NAME_MAX_LENGTH = 120
+RATE_WINDOW_SECONDS = 3600
+
+# Which states an editor may move a message to from each state.
+MESSAGE_TRANSITIONS: dict[str, frozenset[str]] = {
+    ReaderMessage.State.OPEN: frozenset({ReaderMessage.State.ANSWERED, ReaderMessage.State.DISMISSED}),
+    ReaderMessage.State.ANSWERED: frozenset({ReaderMessage.State.OPEN}),
+    ReaderMessage.State.DISMISSED: frozenset({ReaderMessage.State.OPEN}),
+}
+
+
+class ReaderMessageInvalid(ValueError):
+    """A reader message is missing its text, too long, or of an unknown kind."""
+
+
+class ReaderMessageRateLimited(Exception):
+    """Too many messages were sent from one address within the hour."""
+
+
+class InboxPermissionError(PermissionError):
+    """Only editors may handle reader messages or edit the editorial policy."""
+
+
+class InvalidMessageTransition(ValueError):
+    """The requested state change of a reader message is not allowed."""
+
+
+def ip_hash(ip: str) -> str:
+    """Return a keyed SHA-256 of an IP address, so raw addresses are never stored."""
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{ip or 'unknown'}".encode()).hexdigest()
+
+
+def _rate_limit_consume(hashed_ip: str) -> None:
+    """Count one message for this address in the current hour; raise once over the limit."""
+    limit = settings.QUESTION_RATE_LIMIT
+    if limit <= 0:
+        return
+    window = int(timezone.now().timestamp()) // RATE_WINDOW_SECONDS
+    key = f"vetted:ratelimit:question:{hashed_ip}:{window}"
+    try:
+        cache.add(key, 0, timeout=RATE_WINDOW_SECONDS + 60)
+        count = cache.incr(key)
+    except Exception as exc:  # a cache outage must not stop readers writing in
+        logger.warning("Rate-limit cache unavailable: %s", exc)
+        return
+    if count > limit:
+        raise ReaderMessageRateLimited(
+            f"You have sent {limit} messages in the last hour, the most we accept from one connection. "
+            "Please try again in an hour."
+        )
+
+
+def _editor_addresses() -> list[str]:
+    User = get_user_model()
+    addresses = list(settings.EDITORS_EMAIL)
+    editors = User.objects.filter(is_active=True, groups__name=roles.EDITORS).exclude(email="")
+    for email in editors.values_list("email", flat=True).distinct():
+        if email not in addresses:
+            addresses.append(email)
+    return addresses
+
+
+def _notify_editors(message_pk: int) -> None:
+    message = ReaderMessage.objects.select_related("article", "audience").filter(pk=message_pk).first()
+    recipients = _editor_addresses()
+    if message is None or not recipients:
+        return
+    title = " ".join(message.article.title.split())
+    inbox_url = f"{settings.SITE_URL}/publishing/inbox/?state=open"
+    lines = [
+        f"A reader sent a {message.get_kind_display().lower()} about “{title}”.",
+        "",
+        message.message,
+        "",
+        f"From: {message.name or 'anonymous'}" + (f" <{message.email}>" if message.email else ""),
+        f"Reading as: {message.audience.name if message.audience else 'default text'}",
+        "",
+        f"Handle it in the editors' inbox: {inbox_url}",
+    ]
+    try:
+        send_mail(
+            subject=f"[{settings.SITE_NAME}] {message.get_kind_display()}: {title}"[:200],
+            message="\n".join(lines),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=recipients,
+        )
+    except Exception:  # the message is stored; a mail outage only delays the editors seeing it
+        logger.exception("Could not email editors about reader message %s", message_pk)
+
+
+@transaction.atomic
+def reader_message_create(
+    article: Article,
+    *,
+    kind: str,
+    message: str,
+    name: str = "",
+    email: str = "",
+    audience: Audience | None = None,
+    ip: str,
+) -> ReaderMessage:
+    """Store a reader's follow-up question or problem report and email the editors after commit.
+
+    Raises ReaderMessageInvalid for an empty or over-long message or an unknown
+    kind, and ReaderMessageRateLimited when this address has already sent
+    ``settings.QUESTION_RATE_LIMIT`` messages within the hour.
+    """
+    text = (message or "").strip()
+    if kind not in ReaderMessage.Kind.values:
+        raise ReaderMessageInvalid(f"Unknown message kind {kind!r}; choose a question or a problem report.")
+    if not text:
+        raise ReaderMessageInvalid("The message is empty; write your question or describe the problem.")
+    if len(text) > MESSAGE_MAX_LENGTH:
+        raise ReaderMessageInvalid(f"The message is {len(text)} characters long; keep it under {MESSAGE_MAX_LENGTH}.")
+    hashed = ip_hash(ip)
+    _rate_limit_consume(hashed)
+    created = ReaderMessage.objects.create(
+        article=article,
+        kind=kind,
+        message=text,
+        name=(name or "").strip()[:NAME_MAX_LENGTH],
+        email=(email or "").strip(),
+        audience=audience,
+        ip_hash=hashed,
+    )
+    transaction.on_commit(lambda: _notify_editors(created.pk))
+    return created
+
+
+@transaction.atomic
+def reader_message_set_state(message: ReaderMessage, *, acting_user, state: str, note: str = "") -> ReaderMessage:
+    """Move a reader message to answered, dismissed or back to open, recording the editor and note."""
+    message = ReaderMessage.objects.select_for_update().get(pk=message.pk)
+    if not roles.is_editor(acting_user):
+        raise InboxPermissionError("Only editors can handle reader messages.")
+    if state not in MESSAGE_TRANSITIONS.get(message.state, frozenset()):
+        raise InvalidMessageTransition(
+            f"This message is {message.get_state_display().lower()}; it cannot be marked {state!r} from there."
+        )
+    message.state = state
+    message.handled_by = acting_user
+    message.handled_at = timezone.now()
+    fields = ["state", "handled_by", "handled_at"]
+    if note.strip():
+        message.editor_note = note.strip()
+        fields.append("editor_note")
+    message.save(update_fields=fields)
+    logger.info("Reader message %s marked %s by %s", message.pk, state, acting_user.get_username())
+    return message
+
+
+@transaction.atomic
+def editorial_policy_update(*, acting_user, title: str, body: str) -> EditorialPolicy:
+    """Save the editorial policy as a new reversion revision credited to the editor."""
+    if not roles.is_editor(acting_user):
+        raise InboxPermissionError("Only editors can change the editorial policy.")
+    title = (title or "").strip()
+    body = (body or "").strip()
+    if not title or not body:
+        raise ValueError("The editorial policy needs both a title and a body.")
+    policy = EditorialPolicy.objects.select_for_update().order_by("pk").first()
+    with reversion.create_revision():
+        if policy is None:
+            policy = EditorialPolicy(title=title, body=body, updated_by=acting_user)
+            policy.save()
+        else:
+            policy.title = title
+            policy.body = body
+            policy.updated_by = acting_user
+            policy.save(update_fields=["title", "body", "updated_by", "updated_at"])
+        reversion.set_user(acting_user)
+        reversion.set_comment("Editorial policy updated.")
+    return policy

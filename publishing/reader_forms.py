@@ -1,0 +1,69 @@
+"""Forms for the reader site and the editors' desk (input parsing only; rules live in services)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .inbox import MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH
+from .models import ReaderMessage
+
+# Named like a field a bot would fill; people never see it (hidden by CSS and
+# from assistive technology), so any value means an automated submission.
+HONEYPOT_FIELD = "website"
+
+
+class FollowUpForm(forms.Form):
+    """A reader's follow-up question or problem report."""
+
+    kind = forms.ChoiceField(
+        label="What would you like to do?",
+        choices=ReaderMessage.Kind.choices,
+        initial=ReaderMessage.Kind.QUESTION,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether this is a question or a problem report."},
+    )
+    message = forms.CharField(
+        label="Your message",
+        max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=f"Up to {MESSAGE_MAX_LENGTH} characters. Please do not include personal medical details.",
+        error_messages={
+            "required": "Write your question or describe the problem before sending.",
+            "max_length": f"Your message is too long: keep it under {MESSAGE_MAX_LENGTH} characters.",
+        },
+    )
+    name = forms.CharField(label="Name (optional)", max_length=NAME_MAX_LENGTH, required=False)
+    email = forms.EmailField(
+        label="Email (optional)",
+        required=False,
+        help_text="Only if you would like a reply. We never publish it.",
+        error_messages={"invalid": "That email address does not look right; check it or leave the field empty."},
+    )
+    website = forms.CharField(
+        label="Leave this field empty",
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def is_bot(self) -> bool:
+        """Return True if the hidden honeypot field was filled in."""
+        return bool((self.data.get(HONEYPOT_FIELD) or "").strip())
+
+
+class MessageStateForm(forms.Form):
+    """An editor's action on a reader message."""
+
+    state = forms.ChoiceField(choices=ReaderMessage.State.choices)
+    note = forms.CharField(
+        label="Note for other editors (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class EditorialPolicyForm(forms.Form):
+    """The editorial policy editor."""
+
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 24}),
+        help_text="Markdown. Headings with ##, lists with -, links as [text](https://…).",
+    )

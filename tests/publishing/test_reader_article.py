@@ -1,0 +1,265 @@
+"""The article page as readers see it: every element, audiences, caching, withdrawal."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from publishing import services
+from tests.publishing.publish_helpers import approve, edit, request_and_publish, run_publish
+from tests.publishing.reader_fixtures import *  # noqa: F403 (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+URL = "/articles/cmv-treatment/"
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def _jsonld(html: str) -> dict:
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert match, "no JSON-LD script on the page"
+    return json.loads(match.group(1))
+
+
+def test_published_page_shows_every_element_top_to_bottom(client, published, reviewer):
+    response = client.get(URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    text = _text(html)
+    assert '<h1 id="article-title">What is the treatment for CMV infection?</h1>' in html
+    assert 'href="/board/"' in html
+    assert "Medical Advisory Board — all articles are reviewed for accuracy by our Medical Advisory Board" in text
+    assert "Educational purpose only" in text
+    assert "pending human review" not in text
+    assert "Article Review Status" in text
+    stepper = re.search(r'<ol class="stepper">(.*?)</ol>', html, re.S).group(1)
+    assert [s for s in ("Submitted", "Under Review", "Approved") if s in stepper] == [
+        "Submitted",
+        "Under Review",
+        "Approved",
+    ]
+    current = re.findall(r'<li class="[^"]*"\s*aria-current="step">.*?</li>', stepper, re.S)
+    assert len(current) == 1 and "Approved" in current[0]
+    assert "Last updated" in text and 'href="/editorial-policy/"' in html and "View editorial policy" in text
+    assert "Medically reviewed by Dr. Rita Reviewer , MD, Infectious Diseases on" in text
+    assert "Next review due" in text
+    assert "Help us tailor your experience" in text
+    assert "Which best describes you?" in text
+    assert "Your choice helps us use language that's most understandable for you." in text
+    for slug in ("patient", "caregiver", "professional", "student"):
+        assert f'name="for" value="{slug}"' in html
+    assert "Showing the version for: General readers" in text
+    assert '<div class="bottom-line__text">' in html and "Ganciclovir by vein or valganciclovir" in text
+    assert "From the FDA drug label" in text and "Dosing" in text
+    assert '<sup class="citation">' in html
+    assert "References" in text and "pubmed.ncbi.nlm.nih.gov/29596116" in html and "doi.org/10.1097" in html
+    assert "Guideline" in text and "FDA drug label" in text
+    assert "About this information" in text and "For education only." in text
+    assert "Have a follow-up question?" in text and 'name="csrfmiddlewaretoken"' in html
+    assert "Changes to this article" in text and "First published after board review." in text
+    # Order on the page follows the seed.
+    order = [
+        "article-title",
+        "Medical Advisory Board",
+        "Educational purpose only",
+        "Article Review Status",
+        "Last updated",
+        "Medically reviewed by",
+        "Help us tailor your experience",
+        "bottom-line__text",
+        "references-title",
+        "disclaimer-title",
+        "Have a follow-up question?",
+        "Changes to this article",
+    ]
+    position = html.index("<main")
+    for marker in order:
+        position = html.index(marker, position)  # raises if an element is missing or out of order
+    assert response["Vary"] and "Cookie" in response["Vary"]
+    assert '<meta name="robots" content="noindex">' not in html
+
+
+def test_provisional_page_shows_the_caution_banner_and_real_stage(
+    client, article, author, reviewer, editor, disclaimers, settings
+):
+    settings.PROVISIONAL_PUBLISHING = True
+    from review import services as review_services
+
+    review_services.article_submit(article, acting_user=author)
+    run_publish(services.publication_request_provisional(article, acting_user=editor))
+    html = client.get(URL).content.decode()
+    text = _text(html)
+    assert "Exercise caution as content is pending human review" in text
+    assert '<meta name="robots" content="noindex">' in html
+    current = re.findall(r'<li class="[^"]*"\s*aria-current="step">.*?</li>', html, re.S)
+    assert len(current) == 1 and "Submitted" in current[0]
+    assert "Medically reviewed by" not in text
+
+
+def test_approved_page_has_no_caution_banner(client, published):
+    assert "pending human review" not in client.get(URL).content.decode()
+
+
+def test_audience_from_query_shows_that_variant_and_its_disclaimer(client, published):
+    patient = _text(client.get(URL, {"for": "patient"}).content.decode())
+    assert "Most people take an antiviral medicine called valganciclovir" in patient
+    assert "Showing the version for: Patient" in patient
+    professional = _text(client.get(URL, {"for": "professional"}).content.decode())
+    assert "Professional Medical Disclaimer" in professional and "For healthcare professionals." in professional
+    assert "Most people take an antiviral medicine" not in professional
+
+
+def test_missing_variant_falls_back_to_default_text(client, published):
+    caregiver = _text(client.get(URL, {"for": "caregiver"}).content.decode())
+    assert "Ganciclovir by vein or valganciclovir by mouth is the usual first treatment" in caregiver
+    assert "Showing the version for: Caregiver" in caregiver
+
+
+def test_personalise_form_sets_cookie_and_redirects_back(client, published):
+    response = client.get("/personalise/", {"for": "patient", "next": URL})
+    assert response.status_code == 302 and response["Location"] == URL
+    assert response.cookies["vetted_audience"].value == "patient"
+    text = _text(client.get(URL).content.decode())
+    assert "Showing the version for: Patient" in text and "Most people take an antiviral medicine" in text
+    # Clearing the choice goes back to the general version.
+    client.get("/personalise/", {"for": "", "next": URL})
+    assert "Showing the version for: General readers" in _text(client.get(URL).content.decode())
+
+
+def test_personalise_never_redirects_off_site(client, db):
+    response = client.get("/personalise/", {"for": "patient", "next": "https://evil.example/"})
+    assert response["Location"] == "/"
+
+
+def test_cached_page_never_crosses_audiences(client, published, django_assert_max_num_queries):
+    first_patient = client.get(URL, {"for": "patient"}).content.decode()
+    assert "Most people take an antiviral medicine" in first_patient
+    # The patient page is now cached; other audiences must still get their own.
+    professional = client.get(URL, {"for": "professional"}).content.decode()
+    assert "Most people take an antiviral medicine" not in professional
+    assert "Professional Medical Disclaimer" in professional
+    default = client.get(URL).content.decode()
+    assert "Most people take an antiviral medicine" not in default and "Professional Medical" not in default
+    # Served again from the cache, each stays its own.
+    with django_assert_max_num_queries(2):
+        again = client.get(URL, {"for": "patient"}).content.decode()
+    assert "Most people take an antiviral medicine" in again and "Professional Medical" not in again
+    cookie_client = client.__class__()
+    cookie_client.cookies["vetted_audience"] = "professional"
+    via_cookie = cookie_client.get(URL).content.decode()
+    assert "Professional Medical Disclaimer" in via_cookie and "Most people take" not in via_cookie
+
+
+def test_cached_page_carries_each_visitors_own_csrf_token(client, published):
+    other = client.__class__()
+    first = client.get(URL).content.decode()
+    second = other.get(URL).content.decode()
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    assert token.search(first).group(1) != token.search(second).group(1)
+
+
+def test_new_publication_replaces_the_cached_page(
+    client, published, article, author, reviewer, editor, django_capture_on_commit_callbacks
+):
+    assert "Ganciclovir by vein" in client.get(URL).content.decode()
+    edit(article, author=author, summary="Valganciclovir by mouth is now the usual first treatment [@kotton2018].")
+    approve(article, author=author, reviewer=reviewer)
+    publication = services.publication_request(article, acting_user=editor, change_summary="Updated dosing advice.")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_publish(publication)
+    html = client.get(URL).content.decode()
+    text = _text(html)
+    assert "Valganciclovir by mouth is now the usual first treatment" in text
+    assert "Updated dosing advice." in text and "First published after board review." in text
+
+
+def test_jsonld_parses_and_describes_the_medical_page(client, published):
+    data = _jsonld(client.get(URL, {"for": "professional"}).content.decode())
+    assert data["@type"] == "MedicalWebPage"
+    assert data["name"] == "What is the treatment for CMV infection?"
+    assert data["about"]["@type"] == "MedicalCondition" and data["about"]["name"] == "Cytomegalovirus (CMV) infection"
+    assert data["aspect"] == "treatment"
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", data["lastReviewed"])
+    reviewer = data["reviewedBy"][0]
+    assert reviewer["@type"] == "Person" and reviewer["name"] == "Dr. Rita Reviewer"
+    assert reviewer["hasCredential"]["name"] == "MD, Infectious Diseases"
+    assert data["datePublished"] and data["dateModified"]
+    assert data["audience"] == {
+        "@type": "MedicalAudience",
+        "audienceType": "Clinician",
+        "name": "Healthcare professional",
+    } or (data["audience"]["audienceType"] == "Clinician")
+    assert len(data["citation"]) == 3
+    assert any(c.get("identifier", [{}])[0].get("value") == "29596116" for c in data["citation"])
+    assert data["publishingPrinciples"].endswith("/editorial-policy/")
+    assert _jsonld(client.get(URL, {"for": "patient"}).content.decode())["audience"]["@type"] == "Patient"
+
+
+def test_jsonld_cannot_break_out_of_its_script(client, article, author, reviewer, editor, disclaimers):
+    edit(article, author=author, title="Is </script><script>alert(1)</script> & more safe?")
+    approve(article, author=author, reviewer=reviewer)
+    request_and_publish(article, editor=editor)
+    html = client.get(URL).content.decode()
+    script = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+    assert "<" not in script and ">" not in script and "&" not in script
+    assert "<script>alert(1)" not in html
+    assert json.loads(script)["name"] == "Is </script><script>alert(1)</script> & more safe?"
+
+
+def test_provenance_json_lists_authors_reviewers_and_hash(client, published):
+    data = client.get("/articles/cmv-treatment/provenance.json").json()
+    assert data["authors"] and data["reviewers"][0]["name"] == "Dr. Rita Reviewer"
+    assert data["content_hash"] == published.content_hash
+    assert data["revision_id"] == published.revision_id
+    assert {d["audience"] for d in data["disclaimers"]} >= {None, "professional"}
+
+
+def test_draft_and_unpublished_articles_are_404_everywhere(client, article):
+    for url in (URL, URL + "provenance.json", "/api/articles/cmv-treatment/"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_approved_but_not_published_article_is_404(client, article, author, reviewer):
+    approve(article, author=author, reviewer=reviewer)
+    assert client.get(URL).status_code == 404
+
+
+def test_withdrawn_with_notice_shows_the_reason_with_410(
+    client, published, article, editor, django_capture_on_commit_callbacks
+):
+    client.get(URL)  # warm the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publication_withdraw(
+            article, acting_user=editor, reason="Dosing advice is being corrected.", mode="notice"
+        )
+    response = client.get(URL)
+    assert response.status_code == 410
+    text = _text(response.content.decode())
+    assert "This article has been withdrawn" in text and "Dosing advice is being corrected." in text
+    assert "Ganciclovir by vein" not in text
+    assert client.get(URL + "provenance.json").status_code == 404
+    assert client.get("/api/articles/cmv-treatment/").status_code == 404
+
+
+def test_withdrawn_with_remove_is_404(client, published, article, editor, django_capture_on_commit_callbacks):
+    client.get(URL, {"for": "patient"})  # warm the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publication_withdraw(article, acting_user=editor, reason="Out of date.", mode="remove")
+    assert client.get(URL, {"for": "patient"}).status_code == 404
+    assert client.get(URL).status_code == 404
+
+
+def test_a_draft_edit_never_reaches_the_live_page(client, published, article, author):
+    edit(article, author=author, summary="UNREVIEWED DRAFT TEXT [@kotton2018].")
+    for audience in (None, "patient", "professional"):
+        params = {"for": audience} if audience else {}
+        assert "UNREVIEWED DRAFT TEXT" not in client.get(URL, params).content.decode()
+
+
+def test_article_page_refuses_other_methods(client, published):
+    assert client.put(URL).status_code == 405
