@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from reversion.models import Version
 
@@ -387,3 +388,43 @@ def test_restore_with_a_stale_lock_changes_nothing(client, author, article):
     assert response.status_code == 302
     article.refresh_from_db()
     assert article.title == "Edited meanwhile"
+
+
+# --- reference import -----------------------------------------------------------
+
+RIS = b"""TY  - JOUR
+AU  - Razonable, Raymund R
+TI  - Cytomegalovirus in solid organ transplant recipients
+JO  - Clinical Transplantation
+PY  - 2019
+ER  -
+TY  - JOUR
+AU  - Kotton, Camille N
+TI  - The Third International Consensus Guidelines on the Management of CMV
+JO  - Transplantation
+PY  - 2018
+DO  - 10.1097/TP.0000000000002191
+ER  -
+"""
+
+
+def test_reference_import_adds_new_entries_and_reports_skipped(client, author, article):
+    _login(client, author)
+    assert client.get(_url("reference_import", article)).status_code == 200
+    upload = SimpleUploadedFile("refs.ris", RIS, content_type="application/x-research-info-systems")
+    response = client.post(_url("reference_import", article), {"file": upload, "lock_version": article.lock_version})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Imported 1 reference" in body
+    assert "Cytomegalovirus in solid organ transplant recipients" in body
+    assert "Skipped" in body
+    assert article.references.count() == 4
+
+
+def test_reference_import_of_a_broken_file_names_the_line_and_adds_nothing(client, author, article):
+    _login(client, author)
+    broken = SimpleUploadedFile("refs.ris", b"TY  - JOUR\nTI  - No end\n")
+    response = client.post(_url("reference_import", article), {"file": broken, "lock_version": article.lock_version})
+    assert response.status_code == 200
+    assert "line 1" in response.content.decode()
+    assert article.references.count() == 3
