@@ -122,9 +122,7 @@ class ReviewComment(models.Model):
     round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     section = models.CharField(max_length=250, blank=True, help_text="Section heading, or empty for the whole text.")
-    audience = models.ForeignKey(
-        "articles.Audience", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    audience = models.ForeignKey("articles.Audience", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     text = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -136,7 +134,18 @@ class ReviewComment(models.Model):
         ordering = ["created_at"]
 
     def __str__(self) -> str:
-        return f"Comment on {self.section or 'the article'}"
+        return f"Comment on {self.where}"
+
+    @property
+    def where(self) -> str:
+        """Return what the comment is about: the section, the audience version, or the whole article."""
+        if self.section and self.audience_id:
+            return f"{self.section} ({self.audience.name} version)"
+        if self.section:
+            return self.section
+        if self.audience_id:
+            return f"{self.audience.name} version"
+        return "Whole article"
 
 
 class WorkflowEventQuerySet(models.QuerySet):

@@ -564,7 +564,7 @@ def review_comment_resolve(comment: ReviewComment, *, acting_user) -> ReviewComm
     comment.resolved_at = timezone.now()
     comment.resolved_by = acting_user
     comment.save(update_fields=["resolved_at", "resolved_by"])
-    where = comment.section or (comment.audience.name if comment.audience else "the whole article")
+    where = comment.where.lower() if comment.where == "Whole article" else comment.where
     _event(
         article,
         acting_user=acting_user,

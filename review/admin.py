@@ -1,0 +1,103 @@
+"""Admin for the board; review rounds and workflow events are read-only records.
+
+The decision actions call the review services as the signed-in user, so the
+admin obeys the same rules as the review page (an author cannot approve their
+own article here either).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+
+from . import services
+from .exceptions import ReviewError
+from .models import BoardMember, ReviewComment, ReviewDecision, ReviewRound, WorkflowEvent
+
+
+@admin.register(BoardMember)
+class BoardMemberAdmin(admin.ModelAdmin):
+    list_display = ("display_name", "credentials", "active", "credential_verified_until", "disclosures_declared_on")
+    list_filter = ("active",)
+    search_fields = ("display_name", "credentials", "specialties", "user__username")
+    autocomplete_fields = ("user",)
+    fieldsets = (
+        (None, {"fields": ("user", "display_name", "credentials", "specialties", "bio")}),
+        ("Status", {"fields": ("active", "credential_verified_until")}),
+        (
+            "Conflict-of-interest disclosures",
+            {
+                "fields": (
+                    "disclosures",
+                    "disclosed_drugs",
+                    "disclosed_conditions",
+                    "disclosed_companies",
+                    "disclosures_declared_on",
+                )
+            },
+        ),
+    )
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReviewDecisionInline(ReadOnlyMixin, admin.TabularInline):
+    model = ReviewDecision
+    extra = 0
+    fields = ("reviewer", "assigned_by", "assigned_at", "decision", "comment", "decided_at", "revision")
+    readonly_fields = fields
+
+
+class ReviewCommentInline(ReadOnlyMixin, admin.TabularInline):
+    model = ReviewComment
+    extra = 0
+    fields = ("author", "section", "audience", "text", "created_at", "resolved_at", "resolved_by")
+    readonly_fields = fields
+
+
+def _decide(modeladmin, request, queryset, label: str, call) -> None:
+    for round_ in queryset.select_related("article"):
+        try:
+            call(round_.article, request.user)
+        except ReviewError as exc:
+            modeladmin.message_user(request, f"{round_.article}: {exc}", messages.ERROR)
+        else:
+            modeladmin.message_user(request, f"{round_.article}: {label}.", messages.SUCCESS)
+
+
+@admin.register(ReviewRound)
+class ReviewRoundAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("article", "status", "submitted_by", "submitted_at", "required_approvals", "closed_at")
+    list_filter = ("status",)
+    search_fields = ("article__title", "article__slug")
+    inlines = [ReviewDecisionInline, ReviewCommentInline]
+    actions = ["claim_as_me", "approve_as_me"]
+
+    @admin.action(description="Claim the review of the selected articles as me")
+    def claim_as_me(self, request, queryset) -> None:
+        _decide(self, request, queryset, "claimed", lambda a, u: services.review_claim(a, acting_user=u))
+
+    @admin.action(description="Approve the selected articles as me (through the review rules)")
+    def approve_as_me(self, request, queryset) -> None:
+        _decide(self, request, queryset, "approved", lambda a, u: services.review_approve(a, acting_user=u))
+
+
+@admin.register(WorkflowEvent)
+class WorkflowEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("created_at", "article", "action", "from_status", "to_status", "actor")
+    list_filter = ("action",)
+    search_fields = ("article__title", "actor__username", "comment")
+    date_hierarchy = "created_at"
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions

@@ -1,0 +1,36 @@
+"""Template tags for the review app: the workflow panel on the studio edit page."""
+
+from __future__ import annotations
+
+from django import template
+
+from articles.checks import check_content
+from articles.content import content_from_article
+from articles.models import Audience
+
+from .. import selectors, workflow
+
+register = template.Library()
+
+
+@register.inclusion_tag("review/_studio_panel_body.html", takes_context=True)
+def review_studio_panel(context, article):
+    """Render the article's review state for its authors: submit/withdraw, open comments, history."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    names = {a.pk: a.name for a in Audience.objects.all()}
+    can_submit = workflow.can_transition(article, "submit")
+    checks = check_content(content_from_article(article), audience_names=names) if can_submit else []
+    return {
+        "article": article,
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "is_author": workflow.is_article_author(article, user),
+        "can_submit": can_submit,
+        "can_withdraw": workflow.can_transition(article, "withdraw"),
+        "checks": checks,
+        "check_errors": [c for c in checks if c.level == "error"],
+        "round": selectors.review_round_latest(article),
+        "open_comments": selectors.review_comment_list(article, open_only=True),
+        "events": selectors.workflow_event_list(article),
+    }
