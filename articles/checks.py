@@ -78,14 +78,15 @@ def _texts(content: ArticleContent, audience_names: dict[int, str]) -> list[_Tex
     return texts
 
 
-def _sections(body: str) -> list[tuple[str, int, str]]:
-    """Split a body into (title, heading line, text) for each "## " section."""
+def _sections(body: str) -> list[tuple[str, int, int]]:
+    """Return (title, first line, last line) of each "## " section of a body, heading line included."""
     matches = list(_SECTION_RE.finditer(body))
-    out = []
-    for i, m in enumerate(matches):
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(body)
-        out.append((m.group(1).strip(), body.count("\n", 0, m.start()) + 1, body[m.end() : end]))
-    return out
+    total = body.count("\n") + 1
+    lines = [body.count("\n", 0, m.start()) + 1 for m in matches]
+    return [
+        (m.group(1).strip(), line, (lines[i + 1] - 1) if i + 1 < len(lines) else total)
+        for i, (m, line) in enumerate(zip(matches, lines, strict=True))
+    ]
 
 
 def check_content(content: ArticleContent, *, audience_names: dict[int, str] | None = None) -> list[CheckResult]:
@@ -126,31 +127,32 @@ def check_content(content: ArticleContent, *, audience_names: dict[int, str] | N
     for text in _texts(content, audience_names):
         keys = cited_keys(text.text)
         cited.update(keys)
-        unknown = [key for key in dict.fromkeys(keys) if key not in known]
-        if unknown:
-            sites = _citation_sites(text.text)
-            for key in unknown:
-                lines = sorted({line for line, group in sites if key in group}) or [None]
-                for line in lines:
-                    results.append(
-                        CheckResult(
-                            "unknown-citation",
-                            ERROR,
-                            f"[@{key}] cites a reference that does not exist. "
-                            f"Add a reference with the key “{key}” or correct the citation.",
-                            text.where(line),
-                        )
+        if not keys and text.field != "body":
+            continue
+        sites = _citation_sites(text.text)
+        for key in [key for key in dict.fromkeys(keys) if key not in known]:
+            lines = sorted({line for line, group in sites if key in group}) or [None]
+            for line in lines:
+                results.append(
+                    CheckResult(
+                        "unknown-citation",
+                        ERROR,
+                        f"[@{key}] cites a reference that does not exist. "
+                        f"Add a reference with the key “{key}” or correct the citation.",
+                        text.where(line),
                     )
+                )
         if text.field == "body":
-            for title, line, section_text in _sections(text.text):
-                if not cited_keys(section_text):
+            cited_lines = [line for line, _ in sites]
+            for title, first, last in _sections(text.text):
+                if not any(first <= line <= last for line in cited_lines):
                     results.append(
                         CheckResult(
                             "uncited-section",
                             WARNING,
                             f"The section “{title}” cites no reference. "
                             "Medical claims should carry a citation like [@key].",
-                            text.where(line),
+                            text.where(first),
                         )
                     )
 

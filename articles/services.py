@@ -226,3 +226,52 @@ def article_revert(
         reversion.set_user(acting_user)
         reversion.set_comment(comment or f"Restored the version of {revision.date_created:%Y-%m-%d %H:%M} UTC.")
     return article
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The references an import added, and the entries it skipped with the reason."""
+
+    added: list[Reference]
+    skipped: list[tuple[str, str]]  # (entry, reason)
+
+
+@transaction.atomic
+def reference_import(
+    article: Article, *, acting_user: AbstractBaseUser, filename: str, data: bytes, lock_version: int
+) -> ImportResult:
+    """Add the references of a RIS, BibTeX or PubMed/MEDLINE file to an article as one revision.
+
+    The whole file is read first: a malformed entry raises ReferenceFileError
+    (naming the entry and line) and nothing is added. Entries whose DOI or
+    PMID the article already has, or that repeat within the file, are skipped
+    and reported. Raises EditConflict if the article changed since
+    `lock_version` was read and ContentLocked while it is with the board.
+    When every entry is skipped no revision is written.
+    """
+    from .importers import parse_reference_file, plan_import
+
+    entries = parse_reference_file(filename, data)
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    if article.lock_version != lock_version:
+        raise EditConflict(
+            article,
+            {},
+            f"“{article.title}” was changed by someone else after you opened it. "
+            "Nothing was imported; reload the page and upload the file again.",
+        )
+    _ensure_editable(article)
+    existing = list(Reference.objects.filter(article=article))
+    plan = plan_import(entries, existing=existing)
+    if not plan.add:
+        return ImportResult(added=[], skipped=plan.skipped)
+    count = len(plan.add)
+    article_update(
+        article,
+        acting_user=acting_user,
+        lock_version=lock_version,
+        references=[*({name: getattr(r, name) for name in REFERENCE_FIELDS} for r in existing), *plan.add],
+        comment=f"Imported {count} reference{'s' if count != 1 else ''} from {filename}",
+    )
+    by_key = {r.key: r for r in Reference.objects.filter(article=article, key__in=[f["key"] for f in plan.add])}
+    return ImportResult(added=[by_key[f["key"]] for f in plan.add], skipped=plan.skipped)
