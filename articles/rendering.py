@@ -47,6 +47,7 @@ __all__ = [
     "Section",
     "CITATION_RE",
     "KEY_PATTERN",
+    "RESERVED_ANCHORS",
     "citation_keys",
     "cited_keys",
     "compress_numbers",
@@ -261,8 +262,31 @@ def slugify_heading(text: str) -> str:
     return slug or "section"
 
 
-# Anchors the renderer itself uses; a heading must never take one of them.
-_RESERVED_ID_RE = re.compile(r"^(ref|cite)-\d")
+# Ids a heading must not take: the renderer's own (ref-N, cite-N-M) and those the page
+# templates around the article use (landmarks, "references", "<name>-title" labels).
+# A heading whose slug is one of these gets a "section-" prefix instead.
+RESERVED_ANCHORS = frozenset(
+    {
+        "main",
+        "content",
+        "top",
+        "nav",
+        "header",
+        "footer",
+        "search",
+        "summary",
+        "bottom-line",
+        "references",
+        "reviewers",
+        "disclaimer",
+        "follow-up",
+        "personalise",
+        "personalize",
+        "review-status",
+        "live-preview",
+    }
+)
+_RESERVED_ID_RE = re.compile(r"^(ref|cite)-\d|-title$")
 
 
 class _Anchors:
@@ -273,7 +297,7 @@ class _Anchors:
 
     def take(self, text: str) -> str:
         base = slugify_heading(text)
-        if _RESERVED_ID_RE.match(base):
+        if base in RESERVED_ANCHORS or _RESERVED_ID_RE.search(base):
             base = f"section-{base}"
         anchor, n = base, 1
         while anchor in self.used:
@@ -526,6 +550,7 @@ def _reference_item(ref: RenderedReference, citing_ids: list[str]) -> str:
 
 _SECTION_HEADING_RE = re.compile(r'<h2 class="section-heading" id="([^"]*)">(.*?)</h2>', re.S)
 _TAG_RE = re.compile(r"<[^>]+>")
+_CITATION_SUP_RE = re.compile(r'\s*<sup class="citation[^"]*">.*?</sup>', re.S)
 
 
 def _split_sections(body_html: str) -> tuple[Section, ...]:
@@ -536,7 +561,7 @@ def _split_sections(body_html: str) -> tuple[Section, ...]:
         sections.append(Section(title="", anchor="", html=lead.strip()))
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(body_html)
-        title = html.unescape(_TAG_RE.sub("", m.group(2))).strip()
+        title = html.unescape(_TAG_RE.sub("", _CITATION_SUP_RE.sub("", m.group(2)))).strip()
         sections.append(Section(title=title, anchor=m.group(1), html=body_html[m.end() : end].strip()))
     return tuple(sections)
 

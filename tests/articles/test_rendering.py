@@ -191,3 +191,18 @@ def test_render_markdown_leaves_citation_syntax_alone():
 def test_empty_text_renders_empty():
     rendered = render_content(make())
     assert rendered.summary_html == "" and rendered.body_html == "" and rendered.sections == ()
+
+
+def test_section_title_leaves_out_a_citation_in_the_heading():
+    rendered = render_content(make(body="## Dosing [@alpha]\n\nText"))
+    assert rendered.sections[0].title == "Dosing"
+    assert rendered.sections[0].anchor == "dosing"
+    assert '<sup class="citation">' in rendered.body_html
+
+
+@pytest.mark.parametrize(
+    ("heading", "anchor"),
+    [("References", "section-references"), ("Article title", "section-article-title"), ("Main", "section-main")],
+)
+def test_heading_never_takes_an_id_the_page_itself_uses(heading, anchor):
+    assert render_content(make(body=f"## {heading}\n\n[@alpha]")).sections[0].anchor == anchor
