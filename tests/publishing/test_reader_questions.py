@@ -1,0 +1,98 @@
+"""Follow-up questions and problem reports from the article page."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from publishing.models import ReaderMessage
+from tests import factories
+from tests.publishing.reader_fixtures import *  # noqa: F403 (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+URL = "/articles/cmv-treatment/question/"
+
+
+def _post(client, **data):
+    payload = {"kind": "question", "message": "Can I take it with food?", "name": "", "email": "", "website": ""}
+    payload.update(data)
+    return client.post(URL, payload, REMOTE_ADDR=data.pop("ip", "203.0.113.7"))
+
+
+def test_valid_question_is_stored_and_editors_are_emailed(client, published, django_capture_on_commit_callbacks):
+    factories.UserFactory(username="eda", email="eda@example.org", groups=["Editors"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(client, name="Sam", email="sam@example.org", kind="problem")
+    assert response.status_code == 302 and response["Location"].endswith("/articles/cmv-treatment/#follow-up")
+    message = ReaderMessage.objects.get()
+    assert message.article == published.article and message.kind == "problem"
+    assert message.message == "Can I take it with food?" and message.email == "sam@example.org"
+    assert message.state == "open" and message.ip_hash and "203.0.113.7" not in message.ip_hash
+    assert len(mail.outbox) == 1
+    assert set(mail.outbox[0].to) >= {"editors@example.org", "eda@example.org"}
+    assert "Can I take it with food?" in mail.outbox[0].body
+    page = client.get(response["Location"]).content.decode()
+    assert "your message has reached our editors" in page
+
+
+def test_question_remembers_the_readers_audience(client, published):
+    client.cookies["vetted_audience"] = "patient"
+    _post(client)
+    assert ReaderMessage.objects.get().audience.slug == "patient"
+
+
+def test_empty_message_gets_a_clear_error_and_keeps_the_text(client, published):
+    response = _post(client, message="   ", name="Keep my name", email="not-an-email")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Write your question or describe the problem before sending." in html
+    assert "That email address does not look right" in html
+    assert 'value="Keep my name"' in html
+    assert "What is the treatment for CMV infection?" in html  # the article page, re-rendered
+    assert ReaderMessage.objects.count() == 0
+
+
+def test_too_long_message_is_refused_with_the_limit(client, published):
+    response = _post(client, message="x" * 2001)
+    assert response.status_code == 400 and "keep it under 2000 characters" in response.content.decode()
+    assert "x" * 2001 in response.content.decode()  # the reader's text is kept
+    assert ReaderMessage.objects.count() == 0
+
+
+def test_rate_limit_per_ip_returns_429(client, published, settings):
+    settings.QUESTION_RATE_LIMIT = 2
+    assert _post(client).status_code == 302
+    assert _post(client).status_code == 302
+    blocked = _post(client, message="third one")
+    assert blocked.status_code == 429
+    assert "Please try again in an hour" in blocked.content.decode()
+    assert "third one" in blocked.content.decode()
+    assert ReaderMessage.objects.count() == 2
+    assert _post(client, ip="198.51.100.9").status_code == 302  # another address is not blocked
+
+
+def test_honeypot_is_silently_accepted_but_not_stored(client, published, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(client, website="http://spam.example/")
+    assert response.status_code == 302
+    assert ReaderMessage.objects.count() == 0 and len(mail.outbox) == 0
+
+
+def test_question_needs_csrf(published):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(URL, {"kind": "question", "message": "hi"}).status_code == 403
+    assert ReaderMessage.objects.count() == 0
+
+
+def test_questions_only_about_live_articles(client, article):
+    response = client.post("/articles/cmv-treatment/question/", {"kind": "question", "message": "hello"})
+    assert response.status_code == 404
+
+
+def test_messages_are_never_shown_publicly(client, published):
+    _post(client, message="PRIVATE-QUESTION-TEXT")
+    for url in ("/", "/articles/cmv-treatment/", "/api/articles/cmv-treatment/", "/feed/"):
+        assert "PRIVATE-QUESTION-TEXT" not in client.get(url).content.decode(), url

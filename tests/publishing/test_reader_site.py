@@ -1,0 +1,180 @@
+"""Reader pages beside the article: index and search, sitemap, feed, API, policy, board, robots."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from publishing import services
+from publishing.models import EditorialPolicy
+from review import services as review_services
+from tests import factories
+from tests.publishing.publish_helpers import approve, request_and_publish, run_publish
+from tests.publishing.reader_fixtures import *  # noqa: F403 (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+@pytest.fixture
+def site(published, author, author2, reviewer, editor, settings):
+    """One live approved article, one live provisional, one approved-but-unpublished, one draft, one withdrawn."""
+    settings.PROVISIONAL_PUBLISHING = True
+    provisional = factories.make_article(
+        author=author, slug="disseminated-cmv", title="How is disseminated CMV treated?", condition="Disseminated CMV"
+    )
+    review_services.article_submit(provisional, acting_user=author)
+    run_publish(services.publication_request_provisional(provisional, acting_user=editor))
+    unpublished = factories.make_article(author=author, slug="approved-only", title="Approved but never published?")
+    approve(unpublished, author=author, reviewer=reviewer)
+    factories.make_article(author=author2, slug="draft-only", title="A draft nobody may see?")
+    withdrawn = factories.make_article(author=author, slug="withdrawn-one", title="Withdrawn question?")
+    approve(withdrawn, author=author, reviewer=reviewer)
+    request_and_publish(withdrawn, editor=editor)
+    services.publication_withdraw(withdrawn, acting_user=editor, reason="Superseded by new guidance.", mode="notice")
+    return {"approved": "cmv-treatment", "provisional": "disseminated-cmv"}
+
+
+HIDDEN = ("approved-only", "draft-only", "withdrawn-one")
+
+
+def test_index_lists_live_articles_only_with_an_index_by_condition(client, site):
+    html = client.get("/").content.decode()
+    assert "What is the treatment for CMV infection?" in html and "How is disseminated CMV treated?" in html
+    assert "Articles by condition" in html and "Disseminated CMV" in html
+    for slug in HIDDEN:
+        assert f"/articles/{slug}/" not in html
+    assert "Approved but never published?" not in html and "A draft nobody may see?" not in html
+
+
+@pytest.mark.parametrize("query", ["treatment", "valganciclovir", "Cytomegalovirus", "VALGANC"])
+def test_search_finds_by_title_condition_and_drug(client, site, query):
+    html = client.get("/", {"q": query}).content.decode()
+    results = html.split('id="results-title"')[1].split("Articles by condition")[0]
+    assert "/articles/cmv-treatment/" in results
+    for slug in HIDDEN:
+        assert f"/articles/{slug}/" not in results
+
+
+def test_search_without_matches_says_so(client, site):
+    html = client.get("/", {"q": "zzzunknownzzz"}).content.decode()
+    assert "0 results" in html and "No published article matches" in html
+
+
+def test_search_never_finds_draft_text(client, site):
+    html = client.get("/", {"q": "nobody may see"}).content.decode()
+    assert "0 results" in html
+
+
+def test_sitemap_lists_exactly_the_live_approved_pages(client, site):
+    response = client.get("/sitemap.xml")
+    assert response["Content-Type"].startswith("application/xml")
+    root = ET.fromstring(response.content)
+    locs = [url.find(f"{SITEMAP}loc").text for url in root.findall(f"{SITEMAP}url")]
+    articles = sorted(loc.split("/articles/")[1] for loc in locs if "/articles/" in loc)
+    assert articles == ["cmv-treatment/"]
+    lastmods = [url.find(f"{SITEMAP}lastmod") for url in root.findall(f"{SITEMAP}url") if "/articles/" in url[0].text]
+    assert all(lm is not None and len(lm.text) == 10 for lm in lastmods)
+
+
+def test_feed_is_atom_and_lists_exactly_the_live_approved_pages(client, site):
+    response = client.get("/feed/")
+    assert response["Content-Type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.content)
+    entries = root.findall(f"{ATOM}entry")
+    links = [entry.find(f"{ATOM}link").get("href") for entry in entries]
+    assert len(links) == 1 and links[0].endswith("/articles/cmv-treatment/")
+    assert entries[0].find(f"{ATOM}updated") is not None
+
+
+def test_api_list_has_exactly_the_live_pages(client, site):
+    response = client.get("/api/articles/")
+    assert response.status_code == 200 and response["ETag"] and "max-age" in response["Cache-Control"]
+    data = response.json()
+    assert sorted(item["slug"] for item in data["results"]) == ["cmv-treatment", "disseminated-cmv"]
+    assert data["count"] == 2
+    item = next(i for i in data["results"] if i["slug"] == "cmv-treatment")
+    assert item["title"] == "What is the treatment for CMV infection?"
+    assert item["condition"] == "Cytomegalovirus (CMV) infection"
+    assert item["url"].endswith("/articles/cmv-treatment/") and item["last_updated"]
+
+
+def test_api_detail_gives_the_audience_version_with_references_as_data(client, published):
+    data = client.get("/api/articles/cmv-treatment/", {"for": "patient"}).json()
+    assert data["audience"] == "patient"
+    assert "Most people take an antiviral medicine" in data["summary_html"]
+    assert [s["title"] for s in data["sections"]] == ["From the FDA drug label", "Dosing"]
+    assert {r["pmid"] for r in data["references"]} >= {"29596116", "11948268"}
+    assert data["review_status"]["stage"] == "approved"
+    assert data["review_status"]["reviewers"][0]["name"] == "Dr. Rita Reviewer"
+    assert data["disclaimer"]["html"]
+    professional = client.get("/api/articles/cmv-treatment/", {"for": "professional"}).json()
+    assert professional["disclaimer"]["name"] == "Professional Medical Disclaimer"
+
+
+def test_api_detail_etag_depends_on_audience_and_answers_304(client, published):
+    first = client.get("/api/articles/cmv-treatment/", {"for": "patient"})
+    etag = first["ETag"]
+    assert published.content_hash in etag and "patient" in etag
+    assert client.get("/api/articles/cmv-treatment/", {"for": "professional"})["ETag"] != etag
+    again = client.get("/api/articles/cmv-treatment/", {"for": "patient"}, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again["ETag"] == etag
+    assert (
+        client.get("/api/articles/cmv-treatment/", {"for": "patient"}, HTTP_IF_NONE_MATCH='"nope"').status_code == 200
+    )
+
+
+def test_api_is_read_only(client, published):
+    assert client.post("/api/articles/").status_code == 405
+    assert client.post("/api/articles/cmv-treatment/").status_code == 405
+    assert client.delete("/api/articles/cmv-treatment/").status_code == 405
+
+
+def test_api_rejects_unknown_audience_clearly(client, published):
+    response = client.get("/api/articles/cmv-treatment/", {"for": "martians"})
+    assert response.status_code == 400 and "patient" in response.json()["error"]
+
+
+def test_api_and_provenance_hide_unpublished_and_withdrawn(client, site):
+    for slug in HIDDEN:
+        assert client.get(f"/api/articles/{slug}/").status_code == 404
+        assert client.get(f"/articles/{slug}/provenance.json").status_code == 404
+    assert client.get("/articles/draft-only/").status_code == 404
+    assert client.get("/articles/approved-only/").status_code == 404
+    assert client.get("/articles/withdrawn-one/").status_code == 410
+
+
+def test_editorial_policy_page_shows_policy_and_its_date(client, editor):
+    from publishing.inbox import editorial_policy_update
+
+    editorial_policy_update(acting_user=editor, title="How we work", body="## Sources\n\nWe cite **everything**.")
+    html = client.get("/editorial-policy/").content.decode()
+    assert "How we work" in html and "<strong>everything</strong>" in html and "Last updated" in html
+
+
+def test_editorial_policy_page_without_a_policy_still_answers(client, db):
+    EditorialPolicy.objects.all().delete()
+    assert client.get("/editorial-policy/").status_code == 200
+
+
+def test_board_page_lists_active_members_with_disclosures(client, reviewer, db):
+    factories.BoardMemberFactory(display_name="Dr. Gone Away", active=False)
+    html = client.get("/board/").content.decode()
+    assert "Dr. Rita Reviewer" in html and "MD, Infectious Diseases" in html
+    assert "No relevant financial relationships." in html and "Declared" in html
+    assert "Dr. Gone Away" not in html
+
+
+def test_robots_txt_keeps_crawlers_out_of_staff_areas(client, db):
+    text = client.get("/robots.txt").content.decode()
+    for path in ("/studio/", "/review/", "/publishing/", "/admin/", "/accounts/"):
+        assert f"Disallow: {path}" in text
+    assert "Sitemap: " in text and text.strip().splitlines()[-1].endswith("/sitemap.xml")
+
+
+def test_unknown_page_gets_the_friendly_404(client, db):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and "We could not find that page" in response.content.decode()
