@@ -1,13 +1,159 @@
-"""The editors' publishing desk (/publishing/)."""
+"""The editors' publishing desk (/publishing/): thin views over the publishing services."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
+from articles.models import Article
 from cms import roles
 
+from . import selectors, services
+from .exceptions import PublishingError
+from .forms import PublishForm, ScheduleForm, WithdrawForm
+from .models import Publication
 
-@roles.role_required(roles.EDITORS)
+editors_only = roles.role_required(roles.EDITORS)
+State = Publication.State
+
+
+@editors_only
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "publishing/dashboard.html", {})
+    """Show what awaits publication, what is pending, scheduled, live and failed."""
+    context = {
+        "awaiting": selectors.article_list_awaiting_publication(),
+        "pending": selectors.publication_list_in_state(State.PENDING),
+        "scheduled": selectors.publication_list_in_state(State.SCHEDULED).order_by("go_live_at"),
+        "live": selectors.publication_live_list().select_related("requested_by"),
+        "failed": selectors.publication_list_in_state(State.FAILED),
+        "provisional_enabled": settings.PROVISIONAL_PUBLISHING,
+        "in_review": (
+            Article.objects.filter(status__in=[Article.Status.SUBMITTED, Article.Status.IN_REVIEW]).order_by("title")
+            if settings.PROVISIONAL_PUBLISHING
+            else []
+        ),
+    }
+    return render(request, "publishing/dashboard.html", context)
+
+
+def _data(request: HttpRequest):
+    return request.POST if request.method == "POST" else None
+
+
+def _pinned(article: Article) -> dict:
+    return {
+        "article": article,
+        "live": Publication.objects.filter(article=article, state=State.LIVE).select_related("revision").first(),
+    }
+
+
+def _action_page(request, article: Article, form, template: str, do, success: str) -> HttpResponse:
+    if request.method == "POST" and form.is_valid():
+        try:
+            do(form.cleaned_data)
+        except PublishingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, success)
+            return redirect("publishing:dashboard")
+    return render(request, template, {**_pinned(article), "form": form})
+
+
+@editors_only
+def publish(request: HttpRequest, slug: str) -> HttpResponse:
+    """Confirm, then publish the article's last approved revision now."""
+    article = get_object_or_404(Article.objects.select_related("last_approved_revision"), slug=slug)
+    form = PublishForm(_data(request))
+    return _action_page(
+        request,
+        article,
+        form,
+        "publishing/publish_confirm.html",
+        lambda data: services.publication_request(
+            article, acting_user=request.user, change_summary=data["change_summary"]
+        ),
+        f"“{article.title}” is being published; it goes live in a moment.",
+    )
+
+
+@editors_only
+def publish_provisional(request: HttpRequest, slug: str) -> HttpResponse:
+    """Confirm, then publish the revision under review with the pending-review banner."""
+    article = get_object_or_404(Article, slug=slug)
+    form = PublishForm(_data(request))
+    return _action_page(
+        request,
+        article,
+        form,
+        "publishing/provisional_confirm.html",
+        lambda data: services.publication_request_provisional(
+            article, acting_user=request.user, change_summary=data["change_summary"]
+        ),
+        f"“{article.title}” is being published provisionally, with the pending-review banner.",
+    )
+
+
+@editors_only
+def schedule(request: HttpRequest, slug: str) -> HttpResponse:
+    """Schedule the last approved revision to go live (and optionally come down) at set times."""
+    article = get_object_or_404(Article.objects.select_related("last_approved_revision"), slug=slug)
+    form = ScheduleForm(_data(request))
+    return _action_page(
+        request,
+        article,
+        form,
+        "publishing/schedule_form.html",
+        lambda data: services.publication_schedule(
+            article,
+            acting_user=request.user,
+            go_live_at=data["go_live_at"],
+            expires_at=data["expires_at"],
+            change_summary=data["change_summary"],
+        ),
+        f"“{article.title}” is scheduled.",
+    )
+
+
+@editors_only
+def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+    """Confirm, then take the article's live page down (or replace it with a notice)."""
+    article = get_object_or_404(Article, slug=slug)
+    form = WithdrawForm(_data(request))
+    return _action_page(
+        request,
+        article,
+        form,
+        "publishing/withdraw_confirm.html",
+        lambda data: services.publication_withdraw(
+            article, acting_user=request.user, reason=data["reason"], mode=data["mode"]
+        ),
+        f"“{article.title}” was withdrawn.",
+    )
+
+
+@editors_only
+@require_POST
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a failed publication to the publisher again."""
+    publication = get_object_or_404(Publication.objects.select_related("article"), pk=pk)
+    try:
+        services.publication_retry(publication, acting_user=request.user)
+    except PublishingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Publishing “{publication.article.title}” again.")
+    return redirect("publishing:dashboard")
+
+
+@editors_only
+def history(request: HttpRequest, slug: str) -> HttpResponse:
+    """Show every publication of one article, newest first."""
+    article = get_object_or_404(Article, slug=slug)
+    return render(
+        request,
+        "publishing/history.html",
+        {"article": article, "publications": selectors.publication_list_for_article(article)},
+    )

@@ -1,0 +1,66 @@
+"""Forms of the editors' publishing desk: they parse input; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from .models import Publication
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class PublishForm(forms.Form):
+    change_summary = forms.CharField(
+        label="What changed (public)",
+        max_length=300,
+        required=False,
+        help_text='One line shown to readers under "Changes to this article", e.g. "Updated the dosing table."',
+    )
+
+
+class ScheduleForm(PublishForm):
+    go_live_at = forms.DateTimeField(
+        label="Go live at", widget=DateTimeInput(), help_text="In UTC. Must be in the future."
+    )
+    expires_at = forms.DateTimeField(
+        label="Take down at",
+        widget=DateTimeInput(),
+        required=False,
+        help_text="Optional, in UTC. Must be after the go-live time; empty keeps it live until replaced.",
+    )
+
+    field_order = ["go_live_at", "expires_at", "change_summary"]
+
+    def clean_go_live_at(self):
+        value = self.cleaned_data["go_live_at"]
+        if value <= timezone.now():
+            raise forms.ValidationError("The go-live time has already passed. Choose a time in the future.")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        go_live_at, expires_at = cleaned.get("go_live_at"), cleaned.get("expires_at")
+        if go_live_at and expires_at and expires_at <= go_live_at:
+            self.add_error("expires_at", "The take-down time must be after the go-live time.")
+        return cleaned
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Kept in the history. With a public notice, readers see it.",
+    )
+    mode = forms.ChoiceField(
+        label="What readers see",
+        choices=Publication.WithdrawalMode.choices,
+        initial=Publication.WithdrawalMode.REMOVE,
+        widget=forms.RadioSelect,
+    )
