@@ -90,8 +90,8 @@
       var holder = document.createElement("div");
       holder.innerHTML = html;
       var row = holder.firstElementChild;
-      var legend = row.querySelector("legend");
-      if (legend) legend.textContent = "Reference " + (index + 1);
+      var label = row.querySelector(".reference-number");
+      if (label) label.textContent = "Reference " + (index + 1);
       list.appendChild(row);
       total.value = String(index + 1);
       var key = row.querySelector("input[name$='-key']");

@@ -272,7 +272,7 @@ def test_preview_post_returns_rendered_fragment_and_checks(client, author, artic
     body = response.content.decode()
     assert "<strong>valganciclovir</strong>" in body
     assert "nosuchkey" in body
-    assert "check--error" in body
+    assert "studio-check--error" in body
     assert "<html" not in body  # a fragment, not a page
     article.refresh_from_db()
     assert "nosuchkey" not in article.body  # previewing saves nothing

@@ -1,0 +1,73 @@
+"""The studio's live preview in a real browser: typing updates the preview without a reload."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def page():
+    # Playwright's sync API runs an event loop; Django must allow ORM calls from this thread.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def _sign_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", factories.PASSWORD)
+    page.click("button[type=submit]")
+
+
+def test_typing_in_the_body_updates_the_preview_without_a_reload(live_server, page, author):
+    factories.make_article(author=author)
+    _sign_in(page, live_server, author.username)
+    page.goto(f"{live_server.url}/studio/cmv-treatment/")
+    preview = page.locator("[data-live-preview]")
+    assert "5 mg/kg" in preview.inner_text()
+
+    # A marker on window survives only if the page is not reloaded.
+    page.evaluate("window.__noReload = true")
+    body = page.locator("#id_body")
+    body.click()
+    body.press("End")
+    body.press("Control+End")
+    body.type("\n## Monitoring\n\nCheck **blood counts** every week [@unknownkey].\n")
+
+    page.locator(".preview-body strong", has_text="blood counts").wait_for(timeout=10_000)
+    assert page.evaluate("window.__noReload") is True
+    assert "Monitoring" in preview.inner_text()
+    # The checks in the pane are refreshed too: the unknown citation key is reported.
+    page.locator(".studio-check--error", has_text="unknownkey").wait_for(timeout=10_000)
+
+    # Switching the audience re-renders the patient's own summary.
+    page.select_option("[data-preview-audience]", "patient")
+    page.locator(".preview-summary", has_text="Most people take an antiviral medicine").wait_for(timeout=10_000)
+    assert page.evaluate("window.__noReload") is True
+
+    shots = os.environ.get("STUDIO_SCREENSHOT_DIR")
+    if shots:
+        page.screenshot(path=os.path.join(shots, "studio-edit.png"), full_page=False)
