@@ -208,7 +208,11 @@ STORAGES = {
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# Development and tests serve straight from the app folders; production
+# serves the collectstatic output (make serve runs collectstatic).
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+if WHITENOISE_USE_FINDERS:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # --- Email ----------------------------------------------------------------
 
