@@ -520,6 +520,14 @@ def _after_change_on_commit(slugs: set[str]) -> None:
     def after() -> None:
         for slug in slugs:
             reader_cache.invalidate_article_cache(slug)
+        if settings.STATIC_EXPORT_DIR:
+            from .export import export_article
+
+            for slug in slugs:
+                try:
+                    export_article(slug, settings.STATIC_EXPORT_DIR)
+                except Exception:
+                    logger.exception("Static export of %s failed; the site itself is unaffected.", slug)
 
     transaction.on_commit(after)
 

@@ -40,13 +40,6 @@ def publish(self, publication_id: int) -> str:
         delay = retry_delay(publication.attempts)
         services.publication_mark_retry_due(publication_id, at=timezone.now() + dt.timedelta(seconds=delay))
         raise self.retry(exc=exc, countdown=delay)
-    if publication.state == Publication.State.LIVE and settings.STATIC_EXPORT_DIR:
-        from .export import export_article
-
-        try:
-            export_article(publication.slug, settings.STATIC_EXPORT_DIR)
-        except Exception:
-            logger.exception("Static export of %s failed; the live page is unaffected.", publication.slug)
     return publication.state
 
 
