@@ -150,3 +150,15 @@ def test_history_lists_publications(client, approved, editor):
 def test_superuser_passes(client, approved):
     admin = factories.UserFactory(username="root", is_superuser=True, is_staff=True)
     assert login(client, admin).get(reverse("publishing:dashboard")).status_code == 200
+
+
+def test_admin_shows_publications_read_only_and_disclaimers_editable(client, approved, editor):
+    from publishing import services
+
+    publication = run_publish(services.publication_request(approved, acting_user=editor))
+    admin = factories.UserFactory(username="root2", is_superuser=True, is_staff=True)
+    login(client, admin)
+    assert client.get(f"/admin/publishing/publication/{publication.pk}/change/").status_code == 200
+    assert client.get("/admin/publishing/publication/add/").status_code == 403
+    assert client.get("/admin/publishing/disclaimer/add/").status_code == 200
+    assert client.get("/admin/publishing/readermessage/").status_code == 200

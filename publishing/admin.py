@@ -1,0 +1,57 @@
+"""Admin: disclaimers are edited here; publications and reader messages are read-only records.
+
+Publishing, scheduling and withdrawing go through the publishing desk
+(/publishing/), whose views call the services; the admin never changes a
+publication's state.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import Disclaimer, Publication, PublishedPage, ReaderMessage
+
+
+@admin.register(Disclaimer)
+class DisclaimerAdmin(admin.ModelAdmin):
+    list_display = ["name", "audience", "active", "effective_from"]
+    list_filter = ["active", "audience"]
+    search_fields = ["name", "text"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PublishedPageInline(admin.TabularInline):
+    model = PublishedPage
+    fields = ["audience", "title", "disclaimer", "content_hash", "rendered_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Publication)
+class PublicationAdmin(ReadOnlyAdmin):
+    list_display = ["article", "revision_id", "kind", "state", "requested_by", "requested_at", "live_at", "attempts"]
+    list_filter = ["state", "kind"]
+    search_fields = ["article__title", "slug"]
+    date_hierarchy = "requested_at"
+    inlines = [PublishedPageInline]
+
+
+@admin.register(ReaderMessage)
+class ReaderMessageAdmin(ReadOnlyAdmin):
+    list_display = ["article", "kind", "state", "created_at", "handled_by"]
+    list_filter = ["state", "kind"]
+    search_fields = ["message", "article__title"]

@@ -1,0 +1,90 @@
+"""Demo data for publishing: default disclaimers, and the CMV article reviewed and live.
+
+Idempotent: a second run finds everything in place and writes nothing.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from articles.models import Article, Audience
+from review import services as review_services
+
+from . import services, tasks
+from .models import Disclaimer, Publication
+
+CMV_SLUG = "cmv-treatment"
+
+DISCLAIMERS = [
+    (
+        "professional",
+        "Professional Medical Disclaimer",
+        "This summary is written for healthcare professionals as a quick reference. It does not replace "
+        "clinical judgement, the full prescribing information, or local protocols. Check doses against the "
+        "current product label and adjust them for kidney function, weight and drug interactions in each "
+        "patient.",
+    ),
+    (
+        None,
+        "Before you use this information",
+        "This page explains a treatment in general terms. It cannot tell you what is right for you. Talk "
+        "with your doctor, nurse or pharmacist before you start, stop or change any medicine. If you feel "
+        "very unwell, get urgent medical help.",
+    ),
+    (
+        "student",
+        "Educational purpose only",
+        "Educational purpose only: this page is a learning aid, not a guide to treating patients.",
+    ),
+]
+
+
+def _write(stdout, text: str) -> None:
+    if stdout is not None:
+        stdout.write(text)
+
+
+def seed_disclaimers(stdout=None) -> None:
+    """Create the default disclaimers if the site has none."""
+    if Disclaimer.objects.exists():
+        return
+    since = timezone.now()
+    for audience_slug, name, text in DISCLAIMERS:
+        audience = Audience.objects.filter(slug=audience_slug).first() if audience_slug else None
+        if audience_slug and audience is None:
+            continue
+        Disclaimer.objects.create(name=name, audience=audience, text=text, effective_from=since)
+    _write(stdout, "Created the default disclaimers.")
+
+
+def seed(users: dict, stdout=None) -> None:
+    """Seed disclaimers, take cmv-treatment through review and publish it."""
+    seed_disclaimers(stdout)
+    article = Article.objects.filter(slug=CMV_SLUG).first()
+    if article is None:
+        _write(stdout, f"No “{CMV_SLUG}” article; nothing to publish.")
+        return
+    author, reviewer, editor = users["author"], users["reviewer"], users["editor"]
+    if article.last_approved_revision_id is None:
+        if article.status in (Article.Status.DRAFT, Article.Status.CHANGES_REQUESTED):
+            article = review_services.article_submit(article, acting_user=author, comment="Ready for review.")
+        if article.status == Article.Status.SUBMITTED:
+            article = review_services.review_claim(article, acting_user=reviewer)
+        if article.status == Article.Status.IN_REVIEW:
+            article = review_services.review_approve(
+                article, acting_user=reviewer, comment="Doses and durations checked against the sources."
+            )
+        _write(stdout, f"“{article.title}” was reviewed and approved.")
+    publication = Publication.objects.filter(article=article).order_by("-pk").first()
+    if publication is None:
+        publication = services.publication_request(article, acting_user=editor, change_summary="First publication.")
+        _write(stdout, f"Requested publication of “{article.title}”.")
+    publication.refresh_from_db()
+    if publication.state == Publication.State.PENDING:
+        # The demo runs without a worker: publish in this process.
+        tasks.publish.apply(args=[publication.pk])
+        publication.refresh_from_db()
+    if publication.state == Publication.State.LIVE:
+        _write(stdout, f"Live at /articles/{publication.slug}/.")
+    else:
+        _write(stdout, f"Publication of “{article.title}” is {publication.get_state_display().lower()}.")
