@@ -248,7 +248,7 @@ def _article_parts(slug: str, audience: Audience | None) -> dict | None:
     parts = {
         "title": page.title,
         "provisional": context["provisional"],
-        "audience_id": audience.pk if audience else None,
+        "audience_slug": audience.slug if audience else "",
         "head": render_to_string("publishing/reader/_article_head.html", context),
         "top": render_to_string("publishing/reader/_article_top.html", context),
         "bottom": render_to_string("publishing/reader/_article_bottom.html", context),
@@ -282,6 +282,7 @@ def _render_article(
         "bottom_html": mark_safe(parts["bottom"]),  # noqa: S308
         "form": form,
         "question_url": reverse("reader:question", args=[slug]),
+        "audience_slug": parts.get("audience_slug", ""),
     }
     return render(request, "publishing/reader/article.html", context, status=status)
 

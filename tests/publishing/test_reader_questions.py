@@ -42,6 +42,13 @@ def test_question_remembers_the_readers_audience(client, published):
     assert ReaderMessage.objects.get().audience.slug == "patient"
 
 
+def test_question_from_a_query_audience_records_it(client, published):
+    page = client.get("/articles/cmv-treatment/", {"for": "professional"}).content.decode()
+    assert 'name="audience" value="professional"' in page
+    client.post(URL, {"kind": "question", "message": "Renal dosing?", "audience": "professional"})
+    assert ReaderMessage.objects.get().audience.slug == "professional"
+
+
 def test_empty_message_gets_a_clear_error_and_keeps_the_text(client, published):
     response = _post(client, message="   ", name="Keep my name", email="not-an-email")
     assert response.status_code == 400
