@@ -272,6 +272,9 @@ def test_worker_killed_mid_job_the_job_runs_again_and_goes_live_exactly_once(
     assert not PublishedPage.objects.exists()
 
     (hold / "release").touch()
+    # Redis hands the job out again once it has been unacknowledged longer than the visibility timeout.
+    started = next(hold.glob("started-*")).stat().st_mtime
+    wait_for(lambda: time.time() - started > 4, timeout=10, what="the visibility timeout to pass")
     second = workers(broker_url, CELERY_VISIBILITY_TIMEOUT="3")
     wait_for(
         lambda: state_of(publication) == State.LIVE,
