@@ -181,7 +181,8 @@ class ContentDiff:
         for section in self.sections:
             found.extend(section.dose_changes)
         for variant in self.variants:
-            found.extend(f"{variant.audience_name}: {change}" for change in variant.dose_changes)
+            # Variant labels already start with the audience name.
+            found.extend(variant.dose_changes)
         return found
 
     @property

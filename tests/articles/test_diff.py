@@ -132,7 +132,8 @@ def test_added_dose_line_in_an_audience_variant_is_flagged():
     variant = next(v for v in diff.variants if v.audience_id == 2)
     assert variant.status == "changed"
     assert variant.dose_changes and "900 mg BID" in variant.dose_changes[0]
-    assert any(note.startswith("Healthcare professional: ") for note in diff.dose_changes)
+    assert any(note.startswith("Healthcare professional") for note in diff.dose_changes)
+    assert not any("Healthcare professional: Healthcare professional" in note for note in diff.dose_changes)
 
 
 def test_script_in_text_is_escaped_in_every_html_part():
