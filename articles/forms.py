@@ -12,10 +12,7 @@ from django.forms.models import fields_for_model
 
 from .content import REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
 from .models import Article, Audience, Reference
-from .services import ARTICLE_EDITABLE_FIELDS, VariantInput
-
-# Paths under /studio/ that a slug must not shadow.
-RESERVED_SLUGS = frozenset({"new"})
+from .services import ARTICLE_EDITABLE_FIELDS, RESERVED_SLUGS, VariantInput
 
 
 def _run_model_validators(form: forms.Form, model, names) -> None:
@@ -58,7 +55,7 @@ class ArticleForm(forms.Form):
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"]
         if slug in RESERVED_SLUGS:
-            raise forms.ValidationError(f"“{slug}” is reserved for a studio page. Choose another slug.")
+            raise forms.ValidationError(f"“{slug}” is reserved for a page of the site. Choose another slug.")
         return slug
 
     def article_fields(self) -> dict[str, str]:

@@ -21,6 +21,8 @@ from .exceptions import ContentLocked, EditConflict, SlugTaken
 from .models import Article, ArticleVariant, Audience, Reference
 
 ARTICLE_EDITABLE_FIELDS = ("slug", "title", "condition", "drugs", "summary", "body")
+# Slugs that fixed pages already use: /studio/new/, /review/editor/.
+RESERVED_SLUGS = frozenset({"new", "editor"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ def _ensure_editable(article: Article) -> None:
 
 
 def _ensure_slug_free(slug: str, *, exclude_pk: int | None = None) -> None:
+    if slug in RESERVED_SLUGS:
+        raise SlugTaken(f"The address “{slug}” is reserved for a page of the site. Choose another slug.")
     taken = Article.objects.filter(slug=slug).exclude(pk=exclude_pk).exists()
     if taken:
         raise SlugTaken(f"The address “{slug}” is already used by another article. Choose another slug.")

@@ -81,6 +81,13 @@ def test_duplicate_slug_is_refused_with_a_clear_error(article, author):
     assert Article.objects.count() == 1
 
 
+@pytest.mark.parametrize("slug", ["new", "editor"])
+def test_slugs_of_fixed_pages_are_refused(author, slug):
+    with pytest.raises(SlugTaken, match="reserved"):
+        factories.make_article(author=author, slug=slug)
+    assert not Article.objects.exists()
+
+
 def test_duplicate_reference_key_is_refused_and_nothing_is_saved(article, author):
     with pytest.raises(ValidationError):
         services.article_update(
