@@ -12,7 +12,9 @@ from articles.models import Article, Audience
 class Disclaimer(models.Model):
     """A disclaimer shown on published pages, for one audience or for all."""
 
-    name = models.CharField(max_length=120, help_text='Heading shown to readers, e.g. "Professional Medical Disclaimer".')
+    name = models.CharField(
+        max_length=120, help_text='Heading shown to readers, e.g. "Professional Medical Disclaimer".'
+    )
     audience = models.ForeignKey(
         Audience,
         null=True,
@@ -78,9 +80,13 @@ class Publication(models.Model):
     class Meta:
         ordering = ["-requested_at"]
         constraints = [
-            models.UniqueConstraint(fields=["article"], condition=Q(state="live"), name="one_live_publication_per_article"),
+            models.UniqueConstraint(
+                fields=["article"], condition=Q(state="live"), name="one_live_publication_per_article"
+            ),
             models.CheckConstraint(
-                condition=Q(expires_at__isnull=True) | Q(go_live_at__isnull=True) | Q(expires_at__gt=models.F("go_live_at")),
+                condition=Q(expires_at__isnull=True)
+                | Q(go_live_at__isnull=True)
+                | Q(expires_at__gt=models.F("go_live_at")),
                 name="publication_expires_after_go_live",
             ),
         ]
@@ -109,9 +115,7 @@ class PublishedPage(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["publication", "audience"], name="one_page_per_publication_audience"
-            ),
+            models.UniqueConstraint(fields=["publication", "audience"], name="one_page_per_publication_audience"),
             models.UniqueConstraint(
                 fields=["publication"], condition=Q(audience__isnull=True), name="one_default_page_per_publication"
             ),

@@ -55,9 +55,10 @@ def test_saved_edit_is_visible_in_the_new_revision_only(article, author):
     second = selectors.article_latest_revision(article)
     assert content_from_revision(first, article_id=article.pk).title != "New?"
     assert content_from_revision(second, article_id=article.pk).title == "New?"
-    assert content_from_revision(second, article_id=article.pk).content_hash() == content_from_article(
-        article
-    ).content_hash()
+    assert (
+        content_from_revision(second, article_id=article.pk).content_hash()
+        == content_from_article(article).content_hash()
+    )
 
 
 def test_text_for_falls_back_field_by_field(article):

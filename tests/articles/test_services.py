@@ -51,7 +51,8 @@ def test_second_of_two_concurrent_editors_gets_edit_conflict_and_first_text_surv
 def test_revert_restores_text_and_removes_later_references(article, author):
     original = selectors.article_latest_revision(article)
     refs = [
-        {"key": r.key, "kind": r.kind, "title": r.title, "year": r.year} for r in Reference.objects.filter(article=article)
+        {"key": r.key, "kind": r.kind, "title": r.title, "year": r.year}
+        for r in Reference.objects.filter(article=article)
     ]
     services.article_update(
         article,
