@@ -159,6 +159,28 @@ class WorkflowEventQuerySet(models.QuerySet):
 class WorkflowEvent(models.Model):
     """An append-only record of one workflow transition."""
 
+    # How each action reads after the actor's name in a history list.
+    ACTION_LABELS = {
+        "submit": "submitted it for review",
+        "claim": "claimed the review",
+        "assign": "assigned reviewers",
+        "approve": "approved it",
+        "request_changes": "requested changes",
+        "reject": "rejected it",
+        "withdraw": "withdrew it from review",
+        "archive": "archived it",
+        "comment": "commented",
+        "comment_resolved": "resolved a comment",
+        "publication_requested": "asked for it to be published",
+        "publication_scheduled": "scheduled it to go live",
+        "published": "published it",
+        "publication_superseded": "had an older publication superseded",
+        "publication_withdrawn": "withdrew the published page",
+        "publication_expired": "let the published page expire",
+        "publication_failed": "publishing failed",
+        "publication_retried": "retried a failed publication",
+    }
+
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="workflow_events")
     round = models.ForeignKey(ReviewRound, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -179,6 +201,12 @@ class WorkflowEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status} → {self.to_status}"
+
+    @property
+    def action_label(self) -> str:
+        if self.action == "approve" and self.to_status == "approved":
+            return "approved it — the board's review is complete"
+        return self.ACTION_LABELS.get(self.action, self.action.replace("_", " "))
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):

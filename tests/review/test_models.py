@@ -36,3 +36,19 @@ def test_workflow_event_cannot_be_changed_or_deleted_with_raw_sql_on_postgresql(
                 cursor.execute(sql, [event.pk])
     event.refresh_from_db()
     assert event.comment == ""
+
+
+def test_every_action_the_services_write_has_a_readable_label():
+    import re
+    from pathlib import Path
+
+    from review.models import WorkflowEvent
+
+    root = Path(__file__).resolve().parents[2]
+    written = set()
+    for path in [root / "review" / "services.py", root / "publishing" / "services.py"]:
+        written |= set(re.findall(r'action="([a-z_]+)"', path.read_text()))
+        written |= set(re.findall(r'"(publication_[a-z_]+)"', path.read_text()))
+    assert written, "no actions found: the pattern no longer matches the services"
+    missing = {action for action in written if action not in WorkflowEvent.ACTION_LABELS}
+    assert not missing, f"add labels for {sorted(missing)} to WorkflowEvent.ACTION_LABELS"
