@@ -6,7 +6,6 @@ The article is taken through the real review services and the real publisher.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,8 @@ from django.conf import settings as django_settings
 
 from publishing import services
 from publishing.models import Publication, ReaderMessage
-from tests.conftest import CHROMIUM, REQUIRE_SERVICES
+from tests.conftest import REQUIRE_SERVICES
 from tests.publishing.publish_helpers import approve, make_disclaimers
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls made
-# here are ordinary blocking calls, so Django's async guard is relaxed.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 # serialized_rollback restores the audiences and groups that data migrations made, which a
 # transactional test flushes away.
@@ -27,31 +22,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 ARTIFACTS = Path(django_settings.BASE_DIR) / "test-artifacts"
 AXE = Path(django_settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 AUDIENCES = {
     "patient": "Patient",
     "caregiver": "Caregiver",
     "professional": "Healthcare professional",
     "student": "Student",
 }
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        executable = CHROMIUM if Path(CHROMIUM).exists() else "/usr/bin/chromium"
-        browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
