@@ -233,6 +233,8 @@ REVIEW_STALE_DAYS = env_int("REVIEW_STALE_DAYS", 7)
 PROVISIONAL_PUBLISHING = env_bool("PROVISIONAL_PUBLISHING", default=False)
 AUTO_PUBLISH_ON_APPROVAL = env_bool("AUTO_PUBLISH_ON_APPROVAL", default=False)
 PUBLISH_MAX_ATTEMPTS = env_int("PUBLISH_MAX_ATTEMPTS", 5)
+# Seconds before the first publish retry; doubles with each attempt, capped at 15 minutes.
+PUBLISH_RETRY_BACKOFF = env_int("PUBLISH_RETRY_BACKOFF", 10)
 STATIC_EXPORT_DIR = os.environ.get("STATIC_EXPORT_DIR", "")
 READER_CACHE_SECONDS = env_int("READER_CACHE_SECONDS", 600)
 QUESTION_RATE_LIMIT = env_int("QUESTION_RATE_LIMIT", 5)  # per IP per hour

@@ -12,8 +12,9 @@ class PublishingConfig(AppConfig):
 
         reversion.register(EditorialPolicy, fields=["title", "body"])
 
-        from review.services import register_approval_hook
+        from review.services import register_approval_hook, register_archive_hook
 
-        from .services import publication_on_approval_hook
+        from .services import publication_on_approval_hook, publication_on_archive_hook
 
         register_approval_hook(publication_on_approval_hook)
+        register_archive_hook(publication_on_archive_hook)

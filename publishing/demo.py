@@ -11,26 +11,15 @@ from articles.models import Article, Audience
 from review import services as review_services
 
 from . import services, tasks
+from .defaults import DEFAULT_DISCLAIMERS
 from .models import Disclaimer, Publication
 
 CMV_SLUG = "cmv-treatment"
 
+# The site's defaults (created by migration 0004 on a fresh install) plus one
+# for students that only the demo adds.
 DISCLAIMERS = [
-    (
-        "professional",
-        "Professional Medical Disclaimer",
-        "This summary is written for healthcare professionals as a quick reference. It does not replace "
-        "clinical judgement, the full prescribing information, or local protocols. Check doses against the "
-        "current product label and adjust them for kidney function, weight and drug interactions in each "
-        "patient.",
-    ),
-    (
-        None,
-        "Before you use this information",
-        "This page explains a treatment in general terms. It cannot tell you what is right for you. Talk "
-        "with your doctor, nurse or pharmacist before you start, stop or change any medicine. If you feel "
-        "very unwell, get urgent medical help.",
-    ),
+    *DEFAULT_DISCLAIMERS,
     (
         "student",
         "Educational purpose only",
@@ -45,16 +34,19 @@ def _write(stdout, text: str) -> None:
 
 
 def seed_disclaimers(stdout=None) -> None:
-    """Create the default disclaimers if the site has none."""
-    if Disclaimer.objects.exists():
-        return
+    """Create a demo disclaimer for each audience (or all audiences) that has none yet."""
     since = timezone.now()
+    created = []
     for audience_slug, name, text in DISCLAIMERS:
         audience = Audience.objects.filter(slug=audience_slug).first() if audience_slug else None
         if audience_slug and audience is None:
             continue
+        if Disclaimer.objects.filter(audience=audience).exists():
+            continue  # the migration's default, or the site's own wording
         Disclaimer.objects.create(name=name, audience=audience, text=text, effective_from=since)
-    _write(stdout, "Created the default disclaimers.")
+        created.append(name)
+    if created:
+        _write(stdout, f"Created the disclaimers: {', '.join(created)}.")
 
 
 def seed(users: dict, stdout=None) -> None:

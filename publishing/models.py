@@ -83,6 +83,8 @@ class Publication(models.Model):
             models.UniqueConstraint(
                 fields=["article"], condition=Q(state="live"), name="one_live_publication_per_article"
             ),
+            # Readers find pages by slug: two live articles at one address would be ambiguous.
+            models.UniqueConstraint(fields=["slug"], condition=Q(state="live"), name="one_live_publication_per_slug"),
             models.CheckConstraint(
                 condition=Q(expires_at__isnull=True)
                 | Q(go_live_at__isnull=True)

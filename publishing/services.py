@@ -100,6 +100,37 @@ def _approved_pin(article: Article) -> tuple:
     return revision, _verified_hash(article, revision, review_round.content_hash, "approved revision")
 
 
+def _live_elsewhere(article: Article, slug: str) -> Publication | None:
+    """Return another article's live publication at this address, if there is one."""
+    return (
+        Publication.objects.filter(slug=slug, state=State.LIVE)
+        .exclude(article_id=article.pk)
+        .select_related("article")
+        .first()
+    )
+
+
+def _slug_taken_message(article: Article, slug: str, other: Publication) -> str:
+    return (
+        f"“{article.title}” cannot go live: another article is already live at /articles/{slug}/ for "
+        f"“{other.article.title}”; change this article's slug or withdraw the other first."
+    )
+
+
+def _ensure_slug_free(article: Article, slug: str) -> None:
+    """Refuse to publish at an address where another article is live (readers find pages by slug)."""
+    other = _live_elsewhere(article, slug)
+    if other is not None:
+        raise InvalidPublicationState(_slug_taken_message(article, slug, other))
+
+
+def _ensure_not_archived(article: Article) -> None:
+    if article.status == Article.Status.ARCHIVED:
+        raise InvalidPublicationState(
+            f"“{article.title}” is archived; archived articles stay off the site and cannot be published."
+        )
+
+
 def _audit(article: Article, *, actor, action: str, publication: Publication, comment: str = "") -> None:
     WorkflowEvent.objects.create(
         article=article,
@@ -136,6 +167,7 @@ def _create(
     go_live_at: dt.datetime | None = None,
     expires_at: dt.datetime | None = None,
 ) -> Publication:
+    _ensure_not_archived(article)
     waiting = Publication.objects.filter(article=article, revision=revision, kind=kind, state__in=OPEN_STATES).first()
     if waiting is not None:
         raise InvalidPublicationState(
@@ -145,6 +177,7 @@ def _create(
     if Publication.objects.filter(article=article, revision=revision, kind=kind, state=State.LIVE).exists():
         raise InvalidPublicationState(f"This revision of “{article.title}” is already live. There is nothing to do.")
     content = content_from_revision(revision, article_id=article.pk)
+    _ensure_slug_free(article, content.slug)
     publication = Publication.objects.create(
         article=article,
         revision=revision,
@@ -294,13 +327,21 @@ def publication_withdraw(
     if mode not in Publication.WithdrawalMode.values:
         raise InvalidPublicationState(f"Unknown withdrawal mode “{mode}”: choose remove or notice.")
     article = Article.objects.select_for_update().get(pk=article.pk)
+    targets = _withdraw_all(article, acting_user=acting_user, reason=reason, mode=mode)
+    if not targets:
+        raise InvalidPublicationState(f"“{article.title}” has nothing live or waiting to go live; nothing to withdraw.")
+    return targets
+
+
+def _withdraw_all(article: Article, *, acting_user, reason: str, mode: str) -> list[Publication]:
+    """Withdraw every live or waiting publication of the (locked) article; return them, maybe none."""
     targets = list(
         Publication.objects.select_for_update()
         .filter(article=article, state__in=[State.LIVE, *OPEN_STATES])
         .order_by("pk")
     )
     if not targets:
-        raise InvalidPublicationState(f"“{article.title}” has nothing live or waiting to go live; nothing to withdraw.")
+        return []
     now = timezone.now()
     slugs = {article.slug}
     for publication in targets:
@@ -325,6 +366,7 @@ def publication_retry(publication: Publication, *, acting_user: AbstractBaseUser
             f"This publication is {publication.get_state_display().lower()}, not failed; only failed ones can be "
             "retried."
         )
+    _ensure_not_archived(publication.article)
     now = timezone.now()
     scheduled = publication.go_live_at is not None and publication.go_live_at > now
     publication.state = State.SCHEDULED if scheduled else State.PENDING
@@ -426,7 +468,8 @@ def publication_go_live(publication_id: int) -> Publication:
     pages, the new live state and the superseded old one commit together. A
     publication older than the one already live is superseded without ever
     going live. Raise ContentHashMismatch (never retried) if the pinned
-    content changed.
+    content changed. If another article went live at the same slug in the
+    meantime, mark the publication failed with an explanation instead.
     """
     publication = Publication.objects.select_related("article", "revision", "requested_by").get(pk=publication_id)
     now = timezone.now()
@@ -470,6 +513,9 @@ def publication_go_live(publication_id: int) -> Publication:
                 comment=f"A newer publication (revision {current.revision_id}) was already live.",
             )
             return publication
+        other = _live_elsewhere(article, publication.slug or article.slug)
+        if other is not None:
+            return _fail_at_go_live(publication, _slug_taken_message(article, publication.slug or article.slug, other))
         if current is not None:
             current.state = State.SUPERSEDED
             current.superseded_at = now
@@ -513,6 +559,24 @@ def publication_go_live(publication_id: int) -> Publication:
         if current is not None:
             slugs.add(current.slug or article.slug)
         _after_change_on_commit(slugs)
+    return publication
+
+
+def _fail_at_go_live(publication: Publication, error: str) -> Publication:
+    """Mark a publication failed for good (no retry can help), audit it and tell the editors on commit."""
+    publication.state = State.FAILED
+    publication.attempts += 1
+    publication.last_error = error
+    publication.save(update_fields=["state", "attempts", "last_error"])
+    _audit(
+        publication.article,
+        actor=publication.requested_by,
+        action="publication_failed",
+        publication=publication,
+        comment=error[:1000],
+    )
+    publication_id = publication.pk
+    transaction.on_commit(lambda: _email_editors_about_failure(publication_id))
     return publication
 
 
@@ -679,6 +743,23 @@ def publication_on_approval_hook(article: Article, review_round: ReviewRound, ac
         publication_request_on_approval(article, acting_user=acting_user)
     except Exception as exc:
         logger.warning("Automatic publication of %s on approval failed: %s", article.slug, exc)
+
+
+ARCHIVE_WITHDRAWAL_REASON = "Archived by the editors."
+
+
+def publication_on_archive_hook(article: Article, acting_user) -> None:
+    """Take down the page of an article being archived, and cancel anything waiting to go live.
+
+    Registered with review.services.register_archive_hook, so it runs inside
+    the archiving transaction (the editor check is the archive's own). An
+    exception here rolls the archiving back: an archived article is never
+    left live.
+    """
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    _withdraw_all(
+        article, acting_user=acting_user, reason=ARCHIVE_WITHDRAWAL_REASON, mode=Publication.WithdrawalMode.REMOVE
+    )
 
 
 def _request_unpublished_approvals() -> None:

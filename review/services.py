@@ -15,6 +15,11 @@ approving transaction as `fn(article, round, acting_user)` when a round
 reaches its quorum. The publishing app can register one (in its
 AppConfig.ready) to request publication when AUTO_PUBLISH_ON_APPROVAL is on;
 an exception from a hook rolls the approval back.
+
+Likewise `register_archive_hook(fn)` adds a callable run inside the archiving
+transaction as `fn(article, acting_user)`, after the status is saved. The
+publishing app registers one to take the article's page down; an exception
+from a hook rolls the archiving back.
 """
 
 from __future__ import annotations
@@ -50,6 +55,8 @@ from .models import BoardMember, ReviewComment, ReviewDecision, ReviewRound, Wor
 S = Article.Status
 ApprovalHook = Callable[[Article, ReviewRound, object], None]
 _approval_hooks: list[ApprovalHook] = []
+ArchiveHook = Callable[[Article, object], None]
+_archive_hooks: list[ArchiveHook] = []
 
 
 def register_approval_hook(hook: ApprovalHook) -> None:
@@ -62,6 +69,18 @@ def unregister_approval_hook(hook: ApprovalHook) -> None:
     """Remove a hook added by register_approval_hook (tests use this)."""
     if hook in _approval_hooks:
         _approval_hooks.remove(hook)
+
+
+def register_archive_hook(hook: ArchiveHook) -> None:
+    """Run `hook(article, acting_user)` inside the transaction that archives an article."""
+    if hook not in _archive_hooks:
+        _archive_hooks.append(hook)
+
+
+def unregister_archive_hook(hook: ArchiveHook) -> None:
+    """Remove a hook added by register_archive_hook (tests use this)."""
+    if hook in _archive_hooks:
+        _archive_hooks.remove(hook)
 
 
 @dataclass(frozen=True)
@@ -292,7 +311,7 @@ def article_withdraw(article: Article, *, acting_user, comment: str = "") -> Art
 
 @transaction.atomic
 def article_archive(article: Article, *, acting_user, comment: str = "") -> Article:
-    """Archive the article (editors only); it becomes read-only."""
+    """Archive the article (editors only); it becomes read-only and archive hooks run (its page comes down)."""
     original, article = article, _lock(article)
     _ensure_editor(acting_user, "archive an article")
     target = workflow.ensure_transition(article, "archive")
@@ -301,6 +320,8 @@ def article_archive(article: Article, *, acting_user, comment: str = "") -> Arti
     _event(
         article, acting_user=acting_user, action="archive", from_status=from_status, to_status=target, comment=comment
     )
+    for hook in list(_archive_hooks):
+        hook(article, acting_user)
     return _sync_back(original, article)
 
 

@@ -44,7 +44,12 @@ def request_and_publish(article: Article, *, editor, change_summary: str = "") -
 
 
 def make_disclaimers() -> dict[str, Disclaimer]:
-    """Create an all-audiences and a professional disclaimer, effective an hour ago."""
+    """Replace the site's disclaimers with an all-audiences and a professional one, effective an hour ago.
+
+    The defaults from the data migration are switched off, so the tests know
+    exactly which text each page carries.
+    """
+    Disclaimer.objects.filter(active=True).update(active=False)
     since = timezone.now() - dt.timedelta(hours=1)
     professional = Audience.objects.get(slug="professional")
     return {

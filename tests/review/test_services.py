@@ -446,6 +446,51 @@ def test_archive_while_in_review_is_an_invalid_transition(in_review, editor):
         services.article_archive(in_review, acting_user=editor)
 
 
+def test_archive_hook_runs_inside_the_archiving_transaction(article, editor):
+    calls = []
+
+    def hook(article, acting_user):
+        calls.append((Article.objects.get(pk=article.pk).status, last_event(article).action, acting_user))
+
+    services.register_archive_hook(hook)
+    try:
+        services.article_archive(article, acting_user=editor)
+    finally:
+        services.unregister_archive_hook(hook)
+    assert calls == [("archived", "archive", editor)]
+
+
+def test_a_failing_archive_hook_rolls_the_archiving_back(article, editor):
+    def hook(article, acting_user):
+        raise RuntimeError("page could not be taken down")
+
+    events_before = WorkflowEvent.objects.count()
+    services.register_archive_hook(hook)
+    try:
+        with pytest.raises(RuntimeError):
+            services.article_archive(article, acting_user=editor)
+    finally:
+        services.unregister_archive_hook(hook)
+    article.refresh_from_db()
+    assert article.status == S.DRAFT
+    assert WorkflowEvent.objects.count() == events_before
+
+
+def test_refused_archive_runs_no_hook(article, author):
+    calls = []
+
+    def hook(article, acting_user):
+        calls.append(article)
+
+    services.register_archive_hook(hook)
+    try:
+        with pytest.raises(ReviewPermissionError):
+            services.article_archive(article, acting_user=author)
+    finally:
+        services.unregister_archive_hook(hook)
+    assert calls == []
+
+
 # --- comments ---------------------------------------------------------------------------------
 
 

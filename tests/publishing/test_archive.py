@@ -1,0 +1,93 @@
+"""Archiving an article takes its page down in the same transaction (publishing's archive hook)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from publishing import selectors, services
+from publishing.exceptions import InvalidPublicationState
+from publishing.models import Publication
+from review import services as review_services
+from review.models import WorkflowEvent
+from tests.publishing.publish_helpers import approve, request_and_publish, run_publish
+
+pytestmark = pytest.mark.django_db
+
+State = Publication.State
+
+
+@pytest.fixture
+def approved(article, author, reviewer):
+    return approve(article, author=author, reviewer=reviewer)
+
+
+def test_archiving_a_published_article_takes_its_page_down(
+    client, approved, editor, django_capture_on_commit_callbacks
+):
+    publication = request_and_publish(approved, editor=editor)
+    assert client.get("/articles/cmv-treatment/?for=patient").status_code == 200  # now cached
+
+    with django_capture_on_commit_callbacks(execute=True):
+        review_services.article_archive(approved, acting_user=editor, comment="No longer maintained.")
+
+    publication.refresh_from_db()
+    assert publication.state == State.WITHDRAWN
+    assert publication.withdrawal_mode == Publication.WithdrawalMode.REMOVE
+    assert publication.withdrawal_reason == "Archived by the editors."
+    assert publication.withdrawn_at is not None
+    assert selectors.publication_live_get("cmv-treatment") is None
+    assert client.get("/articles/cmv-treatment/?for=patient").status_code == 404
+    assert client.get("/articles/cmv-treatment/").status_code == 404
+    events = list(WorkflowEvent.objects.filter(article=approved).order_by("pk").values_list("action", "actor"))
+    assert events[-2:] == [("archive", editor.pk), ("publication_withdrawn", editor.pk)]
+    withdrawn = WorkflowEvent.objects.get(article=approved, action="publication_withdrawn")
+    assert (withdrawn.revision_id, withdrawn.comment) == (publication.revision_id, "Archived by the editors.")
+
+
+def test_archiving_cancels_a_scheduled_publication_so_it_never_goes_live(approved, editor):
+    scheduled = services.publication_schedule(
+        approved, acting_user=editor, go_live_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    review_services.article_archive(approved, acting_user=editor)
+    scheduled.refresh_from_db()
+    assert scheduled.state == State.WITHDRAWN
+    assert WorkflowEvent.objects.filter(article=approved, action="publication_withdrawn").count() == 1
+
+
+def test_archiving_cancels_a_pending_publication_before_its_job_runs(approved, editor):
+    pending = services.publication_request(approved, acting_user=editor)
+    review_services.article_archive(approved, acting_user=editor)
+    run_publish(pending)
+    assert pending.state == State.WITHDRAWN
+    assert not pending.pages.exists()
+
+
+def test_archiving_an_unpublished_article_still_works_and_withdraws_nothing(article, editor):
+    archived = review_services.article_archive(article, acting_user=editor)
+    assert archived.status == "archived"
+    assert not WorkflowEvent.objects.filter(article=article, action="publication_withdrawn").exists()
+    assert WorkflowEvent.objects.filter(article=article, action="archive").count() == 1
+
+
+def test_archiving_leaves_older_publications_alone(approved, editor):
+    publication = request_and_publish(approved, editor=editor)
+    services.publication_withdraw(approved, acting_user=editor, reason="Dose error found.", mode="notice")
+    review_services.article_archive(approved, acting_user=editor)
+    publication.refresh_from_db()
+    assert (publication.state, publication.withdrawal_reason) == (State.WITHDRAWN, "Dose error found.")
+    assert WorkflowEvent.objects.filter(article=approved, action="publication_withdrawn").count() == 1
+
+
+def test_an_archived_article_cannot_be_published_or_retried(approved, editor):
+    failed = services.publication_request(approved, acting_user=editor)
+    Publication.objects.filter(pk=failed.pk).update(state=State.FAILED)  # as if every attempt had failed
+    review_services.article_archive(approved, acting_user=editor)
+    with pytest.raises(InvalidPublicationState, match="archived"):
+        services.publication_request(approved, acting_user=editor)
+    with pytest.raises(InvalidPublicationState, match="archived"):
+        services.publication_retry(failed, acting_user=editor)
+    failed.refresh_from_db()
+    assert failed.state == State.FAILED
