@@ -31,7 +31,9 @@ WORKFLOW_FIELDS = (
     "created_at",
     "updated_at",
 )
-CONFIG_FIELDS = ("authors", "required_approvals", "review_interval_months")
+CONFIG_FIELDS = ("authors",)
+# Changed by editors on the review page (review.services.article_review_policy_set).
+REVIEW_POLICY_FIELDS = ("required_approvals", "review_interval_months")
 
 
 @admin.register(Audience)
@@ -79,7 +81,7 @@ class ArticleAdmin(VersionAdmin):
     history_latest_first = True
     fieldsets = (
         ("Content (edit in the studio)", {"fields": ("studio_link", *ARTICLE_EDITABLE_FIELDS)}),
-        ("Configuration", {"fields": CONFIG_FIELDS}),
+        ("Configuration", {"fields": CONFIG_FIELDS + REVIEW_POLICY_FIELDS}),
         ("Workflow (changed only by the review and publishing services)", {"fields": WORKFLOW_FIELDS}),
     )
 
@@ -100,7 +102,7 @@ class ArticleAdmin(VersionAdmin):
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
-        readonly = ("studio_link", *ARTICLE_EDITABLE_FIELDS, *WORKFLOW_FIELDS)
+        readonly = ("studio_link", *ARTICLE_EDITABLE_FIELDS, *REVIEW_POLICY_FIELDS, *WORKFLOW_FIELDS)
         if not request.user.is_superuser:
             readonly += CONFIG_FIELDS
         return readonly

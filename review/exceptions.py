@@ -45,3 +45,7 @@ class AlreadyDecided(ReviewError):
 
 class CommentRequired(ReviewError):
     """Requesting changes or rejecting needs a comment for the author."""
+
+
+class InvalidReviewPolicy(ReviewError):
+    """A quorum or re-review interval outside the allowed range."""

@@ -43,3 +43,20 @@ class AssignForm(forms.Form):
     reviewers = forms.ModelMultipleChoiceField(
         queryset=BoardMember.objects.filter(active=True), widget=forms.CheckboxSelectMultiple
     )
+
+
+class ReviewPolicyForm(forms.Form):
+    required_approvals = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=9,
+        label="Approvals needed",
+        help_text="Distinct board members who must approve. Empty: the site default.",
+    )
+    review_interval_months = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=60,
+        label="Re-review every (months)",
+        help_text="Time from approval to the next review. Empty: the site default.",
+    )

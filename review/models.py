@@ -171,6 +171,7 @@ class WorkflowEvent(models.Model):
         "archive": "archived it",
         "comment": "commented",
         "comment_resolved": "resolved a comment",
+        "review_policy": "changed how it is reviewed",
         "publication_requested": "asked for it to be published",
         "publication_scheduled": "scheduled it to go live",
         "published": "published it",
@@ -202,12 +203,6 @@ class WorkflowEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status} → {self.to_status}"
 
-    @property
-    def action_label(self) -> str:
-        if self.action == "approve" and self.to_status == "approved":
-            return "approved it — the board's review is complete"
-        return self.ACTION_LABELS.get(self.action, self.action.replace("_", " "))
-
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise TypeError("Workflow events are append-only and cannot be updated.")
@@ -215,3 +210,9 @@ class WorkflowEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Workflow events are append-only and cannot be deleted.")
+
+    @property
+    def action_label(self) -> str:
+        if self.action == "approve" and self.to_status == "approved":
+            return "approved it — the board's review is complete"
+        return self.ACTION_LABELS.get(self.action, self.action.replace("_", " "))

@@ -44,6 +44,7 @@ from .exceptions import (
     AlreadyDecided,
     CommentRequired,
     ContentCheckFailed,
+    InvalidReviewPolicy,
     InvalidTransition,
     Recused,
     ReviewError,
@@ -322,6 +323,49 @@ def article_archive(article: Article, *, acting_user, comment: str = "") -> Arti
     )
     for hook in list(_archive_hooks):
         hook(article, acting_user)
+    return _sync_back(original, article)
+
+
+@transaction.atomic
+def article_review_policy_set(
+    article: Article, *, acting_user, required_approvals: int | None, review_interval_months: int | None
+) -> Article:
+    """Set how many board approvals the article needs and how often it is re-reviewed (editors only).
+
+    None means the site default. An open round that nobody has decided on yet
+    takes the new quorum at once; a round with decisions keeps the quorum its
+    reviewers started under, and the change applies from the next round.
+    """
+    original, article = article, _lock(article)
+    _ensure_editor(acting_user, "change how an article is reviewed")
+    limits = (("required_approvals", required_approvals, 9), ("review_interval_months", review_interval_months, 60))
+    for name, value, upper in limits:
+        if value is not None and not 1 <= value <= upper:
+            label = name.replace("_", " ").capitalize()
+            raise InvalidReviewPolicy(f"{label} must be between 1 and {upper}, or empty for the site default.")
+    article.required_approvals = required_approvals
+    article.review_interval_months = review_interval_months
+    article.save(update_fields=["required_approvals", "review_interval_months"])
+    quorum = required_approvals or settings.REVIEW_REQUIRED_APPROVALS
+    round_ = _open_round(article)
+    note = ""
+    if round_ is not None and round_.required_approvals != quorum:
+        if round_.decisions.exclude(decision="").exists():
+            note = " The open round keeps its quorum because reviewers have already decided."
+        else:
+            round_.required_approvals = quorum
+            round_.save(update_fields=["required_approvals"])
+            note = " The open round now needs this quorum."
+    months = review_interval_months or settings.REVIEW_INTERVAL_MONTHS
+    _event(
+        article,
+        acting_user=acting_user,
+        action="review_policy",
+        from_status=article.status,
+        to_status=article.status,
+        round_=round_,
+        comment=f"Needs {quorum} approval{'s' if quorum != 1 else ''}; re-review every {months} months.{note}",
+    )
     return _sync_back(original, article)
 
 

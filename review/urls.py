@@ -15,4 +15,5 @@ urlpatterns = [
     path("<slug:slug>/comment/", views.comment_add, name="comment_add"),
     path("<slug:slug>/assign/", views.assign, name="assign"),
     path("<slug:slug>/archive/", views.archive, name="archive"),
+    path("<slug:slug>/policy/", views.policy, name="policy"),
 ]

@@ -7,6 +7,7 @@ comes back to the page as a message saying what to do.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -23,7 +24,7 @@ from cms import roles
 
 from . import selectors, services, workflow
 from .exceptions import ReviewError, ReviewPermissionError
-from .forms import AssignForm, CommentForm, DecisionForm
+from .forms import AssignForm, CommentForm, DecisionForm, ReviewPolicyForm
 from .models import ReviewComment, ReviewDecision, ReviewRound
 
 
@@ -144,6 +145,14 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "events": selectors.workflow_event_list(article),
             "is_editor": roles.is_editor(request.user),
             "assign_choices": selectors.board_member_choices(article) if is_open else [],
+            "policy_form": ReviewPolicyForm(
+                initial={
+                    "required_approvals": article.required_approvals,
+                    "review_interval_months": article.review_interval_months,
+                }
+            ),
+            "default_approvals": settings.REVIEW_REQUIRED_APPROVALS,
+            "default_interval": settings.REVIEW_INTERVAL_MONTHS,
         },
     )
 
@@ -235,6 +244,23 @@ def assign(request: HttpRequest, slug: str) -> HttpResponse:
         )
     if request.POST.get("next") == "editor":
         return redirect("review:editor_queue")
+    return _back(slug)
+
+
+@roles.role_required(roles.EDITORS, anonymous_404=True)
+@require_POST
+def policy(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article, slug=slug)
+    form = ReviewPolicyForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
+        return _back(slug)
+    _run(
+        request,
+        lambda: services.article_review_policy_set(article, acting_user=request.user, **form.cleaned_data),
+        "Review settings saved.",
+    )
     return _back(slug)
 
 

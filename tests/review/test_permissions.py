@@ -60,6 +60,7 @@ MATRIX: dict[str, dict] = {
     "review:comment_add": SAME(404, 403, 403, 405, 405, 403, 405),
     "review:assign": SAME(404, 403, 403, 403, 403, 405, 405),
     "review:archive": SAME(404, 403, 403, 403, 403, 405, 405),
+    "review:policy": SAME(404, 403, 403, 403, 403, 405, 405),
 }
 
 

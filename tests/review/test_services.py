@@ -511,3 +511,39 @@ def test_only_an_author_resolves_and_only_a_reviewer_comments(in_review, reviewe
         services.review_comment_resolve(comment, acting_user=author2)
     with pytest.raises(ReviewPermissionError):
         services.review_comment_resolve(comment, acting_user=reviewer)
+
+
+def test_editor_sets_quorum_and_open_round_without_decisions_takes_it(article, author, editor):
+    services.article_submit(article, acting_user=author)
+    article = services.article_review_policy_set(
+        article, acting_user=editor, required_approvals=2, review_interval_months=6
+    )
+    assert (article.required_approvals, article.review_interval_months) == (2, 6)
+    assert article.review_rounds.get(status="open").required_approvals == 2
+    event = WorkflowEvent.objects.filter(article=article, action="review_policy").get()
+    assert event.actor == editor
+    assert "Needs 2 approvals; re-review every 6 months. The open round now needs this quorum." == event.comment
+
+
+def test_quorum_change_after_a_decision_waits_for_the_next_round(article, author, editor, reviewer):
+    services.article_submit(article, acting_user=author)
+    services.article_review_policy_set(article, acting_user=editor, required_approvals=2, review_interval_months=None)
+    services.review_claim(article, acting_user=reviewer)
+    services.review_approve(article, acting_user=reviewer)
+    services.article_review_policy_set(article, acting_user=editor, required_approvals=3, review_interval_months=None)
+    assert article.review_rounds.get(status="open").required_approvals == 2
+
+
+def test_only_editors_change_review_policy_and_out_of_range_is_refused(article, author, editor):
+    from review.exceptions import InvalidReviewPolicy
+
+    with pytest.raises(ReviewPermissionError):
+        services.article_review_policy_set(
+            article, acting_user=author, required_approvals=1, review_interval_months=None
+        )
+    with pytest.raises(InvalidReviewPolicy, match="between 1 and 9"):
+        services.article_review_policy_set(
+            article, acting_user=editor, required_approvals=0, review_interval_months=None
+        )
+    article.refresh_from_db()
+    assert article.required_approvals is None

@@ -216,3 +216,21 @@ def test_whole_story_through_the_web(client, author, reviewer, reviewer2, settin
     for text in ("submitted it for review", "requested changes", "resolved a comment", "approved it"):
         assert text in page
     assert "UTC" in page
+
+
+def test_editor_sets_quorum_on_the_review_page_and_bad_input_is_named(client, submitted, editor):
+    url = reverse("review:policy", kwargs={"slug": submitted.slug})
+    page = login(client, editor).get(reverse("review:detail", kwargs={"slug": submitted.slug}))
+    assert "Review settings" in page.content.decode()
+
+    response = client.post(url, {"required_approvals": "0", "review_interval_months": ""}, follow=True)
+    assert "Approvals needed: Ensure this value is greater than or equal to 1." in response.content.decode()
+    submitted.refresh_from_db()
+    assert submitted.required_approvals is None
+
+    response = client.post(url, {"required_approvals": "2", "review_interval_months": "6"}, follow=True)
+    assert "Review settings saved." in response.content.decode()
+    submitted.refresh_from_db()
+    assert (submitted.required_approvals, submitted.review_interval_months) == (2, 6)
+    assert submitted.review_rounds.get(status="open").required_approvals == 2
+    assert "changed how it is reviewed" in response.content.decode()
