@@ -78,6 +78,13 @@ def seed(users: dict, stdout=None) -> None:
     if article is None or author is None:
         _write(stdout, f"No “{WAITING_SLUG}” article to submit; skipped.")
         return
+    editor = users.get("editor")
+    if editor is not None and article.required_approvals is None:
+        # A serious topic: the demo asks for two independent approvals.
+        services.article_review_policy_set(
+            article, acting_user=editor, required_approvals=2, review_interval_months=None
+        )
+        _write(stdout, f"“{article.title}” needs 2 board approvals.")
     if article.status in {Article.Status.DRAFT, Article.Status.CHANGES_REQUESTED}:
         if not article.authors.filter(pk=author.pk).exists():
             article.authors.add(author)

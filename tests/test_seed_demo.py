@@ -87,3 +87,11 @@ def test_every_demo_user_signs_in_with_the_demo_password(client, django_capture_
         client.logout()
         bad = client.post(reverse("login"), {"username": username, "password": "not-the-password"})
         assert bad.status_code == 200 and "_auth_user_id" not in client.session, username
+
+
+@pytest.mark.django_db
+def test_the_waiting_demo_article_needs_two_approvals():
+    call_command("seed_demo", stdout=io.StringIO())
+    article = Article.objects.get(slug="disseminated-cmv-treatment")
+    assert article.status == Article.Status.SUBMITTED
+    assert article.review_rounds.get(status="open").required_approvals == 2
