@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from . import reader_selectors as rs
+from . import selectors as rs
 from .cache import reader_cache_key, site_cache_key
 from .selectors import publication_live_get, published_page_get
 

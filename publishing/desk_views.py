@@ -10,10 +10,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cms import roles
 
-from . import reader_selectors as rs
-from .inbox import InboxPermissionError, InvalidMessageTransition, editorial_policy_update, reader_message_set_state
+from . import selectors as rs
+from .exceptions import InboxPermissionError, InvalidMessageTransition
 from .models import ReaderMessage
 from .reader_forms import EditorialPolicyForm, MessageStateForm
+from .services import editorial_policy_update, reader_message_set_state
 
 
 @roles.role_required(roles.EDITORS)

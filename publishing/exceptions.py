@@ -25,3 +25,19 @@ class ProvisionalPublishingDisabled(PublishingError):
 
 class ScheduleError(PublishingError):
     """A go-live or expiry time is not valid."""
+
+
+class ReaderMessageInvalid(PublishingError, ValueError):
+    """A reader message is missing its text, too long, or of an unknown kind."""
+
+
+class ReaderMessageRateLimited(PublishingError):
+    """Too many messages were sent from one address within the hour."""
+
+
+class InboxPermissionError(PublishingPermissionError, PermissionError):
+    """Only editors may handle reader messages or edit the editorial policy."""
+
+
+class InvalidMessageTransition(PublishingError, ValueError):
+    """The requested state change of a reader message is not allowed."""

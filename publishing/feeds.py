@@ -11,7 +11,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.views.decorators.http import require_safe
 
-from . import reader_selectors as rs
+from . import selectors as rs
 from .cache import site_cache_key
 from .models import PublishedPage
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from .inbox import MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH
 from .models import ReaderMessage
+from .services import MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH
 
 # Named like a field a bot would fill; people never see it (hidden by CSS and
 # from assistive technology), so any value means an automated submission.

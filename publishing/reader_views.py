@@ -32,9 +32,9 @@ from django.views.decorators.vary import vary_on_cookie
 
 from articles.models import Audience
 
-from . import reader_selectors as rs
+from . import selectors as rs
 from .cache import reader_cache_key
-from .inbox import ReaderMessageInvalid, ReaderMessageRateLimited, reader_message_create
+from .exceptions import ReaderMessageInvalid, ReaderMessageRateLimited
 from .models import Publication, PublishedPage
 from .reader_forms import FollowUpForm
 from .selectors import (
@@ -44,6 +44,7 @@ from .selectors import (
     published_page_get,
     published_page_list,
 )
+from .services import reader_message_create
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from . import reader_selectors as rs
+from . import selectors as rs
 from .cache import site_cache_key
 
 

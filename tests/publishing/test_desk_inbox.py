@@ -5,14 +5,9 @@ from __future__ import annotations
 import pytest
 from reversion.models import Version
 
-from publishing.inbox import (
-    InboxPermissionError,
-    InvalidMessageTransition,
-    editorial_policy_update,
-    reader_message_create,
-    reader_message_set_state,
-)
+from publishing.exceptions import InboxPermissionError, InvalidMessageTransition
 from publishing.models import EditorialPolicy, ReaderMessage
+from publishing.services import editorial_policy_update, reader_message_create, reader_message_set_state
 from tests import factories
 
 pytestmark = pytest.mark.django_db

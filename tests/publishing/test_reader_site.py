@@ -148,7 +148,7 @@ def test_api_and_provenance_hide_unpublished_and_withdrawn(client, site):
 
 
 def test_editorial_policy_page_shows_policy_and_its_date(client, editor):
-    from publishing.inbox import editorial_policy_update
+    from publishing.services import editorial_policy_update
 
     editorial_policy_update(acting_user=editor, title="How we work", body="## Sources\n\nWe cite **everything**.")
     html = client.get("/editorial-policy/").content.decode()

@@ -33,16 +33,16 @@ from cms import roles
 from cms.tasks import enqueue
 from review.models import ReviewDecision, ReviewRound, WorkflowEvent
 
-from . import cache as reader_cache
-from .exceptions import (
+from .. import cache as reader_cache
+from ..exceptions import (
     ContentHashMismatch,
     InvalidPublicationState,
     ProvisionalPublishingDisabled,
     PublishingPermissionError,
     ScheduleError,
 )
-from .models import Disclaimer, Publication, PublishedPage
-from .rendering import AudienceInfo, DisclaimerInfo, PageContext, build_pages
+from ..models import Disclaimer, Publication, PublishedPage
+from ..rendering import AudienceInfo, DisclaimerInfo, PageContext, build_pages
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ def _audit(article: Article, *, actor, action: str, publication: Publication, co
 
 
 def _send_on_commit(publication: Publication) -> None:
-    from . import tasks  # tasks import this module
+    from .. import tasks  # tasks import this module
 
     publication_id = publication.pk
 
@@ -585,7 +585,7 @@ def _after_change_on_commit(slugs: set[str]) -> None:
         for slug in slugs:
             reader_cache.invalidate_article_cache(slug)
         if settings.STATIC_EXPORT_DIR:
-            from .export import export_article
+            from ..export import export_article
 
             for slug in slugs:
                 try:
@@ -716,7 +716,7 @@ def publication_outbox_resend(*, older_than: dt.timedelta = OUTBOX_STALE_AFTER) 
     """
     if settings.AUTO_PUBLISH_ON_APPROVAL:
         _request_unpublished_approvals()
-    from . import tasks
+    from .. import tasks
 
     cutoff = timezone.now() - older_than
     stale = Publication.objects.filter(state=State.PENDING, requested_at__lte=cutoff).filter(
@@ -763,7 +763,7 @@ def publication_on_archive_hook(article: Article, acting_user) -> None:
 
 
 def _request_unpublished_approvals() -> None:
-    from .selectors import article_list_awaiting_publication
+    from ..selectors import article_list_awaiting_publication
 
     for article in article_list_awaiting_publication():
         decision = (

@@ -15,8 +15,8 @@ from django.db.models.functions import Cast
 from articles.models import Article, Audience
 from review.models import BoardMember
 
-from .models import EditorialPolicy, Publication, PublishedPage, ReaderMessage
-from .selectors import publication_live_list
+from ..models import EditorialPolicy, Publication, PublishedPage, ReaderMessage
+from .publications import publication_live_list
 
 SEARCH_MAX_LENGTH = 200
 

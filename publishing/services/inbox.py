@@ -20,7 +20,13 @@ from django.utils import timezone
 from articles.models import Article, Audience
 from cms import roles
 
-from .models import EditorialPolicy, ReaderMessage
+from ..exceptions import (
+    InboxPermissionError,
+    InvalidMessageTransition,
+    ReaderMessageInvalid,
+    ReaderMessageRateLimited,
+)
+from ..models import EditorialPolicy, ReaderMessage
 
 logger = logging.getLogger(__name__)
 
@@ -34,22 +40,6 @@ MESSAGE_TRANSITIONS: dict[str, frozenset[str]] = {
     ReaderMessage.State.ANSWERED: frozenset({ReaderMessage.State.OPEN}),
     ReaderMessage.State.DISMISSED: frozenset({ReaderMessage.State.OPEN}),
 }
-
-
-class ReaderMessageInvalid(ValueError):
-    """A reader message is missing its text, too long, or of an unknown kind."""
-
-
-class ReaderMessageRateLimited(Exception):
-    """Too many messages were sent from one address within the hour."""
-
-
-class InboxPermissionError(PermissionError):
-    """Only editors may handle reader messages or edit the editorial policy."""
-
-
-class InvalidMessageTransition(ValueError):
-    """The requested state change of a reader message is not allowed."""
 
 
 def ip_hash(ip: str) -> str:

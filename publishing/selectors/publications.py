@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from articles.models import Article, Audience
 
-from .models import Publication, PublishedPage
+from ..models import Publication, PublishedPage
 
 
 def _not_expired() -> Q:

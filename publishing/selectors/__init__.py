@@ -1,0 +1,53 @@
+"""Publishing selectors: every read the publishing app makes.
+
+`publications` answers what is live, pending or withdrawn; `reader` serves
+the public site and the editors' inbox. Callers import from here.
+"""
+
+from .publications import (
+    article_list_awaiting_publication,
+    publication_history,
+    publication_list_for_article,
+    publication_list_in_state,
+    publication_live_get,
+    publication_live_list,
+    publication_withdrawn_notice_get,
+    published_page_get,
+    published_page_list,
+)
+from .reader import (
+    SEARCH_MAX_LENGTH,
+    article_first_published,
+    board_member_public_list,
+    editorial_policy_get,
+    live_page_list,
+    live_page_search,
+    live_pages_by_condition,
+    reader_audience_get,
+    reader_audience_list,
+    reader_message_counts,
+    reader_message_list,
+)
+
+__all__ = [
+    "SEARCH_MAX_LENGTH",
+    "article_first_published",
+    "article_list_awaiting_publication",
+    "board_member_public_list",
+    "editorial_policy_get",
+    "live_page_list",
+    "live_page_search",
+    "live_pages_by_condition",
+    "publication_history",
+    "publication_list_for_article",
+    "publication_list_in_state",
+    "publication_live_get",
+    "publication_live_list",
+    "publication_withdrawn_notice_get",
+    "published_page_get",
+    "published_page_list",
+    "reader_audience_get",
+    "reader_audience_list",
+    "reader_message_counts",
+    "reader_message_list",
+]
