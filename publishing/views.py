@@ -50,16 +50,38 @@ def _pinned(article: Article) -> dict:
     }
 
 
-def _action_page(request, article: Article, form, template: str, do, success: str) -> HttpResponse:
+def _action_page(request, article: Article, form, template: str, do, success: str | None) -> HttpResponse:
+    """Confirm an action on GET; on a valid POST run it and report (success=None: report the publication)."""
     if request.method == "POST" and form.is_valid():
         try:
-            do(form.cleaned_data)
+            result = do(form.cleaned_data)
         except PublishingError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, success)
+            if success is None:
+                _report_sending(request, result)
+            else:
+                messages.success(request, success)
             return redirect("publishing:dashboard")
     return render(request, template, {**_pinned(article), "form": form})
+
+
+def _report_sending(request: HttpRequest, publication: Publication) -> None:
+    """Tell the editor what became of a publication sent to the publisher just now."""
+    publication.refresh_from_db()
+    title = publication.article.title
+    if publication.state == State.LIVE:
+        messages.success(request, f"“{title}” is live.")
+    elif publication.state == State.FAILED:
+        messages.error(request, f"Publishing “{title}” failed: {publication.last_error}")
+    elif publication.enqueued_at is not None:
+        messages.success(request, f"“{title}” is being published; it goes live in a moment.")
+    else:
+        messages.warning(
+            request,
+            f"“{title}” is saved for publishing, but the job queue could not be reached. Nothing is lost: "
+            "it is sent again automatically every minute and goes live once the queue is back.",
+        )
 
 
 @editors_only
@@ -75,7 +97,7 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
         lambda data: services.publication_request(
             article, acting_user=request.user, change_summary=data["change_summary"]
         ),
-        f"“{article.title}” is being published; it goes live in a moment.",
+        None,
     )
 
 
@@ -92,7 +114,7 @@ def publish_provisional(request: HttpRequest, slug: str) -> HttpResponse:
         lambda data: services.publication_request_provisional(
             article, acting_user=request.user, change_summary=data["change_summary"]
         ),
-        f"“{article.title}” is being published provisionally, with the pending-review banner.",
+        None,
     )
 
 
@@ -140,11 +162,14 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
     """Send a failed publication to the publisher again."""
     publication = get_object_or_404(Publication.objects.select_related("article"), pk=pk)
     try:
-        services.publication_retry(publication, acting_user=request.user)
+        publication = services.publication_retry(publication, acting_user=request.user)
     except PublishingError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Publishing “{publication.article.title}” again.")
+        if publication.state == State.SCHEDULED:
+            messages.success(request, f"“{publication.article.title}” is scheduled again.")
+        else:
+            _report_sending(request, publication)
     return redirect("publishing:dashboard")
 
 

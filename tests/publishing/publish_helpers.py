@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 
 from django.utils import timezone
+from kombu import pools
 
 from articles import services as article_services
 from articles.models import Article, Audience
+from cms.celery import app as celery_app
 from publishing import services, tasks
 from publishing.models import Disclaimer, Publication
 from review import services as review_services
@@ -63,3 +67,23 @@ def make_disclaimers() -> dict[str, Disclaimer]:
             effective_from=since,
         ),
     }
+
+
+@contextlib.contextmanager
+def broker(url: str) -> Iterator[None]:
+    """Point this process's Celery app at a broker and send for real (not eagerly)."""
+    saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
+
+    def reset_pools() -> None:
+        pools.reset()
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    reset_pools()
+    celery_app.conf.broker_url = url
+    celery_app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        reset_pools()
+        celery_app.conf.broker_url, celery_app.conf.task_always_eager = saved

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import socket
 
 import pytest
 from django.urls import reverse
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from publishing.models import Publication
 from tests import factories
-from tests.publishing.publish_helpers import approve, run_publish
+from tests.publishing.publish_helpers import approve, broker, run_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +163,39 @@ def test_admin_shows_publications_read_only_and_disclaimers_editable(client, app
     assert client.get("/admin/publishing/publication/add/").status_code == 403
     assert client.get("/admin/publishing/disclaimer/add/").status_code == 200
     assert client.get("/admin/publishing/readermessage/").status_code == 200
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # nothing listens once the socket closes
+
+
+# Real commits, as in production: the enqueue runs when the service commits,
+# before the view reports, not when a test-wide transaction ends.
+committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@committed
+def test_publishing_with_the_queue_down_saves_it_and_tells_the_editor(client, editor, approved):
+    """The request succeeds with the broker unreachable; the editor is told it waits in the outbox."""
+    client.force_login(editor)
+    url = reverse("publishing:publish", kwargs={"slug": approved.slug})
+    with broker(f"redis://127.0.0.1:{_closed_port()}/0"):
+        response = client.post(url, {"change_summary": "First publication."}, follow=True)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "the job queue could not be reached. Nothing is lost" in html
+    assert "not yet sent to the job queue" in html
+    publication = Publication.objects.get(article=approved)
+    assert publication.state == Publication.State.PENDING
+    assert publication.enqueued_at is None
+
+
+@committed
+def test_publishing_in_process_reports_the_page_live(client, editor, approved):
+    client.force_login(editor)
+    url = reverse("publishing:publish", kwargs={"slug": approved.slug})
+    response = client.post(url, {"change_summary": "First publication."}, follow=True)
+    assert f"“{approved.title}” is live." in response.content.decode()
+    assert Publication.objects.get(article=approved).state == Publication.State.LIVE

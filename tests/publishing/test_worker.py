@@ -8,7 +8,6 @@ connection. Waits poll a condition until a deadline; there are no bare sleeps.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import shutil
@@ -25,15 +24,13 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
-from kombu import pools
 
 from articles.models import Audience
-from cms.celery import app as celery_app
 from publishing import services
 from publishing.models import Publication, PublishedPage
 from review.models import WorkflowEvent
 from tests import factories
-from tests.publishing.publish_helpers import approve
+from tests.publishing.publish_helpers import approve, broker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -71,26 +68,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def broker(url: str) -> Iterator[None]:
-    """Point this process's Celery app at a broker and send for real (not eagerly)."""
-    saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
-
-    def reset_pools() -> None:
-        pools.reset()
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    reset_pools()
-    celery_app.conf.broker_url = url
-    celery_app.conf.task_always_eager = False
-    try:
-        yield
-    finally:
-        reset_pools()
-        celery_app.conf.broker_url, celery_app.conf.task_always_eager = saved
 
 
 class Worker:
