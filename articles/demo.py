@@ -19,7 +19,7 @@ from typing import TextIO
 from django.contrib.auth.models import AbstractBaseUser
 
 from .models import Article, Audience
-from .services import VariantInput, article_create
+from .services import VariantInput, article_create, article_update
 
 # --------------------------------------------------------------------------
 # Shared references (each article lists only the ones it cites)
@@ -739,7 +739,11 @@ def seed(users: Mapping[str, AbstractBaseUser], *, stdout: TextIO) -> None:
         if Article.objects.filter(slug=demo.slug).exists():
             stdout.write(f"Kept article “{demo.slug}” (already there).")
             continue
-        article_create(
+        # Two steps, so the studio's history has something to compare and
+        # restore: the first draft, then the professional version added.
+        variants = _variant_inputs(demo)
+        professional = Audience.objects.filter(slug="professional").values_list("pk", flat=True).first()
+        article = article_create(
             acting_user=author,
             slug=demo.slug,
             title=demo.title,
@@ -747,8 +751,15 @@ def seed(users: Mapping[str, AbstractBaseUser], *, stdout: TextIO) -> None:
             drugs=demo.drugs,
             summary=demo.summary,
             body=demo.body,
-            variants=_variant_inputs(demo),
+            variants=[v for v in variants if v.audience_id != professional],
             references=[dict(reference) for reference in demo.references],
-            comment="Demo article created by seed_demo.",
+            comment="First draft, with the plain-language version for patients.",
+        )
+        article_update(
+            article,
+            acting_user=author,
+            lock_version=article.lock_version,
+            variants=variants,
+            comment="Added the version for healthcare professionals.",
         )
         stdout.write(f"Created article “{demo.slug}”.")

@@ -10,7 +10,7 @@ import pytest
 from reversion.models import Version
 
 from articles import demo
-from articles.content import ArticleContent, content_from_article
+from articles.content import ArticleContent, content_from_article, content_from_revision
 from articles.models import Article, ArticleVariant, Audience, Reference
 from tests import factories
 
@@ -151,7 +151,7 @@ def test_demo_text_copies_no_run_of_eight_words_from_the_seed_pages(seeded):
             assert not copied, f"{article.slug} ({name}) repeats seed wording: {sorted(copied)[:3]}"
 
 
-def test_seed_twice_creates_each_article_once_with_one_revision(demo_users):
+def test_seed_twice_creates_each_article_once_with_two_revisions(demo_users):
     first, second = io.StringIO(), io.StringIO()
     demo.seed(demo_users, stdout=first)
     snapshot = {a.slug: (a.pk, a.lock_version) for a in Article.objects.all()}
@@ -160,7 +160,13 @@ def test_seed_twice_creates_each_article_once_with_one_revision(demo_users):
     assert {a.slug: (a.pk, a.lock_version) for a in Article.objects.all()} == snapshot
     assert set(snapshot) == set(DEMO_SLUGS)
     for article in Article.objects.all():
-        assert Version.objects.get_for_object(article).count() == 1
+        versions = list(Version.objects.get_for_object(article))  # newest first
+        assert [v.revision.comment for v in versions] == [
+            "Added the version for healthcare professionals.",
+            "First draft, with the plain-language version for patients.",
+        ]
+        first_draft = content_from_revision(versions[1].revision, article_id=article.pk)
+        assert {v.audience_id for v in first_draft.variants} == {Audience.objects.get(slug="patient").pk}
         assert list(article.authors.all()) == [demo_users["author"]]
         assert article.status == Article.Status.DRAFT
         assert article.condition and "valganciclovir" in article.drug_list()
