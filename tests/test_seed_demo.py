@@ -95,3 +95,14 @@ def test_the_waiting_demo_article_needs_two_approvals():
     article = Article.objects.get(slug="disseminated-cmv-treatment")
     assert article.status == Article.Status.SUBMITTED
     assert article.review_rounds.get(status="open").required_approvals == 2
+
+
+@pytest.mark.django_db
+def test_seed_demo_keeps_its_emails_out_of_the_callers_outbox(mailoutbox):
+    from django.core import mail
+
+    mail.send_mail("before", "kept", "a@example.org", ["b@example.org"])
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert mail.outbox is mailoutbox
+    assert [m.subject for m in mailoutbox] == ["before"]
