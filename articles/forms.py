@@ -117,7 +117,7 @@ class ReferenceForm(forms.Form):
     def reference_data(self) -> dict:
         data = {name: self.cleaned_data.get(name) for name in REFERENCE_FIELDS}
         for name in REFERENCE_FIELDS:
-            if name != "year" and data[name] is None:
+            if name not in ("year", "spl_version", "spl_date") and data[name] is None:
                 data[name] = ""
         return data
 
@@ -223,6 +223,9 @@ def content_from_post(data, *, audiences: list[Audience], slug: str = "") -> Art
                 pmid=text(prefix + "pmid"),
                 doi=text(prefix + "doi"),
                 url=text(prefix + "url"),
+                spl_set_id=text(prefix + "spl_set_id").strip(),
+                spl_version=text(prefix + "spl_version").strip() or None,
+                spl_date=text(prefix + "spl_date").strip(),
             ),
         )
     return ArticleContent(

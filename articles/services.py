@@ -7,6 +7,7 @@ review/services.py; this module only edits content.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -16,7 +17,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from reversion.models import Revision
 
-from .content import REFERENCE_FIELDS, ArticleContent, content_from_article, content_from_revision
+from .content import (
+    NULLABLE_REFERENCE_FIELDS,
+    REFERENCE_FIELDS,
+    ArticleContent,
+    content_from_article,
+    content_from_revision,
+)
 from .exceptions import ContentLocked, EditConflict, SlugTaken
 from .models import Article, ArticleVariant, Audience, Reference
 
@@ -86,9 +93,14 @@ def _sync_references(article: Article, references: Iterable[Mapping]) -> None:
         reference = current.get(key) or Reference(article=article)
         changed = not reference.pk
         for name in REFERENCE_FIELDS:
-            value = data.get(name, "" if name != "year" else None)
-            if name != "year" and value is None:
+            nullable = name in NULLABLE_REFERENCE_FIELDS
+            value = data.get(name, None if nullable else "")
+            if nullable and value == "":
+                value = None
+            if not nullable and value is None:
                 value = ""
+            if name == "spl_date" and isinstance(value, str):
+                value = dt.date.fromisoformat(value)
             if getattr(reference, name) != value:
                 setattr(reference, name, value)
                 changed = True

@@ -490,7 +490,11 @@ def publication_go_live(publication_id: int) -> Publication:
         disclaimers=_disclaimers(audiences, now),
     )
     pages = build_pages(
-        content, audiences=[AudienceInfo(id=a.pk, slug=a.slug, name=a.name) for a in audiences], context=context
+        content,
+        audiences=[
+            AudienceInfo(id=a.pk, slug=a.slug, name=a.name, show_grades=a.shows_evidence_grades) for a in audiences
+        ],
+        context=context,
     )
     _hold_for_tests()
 
