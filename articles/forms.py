@@ -11,7 +11,7 @@ from django import forms
 from django.forms.models import fields_for_model
 
 from .content import REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
-from .models import Article, Audience, Reference
+from .models import Article, Audience, Reference, key_validator
 from .services import ARTICLE_EDITABLE_FIELDS, RESERVED_SLUGS, VariantInput
 
 
@@ -164,6 +164,24 @@ class ReferenceImportForm(forms.Form):
         if upload.size > self.MAX_BYTES:
             raise forms.ValidationError("The file is larger than 2 MB. Split it into smaller files and import each.")
         return upload
+
+
+class ReferenceByIdentifierForm(forms.Form):
+    """Add one reference by PMID or DOI."""
+
+    identifier = forms.CharField(
+        label="PMID or DOI",
+        max_length=250,
+        help_text="e.g. 29596116 or 10.1097/TP.0000000000002191 (a doi.org link works too).",
+    )
+    key = forms.CharField(
+        label="Key (optional)",
+        max_length=80,
+        required=False,
+        validators=[key_validator],
+        help_text="How you will cite it, [@key]. Empty: made from the first author and year.",
+    )
+    lock_version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class RestoreForm(forms.Form):
