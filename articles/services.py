@@ -204,7 +204,9 @@ def _add_identifier_references(article: Article) -> list[Reference]:
     texts = [article.summary, article.body]
     texts += [t for v in ArticleVariant.objects.filter(article=article) for t in (v.summary, v.body)]
     wanted = [
-        key for key in dict.fromkeys(k for text in texts for k in cited_keys(text)) if key.lower().startswith(("pmid:", "doi:"))
+        key
+        for key in dict.fromkeys(k for text in texts for k in cited_keys(text))
+        if key.lower().startswith(("pmid:", "doi:"))
     ]
     if not wanted:
         return []
@@ -220,7 +222,9 @@ def _add_identifier_references(article: Article) -> list[Reference]:
         except IdentifierNotFound as exc:
             raise ValidationError({"body": f"[@{key}]: {exc} Nothing was saved."}) from exc
         data = fields.reference_fields()
-        if any(data["pmid"] and r.pmid == data["pmid"] or data["doi"] and r.doi.lower() == data["doi"] for r in existing):
+        if any(
+            data["pmid"] and r.pmid == data["pmid"] or data["doi"] and r.doi.lower() == data["doi"] for r in existing
+        ):
             raise ValidationError(
                 {
                     "body": f"[@{key}] is a paper this article already lists under another key. "

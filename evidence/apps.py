@@ -7,7 +7,10 @@ class EvidenceConfig(AppConfig):
 
     def ready(self) -> None:
         from review.services import register_submission_check
+        from review.views import register_detail_panel
 
         from .services import submission_evidence_check
+        from .views import review_panel
 
         register_submission_check(submission_evidence_check)
+        register_detail_panel(review_panel)

@@ -140,7 +140,10 @@ def retraction_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any] | Row
         if isinstance(row, RowProblem):
             yield line, row
             continue
-        get = lambda name: (row.get(name) or "").strip()  # noqa: E731
+
+        def get(name: str, row: dict = row) -> str:
+            return (row.get(name) or "").strip()
+
         record_id = get("Record ID")
         if not record_id.isdigit():
             yield line, RowProblem(f"Record ID “{record_id}” is not a number")
@@ -205,9 +208,12 @@ def label_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any] | RowProbl
         except ValueError as exc:
             yield line, RowProblem(str(exc))
             continue
-        yield line, {
-            "set_id": set_id,
-            "version": int(version),
-            "published_date": published,
-            "title": (row.get("TITLE") or "").strip()[:1000],
-        }
+        yield (
+            line,
+            {
+                "set_id": set_id,
+                "version": int(version),
+                "published_date": published,
+                "title": (row.get("TITLE") or "").strip()[:1000],
+            },
+        )

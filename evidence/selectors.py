@@ -28,11 +28,11 @@ def alert_report(*, state: str | None = None) -> QuerySet[EvidenceAlert]:
         "created_at",
         "handled_at",
         "handled_note",
-        "article__pk",
+        "article__id",
         "article__title",
         "article__slug",
         "article__status",
-        "handled_by__pk",
+        "handled_by__id",
         "handled_by__username",
     )
     if state:

@@ -113,7 +113,9 @@ def _import(kind: str, stream: IO[str], *, source: str, rows_of, model, key: str
     record.rows_read = read
     record.rows_saved = saved
     record.rows_skipped = len(problems)
-    record.problems = "\n".join(problems[:1000]) + (f"\n… and {len(problems) - 1000} more" if len(problems) > 1000 else "")
+    record.problems = "\n".join(problems[:1000]) + (
+        f"\n… and {len(problems) - 1000} more" if len(problems) > 1000 else ""
+    )
     record.finished_at = timezone.now()
     record.save(update_fields=["rows_read", "rows_saved", "rows_skipped", "problems", "finished_at"])
     return ImportResult(record=record, problems=problems)
@@ -186,7 +188,9 @@ def retraction_index(references: Iterable[ReferenceContent]) -> tuple[dict[str, 
 
     notices = Retraction.objects.filter(
         Q(original_paper_doi__in=dois) | Q(original_paper_pmid__in=pmids), nature__in=list(FLAGGED_NATURES)
-    ).only("record_id", "original_paper_doi", "original_paper_pmid", "nature", "nature_text", "reason", "retraction_date")
+    ).only(
+        "record_id", "original_paper_doi", "original_paper_pmid", "nature", "nature_text", "reason", "retraction_date"
+    )
     for notice in notices:
         if notice.original_paper_doi in dois:
             by_doi.setdefault(notice.original_paper_doi, []).append(notice)
@@ -225,7 +229,9 @@ def findings_for(references: Iterable[ReferenceContent], retractions, labels) ->
         for notice in notices_for(ref, retractions):
             kind, severity = FLAGGED_NATURES[notice.nature]
             found.append(
-                Finding(ref.key, ref.title[:500], kind, severity, f"rw:{notice.record_id}", _retraction_message(ref, notice))
+                Finding(
+                    ref.key, ref.title[:500], kind, severity, f"rw:{notice.record_id}", _retraction_message(ref, notice)
+                )
             )
         label = superseding_label(ref, labels)
         if label is not None:
@@ -342,7 +348,12 @@ def submission_evidence_check(article: Article, content: ArticleContent) -> list
             message = _retraction_message(ref, notice)
             if ref.key in justified:
                 results.append(
-                    CheckResult("flagged-reference", WARNING, message + " An author recorded why it is still cited.", "References")
+                    CheckResult(
+                        "flagged-reference",
+                        WARNING,
+                        message + " An author recorded why it is still cited.",
+                        "References",
+                    )
                 )
             else:
                 results.append(
@@ -442,9 +453,7 @@ def alert_open_re_review(alert: EvidenceAlert, *, acting_user, note: str = "") -
 
 
 @transaction.atomic
-def alert_withdraw_page(
-    alert: EvidenceAlert, *, acting_user, reason: str, mode: str = "notice"
-) -> EvidenceAlert:
+def alert_withdraw_page(alert: EvidenceAlert, *, acting_user, reason: str, mode: str = "notice") -> EvidenceAlert:
     """Withdraw the article's page ("remove") or replace it with a notice ("notice") because of the alert.
 
     Uses the publishing app's withdraw service (registered as a page

@@ -43,7 +43,9 @@ def match_evidence() -> int:
     return len(raised)
 
 
-@shared_task(name="evidence.tasks.notify_alerts", acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+@shared_task(
+    name="evidence.tasks.notify_alerts", acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3
+)
 def notify_alerts(*alert_ids: int) -> int:
     """Email editors and the board the new evidence alerts, one message per person."""
     from .models import EvidenceAlert

@@ -38,6 +38,7 @@ from ..exceptions import (
     ContentHashMismatch,
     InvalidPublicationState,
     ProvisionalPublishingDisabled,
+    PublishingError,
     PublishingPermissionError,
     ScheduleError,
 )
@@ -786,3 +787,18 @@ def _request_unpublished_approvals() -> None:
             publication_request_on_approval(article, acting_user=decision.reviewer.user)
         except Exception as exc:
             logger.warning("Could not auto-publish %s: %s", article.slug, exc)
+
+
+def publication_withdraw_for_evidence(article: Article, *, acting_user, reason: str, mode: str) -> list[Publication]:
+    """Withdraw (mode "remove") or mark (mode "notice") the article's page from an evidence alert.
+
+    Registered with evidence.services.register_page_withdrawer; publishing
+    errors come back as the evidence app's InvalidAlertAction so the alert
+    report can show them.
+    """
+    from evidence.exceptions import InvalidAlertAction
+
+    try:
+        return publication_withdraw(article, acting_user=acting_user, reason=reason, mode=mode)
+    except PublishingError as exc:
+        raise InvalidAlertAction(str(exc)) from exc
