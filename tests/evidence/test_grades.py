@@ -10,7 +10,7 @@ import pytest
 from articles.checks import check_content
 from articles.content import ArticleContent, ReferenceContent
 from articles.diff import content_diff
-from articles.grades import grades_shown, graded_statements
+from articles.grades import graded_statements, grades_shown
 from articles.models import Audience
 from articles.rendering import render_content
 
@@ -30,7 +30,7 @@ def test_grade_renders_as_accessible_badge_with_its_meaning():
     assert '<span class="visually-hidden"> — certainty of evidence (GRADE): More research' in html
     assert "{grade" not in html
     # the space before the marker stays, so the badge never runs into the sentence
-    assert "</sup>. <span class=\"evidence-grade" in html
+    assert '</sup>. <span class="evidence-grade' in html
 
 
 def test_sort_scheme_from_settings(settings):
@@ -97,7 +97,9 @@ def test_diff_flags_a_changed_grade_as_clinically_significant(settings):
 
 def test_diff_of_unchanged_grades_has_no_grade_notes():
     old = _content("- Treat early [@a]. {grade=high}")
-    assert content_diff(old, _content("- Treat early [@a]. {grade=high}\n\nMore."), audience_names={}).grade_changes == []
+    assert (
+        content_diff(old, _content("- Treat early [@a]. {grade=high}\n\nMore."), audience_names={}).grade_changes == []
+    )
 
 
 def test_grade_change_is_shown_on_the_review_diff(client, author, reviewer, editor):
