@@ -24,7 +24,7 @@ WARNING = "warning"
 class CheckResult:
     """One problem found in an article's content."""
 
-    code: str  # unknown-citation, duplicate-reference, empty-summary, unused-reference, uncited-section
+    code: str  # unknown-citation, duplicate-reference, empty-summary, unused-reference, uncited-section, unknown-grade
     level: str  # "error" | "warning"
     message: str
     location: str  # e.g. "Body, line 12" or "Patient version — body, line 3"
