@@ -269,7 +269,8 @@ def _grade_note(where: str, old: str | None, new: str | None) -> str | None:
     old_grades, new_grades = line_grades(old or ""), line_grades(new or "")
     if old_grades == new_grades:
         return None
-    statement = _quote(GRADE_RE.sub("", new if new is not None else old or ""))
+    line = GRADE_RE.sub("", new if new is not None else old or "")
+    statement = _quote(re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line))  # without the list marker
     before = ", ".join(_grade_label(g) for g in old_grades)
     after = ", ".join(_grade_label(g) for g in new_grades)
     if old_grades and new_grades:

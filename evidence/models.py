@@ -79,6 +79,12 @@ class Retraction(models.Model):
     def __str__(self) -> str:
         return f"{self.get_nature_display()} {self.record_id}: {self.title[:80]}"
 
+    @property
+    def reasons_text(self) -> str:
+        """Return the Reason column readably: "+A;+B;" becomes "A; B"."""
+        parts = [part.strip().lstrip("+").strip() for part in self.reason.split(";")]
+        return "; ".join(part for part in parts if part)
+
 
 class LabelVersion(models.Model):
     """The current version of one FDA drug label (SPL Set ID), from a DailyMed-style listing."""

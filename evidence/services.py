@@ -160,7 +160,7 @@ class Finding:
 
 def _retraction_message(ref: ReferenceContent, notice: Retraction) -> str:
     when = f" on {notice.retraction_date:%Y-%m-%d}" if notice.retraction_date else ""
-    reason = f" Reason given: {notice.reason.strip('; ')}." if notice.reason.strip("; ") else ""
+    reason = f" Reason given: {notice.reasons_text}." if notice.reasons_text else ""
     nature = notice.nature_text or notice.get_nature_display()
     return (
         f"[@{ref.key}] “{ref.title}” has a {nature.lower()} notice{when} "

@@ -89,8 +89,8 @@ def test_diff_flags_a_changed_grade_as_clinically_significant(settings):
     new = _content("## Dosing\n\n- Treat early [@a]. {grade=A}\n- Keep going [@a].\n")
     diff = content_diff(old, new, audience_names={})
     assert diff.grade_changes == [
-        "Dosing: grade changed from B to A — “- Treat early [@a].”",
-        "Dosing: grade C removed — “- Keep going [@a].”",
+        "Dosing: grade changed from B to A — “Treat early [@a].”",
+        "Dosing: grade C removed — “Keep going [@a].”",
     ]
     assert diff.sections[0].grade_changes and "diff-line--grade" in diff.sections[0].html
 

@@ -40,7 +40,7 @@ def test_report_lists_open_alerts_by_severity_then_age(client, alerts, editor):
     kinds = ["Retracted paper", "Expression of concern", "Newer drug label", "Corrected paper"]
     positions = [html.index(f"<strong>{kind}</strong>") for kind in kinds]
     assert positions[0] < positions[1] and positions[0] < positions[2] and max(positions[1:3]) < positions[3]
-    assert "Retraction Watch data imported" in html and "(5 records)" in html
+    assert "Retraction Watch data imported" in html and "(5 records)" in html and "(2 labels)" in html
 
 
 def test_acknowledge_from_the_report_is_audited(client, alerts, editor, live_article):
