@@ -76,7 +76,9 @@ def alert_act(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _may_see_evidence(user, article: Article) -> bool:
-    return roles.is_editor(user) or roles.is_board_member(user) or workflow.is_article_author(article, user)
+    if workflow.is_article_author(article, user):
+        return True
+    return roles.is_editor(user) or roles.is_board_member(user)
 
 
 @require_http_methods(["GET", "POST"])
@@ -88,6 +90,9 @@ def article_evidence(request: HttpRequest, slug: str) -> HttpResponse:
     if not _may_see_evidence(request.user, article):
         raise PermissionDenied("Only the article's authors, the board and editors can see its evidence.")
     is_author = workflow.is_article_author(article, request.user)
+    if not is_author and not article.review_rounds.exists():
+        # Never submitted: a draft is its authors' business only (as on the review page).
+        raise Http404("This article has not been submitted for review.")
     form = JustificationForm(request.POST or None)
     if request.method == "POST":
         if not is_author:

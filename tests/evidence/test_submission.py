@@ -58,6 +58,9 @@ def test_submission_without_imports_is_unaffected(evidence_article, author):
 
 def test_author_records_a_justification_through_the_evidence_page(client, evidence_article, author, editor):
     import_samples()
+    from review.models import ReviewRound
+
+    assert not ReviewRound.objects.exists()
     url = f"/publishing/evidence/articles/{evidence_article.slug}/"
     client.force_login(author)
     page = client.get(url).content.decode()
@@ -65,16 +68,19 @@ def test_author_records_a_justification_through_the_evidence_page(client, eviden
     response = client.post(url, {"reference_key": "trial2019", "text": REASON})
     assert response.status_code == 302
     assert EvidenceJustification.objects.get(reference_key="trial2019").text == REASON
-    client.force_login(editor)  # editors see it but cannot justify
-    assert client.get(url).status_code == 200
-    assert client.post(url, {"reference_key": "trial2019", "text": REASON}).status_code == 403
 
 
-def test_strangers_cannot_see_an_articles_evidence(client, evidence_article, author2):
+def test_strangers_cannot_see_an_articles_evidence(client, evidence_article, author2, editor, author):
     url = f"/publishing/evidence/articles/{evidence_article.slug}/"
     assert client.get(url).status_code == 404
     client.force_login(author2)
     assert client.get(url).status_code == 403
+    client.force_login(editor)  # a draft never submitted is its authors' business only
+    assert client.get(url).status_code == 404
+    review_services.article_submit(evidence_article, acting_user=author)
+    assert client.get(url).status_code == 200
+    # editors and the board read it but only authors justify
+    assert client.post(url, {"reference_key": "trial2019", "text": REASON}).status_code == 403
 
 
 def test_board_sees_status_justification_and_grades_on_the_review_page(client, evidence_article, author, reviewer):
