@@ -122,6 +122,7 @@ class EvidenceAlert(models.Model):
         ACKNOWLEDGED = "acknowledged", "Acknowledged"
         RE_REVIEW = "re_review", "Re-review opened"
         WITHDRAWN = "withdrawn", "Page withdrawn or marked"
+        RESOLVED = "resolved", "Resolved by a newer approval"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="evidence_alerts")
     kind = models.CharField(max_length=30, choices=Kind.choices)

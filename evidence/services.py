@@ -6,7 +6,10 @@ an alert is unique per article, reference and finding (a Retraction Watch
 record, or a label's Set ID and version), so the daily job and repeated
 imports are idempotent and an acknowledged alert stays acknowledged.
 
-Raising an alert never changes a reader page. It makes the article due for
+Raising an alert never changes a reader page. An open alert whose finding
+the article's newest approved text no longer has (the paper was removed, or
+the label version brought up to date, and the board approved that) is
+closed as "resolved" by the next match. It makes the article due for
 re-review today (the editors' overdue list and the daily re-review email
 pick it up) and emails editors and the board after the transaction commits.
 A person then acknowledges it, opens a re-review, or withdraws/marks the
@@ -302,13 +305,18 @@ def _match_batch(articles: list[Article]) -> list[EvidenceAlert]:
     references = _approved_references([a.last_approved_revision_id for a in articles])
     everything = [ref for refs in references.values() for ref in refs]
     retractions, labels = retraction_index(everything), label_index(everything)
-    seen = set(
-        EvidenceAlert.objects.filter(article__in=articles).values_list("article_id", "reference_key", "source_key")
+    existing = list(
+        EvidenceAlert.objects.filter(article__in=articles).only(
+            "pk", "article_id", "reference_key", "source_key", "state"
+        )
     )
+    seen = {(a.article_id, a.reference_key, a.source_key) for a in existing}
     today = timezone.localdate()
     raised = []
+    current: set[tuple[int, str, str]] = set()
     for article in articles:
         findings = findings_for(references.get(article.last_approved_revision_id, []), retractions, labels)
+        current.update((article.pk, f.reference_key, f.source_key) for f in findings)
         new = [f for f in findings if (article.pk, f.reference_key, f.source_key) not in seen]
         for finding in new:
             raised.append(
@@ -327,6 +335,18 @@ def _match_batch(articles: list[Article]) -> list[EvidenceAlert]:
             # The reason is the alert itself; the date puts the article on the overdue list and in the email.
             article.next_review_due = today
             article.save(update_fields=["next_review_due"])
+    # An open alert whose finding the approved text no longer has (the board approved a version
+    # without the paper, or citing the current label) is closed; no page changes.
+    stale = [
+        a.pk
+        for a in existing
+        if a.state == Alert.State.OPEN and (a.article_id, a.reference_key, a.source_key) not in current
+    ]
+    for alert in EvidenceAlert.objects.filter(pk__in=stale).select_for_update():
+        alert.state = Alert.State.RESOLVED
+        alert.handled_at = timezone.now()
+        alert.handled_note = "The newly approved text no longer cites this evidence."
+        alert.save(update_fields=["state", "handled_at", "handled_note"])
     return raised
 
 

@@ -132,3 +132,31 @@ def test_editors_queue_lists_the_article_as_due(live_article, client, editor):
     from review.selectors import articles_due_for_review
 
     assert live_article in list(articles_due_for_review())
+
+
+def test_a_newer_approval_without_the_paper_resolves_its_alert(live_article, author, reviewer):
+    from tests.evidence.conftest import REFERENCES, SUMMARY
+    from tests.publishing.publish_helpers import approve
+
+    import_samples()
+    evidence_match()
+    from articles import services as article_services
+    from evidence.services import justification_record
+
+    live_article.refresh_from_db()
+    body = live_article.body.replace("[@trial2019; @cohort2018]", "[@cohort2018]")
+    article_services.article_update(
+        live_article,
+        acting_user=author,
+        lock_version=live_article.lock_version,
+        fields={"summary": SUMMARY.replace("[@trial2019]", "[@cohort2018]"), "body": body},
+        references=[r for r in REFERENCES if r["key"] != "trial2019"],
+    )
+    for key in ("cohort2018", "registry2020"):
+        justification_record(
+            live_article, acting_user=author, reference_key=key, text="Still valid: minor notice only."
+        )
+    approve(live_article, author=author, reviewer=reviewer)
+    assert evidence_match() == []
+    states = dict(EvidenceAlert.objects.filter(article=live_article).values_list("reference_key", "state"))
+    assert states == {"trial2019": "resolved", "cohort2018": "open", "registry2020": "open", "inventavir": "open"}
