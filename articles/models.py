@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 key_validator = RegexValidator(
-    r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*(?:/[A-Za-z0-9_:.;()\-]+)*$",
+    r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*(?:/[A-Za-z0-9_:.()\-]+)*$",
     "A reference key starts with a letter or digit and may contain letters, digits, _ : . and - "
     "(and / after the first character, for doi: keys).",
 )

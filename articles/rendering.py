@@ -58,7 +58,7 @@ __all__ = [
     "slugify_heading",
 ]
 
-KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_:.\-]*(?:/[A-Za-z0-9_:.;()\-]+)*"  # "/" for [@doi:10.x/y] (articles.identifiers)
+KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_:.\-]*(?:/[A-Za-z0-9_:.()\-]+)*"  # "/" for [@doi:10.x/y] (articles.identifiers)
 # A bracket holding only @keys separated by ";" (or ","), e.g. [@a; @b].
 CITATION_RE = re.compile(rf"\[\s*(@{KEY_PATTERN}(?:\s*[;,]\s*@{KEY_PATTERN})*)\s*\]")
 _KEY_RE = re.compile(rf"@({KEY_PATTERN})")

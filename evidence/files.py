@@ -204,7 +204,8 @@ def label_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any] | RowProbl
             yield line, RowProblem(f"SPL_VERSION “{version}” is not a whole number")
             continue
         try:
-            published = parse_date(row.get("PUBLISHED_DATE"))
+            # Some DailyMed exports name the date column UPLOAD_DATE.
+            published = parse_date(row.get("PUBLISHED_DATE") or row.get("UPLOAD_DATE"))
         except ValueError as exc:
             yield line, RowProblem(str(exc))
             continue

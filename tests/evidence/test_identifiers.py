@@ -192,3 +192,14 @@ def test_edit_page_links_to_the_add_by_identifier_page(client, article, author):
     client.force_login(author)
     html = client.get(f"/studio/{article.slug}/").content.decode()
     assert f'href="/studio/{article.slug}/references/add-by-id/"' in html
+
+
+def test_doi_keys_are_citations_and_group_with_others():
+    from articles.rendering import cited_keys
+
+    assert cited_keys("A [@doi:10.5555/vetted.cohort.003; @a] and [@pmid:90000001].") == [
+        "doi:10.5555/vetted.cohort.003",
+        "a",
+        "pmid:90000001",
+    ]
+    assert cited_keys("Not a citation: [@a/]") == []
