@@ -20,6 +20,7 @@ sits before publishing in the data flow and does not import it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO
@@ -41,6 +42,7 @@ from . import files, tasks
 from .exceptions import EvidencePermissionError, InvalidAlertAction
 from .models import EvidenceAlert, EvidenceImport, EvidenceJustification, LabelVersion, Retraction
 
+logger = logging.getLogger(__name__)
 Alert = EvidenceAlert
 BATCH = 500
 # Natures that make a citation suspect; a reinstatement clears nothing by itself but raises nothing either.
@@ -264,10 +266,15 @@ def _approved_references(revision_ids: list[int]) -> dict[int, list[ReferenceCon
     ).only("revision_id", "serialized_data", "format", "content_type", "object_id")
     names = ReferenceContent.__dataclass_fields__
     for version in versions:
-        data = version.field_dict
-        by_revision[version.revision_id].append(
-            ReferenceContent(**{name: data[name] for name in names if name in data and data[name] is not None})
-        )
+        try:
+            data = version.field_dict
+            reference = ReferenceContent(
+                **{name: data[name] for name in names if name in data and data[name] is not None}
+            )
+        except Exception:  # one unreadable stored version must not stop the watch for every article
+            logger.exception("evidence watch: cannot read reference version %s; skipped", version.pk)
+            continue
+        by_revision[version.revision_id].append(reference)
     return by_revision
 
 
