@@ -18,3 +18,19 @@ class PublishingConfig(AppConfig):
 
         register_approval_hook(publication_on_approval_hook)
         register_archive_hook(publication_on_archive_hook)
+
+        # What every stored page shows besides its article: the audiences (the
+        # personalise form), disclaimers and the board. A change re-renders them.
+        from django.db.models.signals import post_delete, post_save
+
+        from articles.models import Audience
+        from review.models import BoardMember
+
+        from .models import Disclaimer
+        from .signals import refresh_pages_on_commit
+
+        for model in (Audience, Disclaimer, BoardMember):
+            post_save.connect(refresh_pages_on_commit, sender=model, dispatch_uid=f"refresh-pages-{model.__name__}")
+            post_delete.connect(
+                refresh_pages_on_commit, sender=model, dispatch_uid=f"refresh-pages-del-{model.__name__}"
+            )
