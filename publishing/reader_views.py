@@ -235,12 +235,13 @@ def _withdrawn_or_404(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _article_response(request: HttpRequest, slug: str, audience: Audience | None) -> HttpResponse:
-    path = article_path(slug, audience.slug if audience else None)
-    entry = stored_entry(path)
+    entry = render_and_store(slug, audience)
     if entry is None:
-        entry = render_and_store(slug, audience)
-        if entry is None:
-            return _withdrawn_or_404(request, slug)
+        return _withdrawn_or_404(request, slug)
+    return _shared(request, entry)
+
+
+def _shared(request: HttpRequest, entry) -> HttpResponse:
     key = request_cache_key(request)
     if key is not None:
         cache_set(key, entry)
@@ -255,15 +256,22 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
         response = private_redirect(article_path(slug, audience.slug if audience else None))
         _remember_audience(response, request, audience)
         return response
-    remembered = rs.reader_audience_get(request.COOKIES.get(AUDIENCE_COOKIE))
-    if remembered is not None:
-        return private_redirect(article_path(slug, remembered.slug))
+    if request.COOKIES.get(AUDIENCE_COOKIE):
+        remembered = rs.reader_audience_get(request.COOKIES[AUDIENCE_COOKIE])
+        if remembered is not None:
+            return private_redirect(article_path(slug, remembered.slug))
+    entry = stored_entry(request.path_info)  # the one query of a reader request
+    if entry is not None:
+        return _shared(request, entry)
     return _article_response(request, slug, None)
 
 
 @require_safe
 def article_for(request: HttpRequest, slug: str, audience_slug: str) -> HttpResponse:
     """Show one audience's version of a live article."""
+    entry = stored_entry(request.path_info)  # the one query of a reader request
+    if entry is not None:
+        return _shared(request, entry)
     audience = rs.reader_audience_get(audience_slug)
     if audience is None:
         raise Http404("No such audience.")
