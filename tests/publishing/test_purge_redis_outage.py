@@ -20,11 +20,9 @@ from django.test import override_settings
 from publishing import httpcache, services, tasks
 from publishing.models import PurgeRequest
 from tests.publishing.reader_fixtures import *  # noqa: F403 (fixtures)
+from tests.publishing.tools import require
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs Debian's redis-server"),
-]
+pytestmark = pytest.mark.django_db
 
 URL = "/articles/cmv-treatment/for/patient/"
 
@@ -70,6 +68,7 @@ def _until_reachable(cache) -> None:
 def test_withdrawal_reaches_readers_after_redis_was_down_during_it(
     client, published, article, editor, tmp_path, monkeypatch, django_capture_on_commit_callbacks
 ):
+    require(shutil.which("redis-server") is not None, "needs Debian's redis-server (apt-get install redis-server)")
     port = _free_port()
     redis = _start(port, tmp_path)
     location = f"redis://127.0.0.1:{port}/0"
