@@ -86,8 +86,15 @@ def make_entry(body: bytes, content_type: str, *, status: int = 200, last_modifi
     )
 
 
-def cache_control() -> str:
-    """Return the Cache-Control value of public responses (from settings)."""
+def cache_control(path: str = "") -> str:
+    """Return the Cache-Control value of a public response (from settings).
+
+    The plain article address is public for shared caches, but a browser
+    must ask again each time (a cheap 304): once its reader picks an
+    audience, the same address answers with a redirect to their version.
+    """
+    if _PLAIN_ARTICLE.match(path):
+        return f"public, max-age=0, must-revalidate, s-maxage={settings.PUBLIC_S_MAXAGE}"
     return (
         f"public, max-age={settings.PUBLIC_MAX_AGE}, s-maxage={settings.PUBLIC_S_MAXAGE}, "
         f"stale-while-revalidate={settings.PUBLIC_STALE_WHILE_REVALIDATE}"
@@ -126,7 +133,7 @@ def respond(request: HttpRequest, entry: Entry) -> HttpResponse:
             response["Content-Encoding"] = "gzip"
     response["ETag"] = etag
     response["Last-Modified"] = http_date(entry.last_modified)
-    response["Cache-Control"] = cache_control()
+    response["Cache-Control"] = cache_control(request.path_info)
     response["Vary"] = "Accept-Encoding"
     return response
 

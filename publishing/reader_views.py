@@ -230,7 +230,7 @@ def _withdrawn_or_404(request: HttpRequest, slug: str) -> HttpResponse:
     }
     # Rendered without the request, like every public page: no visitor's state in it.
     response = HttpResponse(render_to_string("publishing/reader/withdrawn.html", context), status=410)
-    response["Cache-Control"] = cache_control()
+    response["Cache-Control"] = cache_control(request.path_info)
     return response
 
 
