@@ -184,7 +184,9 @@ def keys_for_paths(paths: list[str]) -> list[str]:
 def cache_get(key: str) -> Entry | None:
     """Return the cached entry under key; None on a miss or while the cache is unreachable."""
     global _down_until
-    if _down_until and time.monotonic() < _down_until:
+    # READER_CACHE_SECONDS=0 turns the page cache off for reading too (an old
+    # entry left from before must not answer: see BENCHMARKS.md).
+    if settings.READER_CACHE_SECONDS <= 0 or (_down_until and time.monotonic() < _down_until):
         return None
     try:
         value = caches["default"].get(key)
