@@ -217,4 +217,11 @@ def refresh_all_live() -> list[str]:
         for publication in Publication.objects.filter(state=Publication.State.LIVE).select_related("article")
     }
     refresh_articles(slugs)
+    if settings.STATIC_EXPORT_DIR:
+        from .export import export_site
+
+        try:
+            export_site(settings.STATIC_EXPORT_DIR, static=False)
+        except Exception:
+            logger.exception("Static export failed; the site itself is unaffected.")
     return sorted(slugs)

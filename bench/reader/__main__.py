@@ -71,6 +71,7 @@ def _prepare(site_url: str, export_dir: Path) -> None:
 import django; django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
+call_command("collectstatic", interactive=False, verbosity=0)
 from publishing.models import Publication
 if not Publication.objects.filter(slug={SLUG!r}, state="live").exists():
     from bench.bench_reader import _publish_demo_article

@@ -205,3 +205,26 @@ def test_an_unreachable_purger_never_breaks_publishing(
     assert kept.filter(path=URL).exists() and kept.get(path=URL).last_error
     assert tasks.retry_purges.apply().get()["failed"] == kept.count()
     assert PurgeRequest.objects.get(path=URL, target="http").attempts == 2
+
+
+def test_an_audience_or_board_change_re_renders_the_stored_pages_and_purges_them(
+    client, published, reviewer, django_capture_on_commit_callbacks
+):
+    from publishing.pages import store_article_pages
+    from review.models import BoardMember
+
+    store_article_pages("cmv-treatment")
+    before = client.get(URL + "for/caregiver/")
+    assert "Caregiver" in before.content.decode()
+    caregiver = Audience.objects.get(slug="caregiver")
+    caregiver.name = "Family caregiver"
+    with django_capture_on_commit_callbacks(execute=True):
+        caregiver.save()
+    after = client.get(URL + "for/caregiver/")  # the old bytes were purged from the page cache too
+    assert "Showing the version for: <strong>Family caregiver</strong>" in after.content.decode()
+    assert after["ETag"] != before["ETag"]
+    assert "Family caregiver" in bytes(StoredPage.objects.get(path=URL).body).decode()  # every page's form
+    member = BoardMember.objects.get(user=reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        member.save()
+    assert client.get(URL, HTTP_IF_NONE_MATCH=client.get(URL)["ETag"]).status_code == 304
