@@ -2,8 +2,8 @@
 
 Every file is fetched from the reader site itself through Django's test
 ``Client`` (no template is duplicated here), so the export holds exactly the
-bytes the app serves, and each text file gets a ``.gz`` beside it holding the
-app's own gzip of those bytes (nginx ``gzip_static``). Layout:
+bytes the app serves, and each text file gets a ``.gz`` (and ``.br``) beside it
+holding the app's own compression of those bytes (nginx ``gzip_static``). Layout:
 
     DIR/index.html                                  /
     DIR/articles/<slug>/index.html                  /articles/<slug>/ (default text)
@@ -41,7 +41,7 @@ from django.test import Client
 
 from articles.models import Audience
 
-from .httpcache import gzip_bytes
+from .httpcache import brotli_bytes, gzip_bytes
 from .selectors import publication_live_list
 
 logger = logging.getLogger(__name__)
@@ -85,6 +85,9 @@ def _write(root: Path, name: str, data: bytes, result: ExportResult) -> None:
     write_atomic(root / name, data)
     if name.endswith(COMPRESSED_SUFFIXES):
         write_atomic(root / f"{name}.gz", gzip_bytes(data))
+        compressed = brotli_bytes(data, quality=11)
+        if compressed:
+            write_atomic(root / f"{name}.br", compressed)
     result.written.append(name)
 
 

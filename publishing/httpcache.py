@@ -63,6 +63,7 @@ class Entry(NamedTuple):
     body_gzip: bytes
     etag: str
     last_modified: float  # seconds since the epoch
+    body_br: bytes = b""  # brotli, when the brotli package is installed
 
 
 def etag_for(body: bytes) -> str:
@@ -75,8 +76,28 @@ def gzip_bytes(body: bytes) -> bytes:
     return gzip.compress(body, compresslevel=9, mtime=0)
 
 
-def make_entry(body: bytes, content_type: str, *, status: int = 200, last_modified: float | None = None) -> Entry:
-    """Build the entry of a body: its gzip and ETag are computed once, here."""
+def brotli_bytes(body: bytes, *, quality: int = 5) -> bytes:
+    """Return body compressed with brotli, or b"" when the brotli package is missing."""
+    try:
+        import brotli
+    except ImportError:
+        return b""
+    return brotli.compress(body, quality=quality)
+
+
+def make_entry(
+    body: bytes,
+    content_type: str,
+    *,
+    status: int = 200,
+    last_modified: float | None = None,
+    brotli_quality: int = 5,
+) -> Entry:
+    """Build the entry of a body: its gzip, brotli and ETag are computed once, here.
+
+    Stored pages (rendered once) use the slowest, smallest brotli (11); pages
+    built on a request use a quick one.
+    """
     return Entry(
         status=status,
         content_type=content_type,
@@ -84,6 +105,7 @@ def make_entry(body: bytes, content_type: str, *, status: int = 200, last_modifi
         body_gzip=gzip_bytes(body),
         etag=etag_for(body),
         last_modified=float(int(last_modified if last_modified is not None else time.time())),
+        body_br=brotli_bytes(body, quality=brotli_quality),
     )
 
 
@@ -108,8 +130,11 @@ def _not_modified(request: HttpRequest, entry: Entry) -> bool:
         if if_none_match.strip() == "*":
             return True
         # Weak comparison, as RFC 9110 requires for If-None-Match; "-gzip"
-        # marks the compressed representation of the same bytes.
-        tags = {tag.strip().removeprefix("W/").replace('-gzip"', '"') for tag in if_none_match.split(",")}
+        # and "-br" mark the compressed representations of the same bytes.
+        tags = {
+            tag.strip().removeprefix("W/").replace('-gzip"', '"').replace('-br"', '"')
+            for tag in if_none_match.split(",")
+        }
         return entry.etag in tags
     if_modified_since = request.META.get("HTTP_IF_MODIFIED_SINCE")
     if if_modified_since:
@@ -119,19 +144,23 @@ def _not_modified(request: HttpRequest, entry: Entry) -> bool:
 
 
 def respond(request: HttpRequest, entry: Entry) -> HttpResponse:
-    """Answer a GET or HEAD from an entry: 304 if the client has it, gzip if accepted, no body for HEAD."""
-    gzipped = bool(entry.body_gzip) and "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
-    etag = entry.etag[:-1] + '-gzip"' if gzipped else entry.etag
+    """Answer a GET or HEAD from an entry: 304 if the client has it, brotli or gzip if accepted, no body for HEAD."""
+    accepted = request.META.get("HTTP_ACCEPT_ENCODING", "")
+    encoding, body = "", entry.body
+    if entry.body_br and "br" in accepted:
+        encoding, body = "br", entry.body_br
+    elif entry.body_gzip and "gzip" in accepted:
+        encoding, body = "gzip", entry.body_gzip
+    etag = f'{entry.etag[:-1]}-{encoding}"' if encoding else entry.etag
     if entry.status == 200 and _not_modified(request, entry):
         response = HttpResponse(status=304)
         del response["Content-Type"]
     else:
-        body = entry.body_gzip if gzipped else entry.body
         response = HttpResponse(b"" if request.method == "HEAD" else body, status=entry.status)
         response["Content-Type"] = entry.content_type
         response["Content-Length"] = str(len(body))
-        if gzipped:
-            response["Content-Encoding"] = "gzip"
+        if encoding:
+            response["Content-Encoding"] = encoding
     response["ETag"] = etag
     response["Last-Modified"] = http_date(entry.last_modified)
     response["Cache-Control"] = cache_control(request.path_info)

@@ -195,6 +195,9 @@ class StoredPage(models.Model):
     content_type = models.CharField(max_length=100, default="text/html; charset=utf-8")
     body = models.BinaryField()
     body_gzip = models.BinaryField()
+    body_br = models.BinaryField(
+        default=b"", blank=True, help_text="Brotli of body (empty without the brotli package)."
+    )
     etag = models.CharField(max_length=80)
     rendered_at = models.DateTimeField()
 

@@ -30,7 +30,7 @@ from django.utils.text import Truncator
 from articles.models import Audience
 
 from . import selectors as rs
-from .httpcache import Entry, make_entry
+from .httpcache import Entry, etag_for, make_entry
 from .models import Publication, PublishedPage, StoredPage
 from .reader_forms import FollowUpForm
 from .selectors import publication_history, publication_live_get, published_page_get
@@ -105,7 +105,7 @@ def render_article_page(publication: Publication, audience: Audience | None) -> 
 
 
 def _save(path: str, publication: Publication, audience: Audience | None, body: bytes, now: dt.datetime) -> Entry:
-    entry = make_entry(body, HTML, last_modified=now.timestamp())
+    entry = make_entry(body, HTML, last_modified=now.timestamp(), brotli_quality=11)
     StoredPage.objects.update_or_create(
         path=path,
         defaults={
@@ -114,6 +114,7 @@ def _save(path: str, publication: Publication, audience: Audience | None, body: 
             "content_type": HTML,
             "body": entry.body,
             "body_gzip": entry.body_gzip,
+            "body_br": entry.body_br,
             "etag": entry.etag,
             "rendered_at": now,
         },
@@ -137,7 +138,7 @@ def store_article_pages(slug: str) -> list[str]:
     for audience in [None, *rs.reader_audience_list()]:
         path = article_path(slug, audience.slug if audience else None)
         body = render_article_page(publication, audience)
-        if existing.get(path) == make_entry(body, HTML).etag:
+        if existing.get(path) == etag_for(body):
             continue
         with transaction.atomic():
             _save(path, publication, audience, body, now)
@@ -152,13 +153,15 @@ def stored_entry(path: str) -> Entry | None:
     row = (
         StoredPage.objects.filter(path=path, publication__state=Publication.State.LIVE)
         .filter(Q(publication__expires_at__isnull=True) | Q(publication__expires_at__gt=timezone.now()))
-        .values_list("content_type", "body", "body_gzip", "etag", "rendered_at")
+        .values_list("content_type", "body", "body_gzip", "etag", "rendered_at", "body_br")
         .first()
     )
     if row is None:
         return None
-    content_type, body, body_gzip, etag, rendered_at = row
-    return Entry(200, content_type, bytes(body), bytes(body_gzip), etag, float(int(rendered_at.timestamp())))
+    content_type, body, body_gzip, etag, rendered_at, body_br = row
+    return Entry(
+        200, content_type, bytes(body), bytes(body_gzip), etag, float(int(rendered_at.timestamp())), bytes(body_br)
+    )
 
 
 def render_and_store(slug: str, audience: Audience | None) -> Entry | None:

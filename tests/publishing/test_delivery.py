@@ -8,6 +8,7 @@ import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import brotli
 import pytest
 from django.test import Client
 
@@ -131,8 +132,12 @@ def test_conditional_requests_head_and_gzip(client, published):
         head = client.head(path)
         assert head.status_code == 200 and head.content == b""
         assert head["Content-Length"] == str(len(first.content)) and head["ETag"] == etag
-        zipped = client.get(path, HTTP_ACCEPT_ENCODING="gzip, br")
+        zipped = client.get(path, HTTP_ACCEPT_ENCODING="gzip")
         assert zipped["Content-Encoding"] == "gzip" and gzip.decompress(zipped.content) == first.content
+        squeezed = client.get(path, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+        assert squeezed["Content-Encoding"] == "br" and brotli.decompress(squeezed.content) == first.content
+        assert squeezed["ETag"] != zipped["ETag"] != etag  # one strong tag per representation
+        assert client.get(path, HTTP_ACCEPT_ENCODING="br", HTTP_IF_NONE_MATCH=squeezed["ETag"]).status_code == 304
         assert client.get(path, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=zipped["ETag"]).status_code == 304
 
 
