@@ -233,3 +233,11 @@ def test_an_audience_or_board_change_re_renders_the_stored_pages_and_purges_them
     with django_capture_on_commit_callbacks(execute=True):
         member.save()
     assert client.get(URL, HTTP_IF_NONE_MATCH=client.get(URL)["ETag"]).status_code == 304
+
+
+def test_a_misconfigured_purger_still_purges_the_app_cache_and_keeps_the_rest(published, settings):
+    settings.PURGE_BACKEND = "no.such.Purger"
+    assert purge_paths([URL]) is False  # logged, never raised
+    PurgeRequest.objects.create(path=URL, target="http", last_error="earlier failure")
+    assert tasks.retry_purges.apply().get() == {"purged": 0, "failed": 0}
+    assert PurgeRequest.objects.filter(target="http").exists()  # kept until the backend works again
