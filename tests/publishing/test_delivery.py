@@ -241,3 +241,16 @@ def test_a_misconfigured_purger_still_purges_the_app_cache_and_keeps_the_rest(pu
     PurgeRequest.objects.create(path=URL, target="http", last_error="earlier failure")
     assert tasks.retry_purges.apply().get() == {"purged": 0, "failed": 0}
     assert PurgeRequest.objects.filter(target="http").exists()  # kept until the backend works again
+
+
+def test_page_cache_hits_serve_each_encoding_from_its_own_key(client, published, django_assert_num_queries):
+    from django.core.cache import cache
+
+    identity = client.get(URL + "for/patient/")
+    key = cache_key_for(URL + "for/patient/", "")
+    assert cache.get(key)[2] == identity.content and cache.get(key + "|br")[2] == b""  # no other form's bytes
+    for accept, decode in (("", bytes), ("gzip", gzip.decompress), ("gzip, br", brotli.decompress)):
+        with django_assert_num_queries(0):  # answered by the fast path
+            hit = client.get(URL + "for/patient/", HTTP_ACCEPT_ENCODING=accept)
+        assert decode(hit.content) == identity.content
+        assert hit.get("Content-Encoding", "") == accept.split(", ")[-1]
