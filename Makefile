@@ -72,6 +72,12 @@ format: dev-venv
 
 bench: dev-venv
 	DEBUG=0 SECRET_KEY=bench TESTING=1 $(PY) -m bench
+	$(PY) -m bench.reader
+
+# Reader delivery under load (needs DATABASE_URL=postgres://..., REDIS_URL, wrk, nginx; see BENCHMARKS.md).
+.PHONY: bench-reader
+bench-reader: dev-venv
+	$(PY) -m bench.reader
 
 export: venv
 	$(RUN_ENV) $(PY) manage.py export_site export

@@ -78,6 +78,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Public pages found in the page cache are answered here, before sessions,
+    # auth, messages and CSRF run (publishing/httpcache.py).
+    "publishing.httpcache.FastPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -256,6 +259,22 @@ PUBMED_ESUMMARY_URL = os.environ.get(
     "PUBMED_ESUMMARY_URL", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/esummary.fcgi"
 )
 CROSSREF_WORKS_URL = os.environ.get("CROSSREF_WORKS_URL", "https://api.crossref.org/works/")
+# Public responses (publishing/httpcache.py): Cache-Control for browsers
+# (max-age) and shared caches (s-maxage); a change purges them (purge.py).
+PUBLIC_MAX_AGE = env_int("PUBLIC_MAX_AGE", 60)
+PUBLIC_S_MAXAGE = env_int("PUBLIC_S_MAXAGE", 600)
+PUBLIC_STALE_WHILE_REVALIDATE = env_int("PUBLIC_STALE_WHILE_REVALIDATE", 30)
+# Outside cache to purge on every change: none, http (PURGE to PURGE_HTTP_URL),
+# cloudflare (PURGE_CDN_ZONE + PURGE_CDN_TOKEN), or a dotted path to a purger class.
+PURGE_BACKEND = os.environ.get("PURGE_BACKEND", "none")
+PURGE_HTTP_URL = os.environ.get("PURGE_HTTP_URL", "http://127.0.0.1:8080")
+PURGE_CDN_API = os.environ.get("PURGE_CDN_API", "https://api.cloudflare.com/client/v4")
+PURGE_CDN_ZONE = os.environ.get("PURGE_CDN_ZONE", "")
+PURGE_CDN_TOKEN = os.environ.get("PURGE_CDN_TOKEN", "")
+PURGE_TIMEOUT = env_int("PURGE_TIMEOUT", 5)
+# How often the job retries failed purges: the bound on how long a withdrawn
+# page can outlive a cache outage once the cache is back.
+PURGE_RETRY_SECONDS = env_int("PURGE_RETRY_SECONDS", 30)
 
 # --- Security (production) ------------------------------------------------
 

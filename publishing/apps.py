@@ -24,3 +24,18 @@ class PublishingConfig(AppConfig):
         from .services.publications import publication_withdraw_for_evidence
 
         register_page_withdrawer(publication_withdraw_for_evidence)
+        # What every stored page shows besides its article: the audiences (the
+        # personalise form), disclaimers and the board. A change re-renders them.
+        from django.db.models.signals import post_delete, post_save
+
+        from articles.models import Audience
+        from review.models import BoardMember
+
+        from .models import Disclaimer
+        from .signals import refresh_pages_on_commit
+
+        for model in (Audience, Disclaimer, BoardMember):
+            post_save.connect(refresh_pages_on_commit, sender=model, dispatch_uid=f"refresh-pages-{model.__name__}")
+            post_delete.connect(
+                refresh_pages_on_commit, sender=model, dispatch_uid=f"refresh-pages-del-{model.__name__}"
+            )

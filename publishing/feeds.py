@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 
 from . import selectors as rs
 from .cache import site_cache_key
+from .httpcache import public_response
 from .models import PublishedPage
 
 FEED_SIZE = 50
@@ -75,6 +76,7 @@ class ArticleUpdatesFeed(Feed):
 _feed = ArticleUpdatesFeed()
 
 
+@public_response
 @require_safe
 def feed(request: HttpRequest) -> HttpResponse:
     """Serve the Atom feed, cached until the next go-live or withdrawal."""

@@ -33,7 +33,6 @@ from cms import roles
 from cms.tasks import enqueue
 from review.models import ReviewDecision, ReviewRound, WorkflowEvent
 
-from .. import cache as reader_cache
 from ..exceptions import (
     ContentHashMismatch,
     InvalidPublicationState,
@@ -586,9 +585,12 @@ def _fail_at_go_live(publication: Publication, error: str) -> Publication:
 
 
 def _after_change_on_commit(slugs: set[str]) -> None:
+    """After commit: re-render the stored pages, purge every cache (failures kept for retry), export."""
+
     def after() -> None:
-        for slug in slugs:
-            reader_cache.invalidate_article_cache(slug)
+        from ..pages import refresh_articles
+
+        refresh_articles(slugs)
         if settings.STATIC_EXPORT_DIR:
             from ..export import export_article
 
