@@ -13,6 +13,7 @@ from django.forms.models import fields_for_model
 from .content import REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
 from .models import Article, Audience, Reference
 from .services import ARTICLE_EDITABLE_FIELDS, RESERVED_SLUGS, VariantInput
+from .whitespace import normalise_markdown
 
 
 def _run_model_validators(form: forms.Form, model, names) -> None:
@@ -196,8 +197,8 @@ def content_from_post(data, *, audiences: list[Audience], slug: str = "") -> Art
     variants = []
     for audience in audiences:
         prefix = f"variant-{audience.slug}-"
-        summary, body = text(prefix + "summary"), text(prefix + "body")
-        if summary.strip() or body.strip():
+        summary, body = normalise_markdown(text(prefix + "summary")), normalise_markdown(text(prefix + "body"))
+        if summary or body:
             variants.append(VariantContent(audience_id=audience.pk, summary=summary, body=body))
 
     references: dict[str, ReferenceContent] = {}
@@ -230,8 +231,8 @@ def content_from_post(data, *, audiences: list[Audience], slug: str = "") -> Art
         title=text("title"),
         condition=text("condition"),
         drugs=text("drugs"),
-        summary=text("summary"),
-        body=text("body"),
+        summary=normalise_markdown(text("summary")),
+        body=normalise_markdown(text("body")),
         variants=tuple(variants),
         references=tuple(references.values()),
     )

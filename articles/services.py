@@ -19,6 +19,7 @@ from reversion.models import Revision
 from .content import REFERENCE_FIELDS, ArticleContent, content_from_article, content_from_revision
 from .exceptions import ContentLocked, EditConflict, SlugTaken
 from .models import Article, ArticleVariant, Audience, Reference
+from .whitespace import normalise_article_fields, normalise_line, normalise_markdown
 
 ARTICLE_EDITABLE_FIELDS = ("slug", "title", "condition", "drugs", "summary", "body")
 # Slugs that fixed pages already use: /studio/new/, /review/editor/.
@@ -57,7 +58,11 @@ def _save_full_clean(obj) -> None:
 
 def _sync_variants(article: Article, variants: Iterable[VariantInput]) -> None:
     """Make the article's variants exactly these; empty ones are removed."""
-    wanted = {v.audience_id: v for v in variants if v.summary.strip() or v.body.strip()}
+    variants = [
+        VariantInput(audience_id=v.audience_id, summary=normalise_markdown(v.summary), body=normalise_markdown(v.body))
+        for v in variants
+    ]
+    wanted = {v.audience_id: v for v in variants if v.summary or v.body}
     for existing in ArticleVariant.objects.filter(article=article):
         if existing.audience_id not in wanted:
             existing.delete()
@@ -89,6 +94,8 @@ def _sync_references(article: Article, references: Iterable[Mapping]) -> None:
             value = data.get(name, "" if name != "year" else None)
             if name != "year" and value is None:
                 value = ""
+            if name != "year":
+                value = normalise_line(value)
             if getattr(reference, name) != value:
                 setattr(reference, name, value)
                 changed = True
@@ -111,6 +118,10 @@ def article_create(
     comment: str = "Created the article.",
 ) -> Article:
     """Create a draft article with the acting user as its author (one revision)."""
+    text = normalise_article_fields(
+        {"title": title, "condition": condition, "drugs": drugs, "summary": summary, "body": body}
+    )
+    title, condition, drugs, summary, body = (text[n] for n in ("title", "condition", "drugs", "summary", "body"))
     _ensure_slug_free(slug)
     with reversion.create_revision():
         article = Article(
@@ -153,7 +164,7 @@ def article_update(
     if article.lock_version != lock_version:
         raise EditConflict(article, submitted)
     _ensure_editable(article)
-    fields = dict(fields or {})
+    fields = normalise_article_fields(dict(fields or {}))
     unknown = set(fields) - set(ARTICLE_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
@@ -212,8 +223,9 @@ def article_revert(
         _ensure_slug_free(old.slug, exclude_pk=article.pk)
     known_audiences = set(Audience.objects.values_list("pk", flat=True))
     with reversion.create_revision():
+        restored = normalise_article_fields({name: getattr(old, name) for name in ARTICLE_EDITABLE_FIELDS})
         for name in ARTICLE_EDITABLE_FIELDS:
-            setattr(article, name, getattr(old, name))
+            setattr(article, name, restored[name])
         if article.status == Article.Status.APPROVED:
             article.status = Article.Status.DRAFT
         article.lock_version += 1
