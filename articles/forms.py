@@ -67,28 +67,41 @@ class ArticleForm(forms.Form):
 class VariantForm(forms.Form):
     """One audience's own summary and body; both empty means it reads the default text."""
 
-    summary = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Empty: this audience sees the default summary.",
-    )
-    body = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="Empty: this audience sees the default body.",
-    )
+    summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 8}))
 
     def __init__(self, *args, audience: Audience, **kwargs) -> None:
         self.audience = audience
         kwargs.setdefault("prefix", f"variant-{audience.slug}")
         super().__init__(*args, **kwargs)
+        for name in ("summary", "body"):
+            self.fields[name].help_text = self._hint(name)
+
+    def _value(self, name: str) -> str:
+        if self.is_bound:
+            return (self.data.get(self.add_prefix(name)) or "").strip()
+        return (self.initial.get(name) or "").strip()
+
+    def _hint(self, name: str) -> str:
+        """Say what this audience reads for the field, from what the field holds now."""
+        if self._value(name):
+            return f"{self.audience.name} readers see this text. Empty it to show them the default {name}."
+        return f"Empty: {self.audience.name} readers see the default {name}."
+
+    @property
+    def uses_default_summary(self) -> bool:
+        """Return True when the summary is empty (this audience reads the default summary)."""
+        return not self._value("summary")
+
+    @property
+    def uses_default_body(self) -> bool:
+        """Return True when the body is empty (this audience reads the default body)."""
+        return not self._value("body")
 
     @property
     def is_used(self) -> bool:
         """Return True when the bound or initial data has text in it (the fieldset starts open)."""
-        if self.is_bound:
-            return any((self.data.get(self.add_prefix(name)) or "").strip() for name in ("summary", "body"))
-        return any((self.initial.get(name) or "").strip() for name in ("summary", "body"))
+        return any(self._value(name) for name in ("summary", "body"))
 
     def variant_input(self) -> VariantInput:
         return VariantInput(

@@ -18,7 +18,7 @@ from reversion.models import Revision
 
 from .content import REFERENCE_FIELDS, ArticleContent, content_from_article, content_from_revision
 from .exceptions import ContentLocked, EditConflict, SlugTaken
-from .models import Article, ArticleVariant, Audience, Reference
+from .models import Article, ArticleVariant, Audience, DraftBuffer, Reference
 from .whitespace import normalise_article_fields, normalise_line, normalise_markdown
 
 ARTICLE_EDITABLE_FIELDS = ("slug", "title", "condition", "drugs", "summary", "body")
@@ -186,6 +186,8 @@ def article_update(
             _sync_references(article, references)
         reversion.set_user(acting_user)
         reversion.set_comment(comment or _describe_change(before, content_from_article(article)))
+    # The saved version now holds what the author typed: the unsaved-text buffer has done its job.
+    DraftBuffer.objects.filter(article=article, user=acting_user).delete()
     return article
 
 
@@ -291,3 +293,54 @@ def reference_import(
     )
     by_key = {r.key: r for r in Reference.objects.filter(article=article, key__in=[f["key"] for f in plan.add])}
     return ImportResult(added=[by_key[f["key"]] for f in plan.add], skipped=plan.skipped)
+
+
+# --- the unsaved-text buffer (autosave) ------------------------------------------
+
+DRAFT_MAX_BYTES = 1_000_000
+_DRAFT_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+def _clean_draft_data(data: Mapping[str, str]) -> dict[str, str]:
+    cleaned: dict[str, str] = {}
+    size = 0
+    for key, value in data.items():
+        if key in {"csrfmiddlewaretoken", "lock_version"}:
+            continue
+        if not key or len(key) > 100 or not set(key) <= _DRAFT_KEY_CHARS or not isinstance(value, str):
+            raise ValidationError(f"The field name “{key[:100]}” is not one of the editor's fields.")
+        size += len(key) + len(value.encode("utf-8"))
+        cleaned[key] = value
+    if size > DRAFT_MAX_BYTES:
+        raise ValidationError(
+            "The unsaved text is larger than 1 MB and was not kept. Save the article to keep your changes."
+        )
+    return cleaned
+
+
+@transaction.atomic
+def draft_buffer_save(
+    article: Article, *, acting_user: AbstractBaseUser, data: Mapping[str, str], lock_version: int
+) -> DraftBuffer:
+    """Keep the editor's unsaved fields for this user and article, replacing what was kept before.
+
+    Not a revision: nothing is versioned or shown to anyone else. Refused
+    (ContentLocked) while the article is with the board or archived, since
+    that text could not be saved anyway.
+    """
+    _ensure_editable(article)
+    cleaned = _clean_draft_data(data)
+    buffer, _ = DraftBuffer.objects.select_for_update().get_or_create(
+        article=article, user=acting_user, defaults={"data": cleaned, "lock_version": lock_version}
+    )
+    if buffer.data != cleaned or buffer.lock_version != lock_version:
+        buffer.data, buffer.lock_version = cleaned, lock_version
+        buffer.save()
+    return buffer
+
+
+@transaction.atomic
+def draft_buffer_discard(article: Article, *, acting_user: AbstractBaseUser) -> bool:
+    """Throw away the user's unsaved text for this article; return True if there was any."""
+    deleted, _ = DraftBuffer.objects.filter(article=article, user=acting_user).delete()
+    return bool(deleted)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/preview/", views.article_create_preview, name="article_create_preview"),
     path("<slug:slug>/", views.article_edit, name="article_edit"),
     path("<slug:slug>/preview/", views.article_preview, name="article_preview"),
+    path("<slug:slug>/draft/", views.article_draft, name="article_draft"),
     path("<slug:slug>/history/", views.article_history, name="article_history"),
     path("<slug:slug>/compare/", views.article_compare, name="article_compare"),
     path("<slug:slug>/restore/<int:revision_id>/", views.article_restore, name="article_restore"),

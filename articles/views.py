@@ -10,7 +10,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -34,6 +34,7 @@ from .forms import (
     initial_references,
 )
 from .models import Article, Audience
+from .readability import readability_checks, readability_reports
 from .rendering import render_content
 
 PREVIEW_HEADER = "HTTP_X_STUDIO_PREVIEW"
@@ -103,16 +104,21 @@ def _editor_forms(request: HttpRequest, audiences: list[Audience], *, content: A
 
 
 def _preview_context(content: ArticleContent, audiences: list[Audience], audience_slug: str | None) -> dict:
-    """Render content for one audience and run the checks: the preview pane's context."""
+    """Render content for one audience and run the checks and readability: the preview pane's context."""
     audience = next((a for a in audiences if a.slug == audience_slug), None)
     rendered = render_content(content, audience_id=audience.pk if audience else None)
-    checks = check_content(content, audience_names=_audience_names(audiences))
+    reports = readability_reports(content, selectors.audience_targets(audiences), glossary=selectors.glossary_entries())
+    checks = check_content(content, audience_names=_audience_names(audiences)) + readability_checks(reports)
+    slug = audience.slug if audience else ""
     return {
         "rendered": rendered,
         "preview_content": content,
         "preview_audience": audience,
         "checks": checks,
         "checks_block": has_errors(checks),
+        "check_counts": {level: sum(1 for c in checks if c.level == level) for level in ("error", "warning")},
+        "readability": reports,
+        "readability_current": next((r for r in reports if r.slug == slug), reports[0]),
         "audiences": audiences,
     }
 
@@ -120,14 +126,17 @@ def _preview_context(content: ArticleContent, audiences: list[Audience], audienc
 def _render_editor(request: HttpRequest, context: dict, *, status: int = 200) -> HttpResponse:
     audiences = context["audiences"]
     article = context.get("article")
+    context.setdefault("preview_for", request.GET.get("for") or request.POST.get("preview_for") or "")
     if "rendered" not in context:
         if request.method == "POST":
             content = content_from_post(request.POST, audiences=audiences, slug=article.slug if article else "")
+        elif context.get("restored_content") is not None:
+            content = context["restored_content"]
         elif article is not None:
             content = content_from_article(article)
         else:
             content = ArticleContent(slug="", title="")
-        context.update(_preview_context(content, audiences, request.GET.get("for") or request.POST.get("preview_for")))
+        context.update(_preview_context(content, audiences, context["preview_for"]))
     context["variant_forms_with_errors"] = any(f.errors for f in context["variant_forms"])
     return render(request, "articles/article_form.html", context, status=status)
 
@@ -203,15 +212,26 @@ def article_edit(request: HttpRequest, article: Article) -> HttpResponse:
     """Edit an article's fields, audience versions and references; saving makes one revision."""
     audiences = _audiences()
     content = content_from_article(article)
-    form, variant_forms, formset = _editor_forms(request, audiences, content=content, lock=article.lock_version)
+    locked = article.is_locked_for_review or article.status == Article.Status.ARCHIVED
+    lock = article.lock_version
+    draft = selectors.draft_buffer_get(article, request.user) if request.method == "GET" and not locked else None
+    if draft is not None:
+        # Put back what the author was typing; its lock version makes a save after someone else's a conflict page.
+        content, lock = content_from_post(draft.data, audiences=audiences, slug=article.slug), draft.lock_version
+    form, variant_forms, formset = _editor_forms(request, audiences, content=content, lock=lock)
     context = {
         "article": article,
         "form": form,
         "variant_forms": variant_forms,
         "formset": formset,
         "audiences": audiences,
-        "locked": article.is_locked_for_review or article.status == Article.Status.ARCHIVED,
+        "locked": locked,
+        "draft_restored": draft,
+        "draft_stale": draft is not None and draft.lock_version != article.lock_version,
+        "restored_content": content if draft is not None else None,
     }
+    if draft is not None and draft.data.get("preview_for"):
+        context["preview_for"] = draft.data["preview_for"]
     if request.method != "POST":
         return _render_editor(request, context)
     if not _all_valid(form, variant_forms, formset):
@@ -307,6 +327,38 @@ def article_create_preview(request: HttpRequest) -> HttpResponse:
     form, variant_forms, formset = _editor_forms(request, audiences, content=None, lock=0)
     context.update(article=None, form=form, variant_forms=variant_forms, formset=formset, preview_requested=True)
     return _render_editor(request, context)
+
+
+# --- unsaved text (autosave) ---------------------------------------------------
+
+
+@studio_article_view
+@require_http_methods(["POST"])
+def article_draft(request: HttpRequest, article: Article) -> HttpResponse:
+    """Keep the editor's unsaved text (JSON answer for the editor), or discard it (``discard=1``).
+
+    The body is the editor form itself, form-encoded, with its CSRF token as
+    a field or in the X-CSRFToken header (so navigator.sendBeacon can post it
+    while the tab closes).
+    """
+    if request.POST.get("discard"):
+        services.draft_buffer_discard(article, acting_user=request.user)
+        if request.headers.get("Accept", "").startswith("application/json"):
+            return JsonResponse({"discarded": True})
+        messages.success(request, "Discarded your unsaved text. The editor shows the saved version.")
+        return redirect("studio:article_edit", slug=article.slug)
+    try:
+        lock_version = int(request.POST.get("lock_version", ""))
+    except ValueError:
+        return JsonResponse({"error": "The editor's version token is missing. Reload the page."}, status=400)
+    data = {key: request.POST.get(key, "") for key in request.POST}
+    try:
+        buffer = services.draft_buffer_save(article, acting_user=request.user, data=data, lock_version=lock_version)
+    except ContentLocked as exc:
+        return JsonResponse({"error": str(exc)}, status=409)
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    return JsonResponse({"saved": True, "saved_at": buffer.updated_at.isoformat()})
 
 
 # --- history, compare, restore ---------------------------------------------------
