@@ -162,7 +162,7 @@ def test_readability_figures_change_as_the_patient_text_changes(editor_page):
         "throughout prophylaxis and pre-emptive treatment strategies.",
     )
     page.wait_for_function(
-        "before => { const g = document.querySelector('[data-readability-grade]'); return g && g.textContent !== before; }",
+        "before => document.querySelector('[data-readability-grade]')?.textContent !== before",
         arg=before,
         timeout=10_000,
     )
