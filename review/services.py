@@ -47,9 +47,9 @@ from .exceptions import (
     InvalidReviewPolicy,
     InvalidTransition,
     Recused,
+    ResubmitNeedsConfirmation,
     ReviewError,
     ReviewPermissionError,
-    ResubmitNeedsConfirmation,
     RevisionMismatch,
 )
 from .models import BoardMember, ReviewComment, ReviewDecision, ReviewRound, WorkflowEvent
