@@ -193,7 +193,7 @@ def editor_email_addresses() -> list[str]:
 
 
 def resubmit_concerns(article: Article, *, content_hash: str) -> list[str]:
-    """Return why resubmitting now may waste the board's time: text unchanged since changes were requested, open comments.
+    """Return why resubmitting now may waste the board's time (text unchanged, comments open).
 
     Empty for a first submission or when every comment is resolved and the
     text has changed since the last request for changes.
