@@ -106,8 +106,12 @@ def _editor_forms(request: HttpRequest, audiences: list[Audience], *, content: A
 def _preview_context(content: ArticleContent, audiences: list[Audience], audience_slug: str | None) -> dict:
     """Render content for one audience and run the checks and readability: the preview pane's context."""
     audience = next((a for a in audiences if a.slug == audience_slug), None)
-    rendered = render_content(content, audience_id=audience.pk if audience else None)
-    reports = readability_reports(content, selectors.audience_targets(audiences), glossary=selectors.glossary_entries())
+    glossary = selectors.glossary_entries()
+    plain = audience is not None and not audience.is_professional
+    rendered = render_content(
+        content, audience_id=audience.pk if audience else None, glossary=glossary if plain else ()
+    )
+    reports = readability_reports(content, selectors.audience_targets(audiences), glossary=glossary)
     checks = check_content(content, audience_names=_audience_names(audiences)) + readability_checks(reports)
     slug = audience.slug if audience else ""
     return {
