@@ -15,10 +15,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
+from articles import selectors as article_selectors
 from articles.checks import check_content
 from articles.content import content_from_article, content_from_revision
 from articles.diff import content_diff, split_sections
 from articles.models import Article, Audience
+from articles.readability import readability_checks, readability_reports
 from articles.rendering import render_content
 from cms import roles
 
@@ -107,6 +109,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     previews = [("Default text", render_content(content))] + [
         (a.name, render_content(content, audience_id=a.pk)) for a in audiences if a.pk in variant_ids
     ]
+    readability = readability_reports(
+        content, article_selectors.audience_targets(audiences), glossary=article_selectors.glossary_entries()
+    )
     member = selectors.board_member_for(request.user)
     decisions = list(selectors.review_round_decisions(round_))
     seat = next((d for d in decisions if member and d.reviewer_id == member.pk), None)
@@ -129,7 +134,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "diff_old_label": f"Approved {base.date_created:%Y-%m-%d}" if base else "Nothing approved yet",
             "diff_new_label": f"Submitted {round_.submitted_at:%Y-%m-%d %H:%M}",
             "previews": previews,
-            "checks": check_content(content, audience_names=names),
+            "checks": check_content(content, audience_names=names) + readability_checks(readability),
+            "readability": readability,
             "sections": [title for title, _text in split_sections(content.body) if title],
             "member": member,
             "seat": seat,
