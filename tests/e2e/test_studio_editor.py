@@ -184,3 +184,46 @@ def test_editor_screenshots(browser, live_server, author, width):
     page.screenshot(path=str(ARTIFACTS / f"studio-editor-{width}-full.png"), full_page=True)
     assert page.js_errors == []
     context.close()
+
+
+def test_reviewer_comments_show_at_the_top_and_beside_their_section(browser, live_server, author, reviewer):
+    from review import services as review_services
+
+    article = factories.make_article(author=author)
+    review_services.article_submit(article, acting_user=author)
+    review_services.review_claim(article, acting_user=reviewer)
+    review_services.review_request_changes(
+        article,
+        acting_user=reviewer,
+        comment="Check the induction dose.",
+        section_comments=[review_services.CommentInput(text="Say how long maintenance lasts.", section="Dosing")],
+    )
+    context, page = _page(browser)
+    _sign_in(page, live_server, author.username)
+    _open_editor(page, live_server, article)
+    assert "Check the induction dose." in page.locator("[data-feedback]").inner_text()
+    beside = page.locator(".preview-frame .section-comment", has_text="Say how long maintenance lasts.")
+    beside.wait_for()
+    # It sits right after the "Dosing" heading of the preview.
+    assert beside.evaluate("e => e.previousElementSibling.textContent.includes('Dosing')")
+    assert (
+        page.locator("[data-outline] button", has_text="Dosing").locator(".editor-outline__count").inner_text() == "1"
+    )
+    assert page.js_errors == []
+    context.close()
+
+
+def test_without_javascript_every_version_is_a_plain_text_area_and_preview_posts(browser, live_server, author):
+    article = factories.make_article(author=author)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
+    page = context.new_page()
+    _sign_in(page, live_server, author.username)
+    page.goto(f"{live_server.url}/studio/{article.slug}/")
+    assert page.locator(".cm-editor").count() == 0
+    assert page.locator("#id_body").is_visible() and page.locator("#id_variant-patient-body").is_visible()
+    page.fill("#id_body", "## Dosing\n\nA **new line** without scripts.\n")
+    page.locator(".version-switch__choice", has_text="Default text").click()
+    page.click("[data-preview-button]")
+    page.locator(".preview-body strong", has_text="new line").wait_for()
+    assert "not saved" in page.locator(".notice", has_text="Preview updated").inner_text()
+    context.close()
