@@ -220,8 +220,12 @@ def article_edit(request: HttpRequest, article: Article) -> HttpResponse:
     lock = article.lock_version
     draft = selectors.draft_buffer_get(article, request.user) if request.method == "GET" and not locked else None
     if draft is not None:
-        # Put back what the author was typing; its lock version makes a save after someone else's a conflict page.
-        content, lock = content_from_post(draft.data, audiences=audiences, slug=article.slug), draft.lock_version
+        kept = content_from_post(draft.data, audiences=audiences, slug=article.slug)
+        if kept.content_hash() == content.content_hash():
+            draft = None  # the saved version already holds it (an autosave that arrived just after a save)
+        else:
+            # Put back what the author was typing; its lock version makes a save after someone else's a conflict page.
+            content, lock = kept, draft.lock_version
     form, variant_forms, formset = _editor_forms(request, audiences, content=content, lock=lock)
     context = {
         "article": article,

@@ -122,3 +122,11 @@ def test_studio_preview_and_plain_language_reader_pages_explain_glossary_terms(a
     assert 'href="#glossary-retinitis"' in plain.body_html and "Words explained" in plain.body_html
     pro = build_page(content, audience=AudienceInfo(9, "professional", "Professional", False), context=context)
     assert "glossary" not in pro.body_html
+
+
+def test_a_buffer_holding_what_is_already_saved_is_not_offered_back(client, author, article):
+    # An autosave that reaches the server just after the save it raced with holds the saved text.
+    client.force_login(author)
+    _keep(client, article)
+    assert DraftBuffer.objects.exists()
+    assert "is back in the editor" not in client.get(_edit_url(article)).content.decode()

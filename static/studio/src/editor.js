@@ -347,7 +347,7 @@ function start(form) {
   }
   function autosave() {
     window.clearTimeout(autosaveTimer);
-    if (!autosaveUrl || !dirty) return Promise.resolve();
+    if (!autosaveUrl || !dirty || leaving) return Promise.resolve();
     setStatus("Keeping your text…");
     return fetch(autosaveUrl, {
       method: "POST",
@@ -375,8 +375,10 @@ function start(form) {
   });
   window.addEventListener("pagehide", () => { if (!leaving) flushWithBeacon(); });
   form.addEventListener("submit", (event) => {
-    // The Preview button without a live pane posts the form too; both keep the text in the page.
-    leaving = !event.defaultPrevented;
+    if (event.defaultPrevented) return;
+    // Saving (or the no-script Preview) sends the text itself: no warning, no more autosaves.
+    leaving = true;
+    window.clearTimeout(autosaveTimer);
   });
   // Other forms on the page (resolve a comment, submit for review) leave the editor: keep the text first.
   document.querySelectorAll("form[data-leaves-editor], .editor-review form, [data-draft-notice] form").forEach((other) => {
