@@ -227,3 +227,18 @@ def test_without_javascript_every_version_is_a_plain_text_area_and_preview_posts
     page.locator(".preview-body strong", has_text="new line").wait_for()
     assert "not saved" in page.locator(".notice", has_text="Preview updated").inner_text()
     context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_editor_has_no_serious_accessibility_violations(browser, live_server, author, width):
+    from tests.e2e.test_reader_browser import AXE, _axe_violations
+
+    if not AXE.exists():
+        pytest.skip("needs axe-core: run `npm install` (make test does) to get node_modules/axe-core")
+    article = factories.make_article(author=author)
+    context, page = _page(browser, width=width)
+    _sign_in(page, live_server, author.username)
+    _open_editor(page, live_server, article)
+    violations = _axe_violations(page)
+    assert violations == [], [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+    context.close()

@@ -275,6 +275,8 @@ function start(form) {
           EditorView.contentAttributes.of({
             "aria-labelledby": label ? label.id : "",
             "aria-multiline": "true",
+            // Tabbable anyway (contenteditable); said explicitly so checkers see the scroller has focusable content.
+            tabindex: "0",
             spellcheck: "true",
             "data-editor-for": textarea.name,
           }),
