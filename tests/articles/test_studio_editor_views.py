@@ -108,7 +108,7 @@ def test_forbidden_page_says_why_and_where_to_go(client, reviewer, article):
     assert response.status_code == 403
     page = response.content.decode()
     assert "This page is not open to your account" in page
-    assert "does not have the role needed" in page
+    assert "This page is for Authors; your account does not have the role needed" in page
     assert 'href="/review/"' in page and "The review queue" in page
     assert 'class="site-header"' in page  # in the site's layout
 
