@@ -242,3 +242,30 @@ def test_editor_has_no_serious_accessibility_violations(browser, live_server, au
     violations = _axe_violations(page)
     assert violations == [], [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
     context.close()
+
+
+def test_editor_works_under_a_strict_content_security_policy(browser, live_server, author):
+    """No inline script, style or handler is needed: CodeMirror's theme is adopted as a constructed stylesheet."""
+    csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'"
+    article = factories.make_article(author=author)
+    context, page = _page(browser)
+    _sign_in(page, live_server, author.username)
+
+    def with_csp(route):
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": csp})
+
+    page.route(f"**/studio/{article.slug}/", with_csp)
+    page.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+        " e => window.__csp.push(e.violatedDirective + ' ' + ((e.target && e.target.nodeName) || '')))"
+    )
+    _open_editor(page, live_server, article)
+    # CodeMirror's own base theme applies (it makes the editor a positioned box).
+    assert page.evaluate("getComputedStyle(document.querySelector('.cm-editor')).position") == "relative"
+    _type_at_end(page, _body_editor(page), "\nSee [@kott")
+    page.locator(".cm-tooltip-autocomplete li", has_text="kotton2018").wait_for(timeout=5_000)
+    # The only refusal is CodeMirror's own <style> element, whose rules are adopted instead.
+    assert [v for v in page.evaluate("window.__csp") if v != "style-src-elem STYLE"] == []
+    assert page.js_errors == []
+    context.close()
