@@ -42,6 +42,7 @@ def annotate(body_html: str, entries: Sequence[GlossaryEntry]) -> tuple[str, str
     if pattern is None or not body_html:
         return body_html, ""
     used: dict[str, GlossaryEntry] = {}
+    written: dict[str, str] = {}  # term -> the form the text uses ("CMV" for "cytomegalovirus")
     skipping: list[str] = []
     out: list[str] = []
     for part in _TAG_RE.split(body_html):
@@ -67,6 +68,7 @@ def annotate(body_html: str, entries: Sequence[GlossaryEntry]) -> tuple[str, str
             if entry.term in used:
                 return found.group(0)
             used[entry.term] = entry
+            written[entry.term] = found.group(1)
             title = html.escape(entry.explanation, quote=True)
             return (
                 f'<a class="glossary-term" href="#{_anchor(entry.term)}">'
@@ -76,9 +78,14 @@ def annotate(body_html: str, entries: Sequence[GlossaryEntry]) -> tuple[str, str
         out.append(pattern.sub(wrap, part))
     if not used:
         return body_html, ""
+
+    def label(entry: GlossaryEntry) -> str:
+        form = html.unescape(written[entry.term])
+        also = f" ({html.escape(form)})" if form.lower() != entry.term.lower() else ""
+        return f"{html.escape(entry.term)}{also}"
+
     items = "".join(
-        f'<dt><dfn id="{_anchor(entry.term)}">{html.escape(entry.term)}</dfn></dt>'
-        f"<dd>{html.escape(entry.explanation)}</dd>"
+        f'<dt><dfn id="{_anchor(entry.term)}">{label(entry)}</dfn></dt><dd>{html.escape(entry.explanation)}</dd>'
         for entry in sorted(used.values(), key=lambda e: e.term.lower())
     )
     section = (

@@ -85,6 +85,8 @@ def test_glossary_explains_the_first_use_and_lists_the_words():
     assert "<h2>Prophylaxis</h2>" in html  # headings are left alone
     assert '<dfn id="glossary-viremia">viremia</dfn>' in section and "<dd>Virus found in the blood.</dd>" in section
     assert "prophylaxis" not in section
+    _, by_synonym = annotate("<p>Some viraemia.</p>", GLOSSARY)
+    assert '<dfn id="glossary-viremia">viremia (viraemia)</dfn>' in by_synonym
 
 
 def test_glossary_escapes_explanations_and_renders_through_render_content():
