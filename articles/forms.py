@@ -249,3 +249,22 @@ def content_from_post(data, *, audiences: list[Audience], slug: str = "") -> Art
         variants=tuple(variants),
         references=tuple(references.values()),
     )
+
+
+class GlossaryTermForm(forms.Form):
+    """One glossary term as editors write it."""
+
+    term = forms.CharField(label="Term", max_length=100, help_text='As written in articles, e.g. "viremia".')
+    explanation = forms.CharField(
+        label="Plain explanation",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One sentence a patient understands. Readers see it as the definition.",
+    )
+    synonyms = forms.CharField(
+        label="Other forms",
+        max_length=300,
+        required=False,
+        help_text='Other spellings or abbreviations, comma-separated, e.g. "viraemia".',
+    )
+    active = forms.BooleanField(label="Flag and explain this term", required=False, initial=True)

@@ -55,3 +55,11 @@ def audience_targets(audiences) -> list[AudienceTarget]:
         )
         for a in audiences
     ]
+
+
+def glossary_term_list(*, search: str = "") -> QuerySet[GlossaryTerm]:
+    """Return glossary terms alphabetically, optionally those whose term, synonyms or explanation match."""
+    qs = GlossaryTerm.objects.only("term", "explanation", "synonyms", "active", "updated_at").order_by("term")
+    if search:
+        qs = qs.filter(Q(term__icontains=search) | Q(synonyms__icontains=search) | Q(explanation__icontains=search))
+    return qs

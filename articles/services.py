@@ -12,18 +12,18 @@ from dataclasses import dataclass
 
 import reversion
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from reversion.models import Revision
 
 from .content import REFERENCE_FIELDS, ArticleContent, content_from_article, content_from_revision
 from .exceptions import ContentLocked, EditConflict, SlugTaken
-from .models import Article, ArticleVariant, Audience, DraftBuffer, Reference
+from .models import Article, ArticleVariant, Audience, DraftBuffer, GlossaryTerm, Reference
 from .whitespace import normalise_article_fields, normalise_line, normalise_markdown
 
 ARTICLE_EDITABLE_FIELDS = ("slug", "title", "condition", "drugs", "summary", "body")
-# Slugs that fixed pages already use: /studio/new/, /review/editor/.
-RESERVED_SLUGS = frozenset({"new", "editor"})
+# Slugs that fixed pages already use: /studio/new/, /studio/glossary/, /review/editor/.
+RESERVED_SLUGS = frozenset({"new", "editor", "glossary"})
 
 
 @dataclass(frozen=True)
@@ -344,3 +344,44 @@ def draft_buffer_discard(article: Article, *, acting_user: AbstractBaseUser) -> 
     """Throw away the user's unsaved text for this article; return True if there was any."""
     deleted, _ = DraftBuffer.objects.filter(article=article, user=acting_user).delete()
     return bool(deleted)
+
+
+# --- the medical glossary ------------------------------------------------------------
+
+
+def _ensure_glossary_editor(acting_user: AbstractBaseUser) -> None:
+    from cms import roles
+
+    if not roles.is_editor(acting_user):
+        raise PermissionDenied("Only editors maintain the glossary. Ask an editor to add or change a term.")
+
+
+@transaction.atomic
+def glossary_term_save(
+    term: GlossaryTerm | None,
+    *,
+    acting_user: AbstractBaseUser,
+    word: str,
+    explanation: str,
+    synonyms: str = "",
+    active: bool = True,
+) -> GlossaryTerm:
+    """Add a glossary term (term=None) or change one; editors only.
+
+    Raises PermissionDenied for anyone else and ValidationError for an empty
+    or duplicate term (compared without regard to case).
+    """
+    _ensure_glossary_editor(acting_user)
+    word, explanation = normalise_line(word), normalise_line(explanation)
+    synonyms = ", ".join(s for s in (normalise_line(p) for p in synonyms.split(",")) if s)
+    clash = GlossaryTerm.objects.filter(term__iexact=word)
+    if term is not None:
+        term = GlossaryTerm.objects.select_for_update().get(pk=term.pk)
+        clash = clash.exclude(pk=term.pk)
+    if word and clash.exists():
+        raise ValidationError({"term": f"“{word}” is already in the glossary. Edit that term instead."})
+    term = term or GlossaryTerm()
+    term.term, term.explanation, term.synonyms, term.active = word, explanation, synonyms, active
+    term.full_clean(validate_unique=False, validate_constraints=False)
+    term.save()
+    return term

@@ -10,6 +10,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from .diff import content_diff
 from .exceptions import ArticleError, ContentLocked, EditConflict, ReferenceFileError, SlugTaken
 from .forms import (
     ArticleForm,
+    GlossaryTermForm,
     ReferenceFormSet,
     ReferenceImportForm,
     RestoreForm,
@@ -33,7 +35,7 @@ from .forms import (
     initial_article,
     initial_references,
 )
-from .models import Article, Audience
+from .models import Article, Audience, GlossaryTerm
 from .readability import readability_checks, readability_reports
 from .rendering import render_content
 
@@ -511,3 +513,51 @@ def reference_import(request: HttpRequest, article: Article) -> HttpResponse:
         "edit_url": reverse("studio:article_edit", kwargs={"slug": article.slug}),
     }
     return render(request, "articles/reference_import.html", context, status=status)
+
+
+# --- the medical glossary ------------------------------------------------------
+
+
+@roles.role_required(roles.AUTHORS, roles.EDITORS)
+@require_http_methods(["GET", "POST"])
+def glossary(request: HttpRequest) -> HttpResponse:
+    """List the glossary (authors and editors); editors add and change terms here."""
+    may_edit = roles.is_editor(request.user)
+    editing = None
+    term_id = request.POST.get("pk") or request.GET.get("edit")
+    if term_id and may_edit:
+        editing = get_object_or_404(GlossaryTerm, pk=term_id) if str(term_id).isdigit() else None
+    if request.method == "POST":
+        form = GlossaryTermForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = services.glossary_term_save(
+                    editing,
+                    acting_user=request.user,
+                    word=data["term"],
+                    explanation=data["explanation"],
+                    synonyms=data["synonyms"],
+                    active=data["active"],
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, f"Saved “{saved.term}” in the glossary.")
+                return redirect("studio:glossary")
+    elif editing is not None:
+        form = GlossaryTermForm(
+            initial={
+                "term": editing.term,
+                "explanation": editing.explanation,
+                "synonyms": editing.synonyms,
+                "active": editing.active,
+            }
+        )
+    else:
+        form = GlossaryTermForm()
+    query = request.GET.get("q", "").strip()
+    page = Paginator(selectors.glossary_term_list(search=query), 50).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "query": query, "may_edit": may_edit, "editing": editing}
+    return render(request, "articles/glossary.html", context)
