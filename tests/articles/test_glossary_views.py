@@ -21,7 +21,7 @@ def test_editor_adds_and_changes_a_term(client, editor):
     assert (term.term, term.synonyms, term.active) == ("viremia", "viraemia", True)
     assert "viremia" in client.get(URL).content.decode()
     page = client.get(URL, {"edit": term.pk}).content.decode()
-    assert 'name="pk" value="%d"' % term.pk in page
+    assert f'name="pk" value="{term.pk}"' in page
     response = client.post(URL, {"pk": term.pk, "term": "viremia", "explanation": "Virus found in the blood."})
     assert response.status_code == 302
     term.refresh_from_db()
