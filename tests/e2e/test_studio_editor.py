@@ -269,3 +269,12 @@ def test_editor_works_under_a_strict_content_security_policy(browser, live_serve
     assert [v for v in page.evaluate("window.__csp") if v != "style-src-elem STYLE"] == []
     assert page.js_errors == []
     context.close()
+
+
+def test_submitting_for_review_with_unsaved_changes_says_save_first(editor_page):
+    page, article = editor_page
+    _type_at_end(page, _body_editor(page), "\nAn edit that is not saved yet.")
+    page.locator("[data-review-submit] button[type=submit]").click()
+    page.locator("[data-unsaved-warning]", has_text="Save them first").wait_for()
+    article.refresh_from_db()
+    assert article.status == "draft"

@@ -418,6 +418,18 @@ function start(form) {
   // Other forms on the page (resolve a comment, submit for review) leave the editor: keep the text first.
   document.querySelectorAll("form[data-leaves-editor], .editor-review form, [data-draft-notice] form").forEach((other) => {
     other.addEventListener("submit", (event) => {
+      if (dirty && other.hasAttribute("data-review-submit")) {
+        // The board reviews the saved version: unsaved text would silently be left out.
+        event.preventDefault();
+        setStatus("Save your changes first (Ctrl+S), then submit for review.");
+        const warning = other.querySelector("[data-unsaved-warning]") || document.createElement("p");
+        warning.setAttribute("data-unsaved-warning", "");
+        warning.setAttribute("role", "alert");
+        warning.className = "notice notice--error";
+        warning.textContent = "You have changes that are not saved. Save them first: the board reviews the saved version.";
+        other.prepend(warning);
+        return;
+      }
       if (!dirty || other.closest("[data-draft-notice]")) { leaving = true; return; }
       event.preventDefault();
       autosave().finally(() => { leaving = true; other.submit(); });
