@@ -38,7 +38,7 @@ REVIEW_POLICY_FIELDS = ("required_approvals", "review_interval_months")
 
 @admin.register(Audience)
 class AudienceAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "order", "reading_grade", "is_professional", "active")
+    list_display = ("name", "slug", "order", "reading_grade", "is_professional", "evidence_grades", "active")
     list_editable = ("order", "active")
     list_filter = ("is_professional", "active")
     search_fields = ("name", "slug")

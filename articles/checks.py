@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .content import ArticleContent
+from .grades import active_scheme, graded_statements
 from .rendering import CITATION_RE, citation_keys, cited_keys
 
 ERROR = "error"
@@ -23,7 +24,7 @@ WARNING = "warning"
 class CheckResult:
     """One problem found in an article's content."""
 
-    code: str  # unknown-citation, duplicate-reference, empty-summary, unused-reference, uncited-section
+    code: str  # unknown-citation, duplicate-reference, empty-summary, unused-reference, uncited-section, unknown-grade
     level: str  # "error" | "warning"
     message: str
     location: str  # e.g. "Body, line 12" or "Patient version — body, line 3"
@@ -89,6 +90,21 @@ def _sections(body: str) -> list[tuple[str, int, int]]:
     ]
 
 
+def _grade_problems(text: _Text) -> list[CheckResult]:
+    scheme = active_scheme()
+    return [
+        CheckResult(
+            "unknown-grade",
+            ERROR,
+            f"“{{grade={item.value}}}” is not a {scheme.name} grade. Use one of: {scheme.choices()} "
+            f"(for example {{grade={scheme.grades[0].label}}}).",
+            text.where(item.line),
+        )
+        for item in graded_statements(text.text)
+        if item.grade is None
+    ]
+
+
 def check_content(content: ArticleContent, *, audience_names: dict[int, str] | None = None) -> list[CheckResult]:
     """Return the problems in an article's default text, audience versions and references.
 
@@ -125,6 +141,7 @@ def check_content(content: ArticleContent, *, audience_names: dict[int, str] | N
 
     cited: set[str] = set()
     for text in _texts(content, audience_names):
+        results.extend(_grade_problems(text))
         keys = cited_keys(text.text)
         cited.update(keys)
         if not keys and text.field != "body":

@@ -11,7 +11,7 @@ from django import forms
 from django.forms.models import fields_for_model
 
 from .content import REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
-from .models import Article, Audience, Reference
+from .models import Article, Audience, Reference, key_validator
 from .services import ARTICLE_EDITABLE_FIELDS, RESERVED_SLUGS, VariantInput
 from .whitespace import normalise_markdown
 
@@ -131,7 +131,7 @@ class ReferenceForm(forms.Form):
     def reference_data(self) -> dict:
         data = {name: self.cleaned_data.get(name) for name in REFERENCE_FIELDS}
         for name in REFERENCE_FIELDS:
-            if name != "year" and data[name] is None:
+            if name not in ("year", "spl_version", "spl_date") and data[name] is None:
                 data[name] = ""
         return data
 
@@ -178,6 +178,24 @@ class ReferenceImportForm(forms.Form):
         if upload.size > self.MAX_BYTES:
             raise forms.ValidationError("The file is larger than 2 MB. Split it into smaller files and import each.")
         return upload
+
+
+class ReferenceByIdentifierForm(forms.Form):
+    """Add one reference by PMID or DOI."""
+
+    identifier = forms.CharField(
+        label="PMID or DOI",
+        max_length=250,
+        help_text="e.g. 29596116 or 10.1097/TP.0000000000002191 (a doi.org link works too).",
+    )
+    key = forms.CharField(
+        label="Key (optional)",
+        max_length=80,
+        required=False,
+        validators=[key_validator],
+        help_text="How you will cite it, [@key]. Empty: made from the first author and year.",
+    )
+    lock_version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class RestoreForm(forms.Form):
@@ -237,6 +255,9 @@ def content_from_post(data, *, audiences: list[Audience], slug: str = "") -> Art
                 pmid=text(prefix + "pmid"),
                 doi=text(prefix + "doi"),
                 url=text(prefix + "url"),
+                spl_set_id=text(prefix + "spl_set_id").strip(),
+                spl_version=text(prefix + "spl_version").strip() or None,
+                spl_date=text(prefix + "spl_date").strip(),
             ),
         )
     return ArticleContent(

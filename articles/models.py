@@ -14,8 +14,9 @@ from django.db.models import Q
 from django.urls import reverse
 
 key_validator = RegexValidator(
-    r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*$",
-    "A reference key starts with a letter or digit and may contain letters, digits, _ : . and -.",
+    r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*(?:/[A-Za-z0-9_:.()\-]+)*$",
+    "A reference key starts with a letter or digit and may contain letters, digits, _ : . and - "
+    "(and / after the first character, for doi: keys).",
 )
 
 
@@ -39,11 +40,30 @@ class Audience(models.Model):
     )
     active = models.BooleanField(default=True)
 
+    class EvidenceGrades(models.TextChoices):
+        AUTO = "auto", "Only if this is a professional audience"
+        SHOW = "show", "Show"
+        HIDE = "hide", "Hide"
+
+    evidence_grades = models.CharField(
+        max_length=8,
+        choices=EvidenceGrades.choices,
+        default=EvidenceGrades.AUTO,
+        help_text="Whether this audience's pages show the evidence-grade badges beside recommendations.",
+    )
+
     class Meta:
         ordering = ["order", "name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def shows_evidence_grades(self) -> bool:
+        """Return whether this audience's pages show evidence-grade badges."""
+        if self.evidence_grades == self.EvidenceGrades.AUTO:
+            return self.is_professional
+        return self.evidence_grades == self.EvidenceGrades.SHOW
 
 
 class Article(models.Model):
@@ -175,6 +195,22 @@ class Reference(models.Model):
         validators=[RegexValidator(r"^10\.\d{4,9}/\S+$", 'A DOI looks like "10.1000/xyz123".')],
     )
     url = models.URLField("URL", max_length=500, blank=True)
+    spl_set_id = models.CharField(
+        "SPL Set ID",
+        max_length=64,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+                'An SPL Set ID is a UUID like "1b7f2c9e-0a4d-4c1e-9f3a-2d5e6b7c8a90".',
+            )
+        ],
+        help_text="FDA drug labels: the label's SPL Set ID (DailyMed), so a newer label version is noticed.",
+    )
+    spl_version = models.PositiveIntegerField(
+        "SPL version", null=True, blank=True, help_text="FDA drug labels: the label version the text was written from."
+    )
+    spl_date = models.DateField("SPL date", null=True, blank=True, help_text="FDA drug labels: that version's date.")
 
     class Meta:
         ordering = ["key"]
@@ -242,3 +278,29 @@ class DraftBuffer(models.Model):
 
     def __str__(self) -> str:
         return f"Unsaved text of {self.user} on {self.article}"
+
+
+class IdentifierRecord(models.Model):
+    """A cached answer to "which paper is PMID x / DOI y?" (articles.identifiers)."""
+
+    class Scheme(models.TextChoices):
+        PMID = "pmid", "PMID"
+        DOI = "doi", "DOI"
+
+    scheme = models.CharField(max_length=4, choices=Scheme.choices)
+    value = models.CharField(max_length=200, help_text="Normalised: digits for a PMID, lower case for a DOI.")
+    title = models.CharField(max_length=500)
+    authors = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=300, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    pmid = models.CharField("PMID", max_length=12, blank=True)
+    doi = models.CharField("DOI", max_length=200, blank=True)
+    kind = models.CharField(max_length=20, default="research")
+    origin = models.CharField(max_length=20, help_text="pubmed, crossref or manual.")
+    fetched_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scheme", "value"], name="identifier_record_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scheme}:{self.value}"

@@ -39,6 +39,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from .content import ArticleContent, ReferenceContent
+from .grades import BADGE_CLASSES, GradeExtension
 from .models import Reference
 
 __all__ = [
@@ -57,7 +58,7 @@ __all__ = [
     "slugify_heading",
 ]
 
-KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_:.\-]*"
+KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_:.\-]*(?:/[A-Za-z0-9_:.()\-]+)*"  # "/" for [@doi:10.x/y] (articles.identifiers)
 # A bracket holding only @keys separated by ";" (or ","), e.g. [@a; @b].
 CITATION_RE = re.compile(rf"\[\s*(@{KEY_PATTERN}(?:\s*[;,]\s*@{KEY_PATTERN})*)\s*\]")
 _KEY_RE = re.compile(rf"@({KEY_PATTERN})")
@@ -207,6 +208,7 @@ _ALLOWED_CLASSES = {
     "cite": {"reference__title"},
     "a": {"reference__link", "reference__backlink"},
 }
+_ALLOWED_CLASSES["span"] = _ALLOWED_CLASSES["span"] | BADGE_CLASSES  # evidence grades (articles.grades)
 _SAFE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 _ALIGN_VALUES = {"left", "right", "center"}
 _NUMBER_RE = re.compile(r"^\d{1,4}$")
@@ -385,6 +387,7 @@ def _markdown(*, citations: bool) -> markdown.Markdown:
         ]
         if citations:
             extensions.append(_CitationExtension())
+            extensions.append(GradeExtension())  # {grade=X} badges (articles.grades)
         md = markdown.Markdown(
             extensions=extensions,
             extension_configs={"tables": {"use_align_attribute": True}},

@@ -7,6 +7,7 @@ review/services.py; this module only edits content.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -16,8 +17,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from reversion.models import Revision
 
-from .content import REFERENCE_FIELDS, ArticleContent, content_from_article, content_from_revision
-from .exceptions import ContentLocked, EditConflict, SlugTaken
+from .content import (
+    NULLABLE_REFERENCE_FIELDS,
+    REFERENCE_FIELDS,
+    ArticleContent,
+    content_from_article,
+    content_from_revision,
+)
+from .exceptions import ContentLocked, EditConflict, IdentifierNotFound, SlugTaken
 from .models import Article, ArticleVariant, Audience, DraftBuffer, GlossaryTerm, Reference
 from .whitespace import normalise_article_fields, normalise_line, normalise_markdown
 
@@ -91,10 +98,15 @@ def _sync_references(article: Article, references: Iterable[Mapping]) -> None:
         reference = current.get(key) or Reference(article=article)
         changed = not reference.pk
         for name in REFERENCE_FIELDS:
-            value = data.get(name, "" if name != "year" else None)
-            if name != "year" and value is None:
+            nullable = name in NULLABLE_REFERENCE_FIELDS
+            value = data.get(name, None if nullable else "")
+            if nullable and value == "":
+                value = None
+            if not nullable and value is None:
                 value = ""
-            if name != "year":
+            if name == "spl_date" and isinstance(value, str):
+                value = dt.date.fromisoformat(value)
+            if isinstance(value, str):
                 value = normalise_line(value)
             if getattr(reference, name) != value:
                 setattr(reference, name, value)
@@ -184,11 +196,62 @@ def article_update(
             _sync_variants(article, variants)
         if references is not None:
             _sync_references(article, references)
+        _add_identifier_references(article)
         reversion.set_user(acting_user)
         reversion.set_comment(comment or _describe_change(before, content_from_article(article)))
     # The saved version now holds what the author typed: the unsaved-text buffer has done its job.
     DraftBuffer.objects.filter(article=article, user=acting_user).delete()
     return article
+
+
+def _add_identifier_references(article: Article) -> list[Reference]:
+    """Create a reference for each [@pmid:…] / [@doi:…] cited in the text that the article does not have yet.
+
+    The key stays exactly as typed, so the citation resolves without touching
+    the text. Raise ValidationError (on the body) when an identifier cannot be
+    looked up; the caller's transaction then saves nothing.
+    """
+    from .identifiers import resolve
+    from .rendering import cited_keys
+
+    texts = [article.summary, article.body]
+    texts += [t for v in ArticleVariant.objects.filter(article=article) for t in (v.summary, v.body)]
+    wanted = [
+        key
+        for key in dict.fromkeys(k for text in texts for k in cited_keys(text))
+        if key.lower().startswith(("pmid:", "doi:"))
+    ]
+    if not wanted:
+        return []
+    existing = list(Reference.objects.filter(article=article))
+    have = {r.key for r in existing}
+    added = []
+    for key in wanted:
+        if key in have:
+            continue
+        scheme, value = key.split(":", 1)
+        try:
+            fields = resolve(scheme.lower(), value)
+        except IdentifierNotFound as exc:
+            raise ValidationError({"body": f"[@{key}]: {exc} Nothing was saved."}) from exc
+        data = fields.reference_fields()
+        if any(
+            data["pmid"] and r.pmid == data["pmid"] or data["doi"] and r.doi.lower() == data["doi"] for r in existing
+        ):
+            raise ValidationError(
+                {
+                    "body": f"[@{key}] is a paper this article already lists under another key. "
+                    "Cite it with that key instead. Nothing was saved."
+                }
+            )
+        if len(key) > 80:
+            raise ValidationError({"body": f"[@{key}] is too long for a reference key; add the reference by hand."})
+        reference = Reference(article=article, key=key, **data)
+        _save_full_clean(reference)
+        existing.append(reference)
+        have.add(key)
+        added.append(reference)
+    return added
 
 
 def _describe_change(before: ArticleContent, after: ArticleContent) -> str:
@@ -293,6 +356,50 @@ def reference_import(
     )
     by_key = {r.key: r for r in Reference.objects.filter(article=article, key__in=[f["key"] for f in plan.add])}
     return ImportResult(added=[by_key[f["key"]] for f in plan.add], skipped=plan.skipped)
+
+
+@transaction.atomic
+def reference_add_by_identifier(
+    article: Article, *, acting_user: AbstractBaseUser, identifier: str, lock_version: int, key: str = ""
+) -> Reference:
+    """Add one reference looked up by PMID or DOI (cache, then PubMed/Crossref) as a new revision.
+
+    Raise IdentifierNotFound when it cannot be looked up or is already in the
+    article, EditConflict if the article changed since `lock_version`, and
+    ContentLocked while it is with the board.
+    """
+    from .identifiers import parse_identifier, resolve, suggest_key
+
+    scheme, value = parse_identifier(identifier)
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    if article.lock_version != lock_version:
+        raise EditConflict(
+            article,
+            {},
+            f"“{article.title}” was changed by someone else after you opened it. "
+            "Nothing was added; reload the page and try again.",
+        )
+    _ensure_editable(article)
+    fields = resolve(scheme, value)
+    existing = list(Reference.objects.filter(article=article))
+    for ref in existing:
+        if (fields.pmid and ref.pmid == fields.pmid) or (fields.doi and ref.doi.lower() == fields.doi):
+            raise IdentifierNotFound(f"This paper is already reference [@{ref.key}] of the article.")
+    taken = {ref.key for ref in existing}
+    key = key.strip() or suggest_key(fields, taken)
+    if key in taken:
+        raise IdentifierNotFound(f"The key “{key}” is already used in this article. Choose another key.")
+    article_update(
+        article,
+        acting_user=acting_user,
+        lock_version=lock_version,
+        references=[
+            *({name: getattr(r, name) for name in REFERENCE_FIELDS} for r in existing),
+            {"key": key, **fields.reference_fields()},
+        ],
+        comment=f"Added reference [@{key}] by {scheme.upper()} {value}",
+    )
+    return Reference.objects.get(article=article, key=key)
 
 
 # --- the unsaved-text buffer (autosave) ------------------------------------------

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<slug:slug>/compare/", views.article_compare, name="article_compare"),
     path("<slug:slug>/restore/<int:revision_id>/", views.article_restore, name="article_restore"),
     path("<slug:slug>/references/import/", views.reference_import, name="reference_import"),
+    path("<slug:slug>/references/add-by-id/", views.reference_add_by_identifier, name="reference_add_by_identifier"),
     # Submit / withdraw / resolve-comment actions, owned by the review app.
     path("", include("review.studio_urls")),
 ]

@@ -23,10 +23,11 @@ from . import selectors, services
 from .checks import check_content, has_errors
 from .content import ArticleContent, content_from_article, content_from_revision
 from .diff import content_diff
-from .exceptions import ArticleError, ContentLocked, EditConflict, ReferenceFileError, SlugTaken
+from .exceptions import ArticleError, ContentLocked, EditConflict, IdentifierNotFound, ReferenceFileError, SlugTaken
 from .forms import (
     ArticleForm,
     GlossaryTermForm,
+    ReferenceByIdentifierForm,
     ReferenceFormSet,
     ReferenceImportForm,
     RestoreForm,
@@ -561,3 +562,39 @@ def glossary(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.glossary_term_list(search=query), 50).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "query": query, "may_edit": may_edit, "editing": editing}
     return render(request, "articles/glossary.html", context)
+
+
+@studio_article_view
+@require_http_methods(["GET", "POST"])
+def reference_add_by_identifier(request: HttpRequest, article: Article) -> HttpResponse:
+    """Add a reference by PMID or DOI, looked up in the local cache or online where allowed."""
+    status = 200
+    form = ReferenceByIdentifierForm(request.POST or None, initial={"lock_version": article.lock_version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            reference = services.reference_add_by_identifier(
+                article,
+                acting_user=request.user,
+                identifier=form.cleaned_data["identifier"],
+                key=form.cleaned_data["key"],
+                lock_version=form.cleaned_data["lock_version"],
+            )
+        except IdentifierNotFound as exc:
+            form.add_error("identifier", str(exc))
+            status = 422
+        except (EditConflict, ContentLocked) as exc:
+            form.add_error(None, str(exc))
+            status = 409
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+            status = 422
+        else:
+            messages.success(request, f"Added [@{reference.key}] “{reference.title}”. Cite it as [@{reference.key}].")
+            return redirect("studio:reference_add_by_identifier", slug=article.slug)
+    context = {
+        "article": article,
+        "form": form,
+        "locked": article.is_locked_for_review or article.status == Article.Status.ARCHIVED,
+        "edit_url": reverse("studio:article_edit", kwargs={"slug": article.slug}),
+    }
+    return render(request, "articles/reference_add_by_identifier.html", context, status=status)

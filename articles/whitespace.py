@@ -5,7 +5,7 @@ strip the final newline, while text loaded from fixtures or imports keeps it.
 Saving either way must give the same bytes, or the review diff and the content
 hash report changes nobody made. The services pass every text field through
 these functions before it is stored, and a data migration applied them to the
-rows that existed before (articles/migrations/0003_normalise_text_whitespace.py).
+rows that existed before (articles/migrations/0004_normalise_text_whitespace.py).
 
 Only whitespace is touched: line endings, trailing spaces and tabs at the end
 of a line, blank lines at the start and end, and one final newline on

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "reversion",
     "articles",
     "review",
+    "evidence",
     "publishing",
 ]
 
@@ -242,6 +243,19 @@ PUBLISH_RETRY_BACKOFF = env_int("PUBLISH_RETRY_BACKOFF", 10)
 STATIC_EXPORT_DIR = os.environ.get("STATIC_EXPORT_DIR", "")
 READER_CACHE_SECONDS = env_int("READER_CACHE_SECONDS", 600)
 QUESTION_RATE_LIMIT = env_int("QUESTION_RATE_LIMIT", 5)  # per IP per hour
+
+# Evidence integrity (articles.grades, evidence/): grading scheme, data files, lookups.
+EVIDENCE_GRADING = os.environ.get("EVIDENCE_GRADING", "GRADE").strip().upper()
+if EVIDENCE_GRADING not in {"GRADE", "SORT"}:
+    raise ImproperlyConfigured(f"EVIDENCE_GRADING must be GRADE or SORT, not {EVIDENCE_GRADING!r}.")
+RETRACTION_WATCH_SOURCE = os.environ.get("RETRACTION_WATCH_SOURCE", "")  # path or URL of the CSV
+LABEL_VERSIONS_SOURCE = os.environ.get("LABEL_VERSIONS_SOURCE", "")  # path or URL of the SPL listing
+IDENTIFIER_LOOKUP_NETWORK = env_bool("IDENTIFIER_LOOKUP_NETWORK", default=False)  # ask PubMed/Crossref
+IDENTIFIER_LOOKUP_TIMEOUT = env_int("IDENTIFIER_LOOKUP_TIMEOUT", 5)  # seconds
+PUBMED_ESUMMARY_URL = os.environ.get(
+    "PUBMED_ESUMMARY_URL", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/esummary.fcgi"
+)
+CROSSREF_WORKS_URL = os.environ.get("CROSSREF_WORKS_URL", "https://api.crossref.org/works/")
 
 # --- Security (production) ------------------------------------------------
 

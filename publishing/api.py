@@ -127,6 +127,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "sections": data.get("sections", []),
             "body_html": page.body_html,
             "references": data.get("references", []),
+            "recommendations": data.get("recommendations", []),
             "review_status": {
                 "kind": snapshot.get("kind", publication.kind),
                 "stage": snapshot.get("stage"),

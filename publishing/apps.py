@@ -18,3 +18,9 @@ class PublishingConfig(AppConfig):
 
         register_approval_hook(publication_on_approval_hook)
         register_archive_hook(publication_on_archive_hook)
+
+        from evidence.services import register_page_withdrawer
+
+        from .services.publications import publication_withdraw_for_evidence
+
+        register_page_withdrawer(publication_withdraw_for_evidence)

@@ -186,6 +186,16 @@ def article_structured_data(
         "publishingPrinciples": absolute_url(reverse("reader:editorial_policy")),
         "inLanguage": "en",
     }
+    if data.get("recommendations"):
+        structured["hasPart"] = [
+            {
+                "@type": "MedicalGuidelineRecommendation",
+                "description": item["statement"],
+                "evidenceLevel": item["evidence_level"],
+                "evidenceOrigin": f"{item['scheme']} {item['grade']}: {item['meaning']}",
+            }
+            for item in data["recommendations"]
+        ]
     if snapshot.get("last_reviewed"):
         structured["lastReviewed"] = snapshot["last_reviewed"]
     if data.get("authors"):

@@ -85,6 +85,22 @@ def unregister_archive_hook(hook: ArchiveHook) -> None:
         _archive_hooks.remove(hook)
 
 
+SubmissionCheck = Callable[[Article, object], list]
+_submission_checks: list[SubmissionCheck] = []
+
+
+def register_submission_check(check: SubmissionCheck) -> None:
+    """Run `check(article, content)` at submission; its error results block the submission."""
+    if check not in _submission_checks:
+        _submission_checks.append(check)
+
+
+def unregister_submission_check(check: SubmissionCheck) -> None:
+    """Remove a check added by register_submission_check (tests use this)."""
+    if check in _submission_checks:
+        _submission_checks.remove(check)
+
+
 @dataclass(frozen=True)
 class CommentInput:
     """A reviewer's note on one section (by heading) or one audience version."""
@@ -270,6 +286,8 @@ def article_submit(article: Article, *, acting_user, comment: str = "", confirme
             "Write a reply for the reviewers: say why the text is unchanged or the comments are left open."
         )
     results = check_content(content, audience_names=_audience_names())
+    for check in list(_submission_checks):
+        results = [*results, *check(article, content)]
     if has_errors(results):
         errors = [r for r in results if getattr(r, "level", "error") == "error"] or list(results)
         raise ContentCheckFailed(

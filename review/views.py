@@ -93,6 +93,18 @@ def _base_revision(article: Article, round_: ReviewRound):
     return None
 
 
+# Extra sections for the review page, added by apps further down the data flow (the
+# evidence watch adds each reference's retraction/label status): each is called as
+# fn(request, article, content, audience_names) and returns safe HTML ("" for none).
+_detail_panels: list = []
+
+
+def register_detail_panel(panel) -> None:
+    """Add a section to the review page: `panel(request, article, content, audience_names)` returns HTML."""
+    if panel not in _detail_panels:
+        _detail_panels.append(panel)
+
+
 @roles.role_required(roles.BOARD, roles.EDITORS, anonymous_404=True)
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
@@ -159,6 +171,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             "default_approvals": settings.REVIEW_REQUIRED_APPROVALS,
             "default_interval": settings.REVIEW_INTERVAL_MONTHS,
+            "extra_panels": [panel(request, article, content, names) for panel in _detail_panels],
         },
     )
 

@@ -39,6 +39,7 @@ from ..exceptions import (
     ContentHashMismatch,
     InvalidPublicationState,
     ProvisionalPublishingDisabled,
+    PublishingError,
     PublishingPermissionError,
     ScheduleError,
 )
@@ -494,7 +495,14 @@ def publication_go_live(publication_id: int) -> Publication:
     pages = build_pages(
         content,
         audiences=[
-            AudienceInfo(id=a.pk, slug=a.slug, name=a.name, plain_language=not a.is_professional) for a in audiences
+            AudienceInfo(
+                id=a.pk,
+                slug=a.slug,
+                name=a.name,
+                show_grades=a.shows_evidence_grades,
+                plain_language=not a.is_professional,
+            )
+            for a in audiences
         ],
         context=context,
     )
@@ -788,3 +796,18 @@ def _request_unpublished_approvals() -> None:
             publication_request_on_approval(article, acting_user=decision.reviewer.user)
         except Exception as exc:
             logger.warning("Could not auto-publish %s: %s", article.slug, exc)
+
+
+def publication_withdraw_for_evidence(article: Article, *, acting_user, reason: str, mode: str) -> list[Publication]:
+    """Withdraw (mode "remove") or mark (mode "notice") the article's page from an evidence alert.
+
+    Registered with evidence.services.register_page_withdrawer; publishing
+    errors come back as the evidence app's InvalidAlertAction so the alert
+    report can show them.
+    """
+    from evidence.exceptions import InvalidAlertAction
+
+    try:
+        return publication_withdraw(article, acting_user=acting_user, reason=reason, mode=mode)
+    except PublishingError as exc:
+        raise InvalidAlertAction(str(exc)) from exc

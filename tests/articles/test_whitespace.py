@@ -105,7 +105,7 @@ def test_data_migration_normalises_rows_saved_before(author, article):
     # Simulate rows written before the services normalised text (bypassing the services on purpose).
     Article.objects.filter(pk=article.pk).update(body="## Dosing  \r\n\r\nTake it.\r\n\r\n", title=" CMV? ")
     ArticleVariant.objects.filter(article=article, audience=patient).update(summary="Plain words.")
-    migration = importlib.import_module("articles.migrations.0003_normalise_text_whitespace")
+    migration = importlib.import_module("articles.migrations.0004_normalise_text_whitespace")
     migration.normalise_rows(django_apps, None)
     article.refresh_from_db()
     assert article.body == "## Dosing\n\nTake it.\n"

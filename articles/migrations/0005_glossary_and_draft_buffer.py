@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0003_normalise_text_whitespace'),
+        ('articles', '0004_normalise_text_whitespace'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -37,6 +37,6 @@ def normalise_rows(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0002_audiences_and_groups")]
+    dependencies = [("articles", "0003_evidence_fields_and_identifier_cache")]
 
     operations = [migrations.RunPython(normalise_rows, migrations.RunPython.noop, elidable=True)]

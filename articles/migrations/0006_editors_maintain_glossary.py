@@ -19,6 +19,6 @@ def grant(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0004_glossary_and_draft_buffer"), ("auth", "0012_alter_user_first_name_max_length")]
+    dependencies = [("articles", "0005_glossary_and_draft_buffer"), ("auth", "0012_alter_user_first_name_max_length")]
 
     operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
