@@ -31,7 +31,9 @@ HARD = (
 
 
 def test_plain_text_drops_markup_headings_citations_and_code():
-    text = plain_text("## Dosing\n\n- Take **one** pill [@kotton2018].\n- See [the label](https://x.test) `code`\n")
+    text = plain_text(
+        "## Dosing\n\n- Take **one** pill [@kotton2018] {grade=A}.\n- See [the label](https://x.test) `code`\n"
+    )
     assert text == "Take one pill. See the label."
 
 
