@@ -13,6 +13,7 @@ from django.forms.models import fields_for_model
 from .content import REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
 from .models import Article, Audience, Reference, key_validator
 from .services import ARTICLE_EDITABLE_FIELDS, RESERVED_SLUGS, VariantInput
+from .whitespace import normalise_markdown
 
 
 def _run_model_validators(form: forms.Form, model, names) -> None:
@@ -66,28 +67,41 @@ class ArticleForm(forms.Form):
 class VariantForm(forms.Form):
     """One audience's own summary and body; both empty means it reads the default text."""
 
-    summary = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Empty: this audience sees the default summary.",
-    )
-    body = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="Empty: this audience sees the default body.",
-    )
+    summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 8}))
 
     def __init__(self, *args, audience: Audience, **kwargs) -> None:
         self.audience = audience
         kwargs.setdefault("prefix", f"variant-{audience.slug}")
         super().__init__(*args, **kwargs)
+        for name in ("summary", "body"):
+            self.fields[name].help_text = self._hint(name)
+
+    def _value(self, name: str) -> str:
+        if self.is_bound:
+            return (self.data.get(self.add_prefix(name)) or "").strip()
+        return (self.initial.get(name) or "").strip()
+
+    def _hint(self, name: str) -> str:
+        """Say what this audience reads for the field, from what the field holds now."""
+        if self._value(name):
+            return f"{self.audience.name} readers see this text. Empty it to show them the default {name}."
+        return f"Empty: {self.audience.name} readers see the default {name}."
+
+    @property
+    def uses_default_summary(self) -> bool:
+        """Return True when the summary is empty (this audience reads the default summary)."""
+        return not self._value("summary")
+
+    @property
+    def uses_default_body(self) -> bool:
+        """Return True when the body is empty (this audience reads the default body)."""
+        return not self._value("body")
 
     @property
     def is_used(self) -> bool:
         """Return True when the bound or initial data has text in it (the fieldset starts open)."""
-        if self.is_bound:
-            return any((self.data.get(self.add_prefix(name)) or "").strip() for name in ("summary", "body"))
-        return any((self.initial.get(name) or "").strip() for name in ("summary", "body"))
+        return any(self._value(name) for name in ("summary", "body"))
 
     def variant_input(self) -> VariantInput:
         return VariantInput(
@@ -107,7 +121,7 @@ class ReferenceForm(forms.Form):
         self.fields.update({name: model_fields[name] for name in REFERENCE_FIELDS})
         self.fields["key"].widget.attrs.update(size=14, placeholder="kotton2018")
         self.fields["title"].widget = forms.Textarea(attrs={"rows": 2})
-        self.fields["year"].widget.attrs.update(style="width: 6em")
+        self.fields["year"].widget.attrs.update({"class": "input--year"})
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -214,8 +228,8 @@ def content_from_post(data, *, audiences: list[Audience], slug: str = "") -> Art
     variants = []
     for audience in audiences:
         prefix = f"variant-{audience.slug}-"
-        summary, body = text(prefix + "summary"), text(prefix + "body")
-        if summary.strip() or body.strip():
+        summary, body = normalise_markdown(text(prefix + "summary")), normalise_markdown(text(prefix + "body"))
+        if summary or body:
             variants.append(VariantContent(audience_id=audience.pk, summary=summary, body=body))
 
     references: dict[str, ReferenceContent] = {}
@@ -251,8 +265,27 @@ def content_from_post(data, *, audiences: list[Audience], slug: str = "") -> Art
         title=text("title"),
         condition=text("condition"),
         drugs=text("drugs"),
-        summary=text("summary"),
-        body=text("body"),
+        summary=normalise_markdown(text("summary")),
+        body=normalise_markdown(text("body")),
         variants=tuple(variants),
         references=tuple(references.values()),
     )
+
+
+class GlossaryTermForm(forms.Form):
+    """One glossary term as editors write it."""
+
+    term = forms.CharField(label="Term", max_length=100, help_text='As written in articles, e.g. "viremia".')
+    explanation = forms.CharField(
+        label="Plain explanation",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One sentence a patient understands. Readers see it as the definition.",
+    )
+    synonyms = forms.CharField(
+        label="Other forms",
+        max_length=300,
+        required=False,
+        help_text='Other spellings or abbreviations, comma-separated, e.g. "viraemia".',
+    )
+    active = forms.BooleanField(label="Flag and explain this term", required=False, initial=True)

@@ -229,6 +229,57 @@ class Reference(models.Model):
         return f"[{self.key}] {self.title}"
 
 
+class GlossaryTerm(models.Model):
+    """A medical term with a plain-language explanation, maintained by editors.
+
+    Terms found in the patient and caregiver versions are flagged to the author
+    as jargon, and the reader page explains each one where it is first used.
+    """
+
+    term = models.CharField(max_length=100, unique=True, help_text='The word as written, e.g. "viremia".')
+    explanation = models.CharField(
+        max_length=300,
+        help_text="One plain-language sentence a patient understands, shown to readers as the definition.",
+    )
+    synonyms = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text='Other spellings or forms, comma-separated, e.g. "viraemia, viral load in the blood".',
+    )
+    active = models.BooleanField(default=True, help_text="Inactive terms are neither flagged nor explained.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["term"]
+        constraints = [models.CheckConstraint(condition=~Q(term=""), name="glossary_term_not_empty")]
+
+    def __str__(self) -> str:
+        return self.term
+
+    def synonym_list(self) -> list[str]:
+        return [s.strip() for s in self.synonyms.split(",") if s.strip()]
+
+
+class DraftBuffer(models.Model):
+    """The text an author is typing, kept between saves so a reload or a crash loses nothing.
+
+    One per user and article; not a revision and never shown to anyone else.
+    Saving the article discards it.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="draft_buffers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(help_text="The editor's fields as the form posts them.")
+    lock_version = models.PositiveIntegerField(help_text="The article version the author started from.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["article", "user"], name="one_draft_buffer_per_user_article")]
+
+    def __str__(self) -> str:
+        return f"Unsaved text of {self.user} on {self.article}"
+
+
 class IdentifierRecord(models.Model):
     """A cached answer to "which paper is PMID x / DOI y?" (articles.identifiers)."""
 

@@ -111,6 +111,7 @@ class RenderedArticle:
     references: tuple[RenderedReference, ...]  # cited references, in citation-number order
     references_html: str  # the <ol> reference list ("" when nothing is cited)
     unknown_keys: tuple[str, ...]
+    glossary_html: str = ""  # "Words explained" (articles.glossary), when a glossary was passed in
 
 
 # --------------------------------------------------------------------------- sanitiser
@@ -569,8 +570,12 @@ def _split_sections(body_html: str) -> tuple[Section, ...]:
     return tuple(sections)
 
 
-def render_content(content: ArticleContent, *, audience_id: int | None = None) -> RenderedArticle:
-    """Render an article's summary, body and cited references for one audience (None: default text)."""
+def render_content(content: ArticleContent, *, audience_id: int | None = None, glossary=()) -> RenderedArticle:
+    """Render an article's summary, body and cited references for one audience (None: default text).
+
+    `glossary` (articles.readability.GlossaryEntry values) explains the
+    medical terms the body uses; see articles.glossary.
+    """
     summary, body = content.text_for(audience_id)
     state = _RenderState(nonce=secrets.token_hex(8))
     raw_summary = _convert(summary, state, citations=True)
@@ -578,6 +583,11 @@ def render_content(content: ArticleContent, *, audience_id: int | None = None) -
     numbering = _Numbering(content)
     summary_html = sanitize_html(numbering.fill(raw_summary, state))
     body_html = sanitize_html(numbering.fill(raw_body, state))
+    glossary_html = ""
+    if glossary:
+        from .glossary import annotate
+
+        body_html, glossary_html = annotate(body_html, glossary)
     references = numbering.references()
     if references:
         items = "\n".join(_reference_item(ref, numbering.citing_ids.get(ref.number, [])) for ref in references)
@@ -591,4 +601,5 @@ def render_content(content: ArticleContent, *, audience_id: int | None = None) -
         references=references,
         references_html=references_html,
         unknown_keys=tuple(numbering.unknown),
+        glossary_html=glossary_html,
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import reversion
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from reversion.models import Revision
 
@@ -25,11 +25,12 @@ from .content import (
     content_from_revision,
 )
 from .exceptions import ContentLocked, EditConflict, IdentifierNotFound, SlugTaken
-from .models import Article, ArticleVariant, Audience, Reference
+from .models import Article, ArticleVariant, Audience, DraftBuffer, GlossaryTerm, Reference
+from .whitespace import normalise_article_fields, normalise_line, normalise_markdown
 
 ARTICLE_EDITABLE_FIELDS = ("slug", "title", "condition", "drugs", "summary", "body")
-# Slugs that fixed pages already use: /studio/new/, /review/editor/.
-RESERVED_SLUGS = frozenset({"new", "editor"})
+# Slugs that fixed pages already use: /studio/new/, /studio/glossary/, /review/editor/.
+RESERVED_SLUGS = frozenset({"new", "editor", "glossary"})
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,11 @@ def _save_full_clean(obj) -> None:
 
 def _sync_variants(article: Article, variants: Iterable[VariantInput]) -> None:
     """Make the article's variants exactly these; empty ones are removed."""
-    wanted = {v.audience_id: v for v in variants if v.summary.strip() or v.body.strip()}
+    variants = [
+        VariantInput(audience_id=v.audience_id, summary=normalise_markdown(v.summary), body=normalise_markdown(v.body))
+        for v in variants
+    ]
+    wanted = {v.audience_id: v for v in variants if v.summary or v.body}
     for existing in ArticleVariant.objects.filter(article=article):
         if existing.audience_id not in wanted:
             existing.delete()
@@ -101,6 +106,8 @@ def _sync_references(article: Article, references: Iterable[Mapping]) -> None:
                 value = ""
             if name == "spl_date" and isinstance(value, str):
                 value = dt.date.fromisoformat(value)
+            if isinstance(value, str):
+                value = normalise_line(value)
             if getattr(reference, name) != value:
                 setattr(reference, name, value)
                 changed = True
@@ -123,6 +130,10 @@ def article_create(
     comment: str = "Created the article.",
 ) -> Article:
     """Create a draft article with the acting user as its author (one revision)."""
+    text = normalise_article_fields(
+        {"title": title, "condition": condition, "drugs": drugs, "summary": summary, "body": body}
+    )
+    title, condition, drugs, summary, body = (text[n] for n in ("title", "condition", "drugs", "summary", "body"))
     _ensure_slug_free(slug)
     with reversion.create_revision():
         article = Article(
@@ -165,7 +176,7 @@ def article_update(
     if article.lock_version != lock_version:
         raise EditConflict(article, submitted)
     _ensure_editable(article)
-    fields = dict(fields or {})
+    fields = normalise_article_fields(dict(fields or {}))
     unknown = set(fields) - set(ARTICLE_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
@@ -188,6 +199,8 @@ def article_update(
         _add_identifier_references(article)
         reversion.set_user(acting_user)
         reversion.set_comment(comment or _describe_change(before, content_from_article(article)))
+    # The saved version now holds what the author typed: the unsaved-text buffer has done its job.
+    DraftBuffer.objects.filter(article=article, user=acting_user).delete()
     return article
 
 
@@ -275,8 +288,9 @@ def article_revert(
         _ensure_slug_free(old.slug, exclude_pk=article.pk)
     known_audiences = set(Audience.objects.values_list("pk", flat=True))
     with reversion.create_revision():
+        restored = normalise_article_fields({name: getattr(old, name) for name in ARTICLE_EDITABLE_FIELDS})
         for name in ARTICLE_EDITABLE_FIELDS:
-            setattr(article, name, getattr(old, name))
+            setattr(article, name, restored[name])
         if article.status == Article.Status.APPROVED:
             article.status = Article.Status.DRAFT
         article.lock_version += 1
@@ -386,3 +400,95 @@ def reference_add_by_identifier(
         comment=f"Added reference [@{key}] by {scheme.upper()} {value}",
     )
     return Reference.objects.get(article=article, key=key)
+
+
+# --- the unsaved-text buffer (autosave) ------------------------------------------
+
+DRAFT_MAX_BYTES = 1_000_000
+_DRAFT_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+def _clean_draft_data(data: Mapping[str, str]) -> dict[str, str]:
+    cleaned: dict[str, str] = {}
+    size = 0
+    for key, value in data.items():
+        if key in {"csrfmiddlewaretoken", "lock_version"}:
+            continue
+        if not key or len(key) > 100 or not set(key) <= _DRAFT_KEY_CHARS or not isinstance(value, str):
+            raise ValidationError(f"The field name “{key[:100]}” is not one of the editor's fields.")
+        size += len(key) + len(value.encode("utf-8"))
+        cleaned[key] = value
+    if size > DRAFT_MAX_BYTES:
+        raise ValidationError(
+            "The unsaved text is larger than 1 MB and was not kept. Save the article to keep your changes."
+        )
+    return cleaned
+
+
+@transaction.atomic
+def draft_buffer_save(
+    article: Article, *, acting_user: AbstractBaseUser, data: Mapping[str, str], lock_version: int
+) -> DraftBuffer:
+    """Keep the editor's unsaved fields for this user and article, replacing what was kept before.
+
+    Not a revision: nothing is versioned or shown to anyone else. Refused
+    (ContentLocked) while the article is with the board or archived, since
+    that text could not be saved anyway.
+    """
+    _ensure_editable(article)
+    cleaned = _clean_draft_data(data)
+    buffer, _ = DraftBuffer.objects.select_for_update().get_or_create(
+        article=article, user=acting_user, defaults={"data": cleaned, "lock_version": lock_version}
+    )
+    if buffer.data != cleaned or buffer.lock_version != lock_version:
+        buffer.data, buffer.lock_version = cleaned, lock_version
+        buffer.save()
+    return buffer
+
+
+@transaction.atomic
+def draft_buffer_discard(article: Article, *, acting_user: AbstractBaseUser) -> bool:
+    """Throw away the user's unsaved text for this article; return True if there was any."""
+    deleted, _ = DraftBuffer.objects.filter(article=article, user=acting_user).delete()
+    return bool(deleted)
+
+
+# --- the medical glossary ------------------------------------------------------------
+
+
+def _ensure_glossary_editor(acting_user: AbstractBaseUser) -> None:
+    from cms import roles
+
+    if not roles.is_editor(acting_user):
+        raise PermissionDenied("Only editors maintain the glossary. Ask an editor to add or change a term.")
+
+
+@transaction.atomic
+def glossary_term_save(
+    term: GlossaryTerm | None,
+    *,
+    acting_user: AbstractBaseUser,
+    word: str,
+    explanation: str,
+    synonyms: str = "",
+    active: bool = True,
+) -> GlossaryTerm:
+    """Add a glossary term (term=None) or change one; editors only.
+
+    Raises PermissionDenied for anyone else and ValidationError for an empty
+    or duplicate term (compared without regard to case).
+    """
+    _ensure_glossary_editor(acting_user)
+    word, explanation = normalise_line(word), normalise_line(explanation)
+    synonyms = ", ".join(s for s in (normalise_line(p) for p in synonyms.split(",")) if s)
+    clash = GlossaryTerm.objects.filter(term__iexact=word)
+    if term is not None:
+        term = GlossaryTerm.objects.select_for_update().get(pk=term.pk)
+        clash = clash.exclude(pk=term.pk)
+    if word and clash.exists():
+        raise ValidationError({"term": f"“{word}” is already in the glossary. Edit that term instead."})
+    term = term or GlossaryTerm()
+    term.term, term.explanation, term.synonyms, term.active = word, explanation, synonyms, active
+    term.full_clean(validate_unique=False, validate_constraints=False)
+    term.save()
+    return term

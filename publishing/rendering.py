@@ -20,6 +20,7 @@ class AudienceInfo:
     id: int
     slug: str
     name: str
+    plain_language: bool = False  # patients, caregivers: medical terms are explained from the glossary
     show_grades: bool = False  # Audience.shows_evidence_grades
 
 
@@ -54,6 +55,7 @@ class PageContext:
     review_snapshot: dict[str, Any]
     authors: tuple[str, ...] = ()
     disclaimers: dict[int | None, DisclaimerInfo | None] = field(default_factory=dict)
+    glossary: tuple = ()  # articles.readability.GlossaryEntry values, for plain-language pages
 
 
 def split_drugs(drugs: str) -> list[str]:
@@ -65,8 +67,9 @@ def build_page(content: ArticleContent, *, audience: AudienceInfo | None, contex
     """Build the page of one audience (None: the default text) from the pinned content."""
     audience_id = audience.id if audience else None
     show_grades = bool(audience and audience.show_grades)
+    glossary = context.glossary if audience is not None and audience.plain_language else ()
     with grades_shown(show_grades):
-        rendered = render_content(content, audience_id=audience_id)
+        rendered = render_content(content, audience_id=audience_id, glossary=glossary)
     disclaimer = context.disclaimers.get(audience_id)
     if disclaimer is None and audience_id is not None:
         disclaimer = context.disclaimers.get(None)
@@ -74,7 +77,7 @@ def build_page(content: ArticleContent, *, audience: AudienceInfo | None, contex
         audience_id=audience_id,
         title=content.title,
         summary_html=rendered.summary_html,
-        body_html=rendered.body_html,
+        body_html=rendered.body_html + rendered.glossary_html,
         references_html=rendered.references_html,
         disclaimer_id=disclaimer.id if disclaimer else None,
         disclaimer_html=render_markdown(disclaimer.text) if disclaimer else "",

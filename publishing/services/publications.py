@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from articles.content import ArticleContent, content_from_revision
 from articles.models import Article, Audience
+from articles.selectors import glossary_entries
 from cms import roles
 from cms.tasks import enqueue
 from review.models import ReviewDecision, ReviewRound, WorkflowEvent
@@ -488,11 +489,19 @@ def publication_go_live(publication_id: int) -> Publication:
         review_snapshot=_review_snapshot(article, publication),
         authors=_authors(article),
         disclaimers=_disclaimers(audiences, now),
+        glossary=tuple(glossary_entries()),
     )
     pages = build_pages(
         content,
         audiences=[
-            AudienceInfo(id=a.pk, slug=a.slug, name=a.name, show_grades=a.shows_evidence_grades) for a in audiences
+            AudienceInfo(
+                id=a.pk,
+                slug=a.slug,
+                name=a.name,
+                show_grades=a.shows_evidence_grades,
+                plain_language=not a.is_professional,
+            )
+            for a in audiences
         ],
         context=context,
     )
