@@ -6,6 +6,7 @@ the public site and the editors' inbox. Callers import from here.
 
 from .publications import (
     article_list_awaiting_publication,
+    publication_desk_live_list,
     publication_history,
     publication_list_for_article,
     publication_list_in_state,
@@ -38,6 +39,7 @@ __all__ = [
     "live_page_list",
     "live_page_search",
     "live_pages_by_condition",
+    "publication_desk_live_list",
     "publication_history",
     "publication_list_for_article",
     "publication_list_in_state",

@@ -104,7 +104,9 @@ def editorial_policy_get() -> EditorialPolicy | None:
 
 def reader_message_list(*, state: str | None = None) -> QuerySet[ReaderMessage]:
     """Return reader messages for the editors' inbox, newest first, optionally in one state."""
-    messages = ReaderMessage.objects.select_related("article", "audience", "handled_by")
+    messages = ReaderMessage.objects.select_related("article", "audience", "handled_by").defer(
+        "article__summary", "article__body"
+    )
     if state:
         messages = messages.filter(state=state)
     return messages.order_by("-created_at", "-pk")
