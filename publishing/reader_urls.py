@@ -8,6 +8,7 @@ app_name = "reader"
 
 urlpatterns = [
     path("", reader_views.index, name="index"),
+    path("search/", reader_views.search, name="search"),
     path("articles/<slug:slug>/", reader_views.article, name="article"),
     path("articles/<slug:slug>/question/", reader_views.question, name="question"),
     path("articles/<slug:slug>/provenance.json", reader_views.provenance, name="provenance"),

@@ -17,9 +17,17 @@ from .publications import (
     published_page_list,
 )
 from .reader import (
+    LETTERS,
+    OTHER_LETTER,
     SEARCH_MAX_LENGTH,
     article_first_published,
     board_member_public_list,
+    catalogue_close_matches,
+    catalogue_index,
+    catalogue_letters,
+    catalogue_live,
+    catalogue_search,
+    catalogue_snippets,
     editorial_policy_get,
     live_page_list,
     live_page_search,
@@ -31,10 +39,18 @@ from .reader import (
 )
 
 __all__ = [
+    "LETTERS",
+    "OTHER_LETTER",
     "SEARCH_MAX_LENGTH",
     "article_first_published",
     "article_list_awaiting_publication",
     "board_member_public_list",
+    "catalogue_close_matches",
+    "catalogue_index",
+    "catalogue_letters",
+    "catalogue_live",
+    "catalogue_search",
+    "catalogue_snippets",
     "editorial_policy_get",
     "live_page_list",
     "live_page_search",

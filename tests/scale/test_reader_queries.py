@@ -1,0 +1,81 @@
+"""Reader lists (index, search) cost a fixed number of queries; the catalogue follows go-live and withdrawal."""
+
+from __future__ import annotations
+
+import pytest
+
+from publishing import services
+from publishing.models import CatalogueEntry
+from tests import factories
+from tests.publishing.publish_helpers import approve, edit, make_disclaimers, request_and_publish
+from tests.scale.helpers import assert_flat
+
+pytestmark = pytest.mark.django_db
+
+
+def _live(author, reviewer, editor, slugs: list[str], *, condition: str = "Cytomegalovirus (CMV) infection") -> None:
+    for slug in slugs:
+        article = factories.make_article(author=author, slug=slug, title=f"What treats {slug}?", condition=condition)
+        approve(article, author=author, reviewer=reviewer)
+        request_and_publish(article, editor=editor)
+
+
+@pytest.fixture
+def reader_site(author, reviewer, editor):
+    make_disclaimers()
+    _live(author, reviewer, editor, ["a1", "a2"])
+    return author, reviewer, editor
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/?letter=C", "/search/?q=valganciclovir", "/search/?q=retinitis", "/search/?q=ganc"],
+)
+def test_reader_lists_are_flat(client, reader_site, url):
+    author, reviewer, editor = reader_site
+
+    def grow():
+        _live(author, reviewer, editor, [f"b{i}" for i in range(5)])
+        _live(author, reviewer, editor, ["h1"], condition="Herpes zoster")
+
+    assert_flat(client, url, grow, expect_more=lambda body: "/articles/b4/" in body)
+
+
+def test_catalogue_follows_go_live_edit_and_withdrawal(client, reader_site, author, reviewer, editor):
+    article = factories.make_article(author=author, slug="moving", title="What treats moving?")
+    assert not CatalogueEntry.objects.filter(article=article).exists()
+    approve(article, author=author, reviewer=reviewer)
+    assert not CatalogueEntry.objects.filter(article=article).exists()  # approved is not live
+    request_and_publish(article, editor=editor)
+    assert "/articles/moving/" in client.get("/search/", {"q": "retinitis"}).content.decode()
+    # A new live revision replaces the searchable text.
+    edit(article, author=author, body="## Dosing\n\n- Foscarnet is the choice when the virus resists [@kotton2018].\n")
+    approve(article, author=author, reviewer=reviewer)
+    request_and_publish(article, editor=editor)
+    assert "/articles/moving/" in client.get("/search/", {"q": "foscarnet"}).content.decode()
+    assert "/articles/moving/" not in client.get("/search/", {"q": "retinitis"}).content.decode()
+    services.publication_withdraw(article, acting_user=editor, reason="Out of date.")
+    assert not CatalogueEntry.objects.filter(article=article).exists()
+    assert "/articles/moving/" not in client.get("/search/", {"q": "foscarnet"}).content.decode()
+    assert "/articles/moving/" not in client.get("/").content.decode()
+
+
+@pytest.mark.postgres
+def test_misspelled_names_get_close_matches_on_postgres(client, reader_site):
+    html = client.get("/search/", {"q": "valgancyclovir"}).content.decode()
+    assert "0 results" in html and "spelled alike" in html and "/articles/a1/" in html
+
+
+@pytest.mark.postgres
+def test_title_outranks_body_on_postgres(client, reader_site, author, reviewer, editor):
+    article = factories.make_article(
+        author=author, slug="foscarnet-first", title="When is foscarnet used?", condition="Resistant CMV"
+    )
+    approve(article, author=author, reviewer=reviewer)
+    request_and_publish(article, editor=editor)
+    other = factories.make_article(author=author, slug="foscarnet-body", title="What else treats CMV?")
+    edit(other, author=author, body="## Other\n\n- Foscarnet is an option [@kotton2018].\n")
+    approve(other, author=author, reviewer=reviewer)
+    request_and_publish(other, editor=editor)
+    html = client.get("/search/", {"q": "foscarnet"}).content.decode()
+    assert html.index("/articles/foscarnet-first/") < html.index("/articles/foscarnet-body/")
