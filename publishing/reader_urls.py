@@ -16,6 +16,7 @@ urlpatterns = [
     path("editorial-policy/", reader_views.editorial_policy, name="editorial_policy"),
     path("board/", reader_views.board, name="board"),
     path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
+    path("sitemap-<slug:section>-<int:page>.xml", sitemaps.sitemap_section, name="sitemap_section"),
     path("feed/", feeds.feed, name="feed"),
     path("robots.txt", reader_views.robots_txt, name="robots"),
     path("api/articles/", api.article_list, name="api_article_list"),

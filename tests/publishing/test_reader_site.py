@@ -102,15 +102,30 @@ def test_index_pages_by_letter(client, site):
     assert "/articles/cmv-treatment/" in html and "/articles/disseminated-cmv/" in html
 
 
-def test_sitemap_lists_exactly_the_live_approved_pages(client, site):
+def test_sitemap_lists_exactly_the_live_approved_pages(client, site, settings):
     response = client.get("/sitemap.xml")
     assert response["Content-Type"].startswith("application/xml")
-    root = ET.fromstring(response.content)
-    locs = [url.find(f"{SITEMAP}loc").text for url in root.findall(f"{SITEMAP}url")]
+    index = ET.fromstring(response.content)
+    assert index.tag == f"{SITEMAP}sitemapindex"
+    sections = [s.find(f"{SITEMAP}loc").text for s in index.findall(f"{SITEMAP}sitemap")]
+    assert all(loc.startswith(settings.SITE_URL) for loc in sections) and len(sections) == 2
+    locs, lastmods = [], []
+    for section in sections:
+        page = client.get(section.removeprefix(settings.SITE_URL))
+        assert page.status_code == 200 and page["Content-Type"].startswith("application/xml")
+        for url in ET.fromstring(page.content).findall(f"{SITEMAP}url"):
+            locs.append(url.find(f"{SITEMAP}loc").text)
+            if "/articles/" in locs[-1]:
+                lastmods.append(url.find(f"{SITEMAP}lastmod"))
     articles = sorted(loc.split("/articles/")[1] for loc in locs if "/articles/" in loc)
     assert articles == ["cmv-treatment/"]
-    lastmods = [url.find(f"{SITEMAP}lastmod") for url in root.findall(f"{SITEMAP}url") if "/articles/" in url[0].text]
-    assert all(lm is not None and len(lm.text) == 10 for lm in lastmods)
+    assert f"{settings.SITE_URL}/" in locs
+    assert lastmods and all(lm is not None and len(lm.text) == 10 for lm in lastmods)
+
+
+def test_sitemap_section_that_does_not_exist_is_404(client, site):
+    assert client.get("/sitemap-nothing-1.xml").status_code == 404
+    assert client.get("/sitemap-articles-2.xml").status_code == 404
 
 
 def test_feed_is_atom_and_lists_exactly_the_live_approved_pages(client, site):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -12,6 +13,7 @@ from tests import factories
 
 def queries_for(client, url: str) -> tuple[int, str, list[str]]:
     """GET the URL and return (query count, body, the SQL run)."""
+    cache.clear()  # count the worst case: nothing cached
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200, f"{url} answered {response.status_code}"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from publishing import services
 from publishing.models import CatalogueEntry
 from tests import factories
 from tests.publishing.publish_helpers import approve, edit, make_disclaimers, request_and_publish
-from tests.scale.helpers import assert_flat
+from tests.scale.helpers import assert_flat, queries_for
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +81,57 @@ def test_title_outranks_body_on_postgres(client, reader_site, author, reviewer, 
     request_and_publish(other, editor=editor)
     html = client.get("/search/", {"q": "foscarnet"}).content.decode()
     assert html.index("/articles/foscarnet-first/") < html.index("/articles/foscarnet-body/")
+
+
+def test_sitemap_splits_into_sections_of_at_most_the_limit(client, reader_site, monkeypatch):
+    from publishing.sitemaps import ArticleSitemap
+
+    author, reviewer, editor = reader_site
+    _live(author, reviewer, editor, ["c1"])
+    monkeypatch.setattr(ArticleSitemap, "limit", 2)
+    index = client.get("/sitemap.xml").content.decode()
+    assert "/sitemap-articles-1.xml" in index and "/sitemap-articles-2.xml" in index
+    assert "/sitemap-articles-3.xml" not in index
+    first = client.get("/sitemap-articles-1.xml").content.decode()
+    second = client.get("/sitemap-articles-2.xml").content.decode()
+    assert first.count("<url>") == 2 and second.count("<url>") == 1
+    assert "/articles/c1/" in second
+
+
+@pytest.mark.parametrize(
+    "url, shows",
+    [
+        ("/sitemap.xml", "/sitemap-articles-1.xml"),
+        ("/sitemap-articles-1.xml", "/articles/b3/"),
+        ("/api/articles/", "/articles/b3/"),
+    ],
+)
+def test_machine_lists_are_flat(client, reader_site, url, shows):
+    author, reviewer, editor = reader_site
+
+    def grow():
+        _live(author, reviewer, editor, [f"b{i}" for i in range(4)])
+
+    assert_flat(client, url, grow, expect_more=lambda body: shows in body)
+
+
+def test_api_list_pages_by_cursor_and_every_page_costs_the_same(client, reader_site, monkeypatch, settings):
+    from publishing import api
+
+    author, reviewer, editor = reader_site
+    _live(author, reviewer, editor, ["b1", "b2", "b3"])
+    # Equal titles: the cursor must settle ties by id, never skip or repeat.
+    CatalogueEntry.objects.filter(slug__in=["b1", "b2", "b3"]).update(title="Same title?")
+    monkeypatch.setattr(api, "PAGE_SIZE", 2)
+    seen, url, counts = [], "/api/articles/", []
+    while url:
+        count, body, _sql = queries_for(client, url.removeprefix(settings.SITE_URL))
+        data = json.loads(body)
+        assert data["count"] == 5
+        seen += [item["slug"] for item in data["results"]]
+        counts.append(count)
+        url = data["next"]
+    assert sorted(seen) == ["a1", "a2", "b1", "b2", "b3"] and len(seen) == 5
+    assert len(counts) == 3 and len(set(counts)) == 1
+    bad = client.get("/api/articles/", {"cursor": "not-a-cursor"})
+    assert bad.status_code == 400 and "follow the 'next' links" in bad.json()["error"]
