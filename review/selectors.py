@@ -65,9 +65,10 @@ def review_comment_list(article: Article, *, open_only: bool = False) -> QuerySe
     return qs.order_by("created_at", "pk")
 
 
-def workflow_event_list(article: Article) -> QuerySet[WorkflowEvent]:
-    """Return the article's workflow history, oldest first, with who did each step."""
-    return WorkflowEvent.objects.filter(article=article).select_related("actor").order_by("created_at", "pk")
+def workflow_event_list(article: Article, *, newest_first: bool = False) -> QuerySet[WorkflowEvent]:
+    """Return the article's workflow history with who did each step, oldest first (or newest first)."""
+    order = ("-created_at", "-pk") if newest_first else ("created_at", "pk")
+    return WorkflowEvent.objects.filter(article=article).select_related("actor").order_by(*order)
 
 
 def eligible_board_members(article: Article) -> list[BoardMember]:

@@ -152,7 +152,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "decision_form": decision_form,
             "comment_form": comment_form,
             "comments": selectors.review_comment_list(article),
-            "events": selectors.workflow_event_list(article),
+            "events": paginate(
+                request, selectors.workflow_event_list(article, newest_first=True), param="events_page", per_page=20
+            ),
             "is_editor": roles.is_editor(request.user),
             "assign_choices": selectors.board_member_choices(article) if is_open else [],
             "policy_form": ReviewPolicyForm(

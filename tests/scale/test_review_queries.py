@@ -95,3 +95,22 @@ def test_editors_queue_is_flat(client, author, reviewer, reviewer2, editor):
             all(f"/review/y{k}3/" in body for k in "src") and "yd3" in body and "Dr. Board54" in body
         ),
     )
+
+
+def test_review_page_history_is_flat(client, author, reviewer, editor):
+    article = _submitted(author, ["hist"])[0]
+    services.review_claim(article, acting_user=reviewer)
+    client.force_login(editor)
+
+    def grow():
+        for i in range(22):
+            services.review_comment_add(article, acting_user=reviewer, text=f"Note {i}", section="Dosing")
+        board_members(5, start=70, disclosed_drugs="ganciclovir")
+
+    assert_flat(
+        client,
+        reverse("review:detail", kwargs={"slug": "hist"}),
+        grow,
+        # Newest first, a page of 20: the oldest steps are on page 2.
+        expect_more=lambda body: "Dr. Board74" in body and "1–20 of 24" in body and "events_page=2" in body,
+    )
