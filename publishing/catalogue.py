@@ -14,14 +14,15 @@ import html
 from django.db import connection
 from django.utils.html import strip_tags
 
-VECTOR_SQL = """
+# search_text is "summary\nbody" (plain_text leaves no other newline), so the two parts get their own weights.
+VECTOR_SQL_MANY = r"""
 UPDATE publishing_catalogueentry SET search_vector =
     setweight(to_tsvector('english', coalesce(title, '')), 'A')
  || setweight(to_tsvector('english', coalesce(condition, '')), 'A')
  || setweight(to_tsvector('english', coalesce(drugs, '')), 'B')
- || setweight(to_tsvector('english', coalesce(%s, '')), 'C')
- || setweight(to_tsvector('english', coalesce(%s, '')), 'D')
-WHERE id = %s
+ || setweight(to_tsvector('english', split_part(search_text, E'\n', 1)), 'C')
+ || setweight(to_tsvector('english', substr(search_text, strpos(search_text, E'\n') + 1)), 'D')
+WHERE id = ANY(%s)
 """
 
 
@@ -30,7 +31,7 @@ def plain_text(fragment: str) -> str:
     return " ".join(html.unescape(strip_tags(fragment or "")).split())
 
 
-def _entry_fields(publication, page) -> tuple[dict, str, str]:
+def _entry_fields(publication, page) -> dict:
     data = page.data or {}
     condition = data.get("condition") or publication.article.condition
     drugs = data.get("drugs") or []
@@ -49,7 +50,7 @@ def _entry_fields(publication, page) -> tuple[dict, str, str]:
         "search_names": " ".join([page.title, condition, drugs_text]).casefold(),
         "search_text": f"{summary}\n{body}",
     }
-    return fields, summary, body
+    return fields
 
 
 def refresh(article_id: int, *, CatalogueEntry, Publication, PublishedPage) -> None:
@@ -59,11 +60,10 @@ def refresh(article_id: int, *, CatalogueEntry, Publication, PublishedPage) -> N
     if live is None or page is None:
         CatalogueEntry.objects.filter(article_id=article_id).delete()
         return
-    fields, summary, body = _entry_fields(live, page)
-    entry, _created = CatalogueEntry.objects.update_or_create(article_id=article_id, defaults=fields)
+    entry, _created = CatalogueEntry.objects.update_or_create(article_id=article_id, defaults=_entry_fields(live, page))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(VECTOR_SQL, [summary, body, entry.pk])
+            cursor.execute(VECTOR_SQL_MANY, [[entry.pk]])
 
 
 def catalogue_refresh(article_id: int) -> None:
