@@ -26,6 +26,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 from reversion.models import Revision, Version
 
@@ -597,6 +598,11 @@ def shape_plan(n: int) -> list[str]:
 def seed(n: int, *, out=print) -> dict:
     """Make templates through the services, then copy them until there are n generated articles."""
     started = time.monotonic()
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        return _seed(n, out=out, started=started)
+
+
+def _seed(n: int, *, out, started: float) -> dict:
     people = _people()
     templates: dict[str, Template] = {}
     for index, (shape, _weight) in enumerate(SHAPES):

@@ -67,15 +67,19 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "review/queue.html", {"member": member, "mine": mine, "awaiting": awaiting})
 
 
+# The editors' queue shows four lists on one page, each with the board's checkboxes: smaller pages.
+EDITOR_PAGE = 20
+
+
 @roles.role_required(roles.EDITORS)
 def editor_queue(request: HttpRequest) -> HttpResponse:
     """What editors watch: stale rounds, overdue re-reviews and every in-flight article by status, paged."""
-    stale = paginate(request, selectors.review_rounds_stale(), param="stale_page")
+    stale = paginate(request, selectors.review_rounds_stale(), param="stale_page", per_page=EDITOR_PAGE)
     stale.items = selectors.queue_items(stale.object_list)
-    overdue = paginate(request, selectors.articles_due_for_review(), param="overdue_page")
+    overdue = paginate(request, selectors.articles_due_for_review(), param="overdue_page", per_page=EDITOR_PAGE)
     by_status = []
     for status in selectors.IN_FLIGHT:
-        pager = paginate(request, selectors.in_flight_articles(status), param=f"{status}_page")
+        pager = paginate(request, selectors.in_flight_articles(status), param=f"{status}_page", per_page=EDITOR_PAGE)
         pager.items = selectors.queue_items_for_articles(pager.object_list, with_choices=True)
         by_status.append((Article.Status(status).label, status, pager))
     return render(request, "review/editor_queue.html", {"stale": stale, "overdue": overdue, "by_status": by_status})
