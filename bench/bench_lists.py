@@ -138,6 +138,9 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    if not os.environ.get("DATABASE_URL"):
+        print("skipped: bench_lists fills a database; set DATABASE_URL (PostgreSQL) and BENCH_ARTICLES to run it")
+        return
     size = int(os.environ.get("BENCH_ARTICLES", "1000"))
     requests = int(os.environ.get("BENCH_REQUESTS", "20"))
     call_command("migrate", verbosity=0)

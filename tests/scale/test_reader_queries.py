@@ -135,3 +135,14 @@ def test_api_list_pages_by_cursor_and_every_page_costs_the_same(client, reader_s
     assert len(counts) == 3 and len(set(counts)) == 1
     bad = client.get("/api/articles/", {"cursor": "not-a-cursor"})
     assert bad.status_code == 400 and "follow the 'next' links" in bad.json()["error"]
+
+
+def test_catalogue_rebuild_restores_a_lost_row(client, reader_site, capsys):
+    from django.core.management import call_command
+
+    CatalogueEntry.objects.filter(slug="a1").delete()
+    assert "/articles/a1/" not in client.get("/").content.decode()
+    call_command("catalogue_rebuild")
+    assert "lists 2 live articles" in capsys.readouterr().out
+    assert "/articles/a1/" in client.get("/").content.decode()
+    assert "/articles/a1/" in client.get("/search/", {"q": "retinitis"}).content.decode()
