@@ -24,9 +24,22 @@ def queries() -> dict:
 
 
 def main() -> None:
-    from django.db import connection
+    from django.db import connection, transaction
 
     wanted = set(os.environ.get("EXPLAIN_ONLY", "").split(",")) - {""}
+    drop = [name for name in os.environ.get("EXPLAIN_WITHOUT", "").split(",") if name]
+    with transaction.atomic():
+        # "Before" plans: drop the named indexes inside a transaction that is rolled back.
+        with connection.cursor() as cursor:
+            for index in drop:
+                cursor.execute(f'DROP INDEX "{index}"')
+        _explain(wanted)
+        transaction.set_rollback(True)
+
+
+def _explain(wanted: set[str]) -> None:
+    from django.db import connection
+
     for name, queryset in queries().items():
         if wanted and name not in wanted:
             continue

@@ -202,7 +202,6 @@ def catalogue_search(query: str) -> QuerySet[CatalogueEntry]:
 
 
 CLOSE_MATCHES = 10
-TRIGRAM_THRESHOLD = 0.45
 
 
 def catalogue_close_matches(query: str) -> list[CatalogueEntry]:
@@ -214,11 +213,15 @@ def catalogue_close_matches(query: str) -> list[CatalogueEntry]:
     query = _search_terms(query).casefold()
     if not query or connection.vendor != "postgresql":
         return []
+    # "<%" (word similarity at least pg_trgm.word_similarity_threshold, 0.6 by default) can use the
+    # trigram index; the similarity itself only orders the few rows found.
+    close = RawSQL("%s <%% publishing_catalogueentry.search_names", [query], BooleanField())
     similarity = RawSQL("word_similarity(%s, publishing_catalogueentry.search_names)", [query], FloatField())
     return list(
         catalogue_live()
+        .alias(close=close)
+        .filter(close=True)
         .annotate(similarity=similarity)
-        .filter(similarity__gte=TRIGRAM_THRESHOLD)
         .order_by("-similarity", "title", "id")[:CLOSE_MATCHES]
     )
 
