@@ -250,6 +250,11 @@ class Template:
     pages: list[PublishedPage]
     shape: str = ""
     parsed: dict[int, list] = field(default_factory=dict)  # version pk -> serialized JSON
+    revision_hashes: dict[int, str] = field(default_factory=dict)  # revision pk -> content hash
+
+    def objects_of(self, revision_id: int) -> list:
+        """Return the serialized objects the revision holds."""
+        return [obj for v in self.versions if v.revision_id == revision_id for obj in self.parsed[v.pk]]
 
 
 def load_template(article: Article, shape: str) -> Template:
@@ -277,6 +282,9 @@ def load_template(article: Article, shape: str) -> Template:
         shape=shape,
     )
     template.parsed = {v.pk: json.loads(v.serialized_data) for v in versions}
+    template.revision_hashes = {
+        r.pk: _content_of(template.objects_of(r.pk), article.pk).content_hash() for r in template.revisions
+    }
     return template
 
 
@@ -333,6 +341,21 @@ def copy_spec(template: Template, number: int, authors: list[int]) -> CopySpec:
 def _ids(model, rows: list) -> list:
     created = model.objects.bulk_create(rows, batch_size=2000)
     return created
+
+
+VERSION_COLUMNS = ("revision_id", "object_id", "content_type_id", "db", "format", "serialized_data", "object_repr")
+
+
+def _insert_versions(versions: list[Version]) -> None:
+    """Insert version rows: COPY on PostgreSQL (they are most of the data), bulk_create elsewhere."""
+    if connection.vendor != "postgresql":
+        Version.objects.bulk_create(versions, batch_size=2000)
+        return
+    table = Version._meta.db_table
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(VERSION_COLUMNS)}) FROM STDIN") as copy:
+            for version in versions:
+                copy.write_row([getattr(version, column) for column in VERSION_COLUMNS])
 
 
 def copy_templates(plan: list[tuple[Template, CopySpec]]) -> None:
@@ -429,11 +452,10 @@ def copy_templates(plan: list[tuple[Template, CopySpec]]) -> None:
             )
         hashes = {}
         for old_revision, objects in by_revision.items():
-            old_hash = _content_of(template.parsed_objects(old_revision), template.article.pk).content_hash()
-            hashes[old_hash] = _content_of(objects, copy.pk).content_hash()
+            hashes[template.revision_hashes[old_revision]] = _content_of(objects, copy.pk).content_hash()
         revision_maps.append(revision_map)
         hash_maps.append(hashes)
-    Version.objects.bulk_create(versions, batch_size=2000)
+    _insert_versions(versions)
 
     # 4. Article fields that point at revisions.
     for copy, revision_map, hashes, (template, _spec) in zip(articles, revision_maps, hash_maps, plan, strict=True):
@@ -577,13 +599,6 @@ def copy_templates(plan: list[tuple[Template, CopySpec]]) -> None:
     if connection.vendor == "postgresql" and entries:
         with connection.cursor() as cursor:
             cursor.execute(VECTOR_SQL_MANY, [[e.pk for e in entries]])
-
-
-def _parsed_objects(self: Template, revision_id: int) -> list:
-    return [obj for v in self.versions if v.revision_id == revision_id for obj in self.parsed[v.pk]]
-
-
-Template.parsed_objects = _parsed_objects  # type: ignore[attr-defined]
 
 
 def shape_plan(n: int) -> list[str]:
