@@ -13,8 +13,7 @@ import string
 from django.db import connection
 from django.db.models import BooleanField, Count, FloatField, Min, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Substr
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -50,46 +49,6 @@ def live_page_list(*, include_provisional: bool = True) -> QuerySet[PublishedPag
         .filter(audience__isnull=True, publication__in=live.values("pk"))
         .order_by("title", "pk")
     )
-
-
-def live_page_search(query: str) -> QuerySet[PublishedPage]:
-    """Return live default pages whose published title, condition or drugs match the query.
-
-    PostgreSQL uses full-text search (websearch syntax, English stemming) and
-    also keeps plain substring matches so a partial drug name still finds the
-    page; other databases use case-insensitive substring matching. Only the
-    published text is searched, never the working copy of an article.
-    """
-    pages = live_page_list()
-    query = (query or "").strip()[:SEARCH_MAX_LENGTH]
-    if not query:
-        return pages
-    substring = Q(title__icontains=query) | Q(data__condition__icontains=query)
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-        vector = (
-            SearchVector("title", weight="A", config="english")
-            + SearchVector(KT("data__condition"), weight="A", config="english")
-            + SearchVector(Cast(KT("data__drugs"), TextField()), weight="B", config="english")
-        )
-        search_query = SearchQuery(query, search_type="websearch", config="english")
-        drugs_text = Cast(KT("data__drugs"), TextField())
-        return (
-            pages.annotate(search=vector, rank=SearchRank(vector, search_query), drugs_text=drugs_text)
-            .filter(Q(search=search_query) | substring | Q(drugs_text__icontains=query))
-            .order_by("-rank", "title", "pk")
-        )
-    return pages.filter(substring | Q(data__drugs__icontains=query))
-
-
-def live_pages_by_condition(pages: QuerySet[PublishedPage] | None = None) -> list[tuple[str, list[PublishedPage]]]:
-    """Group live default pages by their published condition, conditions in alphabetical order."""
-    groups: dict[str, list[PublishedPage]] = {}
-    for page in pages if pages is not None else live_page_list():
-        condition = (page.data or {}).get("condition") or page.publication.article.condition
-        groups.setdefault(condition, []).append(page)
-    return sorted(groups.items(), key=lambda item: item[0].casefold())
 
 
 def article_first_published(article: Article):
