@@ -53,3 +53,14 @@ def test_template_renders_plain_links():
     assert 'href="?page=3" rel="next"' in html and 'aria-current="page">2<' in html
     single = render_to_string("includes/pager.html", {"pager": _pager({}, n=3)})
     assert "1–3 of 3" in single and "<ul" not in single
+
+
+def test_search_snippets_escape_the_text_and_mark_only_the_match():
+    from publishing.selectors.reader import MARK_START, MARK_STOP, _marked_to_html, _plain_snippet
+
+    text = "Before <script>alert(1)</script> the dose & valganciclovir twice daily."
+    html = str(_marked_to_html(_plain_snippet(text, "VALGANCICLOVIR")))
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&amp;" in html
+    assert "<mark>valganciclovir</mark>" in html and html.count("<mark>") == 1
+    # The match markers are the only thing that becomes markup.
+    assert str(_marked_to_html(f"a {MARK_START}b{MARK_STOP} <i>")) == "a <mark>b</mark> &lt;i&gt;"
