@@ -34,7 +34,7 @@ from articles.models import Audience
 from cms.pagination import paginate
 
 from . import selectors as rs
-from .cache import reader_cache_key
+from .cache import reader_cache_key, site_cache_key
 from .exceptions import ReaderMessageInvalid, ReaderMessageRateLimited
 from .models import Publication, PublishedPage
 from .reader_forms import FollowUpForm
@@ -443,7 +443,12 @@ def index(request: HttpRequest) -> HttpResponse:
     if letter not in rs.LETTERS and letter != rs.OTHER_LETTER:
         letter = ""
     pager = paginate(request, rs.catalogue_index(letter or None))
-    present = rs.catalogue_letters()
+    # Which letters have articles changes only when something goes live or comes down.
+    letters_key = site_cache_key("index:letters")
+    present = cache.get(letters_key)
+    if present is None:
+        present = rs.catalogue_letters()
+        cache.set(letters_key, present, timeout=settings.READER_CACHE_SECONDS)
     letters = [(value, value in present) for value in (*rs.LETTERS, rs.OTHER_LETTER)]
     context = {"pager": pager, "by_condition": _by_condition(pager.object_list), "letter": letter, "letters": letters}
     return render(request, "publishing/reader/index.html", context)

@@ -146,3 +146,14 @@ def test_catalogue_rebuild_restores_a_lost_row(client, reader_site, capsys):
     assert "lists 2 live articles" in capsys.readouterr().out
     assert "/articles/a1/" in client.get("/").content.decode()
     assert "/articles/a1/" in client.get("/search/", {"q": "retinitis"}).content.decode()
+
+
+def test_index_letters_follow_go_live_although_cached(client, reader_site, django_capture_on_commit_callbacks):
+    author, reviewer, editor = reader_site
+    assert 'href="?letter=H"' not in client.get("/").content.decode()
+    # Going live invalidates the site's cached lists on commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        _live(author, reviewer, editor, ["h1"], condition="Herpes zoster")
+    html = client.get("/").content.decode()
+    assert 'href="?letter=H"' in html
+    assert "/articles/h1/" in client.get("/", {"letter": "H"}).content.decode()
