@@ -8,7 +8,7 @@ PORT ?= 8000
 # The embedded default needs no secret; DEBUG=1 is for this local demo only.
 RUN_ENV := DEBUG=1
 
-.PHONY: run test test-fast venv dev-venv migrate seed worker beat serve lint format bench export clean node-deps assets
+.PHONY: run test test-fast venv dev-venv migrate seed worker beat serve lint format bench bench-lists export clean node-deps assets
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -82,6 +82,12 @@ bench: dev-venv
 .PHONY: bench-reader
 bench-reader: dev-venv
 	$(PY) -m bench.reader
+
+## bench-lists: every list page at ARTICLES generated articles (fills DATABASE_URL; see BENCHMARKS.md)
+ARTICLES ?= 1000
+bench-lists: dev-venv
+	@test -n "$(DATABASE_URL)" || (echo "Set DATABASE_URL to a PostgreSQL database the benchmark may fill." && exit 1)
+	DEBUG=0 SECRET_KEY=bench TESTING=1 BENCH_ARTICLES=$(ARTICLES) $(PY) -m bench bench_lists
 
 export: venv
 	$(RUN_ENV) $(PY) manage.py export_site export

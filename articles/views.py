@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from reversion.models import Revision
 
 from cms import roles
+from cms.pagination import paginate
 
 from . import selectors, services
 from .checks import check_content, has_errors
@@ -169,7 +170,7 @@ def _apply_validation_error(form: ArticleForm, formset, exc: ValidationError) ->
 def article_list(request: HttpRequest) -> HttpResponse:
     """List the signed-in author's articles, with status and last edit, optionally searched."""
     query = request.GET.get("q", "").strip()
-    articles = selectors.article_list_for_author(request.user, search=query)
+    articles = paginate(request, selectors.article_list_for_author(request.user, search=query))
     return render(request, "articles/article_list.html", {"articles": articles, "query": query})
 
 
@@ -378,12 +379,15 @@ def article_draft(request: HttpRequest, article: Article) -> HttpResponse:
 @studio_article_view
 def article_history(request: HttpRequest, article: Article) -> HttpResponse:
     """List every saved version (who, when, comment) with compare and restore controls."""
-    versions = list(selectors.article_versions(article))
+    versions = paginate(request, selectors.article_version_list(article))
+    # Compare defaults to the two newest versions, whichever page is shown.
+    newest = list(selectors.article_versions(article).values_list("revision_id", flat=True)[:2])
     context = {
         "article": article,
         "versions": versions,
-        "default_a": versions[1].revision_id if len(versions) > 1 else None,
-        "default_b": versions[0].revision_id if versions else None,
+        "newest_revision_id": newest[0] if newest else None,
+        "default_a": newest[1] if len(newest) > 1 else None,
+        "default_b": newest[0] if newest else None,
         "approved_revision_id": article.last_approved_revision_id,
     }
     return render(request, "articles/article_history.html", context)

@@ -7,12 +7,14 @@ list) and answer a matching If-None-Match with 304.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -51,47 +53,67 @@ def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def _cursor_encode(entry) -> str:
+    raw = json.dumps([entry.title, entry.pk], ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor_decode(token: str) -> tuple[str, int]:
+    """Return (title, id) from a cursor token; ValueError if it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        title, pk = json.loads(raw)
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise ValueError(token) from exc
+    if not isinstance(title, str) or not isinstance(pk, int):
+        raise ValueError(token)
+    return title, pk
+
+
+def _list_item(entry) -> dict:
+    slug = entry.slug
+    return {
+        "slug": slug,
+        "title": entry.title,
+        "condition": entry.condition,
+        "url": _absolute(reverse("reader:article", args=[slug])),
+        "api_url": _absolute(reverse("reader:api_article", args=[slug])),
+        "review_status": entry.kind,
+        "last_updated": entry.live_at.isoformat() if entry.live_at else None,
+    }
+
+
 @public_response
 @require_safe
 def article_list(request: HttpRequest) -> HttpResponse:
-    """Return a page of live articles: slug, title, condition, URL and last update."""
-    page_number = request.GET.get("page", "1")
-    key = site_cache_key(f"api:list:{page_number}")
+    """Return live articles by title, PAGE_SIZE at a time: slug, title, condition, URLs, review status, last update.
+
+    Keyset pagination: ``next`` carries a cursor (the last title and id seen),
+    so every page is one index range scan, the last as cheap as the first.
+    """
+    token = request.GET.get("cursor", "")
+    key = site_cache_key(f"api:list:{token}")
     body = cache.get(key)
     if body is None:
-        paginator = Paginator(rs.live_page_list(), PAGE_SIZE)
-        try:
-            page = paginator.page(page_number)
-        except (EmptyPage, PageNotAnInteger):
-            return _error(404, f"There is no page {page_number!r}; pages run from 1 to {paginator.num_pages}.")
         list_url = reverse("reader:api_article_list")
-        results = []
-        for item in page.object_list:
-            publication = item.publication
-            snapshot = item.review_snapshot or {}
-            slug = publication.slug
-            results.append(
-                {
-                    "slug": slug,
-                    "title": item.title,
-                    "condition": (item.data or {}).get("condition", ""),
-                    "url": _absolute(reverse("reader:article", args=[slug])),
-                    "api_url": _absolute(reverse("reader:api_article", args=[slug])),
-                    "review_status": snapshot.get("kind", publication.kind),
-                    "last_updated": snapshot.get("last_updated")
-                    or (publication.live_at.isoformat() if publication.live_at else None),
-                }
-            )
+        entries = rs.catalogue_live().order_by("title", "id")
+        if token:
+            try:
+                title, pk = _cursor_decode(token)
+            except ValueError:
+                return _error(
+                    400, f"The cursor {token!r} is not valid; follow the 'next' links from {list_url} instead."
+                )
+            # title >= t bounds the index scan; the OR settles ties on the id.
+            entries = entries.filter(title__gte=title).filter(Q(title__gt=title) | Q(pk__gt=pk))
+        rows = list(entries[: PAGE_SIZE + 1])
+        page, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
         body = json.dumps(
             {
-                "count": paginator.count,
-                "page": page.number,
-                "pages": paginator.num_pages,
-                "next": _absolute(f"{list_url}?page={page.next_page_number()}") if page.has_next() else None,
-                "previous": _absolute(f"{list_url}?page={page.previous_page_number()}")
-                if page.has_previous()
-                else None,
-                "results": results,
+                "count": rs.catalogue_live().count(),
+                "next": _absolute(f"{list_url}?cursor={_cursor_encode(page[-1])}") if more else None,
+                "first": _absolute(list_url),
+                "results": [_list_item(entry) for entry in page],
             },
             ensure_ascii=False,
         )

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cms import roles
+from cms.pagination import paginate
 
 from . import selectors as rs
 from .exceptions import InboxPermissionError, InvalidMessageTransition
@@ -27,7 +28,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "state": state,
         "states": ReaderMessage.State.choices,
         "counts": rs.reader_message_counts(),
-        "reader_messages": rs.reader_message_list(state=None if state == "all" else state)[:200],
+        "reader_messages": paginate(request, rs.reader_message_list(state=None if state == "all" else state)),
     }
     return render(request, "publishing/desk/inbox.html", context)
 

@@ -79,6 +79,10 @@ class Publication(models.Model):
 
     class Meta:
         ordering = ["-requested_at"]
+        indexes = [
+            # The desk's live list, newest first, without reading every live row (BENCHMARKS.md).
+            models.Index(fields=["-live_at", "-id"], condition=Q(state="live"), name="publication_live_recent"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["article"], condition=Q(state="live"), name="one_live_publication_per_article"
@@ -221,3 +225,41 @@ class PurgeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"purge {self.path} on {self.target}"
+
+
+class CatalogueEntry(models.Model):
+    """The reader lists' lean copy of one live article: index, search, sitemap and API list read only this.
+
+    Written by ``publishing.services.catalogue_refresh`` whenever an article goes
+    live, is withdrawn or expires, from the default page of its live
+    publication (published text only, never a draft). Readers' queries still
+    join the publication and check it is live, so a stale row can never show
+    anything that is not. On PostgreSQL the table also has a weighted
+    ``search_vector`` (tsvector, GIN-indexed) and a trigram index on
+    ``search_names``; both are added by migration 0005 on PostgreSQL only.
+    """
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="catalogue_entry")
+    publication = models.OneToOneField(Publication, on_delete=models.CASCADE, related_name="catalogue_entry")
+    slug = models.SlugField(max_length=120)
+    title = models.CharField(max_length=250)
+    condition = models.CharField(max_length=200)
+    condition_key = models.CharField(max_length=200, help_text="Lowercased condition, for the A–Z index.")
+    drugs = models.CharField(max_length=500, blank=True, help_text="Comma-separated, as published.")
+    kind = models.CharField(max_length=20, choices=Publication.Kind.choices)
+    live_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    search_names = models.TextField(blank=True, help_text="Lowercased title, condition and drugs.")
+    search_text = models.TextField(blank=True, help_text="The published summary and body as plain text.")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["condition_key", "title", "id"], name="catalogue_az"),
+            models.Index(fields=["title", "id"], name="catalogue_title"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def drug_list(self) -> list[str]:
+        return [drug.strip() for drug in self.drugs.split(",") if drug.strip()]

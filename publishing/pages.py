@@ -189,6 +189,8 @@ def site_addresses() -> list[str]:
     paths = ["/", "/sitemap.xml", "/feed/", "/api/articles/", "/board/", "/editorial-policy/"]
     paths += [f"/?page={n}" for n in range(1, pages + 1)]
     paths += [f"/api/articles/?page={n}" for n in range(1, pages + 1)]
+    # Sitemap sections hold at most 50,000 addresses each (publishing/sitemaps.py).
+    paths += ["/sitemap-pages-1.xml"] + [f"/sitemap-articles-{n}.xml" for n in range(1, live // 50_000 + 2)]
     return paths
 
 

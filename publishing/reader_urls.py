@@ -8,6 +8,7 @@ app_name = "reader"
 
 urlpatterns = [
     path("", reader_views.index, name="index"),
+    path("search/", reader_views.search, name="search"),
     path("articles/<slug:slug>/", reader_views.article, name="article"),
     path("articles/<slug:slug>/for/<slug:audience_slug>/", reader_views.article_for, name="article_for"),
     path("articles/<slug:slug>/question/", reader_views.question, name="question"),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("editorial-policy/", reader_views.editorial_policy, name="editorial_policy"),
     path("board/", reader_views.board, name="board"),
     path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
+    path("sitemap-<slug:section>-<int:page>.xml", sitemaps.sitemap_section, name="sitemap_section"),
     path("feed/", feeds.feed, name="feed"),
     path("robots.txt", reader_views.robots_txt, name="robots"),
     path("api/articles/", api.article_list, name="api_article_list"),

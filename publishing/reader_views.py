@@ -19,19 +19,22 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from articles.models import Audience
+from cms.pagination import paginate
 
 from . import selectors as rs
+from .cache import site_cache_key
 from .exceptions import ReaderMessageInvalid, ReaderMessageRateLimited
 from .httpcache import (
     AUDIENCE_COOKIE,
@@ -441,20 +444,54 @@ def provenance(request: HttpRequest, slug: str) -> JsonResponse:
 # --- other pages -------------------------------------------------------------
 
 
+def _by_condition(entries) -> list[tuple[str, list]]:
+    """Group a page of catalogue rows (ordered by condition) under their condition headings."""
+    groups: list[tuple[str, list]] = []
+    for entry in entries:
+        if not groups or groups[-1][0].casefold() != entry.condition.casefold():
+            groups.append((entry.condition, []))
+        groups[-1][1].append(entry)
+    return groups
+
+
 @public_response
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
-    """List live articles, with search by title, condition and drug, and an index by condition."""
+    """List live articles by condition, A–Z, a page at a time; ?letter= narrows to one letter.
+
+    A search (?q=) has its own page: old links to /?q= are sent there.
+    """
     query = (request.GET.get("q") or "").strip()
-    results = list(rs.live_page_search(query)) if query else None
-    pages = list(rs.live_page_list())
-    context = {
-        "query": query,
-        "results": results,
-        "pages": pages,
-        "by_condition": rs.live_pages_by_condition(pages),
-    }
+    if query:
+        return HttpResponseRedirect(f"{reverse('reader:search')}?{urlencode({'q': query[: rs.SEARCH_MAX_LENGTH]})}")
+    letter = (request.GET.get("letter") or "").upper()
+    if letter not in rs.LETTERS and letter != rs.OTHER_LETTER:
+        letter = ""
+    pager = paginate(request, rs.catalogue_index(letter or None))
+    # Which letters have articles changes only when something goes live or comes down.
+    letters_key = site_cache_key("index:letters")
+    present = cache.get(letters_key)
+    if present is None:
+        present = rs.catalogue_letters()
+        cache.set(letters_key, present, timeout=settings.READER_CACHE_SECONDS)
+    letters = [(value, value in present) for value in (*rs.LETTERS, rs.OTHER_LETTER)]
+    context = {"pager": pager, "by_condition": _by_condition(pager.object_list), "letter": letter, "letters": letters}
     return render(request, "publishing/reader/index.html", context)
+
+
+@public_response
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    """Search live articles by question, condition, drug or text: ranked, highlighted, a page at a time."""
+    query = (request.GET.get("q") or "").strip()[: rs.SEARCH_MAX_LENGTH]
+    pager = paginate(request, rs.catalogue_search(query)) if query else None
+    close = rs.catalogue_close_matches(query) if pager is not None and not pager else []
+    if pager is not None:
+        snippets = rs.catalogue_snippets(pager.object_list, query)
+        for entry in pager.object_list:
+            entry.snippet = snippets.get(entry.pk, "")
+    context = {"query": query, "pager": pager, "close_matches": close}
+    return render(request, "publishing/reader/search.html", context)
 
 
 @public_response

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from articles.models import Article
 from cms import roles
+from cms.pagination import paginate
 from evidence import selectors as evidence_selectors
 
 from . import selectors, services
@@ -23,21 +24,28 @@ State = Publication.State
 
 @editors_only
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Show what awaits publication, what is pending, scheduled, live and failed."""
+    """Show what awaits publication, what is pending, scheduled, live and failed: a page of each."""
+    in_review = (
+        Article.objects.filter(status__in=[Article.Status.SUBMITTED, Article.Status.IN_REVIEW])
+        .defer("summary", "body")
+        .order_by("title", "pk")
+        if settings.PROVISIONAL_PUBLISHING
+        else Article.objects.none()
+    )
     context = {
-        "awaiting": selectors.article_list_awaiting_publication(),
-        "pending": selectors.publication_list_in_state(State.PENDING),
-        "scheduled": selectors.publication_list_in_state(State.SCHEDULED).order_by("go_live_at"),
-        "live": selectors.publication_live_list().select_related("requested_by"),
-        "failed": selectors.publication_list_in_state(State.FAILED),
+        "awaiting": paginate(request, selectors.article_list_awaiting_publication(), param="awaiting_page"),
+        "pending": paginate(request, selectors.publication_list_in_state(State.PENDING), param="pending_page"),
+        "scheduled": paginate(
+            request,
+            selectors.publication_list_in_state(State.SCHEDULED).order_by("go_live_at", "pk"),
+            param="scheduled_page",
+        ),
+        "live": paginate(request, selectors.publication_desk_live_list(), param="live_page"),
+        "failed": paginate(request, selectors.publication_list_in_state(State.FAILED), param="failed_page"),
         "provisional_enabled": settings.PROVISIONAL_PUBLISHING,
+        "in_review": paginate(request, in_review, param="in_review_page"),
         "evidence_alerts": evidence_selectors.alert_dashboard_summary(),
         "evidence_limit": evidence_selectors.DASHBOARD_LIMIT,
-        "in_review": (
-            Article.objects.filter(status__in=[Article.Status.SUBMITTED, Article.Status.IN_REVIEW]).order_by("title")
-            if settings.PROVISIONAL_PUBLISHING
-            else []
-        ),
     }
     return render(request, "publishing/dashboard.html", context)
 
@@ -183,5 +191,5 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "publishing/history.html",
-        {"article": article, "publications": selectors.publication_list_for_article(article)},
+        {"article": article, "publications": paginate(request, selectors.publication_list_for_article(article))},
     )

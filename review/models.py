@@ -71,6 +71,10 @@ class ReviewRound(models.Model):
 
     class Meta:
         ordering = ["-submitted_at"]
+        indexes = [
+            # The board's queue pages through open rounds, longest waiting first (BENCHMARKS.md).
+            models.Index(fields=["submitted_at", "id"], condition=Q(status="open"), name="review_round_open_waiting"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["article"], condition=Q(status="open"), name="one_open_review_round_per_article"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from articles.models import Article
@@ -65,27 +65,43 @@ def review_comment_list(article: Article, *, open_only: bool = False) -> QuerySe
     return qs.order_by("created_at", "pk")
 
 
-def workflow_event_list(article: Article) -> QuerySet[WorkflowEvent]:
-    """Return the article's workflow history, oldest first, with who did each step."""
-    return WorkflowEvent.objects.filter(article=article).select_related("actor").order_by("created_at", "pk")
+def workflow_event_list(article: Article, *, newest_first: bool = False) -> QuerySet[WorkflowEvent]:
+    """Return the article's workflow history with who did each step, oldest first (or newest first)."""
+    order = ("-created_at", "-pk") if newest_first else ("created_at", "pk")
+    return WorkflowEvent.objects.filter(article=article).select_related("actor").order_by(*order)
 
 
 def eligible_board_members(article: Article) -> list[BoardMember]:
     """Return the board members who may review the article today (active, verified, not authors, not recused)."""
-    text = workflow.article_text_for_disclosures(article)
+    facts = workflow.article_facts([article])[article.pk]
     members = BoardMember.objects.filter(active=True, user__is_active=True).select_related("user")
     return [
         m
         for m in members
-        if roles.is_board_member(m.user) and not workflow.ineligibility_reason(m, article, user=m.user, text=text)
+        if roles.is_board_member(m.user) and not workflow.ineligibility_reason(m, article, user=m.user, facts=facts)
     ]
 
 
 def board_member_choices(article: Article) -> list[tuple[BoardMember, str]]:
     """Return every active board member with the reason they may not review the article ("" if they may)."""
-    text = workflow.article_text_for_disclosures(article)
-    members = BoardMember.objects.filter(active=True).select_related("user")
-    return [(m, workflow.ineligibility_reason(m, article, user=m.user, text=text)) for m in members]
+    return board_member_choices_bulk([article])[article.pk]
+
+
+def board_member_choices_bulk(articles) -> dict[int, list[tuple[BoardMember, str]]]:
+    """Return, per article id, every active board member with why they may not review it ("" if they may).
+
+    Three queries whatever the number of articles and members: the members,
+    the articles' authors and their variants' text.
+    """
+    articles = list(articles)
+    if not articles:
+        return {}
+    members = list(BoardMember.objects.filter(active=True).select_related("user"))
+    facts = workflow.article_facts(articles)
+    return {
+        a.pk: [(m, workflow.ineligibility_reason(m, a, user=m.user, facts=facts[a.pk])) for m in members]
+        for a in articles
+    }
 
 
 def _stems(text: str) -> set[str]:
@@ -103,79 +119,146 @@ def specialty_matches(member: BoardMember, article: Article) -> list[str]:
 @dataclass
 class QueueItem:
     article: Article
-    round: ReviewRound
+    round: ReviewRound | None
     reason: str = ""
     specialties: list[str] = field(default_factory=list)
     decisions: list[ReviewDecision] = field(default_factory=list)
     approvals: int = 0
     waiting_days: int = 0
+    choices: list[tuple[BoardMember, str]] = field(default_factory=list)
 
     @property
     def recused(self) -> bool:
         return bool(self.reason)
 
 
-def _item(round_: ReviewRound, member: BoardMember | None, now: dt.datetime) -> QueueItem:
-    article = round_.article
-    decisions = list(review_round_decisions(round_))
-    return QueueItem(
-        article=article,
-        round=round_,
-        reason=workflow.ineligibility_reason(member, article, user=member.user) if member else "",
-        specialties=specialty_matches(member, article) if member else [],
-        decisions=decisions,
-        approvals=sum(1 for d in decisions if d.decision == ReviewDecision.Decision.APPROVE),
-        waiting_days=(now - round_.submitted_at).days,
+def _decisions_prefetch() -> Prefetch:
+    return Prefetch(
+        "decisions",
+        queryset=ReviewDecision.objects.select_related("reviewer", "reviewer__user", "assigned_by").order_by(
+            "assigned_at", "pk"
+        ),
     )
 
 
 def _open_rounds() -> QuerySet[ReviewRound]:
+    """Open rounds, longest waiting first, with their article and submitter (decisions prefetched per page)."""
     return (
         ReviewRound.objects.filter(status=ReviewRound.Status.OPEN)
         .select_related("article", "submitted_by")
+        .prefetch_related(_decisions_prefetch())
         .order_by("submitted_at", "pk")
     )
 
 
-def review_queue_for_member(member: BoardMember | None) -> dict[str, list[QueueItem]]:
-    """Return the board member's queue: "awaiting" (matching specialties first, recused ones with why) and "mine"."""
-    now = timezone.now()
-    awaiting, mine = [], []
-    for round_ in _open_rounds():
-        item = _item(round_, member, now)
-        seat = next((d for d in item.decisions if member and d.reviewer_id == member.pk), None)
-        if seat is not None:
-            if not seat.decision:
-                mine.append(item)
-            continue
-        awaiting.append(item)
-    # Eligible first, then those matching a specialty, then the longest waiting.
-    awaiting.sort(key=lambda i: (i.recused, not i.specialties, -i.waiting_days))
-    return {"awaiting": awaiting, "mine": mine}
+def queue_items(
+    rounds, *, member: BoardMember | None = None, now: dt.datetime | None = None, facts: dict | None = None
+) -> list[QueueItem]:
+    """Return queue items for a page of rounds (decisions prefetched); with a member, their eligibility.
+
+    Authors and variants of all the rounds' articles are read at once, so the
+    cost does not grow with the page: 2 queries, plus none per round.
+    """
+    now = now or timezone.now()
+    rounds = list(rounds)
+    if member is not None and facts is None:
+        facts = workflow.article_facts([r.article for r in rounds])
+    items = []
+    for round_ in rounds:
+        article = round_.article
+        decisions = list(round_.decisions.all())
+        items.append(
+            QueueItem(
+                article=article,
+                round=round_,
+                reason=workflow.ineligibility_reason(member, article, user=member.user, facts=facts[article.pk])
+                if member
+                else "",
+                specialties=specialty_matches(member, article) if member else [],
+                decisions=decisions,
+                approvals=sum(1 for d in decisions if d.decision == ReviewDecision.Decision.APPROVE),
+                waiting_days=(now - round_.submitted_at).days,
+            )
+        )
+    return items
 
 
-def review_queue_for_editors() -> dict[str, list]:
-    """Return what editors watch: in-flight articles by status, stale rounds and overdue re-reviews."""
+def review_rounds_mine(member: BoardMember | None) -> QuerySet[ReviewRound]:
+    """Return the open rounds where the member holds a seat and has not decided yet, longest waiting first."""
+    if member is None:
+        return ReviewRound.objects.none()
+    seat = ReviewDecision.objects.filter(round=OuterRef("pk"), reviewer=member, decision="")
+    return _open_rounds().filter(Exists(seat))
+
+
+def review_rounds_awaiting(member: BoardMember | None) -> QuerySet[ReviewRound]:
+    """Return the open rounds where the member holds no seat, longest waiting first."""
+    rounds = _open_rounds()
+    if member is None:
+        return rounds
+    return rounds.exclude(Exists(ReviewDecision.objects.filter(round=OuterRef("pk"), reviewer=member)))
+
+
+def sort_awaiting(items: list[QueueItem]) -> list[QueueItem]:
+    """Order awaiting items: eligible first, then those matching a specialty, then the longest waiting."""
+    return sorted(items, key=lambda i: (i.recused, not i.specialties, -i.waiting_days))
+
+
+def in_flight_articles(status: str) -> QuerySet[Article]:
+    """Return the articles in one in-flight status, least recently changed first."""
+    return Article.objects.filter(status=status).order_by("updated_at", "pk")
+
+
+def queue_items_for_articles(articles, *, with_choices: bool = False) -> list[QueueItem]:
+    """Return queue items for a page of articles: each with its latest round and decisions (and assign choices).
+
+    A fixed number of queries whatever the page or board size: the latest
+    rounds, their decisions, and for the choices the members, authors and variants.
+    """
     now = timezone.now()
-    rounds = {r.article_id: r for r in _open_rounds()}
-    by_status: dict[str, list] = {s: [] for s in IN_FLIGHT}
-    for article in Article.objects.filter(status__in=IN_FLIGHT).order_by("updated_at"):
-        round_ = rounds.get(article.pk)
-        item = _item(round_, None, now) if round_ else QueueItem(article=article, round=review_round_latest(article))
-        by_status[article.status].append(item)
-    stale_before = now - dt.timedelta(days=settings.REVIEW_STALE_DAYS)
-    stale = [_item(r, None, now) for r in rounds.values() if r.submitted_at <= stale_before]
-    return {
-        "by_status": [(Article.Status(s).label, s, items) for s, items in by_status.items()],
-        "stale": stale,
-        "overdue": list(articles_due_for_review()),
+    articles = list(articles)
+    latest = (
+        ReviewRound.objects.filter(article=OuterRef("article_id")).order_by("-submitted_at", "-pk").values("pk")[:1]
+    )
+    rounds = {
+        r.article_id: r
+        for r in ReviewRound.objects.filter(article__in=[a.pk for a in articles], pk=Subquery(latest))
+        .select_related("submitted_by")
+        .prefetch_related(_decisions_prefetch())
     }
+    open_articles = [a for a in articles if a.pk in rounds and rounds[a.pk].status == ReviewRound.Status.OPEN]
+    choices = board_member_choices_bulk(open_articles) if with_choices else {}
+    items = []
+    for article in articles:
+        round_ = rounds.get(article.pk)
+        if round_ is not None:
+            round_.article = article
+        decisions = list(round_.decisions.all()) if round_ else []
+        items.append(
+            QueueItem(
+                article=article,
+                round=round_,
+                decisions=decisions,
+                approvals=sum(1 for d in decisions if d.decision == ReviewDecision.Decision.APPROVE),
+                waiting_days=(now - round_.submitted_at).days if round_ else 0,
+                choices=choices.get(article.pk, []),
+            )
+        )
+    return items
+
+
+def review_rounds_stale() -> QuerySet[ReviewRound]:
+    """Return open rounds waiting longer than REVIEW_STALE_DAYS, longest waiting first."""
+    stale_before = timezone.now() - dt.timedelta(days=settings.REVIEW_STALE_DAYS)
+    return _open_rounds().filter(submitted_at__lte=stale_before)
 
 
 def articles_due_for_review(*, on: dt.date | None = None) -> QuerySet[Article]:
     """Return approved articles whose next review is due on or before the day (today by default)."""
     on = on or timezone.localdate()
-    return Article.objects.filter(status=Article.Status.APPROVED, next_review_due__lte=on).order_by("next_review_due")
+    return Article.objects.filter(status=Article.Status.APPROVED, next_review_due__lte=on).order_by(
+        "next_review_due", "pk"
+    )
 
 
 def editor_email_addresses() -> list[str]:

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from articles import selectors as article_selectors
@@ -23,6 +24,7 @@ from articles.models import Article, Audience
 from articles.readability import readability_checks, readability_reports
 from articles.rendering import render_content
 from cms import roles
+from cms.pagination import paginate
 
 from . import selectors, services, workflow
 from .exceptions import CommentRequired, ResubmitNeedsConfirmation, ReviewError, ReviewPermissionError
@@ -55,22 +57,34 @@ def _run(request: HttpRequest, action, success: str) -> bool:
 
 @roles.role_required(roles.BOARD)
 def queue(request: HttpRequest) -> HttpResponse:
+    """The board member's queue: their open seats, then what awaits review, a page of each."""
     member = selectors.board_member_for(request.user)
-    return render(
-        request,
-        "review/queue.html",
-        {"member": member, "queue": selectors.review_queue_for_member(member)},
-    )
+    now = timezone.now()
+    mine = paginate(request, selectors.review_rounds_mine(member), param="mine_page")
+    awaiting = paginate(request, selectors.review_rounds_awaiting(member))
+    # Eligibility is worked out for the rounds shown, in bulk; the order within
+    # a page puts what the member may claim first (pages run longest waiting first).
+    mine.items = selectors.queue_items(mine.object_list, member=member, now=now)
+    awaiting.items = selectors.sort_awaiting(selectors.queue_items(awaiting.object_list, member=member, now=now))
+    return render(request, "review/queue.html", {"member": member, "mine": mine, "awaiting": awaiting})
+
+
+# The editors' queue shows four lists on one page, each with the board's checkboxes: smaller pages.
+EDITOR_PAGE = 20
 
 
 @roles.role_required(roles.EDITORS)
 def editor_queue(request: HttpRequest) -> HttpResponse:
-    data = selectors.review_queue_for_editors()
-    for _label, _status, items in data["by_status"]:
-        for item in items:
-            if item.round is not None and item.round.status == ReviewRound.Status.OPEN:
-                item.choices = selectors.board_member_choices(item.article)
-    return render(request, "review/editor_queue.html", {"data": data})
+    """What editors watch: stale rounds, overdue re-reviews and every in-flight article by status, paged."""
+    stale = paginate(request, selectors.review_rounds_stale(), param="stale_page", per_page=EDITOR_PAGE)
+    stale.items = selectors.queue_items(stale.object_list)
+    overdue = paginate(request, selectors.articles_due_for_review(), param="overdue_page", per_page=EDITOR_PAGE)
+    by_status = []
+    for status in selectors.IN_FLIGHT:
+        pager = paginate(request, selectors.in_flight_articles(status), param=f"{status}_page", per_page=EDITOR_PAGE)
+        pager.items = selectors.queue_items_for_articles(pager.object_list, with_choices=True)
+        by_status.append((Article.Status(status).label, status, pager))
+    return render(request, "review/editor_queue.html", {"stale": stale, "overdue": overdue, "by_status": by_status})
 
 
 # --- the review page ---------------------------------------------------------------------
@@ -160,7 +174,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "decision_form": decision_form,
             "comment_form": comment_form,
             "comments": selectors.review_comment_list(article),
-            "events": selectors.workflow_event_list(article),
+            "events": paginate(
+                request, selectors.workflow_event_list(article, newest_first=True), param="events_page", per_page=20
+            ),
             "is_editor": roles.is_editor(request.user),
             "assign_choices": selectors.board_member_choices(article) if is_open else [],
             "policy_form": ReviewPolicyForm(

@@ -81,9 +81,13 @@ def ensure_transition(article: Article, action: str) -> str:
 # --- People ---------------------------------------------------------------
 
 
-def is_article_author(article: Article, user) -> bool:
-    """Return True if the user is one of the article's authors."""
-    return user is not None and user.is_authenticated and article.authors.filter(pk=user.pk).exists()
+def is_article_author(article: Article, user, *, author_ids: frozenset[int] | None = None) -> bool:
+    """Return True if the user is one of the article's authors (from `author_ids` when the caller has them)."""
+    if user is None or not user.is_authenticated:
+        return False
+    if author_ids is not None:
+        return user.pk in author_ids
+    return article.authors.filter(pk=user.pk).exists()
 
 
 def credential_valid(member: BoardMember, on: dt.date | None = None) -> bool:
@@ -98,6 +102,40 @@ def article_text_for_disclosures(article: Article) -> str:
     for variant in article.variants.all():
         parts += [variant.summary, variant.body]
     return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class ArticleFacts:
+    """What the people rules need to know of one article: its authors and the text disclosures match."""
+
+    author_ids: frozenset[int]
+    text: str
+
+
+def article_facts(articles) -> dict[int, ArticleFacts]:
+    """Return the facts of many articles at once, keyed by article id: two queries whatever their number.
+
+    The articles must carry title, condition, drugs, summary and body; their
+    authors and audience variants are read here in bulk.
+    """
+    from articles.models import ArticleVariant
+
+    articles = list(articles)
+    ids = [a.pk for a in articles]
+    authors: dict[int, set[int]] = {pk: set() for pk in ids}
+    for article_id, user_id in Article.authors.through.objects.filter(article_id__in=ids).values_list(
+        "article_id", "user_id"
+    ):
+        authors[article_id].add(user_id)
+    texts: dict[int, list[str]] = {a.pk: [a.title, a.condition, a.drugs, a.summary, a.body] for a in articles}
+    variants = (
+        ArticleVariant.objects.filter(article_id__in=ids)
+        .order_by("audience__order", "audience__name", "pk")
+        .values_list("article_id", "summary", "body")
+    )
+    for article_id, summary, body in variants:
+        texts[article_id] += [summary, body]
+    return {pk: ArticleFacts(frozenset(authors[pk]), "\n".join(texts[pk])) for pk in ids}
 
 
 def recusal_terms(member: BoardMember, article: Article, *, text: str | None = None) -> list[str]:
@@ -122,8 +160,21 @@ def recusal_reason(terms: list[str]) -> str:
     )
 
 
-def ineligibility_reason(member: BoardMember | None, article: Article, *, user=None, text: str | None = None) -> str:
-    """Return why this board member may not review this article, or "" if they may."""
+def ineligibility_reason(
+    member: BoardMember | None,
+    article: Article,
+    *,
+    user=None,
+    text: str | None = None,
+    facts: ArticleFacts | None = None,
+) -> str:
+    """Return why this board member may not review this article, or "" if they may.
+
+    With `facts` (from `article_facts`) it reads nothing from the database, so
+    a page of rounds times the whole board costs no query per pair.
+    """
+    if facts is not None:
+        text = facts.text
     if member is None:
         return "Only members of the Medical Advisory Board can review articles."
     if not member.active:
@@ -138,6 +189,6 @@ def ineligibility_reason(member: BoardMember | None, article: Article, *, user=N
             )
             + ". Ask an editor to re-verify it before reviewing."
         )
-    if is_article_author(article, user or member.user):
+    if is_article_author(article, user or member.user, author_ids=facts.author_ids if facts else None):
         return f"{member.display_name} is an author of this article and cannot review it."
     return recusal_reason(recusal_terms(member, article, text=text))

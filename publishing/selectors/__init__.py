@@ -6,6 +6,7 @@ the public site and the editors' inbox. Callers import from here.
 
 from .publications import (
     article_list_awaiting_publication,
+    publication_desk_live_list,
     publication_history,
     publication_list_for_article,
     publication_list_in_state,
@@ -16,13 +17,19 @@ from .publications import (
     published_page_list,
 )
 from .reader import (
+    LETTERS,
+    OTHER_LETTER,
     SEARCH_MAX_LENGTH,
     article_first_published,
     board_member_public_list,
+    catalogue_close_matches,
+    catalogue_index,
+    catalogue_letters,
+    catalogue_live,
+    catalogue_search,
+    catalogue_snippets,
     editorial_policy_get,
     live_page_list,
-    live_page_search,
-    live_pages_by_condition,
     reader_audience_get,
     reader_audience_list,
     reader_message_counts,
@@ -30,14 +37,21 @@ from .reader import (
 )
 
 __all__ = [
+    "LETTERS",
+    "OTHER_LETTER",
     "SEARCH_MAX_LENGTH",
     "article_first_published",
     "article_list_awaiting_publication",
     "board_member_public_list",
+    "catalogue_close_matches",
+    "catalogue_index",
+    "catalogue_letters",
+    "catalogue_live",
+    "catalogue_search",
+    "catalogue_snippets",
     "editorial_policy_get",
     "live_page_list",
-    "live_page_search",
-    "live_pages_by_condition",
+    "publication_desk_live_list",
     "publication_history",
     "publication_list_for_article",
     "publication_list_in_state",

@@ -75,7 +75,7 @@ def publication_history(article: Article) -> QuerySet[Publication]:
 
 def publication_list_for_article(article: Article) -> QuerySet[Publication]:
     """Return every publication of an article in any state, newest request first."""
-    return Publication.objects.select_related("revision", "requested_by").filter(article=article).order_by("-pk")
+    return Publication.objects.select_related("requested_by").filter(article=article).order_by("-pk")
 
 
 def publication_live_list() -> QuerySet[Publication]:
@@ -87,13 +87,23 @@ def publication_live_list() -> QuerySet[Publication]:
     )
 
 
+# Lists name the article; they never need its text.
+ARTICLE_TEXT_FIELDS = ("article__summary", "article__body")
+
+
 def publication_list_in_state(*states: str) -> QuerySet[Publication]:
-    """Return publications in the given states with their article and requester, newest first."""
+    """Return publications in the given states with their article (not its text) and requester, newest first."""
     return (
-        Publication.objects.select_related("article", "requested_by", "revision")
+        Publication.objects.select_related("article", "requested_by")
+        .defer(*ARTICLE_TEXT_FIELDS)
         .filter(state__in=states)
         .order_by("-pk")
     )
+
+
+def publication_desk_live_list() -> QuerySet[Publication]:
+    """Return the live publications for the editors' desk: article title and slug, requester; newest first."""
+    return publication_live_list().select_related("requested_by").defer(*ARTICLE_TEXT_FIELDS)
 
 
 def article_list_awaiting_publication() -> QuerySet[Article]:
@@ -104,5 +114,6 @@ def article_list_awaiting_publication() -> QuerySet[Article]:
     return (
         Article.objects.filter(status=Article.Status.APPROVED, last_approved_revision__isnull=False)
         .exclude(Exists(requested))
-        .order_by("title")
+        .defer("summary", "body")
+        .order_by("title", "pk")
     )

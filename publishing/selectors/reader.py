@@ -7,15 +7,21 @@ and withdrawn content cannot leak through a search or a feed.
 
 from __future__ import annotations
 
+import re
+import string
+
 from django.db import connection
-from django.db.models import Count, Min, Q, QuerySet, TextField
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models import BooleanField, Count, FloatField, Min, Q, QuerySet, TextField
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article, Audience
 from review.models import BoardMember
 
-from ..models import EditorialPolicy, Publication, PublishedPage, ReaderMessage
+from ..models import CatalogueEntry, EditorialPolicy, Publication, PublishedPage, ReaderMessage
 from .publications import publication_live_list
 
 SEARCH_MAX_LENGTH = 200
@@ -45,46 +51,6 @@ def live_page_list(*, include_provisional: bool = True) -> QuerySet[PublishedPag
     )
 
 
-def live_page_search(query: str) -> QuerySet[PublishedPage]:
-    """Return live default pages whose published title, condition or drugs match the query.
-
-    PostgreSQL uses full-text search (websearch syntax, English stemming) and
-    also keeps plain substring matches so a partial drug name still finds the
-    page; other databases use case-insensitive substring matching. Only the
-    published text is searched, never the working copy of an article.
-    """
-    pages = live_page_list()
-    query = (query or "").strip()[:SEARCH_MAX_LENGTH]
-    if not query:
-        return pages
-    substring = Q(title__icontains=query) | Q(data__condition__icontains=query)
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-        vector = (
-            SearchVector("title", weight="A", config="english")
-            + SearchVector(KT("data__condition"), weight="A", config="english")
-            + SearchVector(Cast(KT("data__drugs"), TextField()), weight="B", config="english")
-        )
-        search_query = SearchQuery(query, search_type="websearch", config="english")
-        drugs_text = Cast(KT("data__drugs"), TextField())
-        return (
-            pages.annotate(search=vector, rank=SearchRank(vector, search_query), drugs_text=drugs_text)
-            .filter(Q(search=search_query) | substring | Q(drugs_text__icontains=query))
-            .order_by("-rank", "title", "pk")
-        )
-    return pages.filter(substring | Q(data__drugs__icontains=query))
-
-
-def live_pages_by_condition(pages: QuerySet[PublishedPage] | None = None) -> list[tuple[str, list[PublishedPage]]]:
-    """Group live default pages by their published condition, conditions in alphabetical order."""
-    groups: dict[str, list[PublishedPage]] = {}
-    for page in pages if pages is not None else live_page_list():
-        condition = (page.data or {}).get("condition") or page.publication.article.condition
-        groups.setdefault(condition, []).append(page)
-    return sorted(groups.items(), key=lambda item: item[0].casefold())
-
-
 def article_first_published(article: Article):
     """Return when the article first went live, or None."""
     return (
@@ -104,7 +70,9 @@ def editorial_policy_get() -> EditorialPolicy | None:
 
 def reader_message_list(*, state: str | None = None) -> QuerySet[ReaderMessage]:
     """Return reader messages for the editors' inbox, newest first, optionally in one state."""
-    messages = ReaderMessage.objects.select_related("article", "audience", "handled_by")
+    messages = ReaderMessage.objects.select_related("article", "audience", "handled_by").defer(
+        "article__summary", "article__body"
+    )
     if state:
         messages = messages.filter(state=state)
     return messages.order_by("-created_at", "-pk")
@@ -116,3 +84,159 @@ def reader_message_counts() -> dict[str, int]:
     for row in ReaderMessage.objects.values("state").annotate(n=Count("pk")).order_by():
         counts[row["state"]] = row["n"]
     return counts
+
+
+# --- the reader catalogue: index, search, sitemap and API list ------------------------
+
+# What a list shows of each article; never the searchable text.
+CATALOGUE_LIST_FIELDS = ("id", "slug", "title", "condition", "condition_key", "drugs", "kind", "live_at")
+LETTERS = tuple(string.ascii_uppercase)
+OTHER_LETTER = "0-9"
+
+
+def catalogue_live(*, include_provisional: bool = True) -> QuerySet[CatalogueEntry]:
+    """Return the catalogue rows of live, unexpired publications (the join re-checks the publication is live)."""
+    now = timezone.now()
+    entries = CatalogueEntry.objects.filter(publication__state=Publication.State.LIVE).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+    if not include_provisional:
+        entries = entries.filter(kind=Publication.Kind.APPROVED)
+    return entries.only(*CATALOGUE_LIST_FIELDS)
+
+
+def catalogue_index(letter: str | None = None) -> QuerySet[CatalogueEntry]:
+    """Return live articles by condition A–Z, then title; optionally only conditions starting with a letter.
+
+    `letter` is one of LETTERS, or OTHER_LETTER for conditions that start with anything else.
+    """
+    entries = catalogue_live()
+    if letter in LETTERS:
+        entries = entries.filter(condition_key__startswith=letter.lower())
+    elif letter == OTHER_LETTER:
+        entries = entries.exclude(condition_key__regex=r"^[a-z]")
+    return entries.order_by("condition_key", "title", "id")
+
+
+def catalogue_letters() -> set[str]:
+    """Return the index letters that have at least one live article (one query)."""
+    firsts = catalogue_live().annotate(first=Substr("condition_key", 1, 1)).values_list("first", flat=True)
+    found = set()
+    for first in firsts.order_by().distinct():
+        upper = (first or "").upper()
+        found.add(upper if upper in LETTERS else OTHER_LETTER)
+    return found
+
+
+def _search_terms(query: str) -> str:
+    return (query or "").strip()[:SEARCH_MAX_LENGTH]
+
+
+def catalogue_search(query: str) -> QuerySet[CatalogueEntry]:
+    """Return live articles matching a reader's search, best first.
+
+    PostgreSQL: the stored weighted search vector (title and condition above
+    drugs, above summary and body) matched with websearch_to_tsquery and
+    ranked with ts_rank; a substring of a title, condition or drug name also
+    matches (trigram-indexed), so "valganc" finds valganciclovir. SQLite: a
+    case-insensitive substring match on those names and on the text, by title.
+    Only published text is in the catalogue, never a working copy.
+    """
+    query = _search_terms(query)
+    entries = catalogue_live()
+    if not query:
+        return entries.none()
+    names = Q(search_names__contains=query.casefold())
+    if connection.vendor == "postgresql":
+        tsquery = "websearch_to_tsquery('english', %s)"
+        return (
+            entries.alias(fts=RawSQL(f"publishing_catalogueentry.search_vector @@ {tsquery}", [query], BooleanField()))
+            .annotate(
+                rank=RawSQL(f"ts_rank(publishing_catalogueentry.search_vector, {tsquery})", [query], FloatField())
+            )
+            .filter(Q(fts=True) | names)
+            .order_by("-rank", "title", "id")
+        )
+    return entries.filter(names | Q(search_text__icontains=query)).order_by("title", "id")
+
+
+CLOSE_MATCHES = 10
+
+
+def catalogue_close_matches(query: str) -> list[CatalogueEntry]:
+    """Return up to CLOSE_MATCHES live articles whose names are spelled like the query (PostgreSQL, pg_trgm).
+
+    For misspelled drug and condition names ("valgancyclovir"). Empty on other
+    databases.
+    """
+    query = _search_terms(query).casefold()
+    if not query or connection.vendor != "postgresql":
+        return []
+    # "<%" (word similarity at least pg_trgm.word_similarity_threshold, 0.6 by default) can use the
+    # trigram index; the similarity itself only orders the few rows found.
+    close = RawSQL("%s <%% publishing_catalogueentry.search_names", [query], BooleanField())
+    similarity = RawSQL("word_similarity(%s, publishing_catalogueentry.search_names)", [query], FloatField())
+    return list(
+        catalogue_live()
+        .alias(close=close)
+        .filter(close=True)
+        .annotate(similarity=similarity)
+        .order_by("-similarity", "title", "id")[:CLOSE_MATCHES]
+    )
+
+
+# Match markers in snippets: control characters that never survive in published text.
+MARK_START, MARK_STOP = "\x01", "\x02"
+
+
+def _marked_to_html(text: str) -> SafeString:
+    """Escape every character of a snippet, then turn the match markers into <mark> elements."""
+    html = escape(text).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
+    # Safe: everything else was escaped; the markers come in pairs from ts_headline or _plain_snippet.
+    return mark_safe(html)  # noqa: S308
+
+
+def _plain_snippet(text: str, query: str, *, width: int = 90) -> str:
+    match = re.search(re.escape(query), text, flags=re.IGNORECASE)
+    if match is None:
+        cut = text[: width * 2]
+        return cut + ("…" if len(text) > len(cut) else "")
+    start, end = max(0, match.start() - width), min(len(text), match.end() + width)
+    return (
+        ("…" if start else "")
+        + text[start : match.start()]
+        + MARK_START
+        + match.group(0)
+        + MARK_STOP
+        + text[match.end() : end]
+        + ("…" if end < len(text) else "")
+    )
+
+
+def catalogue_snippets(entries, query: str) -> dict[int, SafeString]:
+    """Return a highlighted, escaped snippet of the published text for each entry (one query for the page)."""
+    query = _search_terms(query)
+    ids = [e.pk for e in entries]
+    if not ids or not query:
+        return {}
+    # Markers are stripped from the stored text first, so only ours become <mark>.
+    if connection.vendor == "postgresql":
+        options = f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=35, MinWords=15, MaxFragments=2"
+        rows = (
+            CatalogueEntry.objects.filter(pk__in=ids)
+            .annotate(
+                snippet=RawSQL(
+                    "ts_headline('english', translate(publishing_catalogueentry.search_text, %s, ''), "
+                    "websearch_to_tsquery('english', %s), %s)",
+                    [MARK_START + MARK_STOP, query, options],
+                    TextField(),
+                )
+            )
+            .values_list("pk", "snippet")
+        )
+        return {pk: _marked_to_html(snippet or "") for pk, snippet in rows}
+    rows = CatalogueEntry.objects.filter(pk__in=ids).values_list("pk", "search_text")
+    return {
+        pk: _marked_to_html(_plain_snippet(text.replace(MARK_START, "").replace(MARK_STOP, ""), query))
+        for pk, text in rows
+    }

@@ -34,6 +34,7 @@ from cms import roles
 from cms.tasks import enqueue
 from review.models import ReviewDecision, ReviewRound, WorkflowEvent
 
+from ..catalogue import catalogue_refresh
 from ..exceptions import (
     ContentHashMismatch,
     InvalidPublicationState,
@@ -353,6 +354,7 @@ def _withdraw_all(article: Article, *, acting_user, reason: str, mode: str) -> l
         publication.save(update_fields=["state", "withdrawn_at", "withdrawal_reason", "withdrawal_mode"])
         _audit(article, actor=acting_user, action="publication_withdrawn", publication=publication, comment=reason)
         slugs.add(publication.slug or article.slug)
+    catalogue_refresh(article.pk)
     _after_change_on_commit(slugs)
     return targets
 
@@ -568,6 +570,7 @@ def publication_go_live(publication_id: int) -> Publication:
                 older.state = State.SUPERSEDED
                 older.superseded_at = now
                 older.save(update_fields=["state", "superseded_at"])
+        catalogue_refresh(article.pk)
         slugs = {publication.slug or article.slug}
         if current is not None:
             slugs.add(current.slug or article.slug)
@@ -719,6 +722,7 @@ def publication_expire_due(*, now: dt.datetime | None = None) -> list[int]:
             action="publication_expired",
             publication=publication,
         )
+        catalogue_refresh(publication.article_id)
         _after_change_on_commit({publication.slug or publication.article.slug})
         expired.append(publication.pk)
     return expired

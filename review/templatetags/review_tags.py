@@ -7,6 +7,7 @@ from django import template
 from articles.checks import check_content
 from articles.content import content_from_article
 from articles.models import Audience
+from cms.pagination import paginate
 
 from .. import selectors, workflow
 
@@ -32,7 +33,11 @@ def review_studio_panel(context, article):
         "check_errors": [c for c in checks if c.level == "error"],
         "round": selectors.review_round_latest(article),
         "open_comments": selectors.review_comment_list(article, open_only=True),
-        "events": selectors.workflow_event_list(article),
+        "events": paginate(
+            request, selectors.workflow_event_list(article, newest_first=True), param="events_page", per_page=20
+        )
+        if request is not None
+        else selectors.workflow_event_list(article, newest_first=True)[:20],
     }
 
 

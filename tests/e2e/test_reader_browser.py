@@ -156,7 +156,7 @@ def test_article_page_has_no_serious_accessibility_violations(browser, live_arti
 def test_index_and_policy_pages_have_no_serious_accessibility_violations(page, live_server, live_article):
     if not AXE.exists():
         pytest.skip("needs axe-core: run `npm install` to get node_modules/axe-core")
-    for path in ("/", "/?q=valganciclovir", "/board/", "/editorial-policy/"):
+    for path in ("/", "/search/?q=valganciclovir", "/board/", "/editorial-policy/"):
         page.goto(f"{live_server.url}{path}")
         violations = _axe_violations(page)
         assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations]

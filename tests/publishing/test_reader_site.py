@@ -53,32 +53,80 @@ def test_index_lists_live_articles_only_with_an_index_by_condition(client, site)
 
 @pytest.mark.parametrize("query", ["treatment", "valganciclovir", "Cytomegalovirus", "VALGANC"])
 def test_search_finds_by_title_condition_and_drug(client, site, query):
-    html = client.get("/", {"q": query}).content.decode()
-    results = html.split('id="results-title"')[1].split("Articles by condition")[0]
+    html = client.get("/search/", {"q": query}).content.decode()
+    results = html.split('id="results-title"')[1]
     assert "/articles/cmv-treatment/" in results
     for slug in HIDDEN:
         assert f"/articles/{slug}/" not in results
+    # Search has its own page: the whole index is not rendered under it.
+    assert "Articles by condition" not in html
+
+
+def test_old_search_links_go_to_the_search_page(client, site):
+    response = client.get("/", {"q": "valganciclovir"})
+    assert response.status_code == 302 and response["Location"] == "/search/?q=valganciclovir"
+
+
+def test_search_finds_words_of_the_published_text_and_highlights_them_escaped(client, site):
+    html = client.get("/search/", {"q": "retinitis"}).content.decode()
+    results = html.split('id="results-title"')[1]
+    assert "2 results for" in html and "/articles/cmv-treatment/" in results  # both share the body
+    snippet = results.split('class="article-item__snippet"')[1].split("</p>")[0]
+    assert "<mark>" in snippet.lower() and "retinitis" in snippet.lower()
+    # The query is shown escaped, never as markup.
+    html = client.get("/search/", {"q": '<script>alert("x")</script>'}).content.decode()
+    assert '<script>alert("x")' not in html and "&lt;script&gt;" in html
 
 
 def test_search_without_matches_says_so(client, site):
-    html = client.get("/", {"q": "zzzunknownzzz"}).content.decode()
+    html = client.get("/search/", {"q": "zzzunknownzzz"}).content.decode()
     assert "0 results" in html and "No published article matches" in html
 
 
 def test_search_never_finds_draft_text(client, site):
-    html = client.get("/", {"q": "nobody may see"}).content.decode()
+    html = client.get("/search/", {"q": "nobody may see"}).content.decode()
     assert "0 results" in html
 
 
-def test_sitemap_lists_exactly_the_live_approved_pages(client, site):
+def test_search_page_without_a_query_invites_one(client, site):
+    html = client.get("/search/").content.decode()
+    assert "results-title" not in html and 'name="q"' in html
+
+
+def test_index_pages_by_letter(client, site):
+    html = client.get("/", {"letter": "D"}).content.decode()
+    assert "/articles/disseminated-cmv/" in html and "/articles/cmv-treatment/" not in html
+    html = client.get("/", {"letter": "Q"}).content.decode()
+    assert "No published article is about a condition starting with Q" in html
+    # An unknown letter shows everything rather than an error.
+    html = client.get("/", {"letter": "<b>"}).content.decode()
+    assert "/articles/cmv-treatment/" in html and "/articles/disseminated-cmv/" in html
+
+
+def test_sitemap_lists_exactly_the_live_approved_pages(client, site, settings):
     response = client.get("/sitemap.xml")
     assert response["Content-Type"].startswith("application/xml")
-    root = ET.fromstring(response.content)
-    locs = [url.find(f"{SITEMAP}loc").text for url in root.findall(f"{SITEMAP}url")]
+    index = ET.fromstring(response.content)
+    assert index.tag == f"{SITEMAP}sitemapindex"
+    sections = [s.find(f"{SITEMAP}loc").text for s in index.findall(f"{SITEMAP}sitemap")]
+    assert all(loc.startswith(settings.SITE_URL) for loc in sections) and len(sections) == 2
+    locs, lastmods = [], []
+    for section in sections:
+        page = client.get(section.removeprefix(settings.SITE_URL))
+        assert page.status_code == 200 and page["Content-Type"].startswith("application/xml")
+        for url in ET.fromstring(page.content).findall(f"{SITEMAP}url"):
+            locs.append(url.find(f"{SITEMAP}loc").text)
+            if "/articles/" in locs[-1]:
+                lastmods.append(url.find(f"{SITEMAP}lastmod"))
     articles = sorted(loc.split("/articles/")[1] for loc in locs if "/articles/" in loc)
     assert articles == ["cmv-treatment/"]
-    lastmods = [url.find(f"{SITEMAP}lastmod") for url in root.findall(f"{SITEMAP}url") if "/articles/" in url[0].text]
-    assert all(lm is not None and len(lm.text) == 10 for lm in lastmods)
+    assert f"{settings.SITE_URL}/" in locs
+    assert lastmods and all(lm is not None and len(lm.text) == 10 for lm in lastmods)
+
+
+def test_sitemap_section_that_does_not_exist_is_404(client, site):
+    assert client.get("/sitemap-nothing-1.xml").status_code == 404
+    assert client.get("/sitemap-articles-2.xml").status_code == 404
 
 
 def test_feed_is_atom_and_lists_exactly_the_live_approved_pages(client, site):

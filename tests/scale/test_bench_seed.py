@@ -1,0 +1,35 @@
+"""The benchmark data generator makes copies identical in shape to its service-made templates, and its check bites."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from articles.models import Article
+from bench import seed
+from publishing.models import CatalogueEntry, Publication
+from review.models import ReviewRound
+
+pytestmark = pytest.mark.django_db
+
+
+def test_generator_copies_have_the_shape_of_their_templates_and_the_check_bites(capsys):
+    call_command("bench_seed", articles=20, check=20)
+    assert "hashes match" in capsys.readouterr().out
+    copies = Article.objects.filter(slug__regex=r"^bench-[0-9]+$")
+    assert copies.count() == 20
+    live = Publication.objects.filter(state="live", article__in=copies)
+    assert CatalogueEntry.objects.filter(article__in=copies).count() == live.count() > 0
+    # Tamper with one copy's pinned hash: the check must name it.
+    round_ = ReviewRound.objects.filter(article__in=copies).first()
+    ReviewRound.objects.filter(pk=round_.pk).update(content_hash="0" * 64)
+    problems = seed.check(20)
+    assert any(round_.article.slug in p and "hash" in p for p in problems)
+
+
+def test_generated_live_copies_are_searchable_and_listed(client):
+    call_command("bench_seed", articles=20, check=0)
+    entry = CatalogueEntry.objects.filter(slug__regex=r"^bench-[0-9]+$").first()
+    body = client.get("/search/", {"q": entry.condition.split(",")[0]}).content.decode()
+    assert f"/articles/{entry.slug}/" in body
+    assert client.get(f"/articles/{entry.slug}/").status_code == 200

@@ -1,0 +1,159 @@
+"""Reader lists (index, search) cost a fixed number of queries; the catalogue follows go-live and withdrawal."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from publishing import services
+from publishing.models import CatalogueEntry
+from tests import factories
+from tests.publishing.publish_helpers import approve, edit, make_disclaimers, request_and_publish
+from tests.scale.helpers import assert_flat, queries_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _live(author, reviewer, editor, slugs: list[str], *, condition: str = "Cytomegalovirus (CMV) infection") -> None:
+    for slug in slugs:
+        article = factories.make_article(author=author, slug=slug, title=f"What treats {slug}?", condition=condition)
+        approve(article, author=author, reviewer=reviewer)
+        request_and_publish(article, editor=editor)
+
+
+@pytest.fixture
+def reader_site(author, reviewer, editor):
+    make_disclaimers()
+    _live(author, reviewer, editor, ["a1", "a2"])
+    return author, reviewer, editor
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/?letter=C", "/search/?q=valganciclovir", "/search/?q=retinitis", "/search/?q=ganc"],
+)
+def test_reader_lists_are_flat(client, reader_site, url):
+    author, reviewer, editor = reader_site
+
+    def grow():
+        _live(author, reviewer, editor, [f"b{i}" for i in range(5)])
+        _live(author, reviewer, editor, ["h1"], condition="Herpes zoster")
+
+    assert_flat(client, url, grow, expect_more=lambda body: "/articles/b4/" in body)
+
+
+def test_catalogue_follows_go_live_edit_and_withdrawal(client, reader_site, author, reviewer, editor):
+    article = factories.make_article(author=author, slug="moving", title="What treats moving?")
+    assert not CatalogueEntry.objects.filter(article=article).exists()
+    approve(article, author=author, reviewer=reviewer)
+    assert not CatalogueEntry.objects.filter(article=article).exists()  # approved is not live
+    request_and_publish(article, editor=editor)
+    assert "/articles/moving/" in client.get("/search/", {"q": "retinitis"}).content.decode()
+    # A new live revision replaces the searchable text.
+    edit(article, author=author, body="## Dosing\n\n- Foscarnet is the choice when the virus resists [@kotton2018].\n")
+    approve(article, author=author, reviewer=reviewer)
+    request_and_publish(article, editor=editor)
+    assert "/articles/moving/" in client.get("/search/", {"q": "foscarnet"}).content.decode()
+    assert "/articles/moving/" not in client.get("/search/", {"q": "retinitis"}).content.decode()
+    services.publication_withdraw(article, acting_user=editor, reason="Out of date.")
+    assert not CatalogueEntry.objects.filter(article=article).exists()
+    assert "/articles/moving/" not in client.get("/search/", {"q": "foscarnet"}).content.decode()
+    assert "/articles/moving/" not in client.get("/").content.decode()
+
+
+@pytest.mark.postgres
+def test_misspelled_names_get_close_matches_on_postgres(client, reader_site):
+    html = client.get("/search/", {"q": "valgancyclovir"}).content.decode()
+    assert "0 results" in html and "spelled alike" in html and "/articles/a1/" in html
+
+
+@pytest.mark.postgres
+def test_title_outranks_body_on_postgres(client, reader_site, author, reviewer, editor):
+    article = factories.make_article(
+        author=author, slug="foscarnet-first", title="When is foscarnet used?", condition="Resistant CMV"
+    )
+    approve(article, author=author, reviewer=reviewer)
+    request_and_publish(article, editor=editor)
+    other = factories.make_article(author=author, slug="foscarnet-body", title="What else treats CMV?")
+    edit(other, author=author, body="## Other\n\n- Foscarnet is an option [@kotton2018].\n")
+    approve(other, author=author, reviewer=reviewer)
+    request_and_publish(other, editor=editor)
+    html = client.get("/search/", {"q": "foscarnet"}).content.decode()
+    assert html.index("/articles/foscarnet-first/") < html.index("/articles/foscarnet-body/")
+
+
+def test_sitemap_splits_into_sections_of_at_most_the_limit(client, reader_site, monkeypatch):
+    from publishing.sitemaps import ArticleSitemap
+
+    author, reviewer, editor = reader_site
+    _live(author, reviewer, editor, ["c1"])
+    monkeypatch.setattr(ArticleSitemap, "limit", 2)
+    index = client.get("/sitemap.xml").content.decode()
+    assert "/sitemap-articles-1.xml" in index and "/sitemap-articles-2.xml" in index
+    assert "/sitemap-articles-3.xml" not in index
+    first = client.get("/sitemap-articles-1.xml").content.decode()
+    second = client.get("/sitemap-articles-2.xml").content.decode()
+    assert first.count("<url>") == 2 and second.count("<url>") == 1
+    assert "/articles/c1/" in second
+
+
+@pytest.mark.parametrize(
+    "url, shows",
+    [
+        ("/sitemap.xml", "/sitemap-articles-1.xml"),
+        ("/sitemap-articles-1.xml", "/articles/b3/"),
+        ("/api/articles/", "/articles/b3/"),
+    ],
+)
+def test_machine_lists_are_flat(client, reader_site, url, shows):
+    author, reviewer, editor = reader_site
+
+    def grow():
+        _live(author, reviewer, editor, [f"b{i}" for i in range(4)])
+
+    assert_flat(client, url, grow, expect_more=lambda body: shows in body)
+
+
+def test_api_list_pages_by_cursor_and_every_page_costs_the_same(client, reader_site, monkeypatch, settings):
+    from publishing import api
+
+    author, reviewer, editor = reader_site
+    _live(author, reviewer, editor, ["b1", "b2", "b3"])
+    # Equal titles: the cursor must settle ties by id, never skip or repeat.
+    CatalogueEntry.objects.filter(slug__in=["b1", "b2", "b3"]).update(title="Same title?")
+    monkeypatch.setattr(api, "PAGE_SIZE", 2)
+    seen, url, counts = [], "/api/articles/", []
+    while url:
+        count, body, _sql = queries_for(client, url.removeprefix(settings.SITE_URL))
+        data = json.loads(body)
+        assert data["count"] == 5
+        seen += [item["slug"] for item in data["results"]]
+        counts.append(count)
+        url = data["next"]
+    assert sorted(seen) == ["a1", "a2", "b1", "b2", "b3"] and len(seen) == 5
+    assert len(counts) == 3 and len(set(counts)) == 1
+    bad = client.get("/api/articles/", {"cursor": "not-a-cursor"})
+    assert bad.status_code == 400 and "follow the 'next' links" in bad.json()["error"]
+
+
+def test_catalogue_rebuild_restores_a_lost_row(client, reader_site, capsys):
+    from django.core.management import call_command
+
+    CatalogueEntry.objects.filter(slug="a1").delete()
+    assert "/articles/a1/" not in client.get("/").content.decode()
+    call_command("catalogue_rebuild")
+    assert "lists 2 live articles" in capsys.readouterr().out
+    assert "/articles/a1/" in client.get("/").content.decode()
+    assert "/articles/a1/" in client.get("/search/", {"q": "retinitis"}).content.decode()
+
+
+def test_index_letters_follow_go_live_although_cached(client, reader_site, django_capture_on_commit_callbacks):
+    author, reviewer, editor = reader_site
+    assert 'href="?letter=H"' not in client.get("/").content.decode()
+    # Going live invalidates the site's cached lists on commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        _live(author, reviewer, editor, ["h1"], condition="Herpes zoster")
+    html = client.get("/").content.decode()
+    assert 'href="?letter=H"' in html
+    assert "/articles/h1/" in client.get("/", {"letter": "H"}).content.decode()
