@@ -65,6 +65,7 @@ serve: venv
 lint: dev-venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r cms articles review publishing
 
 format: dev-venv
 	$(VENV)/bin/ruff format .

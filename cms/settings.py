@@ -53,7 +53,8 @@ if not SECRET_KEY:
             "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
             "or set DEBUG=1 for local development."
         )
-    SECRET_KEY = "insecure-development-key-only-for-DEBUG"
+    # bandit waiver (reviewed): a placeholder used only with DEBUG=1 (see the check above).
+    SECRET_KEY = "insecure-development-key-only-for-DEBUG"  # nosec B105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

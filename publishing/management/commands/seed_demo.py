@@ -19,7 +19,8 @@ from cms import roles
 from publishing import demo as publishing_demo
 from review import demo as review_demo
 
-DEMO_PASSWORD = "vetted-demo"  # demo only; never used by production settings
+# bandit waiver (reviewed): the demo password; seed_demo refuses to run in production.
+DEMO_PASSWORD = "vetted-demo"  # demo only; never used by production settings  # nosec B105
 DEMO_USERS = [
     # username, first, last, groups, superuser
     ("author", "Maya", "Lindqvist", [roles.AUTHORS], False),
