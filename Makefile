@@ -8,7 +8,7 @@ PORT ?= 8000
 # The embedded default needs no secret; DEBUG=1 is for this local demo only.
 RUN_ENV := DEBUG=1
 
-.PHONY: run test test-fast venv dev-venv migrate seed worker beat serve lint format bench export clean node-deps
+.PHONY: run test test-fast venv dev-venv migrate seed worker beat serve services reliability lint format bench export clean node-deps
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,11 +56,16 @@ worker: venv
 	$(VENV)/bin/celery -A cms worker --loglevel=info --concurrency=2
 
 beat: venv
-	$(VENV)/bin/celery -A cms beat --loglevel=info --schedule=var/celerybeat-schedule
+	$(VENV)/bin/celery -A cms beat --loglevel=info
 
 serve: venv
 	$(PY) manage.py collectstatic --noinput
 	$(VENV)/bin/gunicorn cms.wsgi --bind $(HOST):$(PORT) --workers 3
+
+## services: gunicorn, a worker and beat together (Procfile, run by honcho); see README "Services mode"
+services: venv
+	$(PY) manage.py collectstatic --noinput
+	HOST=$(HOST) $(VENV)/bin/honcho start -f Procfile -p $(PORT)
 
 lint: dev-venv
 	$(VENV)/bin/ruff check .

@@ -316,6 +316,8 @@ LOGGING = {
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Every request and every task is logged as one line (ops/logs.py); the
 # request line comes from a WSGI wrapper (cms/wsgi.py), outside MIDDLEWARE.
+# The worker and beat log through LOGGING too (one format everywhere), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 LOGGING["loggers"]["vetted.requests"] = {"level": "INFO"}
 LOGGING["loggers"]["vetted.tasks"] = {"level": "INFO"}
 # /readyz reports the age of the oldest publication waiting in the outbox and
