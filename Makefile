@@ -70,7 +70,7 @@ services: venv
 lint: dev-venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -q -c pyproject.toml -r cms articles review publishing
+	$(VENV)/bin/bandit -q -c pyproject.toml -r cms articles review publishing ops
 
 format: dev-venv
 	$(VENV)/bin/ruff format .
