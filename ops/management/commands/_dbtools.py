@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404
 from pathlib import Path
 from typing import Any
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
+import subprocess  # nosec B404
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
