@@ -319,7 +319,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The worker and beat log through LOGGING too (one format everywhere), not Celery's own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 LOGGING["loggers"]["vetted.requests"] = {"level": "INFO"}
-LOGGING["loggers"]["vetted.tasks"] = {"level": "INFO"}
+# In-process (eager) tasks stay quiet, like celery.app.trace above; a real worker logs each.
+LOGGING["loggers"]["vetted.tasks"] = {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"}
 # /readyz reports the age of the oldest publication waiting in the outbox and
 # fails (503) once it is older than this many seconds (the sweep runs each minute).
 READYZ_OUTBOX_MAX_AGE = env_int("READYZ_OUTBOX_MAX_AGE", 900)
