@@ -62,6 +62,12 @@ serve: venv
 	$(PY) manage.py collectstatic --noinput
 	$(VENV)/bin/gunicorn cms.wsgi --bind $(HOST):$(PORT) --workers 3
 
+## reliability: the full-size fault figures of RELIABILITY.md (PostgreSQL + Redis, then SQLite); `make test` runs small versions
+reliability: dev-venv
+	RELIABILITY_LONG=1 $(PY) -m pytest -p no:cacheprovider -s tests/reliability $(PYTEST_ARGS)
+	env -u DATABASE_URL -u REDIS_URL -u REDIS_CACHE_URL RELIABILITY_LONG=1 \
+	  $(PY) -m pytest -p no:cacheprovider -s tests/reliability/test_concurrent_saves.py
+
 ## services: gunicorn, a worker and beat together (Procfile, run by honcho); see README "Services mode"
 services: venv
 	$(PY) manage.py collectstatic --noinput
