@@ -166,6 +166,11 @@ def test_services_mode_as_written_publishes_an_article_over_http(tmp_path, autho
         requests = [json.loads(line.split("| ", 1)[1]) for line in output.splitlines() if '"event": "request"' in line]
         assert any(r["method"] == "POST" and r["path"] == publish and r["status"] == 302 for r in requests)
         assert re.search(r'"task": "publishing.tasks.publish", .*"state": "SUCCESS"', output), output[-3000:]
+        # gunicorn's own lines are JSON too (gunicorn.conf.py).
+        assert re.search(
+            r'web\.1 +\| \{"time": "[^"]+", "level": "INFO", "logger": "gunicorn\.error", "message": "Booting worker',
+            output,
+        )
     finally:
         if honcho.poll() is None:
             os.killpg(honcho.pid, signal.SIGTERM)
