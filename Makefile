@@ -8,7 +8,7 @@ PORT ?= 8000
 # The embedded default needs no secret; DEBUG=1 is for this local demo only.
 RUN_ENV := DEBUG=1
 
-.PHONY: run test test-fast venv dev-venv migrate seed worker beat serve lint format bench bench-lists export clean node-deps assets
+.PHONY: run test test-fast venv dev-venv migrate seed worker beat serve services reliability lint format bench bench-lists export clean node-deps assets
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,15 +60,27 @@ worker: venv
 	$(VENV)/bin/celery -A cms worker --loglevel=info --concurrency=2
 
 beat: venv
-	$(VENV)/bin/celery -A cms beat --loglevel=info --schedule=var/celerybeat-schedule
+	$(VENV)/bin/celery -A cms beat --loglevel=info
 
 serve: venv
 	$(PY) manage.py collectstatic --noinput
 	$(VENV)/bin/gunicorn cms.wsgi --bind $(HOST):$(PORT) --workers 3
 
+## reliability: the full-size fault figures of RELIABILITY.md (PostgreSQL + Redis, then SQLite); `make test` runs small versions
+reliability: dev-venv
+	RELIABILITY_LONG=1 $(PY) -m pytest -p no:cacheprovider -s tests/reliability $(PYTEST_ARGS)
+	env -u DATABASE_URL -u REDIS_URL -u REDIS_CACHE_URL RELIABILITY_LONG=1 \
+	  $(PY) -m pytest -p no:cacheprovider -s tests/reliability/test_concurrent_saves.py
+
+## services: gunicorn, a worker and beat together (Procfile, run by honcho); see README "Services mode"
+services: venv
+	$(PY) manage.py collectstatic --noinput
+	HOST=$(HOST) $(VENV)/bin/honcho start -f Procfile -p $(PORT)
+
 lint: dev-venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r cms articles review publishing evidence ops
 
 format: dev-venv
 	$(VENV)/bin/ruff format .

@@ -96,7 +96,8 @@ class SectionDiff:
     dose_changes: list[str] = field(default_factory=list)
     old_title: str = ""
     grade_changes: list[str] = field(default_factory=list)
-    title_html: SafeString = field(default_factory=lambda: mark_safe(""))
+    # bandit waiver (reviewed): an empty string.
+    title_html: SafeString = field(default_factory=lambda: mark_safe(""))  # nosec B308
 
     @property
     def changed(self) -> bool:
@@ -241,7 +242,8 @@ def word_diff_html(old: str, new: str) -> SafeString:
             parts.append(f"<del>{removed}</del>")
         if added:
             parts.append(f"<ins>{added}</ins>")
-    return mark_safe("".join(parts))
+    # bandit waiver (reviewed): every piece was escape()d above.
+    return mark_safe("".join(parts))  # nosec B308 B703
 
 
 def _quote(text: str, limit: int = 160) -> str:
@@ -349,7 +351,8 @@ def lines_diff(
                     removed(olds[index])
                 else:
                     added(news[index])
-    return mark_safe("".join(parts)), notes
+    # bandit waiver (reviewed): each line is _line() over escape()d text.
+    return mark_safe("".join(parts)), notes  # nosec B308 B703
 
 
 # --- fields, sections, variants, references ----------------------------------
@@ -427,7 +430,8 @@ def sections_diff(old_body: str | None, new_body: str, *, where: str = "") -> li
             html=html,
             dose_changes=notes,
             old_title=_section_label(old_title) if old else "",
-            title_html=mark_safe(title_html),
+            # bandit waiver (reviewed): word_diff_html output or an escape()d label.
+            title_html=mark_safe(title_html),  # nosec B308 B703
             grade_changes=grade_notes,
         )
 

@@ -53,7 +53,8 @@ if not SECRET_KEY:
             "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
             "or set DEBUG=1 for local development."
         )
-    SECRET_KEY = "insecure-development-key-only-for-DEBUG"
+    # bandit waiver (reviewed): a placeholder used only with DEBUG=1 (see the check above).
+    SECRET_KEY = "insecure-development-key-only-for-DEBUG"  # nosec B105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "review",
     "evidence",
     "publishing",
+    "ops",  # health checks, system checks, logs, metrics, backup/restore (see the Operations block)
 ]
 
 MIDDLEWARE = [
@@ -137,9 +139,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and Celery -----------------------------------------------------
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# The cache may live in its own Redis database so that clearing it (tests do)
-# never touches the Celery queue.
-REDIS_CACHE_URL = os.environ.get("REDIS_CACHE_URL", REDIS_URL)
+
+
+def _next_redis_db(url: str) -> str:
+    """Return url pointing at the next Redis database number (redis://h:p/0 -> redis://h:p/1)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    number = parts.path.strip("/") or "0"
+    if not number.isdigit():
+        return url
+    return urlunsplit(parts._replace(path=f"/{int(number) + 1}"))
+
+
+# The cache lives in its own Redis database (by default the one after the
+# broker's) so that clearing it (tests do; so may an operator) never touches
+# the Celery queue. The `ops` system checks warn if both are set to one database.
+REDIS_CACHE_URL = os.environ.get("REDIS_CACHE_URL") or (_next_redis_db(REDIS_URL) if REDIS_URL else "")
 if REDIS_CACHE_URL:
     CACHES = {
         "default": {
@@ -290,12 +306,33 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Trust X-Forwarded-Proto only behind a TLS proxy that sets it (and strips
+    # it from clients); otherwise any client could claim to be on HTTPS.
+    if env_bool("BEHIND_TLS_PROXY"):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # PLAIN_HTTP=1: try services mode locally over http:// (no redirect to
+    # https, no HSTS, cookies not marked Secure). Never in production; the
+    # deploy check (manage.py check --deploy) warns about it.
+    if env_bool("PLAIN_HTTP"):
+        SECURE_SSL_REDIRECT = False
+        SESSION_COOKIE_SECURE = False
+        CSRF_COOKIE_SECURE = False
+        SECURE_HSTS_SECONDS = 0
+        SECURE_HSTS_PRELOAD = False
 
+# LOG_FORMAT=json (default with DEBUG off): one JSON object per line (see ops/logs.py);
+# LOG_FORMAT=text: plain lines for reading in a terminal (default with DEBUG on).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not known; use json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "ops.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -304,3 +341,38 @@ LOGGING = {
         "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
     },
 }
+
+# --- Operations (ops app: services mode, health, logs, errors, backups) ----
+
+# Celery beat keeps its schedule state next to the SQLite file, never in the
+# working directory (celery -A cms beat needs no --schedule).
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Every request and every task is logged as one line (ops/logs.py); the
+# request line comes from a WSGI wrapper (cms/wsgi.py), outside MIDDLEWARE.
+# The worker and beat log through LOGGING too (one format everywhere), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+LOGGING["loggers"]["vetted.requests"] = {"level": "INFO"}
+# In-process (eager) tasks stay quiet, like celery.app.trace above; a real worker logs each.
+LOGGING["loggers"]["vetted.tasks"] = {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"}
+# /readyz reports the age of the oldest publication waiting in the outbox and
+# fails (503) once it is older than this many seconds (the sweep runs each minute).
+READYZ_OUTBOX_MAX_AGE = env_int("READYZ_OUTBOX_MAX_AGE", 900)
+# Load balancers probe over plain HTTP inside the network: no HTTPS redirect there.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Errors go to Sentry when SENTRY_DSN is set (sentry-sdk is optional).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    try:
+        import sentry_sdk
+    except ImportError as exc:
+        raise ImproperlyConfigured("SENTRY_DSN is set but sentry-sdk is not installed: pip install sentry-sdk") from exc
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "development" if DEBUG else "production"),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0") or 0),
+        send_default_pii=False,
+    )

@@ -200,7 +200,8 @@ def _copy_tree_as_links(source: Path, target: Path) -> None:
 
 def _swap(link: Path, tree: Path, result: ExportResult) -> None:
     """Point link at tree in one step; keep the previous tree, delete older ones."""
-    os.chmod(tree, 0o755)
+    # bandit waiver (reviewed): a public export folder that the web server (another user) must read.
+    os.chmod(tree, 0o755)  # nosec B103
     previous = _current_tree(link)
     if link.exists() and not link.is_symlink():
         # A plain folder from an older export: move it aside once (the only non-atomic step).

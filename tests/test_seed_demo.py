@@ -41,7 +41,7 @@ def _run_seed_demo(django_capture_on_commit_callbacks) -> str:
     out = io.StringIO()
     # Run on-commit work (tasks, notifications) as a real `manage.py seed_demo` would.
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("seed_demo", stdout=out)
+        call_command("seed_demo", i_know_this_is_not_production=True, stdout=out)
     return out.getvalue()
 
 
@@ -91,7 +91,7 @@ def test_every_demo_user_signs_in_with_the_demo_password(client, django_capture_
 
 @pytest.mark.django_db
 def test_the_waiting_demo_article_needs_two_approvals():
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", i_know_this_is_not_production=True, stdout=io.StringIO())
     article = Article.objects.get(slug="disseminated-cmv-treatment")
     assert article.status == Article.Status.SUBMITTED
     assert article.review_rounds.get(status="open").required_approvals == 2
@@ -103,6 +103,52 @@ def test_seed_demo_keeps_its_emails_out_of_the_callers_outbox(mailoutbox):
 
     mail.send_mail("before", "kept", "a@example.org", ["b@example.org"])
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", i_know_this_is_not_production=True, stdout=out)
     assert mail.outbox is mailoutbox
     assert [m.subject for m in mailoutbox] == ["before"]
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_with_debug_off_unless_told_it_is_not_production(settings):
+    from django.contrib.auth import get_user_model
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError) as refused:
+        call_command("seed_demo", stdout=io.StringIO())
+    assert "--i-know-this-is-not-production" in str(refused.value) and "createsuperuser" in str(refused.value)
+    assert not get_user_model().objects.filter(username="admin").exists()
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    assert get_user_model().objects.filter(username="admin", is_superuser=True).exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_seed_demo_in_services_mode_sends_nothing_to_the_broker(settings, caplog):
+    """With a broker configured, the demo's notifications still run in-process into memory.
+
+    A transaction test, so on-commit work runs when each service commits, as in `manage.py seed_demo`.
+    """
+    import logging
+    import socket
+
+    from cms.celery import app as celery_app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = closed
+    saved = celery_app.conf.task_always_eager, celery_app.conf.broker_url
+    celery_app.conf.task_always_eager, celery_app.conf.broker_url = False, closed
+    out = io.StringIO()
+    try:
+        with caplog.at_level(logging.WARNING, logger="cms.tasks"):
+            call_command("seed_demo", i_know_this_is_not_production=True, stdout=out)
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.broker_url = saved
+    assert celery_app.conf.task_always_eager == saved[0]
+    assert not [r for r in caplog.records if "Could not enqueue" in r.getMessage()]  # nothing tried the broker
+    assert "workflow notification emails were generated and not sent" in out.getvalue()
+    assert Article.objects.filter(slug="cmv-treatment").exists()

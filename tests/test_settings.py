@@ -30,6 +30,8 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         DEBUG="0",
         SECRET_KEY="a-long-random-production-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         ALLOWED_HOSTS="vetted.example.org",
+        SITE_URL="https://vetted.example.org",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
         VETTED_VAR_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_seed_demo_publishes_cmv_treatment_and_is_idempotent():
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", i_know_this_is_not_production=True, stdout=io.StringIO())
     live = selectors.publication_live_get("cmv-treatment")
     assert live is not None and live.kind == Publication.Kind.APPROVED
     assert live.content_hash == live.article.last_approved_hash
@@ -31,7 +31,7 @@ def test_seed_demo_publishes_cmv_treatment_and_is_idempotent():
         WorkflowEvent.objects.count(),
     )
 
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", i_know_this_is_not_production=True, stdout=io.StringIO())
     assert counts == (
         Publication.objects.count(),
         PublishedPage.objects.count(),
@@ -41,7 +41,7 @@ def test_seed_demo_publishes_cmv_treatment_and_is_idempotent():
 
 
 def test_demo_page_is_served_at_its_address(client):
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", i_know_this_is_not_production=True, stdout=io.StringIO())
     response = client.get("/articles/cmv-treatment/")
     assert response.status_code == 200
     assert "cytomegalovirus" in response.content.decode().lower()

@@ -37,7 +37,15 @@ def test_every_public_page_passes_the_nu_checker(client, published, article, edi
     store_article_pages("cmv-treatment")
     pages = {row.path: bytes(row.body) for row in StoredPage.objects.all()}
     assert len(pages) >= 5  # the default text and each audience's
-    for path in ("/", "/?letter=C", "/search/?q=cmv", "/search/?q=zzzz", "/board/", "/editorial-policy/", "/articles/cmv-treatment/question/sent/"):
+    for path in (
+        "/",
+        "/?letter=C",
+        "/search/?q=cmv",
+        "/search/?q=zzzz",
+        "/board/",
+        "/editorial-policy/",
+        "/articles/cmv-treatment/question/sent/",
+    ):
         response = client.get(path)
         assert response.status_code == 200, path
         pages[path] = response.content

@@ -7,19 +7,25 @@ publishing/demo.py); this command only orders them.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import mail
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
 from articles import demo as articles_demo
 from cms import roles
+from cms.celery import app as celery_app
 from publishing import demo as publishing_demo
 from review import demo as review_demo
 
-DEMO_PASSWORD = "vetted-demo"  # demo only; never used by production settings
+# bandit waiver (reviewed): the demo password; seed_demo refuses to run in production.
+DEMO_PASSWORD = "vetted-demo"  # demo only; never used by production settings  # nosec B105
 DEMO_USERS = [
     # username, first, last, groups, superuser
     ("author", "Maya", "Lindqvist", [roles.AUTHORS], False),
@@ -51,25 +57,62 @@ def seed_users() -> dict[str, object]:
     return users
 
 
+@contextlib.contextmanager
+def _everything_in_this_process() -> Iterator[list]:
+    """Run tasks in-process and keep every email in memory; yield the list of emails.
+
+    In services mode the demo's notifications would otherwise go through the
+    broker to a worker and out by SMTP to the demo addresses.
+    """
+    previous_outbox = getattr(mail, "outbox", None)
+    previous_eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", CELERY_TASK_ALWAYS_EAGER=True
+        ):
+            mail.outbox = []
+            yield mail.outbox
+    finally:
+        celery_app.conf.task_always_eager = previous_eager
+        # Put back an outbox someone else holds (the test runner's).
+        if previous_outbox is not None:
+            mail.outbox = previous_outbox
+        elif hasattr(mail, "outbox"):
+            del mail.outbox
+
+
 class Command(BaseCommand):
-    help = "Load the demo users, articles, board and publications (safe to run again)."
+    help = (
+        "Load the demo users, articles, board and publications (safe to run again). "
+        "Demo users share a published password: with DEBUG off it refuses unless given "
+        "--i-know-this-is-not-production."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--i-know-this-is-not-production",
+            action="store_true",
+            dest="not_production",
+            help="Seed even though DEBUG is off (a local trial of services mode, never a real site).",
+        )
 
     def handle(self, *args, **options) -> None:
+        if not settings.DEBUG and not options["not_production"]:
+            raise CommandError(
+                "DEBUG is off, so this looks like a production site: seed_demo would create an "
+                f"'admin' superuser and other accounts whose password ({DEMO_PASSWORD!r}) is published "
+                "in the README. Create real accounts with `manage.py createsuperuser` instead, or, "
+                "if this really is a local trial, run `manage.py seed_demo --i-know-this-is-not-production`."
+            )
         with transaction.atomic():
             users = seed_users()
-        # The demo's own workflow notifications would flood the console; keep
-        # them in memory and only count them.
-        previous_outbox = getattr(mail, "outbox", None)
-        try:
-            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-                mail.outbox = []
-                for step in (articles_demo.seed, review_demo.seed, publishing_demo.seed):
-                    step(users, stdout=self.stdout)
-                sent = len(mail.outbox)
-        finally:
-            # Put back an outbox someone else holds (the test runner's).
-            if previous_outbox is not None:
-                mail.outbox = previous_outbox
+        # The demo's workflow notifications would flood the console (or, in
+        # services mode, be mailed by the worker): keep them in memory, count them.
+        with _everything_in_this_process() as outbox:
+            for step in (articles_demo.seed, review_demo.seed, publishing_demo.seed):
+                step(users, stdout=self.stdout)
+            sent = len(outbox)
         if sent:
             self.stdout.write(f"({sent} workflow notification emails were generated and not sent.)")
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))

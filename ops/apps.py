@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    """Operations: system checks, health endpoints, request/task logs, task metrics, backups."""
+
+    name = "ops"
+    verbose_name = "Operations"
+
+    def ready(self) -> None:
+        from . import checks, logs  # noqa: F401 - registers the checks and the task signal handlers
