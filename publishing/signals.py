@@ -1,8 +1,16 @@
-"""Signal receivers: re-render the stored public pages when something shown on all of them changes."""
+"""Publishing's signals, and its receivers that re-render the stored pages when something shown on all changes."""
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.dispatch import Signal
+
+#: Sent by ``publication_go_live`` once every page is rendered and before the
+#: go-live transaction begins (``sender=Publication``, ``publication=``). Nothing
+#: in the project listens to it; the worker tests connect a receiver that holds
+#: the job here so they can kill the worker between rendering and committing
+#: (tests/publishing/hold_publisher.py).
+pages_rendered = Signal()
 
 
 def refresh_pages_on_commit(sender, **kwargs) -> None:

@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import time
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -45,6 +42,7 @@ from ..exceptions import (
 )
 from ..models import Disclaimer, Publication, PublishedPage
 from ..rendering import AudienceInfo, DisclaimerInfo, PageContext, build_pages
+from ..signals import pages_rendered
 
 logger = logging.getLogger(__name__)
 
@@ -447,18 +445,6 @@ def _rank(publication: Publication) -> tuple[int, int, int]:
     return (publication.revision_id, 1 if publication.kind == Kind.APPROVED else 0, publication.pk)
 
 
-def _hold_for_tests() -> None:
-    """Block mid-job while a test holds the publisher (TESTING only), to kill a worker at this point."""
-    hold_dir = os.environ.get("VETTED_TEST_PUBLISH_HOLD_DIR")
-    if not (settings.TESTING and hold_dir):
-        return
-    path = Path(hold_dir)
-    (path / f"started-{os.getpid()}").touch()
-    deadline = time.monotonic() + 120
-    while not (path / "release").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
 def _is_due(publication: Publication, now: dt.datetime) -> bool:
     return publication.state == State.PENDING and (publication.go_live_at is None or publication.go_live_at <= now)
 
@@ -507,7 +493,7 @@ def publication_go_live(publication_id: int) -> Publication:
         ],
         context=context,
     )
-    _hold_for_tests()
+    pages_rendered.send(sender=Publication, publication=publication)
 
     with transaction.atomic():
         Article.objects.select_for_update().only("pk").get(pk=article.pk)  # one go-live per article at a time

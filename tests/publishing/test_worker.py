@@ -100,6 +100,8 @@ class Worker:
                 "--without-gossip",
                 "--without-mingle",
                 "--loglevel=INFO",
+                # The hold receiver (tests only) when a test asks the job to wait mid-way.
+                *(["--include=tests.publishing.hold_publisher"] if "VETTED_TEST_PUBLISH_HOLD_DIR" in extra_env else []),
             ],
             cwd=ROOT,
             env=env,
