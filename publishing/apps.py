@@ -21,7 +21,7 @@ class PublishingConfig(AppConfig):
 
         from evidence.services import register_page_withdrawer
 
-        from .services.publications import publication_withdraw_for_evidence
+        from .services import publication_withdraw_for_evidence
 
         register_page_withdrawer(publication_withdraw_for_evidence)
         # What every stored page shows besides its article: the audiences (the

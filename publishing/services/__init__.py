@@ -1,10 +1,21 @@
 """Publishing services: every write the publishing app makes.
 
-`publications` puts approved revisions live, on schedule, and takes them
-down; `inbox` handles readers' questions and the editorial policy. Callers
-import from here (`from publishing import services`).
+By concern, each readable in one sitting:
+
+- `transitions`: the one place a publication changes state (checked against
+  publishing/workflow.py, saved, audited) and the on-commit side effects;
+- `requests`: editors' actions (request, schedule, provisional, withdraw,
+  retry) and the hooks review and evidence call;
+- `golive`: the publisher (render, go live, supersede) and failure counting;
+- `sweep`: scheduled work (release, expire, outbox re-send, auto-publish net);
+- `notifications`: email to the editors;
+- `inbox`: readers' questions and the editorial policy.
+
+Callers import from here (`from publishing import services`).
 """
 
+from ..workflow import OPEN_STATES
+from .golive import publication_go_live, publication_mark_retry_due, publication_record_failure
 from .inbox import (
     MESSAGE_MAX_LENGTH,
     NAME_MAX_LENGTH,
@@ -13,26 +24,27 @@ from .inbox import (
     reader_message_create,
     reader_message_set_state,
 )
-from .publications import (
+from .notifications import editor_emails
+from .requests import (
     ARCHIVE_WITHDRAWAL_REASON,
-    OPEN_STATES,
-    OUTBOX_STALE_AFTER,
-    editor_emails,
-    publication_expire_due,
-    publication_go_live,
-    publication_mark_retry_due,
     publication_on_approval_hook,
     publication_on_archive_hook,
-    publication_outbox_resend,
-    publication_record_failure,
-    publication_release_due,
     publication_request,
     publication_request_on_approval,
     publication_request_provisional,
     publication_retry,
     publication_schedule,
     publication_withdraw,
+    publication_withdraw_for_evidence,
 )
+from .sweep import (
+    OUTBOX_STALE_AFTER,
+    publication_expire_due,
+    publication_outbox_resend,
+    publication_release_due,
+    request_unpublished_approvals,
+)
+from .transitions import publication_transition
 
 __all__ = [
     "ARCHIVE_WITHDRAWAL_REASON",
@@ -56,7 +68,10 @@ __all__ = [
     "publication_request_provisional",
     "publication_retry",
     "publication_schedule",
+    "publication_transition",
     "publication_withdraw",
+    "publication_withdraw_for_evidence",
     "reader_message_create",
     "reader_message_set_state",
+    "request_unpublished_approvals",
 ]

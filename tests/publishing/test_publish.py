@@ -20,7 +20,7 @@ from publishing.exceptions import (
     PublishingPermissionError,
 )
 from publishing.models import Publication, PublishedPage
-from publishing.services import publications
+from publishing.services import golive
 from review.models import WorkflowEvent
 from tests.publishing.publish_helpers import approve, edit, make_disclaimers, request_and_publish, run_publish
 
@@ -196,7 +196,7 @@ def test_failed_render_marks_failed_after_last_retry_emails_editors_and_keeps_th
         calls.append(1)
         raise RuntimeError("renderer exploded")
 
-    monkeypatch.setattr(publications, "build_pages", broken_build)
+    monkeypatch.setattr(golive, "build_pages", broken_build)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         publication = services.publication_request(approved, acting_user=editor)

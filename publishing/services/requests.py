@@ -1,0 +1,395 @@
+"""Editors' publishing actions: request, schedule, publish provisionally, withdraw, retry; and the review hooks.
+
+Each checks the actor first, locks the article, pins the revision the board
+approved (and re-checks its content hash), then creates or moves the
+publication through `publication_transition`. The render job is sent only
+after commit (the Publication row is the outbox).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from articles.content import content_from_revision
+from articles.models import Article
+from review.models import ReviewRound
+
+from ..catalogue import catalogue_refresh
+from ..exceptions import (
+    ContentHashMismatch,
+    InvalidPublicationState,
+    ProvisionalPublishingDisabled,
+    PublishingError,
+    ScheduleError,
+)
+from ..models import Publication
+from ..workflow import OPEN_STATES, WITHDRAWABLE_STATES, ensure_actor
+from .transitions import after_change_on_commit, publication_transition, send_on_commit
+
+logger = logging.getLogger(__name__)
+
+State = Publication.State
+Kind = Publication.Kind
+ARCHIVE_WITHDRAWAL_REASON = "Archived by the editors."
+
+
+# --- pins and checks -------------------------------------------------------
+
+
+def verified_hash(article: Article, revision, expected: str, what: str) -> str:
+    """Recompute the pinned revision's hash and refuse if it differs from the expected one."""
+    actual = content_from_revision(revision, article_id=article.pk).content_hash()
+    if actual != expected:
+        raise ContentHashMismatch(
+            f"The {what} of “{article.title}” (revision {revision.pk}) no longer matches what the board "
+            f"reviewed: its content hash is {actual[:12]}…, the review recorded {expected[:12]}…. "
+            "Nothing was published. Send the article through review again."
+        )
+    return actual
+
+
+def approved_pin(article: Article) -> tuple:
+    """Return (revision, hash) of the article's last approved revision, checked against its round."""
+    revision = article.last_approved_revision
+    if revision is None:
+        raise InvalidPublicationState(
+            f"“{article.title}” has no approved revision yet ({article.get_status_display().lower()}). "
+            "Only text the Medical Advisory Board approved can be published; submit it for review first."
+        )
+    review_round = (
+        ReviewRound.objects.filter(article=article, revision=revision, status=ReviewRound.Status.APPROVED)
+        .order_by("-closed_at", "-pk")
+        .first()
+    )
+    if review_round is None:
+        raise InvalidPublicationState(
+            f"“{article.title}” records revision {revision.pk} as approved, but no approved review round is "
+            "pinned to it. Send the article through review again."
+        )
+    if article.last_approved_hash and article.last_approved_hash != review_round.content_hash:
+        raise ContentHashMismatch(
+            f"“{article.title}”: the approved hash on the article differs from its review round's hash. "
+            "Nothing was published. Send the article through review again."
+        )
+    return revision, verified_hash(article, revision, review_round.content_hash, "approved revision")
+
+
+def live_elsewhere(article: Article, slug: str) -> Publication | None:
+    """Return another article's live publication at this address, if there is one."""
+    return (
+        Publication.objects.filter(slug=slug, state=State.LIVE)
+        .exclude(article_id=article.pk)
+        .select_related("article")
+        .first()
+    )
+
+
+def slug_taken_message(article: Article, slug: str, other: Publication) -> str:
+    """Return the explanation shown when another article is already live at this slug."""
+    return (
+        f"“{article.title}” cannot go live: another article is already live at /articles/{slug}/ for "
+        f"“{other.article.title}”; change this article's slug or withdraw the other first."
+    )
+
+
+def _ensure_slug_free(article: Article, slug: str) -> None:
+    """Refuse to publish at an address where another article is live (readers find pages by slug)."""
+    other = live_elsewhere(article, slug)
+    if other is not None:
+        raise InvalidPublicationState(slug_taken_message(article, slug, other))
+
+
+def _ensure_not_archived(article: Article) -> None:
+    if article.status == Article.Status.ARCHIVED:
+        raise InvalidPublicationState(
+            f"“{article.title}” is archived; archived articles stay off the site and cannot be published."
+        )
+
+
+def _create(
+    article: Article,
+    *,
+    action: str,
+    acting_user,
+    revision,
+    content_hash: str,
+    kind: str,
+    change_summary: str,
+    go_live_at: dt.datetime | None = None,
+    expires_at: dt.datetime | None = None,
+) -> Publication:
+    _ensure_not_archived(article)
+    waiting = Publication.objects.filter(article=article, revision=revision, kind=kind, state__in=OPEN_STATES).first()
+    if waiting is not None:
+        raise InvalidPublicationState(
+            f"This revision of “{article.title}” is already {waiting.get_state_display().lower()} "
+            f"(requested {waiting.requested_at:%Y-%m-%d %H:%M} UTC). Wait for it, or withdraw it first."
+        )
+    if Publication.objects.filter(article=article, revision=revision, kind=kind, state=State.LIVE).exists():
+        raise InvalidPublicationState(f"This revision of “{article.title}” is already live. There is nothing to do.")
+    content = content_from_revision(revision, article_id=article.pk)
+    _ensure_slug_free(article, content.slug)
+    publication = Publication(
+        article=article,
+        revision=revision,
+        content_hash=content_hash,
+        slug=content.slug,
+        kind=kind,
+        go_live_at=go_live_at,
+        expires_at=expires_at,
+        change_summary=change_summary.strip(),
+        requested_by=acting_user,
+    )
+    publication_transition(
+        publication, action, acting_user=acting_user, article=article, comment=change_summary.strip()
+    )
+    if not go_live_at:
+        send_on_commit(publication)
+    return publication
+
+
+# --- editor actions --------------------------------------------------------
+
+
+@transaction.atomic
+def publication_request(article: Article, *, acting_user: AbstractBaseUser, change_summary: str = "") -> Publication:
+    """Request that the article's last approved revision go live as soon as possible."""
+    ensure_actor("request", acting_user)
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    revision, content_hash = approved_pin(article)
+    return _create(
+        article,
+        action="request",
+        acting_user=acting_user,
+        revision=revision,
+        content_hash=content_hash,
+        kind=Kind.APPROVED,
+        change_summary=change_summary,
+    )
+
+
+def _validate_schedule(go_live_at: dt.datetime, expires_at: dt.datetime | None, now: dt.datetime) -> None:
+    if go_live_at is None:
+        raise ScheduleError("Give a go-live time.")
+    if timezone.is_naive(go_live_at) or (expires_at is not None and timezone.is_naive(expires_at)):
+        raise ScheduleError("Times must include a time zone.")
+    if go_live_at <= now:
+        raise ScheduleError(
+            f"The go-live time {go_live_at:%Y-%m-%d %H:%M} UTC is not in the future. "
+            "Choose a later time, or publish now instead."
+        )
+    if expires_at is not None and expires_at <= go_live_at:
+        raise ScheduleError("The expiry time must be after the go-live time. Choose a later expiry, or leave it empty.")
+
+
+@transaction.atomic
+def publication_schedule(
+    article: Article,
+    *,
+    acting_user: AbstractBaseUser,
+    go_live_at: dt.datetime,
+    expires_at: dt.datetime | None = None,
+    change_summary: str = "",
+) -> Publication:
+    """Schedule the last approved revision to go live at a time (and optionally expire)."""
+    ensure_actor("schedule", acting_user)
+    _validate_schedule(go_live_at, expires_at, timezone.now())
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    revision, content_hash = approved_pin(article)
+    return _create(
+        article,
+        action="schedule",
+        acting_user=acting_user,
+        revision=revision,
+        content_hash=content_hash,
+        kind=Kind.APPROVED,
+        change_summary=change_summary,
+        go_live_at=go_live_at,
+        expires_at=expires_at,
+    )
+
+
+@transaction.atomic
+def publication_request_provisional(
+    article: Article, *, acting_user: AbstractBaseUser, change_summary: str = ""
+) -> Publication:
+    """Publish the revision under review with the pending-review banner (PROVISIONAL_PUBLISHING only)."""
+    if not settings.PROVISIONAL_PUBLISHING:
+        raise ProvisionalPublishingDisabled(
+            "Provisional publishing is switched off on this site: only approved text can be published. "
+            "An administrator can turn it on with PROVISIONAL_PUBLISHING=1."
+        )
+    ensure_actor("request", acting_user)
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    if article.status not in (Article.Status.SUBMITTED, Article.Status.IN_REVIEW):
+        raise InvalidPublicationState(
+            f"“{article.title}” is {article.get_status_display().lower()}; only a submitted or in-review "
+            "revision can be published provisionally."
+        )
+    review_round = ReviewRound.objects.filter(article=article, status=ReviewRound.Status.OPEN).first()
+    if review_round is None:
+        raise InvalidPublicationState(f"“{article.title}” has no open review round to publish provisionally.")
+    content_hash = verified_hash(article, review_round.revision, review_round.content_hash, "submitted revision")
+    return _create(
+        article,
+        action="request",
+        acting_user=acting_user,
+        revision=review_round.revision,
+        content_hash=content_hash,
+        kind=Kind.PROVISIONAL,
+        change_summary=change_summary,
+    )
+
+
+@transaction.atomic
+def publication_request_on_approval(article: Article, *, acting_user: AbstractBaseUser) -> Publication | None:
+    """Publish a newly approved revision automatically (AUTO_PUBLISH_ON_APPROVAL only).
+
+    The actor is whoever approved it; no editor check, since the site chose
+    to publish every approval. Return None when the setting is off or this
+    revision has already been requested.
+    """
+    if not settings.AUTO_PUBLISH_ON_APPROVAL:
+        return None
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    revision, content_hash = approved_pin(article)
+    if Publication.objects.filter(article=article, revision=revision, kind=Kind.APPROVED).exists():
+        return None
+    return _create(
+        article,
+        action="request_on_approval",
+        acting_user=acting_user,
+        revision=revision,
+        content_hash=content_hash,
+        kind=Kind.APPROVED,
+        change_summary="",
+    )
+
+
+@transaction.atomic
+def publication_withdraw(
+    article: Article, *, acting_user: AbstractBaseUser, reason: str, mode: str = Publication.WithdrawalMode.REMOVE
+) -> list[Publication]:
+    """Take the article's live page down now and cancel anything waiting to go live.
+
+    ``mode`` "remove" makes the page 404; "notice" replaces it with a notice
+    showing ``reason``. Return the publications withdrawn.
+    """
+    ensure_actor("withdraw", acting_user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidPublicationState("Give a reason for the withdrawal; it is kept in the history.")
+    if mode not in Publication.WithdrawalMode.values:
+        raise InvalidPublicationState(f"Unknown withdrawal mode “{mode}”: choose remove or notice.")
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    targets = _withdraw_all(article, action="withdraw", acting_user=acting_user, reason=reason, mode=mode)
+    if not targets:
+        raise InvalidPublicationState(f"“{article.title}” has nothing live or waiting to go live; nothing to withdraw.")
+    return targets
+
+
+def _withdraw_all(article: Article, *, action: str, acting_user, reason: str, mode: str) -> list[Publication]:
+    """Withdraw every live or waiting publication of the (locked) article; return them, maybe none."""
+    targets = list(
+        Publication.objects.select_for_update().filter(article=article, state__in=WITHDRAWABLE_STATES).order_by("pk")
+    )
+    if not targets:
+        return []
+    now = timezone.now()
+    slugs = {article.slug}
+    for publication in targets:
+        publication_transition(
+            publication,
+            action,
+            acting_user=acting_user,
+            article=article,
+            comment=reason,
+            withdrawn_at=now,
+            withdrawal_reason=reason,
+            withdrawal_mode=mode,
+        )
+        slugs.add(publication.slug or article.slug)
+    catalogue_refresh(article.pk)
+    after_change_on_commit(slugs)
+    return targets
+
+
+@transaction.atomic
+def publication_retry(publication: Publication, *, acting_user: AbstractBaseUser) -> Publication:
+    """Send a failed publication to the publisher again, with a fresh count of attempts."""
+    ensure_actor("retry", acting_user)
+    publication = Publication.objects.select_for_update().select_related("article").get(pk=publication.pk)
+    if publication.state != State.FAILED:
+        raise InvalidPublicationState(
+            f"This publication is {publication.get_state_display().lower()}, not failed; only failed ones can be "
+            "retried."
+        )
+    _ensure_not_archived(publication.article)
+    scheduled = publication.go_live_at is not None and publication.go_live_at > timezone.now()
+    publication_transition(
+        publication,
+        "retry_scheduled" if scheduled else "retry",
+        acting_user=acting_user,
+        attempts=0,
+        enqueued_at=None,
+    )
+    if not scheduled:
+        send_on_commit(publication)
+    return publication
+
+
+# --- hooks other apps call --------------------------------------------------
+
+
+def publication_on_approval_hook(article: Article, review_round: ReviewRound, acting_user) -> None:
+    """Request publication inside the approving transaction when AUTO_PUBLISH_ON_APPROVAL is on.
+
+    Registered with review.services.register_approval_hook. A refusal here is
+    logged, never raised: it must not undo the board's approval, and the
+    outbox sweeper tries again.
+    """
+    if not settings.AUTO_PUBLISH_ON_APPROVAL:
+        return
+    try:
+        publication_request_on_approval(article, acting_user=acting_user)
+    except Exception as exc:
+        logger.warning("Automatic publication of %s on approval failed: %s", article.slug, exc)
+
+
+def publication_on_archive_hook(article: Article, acting_user) -> None:
+    """Take down the page of an article being archived, and cancel anything waiting to go live.
+
+    Registered with review.services.register_archive_hook, so it runs inside
+    the archiving transaction (the editor check is the archive's own). An
+    exception here rolls the archiving back: an archived article is never
+    left live.
+    """
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    _withdraw_all(
+        article,
+        action="withdraw_on_archive",
+        acting_user=acting_user,
+        reason=ARCHIVE_WITHDRAWAL_REASON,
+        mode=Publication.WithdrawalMode.REMOVE,
+    )
+
+
+def publication_withdraw_for_evidence(article: Article, *, acting_user, reason: str, mode: str) -> list[Publication]:
+    """Withdraw (mode "remove") or mark (mode "notice") the article's page from an evidence alert.
+
+    Registered with evidence.services.register_page_withdrawer; publishing
+    errors come back as the evidence app's InvalidAlertAction so the alert
+    report can show them.
+    """
+    from evidence.exceptions import InvalidAlertAction
+
+    try:
+        return publication_withdraw(article, acting_user=acting_user, reason=reason, mode=mode)
+    except PublishingError as exc:
+        raise InvalidAlertAction(str(exc)) from exc

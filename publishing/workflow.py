@@ -1,0 +1,139 @@
+"""The publishing workflow: the one table of allowed publication state changes, and its guard.
+
+`TRANSITIONS` is the only place that says which state a publication action
+may start from, where it leads, who may take it and what the history calls
+it; `ensure_transition` is the only guard that checks it, and
+`publishing.services.transitions.publication_transition` the only code that
+applies it (a test checks that no other code assigns ``Publication.state``).
+
+Who may act:
+
+- ``editor``: a member of the Editors group (or a superuser), checked here;
+- ``approver``: the board member whose approval publishes automatically
+  (AUTO_PUBLISH_ON_APPROVAL); the approval service checked them;
+- ``system``: the publisher, the scheduler and the hooks of other services
+  (archiving, evidence), which run in a job or inside a service that already
+  checked its own actor. The history records the person who asked for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cms import roles
+
+from .exceptions import InvalidPublicationState, PublishingPermissionError
+from .models import Publication
+
+S = Publication.State
+
+#: The state of a publication that does not exist yet (creation is an edge too).
+NEW = ""
+
+EDITOR = "editor"
+APPROVER = "approver"
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[str]
+    target: str
+    who: str
+    label: str  # "you cannot <label> now"
+    event: str  # WorkflowEvent.action written for it
+
+
+def _t(action: str, sources: set[str], target: str, who: str, label: str, event: str) -> tuple[str, Transition]:
+    return action, Transition(action, frozenset(sources), target, who, label, event)
+
+
+TRANSITIONS: dict[str, Transition] = dict(
+    [
+        _t("request", {NEW}, S.PENDING, EDITOR, "publish it", "publication_requested"),
+        _t("schedule", {NEW}, S.SCHEDULED, EDITOR, "schedule it", "publication_scheduled"),
+        _t("request_on_approval", {NEW}, S.PENDING, APPROVER, "publish it on approval", "publication_requested"),
+        _t("release", {S.SCHEDULED}, S.PENDING, SYSTEM, "release it", "publication_released"),
+        _t(
+            "expire_unreleased",
+            {S.SCHEDULED},
+            S.WITHDRAWN,
+            SYSTEM,
+            "let it expire before going live",
+            "publication_expired_unreleased",
+        ),
+        _t("go_live", {S.PENDING}, S.LIVE, SYSTEM, "put it live", "published"),
+        _t("supersede", {S.PENDING, S.LIVE}, S.SUPERSEDED, SYSTEM, "supersede it", "publication_superseded"),
+        _t("fail", {S.PENDING, S.SCHEDULED}, S.FAILED, SYSTEM, "mark it failed", "publication_failed"),
+        _t("retry", {S.FAILED}, S.PENDING, EDITOR, "retry it", "publication_retried"),
+        _t("retry_scheduled", {S.FAILED}, S.SCHEDULED, EDITOR, "retry it", "publication_retried"),
+        _t("withdraw", {S.LIVE, S.PENDING, S.SCHEDULED}, S.WITHDRAWN, EDITOR, "withdraw it", "publication_withdrawn"),
+        _t(
+            "withdraw_on_archive",
+            {S.LIVE, S.PENDING, S.SCHEDULED},
+            S.WITHDRAWN,
+            SYSTEM,
+            "withdraw it",
+            "publication_withdrawn",
+        ),
+        _t("expire", {S.LIVE}, S.WITHDRAWN, SYSTEM, "let it expire", "publication_expired"),
+    ]
+)
+
+#: States a publication waits in before the publisher takes it.
+OPEN_STATES = (S.PENDING, S.SCHEDULED)
+#: States from which it can be taken down (withdraw).
+WITHDRAWABLE_STATES = (S.LIVE, *OPEN_STATES)
+
+
+def state_of(publication: Publication) -> str:
+    """Return the publication's state, NEW when it is not saved yet."""
+    return publication.state if publication.pk else NEW
+
+
+def _state_label(state: str) -> str:
+    return "new" if state == NEW else Publication.State(state).label.lower()
+
+
+def allowed_actions(state: str) -> list[str]:
+    """Return the actions the table allows from this state."""
+    return [name for name, t in TRANSITIONS.items() if state in t.sources]
+
+
+def refusal(publication: Publication, action: str, user=None) -> str:
+    """Return why `user` may not take `action` on the publication now, or "" if they may."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        return f"“{action}” is not a publishing workflow action."
+    state = state_of(publication)
+    if state not in transition.sources:
+        now = _state_label(state)
+        allowed = ", ".join(sorted(_state_label(s) for s in transition.sources))
+        return (
+            f"This publication is {now}, so you cannot {transition.label} now (only when it is {allowed}). "
+            "Reload the page to see its current state."
+        )
+    if transition.who == EDITOR and not roles.is_editor(user):
+        return f"Only editors can {transition.label}. Ask a member of the Editors group, or an administrator, to do it."
+    return ""
+
+
+def ensure_actor(action: str, user) -> None:
+    """Raise PublishingPermissionError if `user` may not take `action` at all (checked before any work)."""
+    transition = TRANSITIONS[action]
+    if transition.who == EDITOR and not roles.is_editor(user):
+        raise PublishingPermissionError(
+            f"Only editors can {transition.label}. Ask a member of the Editors group, or an administrator, to do it."
+        )
+
+
+def ensure_transition(publication: Publication, action: str, user=None) -> Transition:
+    """Return the transition for `action`, or raise if the state or the actor does not allow it."""
+    reason = refusal(publication, action, user)
+    if reason:
+        transition = TRANSITIONS.get(action)
+        if transition is not None and state_of(publication) in transition.sources:
+            raise PublishingPermissionError(reason)
+        raise InvalidPublicationState(reason)
+    return TRANSITIONS[action]
