@@ -40,14 +40,30 @@ class VariantInput:
     body: str = ""
 
 
-def _ensure_editable(article: Article) -> None:
+def article_edit_refusal(article: Article) -> str:
+    """Return why the article's text cannot be edited now ("" if it can): with the board, or archived.
+
+    The one rule every edit service enforces and every editor page shows.
+    """
     if article.is_locked_for_review:
-        raise ContentLocked(
+        return (
             f"“{article.title}” is with the Medical Advisory Board ({article.get_status_display().lower()}) "
             "and cannot be edited. Withdraw it from review first."
         )
     if article.status == Article.Status.ARCHIVED:
-        raise ContentLocked(f"“{article.title}” is archived and read-only.")
+        return f"“{article.title}” is archived and read-only."
+    return ""
+
+
+def article_is_locked(article: Article) -> bool:
+    """Return True if the article's text cannot be edited now (see `article_edit_refusal`)."""
+    return bool(article_edit_refusal(article))
+
+
+def _ensure_editable(article: Article) -> None:
+    reason = article_edit_refusal(article)
+    if reason:
+        raise ContentLocked(reason)
 
 
 def _ensure_slug_free(slug: str, *, exclude_pk: int | None = None) -> None:

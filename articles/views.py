@@ -220,7 +220,7 @@ def article_edit(request: HttpRequest, article: Article) -> HttpResponse:
     """Edit an article's fields, audience versions and references; saving makes one revision."""
     audiences = _audiences()
     content = content_from_article(article)
-    locked = article.is_locked_for_review or article.status == Article.Status.ARCHIVED
+    locked = services.article_is_locked(article)
     lock = article.lock_version
     draft = selectors.draft_buffer_get(article, request.user) if request.method == "GET" and not locked else None
     if draft is not None:
@@ -318,7 +318,7 @@ def article_preview(request: HttpRequest, article: Article) -> HttpResponse:
             form=form,
             variant_forms=variant_forms,
             formset=formset,
-            locked=article.is_locked_for_review,
+            locked=services.article_is_locked(article),
             preview_requested=True,
         )
         return _render_editor(request, context)
@@ -470,7 +470,7 @@ def article_restore(request: HttpRequest, article: Article, revision_id: int) ->
         "diff": diff,
         "diff_old_label": "Current text",
         "diff_new_label": f"Version of {_revision_label(revision)}",
-        "locked": article.is_locked_for_review or article.status == Article.Status.ARCHIVED,
+        "locked": services.article_is_locked(article),
     }
     return render(request, "articles/article_restore.html", context)
 
@@ -514,7 +514,7 @@ def reference_import(request: HttpRequest, article: Article) -> HttpResponse:
         "result": result,
         "added": list(getattr(result, "added", []) or []),
         "skipped": list(getattr(result, "skipped", []) or []),
-        "locked": article.is_locked_for_review or article.status == Article.Status.ARCHIVED,
+        "locked": services.article_is_locked(article),
         "edit_url": reverse("studio:article_edit", kwargs={"slug": article.slug}),
     }
     return render(request, "articles/reference_import.html", context, status=status)
@@ -598,7 +598,7 @@ def reference_add_by_identifier(request: HttpRequest, article: Article) -> HttpR
     context = {
         "article": article,
         "form": form,
-        "locked": article.is_locked_for_review or article.status == Article.Status.ARCHIVED,
+        "locked": services.article_is_locked(article),
         "edit_url": reverse("studio:article_edit", kwargs={"slug": article.slug}),
     }
     return render(request, "articles/reference_add_by_identifier.html", context, status=status)

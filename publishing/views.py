@@ -13,7 +13,7 @@ from cms import roles
 from cms.pagination import paginate
 from evidence import selectors as evidence_selectors
 
-from . import selectors, services
+from . import selectors, services, workflow
 from .exceptions import PublishingError
 from .forms import PublishForm, ScheduleForm, WithdrawForm
 from .models import Publication
@@ -47,6 +47,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "evidence_alerts": evidence_selectors.alert_dashboard_summary(),
         "evidence_limit": evidence_selectors.DASHBOARD_LIMIT,
     }
+    # Each row carries what the editor may do to it now (workflow.available_actions): no query per row.
+    for name in ("pending", "scheduled", "live", "failed"):
+        pager = context[name]
+        pager.items = [(p, workflow.available_actions(p, request.user)) for p in pager.object_list]
+    for name in ("awaiting", "in_review"):
+        pager = context[name]
+        pager.items = [
+            (
+                a,
+                workflow.available_article_actions(
+                    a, request.user, provisional_enabled=settings.PROVISIONAL_PUBLISHING
+                ),
+            )
+            for a in pager.object_list
+        ]
     return render(request, "publishing/dashboard.html", context)
 
 

@@ -20,7 +20,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.urls import reverse
+
 from cms import roles
+from cms.actions import Action
+from cms.actions import action as make_action
 
 from .exceptions import InvalidPublicationState, PublishingPermissionError
 from .models import Publication
@@ -137,3 +141,55 @@ def ensure_transition(publication: Publication, action: str, user=None) -> Trans
             raise PublishingPermissionError(reason)
         raise InvalidPublicationState(reason)
     return TRANSITIONS[action]
+
+
+# --- what an editor may do now (the desk's buttons) -----------------------------
+
+# Desk button -> (table action, label, URL name, URL argument: "pk" of the publication or "slug" of its article).
+_PUBLICATION_BUTTONS = {
+    "retry": ("retry", "Retry", "publishing:retry", "pk"),
+    "withdraw": ("withdraw", "Withdraw…", "publishing:withdraw", "slug"),
+}
+
+
+def available_actions(publication: Publication, user) -> dict[str, Action]:
+    """Return the desk's actions on this publication for `user`, allowed or with the reason why not.
+
+    Reads only the publication's state and the user's roles (cached on the
+    user), so a page of publications costs no query per row. Retry covers
+    both retry edges (the service picks pending or scheduled).
+    """
+    actions = {}
+    for name, (edge, label, url_name, arg) in _PUBLICATION_BUTTONS.items():
+        if name == "withdraw" and publication.state == S.SCHEDULED:
+            label = "Cancel…"
+        value = publication.pk if arg == "pk" else publication.article.slug
+        url = reverse(url_name, args=[value])
+        why = refusal(publication, edge, user)
+        actions[name] = make_action(name, label, url, why)
+    return actions
+
+
+def available_article_actions(article, user, *, provisional_enabled: bool = False) -> dict[str, Action]:
+    """Return the desk's actions that create a publication of the article: publish now, schedule, provisional.
+
+    An article awaiting publication offers publish and schedule; one with the
+    board offers provisional publishing when the site allows it. No query.
+    """
+    new = Publication()
+    in_review = article.status in ("submitted", "in_review")
+    buttons = [
+        ("publish", "request", "Publish now…", "publishing:publish"),
+        ("schedule", "schedule", "Schedule…", "publishing:schedule"),
+        ("publish_provisional", "request", "Publish provisionally…", "publishing:publish_provisional"),
+    ]
+    actions = {}
+    for name, edge, label, url_name in buttons:
+        url = reverse(url_name, args=[article.slug])
+        why = refusal(new, edge, user)
+        if not why and name == "publish_provisional" and not (provisional_enabled and in_review):
+            why = "Provisional publishing is off, or the article is not with the board."
+        if not why and name != "publish_provisional" and article.last_approved_revision_id is None:
+            why = "Nothing approved yet: only text the board approved can be published."
+        actions[name] = make_action(name, label, url, why)
+    return actions

@@ -126,6 +126,7 @@ class QueueItem:
     approvals: int = 0
     waiting_days: int = 0
     choices: list[tuple[BoardMember, str]] = field(default_factory=list)
+    actions: dict = field(default_factory=dict)  # review.actions.available_actions, when the view asks
 
     @property
     def recused(self) -> bool:

@@ -26,6 +26,7 @@ from articles.rendering import render_content
 from cms import roles
 from cms.pagination import paginate
 
+from . import actions as review_actions
 from . import selectors, services, workflow
 from .exceptions import CommentRequired, ResubmitNeedsConfirmation, ReviewError, ReviewPermissionError
 from .forms import AssignForm, CommentForm, DecisionForm, ReviewPolicyForm
@@ -66,6 +67,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     # a page puts what the member may claim first (pages run longest waiting first).
     mine.items = selectors.queue_items(mine.object_list, member=member, now=now)
     awaiting.items = selectors.sort_awaiting(selectors.queue_items(awaiting.object_list, member=member, now=now))
+    review_actions.available_actions_for_items(awaiting.items, request.user, member=member)
     return render(request, "review/queue.html", {"member": member, "mine": mine, "awaiting": awaiting})
 
 
@@ -143,8 +145,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     seat = next((d for d in decisions if member and d.reviewer_id == member.pk), None)
     is_open = round_.status == ReviewRound.Status.OPEN
     reason = workflow.ineligibility_reason(member, article, user=request.user) if member else ""
-    can_claim = bool(is_open and member and seat is None and not reason and workflow.can_transition(article, "claim"))
-    can_decide = bool(is_open and seat and not seat.decision and not reason and article.status == "in_review")
+    actions = review_actions.available_actions(
+        article, request.user, round_=round_, decisions=decisions, member=member, reason=reason
+    )
     decision_form = DecisionForm(initial={"content_hash": round_.content_hash})
     decision_form.fields["audience"].queryset = Audience.objects.filter(pk__in=variant_ids)
     comment_form = CommentForm()
@@ -168,16 +171,14 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "decisions": decisions,
             "approvals": selectors.review_round_approvals(round_),
             "reason": reason,
-            "can_claim": can_claim,
-            "can_decide": can_decide,
-            "can_comment": bool(is_open and seat and not reason),
+            "actions": actions,
+            "is_editor": roles.is_editor(request.user),  # the link to the editors' queue
             "decision_form": decision_form,
             "comment_form": comment_form,
             "comments": selectors.review_comment_list(article),
             "events": paginate(
                 request, selectors.workflow_event_list(article, newest_first=True), param="events_page", per_page=20
             ),
-            "is_editor": roles.is_editor(request.user),
             "assign_choices": selectors.board_member_choices(article) if is_open else [],
             "policy_form": ReviewPolicyForm(
                 initial={

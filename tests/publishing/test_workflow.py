@@ -19,7 +19,17 @@ from django.utils import timezone
 from publishing import services
 from publishing.exceptions import InvalidPublicationState, PublishingPermissionError
 from publishing.models import Publication
-from publishing.workflow import APPROVER, EDITOR, NEW, SYSTEM, TRANSITIONS, allowed_actions, refusal
+from publishing.workflow import (
+    APPROVER,
+    EDITOR,
+    NEW,
+    SYSTEM,
+    TRANSITIONS,
+    allowed_actions,
+    available_actions,
+    available_article_actions,
+    refusal,
+)
 from review.models import WorkflowEvent
 from tests.publishing.publish_helpers import approve, edit, request_and_publish, run_publish
 
@@ -244,3 +254,34 @@ def test_no_code_but_the_transition_function_sets_a_publications_state():
                             if where not in OTHER_MODELS_STATE:
                                 offenders.append(f"{rel}:{node.lineno} writes state= in {name}()")
     assert not offenders, "Publication.state changes only through publication_transition:\n" + "\n".join(offenders)
+
+
+# --- what the desk offers (available_actions) -------------------------------------
+
+
+def test_available_actions_follow_the_table_and_the_role(approved, editor, author):
+    failed = make(approved, editor, State.FAILED)
+    result = available_actions(failed, editor)
+    assert result["retry"].allowed and result["retry"].url == f"/publishing/publications/{failed.pk}/retry/"
+    assert not result["withdraw"] and "failed" in result["withdraw"].reason
+    refused = available_actions(failed, author)
+    assert not refused["retry"] and "Only editors" in refused["retry"].reason
+
+    failed.delete()
+    scheduled = make(approved, editor, State.SCHEDULED)
+    result = available_actions(scheduled, editor)
+    assert result["withdraw"].allowed and result["withdraw"].label == "Cancel…"
+    assert not result["retry"]
+
+    article_actions = available_article_actions(approved, editor)
+    assert article_actions["publish"].allowed and article_actions["schedule"].allowed
+    assert not article_actions["publish_provisional"]
+    assert not available_article_actions(approved, author)["publish"]
+
+
+def test_the_desk_renders_the_buttons_the_actions_allow(client, approved, editor):
+    live = request_and_publish(approved, editor=editor)
+    client.force_login(editor)
+    page = client.get("/publishing/").content.decode()
+    assert f"/publishing/articles/{approved.slug}/withdraw/" in page
+    assert f"/publishing/publications/{live.pk}/retry/" not in page

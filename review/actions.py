@@ -1,0 +1,105 @@
+"""What a user may do on the review page now: claim, decide, comment, assign, change the review settings.
+
+`available_actions` answers for one article from what the page already
+loaded (its latest round with decisions, the user's board membership and
+ineligibility reason), so it runs no query of its own; the queue passes the
+facts it read in bulk for a whole page. Templates render a button for each
+allowed action and the reason for a refused one. The services in
+review/services.py enforce the same rules when the action is taken.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from articles.models import Article
+from cms import roles
+from cms.actions import Action, action
+
+from . import workflow
+from .exceptions import InvalidTransition
+from .models import BoardMember, ReviewDecision, ReviewRound
+
+NOT_A_MEMBER = "Only members of the Medical Advisory Board can review articles."
+CLOSED = "This review round is closed."
+
+
+def available_actions(
+    article: Article,
+    user,
+    *,
+    round_: ReviewRound | None,
+    decisions: list[ReviewDecision],
+    member: BoardMember | None,
+    reason: str = "",
+) -> dict[str, Action]:
+    """Return the review actions on `article` for `user`, each allowed or refused with the reason.
+
+    `round_` is the article's latest round, `decisions` its decisions,
+    `member` the user's board membership (None if they have none) and
+    `reason` why that member may not review this article
+    (`workflow.ineligibility_reason`, "" if they may).
+    """
+    slug = article.slug
+    is_open = round_ is not None and round_.status == ReviewRound.Status.OPEN
+    seat = next((d for d in decisions if member is not None and d.reviewer_id == member.pk), None)
+    is_editor = roles.is_editor(user)
+
+    def board_refusal() -> str:
+        if member is None:
+            return NOT_A_MEMBER
+        if not is_open:
+            return CLOSED
+        return reason
+
+    actions: dict[str, Action] = {}
+
+    url = reverse("review:claim", kwargs={"slug": slug})
+    why = board_refusal()
+    if not why and seat is not None:
+        why = "You already hold a seat on this review."
+    if not why:
+        try:
+            workflow.ensure_transition(article, "claim")
+        except InvalidTransition as exc:
+            why = str(exc)
+    actions["claim"] = action("claim", "Claim this review", url, why)
+
+    url = reverse("review:decide", kwargs={"slug": slug})
+    why = board_refusal()
+    if not why and seat is None:
+        why = "Claim the review (or be assigned to it) before deciding."
+    if not why and seat.decision:
+        why = f"You already decided: {seat.get_decision_display().lower()}."
+    if not why and article.status != Article.Status.IN_REVIEW:
+        why = f"“{article.title}” is {article.get_status_display().lower()}; decisions are taken while it is in review."
+    label = "Record my decision"
+    actions["decide"] = action("decide", label, url, why)
+
+    url = reverse("review:comment_add", kwargs={"slug": slug})
+    why = board_refusal()
+    if not why and seat is None:
+        why = "Only the reviewers of this round can comment; claim the review first."
+    actions["comment"] = action("comment", "Add comment", url, why)
+
+    editor_only = "Only editors can do this."
+    url = reverse("review:assign", kwargs={"slug": slug})
+    why = editor_only if not is_editor else ("" if is_open else CLOSED)
+    actions["assign"] = action("assign", "Assign", url, why)
+
+    url = reverse("review:policy", kwargs={"slug": slug})
+    label = "Save review settings"
+    actions["policy"] = action("policy", label, url, "" if is_editor else editor_only)
+    return actions
+
+
+def available_actions_for_items(items, user, *, member: BoardMember | None) -> None:
+    """Set `.actions` on each queue item (from review.selectors.queue_items): no query per item.
+
+    The items carry their round, its prefetched decisions and the member's
+    ineligibility reason, all read in bulk for the page.
+    """
+    for item in items:
+        item.actions = available_actions(
+            item.article, user, round_=item.round, decisions=item.decisions, member=member, reason=item.reason
+        )
