@@ -6,31 +6,16 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
 
-from cms import roles
+from cms import notify
 
 logger = logging.getLogger(__name__)
 
 
 def alert_recipients() -> list[str]:
-    """Return the editors' addresses (with EDITORS_EMAIL) and the active board members', without repeats."""
-    from review.selectors import editor_email_addresses
-
-    addresses = editor_email_addresses()
-    board = (
-        get_user_model()
-        .objects.filter(groups__name=roles.BOARD, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    for email in board:
-        if email not in addresses:
-            addresses.append(email)
-    return addresses
+    """Return who is told about evidence alerts: the editors (with EDITORS_EMAIL) and the active board."""
+    return notify.recipients("evidence_alerts")
 
 
 @shared_task(name="evidence.tasks.match_evidence", acks_late=True)
@@ -53,14 +38,5 @@ def notify_alerts(*alert_ids: int) -> int:
     alerts = list(EvidenceAlert.objects.filter(pk__in=alert_ids).select_related("article").order_by("-severity", "pk"))
     if not alerts:
         return 0
-    context = {
-        "alerts": alerts,
-        "SITE_NAME": settings.SITE_NAME,
-        "link": settings.SITE_URL + reverse("evidence:report"),
-    }
-    subject = " ".join(render_to_string("evidence/email/alerts_subject.txt", context).split())
-    body = render_to_string("evidence/email/alerts_body.txt", context)
-    sent = 0
-    for address in alert_recipients():
-        sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=False)
-    return sent
+    context = {"alerts": alerts, "link": settings.SITE_URL + reverse("evidence:report")}
+    return notify.send("evidence/email/alerts", alert_recipients(), context)

@@ -72,3 +72,27 @@ def refresh_live_pages() -> list[str]:
     from .pages import refresh_all_live
 
     return refresh_all_live()
+
+
+@shared_task(
+    acks_late=True,
+    name="publishing.tasks.notify_publication_failed",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def notify_publication_failed(publication_id: int) -> int:
+    """Email the editors that a publication failed for good (cms.notify: one message per person)."""
+    return services.publication_failure_notify(publication_id)
+
+
+@shared_task(
+    acks_late=True,
+    name="publishing.tasks.notify_reader_message",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def notify_reader_message(message_id: int) -> int:
+    """Email the editors a reader's new question or problem report."""
+    return services.reader_message_notify(message_id)

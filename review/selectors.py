@@ -7,12 +7,11 @@ import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from articles.models import Article
-from cms import roles
+from cms import notify, roles
 
 from . import workflow
 from .models import BoardMember, ReviewComment, ReviewDecision, ReviewRound, WorkflowEvent
@@ -263,17 +262,8 @@ def articles_due_for_review(*, on: dt.date | None = None) -> QuerySet[Article]:
 
 
 def editor_email_addresses() -> list[str]:
-    """Return settings.EDITORS_EMAIL plus the addresses of active users in the Editors group, without repeats."""
-    User = get_user_model()
-    addresses = list(settings.EDITORS_EMAIL)
-    for email in (
-        User.objects.filter(groups__name=roles.EDITORS, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    ):
-        if email not in addresses:
-            addresses.append(email)
-    return addresses
+    """Return the editors' addresses (cms.notify.editor_addresses: the one definition of who the editors are)."""
+    return notify.editor_addresses()
 
 
 def resubmit_concerns(article: Article, *, content_hash: str) -> list[str]:

@@ -10,10 +10,10 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+
+from cms import notify
 
 from . import selectors
 from .models import ReviewDecision, ReviewRound
@@ -28,14 +28,7 @@ def absolute_url(path_or_name: str, **kwargs) -> str:
 
 
 def _send(template: str, recipients: list[str], context: dict) -> int:
-    context = {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"review/email/{template}_subject.txt", context).split())
-    body = render_to_string(f"review/email/{template}_body.txt", context)
-    sent = 0
-    for address in recipients:
-        # One message per person: recipients never see each other's addresses.
-        sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=False)
-    return sent
+    return notify.send(f"review/email/{template}", recipients, context)
 
 
 def _studio_link(article) -> str:
@@ -87,7 +80,7 @@ def notify_decision(decision_id: int) -> int:
     """Email the article's authors a reviewer's decision and comment."""
     seat = ReviewDecision.objects.select_related("round__article", "reviewer").get(pk=decision_id)
     article = seat.round.article
-    addresses = [u.email for u in article.authors.filter(is_active=True) if u.email]
+    addresses = notify.recipients("review_decision", article=article)
     comments = list(seat.round.comments.filter(author=seat.reviewer.user_id).select_related("audience"))
     return _send(
         "decision",
@@ -103,7 +96,7 @@ def notify_approved(round_id: int) -> int:
     decisions = list(selectors.review_round_decisions(round_))
     return _send(
         "approved",
-        selectors.editor_email_addresses(),
+        notify.recipients("review_approved"),
         {
             "round": round_,
             "article": round_.article,
@@ -121,7 +114,7 @@ def flag_reviews_due() -> int:
     if due:
         _send(
             "reviews_due",
-            selectors.editor_email_addresses(),
+            notify.recipients("reviews_due"),
             {"articles": due, "today": today, "link": absolute_url("review:editor_queue")},
         )
     logger.info("%d article(s) due for re-review", len(due))

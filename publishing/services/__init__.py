@@ -24,7 +24,7 @@ from .inbox import (
     reader_message_create,
     reader_message_set_state,
 )
-from .notifications import editor_emails
+from .notifications import editor_emails, publication_failure_notify, reader_message_notify
 from .requests import (
     ARCHIVE_WITHDRAWAL_REASON,
     publication_on_approval_hook,
@@ -56,6 +56,7 @@ __all__ = [
     "editorial_policy_update",
     "ip_hash",
     "publication_expire_due",
+    "publication_failure_notify",
     "publication_go_live",
     "publication_mark_retry_due",
     "publication_on_approval_hook",
@@ -72,6 +73,7 @@ __all__ = [
     "publication_withdraw",
     "publication_withdraw_for_evidence",
     "reader_message_create",
+    "reader_message_notify",
     "reader_message_set_state",
     "request_unpublished_approvals",
 ]

@@ -26,7 +26,7 @@ from ..models import Disclaimer, Publication, PublishedPage
 from ..rendering import AudienceInfo, DisclaimerInfo, PageContext, build_pages
 from ..signals import pages_rendered
 from ..workflow import OPEN_STATES
-from .notifications import email_editors_about_failure
+from .notifications import notify_failure_on_commit
 from .requests import live_elsewhere, slug_taken_message
 from .transitions import after_change_on_commit, publication_transition
 
@@ -216,8 +216,7 @@ def _fail_at_go_live(publication: Publication, error: str) -> Publication:
     publication_transition(
         publication, "fail", comment=error[:1000], attempts=publication.attempts + 1, last_error=error
     )
-    publication_id = publication.pk
-    transaction.on_commit(lambda: email_editors_about_failure(publication_id))
+    notify_failure_on_commit(publication)
     return publication
 
 
@@ -232,7 +231,7 @@ def publication_record_failure(publication_id: int, *, error: str, permanent: bo
             publication_transition(
                 publication, "fail", comment=error[:1000], attempts=attempts, last_error=error[:4000]
             )
-            transaction.on_commit(lambda: email_editors_about_failure(publication_id))
+            notify_failure_on_commit(publication)
         else:
             publication.attempts = attempts
             publication.last_error = error[:4000]

@@ -11,9 +11,7 @@ import logging
 
 import reversion
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,6 +25,7 @@ from ..exceptions import (
     ReaderMessageRateLimited,
 )
 from ..models import EditorialPolicy, ReaderMessage
+from .notifications import notify_reader_message_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -67,44 +66,6 @@ def _rate_limit_consume(hashed_ip: str) -> None:
         )
 
 
-def _editor_addresses() -> list[str]:
-    User = get_user_model()
-    addresses = list(settings.EDITORS_EMAIL)
-    editors = User.objects.filter(is_active=True, groups__name=roles.EDITORS).exclude(email="")
-    for email in editors.values_list("email", flat=True).distinct():
-        if email not in addresses:
-            addresses.append(email)
-    return addresses
-
-
-def _notify_editors(message_pk: int) -> None:
-    message = ReaderMessage.objects.select_related("article", "audience").filter(pk=message_pk).first()
-    recipients = _editor_addresses()
-    if message is None or not recipients:
-        return
-    title = " ".join(message.article.title.split())
-    inbox_url = f"{settings.SITE_URL}/publishing/inbox/?state=open"
-    lines = [
-        f"A reader sent a {message.get_kind_display().lower()} about “{title}”.",
-        "",
-        message.message,
-        "",
-        f"From: {message.name or 'anonymous'}" + (f" <{message.email}>" if message.email else ""),
-        f"Reading as: {message.audience.name if message.audience else 'default text'}",
-        "",
-        f"Handle it in the editors' inbox: {inbox_url}",
-    ]
-    try:
-        send_mail(
-            subject=f"[{settings.SITE_NAME}] {message.get_kind_display()}: {title}"[:200],
-            message="\n".join(lines),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=recipients,
-        )
-    except Exception:  # the message is stored; a mail outage only delays the editors seeing it
-        logger.exception("Could not email editors about reader message %s", message_pk)
-
-
 @transaction.atomic
 def reader_message_create(
     article: Article,
@@ -140,7 +101,7 @@ def reader_message_create(
         audience=audience,
         ip_hash=hashed,
     )
-    transaction.on_commit(lambda: _notify_editors(created.pk))
+    notify_reader_message_on_commit(created)
     return created
 
 

@@ -29,9 +29,13 @@ def test_valid_question_is_stored_and_editors_are_emailed(client, published, dja
     assert message.article == published.article and message.kind == "problem"
     assert message.message == "Can I take it with food?" and message.email == "sam@example.org"
     assert message.state == "open" and message.ip_hash and "203.0.113.7" not in message.ip_hash
-    assert len(mail.outbox) == 1
-    assert set(mail.outbox[0].to) >= {"editors@example.org", "eda@example.org"}
+    # One message per editor (they never see each other's addresses), text and HTML.
+    addresses = [m.to[0] for m in mail.outbox]
+    assert len(addresses) == len(set(addresses)) and set(addresses) >= {"eda@example.org", "editors@example.org"}
+    assert all(len(m.to) == 1 for m in mail.outbox)
     assert "Can I take it with food?" in mail.outbox[0].body
+    html, mimetype = mail.outbox[0].alternatives[0]
+    assert mimetype == "text/html" and "Can I take it with food?" in html
     page = client.get(response["Location"]).content.decode()
     assert "Your message has reached our editors" in page
 
@@ -108,3 +112,14 @@ def test_messages_are_never_shown_publicly(client, published):
     _post(client, message="PRIVATE-QUESTION-TEXT")
     for url in ("/", "/articles/cmv-treatment/", "/api/articles/cmv-treatment/", "/feed/"):
         assert "PRIVATE-QUESTION-TEXT" not in client.get(url).content.decode(), url
+
+
+def test_the_readers_request_never_sends_email_itself(client, published, django_capture_on_commit_callbacks):
+    # Broker unreachable: the email task cannot be queued, and the request must not fall back to SMTP.
+    from tests.publishing.publish_helpers import broker
+
+    with broker("redis://127.0.0.1:1/0"), django_capture_on_commit_callbacks(execute=True):
+        response = _post(client)
+    assert response.status_code == 303
+    assert ReaderMessage.objects.count() == 1  # stored: it waits in the editors' inbox
+    assert len(mail.outbox) == 0
