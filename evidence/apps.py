@@ -6,6 +6,16 @@ class EvidenceConfig(AppConfig):
     verbose_name = "Evidence watch"
 
     def ready(self) -> None:
+        from review.models import WorkflowEvent
+
+        WorkflowEvent.register_actions(
+            {
+                "evidence_acknowledged": "acknowledged an evidence alert",
+                "evidence_re_review": "opened a re-review because of an evidence alert",
+                "evidence_withdrawn": "withdrew or marked the page because of an evidence alert",
+                "evidence_justified": "recorded why a flagged reference is still cited",
+            }
+        )
         from review.services import register_submission_check
         from review.views import register_detail_panel
 

@@ -12,6 +12,12 @@ class PublishingConfig(AppConfig):
 
         reversion.register(EditorialPolicy, fields=["title", "body"])
 
+        from review.models import WorkflowEvent
+
+        from .workflow import EVENT_LABELS
+
+        WorkflowEvent.register_actions(EVENT_LABELS)
+
         from review.services import register_approval_hook, register_archive_hook
 
         from .services import publication_on_approval_hook, publication_on_archive_hook

@@ -85,6 +85,20 @@ TRANSITIONS: dict[str, Transition] = dict(
     ]
 )
 
+#: How each audit event of the table reads in a history (registered with WorkflowEvent in apps.ready()).
+EVENT_LABELS = {
+    "publication_requested": "asked for it to be published",
+    "publication_scheduled": "scheduled it to go live",
+    "published": "published it",
+    "publication_superseded": "had a publication superseded by a newer one",
+    "publication_withdrawn": "withdrew the published page",
+    "publication_expired": "let the published page expire",
+    "publication_released": "released a scheduled publication to the publisher",
+    "publication_expired_unreleased": "let a scheduled publication expire before it went live",
+    "publication_failed": "publishing failed",
+    "publication_retried": "retried a failed publication",
+}
+
 #: States a publication waits in before the publisher takes it.
 OPEN_STATES = (S.PENDING, S.SCHEDULED)
 #: States from which it can be taken down (withdraw).

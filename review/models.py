@@ -163,7 +163,9 @@ class WorkflowEventQuerySet(models.QuerySet):
 class WorkflowEvent(models.Model):
     """An append-only record of one workflow transition."""
 
-    # How each action reads after the actor's name in a history list.
+    # How each action reads after the actor's name in a history list. Review's
+    # own are here; the apps downstream register theirs (register_actions) in
+    # their AppConfig.ready(), so review never names another app's actions.
     ACTION_LABELS = {
         "submit": "submitted it for review",
         "claim": "claimed the review",
@@ -176,20 +178,6 @@ class WorkflowEvent(models.Model):
         "comment": "commented",
         "comment_resolved": "resolved a comment",
         "review_policy": "changed how it is reviewed",
-        "publication_requested": "asked for it to be published",
-        "publication_scheduled": "scheduled it to go live",
-        "published": "published it",
-        "publication_superseded": "had a publication superseded by a newer one",
-        "publication_withdrawn": "withdrew the published page",
-        "publication_expired": "let the published page expire",
-        "publication_released": "released a scheduled publication to the publisher",
-        "publication_expired_unreleased": "let a scheduled publication expire before it went live",
-        "publication_failed": "publishing failed",
-        "publication_retried": "retried a failed publication",
-        "evidence_acknowledged": "acknowledged an evidence alert",
-        "evidence_re_review": "opened a re-review because of an evidence alert",
-        "evidence_withdrawn": "withdrew or marked the page because of an evidence alert",
-        "evidence_justified": "recorded why a flagged reference is still cited",
     }
 
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="workflow_events")
@@ -226,3 +214,12 @@ class WorkflowEvent(models.Model):
         if self.action == "approve" and self.to_status == "approved":
             return "approved it — the board's review is complete"
         return self.ACTION_LABELS.get(self.action, self.action.replace("_", " "))
+
+    @classmethod
+    def register_actions(cls, labels: dict[str, str]) -> None:
+        """Add another app's actions and their wording; refuse to relabel one already registered differently."""
+        for action, label in labels.items():
+            existing = cls.ACTION_LABELS.get(action)
+            if existing is not None and existing != label:
+                raise ValueError(f"Workflow action “{action}” is already labelled “{existing}”.")
+            cls.ACTION_LABELS[action] = label
