@@ -48,3 +48,11 @@ class SlugTaken(ArticleError):
 
 class IdentifierNotFound(ArticleError):
     """A PMID or DOI could not be resolved from the cache or the online services; the message says what to do."""
+
+
+class DuplicateReference(IdentifierNotFound):
+    """The paper, or the chosen key, is already a reference of the article; the message names it."""
+
+
+class MalformedIdentifier(IdentifierNotFound):
+    """What was typed is neither a PMID nor a DOI; the message gives an example of each."""

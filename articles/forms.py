@@ -198,6 +198,12 @@ class ReferenceByIdentifierForm(forms.Form):
     lock_version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class ReferenceLookupForm(ReferenceByIdentifierForm):
+    """The editor's "add reference" dialog: look a PMID or DOI up; the editor saves the reference."""
+
+    lock_version = None
+
+
 class RestoreForm(forms.Form):
     lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     comment = forms.CharField(label="Comment", required=False, max_length=500)

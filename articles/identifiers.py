@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 
-from .exceptions import IdentifierNotFound
+from .exceptions import IdentifierNotFound, MalformedIdentifier
 
 __all__ = [
     "IdentifierFields",
@@ -71,7 +71,7 @@ def parse_identifier(text: str) -> tuple[str, str]:
     doi = normalise_doi(raw)
     if doi:
         return "doi", doi
-    raise IdentifierNotFound(
+    raise MalformedIdentifier(
         f"“{raw}” is neither a PMID (digits, e.g. 29596116) nor a DOI (e.g. 10.1097/TP.0000000000002191)."
     )
 
@@ -229,7 +229,7 @@ def resolve(scheme: str, value: str) -> IdentifierFields:
     value = normalise_pmid(value) if scheme == "pmid" else normalise_doi(value)
     label = "PMID" if scheme == "pmid" else "DOI"
     if not value:
-        raise IdentifierNotFound(f"That is not a valid {label}.")
+        raise MalformedIdentifier(f"That is not a valid {label}.")
     cached = _cached(scheme, value)
     if cached is not None:
         return cached

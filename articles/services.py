@@ -24,7 +24,8 @@ from .content import (
     content_from_article,
     content_from_revision,
 )
-from .exceptions import ContentLocked, EditConflict, IdentifierNotFound, SlugTaken
+from .exceptions import ContentLocked, DuplicateReference, EditConflict, IdentifierNotFound, SlugTaken
+from .identifiers import IdentifierFields
 from .models import Article, ArticleVariant, Audience, DraftBuffer, GlossaryTerm, Reference
 from .whitespace import normalise_article_fields, normalise_line, normalise_markdown
 
@@ -384,7 +385,7 @@ def reference_add_by_identifier(
     article, EditConflict if the article changed since `lock_version`, and
     ContentLocked while it is with the board.
     """
-    from .identifiers import parse_identifier, resolve, suggest_key
+    from .identifiers import parse_identifier, resolve
 
     scheme, value = parse_identifier(identifier)
     article = Article.objects.select_for_update().get(pk=article.pk)
@@ -398,13 +399,7 @@ def reference_add_by_identifier(
     _ensure_editable(article)
     fields = resolve(scheme, value)
     existing = list(Reference.objects.filter(article=article))
-    for ref in existing:
-        if (fields.pmid and ref.pmid == fields.pmid) or (fields.doi and ref.doi.lower() == fields.doi):
-            raise IdentifierNotFound(f"This paper is already reference [@{ref.key}] of the article.")
-    taken = {ref.key for ref in existing}
-    key = key.strip() or suggest_key(fields, taken)
-    if key in taken:
-        raise IdentifierNotFound(f"The key “{key}” is already used in this article. Choose another key.")
+    key = _new_reference_key(fields, [(ref.key, ref.pmid, ref.doi) for ref in existing], key)
     article_update(
         article,
         acting_user=acting_user,
@@ -416,6 +411,46 @@ def reference_add_by_identifier(
         comment=f"Added reference [@{key}] by {scheme.upper()} {value}",
     )
     return Reference.objects.get(article=article, key=key)
+
+
+def _new_reference_key(fields, existing: Iterable[tuple[str, str, str]], key: str = "") -> str:
+    """Return the key for a looked-up paper, or raise DuplicateReference if it or the key is already there.
+
+    `existing` holds (key, pmid, doi) of the references to compare with.
+    """
+    from .identifiers import normalise_doi, normalise_pmid, suggest_key
+
+    rows = list(existing)
+    for ref_key, pmid, doi in rows:
+        if (fields.pmid and normalise_pmid(pmid) == fields.pmid) or (fields.doi and normalise_doi(doi) == fields.doi):
+            raise DuplicateReference(f"This paper is already reference [@{ref_key}] of the article.")
+    taken = {ref_key for ref_key, _, _ in rows if ref_key}
+    key = key.strip() or suggest_key(fields, taken)
+    if key in taken:
+        raise DuplicateReference(f"The key “{key}” is already used in this article. Choose another key.")
+    return key
+
+
+def reference_lookup(
+    article: Article, *, identifier: str, key: str = "", unsaved: Iterable[tuple[str, str, str]] = ()
+) -> tuple[str, IdentifierFields]:
+    """Look a PMID or DOI up for the editor's "add reference" dialog, without saving anything.
+
+    Return (key, fields): the key the author chose or one suggested (unique
+    among the article's saved references and the `unsaved` (key, pmid, doi)
+    rows of the editor) and the looked-up fields. Raise IdentifierNotFound when
+    the identifier is malformed, unknown or cannot be looked up,
+    DuplicateReference when the paper or key is already in the article, and
+    ContentLocked while the article is with the board. The author checks the
+    fields in the editor; they are saved with the article, like any reference.
+    """
+    from .identifiers import parse_identifier, resolve
+
+    scheme, value = parse_identifier(identifier)
+    _ensure_editable(article)
+    fields = resolve(scheme, value)
+    saved = Reference.objects.filter(article=article).values_list("key", "pmid", "doi")
+    return _new_reference_key(fields, [*saved, *unsaved], key), fields
 
 
 # --- the unsaved-text buffer (autosave) ------------------------------------------

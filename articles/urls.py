@@ -17,6 +17,7 @@ urlpatterns = [
     path("<slug:slug>/restore/<int:revision_id>/", views.article_restore, name="article_restore"),
     path("<slug:slug>/references/import/", views.reference_import, name="reference_import"),
     path("<slug:slug>/references/add-by-id/", views.reference_add_by_identifier, name="reference_add_by_identifier"),
+    path("<slug:slug>/references/lookup/", views.reference_lookup, name="reference_lookup"),
     # Submit / withdraw / resolve-comment actions, owned by the review app.
     path("", include("review.studio_urls")),
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -24,13 +25,23 @@ from . import selectors, services
 from .checks import check_content, has_errors
 from .content import ArticleContent, content_from_article, content_from_revision
 from .diff import content_diff
-from .exceptions import ArticleError, ContentLocked, EditConflict, IdentifierNotFound, ReferenceFileError, SlugTaken
+from .exceptions import (
+    ArticleError,
+    ContentLocked,
+    DuplicateReference,
+    EditConflict,
+    IdentifierNotFound,
+    MalformedIdentifier,
+    ReferenceFileError,
+    SlugTaken,
+)
 from .forms import (
     ArticleForm,
     GlossaryTermForm,
     ReferenceByIdentifierForm,
     ReferenceFormSet,
     ReferenceImportForm,
+    ReferenceLookupForm,
     RestoreForm,
     VariantForm,
     content_from_post,
@@ -146,6 +157,7 @@ def _render_editor(request: HttpRequest, context: dict, *, status: int = 200) ->
             content = ArticleContent(slug="", title="")
         context.update(_preview_context(content, audiences, context["preview_for"]))
     context["variant_forms_with_errors"] = any(f.errors for f in context["variant_forms"])
+    context["lookup_online"] = bool(settings.IDENTIFIER_LOOKUP_NETWORK)
     return render(request, "articles/article_form.html", context, status=status)
 
 
@@ -602,3 +614,43 @@ def reference_add_by_identifier(request: HttpRequest, article: Article) -> HttpR
         "edit_url": reverse("studio:article_edit", kwargs={"slug": article.slug}),
     }
     return render(request, "articles/reference_add_by_identifier.html", context, status=status)
+
+
+@studio_article_view
+@require_http_methods(["POST"])
+def reference_lookup(request: HttpRequest, article: Article) -> JsonResponse:
+    """Look a PMID or DOI up for the editor's "add reference" dialog (JSON); nothing is saved.
+
+    Posted: ``identifier``, optional ``key``, and the editor's unsaved reference
+    rows as parallel lists ``row_key``, ``row_pmid``, ``row_doi`` (so the
+    suggested key and the duplicate check see them too). Answers 200 with the
+    reference's fields, or ``{"error": ..., "field": ...}`` with 400 (malformed),
+    409 (already in the article, or the article is with the board) or 422
+    (unknown, or the lookup could not be reached).
+    """
+    form = ReferenceLookupForm(request.POST)
+    if not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        label = form.fields[field].label if field in form.fields else ""
+        message = f"{label}: {' '.join(errors)}" if label else " ".join(errors)
+        return JsonResponse({"error": message, "field": field}, status=400)
+    rows = zip(
+        request.POST.getlist("row_key"), request.POST.getlist("row_pmid"), request.POST.getlist("row_doi"), strict=False
+    )
+    unsaved = [(key.strip(), pmid, doi) for key, pmid, doi in list(rows)[:1000]]
+    try:
+        key, fields = services.reference_lookup(
+            article, identifier=form.cleaned_data["identifier"], key=form.cleaned_data["key"], unsaved=unsaved
+        )
+    except ContentLocked as exc:
+        return JsonResponse({"error": str(exc), "field": "identifier"}, status=409)
+    except DuplicateReference as exc:
+        field = "key" if form.cleaned_data["key"] and "key" in str(exc) else "identifier"
+        return JsonResponse({"error": str(exc), "field": field}, status=409)
+    except MalformedIdentifier as exc:
+        return JsonResponse({"error": str(exc), "field": "identifier"}, status=400)
+    except IdentifierNotFound as exc:
+        return JsonResponse({"error": str(exc), "field": "identifier"}, status=422)
+    reference = {"key": key, **fields.reference_fields(), "url": ""}
+    reference["year"] = "" if fields.year is None else str(fields.year)
+    return JsonResponse({"reference": reference, "origin": fields.origin})

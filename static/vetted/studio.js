@@ -1,4 +1,4 @@
-/* Studio editor: live preview and "add a reference". Plain JavaScript, no build step.
+/* Studio editor: live preview, "add a reference" and "add reference by PMID or DOI". Plain JavaScript, no build step.
  *
  * Without JavaScript the editor still works: the Preview button posts the form
  * to the preview URL, which shows the editor again with the preview filled in.
@@ -81,21 +81,219 @@
   var list = form.querySelector("[data-reference-list]");
   var total = form.querySelector("input[name=references-TOTAL_FORMS]");
   var noJsHelp = form.querySelector("[data-no-js-help]");
+
+  function addReferenceRow() {
+    var index = parseInt(total.value, 10) || 0;
+    var html = template.innerHTML.replace(/__prefix__/g, String(index));
+    var holder = document.createElement("div");
+    holder.innerHTML = html;
+    var row = holder.firstElementChild;
+    var label = row.querySelector(".reference-number");
+    if (label) label.textContent = "Reference " + (index + 1);
+    list.appendChild(row);
+    total.value = String(index + 1);
+    return row;
+  }
+
   if (addButton && template && list && total) {
     addButton.hidden = false;
     if (noJsHelp) noJsHelp.hidden = true;
     addButton.addEventListener("click", function () {
-      var index = parseInt(total.value, 10) || 0;
-      var html = template.innerHTML.replace(/__prefix__/g, String(index));
-      var holder = document.createElement("div");
-      holder.innerHTML = html;
-      var row = holder.firstElementChild;
-      var label = row.querySelector(".reference-number");
-      if (label) label.textContent = "Reference " + (index + 1);
-      list.appendChild(row);
-      total.value = String(index + 1);
-      var key = row.querySelector("input[name$='-key']");
+      var key = addReferenceRow().querySelector("input[name$='-key']");
       if (key) key.focus();
+    });
+  }
+
+  // "Add reference by PMID or DOI": a dialog that asks the server to look the
+  // identifier up (articles/identifiers.py, through studio:reference_lookup) and
+  // fills a new reference row with the answer, for the author to check and save.
+  // Without JavaScript the buttons are links to the separate add-by-identifier page.
+  var dialog = document.querySelector("[data-reference-lookup]");
+  var openers = document.querySelectorAll("[data-reference-lookup-open]");
+  if (dialog && openers.length && typeof dialog.showModal === "function" && template && list && total) {
+    var lookupForm = dialog.querySelector("[data-reference-lookup-form]");
+    var identifierInput = lookupForm.elements.identifier;
+    var keyInput = lookupForm.elements.key;
+    var errorBox = dialog.querySelector("[data-reference-lookup-error]");
+    var resultBox = dialog.querySelector("[data-reference-lookup-result]");
+    var submitButton = dialog.querySelector("[data-reference-lookup-submit]");
+    var returnFocus = null;
+    var ORIGINS = { cache: "Vetted's reference cache", pubmed: "PubMed", crossref: "Crossref" };
+    var FIELDS = ["key", "kind", "title", "authors", "source", "year", "pmid", "doi", "url"];
+
+    var showError = function (text, input) {
+      resultBox.hidden = true;
+      errorBox.textContent = text;
+      errorBox.hidden = false;
+      [identifierInput, keyInput].forEach(function (el) { el.removeAttribute("aria-invalid"); });
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        input.focus();
+      }
+    };
+    var clearMessages = function () {
+      errorBox.hidden = true;
+      errorBox.textContent = "";
+      [identifierInput, keyInput].forEach(function (el) { el.removeAttribute("aria-invalid"); });
+    };
+
+    openers.forEach(function (opener) {
+      opener.addEventListener("click", function (event) {
+        event.preventDefault();
+        returnFocus = opener;
+        clearMessages();
+        resultBox.hidden = true;
+        dialog.showModal();
+        identifierInput.focus();
+        identifierInput.select();
+      });
+    });
+    dialog.querySelector("[data-reference-lookup-close]").addEventListener("click", function () {
+      dialog.close();
+    });
+    // A click on the backdrop (outside the dialog's box) closes it, as Escape does.
+    dialog.addEventListener("click", function (event) {
+      if (event.target === dialog) dialog.close();
+    });
+    dialog.addEventListener("close", function () {
+      if (returnFocus && document.contains(returnFocus)) returnFocus.focus();
+    });
+
+    var rowField = function (index, name) {
+      return form.elements["references-" + index + "-" + name];
+    };
+    // The reference rows in the editor (saved or not), except those marked for removal.
+    var currentRows = function () {
+      var rows = [];
+      var count = parseInt(total.value, 10) || 0;
+      for (var i = 0; i < count; i++) {
+        var remove = rowField(i, "DELETE");
+        if (remove && remove.checked) continue;
+        var values = {};
+        FIELDS.forEach(function (name) {
+          var field = rowField(i, name);
+          values[name] = field ? String(field.value || "").trim() : "";
+        });
+        values.index = i;
+        rows.push(values);
+      }
+      return rows;
+    };
+    var blankRow = function () {
+      return currentRows().filter(function (r) {
+        return !r.key && !r.title && !r.authors && !r.source && !r.year && !r.pmid && !r.doi && !r.url;
+      })[0];
+    };
+
+    var fillRow = function (reference) {
+      var blank = blankRow();
+      var index;
+      if (blank) {
+        index = blank.index;
+      } else {
+        addReferenceRow();
+        index = (parseInt(total.value, 10) || 1) - 1;
+      }
+      FIELDS.forEach(function (name) {
+        var field = rowField(index, name);
+        if (!field) return;
+        field.value = reference[name] == null ? "" : String(reference[name]);
+        field.dispatchEvent(new Event("input", { bubbles: true }));
+        field.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+      var row = rowField(index, "key").closest("[data-reference]");
+      row.open = true;
+      row.classList.add("reference--looked-up");
+      var summary = row.querySelector("summary");
+      var note = summary.querySelector("[data-looked-up-summary]") || document.createElement("span");
+      note.setAttribute("data-looked-up-summary", "");
+      note.textContent = " [@" + reference.key + "] " + reference.title + (reference.year ? " (" + reference.year + ")" : "") + " — looked up, not saved yet";
+      summary.appendChild(note);
+      return { row: row, number: index + 1 };
+    };
+
+    var showResult = function (reference, origin, filled) {
+      errorBox.hidden = true;
+      resultBox.replaceChildren();
+      var text = document.createElement("p");
+      var strong = document.createElement("strong");
+      strong.textContent = "Filled in reference " + filled.number + " from " + (ORIGINS[origin] || origin) + ": ";
+      text.appendChild(strong);
+      var code = document.createElement("code");
+      code.textContent = "[@" + reference.key + "]";
+      text.appendChild(code);
+      var who = [reference.authors, reference.year].filter(Boolean).join(", ");
+      text.appendChild(document.createTextNode(" “" + reference.title + "”" + (who ? " (" + who + ")" : "") + "."));
+      var next = document.createElement("p");
+      next.textContent = "It is not saved yet: check it under References, then save the article. You can cite it now as [@" + reference.key + "].";
+      var show = document.createElement("button");
+      show.type = "button";
+      show.className = "button button--secondary button--small";
+      show.textContent = "Show reference " + filled.number;
+      show.addEventListener("click", function () {
+        returnFocus = null;
+        dialog.close();
+        filled.row.scrollIntoView({ block: "center" });
+        var key = filled.row.querySelector("input[name$='-key']");
+        if (key) key.focus();
+      });
+      resultBox.append(text, next, show);
+      resultBox.hidden = false;
+    };
+
+    lookupForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      clearMessages();
+      if (!identifierInput.value.trim()) {
+        showError("Type a PMID (digits, e.g. 29596116) or a DOI (e.g. 10.1097/TP.0000000000002191) first.", identifierInput);
+        return;
+      }
+      var body = new FormData(lookupForm);
+      currentRows().forEach(function (r) {
+        if (!r.key && !r.pmid && !r.doi) return;
+        body.append("row_key", r.key);
+        body.append("row_pmid", r.pmid);
+        body.append("row_doi", r.doi);
+      });
+      submitButton.disabled = true;
+      lookupForm.setAttribute("aria-busy", "true");
+      var label = submitButton.textContent;
+      submitButton.textContent = "Looking it up…";
+      fetch(lookupForm.action, {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+      })
+        .then(function (response) {
+          return response
+            .json()
+            .catch(function () { return {}; })
+            .then(function (data) { return { ok: response.ok, status: response.status, data: data }; });
+        })
+        .then(function (answer) {
+          if (!answer.ok || !answer.data.reference) {
+            showError(
+              answer.data.error ||
+                "The server could not look it up (HTTP " + answer.status + "). Reload the page and try again, or add the reference by hand.",
+              answer.data.field === "key" ? keyInput : identifierInput
+            );
+            return;
+          }
+          var filled = fillRow(answer.data.reference);
+          showResult(answer.data.reference, answer.data.origin, filled);
+          identifierInput.value = "";
+          keyInput.value = "";
+          identifierInput.focus();
+        })
+        .catch(function () {
+          showError("Vetted's server could not be reached. Check your connection and try again; your text is safe.", identifierInput);
+        })
+        .then(function () {
+          submitButton.disabled = false;
+          submitButton.textContent = label;
+          lookupForm.removeAttribute("aria-busy");
+        });
     });
   }
 })();
