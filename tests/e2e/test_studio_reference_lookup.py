@@ -132,3 +132,22 @@ def test_add_reference_by_pmid_fills_a_row_and_can_be_cited_at_once(browser, liv
     expected = ("status of 400", "status of 404", "status of 409", "status of 422", "Content Security Policy")
     assert [e for e in console_errors if not any(text in e for text in expected)] == []
     context.close()
+
+
+def test_the_open_dialog_has_no_serious_accessibility_violations(browser, live_server, author, settings):
+    from tests.e2e.test_reader_browser import AXE, _axe_violations
+
+    if not AXE.exists():
+        pytest.skip("needs axe-core: run `npm install` (make test does) to get node_modules/axe-core")
+    settings.IDENTIFIER_LOOKUP_NETWORK = False
+    article = factories.make_article(author=author)
+    context, page = _page(browser, width=390, height=844)
+    _sign_in(page, live_server, author.username)
+    _open_editor(page, live_server, article)
+    page.locator(".editor-toolbar [data-reference-lookup-open]").click()
+    _lookup(page, "90000001")
+    page.locator("[data-reference-lookup-error]", has_text="not in the local reference cache").wait_for(timeout=5_000)
+    violations = _axe_violations(page)
+    assert violations == [], [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+    assert page.js_errors == []
+    context.close()
