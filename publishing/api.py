@@ -53,9 +53,17 @@ def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _cursor_encode(entry) -> str:
-    raw = json.dumps([entry.title, entry.pk], ensure_ascii=False).encode()
+def cursor_token(title: str, pk: int) -> str:
+    """Return the list cursor that starts after the row (title, pk): URL- and file-name-safe base64."""
+    raw = json.dumps([title, pk], ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def list_cursors() -> list[str]:
+    """Return the cursor of every page of the list after the first, in order (one query, no query per row)."""
+    rows = list(rs.catalogue_live().order_by("title", "id").values_list("title", "pk"))
+    # Page k ends at row (k + 1) * PAGE_SIZE - 1; it links a next page only when rows follow it.
+    return [cursor_token(*rows[i]) for i in range(PAGE_SIZE - 1, len(rows) - 1, PAGE_SIZE)]
 
 
 def _cursor_decode(token: str) -> tuple[str, int]:
@@ -111,7 +119,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         body = json.dumps(
             {
                 "count": rs.catalogue_live().count(),
-                "next": _absolute(f"{list_url}?cursor={_cursor_encode(page[-1])}") if more else None,
+                "next": _absolute(f"{list_url}?cursor={cursor_token(page[-1].title, page[-1].pk)}") if more else None,
                 "first": _absolute(list_url),
                 "results": [_list_item(entry) for entry in page],
             },

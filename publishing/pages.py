@@ -20,11 +20,13 @@ import math
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.http import urlencode
 from django.utils.text import Truncator
 
 from articles.models import Audience
@@ -38,9 +40,6 @@ from .selectors import publication_history, publication_live_get, published_page
 logger = logging.getLogger(__name__)
 
 HTML = "text/html; charset=utf-8"
-# The smallest page size any public list uses; purging list pages up to
-# count / this many covers every page that could show a changed article.
-SMALLEST_LIST_PAGE = 10
 
 
 def article_path(slug: str, audience_slug: str | None = None) -> str:
@@ -182,16 +181,57 @@ def article_addresses(slug: str) -> list[str]:
     return paths
 
 
-def site_addresses() -> list[str]:
-    """Return the site-wide addresses that list articles (index and API pages, sitemap, feed, board)."""
-    live = Publication.objects.filter(state=Publication.State.LIVE).count()
-    pages = max(1, math.ceil(live / SMALLEST_LIST_PAGE)) + 1
-    paths = ["/", "/sitemap.xml", "/feed/", "/api/articles/", "/board/", "/editorial-policy/"]
-    paths += [f"/?page={n}" for n in range(1, pages + 1)]
-    paths += [f"/api/articles/?page={n}" for n in range(1, pages + 1)]
-    # Sitemap sections hold at most 50,000 addresses each (publishing/sitemaps.py).
-    paths += ["/sitemap-pages-1.xml"] + [f"/sitemap-articles-{n}.xml" for n in range(1, live // 50_000 + 2)]
+def index_addresses() -> list[str]:
+    """Return the A–Z index's addresses past "/": its further pages, every letter and each letter's pages.
+
+    The same query strings the index's own links use (``?page=N``,
+    ``?letter=X``, ``?letter=X&page=N``); one grouped query for the counts.
+    """
+    from .reader_views import INDEX_PAGE_SIZE
+
+    counts: dict[str, int] = {}
+    rows = (
+        rs.catalogue_live()
+        .annotate(first=Substr("condition_key", 1, 1))
+        .values("first")
+        .annotate(rows=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        upper = (row["first"] or "").upper()
+        letter = upper if upper in rs.LETTERS else rs.OTHER_LETTER
+        counts[letter] = counts.get(letter, 0) + row["rows"]
+
+    def pages(count: int) -> range:
+        return range(2, max(1, math.ceil(count / INDEX_PAGE_SIZE)) + 1)
+
+    paths = [f"/?page={n}" for n in pages(sum(counts.values()))]
+    for letter in (*rs.LETTERS, rs.OTHER_LETTER):
+        paths.append(f"/?{urlencode({'letter': letter})}")
+        paths += [f"/?{urlencode({'letter': letter, 'page': n})}" for n in pages(counts.get(letter, 0))]
     return paths
+
+
+def list_addresses() -> list[str]:
+    """Return every address of the site's lists past their first page (index, letters, sitemap sections, API).
+
+    A handful of queries whatever the number of articles (the API's cursors
+    read one column pair of the catalogue in one query).
+    """
+    from .api import list_cursors
+    from .sitemaps import sitemap_sections
+
+    list_url = reverse("reader:api_article_list")
+    paths = index_addresses()
+    paths += [row["loc"].removeprefix(settings.SITE_URL) for row in sitemap_sections()]
+    paths += [f"{list_url}?cursor={token}" for token in list_cursors()]
+    return paths
+
+
+def site_addresses() -> list[str]:
+    """Return the site-wide addresses that list articles (index and its pages, API pages, sitemap, feed, board)."""
+    paths = ["/", "/?page=1", "/sitemap.xml", "/feed/", "/api/articles/", "/board/", "/editorial-policy/"]
+    return paths + list_addresses()
 
 
 def refresh_articles(slugs: set[str]) -> None:
