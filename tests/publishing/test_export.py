@@ -247,3 +247,23 @@ def test_go_live_rewrites_the_lists_and_drops_pages_that_no_longer_exist(
     assert len(list((site / "_query/api/cursor").glob("*.json"))) == 2
     assert (site / "_query/index/letter-0-9.html").read_bytes() == client.get("/?letter=0-9").content
     assert not (site / "api/articles/zoster-vaccine").exists()
+
+
+def test_the_purger_lists_every_list_address_in_a_few_queries_whatever_the_rows(
+    catalogue, author, reviewer, editor, django_assert_max_num_queries
+):
+    from publishing.pages import list_addresses, site_addresses
+
+    with django_assert_max_num_queries(8) as before:
+        addresses = site_addresses()
+    assert set(list_addresses()) <= set(addresses)
+    assert {"/?letter=C&page=2", "/?page=3", "/sitemap-articles-1.xml"} <= set(addresses)
+    assert len([a for a in addresses if "cursor=" in a]) == 2
+    article = approve(
+        factories.make_article(author=author, slug="zoster-vaccine", title="Zoster?", condition="Zoster"),
+        author=author,
+        reviewer=reviewer,
+    )
+    request_and_publish(article, editor=editor)
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        assert len([a for a in site_addresses() if "cursor=" in a]) == 3
