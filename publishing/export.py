@@ -73,7 +73,12 @@ SITE_FILES = {
 QUERY_DIR = "_query"
 CURSOR_CHUNK = 200
 CURSOR_MAX = 4 * CURSOR_CHUNK
-_INDEX_QUERY = re.compile(r"^/\?(?:letter=(?P<letter>[A-Z]|0-9))?&?(?:page=(?P<page>[1-9][0-9]*))?$")
+# The index's query strings exactly as its own links write them (cms.pagination keeps letter first).
+_INDEX_QUERIES = (
+    (re.compile(r"^/\?page=(?P<page>[1-9][0-9]*)$"), "page-{page}"),
+    (re.compile(r"^/\?letter=(?P<letter>[A-Z]|0-9)$"), "letter-{letter}"),
+    (re.compile(r"^/\?letter=(?P<letter>[A-Z]|0-9)&page=(?P<page>[1-9][0-9]*)$"), "letter-{letter}-page-{page}"),
+)
 _CURSOR_QUERY = re.compile(r"^/api/articles/\?cursor=(?P<token>[A-Za-z0-9_-]+)$")
 _SITEMAP_SECTION = re.compile(r"^/(?P<name>sitemap-[a-z0-9-]+\.xml)$")
 COMPRESSED_SUFFIXES = (".html", ".json", ".xml", ".txt", ".css", ".js", ".svg")
@@ -166,12 +171,10 @@ def _remove_article(root: Path, slug: str, result: ExportResult) -> None:
 
 def list_file(address: str) -> str | None:
     """Return the export's file name for a list address (see the layout above); None if it stays with the app."""
-    match = _INDEX_QUERY.match(address)
-    if match and (match["letter"] or match["page"]) and address.count("&") == bool(match["letter"] and match["page"]):
-        name = f"letter-{match['letter']}" if match["letter"] else ""
-        if match["page"]:
-            name = f"{name}-page-{match['page']}" if name else f"page-{match['page']}"
-        return f"{QUERY_DIR}/index/{name}.html"
+    for pattern, name in _INDEX_QUERIES:
+        match = pattern.match(address)
+        if match:
+            return f"{QUERY_DIR}/index/{name.format(**match.groupdict())}.html"
     match = _CURSOR_QUERY.match(address)
     if match:
         token = match["token"]

@@ -190,18 +190,20 @@ def test_export_behind_nginx_serves_list_pages_letters_sitemap_sections_and_api_
     monkeypatch.setattr(reader_views, "INDEX_PAGE_SIZE", 1)
     monkeypatch.setattr(api, "PAGE_SIZE", 1)
     for slug, title, condition in [
-        ("croup-steroids", "Do steroids help croup?", "Croup"),
+        # A long title makes a cursor of over 200 characters: nginx joins its folders back.
+        ("croup-steroids", "Do steroids help croup? " + "Dexamethasone, prednisolone and budesonide. " * 5, "Croup"),
         ("asthma-inhalers", "Which inhaler for mild asthma?", "Asthma"),
     ]:
         article = factories.make_article(author=author, slug=slug, title=title, condition=condition)
         request_and_publish(approve(article, author=author, reviewer=reviewer), editor=editor)
     export = tmp_path / "export"
     export_site(export, static=False)
-    cursor = next(a for a in list_addresses() if a.startswith("/api/articles/?cursor="))
+    cursors = [a for a in list_addresses() if a.startswith("/api/articles/?cursor=")]
+    assert len(cursors) == 2 and max(len(c) for c in cursors) > 230
     conf = _site_conf("export.conf", live_site, **{"/srv/vetted/export": str(export)})
     nginx = Nginx(conf, tmp_path / "nginx")
     try:
-        paths = ["/?page=2", "/?letter=C", "/?letter=C&page=2", "/?letter=Q", "/sitemap-articles-1.xml", cursor]
+        paths = ["/?page=2", "/?letter=C", "/?letter=C&page=2", "/?letter=Q", "/sitemap-articles-1.xml", *cursors]
         paths += ["/api/articles/croup-steroids/?for=patient"]
         for path in paths:
             app = Client().get(path)
@@ -215,6 +217,9 @@ def test_export_behind_nginx_serves_list_pages_letters_sitemap_sections_and_api_
         # Served from the export: the app is not asked (its files changed, nginx still has the export's).
         (export / "_query/index/page-2.html").write_bytes(b"from the export")
         assert nginx.request("GET", "/?page=2")[2] == b"from the export"
+        long_cursor = next(export.glob("_query/api/cursor/*/*.json"))
+        long_cursor.write_bytes(b"long cursor from the export")
+        assert b"long cursor from the export" in {nginx.request("GET", c)[2] for c in cursors}
         # Anything the export does not hold goes to the app, as the reader asked for it.
         for path in ("/?page=9", "/?letter=c", "/?page=2&letter=C", "/?q=croup", "/api/articles/?cursor=bad!"):
             status, _, body = nginx.request("GET", path)
