@@ -181,11 +181,13 @@ def article_addresses(slug: str) -> list[str]:
     return paths
 
 
-def index_addresses() -> list[str]:
+def index_addresses(*, spare: int = 0) -> list[str]:
     """Return the A–Z index's addresses past "/": its further pages, every letter and each letter's pages.
 
     The same query strings the index's own links use (``?page=N``,
     ``?letter=X``, ``?letter=X&page=N``); one grouped query for the counts.
+    ``spare`` adds that many pages past each list's end (a page that a
+    withdrawal just emptied, for purging).
     """
     from .reader_views import INDEX_PAGE_SIZE
 
@@ -203,7 +205,7 @@ def index_addresses() -> list[str]:
         counts[letter] = counts.get(letter, 0) + row["rows"]
 
     def pages(count: int) -> range:
-        return range(2, max(1, math.ceil(count / INDEX_PAGE_SIZE)) + 1)
+        return range(2, max(1, math.ceil(count / INDEX_PAGE_SIZE)) + 1 + spare)
 
     paths = [f"/?page={n}" for n in pages(sum(counts.values()))]
     for letter in (*rs.LETTERS, rs.OTHER_LETTER):
@@ -212,18 +214,25 @@ def index_addresses() -> list[str]:
     return paths
 
 
-def list_addresses() -> list[str]:
+def list_addresses(*, spare: int = 0) -> list[str]:
     """Return every address of the site's lists past their first page (index, letters, sitemap sections, API).
 
     A handful of queries whatever the number of articles (the API's cursors
-    read one column pair of the catalogue in one query).
+    come from one query returning each page's last row). ``spare``: see
+    ``index_addresses`` (sitemap sections get the same).
     """
     from .api import list_cursors
-    from .sitemaps import sitemap_sections
+    from .sitemaps import SITEMAPS, sitemap_sections
 
     list_url = reverse("reader:api_article_list")
-    paths = index_addresses()
-    paths += [row["loc"].removeprefix(settings.SITE_URL) for row in sitemap_sections()]
+    paths = index_addresses(spare=spare)
+    sections = [row["loc"].removeprefix(settings.SITE_URL) for row in sitemap_sections()]
+    paths += sections
+    for name in SITEMAPS if spare else ():
+        last = sum(1 for section in sections if section.startswith(f"/sitemap-{name}-"))
+        paths += [
+            reverse("reader:sitemap_section", kwargs={"section": name, "page": last + n}) for n in range(1, spare + 1)
+        ]
     paths += [f"{list_url}?cursor={token}" for token in list_cursors()]
     return paths
 
@@ -231,7 +240,8 @@ def list_addresses() -> list[str]:
 def site_addresses() -> list[str]:
     """Return the site-wide addresses that list articles (index and its pages, API pages, sitemap, feed, board)."""
     paths = ["/", "/?page=1", "/sitemap.xml", "/feed/", "/api/articles/", "/board/", "/editorial-policy/"]
-    return paths + list_addresses()
+    # One page past each index list's end: the page a withdrawal just emptied may still be cached.
+    return paths + list_addresses(spare=1)
 
 
 def refresh_articles(slugs: set[str]) -> None:

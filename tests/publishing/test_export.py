@@ -258,6 +258,8 @@ def test_the_purger_lists_every_list_address_in_a_few_queries_whatever_the_rows(
         addresses = site_addresses()
     assert set(list_addresses()) <= set(addresses)
     assert {"/?letter=C&page=2", "/?page=3", "/sitemap-articles-1.xml"} <= set(addresses)
+    # And one page past each list's end, which a withdrawal may just have emptied.
+    assert {"/?page=4", "/?letter=C&page=3", "/?letter=Q&page=2", "/sitemap-articles-2.xml"} <= set(addresses)
     assert len([a for a in addresses if "cursor=" in a]) == 2
     article = approve(
         factories.make_article(author=author, slug="zoster-vaccine", title="Zoster?", condition="Zoster"),
