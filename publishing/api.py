@@ -14,7 +14,8 @@ import json
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import Mod, RowNumber
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -53,9 +54,30 @@ def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _cursor_encode(entry) -> str:
-    raw = json.dumps([entry.title, entry.pk], ensure_ascii=False).encode()
+def cursor_token(title: str, pk: int) -> str:
+    """Return the list cursor that starts after the row (title, pk): URL- and file-name-safe base64."""
+    raw = json.dumps([title, pk], ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def list_cursors() -> list[str]:
+    """Return the cursor of every page of the list after the first, in order.
+
+    One query that returns only each page's last row (a window function
+    numbers the rows in the database), so neither the queries nor the rows
+    fetched grow with the rows of a page.
+    """
+    order = [F("title").asc(), F("id").asc()]
+    rows = (
+        rs.catalogue_live()
+        .annotate(row=Window(RowNumber(), order_by=order), total=Window(Count("id")))
+        .annotate(place=Mod(F("row"), PAGE_SIZE))
+        # Page k ends at row k * PAGE_SIZE; it links a next page only when rows follow it.
+        .filter(place=0, row__lt=F("total"))
+        .order_by("title", "id")
+        .values_list("title", "pk")
+    )
+    return [cursor_token(title, pk) for title, pk in rows]
 
 
 def _cursor_decode(token: str) -> tuple[str, int]:
@@ -111,7 +133,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         body = json.dumps(
             {
                 "count": rs.catalogue_live().count(),
-                "next": _absolute(f"{list_url}?cursor={_cursor_encode(page[-1])}") if more else None,
+                "next": _absolute(f"{list_url}?cursor={cursor_token(page[-1].title, page[-1].pk)}") if more else None,
                 "first": _absolute(list_url),
                 "results": [_list_item(entry) for entry in page],
             },

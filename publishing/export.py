@@ -12,7 +12,19 @@ holding the app's own compression of those bytes (nginx ``gzip_static``). Layout
     DIR/editorial-policy/index.html, DIR/board/index.html
     DIR/sitemap.xml, DIR/robots.txt, DIR/feed/index.xml
     DIR/api/articles/index.json, DIR/api/articles/<slug>/index.json
+    DIR/api/articles/<slug>/for/<audience>.json     /api/articles/<slug>/?for=<audience>
+    DIR/sitemap-<section>-<n>.xml                   the sitemap index's sections
+    DIR/_query/index/page-<n>.html                  /?page=<n>
+    DIR/_query/index/letter-<X>.html                /?letter=<X>
+    DIR/_query/index/letter-<X>-page-<n>.html       /?letter=<X>&page=<n>
+    DIR/_query/api/cursor/<token>.json              /api/articles/?cursor=<token>
     DIR/static/...                                  collectstatic output
+
+Addresses with a query string are files too: ``deploy/nginx/export.conf``
+maps the exact query strings the site links to (``map "$uri?$args"``) onto
+these names and hands any other query string to the app. A cursor longer than
+200 characters is cut into 200-character folders (file names stop at 255
+bytes); one longer than ``CURSOR_MAX`` stays with the app.
 
 ``DIR`` is a symbolic link to a complete tree next to it
 (``.DIR.trees/<n>``). An export writes a new tree (for one article, a copy of
@@ -20,8 +32,8 @@ the current tree made of hard links, with that article's files and the site
 lists rewritten), then replaces the link with ``os.replace``: nginx sees the
 old site or the new one, never a mix. The previous tree is kept one round for
 requests still reading it. ``deploy/nginx/`` has the server configurations.
-Forms (follow-up questions, ``?for=`` and the personalise redirect) need the
-Django app behind it.
+Forms (follow-up questions, the article's ``?for=`` redirect and the
+personalise redirect) and search need the Django app behind it.
 """
 
 from __future__ import annotations
@@ -29,6 +41,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -42,6 +55,7 @@ from django.test import Client
 from articles.models import Audience
 
 from .httpcache import brotli_bytes, gzip_bytes
+from .pages import list_addresses
 from .selectors import publication_live_list
 
 logger = logging.getLogger(__name__)
@@ -55,6 +69,18 @@ SITE_FILES = {
     "/feed/": "feed/index.xml",
     "/api/articles/": "api/articles/index.json",
 }
+# Folders and files the site lists are written to; each export rewrites them all.
+QUERY_DIR = "_query"
+CURSOR_CHUNK = 200
+CURSOR_MAX = 4 * CURSOR_CHUNK
+# The index's query strings exactly as its own links write them (cms.pagination keeps letter first).
+_INDEX_QUERIES = (
+    (re.compile(r"^/\?page=(?P<page>[1-9][0-9]*)$"), "page-{page}"),
+    (re.compile(r"^/\?letter=(?P<letter>[A-Z]|0-9)$"), "letter-{letter}"),
+    (re.compile(r"^/\?letter=(?P<letter>[A-Z]|0-9)&page=(?P<page>[1-9][0-9]*)$"), "letter-{letter}-page-{page}"),
+)
+_CURSOR_QUERY = re.compile(r"^/api/articles/\?cursor=(?P<token>[A-Za-z0-9_-]+)$")
+_SITEMAP_SECTION = re.compile(r"^/(?P<name>sitemap-[a-z0-9-]+\.xml)$")
 COMPRESSED_SUFFIXES = (".html", ".json", ".xml", ".txt", ".css", ".js", ".svg")
 
 
@@ -124,9 +150,16 @@ def _export_pages(client: Client, root: Path, slug: str, audiences: list[str], r
     provenance = _fetch(client, f"/articles/{slug}/provenance.json", result)
     if provenance is not None:
         _write(root, f"{base}/provenance.json", provenance, result)
+    api_dir = root / "api" / "articles" / slug
+    if api_dir.is_dir():
+        shutil.rmtree(api_dir)
     api = _fetch(client, f"/api/articles/{slug}/", result)
     if api is not None:
         _write(root, f"api/articles/{slug}/index.json", api, result)
+    for audience in audiences:
+        api = _fetch(client, f"/api/articles/{slug}/?for={audience}", result)
+        if api is not None:
+            _write(root, f"api/articles/{slug}/for/{audience}.json", api, result)
 
 
 def _remove_article(root: Path, slug: str, result: ExportResult) -> None:
@@ -136,9 +169,42 @@ def _remove_article(root: Path, slug: str, result: ExportResult) -> None:
             result.removed.append(str(folder.relative_to(root)))
 
 
+def list_file(address: str) -> str | None:
+    """Return the export's file name for a list address (see the layout above); None if it stays with the app."""
+    for pattern, name in _INDEX_QUERIES:
+        match = pattern.match(address)
+        if match:
+            return f"{QUERY_DIR}/index/{name.format(**match.groupdict())}.html"
+    match = _CURSOR_QUERY.match(address)
+    if match:
+        token = match["token"]
+        if len(token) > CURSOR_MAX:
+            return None
+        chunks = [token[i : i + CURSOR_CHUNK] for i in range(0, len(token), CURSOR_CHUNK)]
+        return f"{QUERY_DIR}/api/cursor/{'/'.join(chunks)}.json"
+    match = _SITEMAP_SECTION.match(address)
+    if match:
+        return match["name"]
+    return None
+
+
 def _export_site_files(client: Client, root: Path, result: ExportResult) -> None:
     for url, name in SITE_FILES.items():
         body = _fetch(client, url, result)
+        if body is not None:
+            _write(root, name, body, result)
+    # The lists' further pages: every one is rewritten, and none of the old ones is kept
+    # (a list that got shorter must not leave a page behind).
+    if (root / QUERY_DIR).is_dir():
+        shutil.rmtree(root / QUERY_DIR)
+    for old in root.glob("sitemap-*.xml*"):
+        old.unlink()
+    for address in list_addresses():
+        name = list_file(address)
+        if name is None:
+            result.skipped.append(f"{address} (left to the app)")
+            continue
+        body = _fetch(client, address, result)
         if body is not None:
             _write(root, name, body, result)
 

@@ -20,11 +20,13 @@ import math
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.http import urlencode
 from django.utils.text import Truncator
 
 from articles.models import Audience
@@ -38,9 +40,6 @@ from .selectors import publication_history, publication_live_get, published_page
 logger = logging.getLogger(__name__)
 
 HTML = "text/html; charset=utf-8"
-# The smallest page size any public list uses; purging list pages up to
-# count / this many covers every page that could show a changed article.
-SMALLEST_LIST_PAGE = 10
 
 
 def article_path(slug: str, audience_slug: str | None = None) -> str:
@@ -182,16 +181,67 @@ def article_addresses(slug: str) -> list[str]:
     return paths
 
 
-def site_addresses() -> list[str]:
-    """Return the site-wide addresses that list articles (index and API pages, sitemap, feed, board)."""
-    live = Publication.objects.filter(state=Publication.State.LIVE).count()
-    pages = max(1, math.ceil(live / SMALLEST_LIST_PAGE)) + 1
-    paths = ["/", "/sitemap.xml", "/feed/", "/api/articles/", "/board/", "/editorial-policy/"]
-    paths += [f"/?page={n}" for n in range(1, pages + 1)]
-    paths += [f"/api/articles/?page={n}" for n in range(1, pages + 1)]
-    # Sitemap sections hold at most 50,000 addresses each (publishing/sitemaps.py).
-    paths += ["/sitemap-pages-1.xml"] + [f"/sitemap-articles-{n}.xml" for n in range(1, live // 50_000 + 2)]
+def index_addresses(*, spare: int = 0) -> list[str]:
+    """Return the A–Z index's addresses past "/": its further pages, every letter and each letter's pages.
+
+    The same query strings the index's own links use (``?page=N``,
+    ``?letter=X``, ``?letter=X&page=N``); one grouped query for the counts.
+    ``spare`` adds that many pages past each list's end (a page that a
+    withdrawal just emptied, for purging).
+    """
+    from .reader_views import INDEX_PAGE_SIZE
+
+    counts: dict[str, int] = {}
+    rows = (
+        rs.catalogue_live()
+        .annotate(first=Substr("condition_key", 1, 1))
+        .values("first")
+        .annotate(rows=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        upper = (row["first"] or "").upper()
+        letter = upper if upper in rs.LETTERS else rs.OTHER_LETTER
+        counts[letter] = counts.get(letter, 0) + row["rows"]
+
+    def pages(count: int) -> range:
+        return range(2, max(1, math.ceil(count / INDEX_PAGE_SIZE)) + 1 + spare)
+
+    paths = [f"/?page={n}" for n in pages(sum(counts.values()))]
+    for letter in (*rs.LETTERS, rs.OTHER_LETTER):
+        paths.append(f"/?{urlencode({'letter': letter})}")
+        paths += [f"/?{urlencode({'letter': letter, 'page': n})}" for n in pages(counts.get(letter, 0))]
     return paths
+
+
+def list_addresses(*, spare: int = 0) -> list[str]:
+    """Return every address of the site's lists past their first page (index, letters, sitemap sections, API).
+
+    A handful of queries whatever the number of articles (the API's cursors
+    come from one query returning each page's last row). ``spare``: see
+    ``index_addresses`` (sitemap sections get the same).
+    """
+    from .api import list_cursors
+    from .sitemaps import SITEMAPS, sitemap_sections
+
+    list_url = reverse("reader:api_article_list")
+    paths = index_addresses(spare=spare)
+    sections = [row["loc"].removeprefix(settings.SITE_URL) for row in sitemap_sections()]
+    paths += sections
+    for name in SITEMAPS if spare else ():
+        last = sum(1 for section in sections if section.startswith(f"/sitemap-{name}-"))
+        paths += [
+            reverse("reader:sitemap_section", kwargs={"section": name, "page": last + n}) for n in range(1, spare + 1)
+        ]
+    paths += [f"{list_url}?cursor={token}" for token in list_cursors()]
+    return paths
+
+
+def site_addresses() -> list[str]:
+    """Return the site-wide addresses that list articles (index and its pages, API pages, sitemap, feed, board)."""
+    paths = ["/", "/?page=1", "/sitemap.xml", "/feed/", "/api/articles/", "/board/", "/editorial-policy/"]
+    # One page past each index list's end: the page a withdrawal just emptied may still be cached.
+    return paths + list_addresses(spare=1)
 
 
 def refresh_articles(slugs: set[str]) -> None:

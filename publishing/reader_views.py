@@ -31,7 +31,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from articles.models import Audience
-from cms.pagination import paginate
+from cms.pagination import PER_PAGE, paginate
 
 from . import selectors as rs
 from .cache import site_cache_key
@@ -58,6 +58,8 @@ from .services import reader_message_create
 logger = logging.getLogger(__name__)
 
 AUDIENCE_COOKIE_MAX_AGE = 365 * 24 * 3600
+# Articles per page of the A–Z index (publishing.pages.list_addresses reads it to list the pages).
+INDEX_PAGE_SIZE = PER_PAGE
 STAGES = (
     ("submitted", "Submitted", "submitted_at"),
     ("in_review", "Under Review", "review_started_at"),
@@ -468,7 +470,7 @@ def index(request: HttpRequest) -> HttpResponse:
     letter = (request.GET.get("letter") or "").upper()
     if letter not in rs.LETTERS and letter != rs.OTHER_LETTER:
         letter = ""
-    pager = paginate(request, rs.catalogue_index(letter or None))
+    pager = paginate(request, rs.catalogue_index(letter or None), per_page=INDEX_PAGE_SIZE)
     # Which letters have articles changes only when something goes live or comes down.
     letters_key = site_cache_key("index:letters")
     present = cache.get(letters_key)

@@ -137,6 +137,7 @@ def sitemap(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_response
 @require_safe
 def sitemap_section(request: HttpRequest, section: str, page: int) -> HttpResponse:
     """Serve one page of one sitemap section."""

@@ -104,3 +104,168 @@ def test_export_holds_exactly_the_bytes_the_app_serves_and_swaps_trees_atomicall
     second = export_site(site, static=False)
     assert second.tree != first.tree and os.path.realpath(site) == second.tree
     assert not list(tmp_path.glob(".site.link-*"))
+
+
+# --- every list address: the index's pages and letters, sitemap sections, API pages ---------------
+
+CATALOGUE = [
+    ("cmv-treatment", "What is the treatment for CMV infection?", "Cytomegalovirus (CMV) infection"),
+    ("cmv-prevention", "How is CMV prevented after a transplant?", "Cytomegalovirus (CMV) infection"),
+    ("croup-steroids", "Do steroids help croup?", "Croup"),
+    ("asthma-inhalers", "Which inhaler for mild asthma?", "Asthma"),
+    ("anaemia-iron", "Iron tablets or infusion for anaemia?", "Anaemia"),
+    ("hiv-prep", "Who should take HIV PrEP?", "2019 HIV guidance"),
+]
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    """Two rows per page of the index and the API list, so six articles make several pages of each."""
+    from publishing import api, reader_views
+
+    monkeypatch.setattr(reader_views, "INDEX_PAGE_SIZE", 2)
+    monkeypatch.setattr(api, "PAGE_SIZE", 2)
+
+
+@pytest.fixture
+def catalogue(small_pages, author, reviewer, editor):
+    for slug, title, condition in CATALOGUE:
+        article = approve(
+            factories.make_article(author=author, slug=slug, title=title, condition=condition),
+            author=author,
+            reviewer=reviewer,
+        )
+        request_and_publish(article, editor=editor)
+
+
+def _export_addresses(site) -> dict[str, str]:
+    """Every public address and its file in the export, computed from the app's own links."""
+    from publishing.export import SITE_FILES, list_file
+    from publishing.pages import list_addresses
+
+    addresses = dict(SITE_FILES)
+    for address in list_addresses():
+        addresses[address] = list_file(address)
+    audiences = list(Audience.objects.filter(active=True).values_list("slug", flat=True))
+    for slug, _, _ in CATALOGUE:
+        addresses[f"/articles/{slug}/"] = f"articles/{slug}/index.html"
+        addresses[f"/articles/{slug}/provenance.json"] = f"articles/{slug}/provenance.json"
+        addresses[f"/api/articles/{slug}/"] = f"api/articles/{slug}/index.json"
+        for audience in audiences:
+            addresses[f"/articles/{slug}/for/{audience}/"] = f"articles/{slug}/for/{audience}/index.html"
+            addresses[f"/api/articles/{slug}/?for={audience}"] = f"api/articles/{slug}/for/{audience}.json"
+    return addresses
+
+
+def _crawl_list_links(client) -> set[str]:
+    """Follow the links the lists themselves give (pager, letters, API next, sitemap index)."""
+    import json
+    import re
+
+    from django.conf import settings
+
+    found: set[str] = set()
+    todo = ["/", "/api/articles/", "/sitemap.xml"]
+    while todo:
+        address = todo.pop()
+        if address in found:
+            continue
+        found.add(address)
+        body = client.get(address).content.decode()
+        if address.startswith("/api/articles/"):
+            following = json.loads(body)["next"]
+            if following:
+                todo.append(following.removeprefix(settings.SITE_URL))
+        elif address == "/sitemap.xml":
+            todo += [loc.removeprefix(settings.SITE_URL) for loc in re.findall(r"<loc>([^<]+)</loc>", body)]
+        elif address.startswith("/?") or address == "/":
+            for href in re.findall(r'href="(\?[^"]+)"', body):
+                todo.append("/" + href.replace("&amp;", "&"))
+    return found
+
+
+def test_export_writes_every_list_address_byte_identical_to_the_app(catalogue, client, tmp_path):
+    from publishing.pages import list_addresses
+
+    site = tmp_path / "site"
+    result = export_site(site, static=False)
+    assert not [skip for skip in result.skipped if "left to the app" in skip]
+    addresses = _export_addresses(site)
+    lists = set(list_addresses())
+    # The addresses the export writes are every one the site's lists link to (and all 27 letters).
+    linked = {a for a in _crawl_list_links(client) if a not in ("/", "/api/articles/", "/sitemap.xml")}
+    assert linked <= lists
+    assert {"/?page=2", "/?page=3", "/?letter=C", "/?letter=C&page=2", "/?letter=0-9", "/?letter=Q"} <= lists
+    assert "/sitemap-articles-1.xml" in lists and "/sitemap-pages-1.xml" in lists
+    cursors = [a for a in lists if a.startswith("/api/articles/?cursor=")]
+    assert len(cursors) == 2  # six articles, two a page: pages 2 and 3
+    for address, name in addresses.items():
+        served = client.get(address)
+        assert served.status_code == 200, address
+        assert (site / name).read_bytes() == served.content, address
+        if name.endswith((".html", ".json", ".xml")):
+            zipped = client.get(address, HTTP_ACCEPT_ENCODING="gzip")
+            assert (site / f"{name}.gz").read_bytes() == zipped.content, address
+    page_two = (site / "_query/index/page-2.html").read_text()
+    assert "?page=3" in page_two and "?page=1" not in page_two
+
+
+def test_go_live_rewrites_the_lists_and_drops_pages_that_no_longer_exist(
+    catalogue, client, author, reviewer, editor, tmp_path
+):
+    from articles.models import Article
+    from publishing.export import export_article
+
+    site = tmp_path / "site"
+    export_site(site, static=False)
+    assert (site / "_query/index/page-3.html").exists() and not (site / "_query/index/page-4.html").exists()
+    article = approve(
+        factories.make_article(author=author, slug="zoster-vaccine", title="Zoster vaccine?", condition="Zoster"),
+        author=author,
+        reviewer=reviewer,
+    )
+    request_and_publish(article, editor=editor)
+    before = os.path.realpath(site)
+    export_article("zoster-vaccine", site)
+    assert os.path.realpath(site) != before  # a new tree, swapped in
+    for address, name in [
+        ("/?page=4", "_query/index/page-4.html"),
+        ("/?letter=Z", "_query/index/letter-Z.html"),
+        ("/?letter=C&page=2", "_query/index/letter-C-page-2.html"),
+        ("/api/articles/zoster-vaccine/?for=patient", "api/articles/zoster-vaccine/for/patient.json"),
+    ]:
+        assert (site / name).read_bytes() == client.get(address).content, address
+    assert "Zoster vaccine?" in (site / "_query/index/letter-Z.html").read_text()
+    assert len(list((site / "_query/api/cursor").glob("*.json"))) == 3  # seven articles: API pages 2 to 4
+
+    services.publication_withdraw(article, acting_user=editor, reason="Recall.")
+    services.publication_withdraw(Article.objects.get(slug="hiv-prep"), acting_user=editor, reason="Recall.")
+    export_article("zoster-vaccine", site)
+    # Five articles at two a page: the fourth index page and API page are gone, the rest rewritten.
+    assert not (site / "_query/index/page-4.html").exists()
+    assert (site / "_query/index/page-3.html").read_bytes() == client.get("/?page=3").content
+    assert len(list((site / "_query/api/cursor").glob("*.json"))) == 2
+    assert (site / "_query/index/letter-0-9.html").read_bytes() == client.get("/?letter=0-9").content
+    assert not (site / "api/articles/zoster-vaccine").exists()
+
+
+def test_the_purger_lists_every_list_address_in_a_few_queries_whatever_the_rows(
+    catalogue, author, reviewer, editor, django_assert_max_num_queries
+):
+    from publishing.pages import list_addresses, site_addresses
+
+    with django_assert_max_num_queries(8) as before:
+        addresses = site_addresses()
+    assert set(list_addresses()) <= set(addresses)
+    assert {"/?letter=C&page=2", "/?page=3", "/sitemap-articles-1.xml"} <= set(addresses)
+    # And one page past each list's end, which a withdrawal may just have emptied.
+    assert {"/?page=4", "/?letter=C&page=3", "/?letter=Q&page=2", "/sitemap-articles-2.xml"} <= set(addresses)
+    assert len([a for a in addresses if "cursor=" in a]) == 2
+    article = approve(
+        factories.make_article(author=author, slug="zoster-vaccine", title="Zoster?", condition="Zoster"),
+        author=author,
+        reviewer=reviewer,
+    )
+    request_and_publish(article, editor=editor)
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        assert len([a for a in site_addresses() if "cursor=" in a]) == 3

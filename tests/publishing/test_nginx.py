@@ -178,3 +178,57 @@ def test_proxy_cache_serves_hits_bypasses_for_the_audience_cookie_and_is_purged_
         assert not PurgeRequest.objects.exists()
     finally:
         nginx.stop()
+
+
+def test_export_behind_nginx_serves_list_pages_letters_sitemap_sections_and_api_pages_from_files(
+    live_site, tmp_path, author, reviewer, editor, monkeypatch
+):
+    from publishing import api, reader_views
+    from publishing.pages import list_addresses
+    from tests import factories
+
+    monkeypatch.setattr(reader_views, "INDEX_PAGE_SIZE", 1)
+    monkeypatch.setattr(api, "PAGE_SIZE", 1)
+    for slug, title, condition in [
+        # A long title makes a cursor of over 200 characters: nginx joins its folders back.
+        ("croup-steroids", "Do steroids help croup? " + "Dexamethasone, prednisolone and budesonide. " * 5, "Croup"),
+        ("asthma-inhalers", "Which inhaler for mild asthma?", "Asthma"),
+    ]:
+        article = factories.make_article(author=author, slug=slug, title=title, condition=condition)
+        request_and_publish(approve(article, author=author, reviewer=reviewer), editor=editor)
+    export = tmp_path / "export"
+    export_site(export, static=False)
+    cursors = [a for a in list_addresses() if a.startswith("/api/articles/?cursor=")]
+    assert len(cursors) == 2 and max(len(c) for c in cursors) > 230
+    conf = _site_conf("export.conf", live_site, **{"/srv/vetted/export": str(export)})
+    nginx = Nginx(conf, tmp_path / "nginx")
+    try:
+        paths = ["/?page=2", "/?letter=C", "/?letter=C&page=2", "/?letter=Q", "/sitemap-articles-1.xml", *cursors]
+        paths += ["/api/articles/croup-steroids/?for=patient"]
+        for path in paths:
+            app = Client().get(path)
+            assert app.status_code == 200, path
+            status, headers, body = nginx.request("GET", path)
+            assert status == 200 and body == app.content, path
+            assert headers["content-type"] == app["Content-Type"], path
+            assert "public" in headers["cache-control"] and "set-cookie" not in headers, path
+            status, headers, zipped = nginx.request("GET", path, {"Accept-Encoding": "gzip"})
+            assert headers.get("content-encoding") == "gzip" and gzip.decompress(zipped) == app.content, path
+        # Served from the export: the app is not asked (its files changed, nginx still has the export's).
+        (export / "_query/index/page-2.html").write_bytes(b"from the export")
+        assert nginx.request("GET", "/?page=2")[2] == b"from the export"
+        long_cursor = next(export.glob("_query/api/cursor/*/*.json"))
+        long_cursor.write_bytes(b"long cursor from the export")
+        assert b"long cursor from the export" in {nginx.request("GET", c)[2] for c in cursors}
+        # Anything the export does not hold goes to the app, as the reader asked for it.
+        for path in ("/?page=9", "/?letter=c", "/?page=2&letter=C", "/?q=croup", "/api/articles/?cursor=bad!"):
+            status, _, body = nginx.request("GET", path)
+            app = Client().get(path)
+            assert status == app.status_code, path
+            if status == 200:
+                assert body == app.content, path
+        # The files for query strings are not addresses of their own.
+        assert nginx.request("GET", "/_query/index/letter-C.html")[0] == 404
+        assert nginx.request("GET", "/api/articles/croup-steroids/for/patient.json")[0] == 404
+    finally:
+        nginx.stop()
