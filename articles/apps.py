@@ -22,3 +22,7 @@ class ArticlesConfig(AppConfig):
             Reference,
             fields=["article", "key", "kind", "title", "authors", "source", "year", "pmid", "doi", "url"],
         )
+
+        from .text import connect_text_cleaning
+
+        connect_text_cleaning(self)

@@ -18,3 +18,8 @@ class PublishingConfig(AppConfig):
 
         register_approval_hook(publication_on_approval_hook)
         register_archive_hook(publication_on_archive_hook)
+
+        from articles.text import connect_text_cleaning
+
+        # Stored pages keep the renderer's exact bytes; their text is cleaned on the way out.
+        connect_text_cleaning(self, exclude=frozenset({"PublishedPage"}))
