@@ -8,7 +8,9 @@ every audience version's own text. Pure: no database access.
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -47,7 +49,7 @@ class _Text:
         return f"{name}, line {line}" if line else name
 
 
-_CODE_SPAN_RE = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.S)
+_BACKTICKS_RE = re.compile(r"`+")
 _ESCAPED_BRACKET_RE = re.compile(r"\\\[")
 _SECTION_RE = re.compile(r"^##(?!#)[ \t]+(.+?)[ \t#]*$", re.M)
 
@@ -57,12 +59,51 @@ def _blank(match: re.Match) -> str:
     return re.sub(r"[^\n]", " ", match.group(0))
 
 
+def _blank_code_spans(text: str) -> str:
+    """Blank every code span (a run of backticks up to the next run of the same length).
+
+    Linear: each run is looked up among the runs of its own length, instead of
+    a regex that tries every closing length from every backtick.
+    """
+    runs = [(m.start(), m.end()) for m in _BACKTICKS_RE.finditer(text)]
+    if len(runs) < 2:
+        return text
+    by_length: dict[int, list[int]] = defaultdict(list)
+    for index, (start, end) in enumerate(runs):
+        by_length[end - start].append(index)
+    pieces, last, i = [], 0, 0
+    while i < len(runs):
+        start, end = runs[i]
+        same = by_length[end - start]
+        j = bisect.bisect_right(same, i)
+        if j == len(same):
+            i += 1
+            continue
+        close = runs[same[j]]
+        pieces.append(text[last:start])
+        pieces.append(re.sub(r"[^\n]", " ", text[start : close[1]]))
+        last = close[1]
+        i = same[j] + 1
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _line_numbers(text: str, offsets: Iterable[int]) -> list[int]:
+    """Return the 1-based line number of each offset (offsets in ascending order), in one pass."""
+    numbers, line, position = [], 1, 0
+    for offset in offsets:
+        line += text.count("\n", position, offset)
+        position = offset
+        numbers.append(line)
+    return numbers
+
+
 def _citation_sites(text: str) -> list[tuple[int, list[str]]]:
     """Return (line number, keys) of each citation group, ignoring code spans and escaped brackets."""
-    scannable = _ESCAPED_BRACKET_RE.sub(_blank, _CODE_SPAN_RE.sub(_blank, text))
-    return [
-        (scannable.count("\n", 0, m.start()) + 1, citation_keys(m.group(1))) for m in CITATION_RE.finditer(scannable)
-    ]
+    scannable = _ESCAPED_BRACKET_RE.sub(_blank, _blank_code_spans(text))
+    matches = list(CITATION_RE.finditer(scannable))
+    lines = _line_numbers(scannable, (m.start() for m in matches))
+    return [(line, citation_keys(m.group(1))) for line, m in zip(lines, matches, strict=True)]
 
 
 def _texts(content: ArticleContent, audience_names: dict[int, str]) -> list[_Text]:
@@ -82,7 +123,7 @@ def _sections(body: str) -> list[tuple[str, int, int]]:
     """Return (title, first line, last line) of each "## " section of a body, heading line included."""
     matches = list(_SECTION_RE.finditer(body))
     total = body.count("\n") + 1
-    lines = [body.count("\n", 0, m.start()) + 1 for m in matches]
+    lines = _line_numbers(body, (m.start() for m in matches))
     return [
         (m.group(1).strip(), line, (lines[i + 1] - 1) if i + 1 < len(lines) else total)
         for i, (m, line) in enumerate(zip(matches, lines, strict=True))
@@ -130,8 +171,12 @@ def check_content(content: ArticleContent, *, audience_names: dict[int, str] | N
         if not keys and text.field != "body":
             continue
         sites = _citation_sites(text.text)
+        lines_of: dict[str, set[int]] = defaultdict(set)
+        for line, group in sites:
+            for key in group:
+                lines_of[key].add(line)
         for key in [key for key in dict.fromkeys(keys) if key not in known]:
-            lines = sorted({line for line, group in sites if key in group}) or [None]
+            lines = sorted(lines_of.get(key, ())) or [None]
             for line in lines:
                 results.append(
                     CheckResult(
@@ -143,9 +188,10 @@ def check_content(content: ArticleContent, *, audience_names: dict[int, str] | N
                     )
                 )
         if text.field == "body":
-            cited_lines = [line for line, _ in sites]
+            cited_lines = sorted(line for line, _ in sites)
             for title, first, last in _sections(text.text):
-                if not any(first <= line <= last for line in cited_lines):
+                at = bisect.bisect_left(cited_lines, first)
+                if at == len(cited_lines) or cited_lines[at] > last:
                     results.append(
                         CheckResult(
                             "uncited-section",

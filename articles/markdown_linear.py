@@ -214,9 +214,49 @@ class _BlockBreaker(Preprocessor):
         return out
 
 
+# Python-Markdown parses each level of a nested list or quote with a recursive call, so a
+# thousand levels ("- - - - … a", ">>>> …", deep indentation) exhaust Python's stack. No
+# article needs more than a few: a line's quote and list markers beyond MAX_NESTING are
+# dropped and its indentation is capped at MAX_INDENT spaces.
+MAX_NESTING = 16
+MAX_INDENT = 64
+_CONTAINER_TOKEN_RE = re.compile(r"[ ]+|>|[-*+](?=[ ])|\d{1,9}[.)](?=[ ])")
+
+
+class _DepthLimiter(Preprocessor):
+    """Cap how deeply one line can nest quotes and lists, and how far it can be indented."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        return [self._limit(line) for line in lines]
+
+    @staticmethod
+    def _limit(line: str) -> str:
+        if not line.startswith((" ", ">", "-", "*", "+", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9")):
+            return line
+        kept: list[str] = []
+        markers = spaces = position = 0
+        changed = False
+        while (m := _CONTAINER_TOKEN_RE.match(line, position)) is not None:
+            token = m.group(0)
+            position = m.end()
+            if token[0] == " ":
+                room = MAX_INDENT - spaces
+                if len(token) > room:
+                    token, changed = token[: max(room, 1)], True
+                spaces += len(token)
+            elif markers >= MAX_NESTING:
+                changed = True
+                continue
+            else:
+                markers += 1
+            kept.append(token)
+        return "".join(kept) + line[position:] if changed else line
+
+
 class LinearBlocksExtension(Extension):
-    """End a block after each heading or rule line, so block processors never re-scan long blocks."""
+    """End a block after each heading or rule line, and cap nesting, so parsing stays linear and shallow."""
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
         # After normalize_whitespace (30): tabs are expanded and line endings are "\n".
+        md.preprocessors.register(_DepthLimiter(md), "vetted_depth_limiter", 26)
         md.preprocessors.register(_BlockBreaker(md), "vetted_block_breaker", 25)

@@ -38,7 +38,7 @@ __all__ = [
 # Characters in long Markdown fields. A long reader page is about 60,000; these leave room.
 MAX_LENGTHS: dict[str, int] = {
     "summary": 20_000,
-    "body": 200_000,
+    "body": 100_000,
     "comment": 20_000,
     "disclaimer": 20_000,
     "policy": 100_000,

@@ -1,0 +1,67 @@
+"""Hostile Markdown renders in bounded time (the corpus is tests/articles/pathological_inputs.py).
+
+Each input is about 30,000 characters (the body takes 100,000). Before the
+linear scanners, several of these took from tens of seconds to minutes; the
+cap only catches a runaway (figures: `python -m bench bench_pathological`).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from articles.checks import check_content
+from articles.content import ArticleContent, ReferenceContent
+from articles.rendering import render_content
+from tests.articles.pathological_inputs import PATHOLOGICAL
+
+SIZE = 30_000
+CAP_SECONDS = 5.0
+
+
+@pytest.mark.parametrize("name", sorted(PATHOLOGICAL))
+def test_pathological_input_renders_and_checks_in_bounded_time(name):
+    text = PATHOLOGICAL[name](SIZE)
+    content = ArticleContent(
+        slug="x",
+        title="x",
+        summary="s",
+        body=text,
+        references=(ReferenceContent(key="a", kind="research", title="A"),),
+    )
+    started = time.process_time()
+    rendered = render_content(content)
+    check_content(content)
+    elapsed = time.process_time() - started
+    assert elapsed < CAP_SECONDS, f"{name}: {elapsed:.1f} s"
+    assert "<script" not in rendered.body_html
+
+
+def test_deep_nesting_is_flattened_not_a_recursion_error():
+    rendered = render_content(ArticleContent(slug="x", title="x", body="- " * 5000 + "deep"))
+    assert "deep" in rendered.body_html
+    assert rendered.body_html.count("<ul>") <= 20
+
+
+def test_linear_links_keep_python_markdown_behaviour():
+    html = render_content(
+        ArticleContent(
+            slug="x",
+            title="x",
+            body='[a](http://e.org/x "T") [b](<http://e.org/y>) [c](http://e.org/(z)) ![i](http://e.org/i.png) '
+            "[unclosed](http://e.org [x] [[nested](http://e.org/n)]\n\n[r]: http://e.org/r\n\n[ref][r] [r]",
+        )
+    ).body_html
+    assert '<a href="http://e.org/x" title="T" rel="noopener noreferrer">a</a>' in html
+    assert '<a href="http://e.org/y" rel="noopener noreferrer">b</a>' in html
+    assert '<a href="http://e.org/(z)" rel="noopener noreferrer">c</a>' in html
+    assert '<a href="http://e.org/i.png" rel="noopener noreferrer">i</a>' in html
+    assert "[unclosed](http://e.org" in html
+    assert '[<a href="http://e.org/n" rel="noopener noreferrer">nested</a>]' in html
+    assert html.count('href="http://e.org/r"') == 2
+
+
+def test_repeated_headings_get_numbered_anchors_in_order():
+    rendered = render_content(ArticleContent(slug="x", title="x", body="## Same\n\n## Same-2\n\n## Same\n\n## Same\n"))
+    assert [s.anchor for s in rendered.sections] == ["same", "same-2", "same-3", "same-4"]
