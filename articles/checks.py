@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from .content import ArticleContent
 from .rendering import CITATION_RE, citation_keys, cited_keys
+from .text import MAX_LENGTHS
 
 ERROR = "error"
 WARNING = "warning"
@@ -29,6 +30,27 @@ class CheckResult:
     level: str  # "error" | "warning"
     message: str
     location: str  # e.g. "Body, line 12" or "Patient version — body, line 3"
+
+
+def within_limits(content: ArticleContent) -> ArticleContent:
+    """Return the content with every summary and body cut to its size limit (for previews of oversized text)."""
+    import dataclasses
+
+    def cut(value: str, field: str) -> str:
+        return value[: MAX_LENGTHS[field]]
+
+    if all(
+        len(value) <= MAX_LENGTHS[field]
+        for item in (content, *content.variants)
+        for field, value in (("summary", item.summary), ("body", item.body))
+    ):
+        return content
+    variants = tuple(
+        dataclasses.replace(v, summary=cut(v.summary, "summary"), body=cut(v.body, "body")) for v in content.variants
+    )
+    return dataclasses.replace(
+        content, summary=cut(content.summary, "summary"), body=cut(content.body, "body"), variants=variants
+    )
 
 
 def has_errors(results: Iterable[CheckResult]) -> bool:
@@ -166,6 +188,18 @@ def check_content(content: ArticleContent, *, audience_names: dict[int, str] | N
 
     cited: set[str] = set()
     for text in _texts(content, audience_names):
+        limit = MAX_LENGTHS[text.field]
+        if len(text.text) > limit:
+            results.append(
+                CheckResult(
+                    "too-long",
+                    ERROR,
+                    f"This text is {len(text.text):,} characters long; the most it can be is {limit:,}. "
+                    "Shorten it (the preview shows only the first part).",
+                    text.where(),
+                )
+            )
+            text = _Text(text.field, text.text[:limit], text.version)
         keys = cited_keys(text.text)
         cited.update(keys)
         if not keys and text.field != "body":

@@ -19,7 +19,7 @@ from reversion.models import Revision
 from cms import roles
 
 from . import selectors, services
-from .checks import check_content, has_errors
+from .checks import check_content, has_errors, within_limits
 from .content import ArticleContent, content_from_article, content_from_revision
 from .diff import content_diff
 from .exceptions import ArticleError, ContentLocked, EditConflict, ReferenceFileError, SlugTaken
@@ -105,8 +105,9 @@ def _editor_forms(request: HttpRequest, audiences: list[Audience], *, content: A
 def _preview_context(content: ArticleContent, audiences: list[Audience], audience_slug: str | None) -> dict:
     """Render content for one audience and run the checks: the preview pane's context."""
     audience = next((a for a in audiences if a.slug == audience_slug), None)
-    rendered = render_content(content, audience_id=audience.pk if audience else None)
     checks = check_content(content, audience_names=_audience_names(audiences))
+    # Text over the size limit is refused on save; the preview renders only the part within it.
+    rendered = render_content(within_limits(content), audience_id=audience.pk if audience else None)
     return {
         "rendered": rendered,
         "preview_content": content,

@@ -65,3 +65,26 @@ def test_linear_links_keep_python_markdown_behaviour():
 def test_repeated_headings_get_numbered_anchors_in_order():
     rendered = render_content(ArticleContent(slug="x", title="x", body="## Same\n\n## Same-2\n\n## Same\n\n## Same\n"))
     assert [s.anchor for s in rendered.sections] == ["same", "same-2", "same-3", "same-4"]
+
+
+def _preview(client, article, body):
+    data = {"title": article.title, "slug": article.slug, "condition": "C", "summary": "S", "body": body}
+    data.update({"references-TOTAL_FORMS": 0, "references-INITIAL_FORMS": 0})
+    return client.post(f"/studio/{article.slug}/preview/", data, HTTP_X_STUDIO_PREVIEW="1")
+
+
+def test_the_live_preview_answers_the_issue_inputs_at_once(client, author, article):
+    client.force_login(author)
+    for body in ("[" * 10_000, "[a](" * 5_000, "## Same\n\n" * 5_000):
+        started = time.process_time()
+        response = _preview(client, article, body)
+        assert response.status_code == 200
+        assert time.process_time() - started < CAP_SECONDS
+
+
+def test_the_preview_of_oversized_text_says_so_and_renders_only_the_first_part(client, author, article):
+    client.force_login(author)
+    response = _preview(client, article, "word " * 30_000)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "150,000 characters long; the most it can be is 100,000" in html
