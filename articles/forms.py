@@ -107,7 +107,7 @@ class ReferenceForm(forms.Form):
         self.fields.update({name: model_fields[name] for name in REFERENCE_FIELDS})
         self.fields["key"].widget.attrs.update(size=14, placeholder="kotton2018")
         self.fields["title"].widget = forms.Textarea(attrs={"rows": 2})
-        self.fields["year"].widget.attrs.update(style="width: 6em")
+        self.fields["year"].widget.attrs.update({"class": "input--year"})
 
     def clean(self) -> dict:
         cleaned = super().clean()
