@@ -53,3 +53,19 @@ class SecurityHeadersMiddleware:
             if "Expires" in response:
                 del response["Expires"]
         return response
+
+
+def client_ip(request: HttpRequest) -> str:
+    """Return the client's address: from CLIENT_IP_HEADER behind a proxy, else REMOTE_ADDR.
+
+    With a header such as X-Forwarded-For, each proxy appends the address it
+    saw; the entry TRUSTED_PROXY_COUNT from the right is the one the nearest
+    trusted proxy recorded, and anything left of it may be forged by the client.
+    """
+    header = getattr(settings, "CLIENT_IP_HEADER", "")
+    if header:
+        values = [v.strip() for v in request.META.get(header, "").split(",") if v.strip()]
+        count = max(1, getattr(settings, "TRUSTED_PROXY_COUNT", 1))
+        if len(values) >= count:
+            return values[-count]
+    return request.META.get("REMOTE_ADDR", "")

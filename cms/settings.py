@@ -7,6 +7,7 @@ local-memory cache and emails printed to the console.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -70,6 +71,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "reversion",
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "articles",
     "review",
     "publishing",
@@ -85,8 +90,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "cms.accounts.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out sign-in into the "sign-in paused" page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -192,6 +201,28 @@ if TESTING:
     # PBKDF2 is slow by design; under test it made most of the suite's run
     # time (users are created by factories in nearly every test).
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Sign-in throttling (django-axes). Failures count per username *and* address together, and per
+# address alone: a guesser from one address is stopped, and cannot lock a colleague out by
+# typing their name, because that colleague signs in from another address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+# Behind a proxy, the header it puts the client's address in (e.g. HTTP_X_FORWARDED_FOR) and how
+# many proxies append to it; unset, REMOTE_ADDR is the client (cms/security.py: client_ip).
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
+AXES_CLIENT_IP_CALLABLE = "cms.security.client_ip"
+# Two-factor sign-in (django-otp): required for board members, editors and admin staff when on.
+# Off under DEBUG (the demo) and under tests unless a test turns it on.
+REQUIRE_STAFF_2FA = env_bool("REQUIRE_STAFF_2FA", default=not DEBUG and not TESTING)
+OTP_TOTP_ISSUER = os.environ.get("SITE_NAME", "Vetted")
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/accounts/home/"
 LOGOUT_REDIRECT_URL = "/"
