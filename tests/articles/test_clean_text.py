@@ -96,8 +96,8 @@ def test_the_studio_form_shows_the_size_limit_beside_the_field(client, author):
 
 
 def test_a_control_character_in_a_stored_title_does_not_break_the_feed(client, published, caplog):
-    # Stored before the cleaning existed: written past the services on purpose.
-    PublishedPage.objects.filter(publication=published).update(title="Treatment\x0bof CMV\x00")
+    # Stored before the cleaning existed: written past the services on purpose (PostgreSQL refuses NUL itself).
+    PublishedPage.objects.filter(publication=published).update(title="Treatment\x0bof CMV\x01")
     response = client.get("/feed/")
     assert response.status_code == 200
     root = ET.fromstring(response.content)
@@ -116,3 +116,22 @@ def test_a_page_that_cannot_be_read_is_left_out_of_the_feed_and_logged(client, p
     assert response.status_code == 200
     assert ET.fromstring(response.content).findall(f"{ATOM}entry") == []
     assert "left out published page" in caplog.text
+
+
+def test_control_characters_stored_in_a_live_page_break_no_public_page(client, published):
+    PublishedPage.objects.filter(publication=published).update(
+        title="Treatment\x0bof CMV\x01", summary_html="<p>Summary\x0b\x1b</p>"
+    )
+    slug = published.slug
+    for path in (
+        "/",
+        "/?q=CMV",
+        f"/articles/{slug}/",
+        "/api/articles/",
+        f"/api/articles/{slug}/",
+        "/feed/",
+        "/sitemap.xml",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+    ET.fromstring(client.get("/feed/").content)  # still well-formed XML
