@@ -135,3 +135,21 @@ def test_control_characters_stored_in_a_live_page_break_no_public_page(client, p
         response = client.get(path)
         assert response.status_code == 200, path
     ET.fromstring(client.get("/feed/").content)  # still well-formed XML
+
+
+def test_an_overlong_review_comment_is_refused_with_the_limit(article, author, reviewer):
+    from review import services as review_services
+    from review.exceptions import CommentTooLong
+
+    review_services.article_submit(article, acting_user=author)
+    review_services.review_claim(article, acting_user=reviewer)
+    with pytest.raises(CommentTooLong) as excinfo:
+        review_services.review_comment_add(article, acting_user=reviewer, text="x" * (MAX_LENGTHS["comment"] + 1))
+    assert "20,000" in str(excinfo.value)
+
+
+def test_an_overlong_policy_is_refused_on_the_desk_form(client, editor):
+    client.force_login(editor)
+    response = client.post("/publishing/policy/", {"title": "Policy", "body": "x" * (MAX_LENGTHS["policy"] + 1)})
+    assert response.status_code == 200
+    assert "the most it takes is 100,000" in response.content.decode()
