@@ -134,6 +134,14 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """Send the admin's own sign-in form to ours, so the admin cannot be a way around the second factor."""
+    next_url = request.GET.get("next") or "/admin/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/admin/"
+    return redirect(f"{reverse('login')}?next={next_url}")
+
+
 # --------------------------------------------------------------------------- set up and verify
 
 

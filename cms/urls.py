@@ -5,6 +5,7 @@ from django.urls import include, path
 from cms import accounts, views
 
 urlpatterns = [
+    path("admin/login/", accounts.admin_login),
     path("admin/", admin.site.urls),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/two-factor/", accounts.two_factor, name="two_factor"),

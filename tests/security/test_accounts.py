@@ -250,3 +250,11 @@ def test_authors_and_readers_are_not_forced(client, author_user, settings):
 
 def test_two_factor_is_off_by_default_under_tests_and_the_demo(settings):
     assert settings.REQUIRE_STAFF_2FA is False
+
+
+def test_the_admin_sign_in_form_sends_people_to_the_one_with_the_second_factor(client, db):
+    response = client.get("/admin/login/?next=/admin/articles/")
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/admin/articles/"
+    response = client.post("/admin/login/", {"username": "x", "password": "y"})
+    assert response["Location"].startswith("/accounts/login/")
+    assert client.get("/admin/login/?next=https://evil.example/")["Location"] == "/accounts/login/?next=/admin/"
