@@ -27,7 +27,7 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), fullscreen=(), "
     "geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), "
     "picture-in-picture=(), publickey-credentials-get=(), screen-wake-lock=(), sync-xhr=(), usb=(), "
-    "xr-spatial-tracking=(), interest-cohort=()"
+    "xr-spatial-tracking=()"
 )
 STAFF_PATH_PREFIXES = ("/studio/", "/review/", "/publishing/", "/admin/", "/accounts/")
 
