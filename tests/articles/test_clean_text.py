@@ -153,3 +153,23 @@ def test_an_overlong_policy_is_refused_on_the_desk_form(client, editor):
     response = client.post("/publishing/policy/", {"title": "Policy", "body": "x" * (MAX_LENGTHS["policy"] + 1)})
     assert response.status_code == 200
     assert "the most it takes is 100,000" in response.content.decode()
+
+
+def test_the_admin_refuses_an_overlong_disclaimer_and_cleans_a_pasted_one(client, db):
+    from publishing.models import Disclaimer
+
+    admin = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    data = {
+        "name": "Pasted",
+        "text": "x" * (MAX_LENGTHS["disclaimer"] + 1),
+        "active": "on",
+        "effective_from_0": "2026-01-01",
+        "effective_from_1": "00:00:00",
+    }
+    response = client.post("/admin/publishing/disclaimer/add/", data)
+    assert response.status_code == 200 and "the most this field takes is 20,000" in response.content.decode()
+    data["text"] = "Not medical advice.\r\nAsk\x0b your doctor\x01."
+    response = client.post("/admin/publishing/disclaimer/add/", data)
+    assert response.status_code == 302
+    assert Disclaimer.objects.get(name="Pasted").text == "Not medical advice.\nAsk\n your doctor."
