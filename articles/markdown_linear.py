@@ -9,26 +9,32 @@ Blocks
     line, inside a quote an empty quoted line), which changes nothing in the
     output: a heading or rule ends a paragraph anyway.
 
+Nesting
+    Each level of a nested list or quote is parsed by a recursive call, so a
+    thousand levels (``"- " * 1000``) exhaust Python's stack. The same extension
+    keeps at most 16 quote or list markers at the start of a line and at most
+    64 spaces of indentation; deeper text is shown at that depth.
+
 Links
+    Python-Markdown's link patterns look for the ``]`` closing each ``[`` (and
+    the ``)`` closing each ``(``) by walking forward from it. When nothing
+    closes it, the walk runs to the end of the paragraph, and it starts again
+    from the next ``[``: ``"[" * 10_000`` costs 50 million steps, ``"[a](" *
+    5_000`` the same through the parentheses.
 
-Python-Markdown's link patterns look for the ``]`` closing each ``[`` (and
-the ``)`` closing each ``(``) by walking forward from it. When nothing closes
-it, the walk runs to the end of the paragraph, and it starts again from the
-next ``[``: ``"[" * 10_000`` costs 50 million steps, ``"[a](" * 5_000`` the
-same through the parentheses.
+    `LinearLinksExtension` keeps Python-Markdown's behaviour but remembers, for
+    the text being scanned, which bracket closes which. One walk with a stack
+    settles every bracket it passes: those closed on the way get their
+    partner, those still open at the end are known to have none. Later lookups
+    in the same text are answered from that memory, so each character is
+    walked at most once per text. Python-Markdown builds a new string after
+    each successful match, which only starts a new memory; those walks stop at
+    the nearest closing bracket, so ordinary links stay cheap.
 
-The processors here keep Python-Markdown's behaviour but remember, for the
-text being scanned, which bracket closes which. One walk with a stack settles
-every bracket it passes: those closed on the way get their partner, those still
-open at the end are known to have none. Later lookups in the same text are
-answered from that memory, so each character is walked at most once per text.
-Python-Markdown builds a new string after each successful match, which only
-starts a new memory; those walks stop at the nearest closing bracket, so
-ordinary links stay cheap.
-
-One simplification against Python-Markdown: a link destination ends at the
-``)`` that balances its ``(``, whatever quotes are inside; a title is the
-trailing ``"..."`` or ``'...'`` after white space.
+    One simplification: a link destination ends at the ``)`` that balances its
+    ``(``, whatever quotes are inside; a title is the trailing ``"..."`` or
+    ``'...'`` after white space. Without quoted titles the output is Python-
+    Markdown's, byte for byte (tests/articles/test_pathological.py).
 """
 
 from __future__ import annotations
