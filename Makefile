@@ -8,7 +8,7 @@ PORT ?= 8000
 # The embedded default needs no secret; DEBUG=1 is for this local demo only.
 RUN_ENV := DEBUG=1
 
-.PHONY: run test test-fast venv dev-venv migrate seed worker beat serve lint format bench export clean node-deps
+.PHONY: run test test-fast venv dev-venv migrate seed worker beat serve lint format bench export clean node-deps assets
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ node_modules/.installed: package.json
 	else echo "npm not found: browser accessibility tests will skip"; fi
 
 node-deps: node_modules/.installed
+
+## assets: rebuild the studio editor bundle (static/studio/editor.bundle.js, committed) from static/studio/src/
+assets: node-deps
+	npm run build
 
 migrate: venv
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
@@ -72,6 +76,12 @@ format: dev-venv
 
 bench: dev-venv
 	DEBUG=0 SECRET_KEY=bench TESTING=1 $(PY) -m bench
+	$(PY) -m bench.reader
+
+# Reader delivery under load (needs DATABASE_URL=postgres://..., REDIS_URL, wrk, nginx; see BENCHMARKS.md).
+.PHONY: bench-reader
+bench-reader: dev-venv
+	$(PY) -m bench.reader
 
 export: venv
 	$(RUN_ENV) $(PY) manage.py export_site export

@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from .models import Article, ArticleVariant, Audience, Reference
+from .models import Article, ArticleVariant, Audience, GlossaryTerm, Reference
 from .services import ARTICLE_EDITABLE_FIELDS
 
 WORKFLOW_FIELDS = (
@@ -38,7 +38,7 @@ REVIEW_POLICY_FIELDS = ("required_approvals", "review_interval_months")
 
 @admin.register(Audience)
 class AudienceAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "order", "reading_grade", "is_professional", "active")
+    list_display = ("name", "slug", "order", "reading_grade", "is_professional", "evidence_grades", "active")
     list_editable = ("order", "active")
     list_filter = ("is_professional", "active")
     search_fields = ("name", "slug")
@@ -132,3 +132,13 @@ class ArticleAdmin(VersionAdmin):
 
     def recoverlist_view(self, request: HttpRequest, extra_context=None):
         return self.recover_view(request, None)
+
+
+@admin.register(GlossaryTerm)
+class GlossaryTermAdmin(admin.ModelAdmin):
+    """The medical glossary: editors add terms, plain explanations and other spellings."""
+
+    list_display = ("term", "explanation", "synonyms", "active", "updated_at")
+    list_filter = ("active",)
+    search_fields = ("term", "synonyms", "explanation")
+    list_per_page = 50

@@ -20,7 +20,11 @@ class ArticlesConfig(AppConfig):
         reversion.register(ArticleVariant, fields=["article", "audience", "summary", "body"])
         reversion.register(
             Reference,
-            fields=["article", "key", "kind", "title", "authors", "source", "year", "pmid", "doi", "url"],
+            fields=[
+                "article",
+                *("key", "kind", "title", "authors", "source", "year", "pmid", "doi", "url"),
+                *("spl_set_id", "spl_version", "spl_date"),
+            ],
         )
 
         from .text import connect_text_cleaning

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .content import ArticleContent
+from .grades import active_scheme, graded_statements
+from .markdown_linear import blank_code_spans
 from .rendering import CITATION_RE, citation_keys, cited_keys
 from .text import MAX_LENGTHS
 
@@ -26,21 +28,21 @@ WARNING = "warning"
 class CheckResult:
     """One problem found in an article's content."""
 
-    code: str  # unknown-citation, duplicate-reference, empty-summary, unused-reference, uncited-section
+    code: str  # unknown-citation, duplicate-reference, empty-summary, unused-reference, uncited-section, unknown-grade
     level: str  # "error" | "warning"
     message: str
     location: str  # e.g. "Body, line 12" or "Patient version — body, line 3"
 
 
-def within_limits(content: ArticleContent) -> ArticleContent:
-    """Return the content with every summary and body cut to its size limit (for previews of oversized text)."""
+def within_limits(content: ArticleContent, *, chars: int | None = None) -> ArticleContent:
+    """Return the content with every summary and body cut to its size limit, or to `chars` if given."""
     import dataclasses
 
     def cut(value: str, field: str) -> str:
-        return value[: MAX_LENGTHS[field]]
+        return value[: chars or MAX_LENGTHS[field]]
 
     if all(
-        len(value) <= MAX_LENGTHS[field]
+        len(value) <= (chars or MAX_LENGTHS[field])
         for item in (content, *content.variants)
         for field, value in (("summary", item.summary), ("body", item.body))
     ):
@@ -71,7 +73,6 @@ class _Text:
         return f"{name}, line {line}" if line else name
 
 
-_BACKTICKS_RE = re.compile(r"`+")
 _ESCAPED_BRACKET_RE = re.compile(r"\\\[")
 _SECTION_RE = re.compile(r"^##(?!#)[ \t]+(.+?)[ \t#]*$", re.M)
 
@@ -79,35 +80,6 @@ _SECTION_RE = re.compile(r"^##(?!#)[ \t]+(.+?)[ \t#]*$", re.M)
 def _blank(match: re.Match) -> str:
     # Same length, newlines kept, so offsets and line numbers still point at the original text.
     return re.sub(r"[^\n]", " ", match.group(0))
-
-
-def _blank_code_spans(text: str) -> str:
-    """Blank every code span (a run of backticks up to the next run of the same length).
-
-    Linear: each run is looked up among the runs of its own length, instead of
-    a regex that tries every closing length from every backtick.
-    """
-    runs = [(m.start(), m.end()) for m in _BACKTICKS_RE.finditer(text)]
-    if len(runs) < 2:
-        return text
-    by_length: dict[int, list[int]] = defaultdict(list)
-    for index, (start, end) in enumerate(runs):
-        by_length[end - start].append(index)
-    pieces, last, i = [], 0, 0
-    while i < len(runs):
-        start, end = runs[i]
-        same = by_length[end - start]
-        j = bisect.bisect_right(same, i)
-        if j == len(same):
-            i += 1
-            continue
-        close = runs[same[j]]
-        pieces.append(text[last:start])
-        pieces.append(re.sub(r"[^\n]", " ", text[start : close[1]]))
-        last = close[1]
-        i = same[j] + 1
-    pieces.append(text[last:])
-    return "".join(pieces)
 
 
 def _line_numbers(text: str, offsets: Iterable[int]) -> list[int]:
@@ -122,7 +94,7 @@ def _line_numbers(text: str, offsets: Iterable[int]) -> list[int]:
 
 def _citation_sites(text: str) -> list[tuple[int, list[str]]]:
     """Return (line number, keys) of each citation group, ignoring code spans and escaped brackets."""
-    scannable = _ESCAPED_BRACKET_RE.sub(_blank, _blank_code_spans(text))
+    scannable = _ESCAPED_BRACKET_RE.sub(_blank, blank_code_spans(text))
     matches = list(CITATION_RE.finditer(scannable))
     lines = _line_numbers(scannable, (m.start() for m in matches))
     return [(line, citation_keys(m.group(1))) for line, m in zip(lines, matches, strict=True)]
@@ -149,6 +121,21 @@ def _sections(body: str) -> list[tuple[str, int, int]]:
     return [
         (m.group(1).strip(), line, (lines[i + 1] - 1) if i + 1 < len(lines) else total)
         for i, (m, line) in enumerate(zip(matches, lines, strict=True))
+    ]
+
+
+def _grade_problems(text: _Text) -> list[CheckResult]:
+    scheme = active_scheme()
+    return [
+        CheckResult(
+            "unknown-grade",
+            ERROR,
+            f"“{{grade={item.value}}}” is not a {scheme.name} grade. Use one of: {scheme.choices()} "
+            f"(for example {{grade={scheme.grades[0].label}}}).",
+            text.where(item.line),
+        )
+        for item in graded_statements(text.text)
+        if item.grade is None
     ]
 
 
@@ -200,6 +187,7 @@ def check_content(content: ArticleContent, *, audience_names: dict[int, str] | N
                 )
             )
             text = _Text(text.field, text.text[:limit], text.version)
+        results.extend(_grade_problems(text))
         keys = cited_keys(text.text)
         cited.update(keys)
         if not keys and text.field != "body":

@@ -19,7 +19,24 @@ from .models import Article, ArticleVariant, Reference
 
 ARTICLE_FIELDS = ("slug", "title", "condition", "drugs", "summary", "body")
 VARIANT_FIELDS = ("summary", "body")
-REFERENCE_FIELDS = ("key", "kind", "title", "authors", "source", "year", "pmid", "doi", "url")
+REFERENCE_FIELDS = (
+    "key",
+    "kind",
+    "title",
+    "authors",
+    "source",
+    "year",
+    "pmid",
+    "doi",
+    "url",
+    "spl_set_id",
+    "spl_version",
+    "spl_date",
+)
+# Added after hashes were first recorded: left out of the canonical form while
+# empty, so every hash approved before they existed stays valid.
+OPTIONAL_REFERENCE_FIELDS = ("spl_set_id", "spl_version", "spl_date")
+NULLABLE_REFERENCE_FIELDS = ("year", "spl_version", "spl_date")
 
 
 @dataclass(frozen=True)
@@ -40,6 +57,18 @@ class ReferenceContent:
     pmid: str = ""
     doi: str = ""
     url: str = ""
+    spl_set_id: str = ""  # FDA drug labels: the SPL Set ID the text was written from
+    spl_version: int | None = None
+    spl_date: str = ""  # ISO date of that label version
+
+    def __post_init__(self) -> None:
+        # Reversion and forms hand dates over as date objects; content keeps ISO text.
+        if self.spl_date is None:
+            object.__setattr__(self, "spl_date", "")
+        elif not isinstance(self.spl_date, str):
+            object.__setattr__(self, "spl_date", self.spl_date.isoformat())
+        if isinstance(self.spl_version, str):
+            object.__setattr__(self, "spl_version", int(self.spl_version) if self.spl_version.isdigit() else None)
 
 
 @dataclass(frozen=True)
@@ -82,7 +111,12 @@ class ArticleContent:
 
     def canonical_json(self) -> str:
         """Serialise deterministically: sorted keys, no whitespace, UTF-8 text."""
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        data = asdict(self)
+        for reference in data["references"]:
+            for name in OPTIONAL_REFERENCE_FIELDS:
+                if reference.get(name) in ("", None):
+                    del reference[name]
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def content_hash(self) -> str:
         """Return the SHA-256 hex digest of the canonical serialisation."""
@@ -138,7 +172,10 @@ def content_from_revision(revision: Revision, article_id: int | None = None) -> 
         ),
         references=tuple(
             ReferenceContent(
-                **{name: data.get(name) if name == "year" else _clean(data.get(name)) for name in REFERENCE_FIELDS}
+                **{
+                    name: data.get(name) if name in ("year", "spl_version") else _clean(data.get(name))
+                    for name in REFERENCE_FIELDS
+                }
             )
             for data in references
             if data.get("article_id") == article_id

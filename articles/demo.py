@@ -18,7 +18,7 @@ from typing import TextIO
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from .models import Article, Audience
+from .models import Article, Audience, GlossaryTerm
 from .services import VariantInput, article_create, article_update
 
 # --------------------------------------------------------------------------
@@ -728,6 +728,33 @@ def _variant_inputs(demo: DemoArticle) -> list[VariantInput]:
     ]
 
 
+# A few medical glossary terms, explained in plain words (editors add more in the admin).
+DEMO_GLOSSARY = (
+    (
+        "cytomegalovirus",
+        "A common virus most people carry without harm; it can make people with a weak immune system very ill.",
+        "CMV",
+    ),
+    ("antiviral", "A medicine that stops a virus from making more copies of itself.", "antivirals"),
+    ("retinitis", "Inflammation of the light-sensing layer at the back of the eye, which can harm sight.", ""),
+    ("prophylaxis", "Medicine taken to stop an infection before it starts.", "prophylactic"),
+    ("viremia", "Virus found in the blood.", "viraemia"),
+    ("neutropenia", "Having too few of the white blood cells that fight infection.", ""),
+    ("nephrotoxicity", "Harm to the kidneys caused by a medicine.", "nephrotoxic"),
+)
+
+
+def seed_glossary(*, stdout: TextIO) -> None:
+    """Add the demo glossary terms that are missing; existing terms are left as editors wrote them."""
+    added = 0
+    for term, explanation, synonyms in DEMO_GLOSSARY:
+        _, created = GlossaryTerm.objects.get_or_create(
+            term=term, defaults={"explanation": explanation, "synonyms": synonyms}
+        )
+        added += created
+    stdout.write(f"Glossary: added {added} demo term{'s' if added != 1 else ''}.")
+
+
 def seed(users: Mapping[str, AbstractBaseUser], *, stdout: TextIO) -> None:
     """Create the demo articles that do not exist yet, authored by users["author"].
 
@@ -735,6 +762,7 @@ def seed(users: Mapping[str, AbstractBaseUser], *, stdout: TextIO) -> None:
     its status), so a second run adds no rows and no revisions.
     """
     author = users["author"]
+    seed_glossary(stdout=stdout)
     for demo in DEMO_ARTICLES:
         if Article.objects.filter(slug=demo.slug).exists():
             stdout.write(f"Kept article “{demo.slug}” (already there).")

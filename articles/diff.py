@@ -8,7 +8,9 @@ class names, so the result is marked safe for templates.
 
 Lines that mention a dose or a dosing schedule are flagged: a changed number
 of milligrams is a clinical change, not an edit of wording, and reviewers must
-not miss it.
+not miss it. Changed evidence grades (``{grade=X}``, see articles.grades) are
+flagged the same way: "grade changed from B to A" changes what a
+recommendation is worth.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .content import REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
+from .grades import GRADE_RE, line_grades, lookup_grade
 
 FIELD_LABELS = {
     "title": "Title (the question)",
@@ -41,6 +44,9 @@ REFERENCE_LABELS = {
     "pmid": "PMID",
     "doi": "DOI",
     "url": "URL",
+    "spl_set_id": "SPL Set ID",
+    "spl_version": "SPL version",
+    "spl_date": "SPL date",
 }
 
 _AMOUNT = r"\d+(?:[.,]\d+)?(?:\s*(?:-|–|to)\s*\d+(?:[.,]\d+)?)?"
@@ -77,6 +83,7 @@ class FieldDiff:
     changed: bool
     html: SafeString
     dose_changes: list[str] = field(default_factory=list)
+    grade_changes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -88,6 +95,7 @@ class SectionDiff:
     html: SafeString
     dose_changes: list[str] = field(default_factory=list)
     old_title: str = ""
+    grade_changes: list[str] = field(default_factory=list)
     title_html: SafeString = field(default_factory=lambda: mark_safe(""))
 
     @property
@@ -120,6 +128,13 @@ class VariantDiff:
         found = list(self.summary.dose_changes)
         for section in self.sections:
             found.extend(section.dose_changes)
+        return found
+
+    @property
+    def grade_changes(self) -> list[str]:
+        found = list(self.summary.grade_changes)
+        for section in self.sections:
+            found.extend(section.grade_changes)
         return found
 
 
@@ -186,6 +201,18 @@ class ContentDiff:
         return found
 
     @property
+    def grade_changes(self) -> list[str]:
+        """Return every changed, added or removed evidence grade, in reading order."""
+        found: list[str] = []
+        for item in self.fields:
+            found.extend(item.grade_changes)
+        for section in self.sections:
+            found.extend(section.grade_changes)
+        for variant in self.variants:
+            found.extend(variant.grade_changes)
+        return found
+
+    @property
     def has_changes(self) -> bool:
         return bool(
             self.changed_fields or self.changed_sections or self.changed_variants or self.references.has_changes
@@ -232,34 +259,72 @@ def _dose_note(where: str, old: str | None, new: str | None) -> str:
     return f"{where}: removed {_quote(old or '')}"
 
 
-def _line(kind: str, inner: str, *, dose: bool) -> str:
+def _grade_label(value: str) -> str:
+    grade = lookup_grade(value)
+    return grade.label if grade else value
+
+
+def _grade_note(where: str, old: str | None, new: str | None) -> str | None:
+    """Return a note when a line's evidence grades differ between two versions, else None."""
+    old_grades, new_grades = line_grades(old or ""), line_grades(new or "")
+    if old_grades == new_grades:
+        return None
+    line = GRADE_RE.sub("", new if new is not None else old or "")
+    statement = _quote(re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line))  # without the list marker
+    before = ", ".join(_grade_label(g) for g in old_grades)
+    after = ", ".join(_grade_label(g) for g in new_grades)
+    if old_grades and new_grades:
+        return f"{where}: grade changed from {before} to {after} — {statement}"
+    if new_grades:
+        return f"{where}: graded {after} (was ungraded or new) — {statement}"
+    return f"{where}: grade {before} removed — {statement}"
+
+
+def _line(kind: str, inner: str, *, dose: bool, grade: bool = False) -> str:
     classes = f"diff-line diff-line--{kind}"
     if dose:
         classes += " diff-line--dose"
+    if grade:
+        classes += " diff-line--grade"
     marker = {"added": "+", "removed": "−", "changed": "~", "unchanged": " "}[kind]
     flag = '<span class="diff-dose-flag">Dose</span>' if dose else ""
+    if grade:
+        flag += '<span class="diff-dose-flag diff-grade-flag">Grade</span>'
     return f'<div class="{classes}"><span class="diff-marker" aria-hidden="true">{marker}</span>{flag}{inner}</div>'
 
 
-def lines_diff(old_text: str, new_text: str, *, where: str) -> tuple[SafeString, list[str]]:
-    """Return (html, dose notes) for a line-by-line diff with word diffs inside changed lines."""
+def lines_diff(
+    old_text: str, new_text: str, *, where: str, grade_notes: list[str] | None = None
+) -> tuple[SafeString, list[str]]:
+    """Return (html, dose notes) for a line-by-line diff with word diffs inside changed lines.
+
+    When `grade_notes` is a list, a note for every changed evidence grade is appended to it.
+    """
     old_lines = (old_text or "").splitlines()
     new_lines = (new_text or "").splitlines()
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     parts: list[str] = []
     notes: list[str] = []
 
+    def graded(old: str | None, new: str | None) -> bool:
+        note = _grade_note(where, old, new)
+        if note and grade_notes is not None:
+            grade_notes.append(note)
+        return note is not None
+
     def removed(line: str) -> None:
         dose = mentions_dose(line)
         if dose:
             notes.append(_dose_note(where, line, None))
-        parts.append(_line("removed", f"<del>{escape(line)}</del>" if line else "", dose=dose))
+        grade = graded(line, None)
+        parts.append(_line("removed", f"<del>{escape(line)}</del>" if line else "", dose=dose, grade=grade))
 
     def added(line: str) -> None:
         dose = mentions_dose(line)
         if dose:
             notes.append(_dose_note(where, None, line))
-        parts.append(_line("added", f"<ins>{escape(line)}</ins>" if line else "", dose=dose))
+        grade = graded(None, line)
+        parts.append(_line("added", f"<ins>{escape(line)}</ins>" if line else "", dose=dose, grade=grade))
 
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
@@ -278,7 +343,8 @@ def lines_diff(old_text: str, new_text: str, *, where: str) -> tuple[SafeString,
                     dose = mentions_dose(old_line) or mentions_dose(new_line)
                     if dose:
                         notes.append(_dose_note(where, old_line, new_line))
-                    parts.append(_line("changed", word_diff_html(old_line, new_line), dose=dose))
+                    grade = graded(old_line, new_line)
+                    parts.append(_line("changed", word_diff_html(old_line, new_line), dose=dose, grade=grade))
                 elif index < len(olds):
                     removed(olds[index])
                 else:
@@ -294,8 +360,9 @@ def field_diff(name: str, old: str, new: str, *, label: str | None = None, flag_
     old, new = old or "", new or ""
     label = label or FIELD_LABELS.get(name, name.title())
     notes: list[str] = []
+    grade_notes: list[str] = []
     if flag_doses and old != new:
-        _html, notes = lines_diff(old, new, where=label)
+        _html, notes = lines_diff(old, new, where=label, grade_notes=grade_notes)
     return FieldDiff(
         name=name,
         label=label,
@@ -304,6 +371,7 @@ def field_diff(name: str, old: str, new: str, *, label: str | None = None, flag_
         changed=old != new,
         html=word_diff_html(old, new),
         dose_changes=notes,
+        grade_changes=grade_notes,
     )
 
 
@@ -342,7 +410,8 @@ def sections_diff(old_body: str | None, new_body: str, *, where: str = "") -> li
         new_title, new_text = new if new else ("", "")
         title = new_title if new else old_title
         label = prefix + _section_label(title)
-        html, notes = lines_diff(old_text if old else "", new_text if new else "", where=label)
+        grade_notes: list[str] = []
+        html, notes = lines_diff(old_text if old else "", new_text if new else "", where=label, grade_notes=grade_notes)
         if old is None:
             status = "added"
         elif new is None:
@@ -359,6 +428,7 @@ def sections_diff(old_body: str | None, new_body: str, *, where: str = "") -> li
             dose_changes=notes,
             old_title=_section_label(old_title) if old else "",
             title_html=mark_safe(title_html),
+            grade_changes=grade_notes,
         )
 
     for op, i1, i2, j1, j2 in matcher.get_opcodes():

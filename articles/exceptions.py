@@ -44,3 +44,7 @@ class ReferenceFileError(ArticleError):
 
 class SlugTaken(ArticleError):
     """Another article already uses this slug."""
+
+
+class IdentifierNotFound(ArticleError):
+    """A PMID or DOI could not be resolved from the cache or the online services; the message says what to do."""

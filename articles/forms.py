@@ -11,8 +11,9 @@ from django import forms
 from django.forms.models import fields_for_model
 
 from .content import REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
-from .models import Article, Audience, Reference
+from .models import Article, Audience, Reference, key_validator
 from .services import ARTICLE_EDITABLE_FIELDS, RESERVED_SLUGS, VariantInput
+from .whitespace import normalise_markdown
 
 
 def _run_model_validators(form: forms.Form, model, names) -> None:
@@ -66,28 +67,41 @@ class ArticleForm(forms.Form):
 class VariantForm(forms.Form):
     """One audience's own summary and body; both empty means it reads the default text."""
 
-    summary = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Empty: this audience sees the default summary.",
-    )
-    body = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="Empty: this audience sees the default body.",
-    )
+    summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 8}))
 
     def __init__(self, *args, audience: Audience, **kwargs) -> None:
         self.audience = audience
         kwargs.setdefault("prefix", f"variant-{audience.slug}")
         super().__init__(*args, **kwargs)
+        for name in ("summary", "body"):
+            self.fields[name].help_text = self._hint(name)
+
+    def _value(self, name: str) -> str:
+        if self.is_bound:
+            return (self.data.get(self.add_prefix(name)) or "").strip()
+        return (self.initial.get(name) or "").strip()
+
+    def _hint(self, name: str) -> str:
+        """Say what this audience reads for the field, from what the field holds now."""
+        if self._value(name):
+            return f"{self.audience.name} readers see this text. Empty it to show them the default {name}."
+        return f"Empty: {self.audience.name} readers see the default {name}."
+
+    @property
+    def uses_default_summary(self) -> bool:
+        """Return True when the summary is empty (this audience reads the default summary)."""
+        return not self._value("summary")
+
+    @property
+    def uses_default_body(self) -> bool:
+        """Return True when the body is empty (this audience reads the default body)."""
+        return not self._value("body")
 
     @property
     def is_used(self) -> bool:
         """Return True when the bound or initial data has text in it (the fieldset starts open)."""
-        if self.is_bound:
-            return any((self.data.get(self.add_prefix(name)) or "").strip() for name in ("summary", "body"))
-        return any((self.initial.get(name) or "").strip() for name in ("summary", "body"))
+        return any(self._value(name) for name in ("summary", "body"))
 
     def variant_input(self) -> VariantInput:
         return VariantInput(
@@ -117,7 +131,7 @@ class ReferenceForm(forms.Form):
     def reference_data(self) -> dict:
         data = {name: self.cleaned_data.get(name) for name in REFERENCE_FIELDS}
         for name in REFERENCE_FIELDS:
-            if name != "year" and data[name] is None:
+            if name not in ("year", "spl_version", "spl_date") and data[name] is None:
                 data[name] = ""
         return data
 
@@ -166,6 +180,24 @@ class ReferenceImportForm(forms.Form):
         return upload
 
 
+class ReferenceByIdentifierForm(forms.Form):
+    """Add one reference by PMID or DOI."""
+
+    identifier = forms.CharField(
+        label="PMID or DOI",
+        max_length=250,
+        help_text="e.g. 29596116 or 10.1097/TP.0000000000002191 (a doi.org link works too).",
+    )
+    key = forms.CharField(
+        label="Key (optional)",
+        max_length=80,
+        required=False,
+        validators=[key_validator],
+        help_text="How you will cite it, [@key]. Empty: made from the first author and year.",
+    )
+    lock_version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class RestoreForm(forms.Form):
     lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     comment = forms.CharField(label="Comment", required=False, max_length=500)
@@ -196,8 +228,8 @@ def content_from_post(data, *, audiences: list[Audience], slug: str = "") -> Art
     variants = []
     for audience in audiences:
         prefix = f"variant-{audience.slug}-"
-        summary, body = text(prefix + "summary"), text(prefix + "body")
-        if summary.strip() or body.strip():
+        summary, body = normalise_markdown(text(prefix + "summary")), normalise_markdown(text(prefix + "body"))
+        if summary or body:
             variants.append(VariantContent(audience_id=audience.pk, summary=summary, body=body))
 
     references: dict[str, ReferenceContent] = {}
@@ -223,6 +255,9 @@ def content_from_post(data, *, audiences: list[Audience], slug: str = "") -> Art
                 pmid=text(prefix + "pmid"),
                 doi=text(prefix + "doi"),
                 url=text(prefix + "url"),
+                spl_set_id=text(prefix + "spl_set_id").strip(),
+                spl_version=text(prefix + "spl_version").strip() or None,
+                spl_date=text(prefix + "spl_date").strip(),
             ),
         )
     return ArticleContent(
@@ -230,8 +265,27 @@ def content_from_post(data, *, audiences: list[Audience], slug: str = "") -> Art
         title=text("title"),
         condition=text("condition"),
         drugs=text("drugs"),
-        summary=text("summary"),
-        body=text("body"),
+        summary=normalise_markdown(text("summary")),
+        body=normalise_markdown(text("body")),
         variants=tuple(variants),
         references=tuple(references.values()),
     )
+
+
+class GlossaryTermForm(forms.Form):
+    """One glossary term as editors write it."""
+
+    term = forms.CharField(label="Term", max_length=100, help_text='As written in articles, e.g. "viremia".')
+    explanation = forms.CharField(
+        label="Plain explanation",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One sentence a patient understands. Readers see it as the definition.",
+    )
+    synonyms = forms.CharField(
+        label="Other forms",
+        max_length=300,
+        required=False,
+        help_text='Other spellings or abbreviations, comma-separated, e.g. "viraemia".',
+    )
+    active = forms.BooleanField(label="Flag and explain this term", required=False, initial=True)

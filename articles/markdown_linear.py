@@ -39,14 +39,16 @@ Links
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections import defaultdict
 
 import markdown
 from markdown import inlinepatterns
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 
-__all__ = ["LinearBlocksExtension", "LinearLinksExtension", "BracketMemo"]
+__all__ = ["LinearBlocksExtension", "LinearLinksExtension", "BracketMemo", "blank_code_spans"]
 
 
 class BracketMemo:
@@ -266,3 +268,37 @@ class LinearBlocksExtension(Extension):
         # After normalize_whitespace (30): tabs are expanded and line endings are "\n".
         md.preprocessors.register(_DepthLimiter(md), "vetted_depth_limiter", 26)
         md.preprocessors.register(_BlockBreaker(md), "vetted_block_breaker", 25)
+
+
+_BACKTICKS_RE = re.compile(r"`+")
+
+
+def blank_code_spans(text: str) -> str:
+    """Return the text with every code span blanked (same length, newlines kept), in linear time.
+
+    A code span runs from a run of backticks to the next run of the same length.
+
+    Linear: each run is looked up among the runs of its own length, instead of
+    a regex that tries every closing length from every backtick.
+    """
+    runs = [(m.start(), m.end()) for m in _BACKTICKS_RE.finditer(text)]
+    if len(runs) < 2:
+        return text
+    by_length: dict[int, list[int]] = defaultdict(list)
+    for index, (start, end) in enumerate(runs):
+        by_length[end - start].append(index)
+    pieces, last, i = [], 0, 0
+    while i < len(runs):
+        start, end = runs[i]
+        same = by_length[end - start]
+        j = bisect.bisect_right(same, i)
+        if j == len(same):
+            i += 1
+            continue
+        close = runs[same[j]]
+        pieces.append(text[last:start])
+        pieces.append(re.sub(r"[^\n]", " ", text[start : close[1]]))
+        last = close[1]
+        i = same[j] + 1
+    pieces.append(text[last:])
+    return "".join(pieces)

@@ -17,8 +17,9 @@ from django.urls import reverse
 from .text import validate_slug
 
 key_validator = RegexValidator(
-    r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*$",
-    "A reference key starts with a letter or digit and may contain letters, digits, _ : . and -.",
+    r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*(?:/[A-Za-z0-9_:.()\-]+)*$",
+    "A reference key starts with a letter or digit and may contain letters, digits, _ : . and - "
+    "(and / after the first character, for doi: keys).",
 )
 
 
@@ -42,11 +43,30 @@ class Audience(models.Model):
     )
     active = models.BooleanField(default=True)
 
+    class EvidenceGrades(models.TextChoices):
+        AUTO = "auto", "Only if this is a professional audience"
+        SHOW = "show", "Show"
+        HIDE = "hide", "Hide"
+
+    evidence_grades = models.CharField(
+        max_length=8,
+        choices=EvidenceGrades.choices,
+        default=EvidenceGrades.AUTO,
+        help_text="Whether this audience's pages show the evidence-grade badges beside recommendations.",
+    )
+
     class Meta:
         ordering = ["order", "name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def shows_evidence_grades(self) -> bool:
+        """Return whether this audience's pages show evidence-grade badges."""
+        if self.evidence_grades == self.EvidenceGrades.AUTO:
+            return self.is_professional
+        return self.evidence_grades == self.EvidenceGrades.SHOW
 
 
 class Article(models.Model):
@@ -183,6 +203,22 @@ class Reference(models.Model):
         validators=[RegexValidator(r"^10\.\d{4,9}/\S+$", 'A DOI looks like "10.1000/xyz123".')],
     )
     url = models.URLField("URL", max_length=500, blank=True)
+    spl_set_id = models.CharField(
+        "SPL Set ID",
+        max_length=64,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+                'An SPL Set ID is a UUID like "1b7f2c9e-0a4d-4c1e-9f3a-2d5e6b7c8a90".',
+            )
+        ],
+        help_text="FDA drug labels: the label's SPL Set ID (DailyMed), so a newer label version is noticed.",
+    )
+    spl_version = models.PositiveIntegerField(
+        "SPL version", null=True, blank=True, help_text="FDA drug labels: the label version the text was written from."
+    )
+    spl_date = models.DateField("SPL date", null=True, blank=True, help_text="FDA drug labels: that version's date.")
 
     class Meta:
         ordering = ["key"]
@@ -199,3 +235,80 @@ class Reference(models.Model):
 
     def __str__(self) -> str:
         return f"[{self.key}] {self.title}"
+
+
+class GlossaryTerm(models.Model):
+    """A medical term with a plain-language explanation, maintained by editors.
+
+    Terms found in the patient and caregiver versions are flagged to the author
+    as jargon, and the reader page explains each one where it is first used.
+    """
+
+    term = models.CharField(max_length=100, unique=True, help_text='The word as written, e.g. "viremia".')
+    explanation = models.CharField(
+        max_length=300,
+        help_text="One plain-language sentence a patient understands, shown to readers as the definition.",
+    )
+    synonyms = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text='Other spellings or forms, comma-separated, e.g. "viraemia, viral load in the blood".',
+    )
+    active = models.BooleanField(default=True, help_text="Inactive terms are neither flagged nor explained.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["term"]
+        constraints = [models.CheckConstraint(condition=~Q(term=""), name="glossary_term_not_empty")]
+
+    def __str__(self) -> str:
+        return self.term
+
+    def synonym_list(self) -> list[str]:
+        return [s.strip() for s in self.synonyms.split(",") if s.strip()]
+
+
+class DraftBuffer(models.Model):
+    """The text an author is typing, kept between saves so a reload or a crash loses nothing.
+
+    One per user and article; not a revision and never shown to anyone else.
+    Saving the article discards it.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="draft_buffers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(help_text="The editor's fields as the form posts them.")
+    lock_version = models.PositiveIntegerField(help_text="The article version the author started from.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["article", "user"], name="one_draft_buffer_per_user_article")]
+
+    def __str__(self) -> str:
+        return f"Unsaved text of {self.user} on {self.article}"
+
+
+class IdentifierRecord(models.Model):
+    """A cached answer to "which paper is PMID x / DOI y?" (articles.identifiers)."""
+
+    class Scheme(models.TextChoices):
+        PMID = "pmid", "PMID"
+        DOI = "doi", "DOI"
+
+    scheme = models.CharField(max_length=4, choices=Scheme.choices)
+    value = models.CharField(max_length=200, help_text="Normalised: digits for a PMID, lower case for a DOI.")
+    title = models.CharField(max_length=500)
+    authors = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=300, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    pmid = models.CharField("PMID", max_length=12, blank=True)
+    doi = models.CharField("DOI", max_length=200, blank=True)
+    kind = models.CharField(max_length=20, default="research")
+    origin = models.CharField(max_length=20, help_text="pubmed, crossref or manual.")
+    fetched_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scheme", "value"], name="identifier_record_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scheme}:{self.value}"

@@ -39,6 +39,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from .content import ArticleContent, ReferenceContent
+from .grades import BADGE_CLASSES, GradeExtension
 from .markdown_linear import LinearBlocksExtension, LinearLinksExtension
 from .models import Reference
 
@@ -58,7 +59,7 @@ __all__ = [
     "slugify_heading",
 ]
 
-KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_:.\-]*"
+KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_:.\-]*(?:/[A-Za-z0-9_:.()\-]+)*"  # "/" for [@doi:10.x/y] (articles.identifiers)
 # A bracket holding only @keys separated by ";" (or ","), e.g. [@a; @b].
 CITATION_RE = re.compile(rf"\[\s*(@{KEY_PATTERN}(?:\s*[;,]\s*@{KEY_PATTERN})*)\s*\]")
 _KEY_RE = re.compile(rf"@({KEY_PATTERN})")
@@ -111,6 +112,7 @@ class RenderedArticle:
     references: tuple[RenderedReference, ...]  # cited references, in citation-number order
     references_html: str  # the <ol> reference list ("" when nothing is cited)
     unknown_keys: tuple[str, ...]
+    glossary_html: str = ""  # "Words explained" (articles.glossary), when a glossary was passed in
 
 
 # --------------------------------------------------------------------------- sanitiser
@@ -207,6 +209,7 @@ _ALLOWED_CLASSES = {
     "cite": {"reference__title"},
     "a": {"reference__link", "reference__backlink"},
 }
+_ALLOWED_CLASSES["span"] = _ALLOWED_CLASSES["span"] | BADGE_CLASSES  # evidence grades (articles.grades)
 _SAFE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 _ALIGN_VALUES = {"left", "right", "center"}
 _NUMBER_RE = re.compile(r"^\d{1,4}$")
@@ -393,6 +396,7 @@ def _markdown(*, citations: bool) -> markdown.Markdown:
         ]
         if citations:
             extensions.append(_CitationExtension())
+            extensions.append(GradeExtension())  # {grade=X} badges (articles.grades)
         md = markdown.Markdown(
             extensions=extensions,
             extension_configs={"tables": {"use_align_attribute": True}},
@@ -576,8 +580,12 @@ def _split_sections(body_html: str) -> tuple[Section, ...]:
     return tuple(sections)
 
 
-def render_content(content: ArticleContent, *, audience_id: int | None = None) -> RenderedArticle:
-    """Render an article's summary, body and cited references for one audience (None: default text)."""
+def render_content(content: ArticleContent, *, audience_id: int | None = None, glossary=()) -> RenderedArticle:
+    """Render an article's summary, body and cited references for one audience (None: default text).
+
+    `glossary` (articles.readability.GlossaryEntry values) explains the
+    medical terms the body uses; see articles.glossary.
+    """
     summary, body = content.text_for(audience_id)
     state = _RenderState(nonce=secrets.token_hex(8))
     raw_summary = _convert(summary, state, citations=True)
@@ -585,6 +593,11 @@ def render_content(content: ArticleContent, *, audience_id: int | None = None) -
     numbering = _Numbering(content)
     summary_html = sanitize_html(numbering.fill(raw_summary, state))
     body_html = sanitize_html(numbering.fill(raw_body, state))
+    glossary_html = ""
+    if glossary:
+        from .glossary import annotate
+
+        body_html, glossary_html = annotate(body_html, glossary)
     references = numbering.references()
     if references:
         items = "\n".join(_reference_item(ref, numbering.citing_ids.get(ref.number, [])) for ref in references)
@@ -598,4 +611,5 @@ def render_content(content: ArticleContent, *, audience_id: int | None = None) -
         references=references,
         references_html=references_html,
         unknown_keys=tuple(numbering.unknown),
+        glossary_html=glossary_html,
     )

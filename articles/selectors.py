@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from reversion.models import Revision, Version
 
-from .models import Article, Audience
+from .models import Article, Audience, DraftBuffer, GlossaryTerm
+from .readability import AudienceTarget, GlossaryEntry
 
 
 def audience_list(*, active_only: bool = True) -> QuerySet[Audience]:
@@ -31,3 +32,34 @@ def article_latest_revision(article: Article) -> Revision | None:
     """Return the newest revision that holds this article, or None."""
     version = Version.objects.get_for_object(article).select_related("revision").first()
     return version.revision if version else None
+
+
+def draft_buffer_get(article: Article, user) -> DraftBuffer | None:
+    """Return the user's unsaved text for the article, or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return DraftBuffer.objects.filter(article=article, user=user).first()
+
+
+def glossary_entries() -> list[GlossaryEntry]:
+    """Return the active glossary terms as plain entries for readability and rendering."""
+    rows = GlossaryTerm.objects.filter(active=True).only("term", "explanation", "synonyms").order_by("term")
+    return [GlossaryEntry(term=t.term, explanation=t.explanation, synonyms=tuple(t.synonym_list())) for t in rows]
+
+
+def audience_targets(audiences) -> list[AudienceTarget]:
+    """Return what the readability report needs of each audience (plain language unless professional)."""
+    return [
+        AudienceTarget(
+            id=a.pk, slug=a.slug, name=a.name, reading_grade=a.reading_grade, plain_language=not a.is_professional
+        )
+        for a in audiences
+    ]
+
+
+def glossary_term_list(*, search: str = "") -> QuerySet[GlossaryTerm]:
+    """Return glossary terms alphabetically, optionally those whose term, synonyms or explanation match."""
+    qs = GlossaryTerm.objects.only("term", "explanation", "synonyms", "active", "updated_at").order_by("term")
+    if search:
+        qs = qs.filter(Q(term__icontains=search) | Q(synonyms__icontains=search) | Q(explanation__icontains=search))
+    return qs

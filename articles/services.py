@@ -7,23 +7,31 @@ review/services.py; this module only edits content.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import reversion
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from reversion.models import Revision
 
-from .content import REFERENCE_FIELDS, ArticleContent, content_from_article, content_from_revision
-from .exceptions import ContentLocked, EditConflict, SlugTaken
-from .models import Article, ArticleVariant, Audience, Reference
+from .content import (
+    NULLABLE_REFERENCE_FIELDS,
+    REFERENCE_FIELDS,
+    ArticleContent,
+    content_from_article,
+    content_from_revision,
+)
+from .exceptions import ContentLocked, EditConflict, IdentifierNotFound, SlugTaken
+from .models import Article, ArticleVariant, Audience, DraftBuffer, GlossaryTerm, Reference
 from .text import clean_model_text, clean_text, ensure_max_length, validate_slug
+from .whitespace import normalise_article_fields, normalise_line, normalise_markdown
 
 ARTICLE_EDITABLE_FIELDS = ("slug", "title", "condition", "drugs", "summary", "body")
-# Slugs that fixed pages already use: /studio/new/, /review/editor/.
-RESERVED_SLUGS = frozenset({"new", "editor"})
+# Slugs that fixed pages already use: /studio/new/, /studio/glossary/, /review/editor/.
+RESERVED_SLUGS = frozenset({"new", "editor", "glossary"})
 
 
 @dataclass(frozen=True)
@@ -56,10 +64,14 @@ def _ensure_slug_free(slug: str, *, exclude_pk: int | None = None) -> None:
 
 
 def _clean_text_fields(obj) -> None:
-    """Normalise every text field (articles.text) and enforce the size limits of summary and body."""
+    """Clean every text field (articles.text) and enforce the size limits of summary and body."""
+    before = {name: getattr(obj, name, None) for name in ("summary", "body")}
     clean_model_text(obj)
     for name in ("summary", "body"):
         if hasattr(obj, name):
+            if getattr(obj, name) != before[name]:
+                # A removed control character may leave whitespace the normaliser trims.
+                setattr(obj, name, normalise_markdown(getattr(obj, name)))
             label = str(obj._meta.get_field(name).verbose_name).capitalize()
             ensure_max_length(getattr(obj, name), kind=name, label=label, field=name)
 
@@ -72,7 +84,11 @@ def _save_full_clean(obj) -> None:
 
 def _sync_variants(article: Article, variants: Iterable[VariantInput]) -> None:
     """Make the article's variants exactly these; empty ones are removed."""
-    wanted = {v.audience_id: v for v in variants if v.summary.strip() or v.body.strip()}
+    variants = [
+        VariantInput(audience_id=v.audience_id, summary=normalise_markdown(v.summary), body=normalise_markdown(v.body))
+        for v in variants
+    ]
+    wanted = {v.audience_id: v for v in variants if v.summary or v.body}
     for existing in ArticleVariant.objects.filter(article=article):
         if existing.audience_id not in wanted:
             existing.delete()
@@ -101,9 +117,16 @@ def _sync_references(article: Article, references: Iterable[Mapping]) -> None:
         reference = current.get(key) or Reference(article=article)
         changed = not reference.pk
         for name in REFERENCE_FIELDS:
-            value = data.get(name, "" if name != "year" else None)
-            if name != "year" and value is None:
+            nullable = name in NULLABLE_REFERENCE_FIELDS
+            value = data.get(name, None if nullable else "")
+            if nullable and value == "":
+                value = None
+            if not nullable and value is None:
                 value = ""
+            if name == "spl_date" and isinstance(value, str):
+                value = dt.date.fromisoformat(value)
+            if isinstance(value, str):
+                value = normalise_line(value)
             if getattr(reference, name) != value:
                 setattr(reference, name, value)
                 changed = True
@@ -127,6 +150,10 @@ def article_create(
 ) -> Article:
     """Create a draft article with the acting user as its author (one revision)."""
     slug = clean_text(slug, multiline=False)
+    text = normalise_article_fields(
+        {"title": title, "condition": condition, "drugs": drugs, "summary": summary, "body": body}
+    )
+    title, condition, drugs, summary, body = (text[n] for n in ("title", "condition", "drugs", "summary", "body"))
     _ensure_slug_free(slug)
     with reversion.create_revision():
         article = Article(
@@ -170,7 +197,7 @@ def article_update(
     if article.lock_version != lock_version:
         raise EditConflict(article, submitted)
     _ensure_editable(article)
-    fields = dict(fields or {})
+    fields = normalise_article_fields(dict(fields or {}))
     unknown = set(fields) - set(ARTICLE_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
@@ -193,9 +220,62 @@ def article_update(
             _sync_variants(article, variants)
         if references is not None:
             _sync_references(article, references)
+        _add_identifier_references(article)
         reversion.set_user(acting_user)
         reversion.set_comment(comment or _describe_change(before, content_from_article(article)))
+    # The saved version now holds what the author typed: the unsaved-text buffer has done its job.
+    DraftBuffer.objects.filter(article=article, user=acting_user).delete()
     return article
+
+
+def _add_identifier_references(article: Article) -> list[Reference]:
+    """Create a reference for each [@pmid:…] / [@doi:…] cited in the text that the article does not have yet.
+
+    The key stays exactly as typed, so the citation resolves without touching
+    the text. Raise ValidationError (on the body) when an identifier cannot be
+    looked up; the caller's transaction then saves nothing.
+    """
+    from .identifiers import resolve
+    from .rendering import cited_keys
+
+    texts = [article.summary, article.body]
+    texts += [t for v in ArticleVariant.objects.filter(article=article) for t in (v.summary, v.body)]
+    wanted = [
+        key
+        for key in dict.fromkeys(k for text in texts for k in cited_keys(text))
+        if key.lower().startswith(("pmid:", "doi:"))
+    ]
+    if not wanted:
+        return []
+    existing = list(Reference.objects.filter(article=article))
+    have = {r.key for r in existing}
+    added = []
+    for key in wanted:
+        if key in have:
+            continue
+        scheme, value = key.split(":", 1)
+        try:
+            fields = resolve(scheme.lower(), value)
+        except IdentifierNotFound as exc:
+            raise ValidationError({"body": f"[@{key}]: {exc} Nothing was saved."}) from exc
+        data = fields.reference_fields()
+        if any(
+            data["pmid"] and r.pmid == data["pmid"] or data["doi"] and r.doi.lower() == data["doi"] for r in existing
+        ):
+            raise ValidationError(
+                {
+                    "body": f"[@{key}] is a paper this article already lists under another key. "
+                    "Cite it with that key instead. Nothing was saved."
+                }
+            )
+        if len(key) > 80:
+            raise ValidationError({"body": f"[@{key}] is too long for a reference key; add the reference by hand."})
+        reference = Reference(article=article, key=key, **data)
+        _save_full_clean(reference)
+        existing.append(reference)
+        have.add(key)
+        added.append(reference)
+    return added
 
 
 def _describe_change(before: ArticleContent, after: ArticleContent) -> str:
@@ -232,8 +312,9 @@ def article_revert(
         _ensure_slug_free(old.slug, exclude_pk=article.pk)
     known_audiences = set(Audience.objects.values_list("pk", flat=True))
     with reversion.create_revision():
+        restored = normalise_article_fields({name: getattr(old, name) for name in ARTICLE_EDITABLE_FIELDS})
         for name in ARTICLE_EDITABLE_FIELDS:
-            setattr(article, name, getattr(old, name))
+            setattr(article, name, restored[name])
         if article.status == Article.Status.APPROVED:
             article.status = Article.Status.DRAFT
         article.lock_version += 1
@@ -299,3 +380,139 @@ def reference_import(
     )
     by_key = {r.key: r for r in Reference.objects.filter(article=article, key__in=[f["key"] for f in plan.add])}
     return ImportResult(added=[by_key[f["key"]] for f in plan.add], skipped=plan.skipped)
+
+
+@transaction.atomic
+def reference_add_by_identifier(
+    article: Article, *, acting_user: AbstractBaseUser, identifier: str, lock_version: int, key: str = ""
+) -> Reference:
+    """Add one reference looked up by PMID or DOI (cache, then PubMed/Crossref) as a new revision.
+
+    Raise IdentifierNotFound when it cannot be looked up or is already in the
+    article, EditConflict if the article changed since `lock_version`, and
+    ContentLocked while it is with the board.
+    """
+    from .identifiers import parse_identifier, resolve, suggest_key
+
+    scheme, value = parse_identifier(identifier)
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    if article.lock_version != lock_version:
+        raise EditConflict(
+            article,
+            {},
+            f"“{article.title}” was changed by someone else after you opened it. "
+            "Nothing was added; reload the page and try again.",
+        )
+    _ensure_editable(article)
+    fields = resolve(scheme, value)
+    existing = list(Reference.objects.filter(article=article))
+    for ref in existing:
+        if (fields.pmid and ref.pmid == fields.pmid) or (fields.doi and ref.doi.lower() == fields.doi):
+            raise IdentifierNotFound(f"This paper is already reference [@{ref.key}] of the article.")
+    taken = {ref.key for ref in existing}
+    key = key.strip() or suggest_key(fields, taken)
+    if key in taken:
+        raise IdentifierNotFound(f"The key “{key}” is already used in this article. Choose another key.")
+    article_update(
+        article,
+        acting_user=acting_user,
+        lock_version=lock_version,
+        references=[
+            *({name: getattr(r, name) for name in REFERENCE_FIELDS} for r in existing),
+            {"key": key, **fields.reference_fields()},
+        ],
+        comment=f"Added reference [@{key}] by {scheme.upper()} {value}",
+    )
+    return Reference.objects.get(article=article, key=key)
+
+
+# --- the unsaved-text buffer (autosave) ------------------------------------------
+
+DRAFT_MAX_BYTES = 1_000_000
+_DRAFT_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+def _clean_draft_data(data: Mapping[str, str]) -> dict[str, str]:
+    cleaned: dict[str, str] = {}
+    size = 0
+    for key, value in data.items():
+        if key in {"csrfmiddlewaretoken", "lock_version"}:
+            continue
+        if not key or len(key) > 100 or not set(key) <= _DRAFT_KEY_CHARS or not isinstance(value, str):
+            raise ValidationError(f"The field name “{key[:100]}” is not one of the editor's fields.")
+        size += len(key) + len(value.encode("utf-8"))
+        cleaned[key] = value
+    if size > DRAFT_MAX_BYTES:
+        raise ValidationError(
+            "The unsaved text is larger than 1 MB and was not kept. Save the article to keep your changes."
+        )
+    return cleaned
+
+
+@transaction.atomic
+def draft_buffer_save(
+    article: Article, *, acting_user: AbstractBaseUser, data: Mapping[str, str], lock_version: int
+) -> DraftBuffer:
+    """Keep the editor's unsaved fields for this user and article, replacing what was kept before.
+
+    Not a revision: nothing is versioned or shown to anyone else. Refused
+    (ContentLocked) while the article is with the board or archived, since
+    that text could not be saved anyway.
+    """
+    _ensure_editable(article)
+    cleaned = _clean_draft_data(data)
+    buffer, _ = DraftBuffer.objects.select_for_update().get_or_create(
+        article=article, user=acting_user, defaults={"data": cleaned, "lock_version": lock_version}
+    )
+    if buffer.data != cleaned or buffer.lock_version != lock_version:
+        buffer.data, buffer.lock_version = cleaned, lock_version
+        buffer.save()
+    return buffer
+
+
+@transaction.atomic
+def draft_buffer_discard(article: Article, *, acting_user: AbstractBaseUser) -> bool:
+    """Throw away the user's unsaved text for this article; return True if there was any."""
+    deleted, _ = DraftBuffer.objects.filter(article=article, user=acting_user).delete()
+    return bool(deleted)
+
+
+# --- the medical glossary ------------------------------------------------------------
+
+
+def _ensure_glossary_editor(acting_user: AbstractBaseUser) -> None:
+    from cms import roles
+
+    if not roles.is_editor(acting_user):
+        raise PermissionDenied("Only editors maintain the glossary. Ask an editor to add or change a term.")
+
+
+@transaction.atomic
+def glossary_term_save(
+    term: GlossaryTerm | None,
+    *,
+    acting_user: AbstractBaseUser,
+    word: str,
+    explanation: str,
+    synonyms: str = "",
+    active: bool = True,
+) -> GlossaryTerm:
+    """Add a glossary term (term=None) or change one; editors only.
+
+    Raises PermissionDenied for anyone else and ValidationError for an empty
+    or duplicate term (compared without regard to case).
+    """
+    _ensure_glossary_editor(acting_user)
+    word, explanation = normalise_line(word), normalise_line(explanation)
+    synonyms = ", ".join(s for s in (normalise_line(p) for p in synonyms.split(",")) if s)
+    clash = GlossaryTerm.objects.filter(term__iexact=word)
+    if term is not None:
+        term = GlossaryTerm.objects.select_for_update().get(pk=term.pk)
+        clash = clash.exclude(pk=term.pk)
+    if word and clash.exists():
+        raise ValidationError({"term": f"“{word}” is already in the glossary. Edit that term instead."})
+    term = term or GlossaryTerm()
+    term.term, term.explanation, term.synonyms, term.active = word, explanation, synonyms, active
+    term.full_clean(validate_unique=False, validate_constraints=False)
+    term.save()
+    return term

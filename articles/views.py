@@ -10,7 +10,8 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -22,9 +23,11 @@ from . import selectors, services
 from .checks import check_content, has_errors, within_limits
 from .content import ArticleContent, content_from_article, content_from_revision
 from .diff import content_diff
-from .exceptions import ArticleError, ContentLocked, EditConflict, ReferenceFileError, SlugTaken
+from .exceptions import ArticleError, ContentLocked, EditConflict, IdentifierNotFound, ReferenceFileError, SlugTaken
 from .forms import (
     ArticleForm,
+    GlossaryTermForm,
+    ReferenceByIdentifierForm,
     ReferenceFormSet,
     ReferenceImportForm,
     RestoreForm,
@@ -33,7 +36,8 @@ from .forms import (
     initial_article,
     initial_references,
 )
-from .models import Article, Audience
+from .models import Article, Audience, GlossaryTerm
+from .readability import readability_checks, readability_reports
 from .rendering import render_content
 
 PREVIEW_HEADER = "HTTP_X_STUDIO_PREVIEW"
@@ -103,17 +107,29 @@ def _editor_forms(request: HttpRequest, audiences: list[Audience], *, content: A
 
 
 def _preview_context(content: ArticleContent, audiences: list[Audience], audience_slug: str | None) -> dict:
-    """Render content for one audience and run the checks: the preview pane's context."""
+    """Render content for one audience and run the checks and readability: the preview pane's context."""
     audience = next((a for a in audiences if a.slug == audience_slug), None)
-    checks = check_content(content, audience_names=_audience_names(audiences))
+    glossary = selectors.glossary_entries()
+    plain = audience is not None and not audience.is_professional
     # Text over the size limit is refused on save; the preview renders only the part within it.
-    rendered = render_content(within_limits(content), audience_id=audience.pk if audience else None)
+    limited = within_limits(content)
+    rendered = render_content(
+        limited, audience_id=audience.pk if audience else None, glossary=glossary if plain else ()
+    )
+    # The reading-grade estimate grows faster than the text (textstat); a 20,000-character sample is plenty.
+    sample = within_limits(content, chars=20_000)
+    reports = readability_reports(sample, selectors.audience_targets(audiences), glossary=glossary)
+    checks = check_content(content, audience_names=_audience_names(audiences)) + readability_checks(reports)
+    slug = audience.slug if audience else ""
     return {
         "rendered": rendered,
         "preview_content": content,
         "preview_audience": audience,
         "checks": checks,
         "checks_block": has_errors(checks),
+        "check_counts": {level: sum(1 for c in checks if c.level == level) for level in ("error", "warning")},
+        "readability": reports,
+        "readability_current": next((r for r in reports if r.slug == slug), reports[0]),
         "audiences": audiences,
     }
 
@@ -121,14 +137,17 @@ def _preview_context(content: ArticleContent, audiences: list[Audience], audienc
 def _render_editor(request: HttpRequest, context: dict, *, status: int = 200) -> HttpResponse:
     audiences = context["audiences"]
     article = context.get("article")
+    context.setdefault("preview_for", request.GET.get("for") or request.POST.get("preview_for") or "")
     if "rendered" not in context:
         if request.method == "POST":
             content = content_from_post(request.POST, audiences=audiences, slug=article.slug if article else "")
+        elif context.get("restored_content") is not None:
+            content = context["restored_content"]
         elif article is not None:
             content = content_from_article(article)
         else:
             content = ArticleContent(slug="", title="")
-        context.update(_preview_context(content, audiences, request.GET.get("for") or request.POST.get("preview_for")))
+        context.update(_preview_context(content, audiences, context["preview_for"]))
     context["variant_forms_with_errors"] = any(f.errors for f in context["variant_forms"])
     return render(request, "articles/article_form.html", context, status=status)
 
@@ -204,15 +223,30 @@ def article_edit(request: HttpRequest, article: Article) -> HttpResponse:
     """Edit an article's fields, audience versions and references; saving makes one revision."""
     audiences = _audiences()
     content = content_from_article(article)
-    form, variant_forms, formset = _editor_forms(request, audiences, content=content, lock=article.lock_version)
+    locked = article.is_locked_for_review or article.status == Article.Status.ARCHIVED
+    lock = article.lock_version
+    draft = selectors.draft_buffer_get(article, request.user) if request.method == "GET" and not locked else None
+    if draft is not None:
+        kept = content_from_post(draft.data, audiences=audiences, slug=article.slug)
+        if kept.content_hash() == content.content_hash():
+            draft = None  # the saved version already holds it (an autosave that arrived just after a save)
+        else:
+            # Put back what the author was typing; its lock version makes a save after someone else's a conflict page.
+            content, lock = kept, draft.lock_version
+    form, variant_forms, formset = _editor_forms(request, audiences, content=content, lock=lock)
     context = {
         "article": article,
         "form": form,
         "variant_forms": variant_forms,
         "formset": formset,
         "audiences": audiences,
-        "locked": article.is_locked_for_review or article.status == Article.Status.ARCHIVED,
+        "locked": locked,
+        "draft_restored": draft,
+        "draft_stale": draft is not None and draft.lock_version != article.lock_version,
+        "restored_content": content if draft is not None else None,
     }
+    if draft is not None and draft.data.get("preview_for"):
+        context["preview_for"] = draft.data["preview_for"]
     if request.method != "POST":
         return _render_editor(request, context)
     if not _all_valid(form, variant_forms, formset):
@@ -308,6 +342,38 @@ def article_create_preview(request: HttpRequest) -> HttpResponse:
     form, variant_forms, formset = _editor_forms(request, audiences, content=None, lock=0)
     context.update(article=None, form=form, variant_forms=variant_forms, formset=formset, preview_requested=True)
     return _render_editor(request, context)
+
+
+# --- unsaved text (autosave) ---------------------------------------------------
+
+
+@studio_article_view
+@require_http_methods(["POST"])
+def article_draft(request: HttpRequest, article: Article) -> HttpResponse:
+    """Keep the editor's unsaved text (JSON answer for the editor), or discard it (``discard=1``).
+
+    The body is the editor form itself, form-encoded, with its CSRF token as
+    a field or in the X-CSRFToken header (so navigator.sendBeacon can post it
+    while the tab closes).
+    """
+    if request.POST.get("discard"):
+        services.draft_buffer_discard(article, acting_user=request.user)
+        if request.headers.get("Accept", "").startswith("application/json"):
+            return JsonResponse({"discarded": True})
+        messages.success(request, "Discarded your unsaved text. The editor shows the saved version.")
+        return redirect("studio:article_edit", slug=article.slug)
+    try:
+        lock_version = int(request.POST.get("lock_version", ""))
+    except ValueError:
+        return JsonResponse({"error": "The editor's version token is missing. Reload the page."}, status=400)
+    data = {key: request.POST.get(key, "") for key in request.POST}
+    try:
+        buffer = services.draft_buffer_save(article, acting_user=request.user, data=data, lock_version=lock_version)
+    except ContentLocked as exc:
+        return JsonResponse({"error": str(exc)}, status=409)
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    return JsonResponse({"saved": True, "saved_at": buffer.updated_at.isoformat()})
 
 
 # --- history, compare, restore ---------------------------------------------------
@@ -452,3 +518,87 @@ def reference_import(request: HttpRequest, article: Article) -> HttpResponse:
         "edit_url": reverse("studio:article_edit", kwargs={"slug": article.slug}),
     }
     return render(request, "articles/reference_import.html", context, status=status)
+
+
+# --- the medical glossary ------------------------------------------------------
+
+
+@roles.role_required(roles.AUTHORS, roles.EDITORS)
+@require_http_methods(["GET", "POST"])
+def glossary(request: HttpRequest) -> HttpResponse:
+    """List the glossary (authors and editors); editors add and change terms here."""
+    may_edit = roles.is_editor(request.user)
+    editing = None
+    term_id = request.POST.get("pk") or request.GET.get("edit")
+    if term_id and may_edit:
+        editing = get_object_or_404(GlossaryTerm, pk=term_id) if str(term_id).isdigit() else None
+    if request.method == "POST":
+        form = GlossaryTermForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = services.glossary_term_save(
+                    editing,
+                    acting_user=request.user,
+                    word=data["term"],
+                    explanation=data["explanation"],
+                    synonyms=data["synonyms"],
+                    active=data["active"],
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, f"Saved “{saved.term}” in the glossary.")
+                return redirect("studio:glossary")
+    elif editing is not None:
+        form = GlossaryTermForm(
+            initial={
+                "term": editing.term,
+                "explanation": editing.explanation,
+                "synonyms": editing.synonyms,
+                "active": editing.active,
+            }
+        )
+    else:
+        form = GlossaryTermForm()
+    query = request.GET.get("q", "").strip()
+    page = Paginator(selectors.glossary_term_list(search=query), 50).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "query": query, "may_edit": may_edit, "editing": editing}
+    return render(request, "articles/glossary.html", context)
+
+
+@studio_article_view
+@require_http_methods(["GET", "POST"])
+def reference_add_by_identifier(request: HttpRequest, article: Article) -> HttpResponse:
+    """Add a reference by PMID or DOI, looked up in the local cache or online where allowed."""
+    status = 200
+    form = ReferenceByIdentifierForm(request.POST or None, initial={"lock_version": article.lock_version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            reference = services.reference_add_by_identifier(
+                article,
+                acting_user=request.user,
+                identifier=form.cleaned_data["identifier"],
+                key=form.cleaned_data["key"],
+                lock_version=form.cleaned_data["lock_version"],
+            )
+        except IdentifierNotFound as exc:
+            form.add_error("identifier", str(exc))
+            status = 422
+        except (EditConflict, ContentLocked) as exc:
+            form.add_error(None, str(exc))
+            status = 409
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+            status = 422
+        else:
+            messages.success(request, f"Added [@{reference.key}] “{reference.title}”. Cite it as [@{reference.key}].")
+            return redirect("studio:reference_add_by_identifier", slug=article.slug)
+    context = {
+        "article": article,
+        "form": form,
+        "locked": article.is_locked_for_review or article.status == Article.Status.ARCHIVED,
+        "edit_url": reverse("studio:article_edit", kwargs={"slug": article.slug}),
+    }
+    return render(request, "articles/reference_add_by_identifier.html", context, status=status)

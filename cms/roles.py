@@ -61,7 +61,8 @@ def role_required(*groups: str, anonymous_404: bool = False) -> Callable:
                     raise Http404("No such page.")
                 return redirect_to_login(request.get_full_path())
             if not has_role(request.user, *groups):
-                raise PermissionDenied("Your account does not have the role needed for this page.")
+                needed = " or ".join(groups)
+                raise PermissionDenied(f"This page is for {needed}; your account does not have the role needed for it.")
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "articles",
     "review",
+    "evidence",
     "publishing",
 ]
 
@@ -86,6 +87,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Public pages found in the page cache are answered here, before sessions,
+    # auth, messages and CSRF run (publishing/httpcache.py).
+    "publishing.httpcache.FastPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -303,6 +307,35 @@ PUBLISH_RETRY_BACKOFF = env_int("PUBLISH_RETRY_BACKOFF", 10)
 STATIC_EXPORT_DIR = os.environ.get("STATIC_EXPORT_DIR", "")
 READER_CACHE_SECONDS = env_int("READER_CACHE_SECONDS", 600)
 QUESTION_RATE_LIMIT = env_int("QUESTION_RATE_LIMIT", 5)  # per IP per hour
+
+# Evidence integrity (articles.grades, evidence/): grading scheme, data files, lookups.
+EVIDENCE_GRADING = os.environ.get("EVIDENCE_GRADING", "GRADE").strip().upper()
+if EVIDENCE_GRADING not in {"GRADE", "SORT"}:
+    raise ImproperlyConfigured(f"EVIDENCE_GRADING must be GRADE or SORT, not {EVIDENCE_GRADING!r}.")
+RETRACTION_WATCH_SOURCE = os.environ.get("RETRACTION_WATCH_SOURCE", "")  # path or URL of the CSV
+LABEL_VERSIONS_SOURCE = os.environ.get("LABEL_VERSIONS_SOURCE", "")  # path or URL of the SPL listing
+IDENTIFIER_LOOKUP_NETWORK = env_bool("IDENTIFIER_LOOKUP_NETWORK", default=False)  # ask PubMed/Crossref
+IDENTIFIER_LOOKUP_TIMEOUT = env_int("IDENTIFIER_LOOKUP_TIMEOUT", 5)  # seconds
+PUBMED_ESUMMARY_URL = os.environ.get(
+    "PUBMED_ESUMMARY_URL", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/esummary.fcgi"
+)
+CROSSREF_WORKS_URL = os.environ.get("CROSSREF_WORKS_URL", "https://api.crossref.org/works/")
+# Public responses (publishing/httpcache.py): Cache-Control for browsers
+# (max-age) and shared caches (s-maxage); a change purges them (purge.py).
+PUBLIC_MAX_AGE = env_int("PUBLIC_MAX_AGE", 60)
+PUBLIC_S_MAXAGE = env_int("PUBLIC_S_MAXAGE", 600)
+PUBLIC_STALE_WHILE_REVALIDATE = env_int("PUBLIC_STALE_WHILE_REVALIDATE", 30)
+# Outside cache to purge on every change: none, http (PURGE to PURGE_HTTP_URL),
+# cloudflare (PURGE_CDN_ZONE + PURGE_CDN_TOKEN), or a dotted path to a purger class.
+PURGE_BACKEND = os.environ.get("PURGE_BACKEND", "none")
+PURGE_HTTP_URL = os.environ.get("PURGE_HTTP_URL", "http://127.0.0.1:8080")
+PURGE_CDN_API = os.environ.get("PURGE_CDN_API", "https://api.cloudflare.com/client/v4")
+PURGE_CDN_ZONE = os.environ.get("PURGE_CDN_ZONE", "")
+PURGE_CDN_TOKEN = os.environ.get("PURGE_CDN_TOKEN", "")
+PURGE_TIMEOUT = env_int("PURGE_TIMEOUT", 5)
+# How often the job retries failed purges: the bound on how long a withdrawn
+# page can outlive a cache outage once the cache is back.
+PURGE_RETRY_SECONDS = env_int("PURGE_RETRY_SECONDS", 30)
 
 # --- Security (production) ------------------------------------------------
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_safe
 
 from . import selectors as rs
 from .cache import reader_cache_key, site_cache_key
+from .httpcache import public_response
 from .selectors import publication_live_get, published_page_get
 
 PAGE_SIZE = 50
@@ -50,6 +51,7 @@ def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+@public_response
 @require_safe
 def article_list(request: HttpRequest) -> HttpResponse:
     """Return a page of live articles: slug, title, condition, URL and last update."""
@@ -98,6 +100,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
     return _json_response(request, body, etag)
 
 
+@public_response
 @require_safe
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Return one live article for an audience (?for=<slug>): HTML parts, references as data, review status."""
@@ -127,6 +130,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "sections": data.get("sections", []),
             "body_html": page.body_html,
             "references": data.get("references", []),
+            "recommendations": data.get("recommendations", []),
             "review_status": {
                 "kind": snapshot.get("kind", publication.kind),
                 "stage": snapshot.get("stage"),

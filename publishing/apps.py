@@ -19,7 +19,28 @@ class PublishingConfig(AppConfig):
         register_approval_hook(publication_on_approval_hook)
         register_archive_hook(publication_on_archive_hook)
 
+        from evidence.services import register_page_withdrawer
+
+        from .services.publications import publication_withdraw_for_evidence
+
+        register_page_withdrawer(publication_withdraw_for_evidence)
+        # What every stored page shows besides its article: the audiences (the
+        # personalise form), disclaimers and the board. A change re-renders them.
+        from django.db.models.signals import post_delete, post_save
+
+        from articles.models import Audience
+        from review.models import BoardMember
+
+        from .models import Disclaimer
+        from .signals import refresh_pages_on_commit
+
+        for model in (Audience, Disclaimer, BoardMember):
+            post_save.connect(refresh_pages_on_commit, sender=model, dispatch_uid=f"refresh-pages-{model.__name__}")
+            post_delete.connect(
+                refresh_pages_on_commit, sender=model, dispatch_uid=f"refresh-pages-del-{model.__name__}"
+            )
+
         from articles.text import connect_text_cleaning
 
         # Stored pages keep the renderer's exact bytes; their text is cleaned on the way out.
-        connect_text_cleaning(self, exclude=frozenset({"PublishedPage"}))
+        connect_text_cleaning(self, exclude=frozenset({"PublishedPage", "StoredPage"}))

@@ -1,25 +1,27 @@
-"""Static export: write every live page, the index, sitemap, feed, API and assets to a folder.
+"""Static export: the site's public bytes as files, swapped in atomically.
 
-Pages are produced by the reader site's own views through Django's test
-``Client`` (no template is duplicated here), so the export is byte for byte
-what the site serves. Layout, for nginx or a CDN:
+Every file is fetched from the reader site itself through Django's test
+``Client`` (no template is duplicated here), so the export holds exactly the
+bytes the app serves, and each text file gets a ``.gz`` (and ``.br``) beside it
+holding the app's own compression of those bytes (nginx ``gzip_static``). Layout:
 
     DIR/index.html                                  /
     DIR/articles/<slug>/index.html                  /articles/<slug>/ (default text)
-    DIR/articles/<slug>/for/<audience>/index.html   /articles/<slug>/?for=<audience>
+    DIR/articles/<slug>/for/<audience>/index.html   /articles/<slug>/for/<audience>/
+    DIR/articles/<slug>/provenance.json
     DIR/editorial-policy/index.html, DIR/board/index.html
     DIR/sitemap.xml, DIR/robots.txt, DIR/feed/index.xml
     DIR/api/articles/index.json, DIR/api/articles/<slug>/index.json
     DIR/static/...                                  collectstatic output
 
-nginx: ``index index.html index.json index.xml;`` and, to honour ``?for=``,
-``if ($arg_for ~ "^[a-z0-9-]+$") { rewrite ^/articles/([^/]+)/$ /articles/$1/for/$arg_for/ break; }``.
-Forms (follow-up questions, the personalise POST) still need the Django app
-behind ``/articles/<slug>/question/`` and ``/personalise/``.
-
-Every file is written to a temporary file in its own folder and moved into
-place with ``os.replace``, so a reader never sees half a file. Only live pages
-are written; folders of articles that are no longer live are removed.
+``DIR`` is a symbolic link to a complete tree next to it
+(``.DIR.trees/<n>``). An export writes a new tree (for one article, a copy of
+the current tree made of hard links, with that article's files and the site
+lists rewritten), then replaces the link with ``os.replace``: nginx sees the
+old site or the new one, never a mix. The previous tree is kept one round for
+requests still reading it. ``deploy/nginx/`` has the server configurations.
+Forms (follow-up questions, ``?for=`` and the personalise redirect) need the
+Django app behind it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -38,6 +41,7 @@ from django.test import Client
 
 from articles.models import Audience
 
+from .httpcache import brotli_bytes, gzip_bytes
 from .selectors import publication_live_list
 
 logger = logging.getLogger(__name__)
@@ -51,6 +55,7 @@ SITE_FILES = {
     "/feed/": "feed/index.xml",
     "/api/articles/": "api/articles/index.json",
 }
+COMPRESSED_SUFFIXES = (".html", ".json", ".xml", ".txt", ".css", ".js", ".svg")
 
 
 @dataclass
@@ -58,6 +63,7 @@ class ExportResult:
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    tree: str = ""
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -67,14 +73,22 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _write(root: Path, name: str, data: bytes, result: ExportResult) -> None:
+    write_atomic(root / name, data)
+    if name.endswith(COMPRESSED_SUFFIXES):
+        write_atomic(root / f"{name}.gz", gzip_bytes(data))
+        compressed = brotli_bytes(data, quality=11)
+        if compressed:
+            write_atomic(root / f"{name}.br", compressed)
+    result.written.append(name)
 
 
 def _client() -> Client:
@@ -87,6 +101,7 @@ def _client() -> Client:
 
 
 def _fetch(client: Client, url: str, result: ExportResult) -> bytes | None:
+    client.cookies.clear()
     response = client.get(url, secure=client.defaults.get("secure", False))
     if response.status_code != 200:
         result.skipped.append(f"{url} ({response.status_code})")
@@ -95,26 +110,23 @@ def _fetch(client: Client, url: str, result: ExportResult) -> bytes | None:
 
 
 def _export_pages(client: Client, root: Path, slug: str, audiences: list[str], result: ExportResult) -> None:
-    base = root / "articles" / slug
+    base = f"articles/{slug}"
+    if (root / base).is_dir():
+        shutil.rmtree(root / base)
     body = _fetch(client, f"/articles/{slug}/", result)
     if body is None:
         return
-    write_atomic(base / "index.html", body)
-    result.written.append(f"articles/{slug}/index.html")
+    _write(root, f"{base}/index.html", body, result)
     for audience in audiences:
-        body = _fetch(client, f"/articles/{slug}/?for={audience}", result)
+        body = _fetch(client, f"/articles/{slug}/for/{audience}/", result)
         if body is not None:
-            write_atomic(base / "for" / audience / "index.html", body)
-            result.written.append(f"articles/{slug}/for/{audience}/index.html")
-    if (base / "for").is_dir():
-        for stale in (base / "for").iterdir():
-            if stale.is_dir() and stale.name not in audiences:
-                shutil.rmtree(stale)
-                result.removed.append(f"articles/{slug}/for/{stale.name}")
+            _write(root, f"{base}/for/{audience}/index.html", body, result)
+    provenance = _fetch(client, f"/articles/{slug}/provenance.json", result)
+    if provenance is not None:
+        _write(root, f"{base}/provenance.json", provenance, result)
     api = _fetch(client, f"/api/articles/{slug}/", result)
     if api is not None:
-        write_atomic(root / "api" / "articles" / slug / "index.json", api)
-        result.written.append(f"api/articles/{slug}/index.json")
+        _write(root, f"api/articles/{slug}/index.json", api, result)
 
 
 def _remove_article(root: Path, slug: str, result: ExportResult) -> None:
@@ -128,8 +140,7 @@ def _export_site_files(client: Client, root: Path, result: ExportResult) -> None
     for url, name in SITE_FILES.items():
         body = _fetch(client, url, result)
         if body is not None:
-            write_atomic(root / name, body)
-            result.written.append(name)
+            _write(root, name, body, result)
 
 
 def _prune(root: Path, live: set[str], result: ExportResult) -> None:
@@ -148,41 +159,115 @@ def _copy_static(root: Path, result: ExportResult) -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     source = Path(settings.STATIC_ROOT)
     for path in source.rglob("*"):
-        if path.is_file():
+        if path.is_file() and not path.name.endswith(".gz"):
             relative = path.relative_to(source)
-            write_atomic(root / "static" / relative, path.read_bytes())
+            _write(root, f"static/{relative}", path.read_bytes(), result)
     result.written.append("static/")
 
 
+# --- trees and the link -------------------------------------------------------
+
+
+def _trees_dir(link: Path) -> Path:
+    return link.parent / f".{link.name}.trees"
+
+
+def _new_tree(link: Path) -> Path:
+    trees = _trees_dir(link)
+    trees.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=trees, prefix=f"{time.strftime('%Y%m%dT%H%M%S')}-"))
+
+
+def _current_tree(link: Path) -> Path | None:
+    if link.is_symlink():
+        return link.resolve()
+    return None
+
+
+def _copy_tree_as_links(source: Path, target: Path) -> None:
+    """Fill target with hard links to source's files (writes then replace them, never change them)."""
+    for path in source.rglob("*"):
+        relative = path.relative_to(source)
+        if path.is_dir():
+            (target / relative).mkdir(parents=True, exist_ok=True)
+        else:
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(path, target / relative)
+            except OSError:
+                shutil.copy2(path, target / relative)
+
+
+def _swap(link: Path, tree: Path, result: ExportResult) -> None:
+    """Point link at tree in one step; keep the previous tree, delete older ones."""
+    os.chmod(tree, 0o755)
+    previous = _current_tree(link)
+    if link.exists() and not link.is_symlink():
+        # A plain folder from an older export: move it aside once (the only non-atomic step).
+        os.replace(link, _trees_dir(link) / f"legacy-{time.time_ns()}")
+    tmp_link = link.parent / f".{link.name}.link-{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp_link)
+    os.symlink(os.path.relpath(tree, link.parent), tmp_link)
+    os.replace(tmp_link, link)
+    result.tree = str(tree)
+    keep = {tree.resolve(), previous.resolve() if previous else None}
+    for old in _trees_dir(link).iterdir():
+        if old.resolve() not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
 def export_site(directory: str | os.PathLike, *, static: bool = True) -> ExportResult:
-    """Write every live page for every audience, the site files and assets; remove what is not live."""
-    root = Path(directory)
-    root.mkdir(parents=True, exist_ok=True)
+    """Write a complete new tree (every live page for every audience, site files, assets) and swap it in."""
+    link = Path(directory).absolute()
+    link.parent.mkdir(parents=True, exist_ok=True)
     result = ExportResult()
     client = _client()
     audiences = list(Audience.objects.filter(active=True).values_list("slug", flat=True))
     live = set(publication_live_list().values_list("slug", flat=True))
-    for slug in sorted(live):
-        _export_pages(client, root, slug, audiences, result)
-    _prune(root, live, result)
-    _export_site_files(client, root, result)
-    if static:
-        _copy_static(root, result)
+    previous = _current_tree(link) or (link if link.is_dir() else None)
+    tree = _new_tree(link)
+    try:
+        for slug in sorted(live):
+            _export_pages(client, tree, slug, audiences, result)
+        _export_site_files(client, tree, result)
+        if static:
+            _copy_static(tree, result)
+        elif previous is not None and (previous / "static").is_dir():
+            _copy_tree_as_links(previous / "static", tree / "static")
+        if previous is not None:
+            for name in ("articles", "api/articles"):
+                for folder in (previous / name).iterdir() if (previous / name).is_dir() else ():
+                    if folder.is_dir() and folder.name not in live:
+                        result.removed.append(f"{name}/{folder.name}")
+        _swap(link, tree, result)
+    except BaseException:
+        shutil.rmtree(tree, ignore_errors=True)
+        raise
     return result
 
 
 def export_article(slug: str, directory: str | os.PathLike) -> ExportResult:
-    """Bring one article's exported pages (and the site lists) up to date: write if live, else remove."""
-    root = Path(directory)
-    root.mkdir(parents=True, exist_ok=True)
+    """Bring one article's files and the site lists up to date in a new tree (hard links for the rest); swap."""
+    link = Path(directory).absolute()
+    previous = _current_tree(link) or (link if link.is_dir() else None)
+    if previous is None:
+        return export_site(link)
     result = ExportResult()
     client = _client()
-    live = set(publication_live_list().values_list("slug", flat=True))
-    if slug in live:
-        audiences = list(Audience.objects.filter(active=True).values_list("slug", flat=True))
-        _export_pages(client, root, slug, audiences, result)
-    else:
-        _remove_article(root, slug, result)
-    _prune(root, live, result)
-    _export_site_files(client, root, result)
+    tree = _new_tree(link)
+    try:
+        _copy_tree_as_links(previous, tree)
+        live = set(publication_live_list().values_list("slug", flat=True))
+        if slug in live:
+            audiences = list(Audience.objects.filter(active=True).values_list("slug", flat=True))
+            _export_pages(client, tree, slug, audiences, result)
+        else:
+            _remove_article(tree, slug, result)
+        _prune(tree, live, result)
+        _export_site_files(client, tree, result)
+        _swap(link, tree, result)
+    except BaseException:
+        shutil.rmtree(tree, ignore_errors=True)
+        raise
     return result

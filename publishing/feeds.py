@@ -17,6 +17,7 @@ from articles.text import clean_text
 
 from . import selectors as rs
 from .cache import site_cache_key
+from .httpcache import public_response
 from .models import PublishedPage
 
 FEED_SIZE = 50
@@ -96,6 +97,7 @@ class ArticleUpdatesFeed(Feed):
 _feed = ArticleUpdatesFeed()
 
 
+@public_response
 @require_safe
 def feed(request: HttpRequest) -> HttpResponse:
     """Serve the Atom feed, cached until the next go-live or withdrawal."""

@@ -176,3 +176,48 @@ class EditorialPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class StoredPage(models.Model):
+    """The complete bytes of one public article address, rendered once when the page changes.
+
+    A reader request for the address is one indexed lookup of ``path`` (joined
+    to its publication, which must still be live) returning ``body``; no
+    Markdown and no template run. ``body_gzip`` is the same bytes compressed
+    once, and ``etag`` is derived from ``body``.
+    """
+
+    path = models.CharField(
+        max_length=300, unique=True, help_text="The address, e.g. /articles/<slug>/for/<audience>/."
+    )
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="stored_pages")
+    audience = models.ForeignKey(Audience, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    content_type = models.CharField(max_length=100, default="text/html; charset=utf-8")
+    body = models.BinaryField()
+    body_gzip = models.BinaryField()
+    body_br = models.BinaryField(
+        default=b"", blank=True, help_text="Brotli of body (empty without the brotli package)."
+    )
+    etag = models.CharField(max_length=80)
+    rendered_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class PurgeRequest(models.Model):
+    """A cache purge of one address on one target that failed; a job retries it until it succeeds."""
+
+    path = models.CharField(max_length=500)
+    target = models.CharField(max_length=40, help_text='Which cache: "app-cache", "http" or "cdn".')
+    attempts = models.PositiveIntegerField(default=1)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["path", "target"], name="one_pending_purge_per_path_target")]
+
+    def __str__(self) -> str:
+        return f"purge {self.path} on {self.target}"

@@ -1,12 +1,13 @@
 """Public reader pages: only published, board-approved content is ever read here.
 
-The article page reads one ``PublishedPage`` row (or the cache) and never
-renders Markdown. Its audience comes from ``?for=<slug>`` or the
-``vetted_audience`` cookie set by the personalise form. The parts of the page
-that are the same for every reader of one audience are cached under
-``reader_cache_key``; the parts that belong to one visitor (the CSRF token of
-the question form, messages, the staff navigation) are rendered per request
-around them, so a cached page never carries anyone's token or name.
+Every public page is the same bytes for everyone (see ``publishing.httpcache``).
+An article has one address per audience: ``/articles/<slug>/`` is the default
+text and ``/articles/<slug>/for/<audience>/`` each audience's version. Those
+pages are rendered once and stored (``publishing.pages``); a request reads one
+``StoredPage`` row, or is answered from the page cache before it reaches this
+module. ``?for=`` and the personalise form redirect to the audience's address
+and remember the choice in the ``vetted_audience`` cookie; with that cookie,
+the plain address redirects (privately) to the reader's version.
 """
 
 from __future__ import annotations
@@ -14,41 +15,45 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
-from django.views.decorators.vary import vary_on_cookie
 
 from articles.models import Audience
 
 from . import selectors as rs
-from .cache import reader_cache_key
 from .exceptions import ReaderMessageInvalid, ReaderMessageRateLimited
+from .httpcache import (
+    AUDIENCE_COOKIE,
+    cache_control,
+    cache_set,
+    private_redirect,
+    public_response,
+    request_cache_key,
+    respond,
+)
 from .models import Publication, PublishedPage
+from .pages import article_path, render_and_store, stored_entry
 from .reader_forms import FollowUpForm
 from .selectors import (
-    publication_history,
     publication_live_get,
     publication_withdrawn_notice_get,
-    published_page_get,
     published_page_list,
 )
 from .services import reader_message_create
 
 logger = logging.getLogger(__name__)
 
-AUDIENCE_COOKIE = "vetted_audience"
 AUDIENCE_COOKIE_MAX_AGE = 365 * 24 * 3600
 STAGES = (
     ("submitted", "Submitted", "submitted_at"),
@@ -74,7 +79,7 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _when(value: str | None) -> dt.datetime | dt.date | None:
+def when(value: str | None) -> dt.datetime | dt.date | None:
     if not value:
         return None
     parsed = parse_datetime(value)
@@ -84,7 +89,7 @@ def _when(value: str | None) -> dt.datetime | dt.date | None:
 
 
 def _date_iso(value: str | None) -> str | None:
-    parsed = _when(value)
+    parsed = when(value)
     if parsed is None:
         return None
     return (parsed.date() if isinstance(parsed, dt.datetime) else parsed).isoformat()
@@ -107,7 +112,7 @@ def review_stepper(snapshot: dict) -> list[dict]:
         {
             "key": key,
             "label": label,
-            "date": _when(snapshot.get(date_field)),
+            "date": when(snapshot.get(date_field)),
             "done": index < current or (index == current and key == "approved"),
             "current": index == current,
         }
@@ -148,13 +153,13 @@ def _schema_citation(ref: dict) -> dict:
 
 
 def article_structured_data(
-    page: PublishedPage, *, audience: Audience | None, first_published: dt.datetime | None
+    page: PublishedPage, *, audience: Audience | None, first_published: dt.datetime | None, url: str | None = None
 ) -> dict:
-    """Return the schema.org MedicalWebPage description of one published page."""
+    """Return the schema.org MedicalWebPage description of one published page (url: its canonical address)."""
     snapshot = page.review_snapshot or {}
     data = page.data or {}
     publication = page.publication
-    url = absolute_url(reverse("reader:article", args=[publication.slug]))
+    url = url or absolute_url(reverse("reader:article", args=[publication.slug]))
     condition: dict[str, Any] = {"@type": "MedicalCondition", "name": data.get("condition", "")}
     if data.get("drugs"):
         condition["drug"] = [{"@type": "Drug", "name": name} for name in data["drugs"]]
@@ -169,7 +174,7 @@ def article_structured_data(
         "aspect": "treatment",
         "audience": _schema_audience(audience),
         "datePublished": (first_published or publication.live_at or page.rendered_at).isoformat(),
-        "dateModified": (_when(snapshot.get("last_updated")) or publication.live_at or page.rendered_at).isoformat(),
+        "dateModified": (when(snapshot.get("last_updated")) or publication.live_at or page.rendered_at).isoformat(),
         "reviewedBy": [
             {
                 "@type": "Person",
@@ -186,6 +191,16 @@ def article_structured_data(
         "publishingPrinciples": absolute_url(reverse("reader:editorial_policy")),
         "inLanguage": "en",
     }
+    if data.get("recommendations"):
+        structured["hasPart"] = [
+            {
+                "@type": "MedicalGuidelineRecommendation",
+                "description": item["statement"],
+                "evidenceLevel": item["evidence_level"],
+                "evidenceOrigin": f"{item['scheme']} {item['grade']}: {item['meaning']}",
+            }
+            for item in data["recommendations"]
+        ]
     if snapshot.get("last_reviewed"):
         structured["lastReviewed"] = snapshot["last_reviewed"]
     if data.get("authors"):
@@ -198,67 +213,19 @@ def article_structured_data(
 # --- the article page --------------------------------------------------------
 
 
-def _cache_seconds(publication: Publication) -> int:
-    seconds = settings.READER_CACHE_SECONDS
-    if publication.expires_at is not None:
-        # An entry must not outlive the page it holds.
-        seconds = min(seconds, int((publication.expires_at - timezone.now()).total_seconds()))
-    return max(seconds, 0)
-
-
-def _article_parts(slug: str, audience: Audience | None) -> dict | None:
-    """Return the shared, cacheable parts of an article page (None if nothing is live)."""
-    key = reader_cache_key(slug, audience.slug if audience else None)
-    try:
-        parts = cache.get(key)
-    except Exception as exc:  # a cache outage only costs speed
-        logger.warning("Reader cache unavailable: %s", exc)
-        parts = None
-    if parts is not None:
-        return parts
-    publication = publication_live_get(slug)
-    if publication is None:
-        return None
-    page = published_page_get(publication, audience)
-    snapshot = page.review_snapshot or {}
-    first_published = rs.article_first_published(publication.article)
-    shown_as = audience if audience is not None else None
-    context = {
-        "SITE_NAME": settings.SITE_NAME,
-        "page": page,
-        "publication": publication,
-        "article_slug": slug,
-        "article_path": reverse("reader:article", args=[slug]),
-        "snapshot": snapshot,
-        "provisional": snapshot.get("kind") == Publication.Kind.PROVISIONAL
-        or publication.kind == Publication.Kind.PROVISIONAL,
-        "stepper": review_stepper(snapshot),
-        "last_updated": _when(snapshot.get("last_updated")) or publication.live_at,
-        "last_reviewed": _when(snapshot.get("last_reviewed")),
-        "next_review_due": _when(snapshot.get("next_review_due")),
-        "reviewers": snapshot.get("reviewers", []),
-        "sections": (page.data or {}).get("sections", []),
-        "audiences": list(rs.reader_audience_list()),
-        "audience": shown_as,
-        "history": list(publication_history(publication.article)),
-        "structured_data": json_for_script(
-            article_structured_data(page, audience=audience, first_published=first_published)
-        ),
-        "canonical_url": absolute_url(reverse("reader:article", args=[slug])),
-    }
-    parts = {
-        "title": page.title,
-        "provisional": context["provisional"],
-        "audience_slug": audience.slug if audience else "",
-        "head": render_to_string("publishing/reader/_article_head.html", context),
-        "top": render_to_string("publishing/reader/_article_top.html", context),
-        "bottom": render_to_string("publishing/reader/_article_bottom.html", context),
-    }
-    try:
-        cache.set(key, parts, timeout=_cache_seconds(publication))
-    except Exception as exc:
-        logger.warning("Reader cache unavailable: %s", exc)
-    return parts
+def _remember_audience(response: HttpResponse, request: HttpRequest, audience: Audience | None) -> None:
+    """Set (or, for the default text, delete) the cookie that remembers the reader's audience."""
+    if audience is None:
+        response.delete_cookie(AUDIENCE_COOKIE, samesite="Lax")
+    else:
+        response.set_cookie(
+            AUDIENCE_COOKIE,
+            audience.slug,
+            max_age=AUDIENCE_COOKIE_MAX_AGE,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure(),
+        )
 
 
 def _withdrawn_or_404(request: HttpRequest, slug: str) -> HttpResponse:
@@ -266,56 +233,103 @@ def _withdrawn_or_404(request: HttpRequest, slug: str) -> HttpResponse:
     if notice is None:
         raise Http404("No published article at this address.")
     default_page = PublishedPage.objects.filter(publication=notice, audience__isnull=True).first()
-    context = {"publication": notice, "title": default_page.title if default_page else "Withdrawn article"}
-    return render(request, "publishing/reader/withdrawn.html", context, status=410)
-
-
-def _render_article(
-    request: HttpRequest, slug: str, parts: dict, form: FollowUpForm, *, status: int = 200
-) -> HttpResponse:
-    # The parts were produced by our own autoescaping templates from sanitised
-    # renderer output; they are marked safe again after the trip through the cache.
     context = {
-        "title": parts["title"],
-        "provisional": parts["provisional"],
-        "head_html": mark_safe(parts["head"]),  # noqa: S308
-        "top_html": mark_safe(parts["top"]),  # noqa: S308
-        "bottom_html": mark_safe(parts["bottom"]),  # noqa: S308
-        "form": form,
-        "question_url": reverse("reader:question", args=[slug]),
-        "audience_slug": parts.get("audience_slug", ""),
+        "SITE_NAME": settings.SITE_NAME,
+        "publication": notice,
+        "title": default_page.title if default_page else "Withdrawn article",
     }
-    return render(request, "publishing/reader/article.html", context, status=status)
+    # Rendered without the request, like every public page: no visitor's state in it.
+    response = HttpResponse(render_to_string("publishing/reader/withdrawn.html", context), status=410)
+    response["Cache-Control"] = cache_control(request.path_info)
+    return response
+
+
+def _article_response(request: HttpRequest, slug: str, audience: Audience | None) -> HttpResponse:
+    entry = render_and_store(slug, audience)
+    if entry is None:
+        return _withdrawn_or_404(request, slug)
+    return _shared(request, entry)
+
+
+def _shared(request: HttpRequest, entry) -> HttpResponse:
+    key = request_cache_key(request)
+    if key is not None:
+        cache_set(key, entry)
+    return respond(request, entry)
 
 
 @require_safe
-@vary_on_cookie
 def article(request: HttpRequest, slug: str) -> HttpResponse:
-    """Show the live page of an article for the reader's audience."""
-    audience = audience_for_request(request)
-    parts = _article_parts(slug, audience)
-    if parts is None:
-        return _withdrawn_or_404(request, slug)
-    return _render_article(request, slug, parts, FollowUpForm())
+    """Show the default text of a live article; send ?for= links and remembered readers to their version."""
+    if "for" in request.GET:  # old ?for= links, and the personalise choice made without the form
+        audience = rs.reader_audience_get(request.GET.get("for"))
+        response = private_redirect(article_path(slug, audience.slug if audience else None))
+        _remember_audience(response, request, audience)
+        return response
+    if request.COOKIES.get(AUDIENCE_COOKIE):
+        remembered = rs.reader_audience_get(request.COOKIES[AUDIENCE_COOKIE])
+        if remembered is not None:
+            return private_redirect(article_path(slug, remembered.slug))
+    entry = stored_entry(request.path_info)  # the one query of a reader request
+    if entry is not None:
+        return _shared(request, entry)
+    return _article_response(request, slug, None)
 
 
+@require_safe
+def article_for(request: HttpRequest, slug: str, audience_slug: str) -> HttpResponse:
+    """Show one audience's version of a live article."""
+    entry = stored_entry(request.path_info)  # the one query of a reader request
+    if entry is not None:
+        return _shared(request, entry)
+    audience = rs.reader_audience_get(audience_slug)
+    if audience is None:
+        raise Http404("No such audience.")
+    return _article_response(request, slug, audience)
+
+
+def origin_is_this_site(request: HttpRequest) -> bool:
+    """Return False for a browser POST that another site made; True for this site's own pages.
+
+    Public pages are shared bytes, so their follow-up form carries no CSRF
+    token (a token would be one visitor's, and would make the page
+    uncacheable). Instead the question endpoint checks where the POST comes
+    from: browsers send ``Sec-Fetch-Site`` (all current ones) and ``Origin``
+    (on every cross-site POST) and a page cannot forge either. A request with
+    neither is not a cross-site browser form (curl, a bot), which a CSRF check
+    could not stop anyway; the honeypot field and the per-address rate limit
+    deal with those. The action itself only sends a message to the editors.
+    """
+    fetch_site = request.META.get("HTTP_SEC_FETCH_SITE")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is None:
+        return True
+    allowed = {f"{request.scheme}://{request.get_host()}", settings.SITE_URL, *settings.CSRF_TRUSTED_ORIGINS}
+    return origin in allowed
+
+
+@csrf_exempt  # protected by origin_is_this_site, the honeypot and the rate limit instead
 @require_POST
-@vary_on_cookie
 def question(request: HttpRequest, slug: str) -> HttpResponse:
     """Take a follow-up question or problem report about a live article."""
+    if not origin_is_this_site(request):
+        return HttpResponse(
+            "This form can only be sent from our own article pages. Open the article and send it from there.",
+            status=403,
+            content_type="text/plain; charset=utf-8",
+        )
     publication = publication_live_get(slug)
     if publication is None:
         raise Http404("No published article at this address.")
-    audience = rs.reader_audience_get(request.POST.get("audience")) or audience_for_request(request)
-    form = FollowUpForm(request.POST)
-    thanks = (
-        "Thank you — your message has reached our editors. They read every one; "
-        "if you left an email address, they may reply."
+    audience = rs.reader_audience_get(request.POST.get("audience")) or rs.reader_audience_get(
+        request.COOKIES.get(AUDIENCE_COOKIE)
     )
-    article_url = reverse("reader:article", args=[slug])
+    form = FollowUpForm(request.POST)
+    sent_url = reverse("reader:question_sent", args=[slug])
     if form.is_bot():
-        messages.success(request, thanks)
-        return HttpResponseRedirect(f"{article_url}#follow-up")
+        return HttpResponseRedirect(sent_url, status=303)
     status = 400
     if form.is_valid():
         try:
@@ -334,12 +348,23 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
         except ReaderMessageInvalid as exc:
             form.add_error("message", str(exc))
         else:
-            messages.success(request, thanks)
-            return HttpResponseRedirect(f"{article_url}#follow-up")
-    parts = _article_parts(slug, audience)
-    if parts is None:
-        raise Http404("No published article at this address.")
-    return _render_article(request, slug, parts, form, status=status)
+            return HttpResponseRedirect(sent_url, status=303)
+    default_page = PublishedPage.objects.filter(publication=publication, audience__isnull=True).first()
+    context = {
+        "title": default_page.title if default_page else publication.article.title,
+        "form": form,
+        "question_url": reverse("reader:question", args=[slug]),
+        "article_path": article_path(slug, audience.slug if audience else None),
+        "audience": audience,
+    }
+    return render(request, "publishing/reader/question.html", context, status=status)
+
+
+@public_response
+@require_safe
+def question_sent(request: HttpRequest, slug: str) -> HttpResponse:
+    """Thank the reader after a follow-up question was taken (the same page for everyone)."""
+    return render(request, "publishing/reader/question_sent.html", {"article_path": article_path(slug)})
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -347,28 +372,25 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
+_ARTICLE_NEXT = re.compile(r"^/articles/([a-z0-9_-]+)/(?:for/[a-z0-9_-]+/)?$")
+
+
 @require_safe
 def personalise(request: HttpRequest) -> HttpResponse:
-    """Remember the reader's audience in a cookie and send them back to the page they came from."""
+    """Remember the reader's audience in a cookie and send them to that version of the page they came from."""
     next_url = request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=False):
         next_url = "/"
-    response = HttpResponseRedirect(next_url)
     audience = rs.reader_audience_get(request.GET.get("for"))
-    if audience is None:
-        response.delete_cookie(AUDIENCE_COOKIE, samesite="Lax")
-    else:
-        response.set_cookie(
-            AUDIENCE_COOKIE,
-            audience.slug,
-            max_age=AUDIENCE_COOKIE_MAX_AGE,
-            samesite="Lax",
-            httponly=True,
-            secure=request.is_secure(),
-        )
+    match = _ARTICLE_NEXT.match(next_url)
+    if match:
+        next_url = article_path(match.group(1), audience.slug if audience else None)
+    response = private_redirect(next_url)
+    _remember_audience(response, request, audience)
     return response
 
 
+@public_response
 @require_safe
 def provenance(request: HttpRequest, slug: str) -> JsonResponse:
     """Return who wrote and reviewed the live page, when, and from which revision, as JSON."""
@@ -419,6 +441,7 @@ def provenance(request: HttpRequest, slug: str) -> JsonResponse:
 # --- other pages -------------------------------------------------------------
 
 
+@public_response
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
     """List live articles, with search by title, condition and drug, and an index by condition."""
@@ -434,6 +457,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "publishing/reader/index.html", context)
 
 
+@public_response
 @require_safe
 def editorial_policy(request: HttpRequest) -> HttpResponse:
     """Show the editorial policy and when it last changed."""
@@ -448,12 +472,14 @@ def editorial_policy(request: HttpRequest) -> HttpResponse:
     return render(request, "publishing/reader/editorial_policy.html", context)
 
 
+@public_response
 @require_safe
 def board(request: HttpRequest) -> HttpResponse:
     """List the active Medical Advisory Board with credentials and disclosures."""
     return render(request, "publishing/reader/board.html", {"members": rs.board_member_public_list()})
 
 
+@public_response
 @require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     """Tell crawlers to keep out of the staff areas and where the sitemap is."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from articles.content import ArticleContent
+from articles.grades import active_scheme, graded_statements, grades_shown, schema_evidence_level
 from articles.rendering import render_content, render_markdown
 
 
@@ -19,6 +20,8 @@ class AudienceInfo:
     id: int
     slug: str
     name: str
+    plain_language: bool = False  # patients, caregivers: medical terms are explained from the glossary
+    show_grades: bool = False  # Audience.shows_evidence_grades
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class PageContext:
     review_snapshot: dict[str, Any]
     authors: tuple[str, ...] = ()
     disclaimers: dict[int | None, DisclaimerInfo | None] = field(default_factory=dict)
+    glossary: tuple = ()  # articles.readability.GlossaryEntry values, for plain-language pages
 
 
 def split_drugs(drugs: str) -> list[str]:
@@ -62,7 +66,10 @@ def split_drugs(drugs: str) -> list[str]:
 def build_page(content: ArticleContent, *, audience: AudienceInfo | None, context: PageContext) -> PageData:
     """Build the page of one audience (None: the default text) from the pinned content."""
     audience_id = audience.id if audience else None
-    rendered = render_content(content, audience_id=audience_id)
+    show_grades = bool(audience and audience.show_grades)
+    glossary = context.glossary if audience is not None and audience.plain_language else ()
+    with grades_shown(show_grades):
+        rendered = render_content(content, audience_id=audience_id, glossary=glossary)
     disclaimer = context.disclaimers.get(audience_id)
     if disclaimer is None and audience_id is not None:
         disclaimer = context.disclaimers.get(None)
@@ -70,7 +77,7 @@ def build_page(content: ArticleContent, *, audience: AudienceInfo | None, contex
         audience_id=audience_id,
         title=content.title,
         summary_html=rendered.summary_html,
-        body_html=rendered.body_html,
+        body_html=rendered.body_html + rendered.glossary_html,
         references_html=rendered.references_html,
         disclaimer_id=disclaimer.id if disclaimer else None,
         disclaimer_html=render_markdown(disclaimer.text) if disclaimer else "",
@@ -101,9 +108,30 @@ def build_page(content: ArticleContent, *, audience: AudienceInfo | None, contex
                 }
                 for ref in rendered.references
             ],
+            "recommendations": recommendations(content, audience_id=audience_id) if show_grades else [],
         },
         content_hash=context.content_hash,
     )
+
+
+def recommendations(content: ArticleContent, *, audience_id: int | None) -> list[dict[str, Any]]:
+    """Return the graded recommendations of an audience's text: statement, grade, scheme, meaning."""
+    scheme = active_scheme()
+    found = []
+    for text in content.text_for(audience_id):
+        for item in graded_statements(text):
+            if item.grade is None:
+                continue
+            found.append(
+                {
+                    "statement": item.statement,
+                    "grade": item.grade.label,
+                    "scheme": scheme.name,
+                    "meaning": item.grade.meaning,
+                    "evidence_level": schema_evidence_level(item.grade),
+                }
+            )
+    return found
 
 
 def build_pages(content: ArticleContent, *, audiences: list[AudienceInfo], context: PageContext) -> list[PageData]:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 
 from . import selectors as rs
 from .cache import site_cache_key
+from .httpcache import public_response
 
 
 def sitemap_entries() -> list[dict]:
@@ -27,6 +28,7 @@ def sitemap_entries() -> list[dict]:
     return entries
 
 
+@public_response
 @require_safe
 def sitemap(request: HttpRequest) -> HttpResponse:
     """Serve sitemap.xml, cached until the next go-live or withdrawal."""

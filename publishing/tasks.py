@@ -56,3 +56,19 @@ def publish_scheduled() -> dict[str, list[int]]:
 def sweep_outbox() -> list[int]:
     """Send again the pending publications whose job was lost or never sent."""
     return services.publication_outbox_resend()
+
+
+@shared_task(acks_late=True, name="publishing.tasks.retry_purges")
+def retry_purges() -> dict[str, int]:
+    """Send again the cache purges that failed (recorded as PurgeRequest rows) until they succeed."""
+    from .purge import purge_retry_pending
+
+    return purge_retry_pending()
+
+
+@shared_task(acks_late=True, name="publishing.tasks.refresh_live_pages")
+def refresh_live_pages() -> list[str]:
+    """Re-render every live article's stored pages and purge them (something shown on all of them changed)."""
+    from .pages import refresh_all_live
+
+    return refresh_all_live()

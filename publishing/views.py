@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from articles.models import Article
 from cms import roles
+from evidence import selectors as evidence_selectors
 
 from . import selectors, services
 from .exceptions import PublishingError
@@ -30,6 +31,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "live": selectors.publication_live_list().select_related("requested_by"),
         "failed": selectors.publication_list_in_state(State.FAILED),
         "provisional_enabled": settings.PROVISIONAL_PUBLISHING,
+        "evidence_alerts": evidence_selectors.alert_dashboard_summary(),
+        "evidence_limit": evidence_selectors.DASHBOARD_LIMIT,
         "in_review": (
             Article.objects.filter(status__in=[Article.Status.SUBMITTED, Article.Status.IN_REVIEW]).order_by("title")
             if settings.PROVISIONAL_PUBLISHING

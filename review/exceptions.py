@@ -53,3 +53,11 @@ class CommentTooLong(ReviewError):
 
 class InvalidReviewPolicy(ReviewError):
     """A quorum or re-review interval outside the allowed range."""
+
+
+class ResubmitNeedsConfirmation(ReviewError):
+    """Resubmitting unchanged text or with comments unresolved needs the author's confirmation and reply."""
+
+    def __init__(self, message: str, *, reasons: list[str] | None = None) -> None:
+        self.reasons = list(reasons or [])
+        super().__init__(message)

@@ -180,6 +180,10 @@ class WorkflowEvent(models.Model):
         "publication_expired": "let the published page expire",
         "publication_failed": "publishing failed",
         "publication_retried": "retried a failed publication",
+        "evidence_acknowledged": "acknowledged an evidence alert",
+        "evidence_re_review": "opened a re-review because of an evidence alert",
+        "evidence_withdrawn": "withdrew or marked the page because of an evidence alert",
+        "evidence_justified": "recorded why a flagged reference is still cited",
     }
 
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="workflow_events")

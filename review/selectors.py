@@ -190,3 +190,26 @@ def editor_email_addresses() -> list[str]:
         if email not in addresses:
             addresses.append(email)
     return addresses
+
+
+def resubmit_concerns(article: Article, *, content_hash: str) -> list[str]:
+    """Return why resubmitting now may waste the board's time (text unchanged, comments open).
+
+    Empty for a first submission or when every comment is resolved and the
+    text has changed since the last request for changes.
+    """
+    concerns: list[str] = []
+    last = (
+        ReviewRound.objects.filter(article=article)
+        .exclude(status=ReviewRound.Status.OPEN)
+        .order_by("-submitted_at", "-pk")
+        .only("status", "content_hash", "closed_at")
+        .first()
+    )
+    if last is not None and last.status == ReviewRound.Status.CHANGES_REQUESTED and last.content_hash == content_hash:
+        when = f" on {last.closed_at:%d %b %Y}" if last.closed_at else ""
+        concerns.append(f"The text has not changed since the board asked for changes{when}.")
+    open_count = ReviewComment.objects.filter(round__article=article, resolved_at__isnull=True).count()
+    if open_count:
+        concerns.append(f"{open_count} reviewer comment{'s are' if open_count != 1 else ' is'} not marked resolved.")
+    return concerns

@@ -40,7 +40,7 @@ from articles.text import MAX_LENGTHS
 from cms import roles
 from cms.tasks import enqueue_on_commit
 
-from . import tasks, workflow
+from . import selectors, tasks, workflow
 from .exceptions import (
     AlreadyDecided,
     CommentRequired,
@@ -49,6 +49,7 @@ from .exceptions import (
     InvalidReviewPolicy,
     InvalidTransition,
     Recused,
+    ResubmitNeedsConfirmation,
     ReviewError,
     ReviewPermissionError,
     RevisionMismatch,
@@ -84,6 +85,22 @@ def unregister_archive_hook(hook: ArchiveHook) -> None:
     """Remove a hook added by register_archive_hook (tests use this)."""
     if hook in _archive_hooks:
         _archive_hooks.remove(hook)
+
+
+SubmissionCheck = Callable[[Article, object], list]
+_submission_checks: list[SubmissionCheck] = []
+
+
+def register_submission_check(check: SubmissionCheck) -> None:
+    """Run `check(article, content)` at submission; its error results block the submission."""
+    if check not in _submission_checks:
+        _submission_checks.append(check)
+
+
+def unregister_submission_check(check: SubmissionCheck) -> None:
+    """Remove a check added by register_submission_check (tests use this)."""
+    if check in _submission_checks:
+        _submission_checks.remove(check)
 
 
 @dataclass(frozen=True)
@@ -235,12 +252,16 @@ def _describe_errors(results) -> str:
 
 
 @transaction.atomic
-def article_submit(article: Article, *, acting_user, comment: str = "") -> Article:
+def article_submit(article: Article, *, acting_user, comment: str = "", confirmed: bool = False) -> Article:
     """Submit the article's latest revision to the board, opening a review round pinned to it.
 
     Raises ReviewPermissionError unless `acting_user` is an author,
     InvalidTransition unless the article is a draft or has changes requested,
     and ContentCheckFailed (with `.results`) if the content checks find errors.
+    Resubmitting text unchanged since the board asked for changes, or with
+    reviewer comments unresolved, raises ResubmitNeedsConfirmation (with
+    `.reasons`) unless `confirmed`; confirming needs a `comment`, the
+    author's reply to the reviewers, recorded on the submission.
     """
     from articles.checks import check_content, has_errors
 
@@ -255,7 +276,20 @@ def article_submit(article: Article, *, acting_user, comment: str = "") -> Artic
         raise RevisionMismatch(
             f"The text of “{article.title}” differs from its last saved version. Save the article again, then submit."
         )
+    concerns = selectors.resubmit_concerns(article, content_hash=content.content_hash())
+    if concerns and not confirmed:
+        raise ResubmitNeedsConfirmation(
+            f"Before “{article.title}” goes back to the board: {' '.join(concerns)} "
+            "Confirm and tell the reviewers why, or go back and change it.",
+            reasons=concerns,
+        )
+    if concerns and not comment.strip():
+        raise CommentRequired(
+            "Write a reply for the reviewers: say why the text is unchanged or the comments are left open."
+        )
     results = check_content(content, audience_names=_audience_names())
+    for check in list(_submission_checks):
+        results = [*results, *check(article, content)]
     if has_errors(results):
         errors = [r for r in results if getattr(r, "level", "error") == "error"] or list(results)
         raise ContentCheckFailed(

@@ -15,15 +15,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
+from articles import selectors as article_selectors
 from articles.checks import check_content
-from articles.content import content_from_revision
+from articles.content import content_from_article, content_from_revision
 from articles.diff import content_diff, split_sections
 from articles.models import Article, Audience
+from articles.readability import readability_checks, readability_reports
 from articles.rendering import render_content
 from cms import roles
 
 from . import selectors, services, workflow
-from .exceptions import ReviewError, ReviewPermissionError
+from .exceptions import CommentRequired, ResubmitNeedsConfirmation, ReviewError, ReviewPermissionError
 from .forms import AssignForm, CommentForm, DecisionForm, ReviewPolicyForm
 from .models import ReviewComment, ReviewDecision, ReviewRound
 
@@ -91,6 +93,18 @@ def _base_revision(article: Article, round_: ReviewRound):
     return None
 
 
+# Extra sections for the review page, added by apps further down the data flow (the
+# evidence watch adds each reference's retraction/label status): each is called as
+# fn(request, article, content, audience_names) and returns safe HTML ("" for none).
+_detail_panels: list = []
+
+
+def register_detail_panel(panel) -> None:
+    """Add a section to the review page: `panel(request, article, content, audience_names)` returns HTML."""
+    if panel not in _detail_panels:
+        _detail_panels.append(panel)
+
+
 @roles.role_required(roles.BOARD, roles.EDITORS, anonymous_404=True)
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
@@ -107,6 +121,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     previews = [("Default text", render_content(content))] + [
         (a.name, render_content(content, audience_id=a.pk)) for a in audiences if a.pk in variant_ids
     ]
+    readability = readability_reports(
+        content, article_selectors.audience_targets(audiences), glossary=article_selectors.glossary_entries()
+    )
     member = selectors.board_member_for(request.user)
     decisions = list(selectors.review_round_decisions(round_))
     seat = next((d for d in decisions if member and d.reviewer_id == member.pk), None)
@@ -129,7 +146,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "diff_old_label": f"Approved {base.date_created:%Y-%m-%d}" if base else "Nothing approved yet",
             "diff_new_label": f"Submitted {round_.submitted_at:%Y-%m-%d %H:%M}",
             "previews": previews,
-            "checks": check_content(content, audience_names=names),
+            "checks": check_content(content, audience_names=names) + readability_checks(readability),
+            "readability": readability,
             "sections": [title for title, _text in split_sections(content.body) if title],
             "member": member,
             "seat": seat,
@@ -153,6 +171,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             "default_approvals": settings.REVIEW_REQUIRED_APPROVALS,
             "default_interval": settings.REVIEW_INTERVAL_MONTHS,
+            "extra_panels": [panel(request, article, content, names) for panel in _detail_panels],
         },
     )
 
@@ -282,13 +301,40 @@ def archive(request: HttpRequest, slug: str) -> HttpResponse:
 @roles.role_required(roles.AUTHORS, anonymous_404=True)
 @require_POST
 def studio_submit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Submit for review; a resubmission that may waste the board's time asks for confirmation and a reply first."""
     article = get_object_or_404(Article, slug=slug)
-    _run(
-        request,
-        lambda: services.article_submit(article, acting_user=request.user, comment=request.POST.get("comment", "")),
-        "Submitted to the Medical Advisory Board. The content is locked until the review ends or you withdraw it.",
-    )
+    comment = request.POST.get("comment", "")
+    confirmed = request.POST.get("confirmed") == "1"
+    try:
+        services.article_submit(article, acting_user=request.user, comment=comment, confirmed=confirmed)
+    except ReviewPermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ResubmitNeedsConfirmation as exc:
+        return _resubmit_confirm(request, article, reasons=exc.reasons, comment=comment)
+    except CommentRequired as exc:
+        if confirmed:
+            reasons = selectors.resubmit_concerns(article, content_hash=content_from_article(article).content_hash())
+            return _resubmit_confirm(request, article, reasons=reasons, comment=comment, error=str(exc))
+        messages.error(request, str(exc))
+    except ReviewError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            "Submitted to the Medical Advisory Board. The content is locked until the review ends or you withdraw it.",
+        )
     return redirect(_studio_url(article))
+
+
+def _resubmit_confirm(request, article: Article, *, reasons: list[str], comment: str, error: str = "") -> HttpResponse:
+    context = {
+        "article": article,
+        "reasons": reasons,
+        "comment": comment,
+        "error": error,
+        "open_comments": list(selectors.review_comment_list(article, open_only=True)),
+    }
+    return render(request, "review/resubmit_confirm.html", context, status=409 if error else 200)
 
 
 @roles.role_required(roles.AUTHORS, anonymous_404=True)

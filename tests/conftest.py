@@ -72,6 +72,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    from publishing import httpcache
+
+    httpcache._down_until = 0.0  # a cache outage seen by an earlier test is over
     cache.clear()
     yield
     cache.clear()

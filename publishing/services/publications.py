@@ -29,15 +29,16 @@ from django.utils import timezone
 
 from articles.content import ArticleContent, content_from_revision
 from articles.models import Article, Audience
+from articles.selectors import glossary_entries
 from cms import roles
 from cms.tasks import enqueue
 from review.models import ReviewDecision, ReviewRound, WorkflowEvent
 
-from .. import cache as reader_cache
 from ..exceptions import (
     ContentHashMismatch,
     InvalidPublicationState,
     ProvisionalPublishingDisabled,
+    PublishingError,
     PublishingPermissionError,
     ScheduleError,
 )
@@ -488,9 +489,21 @@ def publication_go_live(publication_id: int) -> Publication:
         review_snapshot=_review_snapshot(article, publication),
         authors=_authors(article),
         disclaimers=_disclaimers(audiences, now),
+        glossary=tuple(glossary_entries()),
     )
     pages = build_pages(
-        content, audiences=[AudienceInfo(id=a.pk, slug=a.slug, name=a.name) for a in audiences], context=context
+        content,
+        audiences=[
+            AudienceInfo(
+                id=a.pk,
+                slug=a.slug,
+                name=a.name,
+                show_grades=a.shows_evidence_grades,
+                plain_language=not a.is_professional,
+            )
+            for a in audiences
+        ],
+        context=context,
     )
     _hold_for_tests()
 
@@ -581,9 +594,12 @@ def _fail_at_go_live(publication: Publication, error: str) -> Publication:
 
 
 def _after_change_on_commit(slugs: set[str]) -> None:
+    """After commit: re-render the stored pages, purge every cache (failures kept for retry), export."""
+
     def after() -> None:
-        for slug in slugs:
-            reader_cache.invalidate_article_cache(slug)
+        from ..pages import refresh_articles
+
+        refresh_articles(slugs)
         if settings.STATIC_EXPORT_DIR:
             from ..export import export_article
 
@@ -782,3 +798,18 @@ def _request_unpublished_approvals() -> None:
             publication_request_on_approval(article, acting_user=decision.reviewer.user)
         except Exception as exc:
             logger.warning("Could not auto-publish %s: %s", article.slug, exc)
+
+
+def publication_withdraw_for_evidence(article: Article, *, acting_user, reason: str, mode: str) -> list[Publication]:
+    """Withdraw (mode "remove") or mark (mode "notice") the article's page from an evidence alert.
+
+    Registered with evidence.services.register_page_withdrawer; publishing
+    errors come back as the evidence app's InvalidAlertAction so the alert
+    report can show them.
+    """
+    from evidence.exceptions import InvalidAlertAction
+
+    try:
+        return publication_withdraw(article, acting_user=acting_user, reason=reason, mode=mode)
+    except PublishingError as exc:
+        raise InvalidAlertAction(str(exc)) from exc

@@ -34,3 +34,23 @@ def review_studio_panel(context, article):
         "open_comments": selectors.review_comment_list(article, open_only=True),
         "events": selectors.workflow_event_list(article),
     }
+
+
+@register.inclusion_tag("review/_studio_feedback_body.html", takes_context=True)
+def review_studio_feedback(context, article):
+    """Render the board's latest decisions and every open comment at the top of the editor."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    round_ = selectors.review_round_latest(article)
+    decisions = []
+    # Decisions matter to the author while they act on them: not once the board has approved.
+    if round_ is not None and round_.status != round_.Status.APPROVED:
+        decisions = [d for d in selectors.review_round_decisions(round_) if d.decision and d.comment.strip()]
+    return {
+        "article": article,
+        "csrf_token": context.get("csrf_token"),
+        "is_author": workflow.is_article_author(article, user),
+        "round": round_,
+        "decisions": decisions,
+        "open_comments": list(selectors.review_comment_list(article, open_only=True)),
+    }

@@ -55,8 +55,8 @@ def test_article_services_store_clean_text(author):
     article.refresh_from_db()
     assert article.title == "Pasted from Word"
     assert article.condition == "CMV"
-    assert article.summary == "Line one\nLine two\nthree"
-    assert article.body == "## Caf\u00e9\n\nText."
+    assert article.summary == "Line one\nLine two\nthree\n"  # one final newline: articles.whitespace
+    assert article.body == "## Caf\u00e9\n\nText.\n"
     assert Reference.objects.get(article=article).title == "Title with NUL"
 
     services.article_update(

@@ -14,7 +14,7 @@ from articles.exceptions import SlugTaken
 from articles.models import Article
 from articles.text import validate_slug
 
-fix_slugs = importlib.import_module("articles.migrations.0003_slug_lowercase_unique").fix_slugs
+fix_slugs = importlib.import_module("articles.migrations.0007_slug_lowercase_unique").fix_slugs
 
 
 @pytest.mark.parametrize("slug", ["cmv", "cmv-treatment", "hiv-2", "a", "2024-update"])

@@ -166,7 +166,7 @@ def test_author_creates_an_article_with_a_reference(client, author):
     article = Article.objects.get(slug="shingles-treatment")
     assert list(article.authors.all()) == [author]
     assert [r.key for r in article.references.all()] == ["cohen2013"]
-    assert article.variants.get().summary == "Take the tablets soon after the rash starts."
+    assert article.variants.get().summary == "Take the tablets soon after the rash starts.\n"
     assert Version.objects.get_for_object(article).count() == 1
 
 

@@ -34,11 +34,12 @@ def test_typing_in_the_body_updates_the_preview_without_a_reload(live_server, pa
 
     # A marker on window survives only if the page is not reloaded.
     page.evaluate("window.__noReload = true")
-    body = page.locator("#id_body")
+    # The body is a CodeMirror editor over the form's textarea (static/studio/src/editor.js).
+    body = page.locator('.cm-content[data-editor-for="body"]')
     body.click()
-    body.press("End")
-    body.press("Control+End")
-    body.type("\n## Monitoring\n\nCheck **blood counts** every week [@unknownkey].\n")
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\n## Monitoring\n\nCheck **blood counts** every week [@unknownkey].\n")
+    page.keyboard.press("Escape")  # close the citation suggestions
 
     page.locator(".preview-body strong", has_text="blood counts").wait_for(timeout=10_000)
     assert page.evaluate("window.__noReload") is True
@@ -47,7 +48,7 @@ def test_typing_in_the_body_updates_the_preview_without_a_reload(live_server, pa
     page.locator(".studio-check--error", has_text="unknownkey").wait_for(timeout=10_000)
 
     # Switching the audience re-renders the patient's own summary.
-    page.select_option("[data-preview-audience]", "patient")
+    page.locator(".version-switch__choice", has_text="Patient").click()
     page.locator(".preview-summary", has_text="Most people take an antiviral medicine").wait_for(timeout=10_000)
     assert page.evaluate("window.__noReload") is True
 

@@ -28,7 +28,7 @@ def test_archiving_a_published_article_takes_its_page_down(
     client, approved, editor, django_capture_on_commit_callbacks
 ):
     publication = request_and_publish(approved, editor=editor)
-    assert client.get("/articles/cmv-treatment/?for=patient").status_code == 200  # now cached
+    assert client.get("/articles/cmv-treatment/for/patient/").status_code == 200  # now cached
 
     with django_capture_on_commit_callbacks(execute=True):
         review_services.article_archive(approved, acting_user=editor, comment="No longer maintained.")
@@ -39,7 +39,7 @@ def test_archiving_a_published_article_takes_its_page_down(
     assert publication.withdrawal_reason == "Archived by the editors."
     assert publication.withdrawn_at is not None
     assert selectors.publication_live_get("cmv-treatment") is None
-    assert client.get("/articles/cmv-treatment/?for=patient").status_code == 404
+    assert client.get("/articles/cmv-treatment/for/patient/").status_code == 404
     assert client.get("/articles/cmv-treatment/").status_code == 404
     events = list(WorkflowEvent.objects.filter(article=approved).order_by("pk").values_list("action", "actor"))
     assert events[-2:] == [("archive", editor.pk), ("publication_withdrawn", editor.pk)]

@@ -43,8 +43,8 @@ def test_a_page_published_on_a_fresh_database_carries_the_default_disclaimers(ar
 
 def test_the_reader_page_shows_each_audience_its_default_disclaimer(client, article, author, reviewer, editor):
     request_and_publish(approve(article, author=author, reviewer=reviewer), editor=editor)
-    professional = client.get("/articles/cmv-treatment/?for=professional").content.decode()
-    patient = client.get("/articles/cmv-treatment/?for=patient").content.decode()
+    professional = client.get("/articles/cmv-treatment/for/professional/").content.decode()
+    patient = client.get("/articles/cmv-treatment/for/patient/").content.decode()
     assert "Professional Medical Disclaimer" in professional
     assert "Professional Medical Disclaimer" not in patient
     assert defaults.GENERAL_DISCLAIMER_NAME in patient

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
@@ -78,3 +80,27 @@ def test_write_atomic_replaces_the_file_in_one_step(tmp_path):
     write_atomic(target, b"two")
     assert target.read_bytes() == b"two"
     assert [p.name for p in target.parent.iterdir()] == ["b.html"]
+
+
+def test_export_holds_exactly_the_bytes_the_app_serves_and_swaps_trees_atomically(two_articles, client, tmp_path):
+    import gzip
+
+    site = tmp_path / "site"
+    first = export_site(site, static=False)
+    assert site.is_symlink() and (site / "articles/cmv-treatment/index.html").exists()
+    for path, name in [
+        ("/articles/cmv-treatment/", "articles/cmv-treatment/index.html"),
+        ("/articles/cmv-treatment/for/patient/", "articles/cmv-treatment/for/patient/index.html"),
+        ("/sitemap.xml", "sitemap.xml"),
+        ("/feed/", "feed/index.xml"),
+        ("/api/articles/", "api/articles/index.json"),
+    ]:
+        served = client.get(path)
+        assert served.content == (site / name).read_bytes(), path
+        zipped = client.get(path, HTTP_ACCEPT_ENCODING="gzip")
+        assert zipped["Content-Encoding"] == "gzip"
+        assert zipped.content == (site / f"{name}.gz").read_bytes()
+        assert gzip.decompress(zipped.content) == served.content
+    second = export_site(site, static=False)
+    assert second.tree != first.tree and os.path.realpath(site) == second.tree
+    assert not list(tmp_path.glob(".site.link-*"))

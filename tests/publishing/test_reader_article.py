@@ -60,7 +60,7 @@ def test_published_page_shows_every_element_top_to_bottom(client, published, rev
     assert "References" in text and "pubmed.ncbi.nlm.nih.gov/29596116" in html and "doi.org/10.1097" in html
     assert "Guideline" in text and "FDA drug label" in text
     assert "About this information" in text and "For education only." in text
-    assert "Have a follow-up question?" in text and 'name="csrfmiddlewaretoken"' in html
+    assert "Have a follow-up question?" in text and "csrfmiddlewaretoken" not in html
     assert "Changes to this article" in text and "First published after board review." in text
     # Order on the page follows the seed.
     order = [
@@ -80,7 +80,7 @@ def test_published_page_shows_every_element_top_to_bottom(client, published, rev
     position = html.index("<main")
     for marker in order:
         position = html.index(marker, position)  # raises if an element is missing or out of order
-    assert response["Vary"] and "Cookie" in response["Vary"]
+    assert "Cookie" not in response.get("Vary", "") and not response.cookies
     assert '<meta name="robots" content="noindex">' not in html
 
 
@@ -106,28 +106,34 @@ def test_approved_page_has_no_caution_banner(client, published):
 
 
 def test_audience_from_query_shows_that_variant_and_its_disclaimer(client, published):
-    patient = _text(client.get(URL, {"for": "patient"}).content.decode())
+    patient = _text(client.get(URL + "for/patient/").content.decode())
     assert "Most people take an antiviral medicine called valganciclovir" in patient
     assert "Showing the version for: Patient" in patient
-    professional = _text(client.get(URL, {"for": "professional"}).content.decode())
+    professional = _text(client.get(URL + "for/professional/").content.decode())
     assert "Professional Medical Disclaimer" in professional and "For healthcare professionals." in professional
     assert "Most people take an antiviral medicine" not in professional
 
 
 def test_missing_variant_falls_back_to_default_text(client, published):
-    caregiver = _text(client.get(URL, {"for": "caregiver"}).content.decode())
+    caregiver = _text(client.get(URL + "for/caregiver/").content.decode())
     assert "Ganciclovir by vein or valganciclovir by mouth is the usual first treatment" in caregiver
     assert "Showing the version for: Caregiver" in caregiver
 
 
 def test_personalise_form_sets_cookie_and_redirects_back(client, published):
     response = client.get("/personalise/", {"for": "patient", "next": URL})
-    assert response.status_code == 302 and response["Location"] == URL
+    assert response.status_code == 302 and response["Location"] == URL + "for/patient/"
     assert response.cookies["vetted_audience"].value == "patient"
-    text = _text(client.get(URL).content.decode())
+    assert "private" in response["Cache-Control"]
+    # The plain address now sends this reader to their version, privately.
+    again = client.get(URL)
+    assert again.status_code == 302 and again["Location"] == URL + "for/patient/"
+    assert "private" in again["Cache-Control"]
+    text = _text(client.get(URL, follow=True).content.decode())
     assert "Showing the version for: Patient" in text and "Most people take an antiviral medicine" in text
     # Clearing the choice goes back to the general version.
-    client.get("/personalise/", {"for": "", "next": URL})
+    cleared = client.get("/personalise/", {"for": "", "next": URL + "for/patient/"})
+    assert cleared["Location"] == URL
     assert "Showing the version for: General readers" in _text(client.get(URL).content.decode())
 
 
@@ -137,30 +143,41 @@ def test_personalise_never_redirects_off_site(client, db):
 
 
 def test_cached_page_never_crosses_audiences(client, published, django_assert_max_num_queries):
-    first_patient = client.get(URL, {"for": "patient"}).content.decode()
+    first_patient = client.get(URL + "for/patient/").content.decode()
     assert "Most people take an antiviral medicine" in first_patient
     # The patient page is now cached; other audiences must still get their own.
-    professional = client.get(URL, {"for": "professional"}).content.decode()
+    professional = client.get(URL + "for/professional/").content.decode()
     assert "Most people take an antiviral medicine" not in professional
     assert "Professional Medical Disclaimer" in professional
     default = client.get(URL).content.decode()
     assert "Most people take an antiviral medicine" not in default and "Professional Medical" not in default
     # Served again from the cache, each stays its own.
-    with django_assert_max_num_queries(2):
-        again = client.get(URL, {"for": "patient"}).content.decode()
+    with django_assert_max_num_queries(0):  # answered by the fast path from the page cache
+        again = client.get(URL + "for/patient/").content.decode()
     assert "Most people take an antiviral medicine" in again and "Professional Medical" not in again
     cookie_client = client.__class__()
     cookie_client.cookies["vetted_audience"] = "professional"
-    via_cookie = cookie_client.get(URL).content.decode()
+    via_cookie = cookie_client.get(URL, follow=True).content.decode()
     assert "Professional Medical Disclaimer" in via_cookie and "Most people take" not in via_cookie
 
 
-def test_cached_page_carries_each_visitors_own_csrf_token(client, published):
+def test_every_visitor_gets_the_same_bytes_and_no_cookie(client, published, editor):
     other = client.__class__()
-    first = client.get(URL).content.decode()
-    second = other.get(URL).content.decode()
-    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-    assert token.search(first).group(1) != token.search(second).group(1)
+    other.force_login(editor)
+    first = client.get(URL)
+    second = other.get(URL)  # a signed-in editor: no staff navigation, no token in the shared page
+    assert first.content == second.content
+    for response in (first, second):
+        assert not response.cookies and "Cookie" not in response.get("Vary", "")
+        assert "csrfmiddlewaretoken" not in response.content.decode() and "Sign out" not in response.content.decode()
+    assert 'href="/accounts/home/"' in first.content.decode()  # the way to the staff side
+
+
+def test_old_for_links_redirect_to_the_audience_address_and_remember_it(client, published):
+    response = client.get(URL, {"for": "patient"})
+    assert response.status_code == 302 and response["Location"] == URL + "for/patient/"
+    assert response.cookies["vetted_audience"].value == "patient" and "private" in response["Cache-Control"]
+    assert client.get(URL + "for/nobody/").status_code == 404
 
 
 def test_new_publication_replaces_the_cached_page(
@@ -179,7 +196,13 @@ def test_new_publication_replaces_the_cached_page(
 
 
 def test_jsonld_parses_and_describes_the_medical_page(client, published):
-    data = _jsonld(client.get(URL, {"for": "professional"}).content.decode())
+    html = client.get(URL + "for/professional/").content.decode()
+    data = _jsonld(html)
+    assert data["@id"] == data["url"] == "http://testserver/articles/cmv-treatment/for/professional/" or data[
+        "url"
+    ].endswith("/articles/cmv-treatment/for/professional/")
+    assert f'<link rel="canonical" href="{data["url"]}">' in html
+    assert f'<meta property="og:url" content="{data["url"]}">' in html and 'name="twitter:card"' in html
     assert data["@type"] == "MedicalWebPage"
     assert data["name"] == "What is the treatment for CMV infection?"
     assert data["about"]["@type"] == "MedicalCondition" and data["about"]["name"] == "Cytomegalovirus (CMV) infection"
@@ -197,7 +220,7 @@ def test_jsonld_parses_and_describes_the_medical_page(client, published):
     assert len(data["citation"]) == 3
     assert any(c.get("identifier", [{}])[0].get("value") == "29596116" for c in data["citation"])
     assert data["publishingPrinciples"].endswith("/editorial-policy/")
-    assert _jsonld(client.get(URL, {"for": "patient"}).content.decode())["audience"]["@type"] == "Patient"
+    assert _jsonld(client.get(URL + "for/patient/").content.decode())["audience"]["@type"] == "Patient"
 
 
 def test_jsonld_cannot_break_out_of_its_script(client, article, author, reviewer, editor, disclaimers):
@@ -247,18 +270,18 @@ def test_withdrawn_with_notice_shows_the_reason_with_410(
 
 
 def test_withdrawn_with_remove_is_404(client, published, article, editor, django_capture_on_commit_callbacks):
-    client.get(URL, {"for": "patient"})  # warm the cache
+    client.get(URL + "for/patient/")  # warm the cache
     with django_capture_on_commit_callbacks(execute=True):
         services.publication_withdraw(article, acting_user=editor, reason="Out of date.", mode="remove")
-    assert client.get(URL, {"for": "patient"}).status_code == 404
+    assert client.get(URL + "for/patient/").status_code == 404
     assert client.get(URL).status_code == 404
 
 
 def test_a_draft_edit_never_reaches_the_live_page(client, published, article, author):
     edit(article, author=author, summary="UNREVIEWED DRAFT TEXT [@kotton2018].")
     for audience in (None, "patient", "professional"):
-        params = {"for": audience} if audience else {}
-        assert "UNREVIEWED DRAFT TEXT" not in client.get(URL, params).content.decode()
+        address = f"{URL}for/{audience}/" if audience else URL
+        assert "UNREVIEWED DRAFT TEXT" not in client.get(address).content.decode()
 
 
 def test_article_page_refuses_other_methods(client, published):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -118,7 +119,7 @@ def test_api_detail_gives_the_audience_version_with_references_as_data(client, p
 def test_api_detail_etag_depends_on_audience_and_answers_304(client, published):
     first = client.get("/api/articles/cmv-treatment/", {"for": "patient"})
     etag = first["ETag"]
-    assert published.content_hash in etag and "patient" in etag
+    assert re.fullmatch(r'"[0-9a-f]{32}"', etag)  # strong, from the bytes
     assert client.get("/api/articles/cmv-treatment/", {"for": "professional"})["ETag"] != etag
     again = client.get("/api/articles/cmv-treatment/", {"for": "patient"}, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again["ETag"] == etag

@@ -47,6 +47,9 @@ MATRIX: dict[str, dict] = {
     "studio:article_compare": SAME(404, 200, 403, 403, 200, 403, 200),
     "studio:article_restore": SAME(404, 200, 403, 403, 200, 403, 200),
     "studio:reference_import": SAME(404, 200, 403, 403, 200, 403, 200),
+    "studio:article_draft": SAME(404, 405, 403, 403, 405, 403, 405),
+    "studio:glossary": SAME(L, 200, 200, 403, 200, 200, 200),
+    "studio:reference_add_by_identifier": SAME(404, 200, 403, 403, 200, 403, 200),
     # studio actions owned by the review app (POST only)
     "studio:review_submit": SAME(404, 405, 405, 403, 405, 403, 405),
     "studio:review_withdraw": SAME(404, 405, 405, 403, 405, 403, 405),

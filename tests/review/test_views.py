@@ -130,7 +130,11 @@ def test_studio_panel_renders_check_errors_comments_and_history(client, rf, in_r
     request.user = author
     html = render_to_string("review/_studio_panel.html", {"article": in_review}, request=request)
     assert "missing" in html and "Fix these before submitting" in html
-    assert "Add renal dosing." in html and "Mark resolved" in html
+    assert "1 reviewer comment to resolve" in html
+    # The comment itself, with its one-click resolve, is in the feedback block at the top of the editor.
+    feedback = render_to_string("review/_studio_feedback.html", {"article": in_review}, request=request)
+    assert "Add renal dosing." in feedback and "Mark resolved" in feedback and "Fix the dose." in feedback
+    assert 'data-section="Dosing"' in feedback
     assert "requested changes" in html and "Fix the dose." in html
 
 

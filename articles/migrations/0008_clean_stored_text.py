@@ -15,6 +15,7 @@ MODELS = [
     ("articles", "Article"),
     ("articles", "ArticleVariant"),
     ("articles", "Reference"),
+    ("articles", "GlossaryTerm"),
     ("review", "BoardMember"),
     ("review", "ReviewDecision"),
     ("review", "ReviewComment"),
@@ -52,9 +53,9 @@ def clean_rows(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0003_slug_lowercase_unique"),
+        ("articles", "0007_slug_lowercase_unique"),
         ("review", "0002_workflowevent_append_only_trigger"),
-        ("publishing", "0004_default_disclaimers"),
+        ("publishing", "0005_stored_pages_and_purges"),
     ]
 
     operations = [migrations.RunPython(clean_rows, migrations.RunPython.noop)]

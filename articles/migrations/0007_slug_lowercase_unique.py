@@ -37,7 +37,7 @@ def fix_slugs(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0002_audiences_and_groups"),
+        ("articles", "0006_editors_maintain_glossary"),
     ]
 
     operations = [

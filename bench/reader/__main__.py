@@ -1,0 +1,248 @@
+"""Reader delivery under load: `python -m bench.reader` (or `make bench-reader`).
+
+Starts, on loopback ports from BENCH_PORT (default 18120) upwards:
+- gunicorn with the app (2 sync workers, production settings, PostgreSQL and
+  Redis from DATABASE_URL / REDIS_URL), once with the page cache on ("cached":
+  answered by the fast path) and once with READER_CACHE_SECONDS=0 ("cold":
+  stored bytes read from the database on every request);
+- gunicorn with a bare WSGI app returning the same bytes (the practical
+  ceiling of sync workers);
+- Debian's nginx serving the static export and a plain file of the same size.
+
+Loads each with wrk at 16 and 64 connections, three rounds interleaved
+(BENCH_SECONDS each, default 5), and prints medians, errors and non-200
+counts, ratios to nginx with `Connection: close`, the peak RSS of a gunicorn
+worker and the load average. Needs wrk, nginx, PostgreSQL and Redis. It is
+not a test; the machine is shared, so figures vary from run to run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PY = sys.executable
+SLUG = "bench-article"
+ARTICLE = f"/articles/{SLUG}/"
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DEBUG="0",
+        TESTING="0",
+        SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key"),
+        SECURE_SSL_REDIRECT="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="cms.settings",
+    )
+    env.update(extra)
+    return env
+
+
+def _wait_port(port: int, process: subprocess.Popen, what: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{what} exited early (code {process.returncode})")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{what} did not listen on {port}")
+
+
+def _prepare(site_url: str, export_dir: Path) -> None:
+    """Migrate, publish the benchmark article if it is not live, and export the site."""
+    code = f"""
+import django; django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+call_command("collectstatic", interactive=False, verbosity=0)
+from publishing.models import Publication
+if not Publication.objects.filter(slug={SLUG!r}, state="live").exists():
+    from bench.bench_reader import _publish_demo_article
+    _publish_demo_article()
+from publishing.pages import refresh_all_live
+refresh_all_live()
+from publishing.export import export_site
+export_site({str(export_dir)!r}, static=False)
+"""
+    subprocess.run([PY, "-c", code], cwd=ROOT, env=_env(SITE_URL=site_url, CELERY_TASK_ALWAYS_EAGER="1"), check=True)
+
+
+def _gunicorn(app: str, port: int, **extra: str) -> subprocess.Popen:
+    command = [PY, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    command += ["--worker-class", "sync", "--log-level", "warning"]
+    process = subprocess.Popen(command, cwd=ROOT, env=_env(**extra), stdout=subprocess.DEVNULL)
+    _wait_port(port, process, f"gunicorn {app}")
+    return process
+
+
+def _nginx(folder: Path, port: int, export_dir: Path, file_dir: Path) -> subprocess.Popen:
+    for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    (folder / "nginx.conf").write_text(
+        f"""{user}worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {folder}/body; proxy_temp_path {folder}/proxy;
+  fastcgi_temp_path {folder}/fastcgi; uwsgi_temp_path {folder}/uwsgi; scgi_temp_path {folder}/scgi;
+  types {{ text/html html; }}
+  charset utf-8;
+  server {{
+    listen 127.0.0.1:{port};
+    root {export_dir};
+    index index.html;
+    location = /same-size.html {{ root {file_dir}; }}
+  }}
+}}
+"""
+    )
+    process = subprocess.Popen(
+        ["/usr/sbin/nginx", "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"]
+    )
+    _wait_port(port, process, "nginx")
+    return process
+
+
+WRK_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
+WRK_NON2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+WRK_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+
+
+def _wrk(url: str, connections: int, seconds: int, close: bool) -> tuple[float, int, int]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if close:
+        command[1:1] = ["-H", "Connection: close"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rate = float(WRK_RATE.search(out).group(1))
+    non2xx = int(WRK_NON2XX.search(out).group(1)) if WRK_NON2XX.search(out) else 0
+    errors = sum(int(n) for n in WRK_ERRORS.search(out).groups()) if WRK_ERRORS.search(out) else 0
+    return rate, non2xx, errors
+
+
+def _peak_rss_mb(master: subprocess.Popen) -> float:
+    """Return the largest VmHWM (peak resident set) among the master's worker processes, in MB."""
+    peak = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if f"PPid:\t{master.pid}\n" in text:
+            match = re.search(r"VmHWM:\s+(\d+) kB", text)
+            if match:
+                peak = max(peak, int(match.group(1)))
+    return peak / 1024
+
+
+def _fetch(url: str, headers: dict | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback only)
+        return response.status, response.read()
+
+
+def main() -> None:
+    """Run the whole benchmark once and print the table."""
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
+        print("bench.reader: skipped, needs DATABASE_URL=postgres://… and REDIS_URL (production-like services).")
+        return
+    for tool in ("wrk", "/usr/sbin/nginx"):
+        if not shutil.which(tool):
+            print(f"bench.reader: skipped, needs {tool}.")
+            return
+    base = int(os.environ.get("BENCH_PORT", "18120"))
+    seconds = int(os.environ.get("BENCH_SECONDS", "5"))
+    ports = {"cached": base, "cold": base + 1, "bare": base + 2, "nginx": base + 3}
+    work = Path(tempfile.mkdtemp(prefix="vetted-bench-"))
+    processes: list[subprocess.Popen] = []
+    try:
+        site_url = f"http://127.0.0.1:{ports['cached']}"
+        export_dir = work / "export"
+        _prepare(site_url, export_dir)
+        page = (export_dir / "articles" / SLUG / "index.html").read_bytes()
+        file_dir = work / "file"
+        file_dir.mkdir()
+        (file_dir / "same-size.html").write_bytes(b"x" * len(page))
+        os.environ["BENCH_BARE_BODY"] = str(file_dir / "same-size.html")
+
+        cached = _gunicorn("cms.wsgi", ports["cached"], SITE_URL=site_url)
+        cold = _gunicorn("cms.wsgi", ports["cold"], SITE_URL=site_url, READER_CACHE_SECONDS="0")
+        bare = _gunicorn(
+            "bench.reader.bare:application", ports["bare"], BENCH_BARE_BODY=str(file_dir / "same-size.html")
+        )
+        nginx = _nginx(work / "nginx", ports["nginx"], export_dir, file_dir)
+        processes += [cached, cold, bare, nginx]
+
+        targets = {
+            "nginx, same-size file, Connection: close": (f"http://127.0.0.1:{ports['nginx']}/same-size.html", True),
+            "nginx, same-size file, keep-alive": (f"http://127.0.0.1:{ports['nginx']}/same-size.html", False),
+            "export behind nginx, Connection: close": (f"http://127.0.0.1:{ports['nginx']}{ARTICLE}", True),
+            "bare WSGI on gunicorn (ceiling)": (f"http://127.0.0.1:{ports['bare']}/", False),
+            "app, page cached (fast path)": (f"http://127.0.0.1:{ports['cached']}{ARTICLE}", False),
+            "app, cache cold (stored bytes from PostgreSQL)": (f"http://127.0.0.1:{ports['cold']}{ARTICLE}", False),
+        }
+        # Every target answers 200 with the page's bytes before any load.
+        for name, (url, _) in targets.items():
+            status, body = _fetch(url)
+            assert status == 200, (name, status)
+        identical = (
+            _fetch(targets["app, page cached (fast path)"][0])[1]
+            == page
+            == _fetch(targets["export behind nginx, Connection: close"][0])[1]
+        )
+        results: dict[tuple[str, int], list[tuple[float, int, int]]] = {}
+        for _round in range(3):
+            for connections in (16, 64):
+                for name, (url, close) in targets.items():
+                    results.setdefault((name, connections), []).append(_wrk(url, connections, seconds, close))
+        rss = max(_peak_rss_mb(cached), _peak_rss_mb(cold))
+
+        print(f"Reader delivery, {len(page)} byte article page, {seconds} s rounds, 3 interleaved rounds, medians")
+        print(f"load average at the end: {os.getloadavg()}  (shared machine: other work competes for the cores)")
+        print(f"app bytes == export bytes: {identical}")
+        for connections in (16, 64):
+            baseline = statistics.median(
+                r[0] for r in results[("nginx, same-size file, Connection: close", connections)]
+            )
+            print(f"\n{connections} connections")
+            print(f"{'target':52} {'req/s':>9} {'ratio':>6} {'non-2xx':>8} {'errors':>7}")
+            for name in targets:
+                runs = results[(name, connections)]
+                rate = statistics.median(r[0] for r in runs)
+                print(
+                    f"{name:52} {rate:9.0f} {rate / baseline:6.3f} {sum(r[1] for r in runs):8d} "
+                    f"{sum(r[2] for r in runs):7d}"
+                )
+        print(f"\npeak RSS of a gunicorn worker: {rss:.1f} MB")
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class EvidenceConfig(AppConfig):
+    name = "evidence"
+    verbose_name = "Evidence watch"
+
+    def ready(self) -> None:
+        from review.services import register_submission_check
+        from review.views import register_detail_panel
+
+        from .services import submission_evidence_check
+        from .views import review_panel
+
+        register_submission_check(submission_evidence_check)
+        register_detail_panel(review_panel)

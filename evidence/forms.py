@@ -1,0 +1,37 @@
+"""Forms for the evidence report's actions and the authors' justifications."""
+
+from __future__ import annotations
+
+from django import forms
+
+
+class AlertActionForm(forms.Form):
+    """One action on an alert: acknowledge, open a re-review, or withdraw/mark the page."""
+
+    action = forms.ChoiceField(
+        choices=[("acknowledge", "Acknowledge"), ("re_review", "Open a re-review"), ("withdraw", "Withdraw or mark")]
+    )
+    note = forms.CharField(
+        label="Note (a reason, for withdrawing)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    mode = forms.ChoiceField(
+        label="Page",
+        choices=[("notice", "Replace the page with a notice"), ("remove", "Remove the page")],
+        required=False,
+        initial="notice",
+    )
+
+
+class JustificationForm(forms.Form):
+    """An author's reason for still citing a flagged paper."""
+
+    reference_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
+    text = forms.CharField(
+        label="Why is this paper still cited?",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The board sees this when it reviews the article.",
+    )

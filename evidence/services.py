@@ -1,0 +1,518 @@
+"""Evidence-watch services: imports, matching approved articles against them, alerts and justifications.
+
+Matching reads the references of each watched article's *approved* revision
+(the text readers can see), never the working copy. A finding is raised once:
+an alert is unique per article, reference and finding (a Retraction Watch
+record, or a label's Set ID and version), so the daily job and repeated
+imports are idempotent and an acknowledged alert stays acknowledged.
+
+Raising an alert never changes a reader page. An open alert whose finding
+the article's newest approved text no longer has (the paper was removed, or
+the label version brought up to date, and the board approved that) is
+closed as "resolved" by the next match. It makes the article due for
+re-review today (the editors' overdue list and the daily re-review email
+pick it up) and emails editors and the board after the transaction commits.
+A person then acknowledges it, opens a re-review, or withdraws/marks the
+page; each of those is a WorkflowEvent. Withdrawing goes through a hook
+that the publishing app registers (`register_page_withdrawer`): this app
+sits before publishing in the data flow and does not import it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import IO
+
+from django.db import transaction
+from django.utils import timezone
+from reversion.models import Version
+
+from articles.checks import ERROR, WARNING, CheckResult
+from articles.content import ArticleContent, ReferenceContent
+from articles.identifiers import normalise_doi, normalise_pmid
+from articles.models import Article, Reference
+from cms import roles
+from cms.tasks import enqueue_on_commit
+from review import workflow
+from review.models import WorkflowEvent
+
+from . import files, tasks
+from .exceptions import EvidencePermissionError, InvalidAlertAction
+from .models import EvidenceAlert, EvidenceImport, EvidenceJustification, LabelVersion, Retraction
+
+logger = logging.getLogger(__name__)
+Alert = EvidenceAlert
+BATCH = 500
+# Natures that make a citation suspect; a reinstatement clears nothing by itself but raises nothing either.
+FLAGGED_NATURES = {
+    Retraction.Nature.RETRACTION: (Alert.Kind.RETRACTION, Alert.Severity.CRITICAL),
+    Retraction.Nature.CONCERN: (Alert.Kind.CONCERN, Alert.Severity.HIGH),
+    Retraction.Nature.CORRECTION: (Alert.Kind.CORRECTION, Alert.Severity.MODERATE),
+}
+LABEL_SEVERITY = Alert.Severity.HIGH
+
+PageWithdrawer = Callable[..., object]
+_page_withdrawers: list[PageWithdrawer] = []
+
+
+def register_page_withdrawer(withdrawer: PageWithdrawer) -> None:
+    """Let `withdrawer(article, acting_user=, reason=, mode=)` take a page down (publishing registers one)."""
+    if withdrawer not in _page_withdrawers:
+        _page_withdrawers.append(withdrawer)
+
+
+# --------------------------------------------------------------------------- imports
+
+
+@dataclass
+class ImportResult:
+    """What one import did: the EvidenceImport row and the problems, one per skipped row."""
+
+    record: EvidenceImport
+    problems: list[str]
+
+
+def _save_batch(model, key: str, rows: list[dict], record: EvidenceImport) -> int:
+    keys = [row[key] for row in rows]
+    existing = {getattr(obj, key): obj for obj in model.objects.filter(**{f"{key}__in": keys})}
+    now = timezone.now()
+    new, changed = [], []
+    names = [name for name in rows[0] if name != key] if rows else []
+    for row in rows:
+        obj = existing.get(row[key])
+        if obj is None:
+            new.append(model(**row, imported_by=record, imported_at=now))
+            continue
+        for name in names:
+            setattr(obj, name, row[name])
+        obj.imported_by = record
+        obj.imported_at = now
+        changed.append(obj)
+    # Evidence tables are not versioned content, so bulk writes are safe here.
+    model.objects.bulk_create(new)
+    if changed:
+        model.objects.bulk_update(changed, [*names, "imported_by", "imported_at"])
+    return len(rows)
+
+
+def _import(kind: str, stream: IO[str], *, source: str, rows_of, model, key: str) -> ImportResult:
+    record = EvidenceImport.objects.create(kind=kind, source=source[:500])
+    problems: list[str] = []
+    pending: dict[str, dict] = {}
+    saved = read = 0
+    for line, row in rows_of(stream):
+        read += 1
+        if isinstance(row, files.RowProblem):
+            problems.append(f"Line {line}: skipped, {row.message}.")
+            continue
+        pending[row[key]] = row  # a later row for the same key wins, as in the file
+        if len(pending) >= BATCH:
+            with transaction.atomic():
+                saved += _save_batch(model, key, list(pending.values()), record)
+            pending = {}
+    if pending:
+        with transaction.atomic():
+            saved += _save_batch(model, key, list(pending.values()), record)
+    record.rows_read = read
+    record.rows_saved = saved
+    record.rows_skipped = len(problems)
+    record.problems = "\n".join(problems[:1000]) + (
+        f"\n… and {len(problems) - 1000} more" if len(problems) > 1000 else ""
+    )
+    record.finished_at = timezone.now()
+    record.save(update_fields=["rows_read", "rows_saved", "rows_skipped", "problems", "finished_at"])
+    return ImportResult(record=record, problems=problems)
+
+
+def retractions_import(stream: IO[str], *, source: str) -> ImportResult:
+    """Import a Retraction Watch CSV stream (rows upserted by Record ID); bad rows are skipped and reported.
+
+    Raise EvidenceFileError, saving nothing, when the file lacks the columns to match on.
+    """
+    return _import(
+        EvidenceImport.Kind.RETRACTIONS,
+        stream,
+        source=source,
+        rows_of=files.retraction_rows,
+        model=Retraction,
+        key="record_id",
+    )
+
+
+def label_versions_import(stream: IO[str], *, source: str) -> ImportResult:
+    """Import a listing of current FDA label versions (SETID, SPL_VERSION, PUBLISHED_DATE, TITLE)."""
+    return _import(
+        EvidenceImport.Kind.LABELS, stream, source=source, rows_of=files.label_rows, model=LabelVersion, key="set_id"
+    )
+
+
+# --------------------------------------------------------------------------- findings (pure-ish lookups)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Why one reference of one article is suspect."""
+
+    reference_key: str
+    reference_title: str
+    kind: str
+    severity: int
+    source_key: str
+    message: str
+
+
+def _retraction_message(ref: ReferenceContent, notice: Retraction) -> str:
+    when = f" on {notice.retraction_date:%Y-%m-%d}" if notice.retraction_date else ""
+    reason = f" Reason given: {notice.reasons_text}." if notice.reasons_text else ""
+    nature = notice.nature_text or notice.get_nature_display()
+    return (
+        f"[@{ref.key}] “{ref.title}” has a {nature.lower()} notice{when} "
+        f"(Retraction Watch record {notice.record_id}).{reason}"
+    )
+
+
+def _label_message(ref: ReferenceContent, label: LabelVersion) -> str:
+    when = f", published {label.published_date:%Y-%m-%d}" if label.published_date else ""
+    return (
+        f"[@{ref.key}] cites version {ref.spl_version} of the FDA label “{ref.title}”; "
+        f"version {label.version}{when} is current (SPL Set ID {label.set_id}). Check doses and warnings against it."
+    )
+
+
+def retraction_index(references: Iterable[ReferenceContent]) -> tuple[dict[str, list], dict[str, list]]:
+    """Return flagged Retraction Watch notices for these references, by normalised DOI and by PMID (one query)."""
+    dois = {normalise_doi(r.doi) for r in references} - {""}
+    pmids = {normalise_pmid(r.pmid) for r in references} - {""}
+    by_doi: dict[str, list] = {}
+    by_pmid: dict[str, list] = {}
+    if not dois and not pmids:
+        return by_doi, by_pmid
+    from django.db.models import Q
+
+    notices = Retraction.objects.filter(
+        Q(original_paper_doi__in=dois) | Q(original_paper_pmid__in=pmids), nature__in=list(FLAGGED_NATURES)
+    ).only(
+        "record_id", "original_paper_doi", "original_paper_pmid", "nature", "nature_text", "reason", "retraction_date"
+    )
+    for notice in notices:
+        if notice.original_paper_doi in dois:
+            by_doi.setdefault(notice.original_paper_doi, []).append(notice)
+        if notice.original_paper_pmid in pmids:
+            by_pmid.setdefault(notice.original_paper_pmid, []).append(notice)
+    return by_doi, by_pmid
+
+
+def notices_for(ref: ReferenceContent, index: tuple[dict, dict]) -> list[Retraction]:
+    """Return the notices matching one reference by DOI or PMID, each once, most severe first."""
+    by_doi, by_pmid = index
+    found = {n.record_id: n for n in by_doi.get(normalise_doi(ref.doi), []) + by_pmid.get(normalise_pmid(ref.pmid), [])}
+    return sorted(found.values(), key=lambda n: -FLAGGED_NATURES[n.nature][1])
+
+
+def label_index(references: Iterable[ReferenceContent]) -> dict[str, LabelVersion]:
+    """Return the current label versions of these references' SPL Set IDs (one query)."""
+    set_ids = {r.spl_set_id.lower() for r in references if r.spl_set_id}
+    if not set_ids:
+        return {}
+    return {label.set_id: label for label in LabelVersion.objects.filter(set_id__in=set_ids)}
+
+
+def superseding_label(ref: ReferenceContent, labels: dict[str, LabelVersion]) -> LabelVersion | None:
+    """Return the current label version if the reference cites an older one, else None."""
+    if not ref.spl_set_id or ref.spl_version is None:
+        return None
+    label = labels.get(ref.spl_set_id.lower())
+    return label if label is not None and label.version > ref.spl_version else None
+
+
+def findings_for(references: Iterable[ReferenceContent], retractions, labels) -> list[Finding]:
+    """Return every finding about these references given prefetched notices and labels."""
+    found = []
+    for ref in references:
+        for notice in notices_for(ref, retractions):
+            kind, severity = FLAGGED_NATURES[notice.nature]
+            found.append(
+                Finding(
+                    ref.key, ref.title[:500], kind, severity, f"rw:{notice.record_id}", _retraction_message(ref, notice)
+                )
+            )
+        label = superseding_label(ref, labels)
+        if label is not None:
+            found.append(
+                Finding(
+                    ref.key,
+                    ref.title[:500],
+                    Alert.Kind.LABEL,
+                    LABEL_SEVERITY,
+                    f"spl:{label.set_id}:{label.version}",
+                    _label_message(ref, label),
+                )
+            )
+    return found
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def _approved_references(revision_ids: list[int]) -> dict[int, list[ReferenceContent]]:
+    """Return the references saved in each revision, by revision id (one query for the batch)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    by_revision: dict[int, list[ReferenceContent]] = {rid: [] for rid in revision_ids}
+    versions = Version.objects.filter(
+        revision_id__in=revision_ids, content_type=ContentType.objects.get_for_model(Reference)
+    ).only("revision_id", "serialized_data", "format", "content_type", "object_id")
+    names = ReferenceContent.__dataclass_fields__
+    for version in versions:
+        try:
+            data = version.field_dict
+            reference = ReferenceContent(
+                **{name: data[name] for name in names if name in data and data[name] is not None}
+            )
+        except Exception:  # one unreadable stored version must not stop the watch for every article
+            logger.exception("evidence watch: cannot read reference version %s; skipped", version.pk)
+            continue
+        by_revision[version.revision_id].append(reference)
+    return by_revision
+
+
+def watched_articles():
+    """Return the articles whose approved text readers can see or will see: approved once, not archived."""
+    return Article.objects.filter(last_approved_revision__isnull=False).exclude(status=Article.Status.ARCHIVED)
+
+
+@transaction.atomic
+def evidence_match(*, article_ids: Iterable[int] | None = None) -> list[EvidenceAlert]:
+    """Match every watched article's approved references against the imports; return the alerts raised now.
+
+    Alerts already raised for the same finding are left as they are. Each new
+    alert makes its article due for re-review today; editors and the board
+    are emailed once, after commit.
+    """
+    articles = watched_articles().only("pk", "title", "last_approved_revision_id", "next_review_due", "status")
+    if article_ids is not None:
+        articles = articles.filter(pk__in=list(article_ids))
+    raised: list[EvidenceAlert] = []
+    batch: list[Article] = []
+    for article in articles.order_by("pk").iterator(chunk_size=BATCH):
+        batch.append(article)
+        if len(batch) >= BATCH:
+            raised.extend(_match_batch(batch))
+            batch = []
+    if batch:
+        raised.extend(_match_batch(batch))
+    if raised:
+        enqueue_on_commit(tasks.notify_alerts, *[a.pk for a in raised], run_inline_if_broker_down=True)
+    return raised
+
+
+def _match_batch(articles: list[Article]) -> list[EvidenceAlert]:
+    references = _approved_references([a.last_approved_revision_id for a in articles])
+    everything = [ref for refs in references.values() for ref in refs]
+    retractions, labels = retraction_index(everything), label_index(everything)
+    existing = list(
+        EvidenceAlert.objects.filter(article__in=articles).only(
+            "pk", "article_id", "reference_key", "source_key", "state"
+        )
+    )
+    seen = {(a.article_id, a.reference_key, a.source_key) for a in existing}
+    today = timezone.localdate()
+    raised = []
+    current: set[tuple[int, str, str]] = set()
+    for article in articles:
+        findings = findings_for(references.get(article.last_approved_revision_id, []), retractions, labels)
+        current.update((article.pk, f.reference_key, f.source_key) for f in findings)
+        new = [f for f in findings if (article.pk, f.reference_key, f.source_key) not in seen]
+        for finding in new:
+            raised.append(
+                EvidenceAlert.objects.create(
+                    article=article,
+                    kind=finding.kind,
+                    severity=finding.severity,
+                    reference_key=finding.reference_key,
+                    reference_title=finding.reference_title,
+                    source_key=finding.source_key,
+                    message=finding.message,
+                    revision_id=article.last_approved_revision_id,
+                )
+            )
+        if new and (article.next_review_due is None or article.next_review_due > today):
+            # The reason is the alert itself; the date puts the article on the overdue list and in the email.
+            article.next_review_due = today
+            article.save(update_fields=["next_review_due"])
+    # An open alert whose finding the approved text no longer has (the board approved a version
+    # without the paper, or citing the current label) is closed; no page changes.
+    stale = [
+        a.pk
+        for a in existing
+        if a.state == Alert.State.OPEN and (a.article_id, a.reference_key, a.source_key) not in current
+    ]
+    for alert in EvidenceAlert.objects.filter(pk__in=stale).select_for_update():
+        alert.state = Alert.State.RESOLVED
+        alert.handled_at = timezone.now()
+        alert.handled_note = "The newly approved text no longer cites this evidence."
+        alert.save(update_fields=["state", "handled_at", "handled_note"])
+    return raised
+
+
+# --------------------------------------------------------------------------- submission check
+
+
+def submission_evidence_check(article: Article, content: ArticleContent) -> list[CheckResult]:
+    """Return problems with the submitted references: flagged papers without a justification, outdated labels.
+
+    Registered with review.services.register_submission_check. A retracted,
+    corrected or expression-of-concern paper is an error unless an author has
+    recorded why it is still cited (then a warning the board sees).
+    """
+    retractions, labels = retraction_index(content.references), label_index(content.references)
+    justified = set(EvidenceJustification.objects.filter(article=article).values_list("reference_key", flat=True))
+    results = []
+    for ref in content.references:
+        for notice in notices_for(ref, retractions):
+            message = _retraction_message(ref, notice)
+            if ref.key in justified:
+                results.append(
+                    CheckResult(
+                        "flagged-reference",
+                        WARNING,
+                        message + " An author recorded why it is still cited.",
+                        "References",
+                    )
+                )
+            else:
+                results.append(
+                    CheckResult(
+                        "flagged-reference",
+                        ERROR,
+                        message + " Remove the reference, or record why it is still cited on the article's evidence "
+                        f"page (/publishing/evidence/articles/{article.slug}/) so the board can judge it.",
+                        "References",
+                    )
+                )
+        label = superseding_label(ref, labels)
+        if label is not None:
+            results.append(CheckResult("outdated-label", WARNING, _label_message(ref, label), "References"))
+    return results
+
+
+# --------------------------------------------------------------------------- people's actions
+
+
+def _ensure_editor(acting_user, doing: str) -> None:
+    if not roles.is_editor(acting_user):
+        raise EvidencePermissionError(f"Only an editor can {doing}.")
+
+
+def _audit(article: Article, *, acting_user, action: str, comment: str) -> WorkflowEvent:
+    return WorkflowEvent.objects.create(
+        article=article,
+        actor=acting_user,
+        action=action,
+        from_status=article.status,
+        to_status=article.status,
+        revision_id=article.last_approved_revision_id,
+        content_hash=article.last_approved_hash,
+        comment=comment,
+    )
+
+
+# action -> (states it may start from, state it leaves, WorkflowEvent action)
+ALERT_ACTIONS = {
+    "acknowledge": ({Alert.State.OPEN}, Alert.State.ACKNOWLEDGED, "evidence_acknowledged"),
+    "re_review": ({Alert.State.OPEN, Alert.State.ACKNOWLEDGED}, Alert.State.RE_REVIEW, "evidence_re_review"),
+    "withdraw": (
+        {Alert.State.OPEN, Alert.State.ACKNOWLEDGED, Alert.State.RE_REVIEW},
+        Alert.State.WITHDRAWN,
+        "evidence_withdrawn",
+    ),
+}
+
+
+def alert_available_actions(alert: EvidenceAlert, user) -> list[str]:
+    """Return the actions this user may take on the alert now (the report's buttons)."""
+    if not roles.is_editor(user):
+        return []
+    return [name for name, (sources, _, _) in ALERT_ACTIONS.items() if alert.state in sources]
+
+
+def _alert_transition(alert: EvidenceAlert, *, acting_user, action: str, note: str) -> tuple[EvidenceAlert, Article]:
+    _ensure_editor(acting_user, "act on evidence alerts")
+    alert = EvidenceAlert.objects.select_for_update().get(pk=alert.pk)
+    sources, target, _ = ALERT_ACTIONS[action]
+    if alert.state not in sources:
+        raise InvalidAlertAction(
+            f"This alert is already “{alert.get_state_display().lower()}”; reload the report to see what was done."
+        )
+    article = Article.objects.select_for_update().get(pk=alert.article_id)
+    alert.state = target
+    alert.handled_at = timezone.now()
+    alert.handled_by = acting_user
+    alert.handled_note = note.strip()
+    alert.save(update_fields=["state", "handled_at", "handled_by", "handled_note"])
+    return alert, article
+
+
+def _comment(alert: EvidenceAlert, note: str) -> str:
+    return f"{alert.get_kind_display()} [@{alert.reference_key}]: {alert.message}" + (f" Note: {note}" if note else "")
+
+
+@transaction.atomic
+def alert_acknowledge(alert: EvidenceAlert, *, acting_user, note: str = "") -> EvidenceAlert:
+    """Record that an editor has seen the alert and judged it needs no change to the page now."""
+    alert, article = _alert_transition(alert, acting_user=acting_user, action="acknowledge", note=note)
+    _audit(article, acting_user=acting_user, action="evidence_acknowledged", comment=_comment(alert, note.strip()))
+    return alert
+
+
+@transaction.atomic
+def alert_open_re_review(alert: EvidenceAlert, *, acting_user, note: str = "") -> EvidenceAlert:
+    """Open a re-review because of the alert: the article is due today and the authors are told why."""
+    alert, article = _alert_transition(alert, acting_user=acting_user, action="re_review", note=note)
+    today = timezone.localdate()
+    if article.next_review_due is None or article.next_review_due > today:
+        article.next_review_due = today
+        article.save(update_fields=["next_review_due"])
+    _audit(article, acting_user=acting_user, action="evidence_re_review", comment=_comment(alert, note.strip()))
+    return alert
+
+
+@transaction.atomic
+def alert_withdraw_page(alert: EvidenceAlert, *, acting_user, reason: str, mode: str = "notice") -> EvidenceAlert:
+    """Withdraw the article's page ("remove") or replace it with a notice ("notice") because of the alert.
+
+    Uses the publishing app's withdraw service (registered as a page
+    withdrawer) in the same transaction: if withdrawing fails, the alert is
+    left as it was.
+    """
+    if not _page_withdrawers:
+        raise InvalidAlertAction("Withdrawing pages is not available: the publishing app is not installed.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidAlertAction("Give a reason for the withdrawal; readers see it when the page is marked.")
+    alert, article = _alert_transition(alert, acting_user=acting_user, action="withdraw", note=reason)
+    for withdraw in _page_withdrawers:
+        withdraw(article, acting_user=acting_user, reason=reason, mode=mode)
+    _audit(article, acting_user=acting_user, action="evidence_withdrawn", comment=_comment(alert, reason))
+    return alert
+
+
+@transaction.atomic
+def justification_record(article: Article, *, acting_user, reference_key: str, text: str) -> EvidenceJustification:
+    """Record (or replace) an author's reason for still citing a flagged reference; the board sees it."""
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    if not workflow.is_article_author(article, acting_user):
+        raise EvidencePermissionError(f"Only an author of “{article.title}” can justify its references.")
+    text = (text or "").strip()
+    if len(text) < 20:
+        raise InvalidAlertAction(
+            "Say in a sentence or two why the paper is still cited (at least 20 characters), "
+            "e.g. which findings stand and what the correction changed."
+        )
+    justification, _ = EvidenceJustification.objects.update_or_create(
+        article=article, reference_key=reference_key, defaults={"text": text, "recorded_by": acting_user}
+    )
+    _audit(article, acting_user=acting_user, action="evidence_justified", comment=f"[@{reference_key}]: {text}")
+    return justification

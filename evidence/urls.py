@@ -1,0 +1,13 @@
+"""Evidence URLs, mounted at /publishing/evidence/ (see cms/urls.py)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "evidence"
+
+urlpatterns = [
+    path("", views.report, name="report"),
+    path("alerts/<int:pk>/", views.alert_act, name="alert_act"),
+    path("articles/<slug:slug>/", views.article_evidence, name="article"),
+]

@@ -1,0 +1,129 @@
+"""Evidence pages: the editors' report (/publishing/evidence/) and an article's evidence page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_http_methods, require_POST
+
+from articles.content import content_from_article
+from articles.models import Article, Audience
+from cms import roles
+from review import workflow
+
+from . import selectors, services
+from .exceptions import EvidenceError
+from .forms import AlertActionForm, JustificationForm
+from .models import EvidenceAlert
+
+PAGE_SIZE = 25
+editors_only = roles.role_required(roles.EDITORS)
+
+
+@editors_only
+def report(request: HttpRequest) -> HttpResponse:
+    """List evidence alerts by severity and age, filtered by state, with what was done about each."""
+    state = request.GET.get("state", "open")
+    if state not in {*EvidenceAlert.State.values, "all"}:
+        state = "open"
+    paginator = Paginator(selectors.alert_report(state=None if state == "all" else state), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = [(alert, services.alert_available_actions(alert, request.user)) for alert in page.object_list]
+    context = {
+        "page": page,
+        "rows": rows,
+        "state": state,
+        "states": [
+            ("open", "Open"),
+            *[(value, label) for value, label in EvidenceAlert.State.choices if value != "open"],
+            ("all", "All"),
+        ],
+        "retractions_imported": selectors.last_import("retractions"),
+        "labels_imported": selectors.last_import("labels"),
+    }
+    return render(request, "evidence/report.html", context)
+
+
+@editors_only
+@require_POST
+def alert_act(request: HttpRequest, pk: int) -> HttpResponse:
+    """Acknowledge an alert, open a re-review, or withdraw/mark the page, in one step."""
+    alert = get_object_or_404(EvidenceAlert, pk=pk)
+    form = AlertActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose an action for the alert.")
+        return redirect("evidence:report")
+    action, note = form.cleaned_data["action"], form.cleaned_data["note"]
+    try:
+        if action == "acknowledge":
+            services.alert_acknowledge(alert, acting_user=request.user, note=note)
+            messages.success(request, f"Acknowledged the alert on “{alert.article.title}”.")
+        elif action == "re_review":
+            services.alert_open_re_review(alert, acting_user=request.user, note=note)
+            messages.success(request, f"“{alert.article.title}” is due for re-review now.")
+        else:
+            services.alert_withdraw_page(
+                alert, acting_user=request.user, reason=note, mode=form.cleaned_data["mode"] or "notice"
+            )
+            messages.success(request, f"The page of “{alert.article.title}” was withdrawn.")
+    except EvidenceError as exc:
+        messages.error(request, str(exc))
+    return redirect("evidence:report")
+
+
+def _may_see_evidence(user, article: Article) -> bool:
+    if workflow.is_article_author(article, user):
+        return True
+    return roles.is_editor(user) or roles.is_board_member(user)
+
+
+@require_http_methods(["GET", "POST"])
+def article_evidence(request: HttpRequest, slug: str) -> HttpResponse:
+    """Show an article's references as the last imports see them; its authors record justifications here."""
+    if not request.user.is_authenticated:
+        raise Http404("No such page.")
+    article = get_object_or_404(Article, slug=slug)
+    if not _may_see_evidence(request.user, article):
+        raise PermissionDenied("Only the article's authors, the board and editors can see its evidence.")
+    is_author = workflow.is_article_author(article, request.user)
+    if not is_author and not article.review_rounds.exists():
+        # Never submitted: a draft is its authors' business only (as on the review page).
+        raise Http404("This article has not been submitted for review.")
+    form = JustificationForm(request.POST or None)
+    if request.method == "POST":
+        if not is_author:
+            raise PermissionDenied("Only an author of the article can justify its references.")
+        if form.is_valid():
+            try:
+                services.justification_record(
+                    article,
+                    acting_user=request.user,
+                    reference_key=form.cleaned_data["reference_key"],
+                    text=form.cleaned_data["text"],
+                )
+            except EvidenceError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, f"Recorded why [@{form.cleaned_data['reference_key']}] is still cited.")
+                return redirect("evidence:article", slug=article.slug)
+    names = {a.pk: a.name for a in Audience.objects.all()}
+    panel = selectors.evidence_panel(article.pk, content_from_article(article), names)
+    context = {
+        "article": article,
+        "panel": panel,
+        "is_author": is_author,
+        "alerts": list(selectors.alert_report().filter(article=article)[:50]),
+    }
+    return render(request, "evidence/article.html", context)
+
+
+def review_panel(request: HttpRequest, article: Article, content, audience_names: dict[int, str]) -> str:
+    """Return the evidence section of the review page for the version under review (a fixed number of queries)."""
+    panel = selectors.evidence_panel(article.pk, content, audience_names)
+    return render_to_string(
+        "evidence/_panel.html", {"panel": panel, "article": article, "is_author": False}, request=request
+    )

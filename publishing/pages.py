@@ -1,0 +1,230 @@
+"""Stored article pages: the complete HTML of every public article address, rendered once.
+
+When a publication goes live (and whenever something shown on its pages
+changes: a newer publication, a withdrawal, an audience, disclaimer or board
+member edited) ``store_article_pages`` renders the whole page for the default
+text and for each audience and saves the bytes as ``StoredPage`` rows. A
+reader request then costs one indexed lookup (``stored_entry``), or nothing at
+all past the page cache.
+
+The pages are rendered without a request: no user, no CSRF token, no flashed
+message can get into them, so the same bytes serve every visitor, the page
+cache, shared caches and the static export.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+
+from articles.models import Audience
+
+from . import selectors as rs
+from .httpcache import Entry, etag_for, make_entry
+from .models import Publication, PublishedPage, StoredPage
+from .reader_forms import FollowUpForm
+from .selectors import publication_history, publication_live_get, published_page_get
+
+logger = logging.getLogger(__name__)
+
+HTML = "text/html; charset=utf-8"
+# The smallest page size any public list uses; purging list pages up to
+# count / this many covers every page that could show a changed article.
+SMALLEST_LIST_PAGE = 10
+
+
+def article_path(slug: str, audience_slug: str | None = None) -> str:
+    """Return the public address of an article for an audience (None: the default text)."""
+    if audience_slug:
+        return reverse("reader:article_for", args=[slug, audience_slug])
+    return reverse("reader:article", args=[slug])
+
+
+def absolute_url(path: str) -> str:
+    """Return the public absolute URL of a site path."""
+    return f"{settings.SITE_URL}{path}"
+
+
+def _page_context(publication: Publication, page: PublishedPage, audience: Audience | None) -> dict:
+    from .reader_views import article_structured_data, json_for_script, review_stepper, when
+
+    slug = publication.slug or publication.article.slug
+    snapshot = page.review_snapshot or {}
+    path = article_path(slug, audience.slug if audience else None)
+    canonical = absolute_url(path)
+    provisional = (
+        snapshot.get("kind") == Publication.Kind.PROVISIONAL or publication.kind == Publication.Kind.PROVISIONAL
+    )
+    description = Truncator(" ".join(strip_tags(page.summary_html).split())).chars(200) or (
+        f"{page.title} — reviewed by our Medical Advisory Board."
+    )
+    first_published = rs.article_first_published(publication.article)
+    return {
+        "SITE_NAME": settings.SITE_NAME,
+        "title": page.title,
+        "page": page,
+        "publication": publication,
+        "article_slug": slug,
+        "article_path": article_path(slug),
+        "snapshot": snapshot,
+        "provisional": provisional,
+        "stepper": review_stepper(snapshot),
+        "last_updated": when(snapshot.get("last_updated")) or publication.live_at,
+        "last_reviewed": when(snapshot.get("last_reviewed")),
+        "next_review_due": when(snapshot.get("next_review_due")),
+        "reviewers": snapshot.get("reviewers", []),
+        "sections": (page.data or {}).get("sections", []),
+        "audiences": list(rs.reader_audience_list()),
+        "audience": audience,
+        "history": list(publication_history(publication.article)),
+        "structured_data": json_for_script(
+            article_structured_data(page, audience=audience, first_published=first_published, url=canonical)
+        ),
+        "canonical_url": canonical,
+        "description": description,
+        "form": FollowUpForm(),
+        "question_url": reverse("reader:question", args=[slug]),
+    }
+
+
+def render_article_page(publication: Publication, audience: Audience | None) -> bytes:
+    """Render the complete page of a live publication for one audience (None: the default text)."""
+    page = published_page_get(publication, audience)
+    html = render_to_string("publishing/reader/article.html", _page_context(publication, page, audience))
+    return html.encode()
+
+
+def _save(path: str, publication: Publication, audience: Audience | None, body: bytes, now: dt.datetime) -> Entry:
+    entry = make_entry(body, HTML, last_modified=now.timestamp(), brotli_quality=11)
+    StoredPage.objects.update_or_create(
+        path=path,
+        defaults={
+            "publication": publication,
+            "audience": audience,
+            "content_type": HTML,
+            "body": entry.body,
+            "body_gzip": entry.body_gzip,
+            "body_br": entry.body_br,
+            "etag": entry.etag,
+            "rendered_at": now,
+        },
+    )
+    return entry
+
+
+def store_article_pages(slug: str) -> list[str]:
+    """Render and store every audience's page of the article live at slug; return the addresses written.
+
+    A slug with nothing live has its stored pages removed. Pages whose bytes
+    did not change keep their row (and so their ETag and Last-Modified).
+    """
+    publication = publication_live_get(slug)
+    if publication is None:
+        StoredPage.objects.filter(path__startswith=f"/articles/{slug}/").delete()
+        return []
+    now = timezone.now()
+    written = []
+    existing = dict(StoredPage.objects.filter(publication=publication).values_list("path", "etag"))
+    for audience in [None, *rs.reader_audience_list()]:
+        path = article_path(slug, audience.slug if audience else None)
+        body = render_article_page(publication, audience)
+        if existing.get(path) == etag_for(body):
+            continue
+        with transaction.atomic():
+            _save(path, publication, audience, body, now)
+        written.append(path)
+    active = {article_path(slug, a.slug) for a in rs.reader_audience_list()} | {article_path(slug)}
+    StoredPage.objects.filter(path__startswith=f"/articles/{slug}/").exclude(path__in=active).delete()
+    return written
+
+
+def stored_entry(path: str) -> Entry | None:
+    """Return the stored bytes of an article address whose publication is still live (one indexed query)."""
+    row = (
+        StoredPage.objects.filter(path=path, publication__state=Publication.State.LIVE)
+        .filter(Q(publication__expires_at__isnull=True) | Q(publication__expires_at__gt=timezone.now()))
+        .values_list("content_type", "body", "body_gzip", "etag", "rendered_at", "body_br")
+        .first()
+    )
+    if row is None:
+        return None
+    content_type, body, body_gzip, etag, rendered_at, body_br = row
+    return Entry(
+        200, content_type, bytes(body), bytes(body_gzip), etag, float(int(rendered_at.timestamp())), bytes(body_br)
+    )
+
+
+def render_and_store(slug: str, audience: Audience | None) -> Entry | None:
+    """Render one address now (a page that was never stored, e.g. published before this existed) and keep it."""
+    publication = publication_live_get(slug)
+    if publication is None:
+        return None
+    body = render_article_page(publication, audience)
+    return _save(article_path(slug, audience.slug if audience else None), publication, audience, body, timezone.now())
+
+
+def article_addresses(slug: str) -> list[str]:
+    """Return every public address that shows one article (pages, provenance, API), for purging."""
+    audiences = list(Audience.objects.values_list("slug", flat=True))
+    paths = [article_path(slug), f"/articles/{slug}/provenance.json", f"/api/articles/{slug}/"]
+    paths += [article_path(slug, audience) for audience in audiences]
+    paths += [f"/api/articles/{slug}/?for={audience}" for audience in audiences]
+    return paths
+
+
+def site_addresses() -> list[str]:
+    """Return the site-wide addresses that list articles (index and API pages, sitemap, feed, board)."""
+    live = Publication.objects.filter(state=Publication.State.LIVE).count()
+    pages = max(1, math.ceil(live / SMALLEST_LIST_PAGE)) + 1
+    paths = ["/", "/sitemap.xml", "/feed/", "/api/articles/", "/board/", "/editorial-policy/"]
+    paths += [f"/?page={n}" for n in range(1, pages + 1)]
+    paths += [f"/api/articles/?page={n}" for n in range(1, pages + 1)]
+    return paths
+
+
+def refresh_articles(slugs: set[str]) -> None:
+    """Re-render the stored pages of these articles, then purge them and the site lists everywhere.
+
+    Runs after the change has committed. Rendering errors are logged (the
+    page is rendered on its first request instead); purge failures are
+    recorded and retried by ``purge_retry_pending``. Never raises.
+    """
+    from .purge import GENERATION_PREFIX, purge_paths
+
+    paths: list[str] = site_addresses()
+    for slug in sorted(slugs):
+        try:
+            store_article_pages(slug)
+        except Exception:
+            logger.exception("Rendering the stored pages of %s failed; they will be rendered on request.", slug)
+            StoredPage.objects.filter(path__startswith=f"/articles/{slug}/").delete()
+        paths += article_addresses(slug)
+        paths.append(f"{GENERATION_PREFIX}{slug}")
+    purge_paths(paths)
+
+
+def refresh_all_live() -> list[str]:
+    """Re-render every live article's pages (an audience, disclaimer or board member changed); purge."""
+    slugs = {
+        publication.slug or publication.article.slug
+        for publication in Publication.objects.filter(state=Publication.State.LIVE).select_related("article")
+    }
+    refresh_articles(slugs)
+    if settings.STATIC_EXPORT_DIR:
+        from .export import export_site
+
+        try:
+            export_site(settings.STATIC_EXPORT_DIR, static=False)
+        except Exception:
+            logger.exception("Static export failed; the site itself is unaffected.")
+    return sorted(slugs)

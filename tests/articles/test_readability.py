@@ -1,0 +1,100 @@
+"""Readability figures and the glossary: pure functions, no database."""
+
+from __future__ import annotations
+
+from articles.content import ArticleContent, VariantContent
+from articles.glossary import annotate
+from articles.readability import (
+    AudienceTarget,
+    GlossaryEntry,
+    find_jargon,
+    measure,
+    plain_text,
+    readability_checks,
+    readability_reports,
+)
+from articles.rendering import render_content
+
+GLOSSARY = [
+    GlossaryEntry("viremia", "Virus found in the blood.", ("viraemia",)),
+    GlossaryEntry("prophylaxis", "Medicine taken to stop an infection before it starts.", ()),
+]
+PATIENT = AudienceTarget(id=1, slug="patient", name="Patient", reading_grade=6, plain_language=True)
+PRO = AudienceTarget(id=2, slug="professional", name="Healthcare professional", reading_grade=14, plain_language=False)
+
+PLAIN = "You take one pill a day. It stops the virus. Your nurse checks your blood each week."
+HARD = (
+    "Immunocompromised transplant recipients experiencing cytomegalovirus reactivation necessitate individualised "
+    "antiviral pharmacotherapy considering nephrotoxicity, myelosuppression and resistance-associated mutations "
+    "throughout prophylaxis."
+)
+
+
+def test_plain_text_drops_markup_headings_citations_and_code():
+    text = plain_text(
+        "## Dosing\n\n- Take **one** pill [@kotton2018] {grade=A}.\n- See [the label](https://x.test) `code`\n"
+    )
+    assert text == "Take one pill. See the label."
+
+
+def test_harder_text_gets_a_higher_grade_and_long_sentences_are_counted():
+    easy = measure(PLAIN, label="x", slug="patient", target=6)
+    hard = measure(HARD, label="x", slug="patient", target=6)
+    assert easy.fk_grade is not None and hard.fk_grade is not None
+    assert hard.fk_grade > easy.fk_grade + 5
+    assert hard.coleman_liau > easy.coleman_liau
+    assert easy.status == "ok" and hard.status == "over"
+    assert hard.long_sentence_count == 0  # 21 words: hard, but not long
+    long = measure(" ".join(["word"] * 30) + ".", label="x", slug="", target=None)
+    assert long.long_sentence_count == 1 and long.long_sentences[0].endswith("…")
+    assert measure("", label="x", slug="", target=6).status == "none"
+
+
+def test_jargon_is_found_by_term_or_synonym_once_each():
+    hits = find_jargon("Viraemia came back; viremia again, then prophylaxis.", GLOSSARY)
+    assert [(h.word, h.term) for h in hits] == [("Viraemia", "viremia"), ("prophylaxis", "prophylaxis")]
+    assert find_jargon("prophylactically", GLOSSARY) == ()
+
+
+def test_reports_cover_every_audience_and_flag_jargon_only_in_plain_language_versions():
+    content = ArticleContent(
+        slug="a",
+        title="t",
+        summary="Summary.",
+        body=HARD,
+        variants=(VariantContent(audience_id=1, body="You might have viremia. " + PLAIN),),
+    )
+    reports = readability_reports(content, [PATIENT, PRO], glossary=GLOSSARY)
+    assert [r.label for r in reports] == ["Default text", "Patient version", "Healthcare professional version"]
+    patient, pro = reports[1], reports[2]
+    assert patient.own_text and not pro.own_text
+    assert [h.term for h in patient.jargon] == ["viremia"]
+    assert pro.jargon == ()  # professionals read the default text, jargon and all
+    codes = [(c.code, c.location) for c in readability_checks(reports)]
+    assert ("jargon", "Patient version") in codes
+    assert not any(location == "Healthcare professional version" for _, location in codes)
+
+
+def test_glossary_explains_the_first_use_and_lists_the_words():
+    html, section = annotate(
+        "<p>Viremia means virus. <a href='/x'>viremia link</a> viremia again.</p><h2>Prophylaxis</h2>", GLOSSARY
+    )
+    assert html.count('class="glossary-term"') == 1
+    assert (
+        '<a class="glossary-term" href="#glossary-viremia"><abbr title="Virus found in the blood.">Viremia</abbr></a>'
+        in html
+    )
+    assert "<h2>Prophylaxis</h2>" in html  # headings are left alone
+    assert '<dfn id="glossary-viremia">viremia</dfn>' in section and "<dd>Virus found in the blood.</dd>" in section
+    assert "prophylaxis" not in section
+    _, by_synonym = annotate("<p>Some viraemia.</p>", GLOSSARY)
+    assert '<dfn id="glossary-viremia">viremia (viraemia)</dfn>' in by_synonym
+
+
+def test_glossary_escapes_explanations_and_renders_through_render_content():
+    evil = [GlossaryEntry("viremia", 'Virus "in" <script>alert(1)</script> blood.')]
+    content = ArticleContent(slug="a", title="t", body="Some viremia here.\n")
+    rendered = render_content(content, glossary=evil)
+    assert "<script>" not in rendered.body_html and "<script>" not in rendered.glossary_html
+    assert "&lt;script&gt;" in rendered.glossary_html and "&quot;in&quot;" in rendered.body_html
+    assert render_content(content).glossary_html == ""

@@ -1,0 +1,280 @@
+"""The two-pane studio editor in a real browser: CodeMirror, live preview, citations, autosave, readability."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from articles.models import Article, DraftBuffer
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+
+
+def _page(browser, width: int = 1280, height: int = 900):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.js_errors = errors
+    return context, page
+
+
+def _sign_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", factories.PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def _open_editor(page, live_server, article: Article) -> None:
+    page.goto(f"{live_server.url}/studio/{article.slug}/")
+    page.locator(".cm-host--body .cm-content").first.wait_for()
+
+
+def _body_editor(page, version: str = ""):
+    name = f"variant-{version}-body" if version else "body"
+    return page.locator(f'.cm-content[data-editor-for="{name}"]')
+
+
+def _type_at_end(page, editor, text: str) -> None:
+    editor.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(text)
+
+
+@pytest.fixture
+def editor_page(browser, live_server, author):
+    article = factories.make_article(author=author)
+    context, page = _page(browser)
+    _sign_in(page, live_server, author.username)
+    _open_editor(page, live_server, article)
+    yield page, article
+    assert page.js_errors == []
+    context.close()
+
+
+def test_typing_updates_the_preview_beside_the_text_at_the_section_being_edited(editor_page):
+    page, _ = editor_page
+    page.evaluate("window.__noReload = true")
+    editor = _body_editor(page)
+    write_box = editor.bounding_box()
+    _type_at_end(page, editor, "\n## Monitoring\n\nCheck **blood counts** every week.\n")
+
+    strong = page.locator(".preview-body strong", has_text="blood counts")
+    strong.wait_for(timeout=10_000)
+    assert page.evaluate("window.__noReload") is True
+    # The preview is beside the text (to its right), and scrolled so the new section is in view.
+    frame = page.locator("[data-preview-scroll]")
+    frame_box = frame.bounding_box()
+    assert frame_box["x"] > write_box["x"] + write_box["width"] - 5
+    page.wait_for_function(
+        """() => {
+            const frame = document.querySelector('[data-preview-scroll]');
+            const h = [...frame.querySelectorAll('.preview-body h2')].find(e => e.textContent.includes('Monitoring'));
+            if (!h) return false;
+            const f = frame.getBoundingClientRect(), r = h.getBoundingClientRect();
+            return r.top >= f.top - 1 && r.top < f.bottom;
+        }""",
+        timeout=10_000,
+    )
+    # The outline lists the new section.
+    page.locator("[data-outline] button", has_text="Monitoring").wait_for()
+
+
+def test_citation_completion_offers_references_and_inserts_the_key(editor_page):
+    page, _ = editor_page
+    editor = _body_editor(page)
+    _type_at_end(page, editor, "\nMore in a guideline [@kott")
+    option = page.locator(".cm-tooltip-autocomplete li", has_text="kotton2018")
+    option.wait_for(timeout=5_000)
+    assert "2018" in page.locator(".cm-tooltip-autocomplete").inner_text()
+    page.wait_for_timeout(150)  # CodeMirror ignores Enter in the first 75 ms after the list opens
+    page.keyboard.press("Enter")
+    assert "More in a guideline [@kotton2018]" in page.input_value("#id_body")
+
+    # An unknown key is underlined where it is typed.
+    page.keyboard.type(" and [@nosuchkey2020]")
+    page.locator(".cm-unknown-cite", has_text="nosuchkey2020").wait_for(timeout=5_000)
+    assert page.locator(".cm-unknown-cite", has_text="kotton2018").count() == 0
+
+
+def test_autosave_restores_the_text_after_a_reload_and_saving_discards_it(editor_page, live_server, author):
+    page, article = editor_page
+    editor = _body_editor(page)
+    _type_at_end(page, editor, "\nA sentence typed just before the tab was reloaded.\n")
+    page.locator("[data-editor-status]", has_text="kept").wait_for(timeout=10_000)
+    assert DraftBuffer.objects.filter(article=article, user=author).exists()
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.reload()
+    page.locator("[data-draft-notice]").wait_for()
+    assert "typed just before the tab was reloaded" in _body_editor(page).inner_text()
+    assert "typed just before the tab was reloaded" in page.input_value("#id_body")
+
+    # Ctrl-S saves a version; the buffer has done its job and is gone.
+    _body_editor(page).click()
+    page.keyboard.press("Control+s")
+    page.locator(".message--success", has_text="Saved").wait_for(timeout=10_000)
+    article.refresh_from_db()
+    assert "typed just before the tab was reloaded" in article.body
+    assert not DraftBuffer.objects.filter(article=article).exists()
+    assert page.locator("[data-draft-notice]").count() == 0
+
+
+def test_leaving_with_unsaved_changes_asks_first(editor_page, live_server):
+    page, _ = editor_page
+    _type_at_end(page, _body_editor(page), "\nNot saved yet.")
+    dialogs: list[str] = []
+
+    def on_dialog(dialog):
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    try:
+        page.goto(f"{live_server.url}/studio/", timeout=3_000)
+    except Exception:
+        pass  # dismissing the dialog cancels the navigation
+    assert dialogs == ["beforeunload"]
+    assert page.url.endswith("/studio/cmv-treatment/")
+
+
+def test_readability_figures_change_as_the_patient_text_changes(editor_page):
+    page, _ = editor_page
+    page.locator(".version-switch__choice", has_text="Patient").click()
+    patient_editor = _body_editor(page, "patient")
+    patient_editor.wait_for()
+    page.locator(".readability summary", has_text="patient version").wait_for(timeout=10_000)
+    before = page.locator("[data-readability-grade]").inner_text()
+
+    _type_at_end(
+        page,
+        patient_editor,
+        "Immunocompromised transplant recipients experiencing cytomegalovirus reactivation "
+        "necessitate individualised antiviral pharmacotherapy considering nephrotoxicity, myelosuppression "
+        "and resistance-associated mutations, alongside quantitative polymerase chain reaction surveillance "
+        "throughout prophylaxis and pre-emptive treatment strategies.",
+    )
+    page.wait_for_function(
+        "before => document.querySelector('[data-readability-grade]')?.textContent !== before",
+        arg=before,
+        timeout=10_000,
+    )
+    after = page.locator("[data-readability-grade]").inner_text()
+    assert float(after.split()[1]) > float(before.split()[1])
+    assert page.locator(".readability summary", has_text="long sentence").count() == 1
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_editor_screenshots(browser, live_server, author, width):
+    article = factories.make_article(author=author)
+    context, page = _page(browser, width=width, height=900 if width > 500 else 844)
+    _sign_in(page, live_server, author.username)
+    _open_editor(page, live_server, article)
+    # Nothing overflows the page sideways.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"studio-editor-{width}.png"))
+    page.screenshot(path=str(ARTIFACTS / f"studio-editor-{width}-full.png"), full_page=True)
+    assert page.js_errors == []
+    context.close()
+
+
+def test_reviewer_comments_show_at_the_top_and_beside_their_section(browser, live_server, author, reviewer):
+    from review import services as review_services
+
+    article = factories.make_article(author=author)
+    review_services.article_submit(article, acting_user=author)
+    review_services.review_claim(article, acting_user=reviewer)
+    review_services.review_request_changes(
+        article,
+        acting_user=reviewer,
+        comment="Check the induction dose.",
+        section_comments=[review_services.CommentInput(text="Say how long maintenance lasts.", section="Dosing")],
+    )
+    context, page = _page(browser)
+    _sign_in(page, live_server, author.username)
+    _open_editor(page, live_server, article)
+    assert "Check the induction dose." in page.locator("[data-feedback]").inner_text()
+    beside = page.locator(".preview-frame .section-comment", has_text="Say how long maintenance lasts.")
+    beside.wait_for()
+    # It sits right after the "Dosing" heading of the preview.
+    assert beside.evaluate("e => e.previousElementSibling.textContent.includes('Dosing')")
+    assert (
+        page.locator("[data-outline] button", has_text="Dosing").locator(".editor-outline__count").inner_text() == "1"
+    )
+    assert page.js_errors == []
+    context.close()
+
+
+def test_without_javascript_every_version_is_a_plain_text_area_and_preview_posts(browser, live_server, author):
+    article = factories.make_article(author=author)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
+    page = context.new_page()
+    _sign_in(page, live_server, author.username)
+    page.goto(f"{live_server.url}/studio/{article.slug}/")
+    assert page.locator(".cm-editor").count() == 0
+    assert page.locator("#id_body").is_visible() and page.locator("#id_variant-patient-body").is_visible()
+    page.fill("#id_body", "## Dosing\n\nA **new line** without scripts.\n")
+    page.locator(".version-switch__choice", has_text="Default text").click()
+    page.click("[data-preview-button]")
+    page.locator(".preview-body strong", has_text="new line").wait_for()
+    assert "not saved" in page.locator(".notice", has_text="Preview updated").inner_text()
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_editor_has_no_serious_accessibility_violations(browser, live_server, author, width):
+    from tests.e2e.test_reader_browser import AXE, _axe_violations
+
+    if not AXE.exists():
+        pytest.skip("needs axe-core: run `npm install` (make test does) to get node_modules/axe-core")
+    article = factories.make_article(author=author)
+    context, page = _page(browser, width=width)
+    _sign_in(page, live_server, author.username)
+    _open_editor(page, live_server, article)
+    violations = _axe_violations(page)
+    assert violations == [], [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+    context.close()
+
+
+def test_editor_works_under_a_strict_content_security_policy(browser, live_server, author):
+    """No inline script, style or handler is needed: CodeMirror's theme is adopted as a constructed stylesheet."""
+    csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'"
+    article = factories.make_article(author=author)
+    context, page = _page(browser)
+    _sign_in(page, live_server, author.username)
+
+    def with_csp(route):
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": csp})
+
+    page.route(f"**/studio/{article.slug}/", with_csp)
+    page.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+        " e => window.__csp.push(e.violatedDirective + ' ' + ((e.target && e.target.nodeName) || '')))"
+    )
+    _open_editor(page, live_server, article)
+    # CodeMirror's own base theme applies (it makes the editor a positioned box).
+    assert page.evaluate("getComputedStyle(document.querySelector('.cm-editor')).position") == "relative"
+    _type_at_end(page, _body_editor(page), "\nSee [@kott")
+    page.locator(".cm-tooltip-autocomplete li", has_text="kotton2018").wait_for(timeout=5_000)
+    # The only refusal is CodeMirror's own <style> element, whose rules are adopted instead.
+    assert [v for v in page.evaluate("window.__csp") if v != "style-src-elem STYLE"] == []
+    assert page.js_errors == []
+    context.close()
+
+
+def test_submitting_for_review_with_unsaved_changes_says_save_first(editor_page):
+    page, article = editor_page
+    _type_at_end(page, _body_editor(page), "\nAn edit that is not saved yet.")
+    page.locator("[data-review-submit] button[type=submit]").click()
+    page.locator("[data-unsaved-warning]", has_text="Save them first").wait_for()
+    article.refresh_from_db()
+    assert article.status == "draft"

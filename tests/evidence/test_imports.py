@@ -1,0 +1,119 @@
+"""The import commands: the sample files in the real layouts, line-numbered skips, URLs, bad files."""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from evidence.models import EvidenceImport, LabelVersion, Retraction
+from tests.evidence.conftest import LABELS, RETRACTIONS, SAMPLES
+
+pytestmark = pytest.mark.django_db
+EXPECTED = json.loads((SAMPLES / "expected.json").read_text())
+
+
+def _run(command: str, *args: str) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command(command, *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_import_retractions_saves_good_rows_and_reports_bad_ones_by_line():
+    out, err = _run("import_retractions", str(RETRACTIONS))
+    expected = EXPECTED["retractions"]
+    assert sorted(Retraction.objects.values_list("record_id", flat=True)) == expected["saved_record_ids"]
+    for record_id, fields in expected["by_record"].items():
+        row = Retraction.objects.get(record_id=record_id)
+        assert {name: str(getattr(row, name) or "") for name in fields} == fields
+    assert [int(line.split()[1].rstrip(":")) for line in err.splitlines()] == expected["skipped_lines"]
+    assert "Line 6: skipped, Record ID “abc” is not a number." in err
+    assert "Line 8: skipped, has 3 fields where the header has 20." in err
+    record = EvidenceImport.objects.get(kind="retractions")
+    assert (record.rows_read, record.rows_saved, record.rows_skipped) == (expected["rows_read"], 5, 4)
+    assert record.finished_at is not None and "Line 9:" in record.problems
+    assert "Imported 5 Retraction Watch records" in out and "4 row(s) skipped of 9 read" in out
+    assert "Matched approved articles: 0 new evidence alert(s)." in out
+
+
+def test_importing_again_updates_rows_in_place():
+    _run("import_retractions", str(RETRACTIONS), "--no-match")
+    Retraction.objects.filter(record_id="900001").update(reason="edited by hand")
+    _run("import_retractions", str(RETRACTIONS), "--no-match")
+    assert Retraction.objects.count() == 5
+    second = EvidenceImport.objects.filter(kind="retractions").order_by("-pk").first()
+    row = Retraction.objects.get(record_id="900001")
+    assert row.reason.startswith("+Concerns/Issues About Data") and row.imported_by_id == second.pk
+
+
+def test_import_label_versions_from_the_pipe_separated_listing():
+    out, err = _run("import_label_versions", str(LABELS))
+    expected = EXPECTED["labels"]
+    assert dict(LabelVersion.objects.values_list("set_id", "version")) == expected["saved"]
+    assert [int(line.split()[1].rstrip(":")) for line in err.splitlines()] == expected["skipped_lines"]
+    assert "Imported 2 label versions" in out
+
+
+def test_comma_separated_listing_and_a_later_row_for_the_same_set_id_wins(tmp_path):
+    path = tmp_path / "labels.csv"
+    set_id = "1b7f2c9e-0a4d-4c1e-9f3a-2d5e6b7c8a90"
+    path.write_text(f"SETID,SPL_VERSION,PUBLISHED_DATE,TITLE\n{set_id},6,20240101,A\n{set_id.upper()},8,20250101,B\n")
+    _run("import_label_versions", str(path), "--no-match")
+    label = LabelVersion.objects.get()
+    assert (label.set_id, label.version, str(label.published_date), label.title) == (set_id, 8, "2025-01-01", "B")
+
+
+def test_a_file_without_the_columns_fails_clearly_and_saves_nothing(tmp_path):
+    path = tmp_path / "wrong.csv"
+    path.write_text("id,title\n1,x\n")
+    with pytest.raises(CommandError, match="lacks the column\\(s\\) Record ID, OriginalPaperDOI"):
+        _run("import_retractions", str(path))
+    assert not Retraction.objects.exists()
+
+
+def test_a_missing_file_or_no_source_fails_clearly(settings):
+    with pytest.raises(CommandError, match="Could not open /no/such/file.csv"):
+        _run("import_retractions", "/no/such/file.csv")
+    settings.RETRACTION_WATCH_SOURCE = ""
+    with pytest.raises(CommandError, match="No file given"):
+        _run("import_retractions")
+
+
+@contextlib.contextmanager
+def _serve(directory) -> Iterator[str]:
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(directory), **kwargs)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)  # a free loopback port
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_import_from_a_url_set_in_the_settings(settings):
+    with _serve(SAMPLES) as base:
+        settings.RETRACTION_WATCH_SOURCE = f"{base}/{RETRACTIONS.name}"
+        out, _ = _run("import_retractions")
+    assert Retraction.objects.count() == 5
+    assert EvidenceImport.objects.get().source == settings.RETRACTION_WATCH_SOURCE
+
+
+def test_an_unreachable_url_fails_clearly():
+    with _serve(SAMPLES) as base:
+        missing = f"{base}/nothing-here.csv"
+        with pytest.raises(CommandError, match="Could not download"):
+            _run("import_retractions", missing)

@@ -1,0 +1,256 @@
+"""Reader delivery: stored pages, shared cacheable bytes, 304/HEAD/gzip, purging and its retries."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import brotli
+import pytest
+from django.test import Client
+
+from articles.models import Audience
+from publishing import services, tasks
+from publishing.httpcache import cache_key_for
+from publishing.models import PurgeRequest, StoredPage
+from publishing.purge import purge_paths
+from tests.publishing.reader_fixtures import *  # noqa: F403 (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+URL = "/articles/cmv-treatment/"
+PUBLIC = [
+    "/",
+    "/board/",
+    "/editorial-policy/",
+    "/sitemap.xml",
+    "/feed/",
+    "/robots.txt",
+    "/api/articles/",
+    "/api/articles/cmv-treatment/",
+    URL,
+    URL + "for/patient/",
+    URL + "for/professional/",
+    URL + "provenance.json",
+]
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """A local stand-in for a caching proxy or a CDN API: records requests, answers as told."""
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.server.seen.append(
+            {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
+        )
+        status, payload = self.server.reply
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_PURGE = do_POST = do_GET = _answer  # noqa: N815
+
+    def log_message(self, *args) -> None:
+        return None
+
+
+@pytest.fixture
+def recorder():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    server.seen = []
+    server.reply = (200, b'{"success": true}')
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_go_live_stores_every_audience_page_and_a_request_is_one_query(
+    client,
+    article,
+    author,
+    reviewer,
+    editor,
+    disclaimers,
+    django_capture_on_commit_callbacks,
+    django_assert_num_queries,
+):
+    from tests.publishing.publish_helpers import approve, run_publish
+
+    approve(article, author=author, reviewer=reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        publication = services.publication_request(article, acting_user=editor)
+    run_publish(publication)
+    stored = set(StoredPage.objects.values_list("path", flat=True))
+    expected = {URL} | {
+        f"{URL}for/{slug}/" for slug in Audience.objects.filter(active=True).values_list("slug", flat=True)
+    }
+    assert stored == expected
+    row = StoredPage.objects.get(path=URL + "for/patient/")
+    assert b"Most people take an antiviral medicine" in bytes(row.body)
+    assert gzip.decompress(bytes(row.body_gzip)) == bytes(row.body)
+    with django_assert_num_queries(1):  # one indexed lookup; no Markdown, no template
+        response = client.get(URL + "for/patient/")
+    assert response.content == bytes(row.body) and response["ETag"] == row.etag
+
+
+def test_every_public_address_is_shared_cacheable_bytes(published, editor):
+    anonymous, staff = Client(), Client()
+    staff.force_login(editor)
+    for path in PUBLIC:
+        first = anonymous.get(path)
+        assert first.status_code == 200, path
+        for response in (first, staff.get(path)):
+            assert not response.cookies, path
+            assert "Cookie" not in response.get("Vary", ""), path
+            control = response["Cache-Control"]
+            assert "public" in control and "s-maxage=600" in control, path
+            if path == URL:  # browsers revalidate the address a chosen audience redirects from
+                assert "max-age=0" in control and "must-revalidate" in control
+            else:
+                assert "max-age=60" in control and "stale-while-revalidate=30" in control, path
+            assert re.fullmatch(r'"[0-9a-f]{32}"', response["ETag"]), path
+            assert response["Last-Modified"].endswith("GMT"), path
+        assert staff.get(path).content == first.content, path  # a signed-in editor gets the same bytes
+
+
+def test_conditional_requests_head_and_gzip(client, published):
+    for path in (URL, URL + "for/patient/", "/", "/feed/", "/api/articles/"):
+        first = client.get(path)
+        etag, modified = first["ETag"], first["Last-Modified"]
+        not_modified = client.get(path, HTTP_IF_NONE_MATCH=etag)
+        assert not_modified.status_code == 304 and not_modified.content == b"" and not_modified["ETag"] == etag
+        assert client.get(path, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
+        assert client.get(path, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+        head = client.head(path)
+        assert head.status_code == 200 and head.content == b""
+        assert head["Content-Length"] == str(len(first.content)) and head["ETag"] == etag
+        zipped = client.get(path, HTTP_ACCEPT_ENCODING="gzip")
+        assert zipped["Content-Encoding"] == "gzip" and gzip.decompress(zipped.content) == first.content
+        squeezed = client.get(path, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+        assert squeezed["Content-Encoding"] == "br" and brotli.decompress(squeezed.content) == first.content
+        assert squeezed["ETag"] != zipped["ETag"] != etag  # one strong tag per representation
+        assert client.get(path, HTTP_ACCEPT_ENCODING="br", HTTP_IF_NONE_MATCH=squeezed["ETag"]).status_code == 304
+        assert client.get(path, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=zipped["ETag"]).status_code == 304
+
+
+def test_search_and_other_queries_are_cacheable_over_http_but_never_fill_the_shared_cache():
+    assert cache_key_for("/", "q=cmv") is None
+    assert cache_key_for("/", "page=2") == "vetted:resp:/?page=2"
+    assert cache_key_for(URL, "", "vetted_audience=patient") is None  # a private redirect
+    assert cache_key_for(URL + "for/patient/", "", "vetted_audience=patient") is not None
+    assert cache_key_for("/studio/", "") is None and cache_key_for(URL + "question/", "") is None
+
+
+def test_feed_parses_without_bozo(client, published):
+    import feedparser
+
+    parsed = feedparser.parse(client.get("/feed/").content)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.entries and parsed.entries[0].link.endswith(URL)
+
+
+def test_a_change_purges_its_addresses_through_the_http_purger(
+    client, published, article, editor, settings, recorder, django_capture_on_commit_callbacks
+):
+    settings.PURGE_BACKEND = "http"
+    settings.PURGE_HTTP_URL = f"http://127.0.0.1:{recorder.server_port}"
+    assert client.get(URL).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publication_withdraw(article, acting_user=editor, reason="Out of date.", mode="remove")
+    purged = {(seen["method"], seen["path"]) for seen in recorder.seen}
+    for path in (URL, URL + "for/patient/", "/", "/sitemap.xml", "/feed/", "/api/articles/cmv-treatment/"):
+        assert ("PURGE", path) in purged, path
+    assert all(seen["headers"]["Host"] == "127.0.0.1:8000" or seen["headers"]["Host"] for seen in recorder.seen)
+    assert client.get(URL).status_code == 404  # and the app's own cache was purged too
+    assert PurgeRequest.objects.count() == 0
+
+
+def test_cdn_purger_posts_urls_in_batches_and_failures_are_kept_until_a_retry_succeeds(published, settings, recorder):
+    settings.PURGE_BACKEND = "cloudflare"
+    settings.PURGE_CDN_API = f"http://127.0.0.1:{recorder.server_port}/client/v4"
+    settings.PURGE_CDN_ZONE = "zone123"
+    settings.PURGE_CDN_TOKEN = "token-abc"
+    paths = [f"/articles/a{n}/" for n in range(35)]
+    recorder.reply = (200, b'{"success": false, "errors": [{"code": 1234, "message": "nope"}]}')
+    assert purge_paths(paths) is False  # never raises
+    assert set(PurgeRequest.objects.filter(target="cdn").values_list("path", flat=True)) == set(paths)
+    recorder.reply = (200, b'{"success": true}')
+    recorder.seen.clear()
+    assert tasks.retry_purges.apply().get() == {"purged": 35, "failed": 0}
+    assert PurgeRequest.objects.count() == 0
+    assert [len(json.loads(seen["body"])["files"]) for seen in recorder.seen] == [30, 5]
+    first = recorder.seen[0]
+    assert first["path"] == "/client/v4/zones/zone123/purge_cache"
+    assert first["headers"]["Authorization"] == "Bearer token-abc"
+    assert json.loads(first["body"])["files"][0].startswith(settings.SITE_URL)
+
+
+def test_an_unreachable_purger_never_breaks_publishing(
+    client, published, article, editor, settings, recorder, django_capture_on_commit_callbacks
+):
+    port = recorder.server_port
+    recorder.shutdown()
+    recorder.server_close()  # nothing listens there now
+    settings.PURGE_BACKEND = "http"
+    settings.PURGE_HTTP_URL = f"http://127.0.0.1:{port}"
+    settings.PURGE_TIMEOUT = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        withdrawn = services.publication_withdraw(article, acting_user=editor, reason="Recall.", mode="remove")
+    assert all(p.state == "withdrawn" for p in withdrawn)
+    assert client.get(URL).status_code == 404
+    kept = PurgeRequest.objects.filter(target="http")
+    assert kept.filter(path=URL).exists() and kept.get(path=URL).last_error
+    assert tasks.retry_purges.apply().get()["failed"] == kept.count()
+    assert PurgeRequest.objects.get(path=URL, target="http").attempts == 2
+
+
+def test_an_audience_or_board_change_re_renders_the_stored_pages_and_purges_them(
+    client, published, reviewer, django_capture_on_commit_callbacks
+):
+    from publishing.pages import store_article_pages
+    from review.models import BoardMember
+
+    store_article_pages("cmv-treatment")
+    before = client.get(URL + "for/caregiver/")
+    assert "Caregiver" in before.content.decode()
+    caregiver = Audience.objects.get(slug="caregiver")
+    caregiver.name = "Family caregiver"
+    with django_capture_on_commit_callbacks(execute=True):
+        caregiver.save()
+    after = client.get(URL + "for/caregiver/")  # the old bytes were purged from the page cache too
+    assert "Showing the version for: <strong>Family caregiver</strong>" in after.content.decode()
+    assert after["ETag"] != before["ETag"]
+    assert "Family caregiver" in bytes(StoredPage.objects.get(path=URL).body).decode()  # every page's form
+    member = BoardMember.objects.get(user=reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        member.save()
+    assert client.get(URL, HTTP_IF_NONE_MATCH=client.get(URL)["ETag"]).status_code == 304
+
+
+def test_a_misconfigured_purger_still_purges_the_app_cache_and_keeps_the_rest(published, settings):
+    settings.PURGE_BACKEND = "no.such.Purger"
+    assert purge_paths([URL]) is False  # logged, never raised
+    PurgeRequest.objects.create(path=URL, target="http", last_error="earlier failure")
+    assert tasks.retry_purges.apply().get() == {"purged": 0, "failed": 0}
+    assert PurgeRequest.objects.filter(target="http").exists()  # kept until the backend works again
+
+
+def test_page_cache_hits_serve_each_encoding_from_its_own_key(client, published, django_assert_num_queries):
+    from django.core.cache import cache
+
+    identity = client.get(URL + "for/patient/")
+    key = cache_key_for(URL + "for/patient/", "")
+    assert cache.get(key)[2] == identity.content and cache.get(key + "|br")[2] == b""  # no other form's bytes
+    for accept, decode in (("", bytes), ("gzip", gzip.decompress), ("gzip, br", brotli.decompress)):
+        with django_assert_num_queries(0):  # answered by the fast path
+            hit = client.get(URL + "for/patient/", HTTP_ACCEPT_ENCODING=accept)
+        assert decode(hit.content) == identity.content
+        assert hit.get("Content-Encoding", "") == accept.split(", ")[-1]

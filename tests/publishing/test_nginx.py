@@ -1,0 +1,180 @@
+"""deploy/nginx/ with Debian's nginx: the export served byte for byte, the proxy cache bypassed and purged.
+
+Each test starts /usr/sbin/nginx as a foreground process with its own prefix
+and configuration in a temporary folder, on a free loopback port, in front of
+pytest-django's live server (the app), and checks real responses.
+"""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+
+from publishing import services
+from publishing.export import export_site
+from tests.publishing.publish_helpers import approve, make_disclaimers, request_and_publish
+from tests.publishing.tools import require
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+NGINX = "/usr/sbin/nginx"
+PURGE_MODULE = Path("/usr/lib/nginx/modules/ngx_http_cache_purge_module.so")
+DEPLOY = Path(django_settings.BASE_DIR) / "deploy" / "nginx"
+URL = "/articles/cmv-treatment/"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Nginx:
+    def __init__(self, site_conf: str, folder: Path, *, modules: list[Path] = ()) -> None:
+        self.port = _free_port()
+        self.folder = folder
+        for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi", "cache"):
+            (folder / name).mkdir(parents=True, exist_ok=True)
+        (folder / "site.conf").write_text(site_conf.replace("listen 80;", f"listen 127.0.0.1:{self.port};"))
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        loads = "".join(f"load_module {module};\n" for module in modules)
+        (folder / "nginx.conf").write_text(
+            f"{user}{loads}worker_processes 1;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log warn;\n"
+            "events { worker_connections 256; }\n"
+            "http {\n  access_log off;\n"
+            f"  client_body_temp_path {folder}/body;\n  proxy_temp_path {folder}/proxy;\n"
+            f"  fastcgi_temp_path {folder}/fastcgi;\n  uwsgi_temp_path {folder}/uwsgi;\n"
+            f"  scgi_temp_path {folder}/scgi;\n"
+            f"  include {folder}/site.conf;\n}}\n"
+        )
+        self.process = subprocess.Popen(
+            [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited: {self.process.stderr.read().decode()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("nginx did not start")
+
+    def request(self, method: str, path: str, headers: dict | None = None, body: bytes | None = None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        # The public host name, as in SITE_URL (the purger's Host, so the cache keys match).
+        headers = {"Host": "localhost", **(headers or {})}
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def live_site(live_server, article, author, reviewer, editor, settings):
+    require(os.path.exists(NGINX), "needs Debian's nginx at /usr/sbin/nginx (apt-get install nginx)")
+    settings.SITE_URL = live_server.url
+    settings.ALLOWED_HOSTS = ["*"]
+    make_disclaimers()
+    approve(article, author=author, reviewer=reviewer)
+    request_and_publish(article, editor=editor)
+    return live_server
+
+
+def _site_conf(name: str, live_server, **replacements: str) -> str:
+    text = (DEPLOY / name).read_text()
+    text = text.replace("server 127.0.0.1:8000;", f"server {live_server.url.removeprefix('http://')};")
+    for old, new in replacements.items():
+        text = text.replace(old, new)
+    return text
+
+
+def test_export_behind_nginx_serves_the_apps_bytes_and_hands_forms_and_audiences_to_the_app(
+    live_site, tmp_path, client
+):
+    export = tmp_path / "export"
+    export_site(export, static=False)
+    conf = _site_conf("export.conf", live_site, **{"/srv/vetted/export": str(export)})
+    nginx = Nginx(conf, tmp_path / "nginx")
+    try:
+        for path in (URL, URL + "for/patient/", "/", "/sitemap.xml", "/feed/", "/api/articles/", "/board/"):
+            app = Client().get(path)
+            status, headers, body = nginx.request("GET", path)
+            assert status == 200, path
+            assert body == app.content, path  # byte for byte
+            assert headers["content-type"] == app["Content-Type"], path
+            assert "public" in headers["cache-control"] and "s-maxage" in headers["cache-control"], path
+            assert "set-cookie" not in headers, path
+            status, headers, zipped = nginx.request("GET", path, {"Accept-Encoding": "gzip"})
+            assert headers.get("content-encoding") == "gzip" and gzip.decompress(zipped) == app.content, path
+        # What needs the app goes to it: ?for= links, the remembered audience, the form.
+        status, headers, _ = nginx.request("GET", URL + "?for=patient")
+        assert status == 302 and headers["location"] == URL + "for/patient/" and "set-cookie" in headers
+        status, headers, _ = nginx.request("GET", URL, {"Cookie": "vetted_audience=professional"})
+        assert status == 302 and headers["location"] == URL + "for/professional/"
+        status, headers, _ = nginx.request(
+            "POST",
+            URL + "question/",
+            {"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin"},
+            b"kind=question&message=Through+nginx",
+        )
+        assert status == 303, headers
+        status, _, _ = nginx.request("GET", "/articles/no-such-article/")
+        assert status == 404
+    finally:
+        nginx.stop()
+
+
+def test_proxy_cache_serves_hits_bypasses_for_the_audience_cookie_and_is_purged_on_withdrawal(
+    live_site, tmp_path, settings, article, editor
+):
+    require(PURGE_MODULE.exists(), "needs the nginx cache purge module (apt-get install libnginx-mod-http-cache-purge)")
+    folder = tmp_path / "nginx"
+    conf = _site_conf("proxy-cache.conf", live_site, **{"/var/cache/nginx/vetted": str(folder / "cache")})
+    nginx = Nginx(conf, folder, modules=[PURGE_MODULE])
+    try:
+        statuses = []
+        for _ in range(2):
+            status, headers, body = nginx.request("GET", URL)
+            assert status == 200 and "set-cookie" not in headers
+            statuses.append(headers["x-cache-status"])
+        assert statuses == ["MISS", "HIT"]
+        status, headers, _ = nginx.request("GET", URL, {"Cookie": "vetted_audience=patient"})
+        assert status == 302 and headers["x-cache-status"] == "BYPASS"
+        assert headers["location"] == URL + "for/patient/" and "private" in headers["cache-control"]
+        status, headers, zipped = nginx.request("GET", URL, {"Accept-Encoding": "gzip"})
+        assert headers["x-cache-status"] == "HIT" and gzip.decompress(zipped) == body
+
+        settings.PURGE_BACKEND = "http"
+        settings.PURGE_HTTP_URL = f"http://127.0.0.1:{nginx.port}"
+        services.publication_withdraw(article, acting_user=editor, reason="Recall.", mode="remove")
+        status, headers, _ = nginx.request("GET", URL)
+        assert status == 404 and headers["x-cache-status"] != "HIT"
+        from publishing.models import PurgeRequest
+
+        assert not PurgeRequest.objects.exists()
+    finally:
+        nginx.stop()
