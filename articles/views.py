@@ -41,6 +41,8 @@ from .readability import readability_checks, readability_reports
 from .rendering import render_content
 
 PREVIEW_HEADER = "HTTP_X_STUDIO_PREVIEW"
+# Characters of each text the live preview measures for reading grade (readability grows faster than linear).
+READABILITY_SAMPLE_CHARS = 6_000
 
 
 # --- who may see what ---------------------------------------------------------
@@ -116,8 +118,8 @@ def _preview_context(content: ArticleContent, audiences: list[Audience], audienc
     rendered = render_content(
         limited, audience_id=audience.pk if audience else None, glossary=glossary if plain else ()
     )
-    # The reading-grade estimate grows faster than the text (textstat); a 20,000-character sample is plenty.
-    sample = within_limits(content, chars=20_000)
+    # The reading-grade estimate grows faster than the text (textstat); the live preview samples the start.
+    sample = within_limits(content, chars=READABILITY_SAMPLE_CHARS)
     reports = readability_reports(sample, selectors.audience_targets(audiences), glossary=glossary)
     checks = check_content(content, audience_names=_audience_names(audiences)) + readability_checks(reports)
     slug = audience.slug if audience else ""
