@@ -26,3 +26,7 @@ class ArticlesConfig(AppConfig):
                 *("spl_set_id", "spl_version", "spl_date"),
             ],
         )
+
+        from .text import connect_text_cleaning
+
+        connect_text_cleaning(self)

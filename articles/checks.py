@@ -8,13 +8,17 @@ every audience version's own text. Pure: no database access.
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .content import ArticleContent
 from .grades import active_scheme, graded_statements
+from .markdown_linear import blank_code_spans
 from .rendering import CITATION_RE, citation_keys, cited_keys
+from .text import MAX_LENGTHS
 
 ERROR = "error"
 WARNING = "warning"
@@ -28,6 +32,27 @@ class CheckResult:
     level: str  # "error" | "warning"
     message: str
     location: str  # e.g. "Body, line 12" or "Patient version — body, line 3"
+
+
+def within_limits(content: ArticleContent, *, chars: int | None = None) -> ArticleContent:
+    """Return the content with every summary and body cut to its size limit, or to `chars` if given."""
+    import dataclasses
+
+    def cut(value: str, field: str) -> str:
+        return value[: chars or MAX_LENGTHS[field]]
+
+    if all(
+        len(value) <= (chars or MAX_LENGTHS[field])
+        for item in (content, *content.variants)
+        for field, value in (("summary", item.summary), ("body", item.body))
+    ):
+        return content
+    variants = tuple(
+        dataclasses.replace(v, summary=cut(v.summary, "summary"), body=cut(v.body, "body")) for v in content.variants
+    )
+    return dataclasses.replace(
+        content, summary=cut(content.summary, "summary"), body=cut(content.body, "body"), variants=variants
+    )
 
 
 def has_errors(results: Iterable[CheckResult]) -> bool:
@@ -48,7 +73,6 @@ class _Text:
         return f"{name}, line {line}" if line else name
 
 
-_CODE_SPAN_RE = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.S)
 _ESCAPED_BRACKET_RE = re.compile(r"\\\[")
 _SECTION_RE = re.compile(r"^##(?!#)[ \t]+(.+?)[ \t#]*$", re.M)
 
@@ -58,12 +82,22 @@ def _blank(match: re.Match) -> str:
     return re.sub(r"[^\n]", " ", match.group(0))
 
 
+def _line_numbers(text: str, offsets: Iterable[int]) -> list[int]:
+    """Return the 1-based line number of each offset (offsets in ascending order), in one pass."""
+    numbers, line, position = [], 1, 0
+    for offset in offsets:
+        line += text.count("\n", position, offset)
+        position = offset
+        numbers.append(line)
+    return numbers
+
+
 def _citation_sites(text: str) -> list[tuple[int, list[str]]]:
     """Return (line number, keys) of each citation group, ignoring code spans and escaped brackets."""
-    scannable = _ESCAPED_BRACKET_RE.sub(_blank, _CODE_SPAN_RE.sub(_blank, text))
-    return [
-        (scannable.count("\n", 0, m.start()) + 1, citation_keys(m.group(1))) for m in CITATION_RE.finditer(scannable)
-    ]
+    scannable = _ESCAPED_BRACKET_RE.sub(_blank, blank_code_spans(text))
+    matches = list(CITATION_RE.finditer(scannable))
+    lines = _line_numbers(scannable, (m.start() for m in matches))
+    return [(line, citation_keys(m.group(1))) for line, m in zip(lines, matches, strict=True)]
 
 
 def _texts(content: ArticleContent, audience_names: dict[int, str]) -> list[_Text]:
@@ -83,7 +117,7 @@ def _sections(body: str) -> list[tuple[str, int, int]]:
     """Return (title, first line, last line) of each "## " section of a body, heading line included."""
     matches = list(_SECTION_RE.finditer(body))
     total = body.count("\n") + 1
-    lines = [body.count("\n", 0, m.start()) + 1 for m in matches]
+    lines = _line_numbers(body, (m.start() for m in matches))
     return [
         (m.group(1).strip(), line, (lines[i + 1] - 1) if i + 1 < len(lines) else total)
         for i, (m, line) in enumerate(zip(matches, lines, strict=True))
@@ -141,14 +175,30 @@ def check_content(content: ArticleContent, *, audience_names: dict[int, str] | N
 
     cited: set[str] = set()
     for text in _texts(content, audience_names):
+        limit = MAX_LENGTHS[text.field]
+        if len(text.text) > limit:
+            results.append(
+                CheckResult(
+                    "too-long",
+                    ERROR,
+                    f"This text is {len(text.text):,} characters long; the most it can be is {limit:,}. "
+                    "Shorten it (the preview shows only the first part).",
+                    text.where(),
+                )
+            )
+            text = _Text(text.field, text.text[:limit], text.version)
         results.extend(_grade_problems(text))
         keys = cited_keys(text.text)
         cited.update(keys)
         if not keys and text.field != "body":
             continue
         sites = _citation_sites(text.text)
+        lines_of: dict[str, set[int]] = defaultdict(set)
+        for line, group in sites:
+            for key in group:
+                lines_of[key].add(line)
         for key in [key for key in dict.fromkeys(keys) if key not in known]:
-            lines = sorted({line for line, group in sites if key in group}) or [None]
+            lines = sorted(lines_of.get(key, ())) or [None]
             for line in lines:
                 results.append(
                     CheckResult(
@@ -160,9 +210,10 @@ def check_content(content: ArticleContent, *, audience_names: dict[int, str] | N
                     )
                 )
         if text.field == "body":
-            cited_lines = [line for line, _ in sites]
+            cited_lines = sorted(line for line, _ in sites)
             for title, first, last in _sections(text.text):
-                if not any(first <= line <= last for line in cited_lines):
+                at = bisect.bisect_left(cited_lines, first)
+                if at == len(cited_lines) or cited_lines[at] > last:
                     results.append(
                         CheckResult(
                             "uncited-section",

@@ -33,6 +33,8 @@ from django.conf import settings
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 
+from .markdown_linear import blank_code_spans
+
 __all__ = [
     "BADGE_CLASSES",
     "GRADE_RE",
@@ -139,7 +141,6 @@ def schema_evidence_level(grade: Grade) -> str:
 
 # --------------------------------------------------------------------------- scanning
 
-_CODE_SPAN_RE = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.S)
 _ESCAPED_RE = re.compile(r"\\\{")
 _CITATION_RE = re.compile(r"\s*\[\s*@[^\]]*\]")
 _LIST_MARKER_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -176,7 +177,7 @@ def graded_statements(text: str) -> list[GradedStatement]:
     exactly as when the text is rendered.
     """
     text = text or ""
-    scannable = _ESCAPED_RE.sub(_blank, _CODE_SPAN_RE.sub(_blank, text))
+    scannable = _ESCAPED_RE.sub(_blank, blank_code_spans(text))
     found: list[GradedStatement] = []
     for number, (line, original) in enumerate(
         zip(scannable.split("\n"), text.split("\n"), strict=True),
@@ -196,7 +197,7 @@ def graded_statements(text: str) -> list[GradedStatement]:
 
 def line_grades(line: str) -> list[str]:
     """Return the normalised grade values marked on one line (for the diff)."""
-    return [normalise(value) for value in GRADE_RE.findall(_CODE_SPAN_RE.sub(_blank, line or ""))]
+    return [normalise(value) for value in GRADE_RE.findall(blank_code_spans(line or ""))]
 
 
 # --------------------------------------------------------------------------- display switch

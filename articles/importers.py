@@ -12,6 +12,7 @@ and sources: a guideline, a review, an FDA label, otherwise research.
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -25,9 +26,11 @@ from django.core.exceptions import ValidationError
 
 from .exceptions import ReferenceFileError
 from .models import Reference
+from .text import clean_text
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ENTRIES = 1000
+MAX_BRACE_DEPTH = 32
 FORMATS = ("ris", "bibtex", "medline")
 
 _FIELD_LIMITS = {name: Reference._meta.get_field(name).max_length for name in ("title", "authors", "source")}
@@ -77,7 +80,33 @@ class ImportPlan:
 # --------------------------------------------------------------------------- shared helpers
 
 
+def _count_entry(number: int, *, line: int) -> None:
+    """Refuse the file as soon as its entry number `number` is past the limit, before parsing any more."""
+    if number > MAX_ENTRIES:
+        raise ReferenceFileError(
+            f"The file holds more than {MAX_ENTRIES:,} references, the most one import takes. "
+            "Split it into smaller files and import each",
+            line=line,
+            entry=f"entry {number:,}",
+        )
+
+
+def _refuse_nul(text: str, filename: str) -> None:
+    at = text.find("\x00")
+    if at >= 0:
+        raise ReferenceFileError(
+            f"“{filename}” contains a NUL character, so it is not a plain-text export (it may be a word-processor "
+            "or UTF-16 file). Export the references again as RIS, BibTeX or PubMed text",
+            line=text.count("\n", 0, at) + 1,
+        )
+
+
 def _decode(data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
@@ -244,6 +273,7 @@ def parse_ris(text: str) -> list[ParsedReference]:
                     line=start,
                     entry=f"record {len(records) + 1}",
                 )
+            _count_entry(len(records) + 1, line=number)
             current, start = [line], number
         elif current is None:
             if line.strip():
@@ -267,8 +297,13 @@ def parse_ris(text: str) -> list[ParsedReference]:
     for index, (line, lines) in enumerate(records, start=1):
         try:
             (data,) = rispy.loads("\n".join(lines) + "\n")
-        except Exception as exc:  # rispy raises plain exceptions on malformed tags
-            raise ReferenceFileError(f"This record cannot be read: {exc}", line=line, entry=f"record {index}")
+        except Exception:  # rispy raises plain exceptions on malformed tags; their text means nothing to a user
+            raise ReferenceFileError(
+                "This record cannot be read: check that every line is “XX  - value” with a two-letter tag, "
+                "or export the file again",
+                line=line,
+                entry=f"record {index}",
+            ) from None
         title = data.get("title") or data.get("primary_title") or data.get("translated_title") or ""
         label = f"record {index}" + (f" (“{_clip(title, 50)}”)" if title else "")
         names = [*data.get("authors", []), *data.get("first_authors", [])]
@@ -329,12 +364,17 @@ def _bib_value(value: str) -> str:
 
 
 def _bib_chunks(text: str) -> list[tuple[str, int, str]]:
-    """Return (entry type, line, text) for each @entry, checking that its braces balance."""
+    """Return (entry type, line, text) for each @entry, checking that its braces balance and are not too deep."""
     chunks = []
     starts = list(_BIB_ENTRY_RE.finditer(text))
+    line, counted_to, entries = 1, 0, 0
     for i, match in enumerate(starts):
         kind = match.group(1).lower()
-        line = text.count("\n", 0, match.start()) + 1
+        line += text.count("\n", counted_to, match.start())
+        counted_to = match.start()
+        if kind not in _BIB_SKIP:
+            entries += 1
+            _count_entry(entries, line=line)
         end_limit = starts[i + 1].start() if i + 1 < len(starts) else len(text)
         opener = match.group(2)
         closer = "}" if opener == "{" else ")"
@@ -346,6 +386,14 @@ def _bib_chunks(text: str) -> list[tuple[str, int, str]]:
                 continue
             if char == opener or (opener == "(" and char == "{"):
                 depth += 1
+                if depth > MAX_BRACE_DEPTH:
+                    head = text[match.end() : match.end() + 80].split(",")[0].strip()
+                    raise ReferenceFileError(
+                        f"This entry nests braces more than {MAX_BRACE_DEPTH} deep, which no reference needs. "
+                        "Remove the extra “{” and “}” and upload the file again",
+                        line=line + text.count("\n", match.start(), pos),
+                        entry=head or f"@{kind} entry",
+                    )
             elif char == closer or (opener == "(" and char == "}"):
                 depth -= 1
                 if depth == 0:
@@ -375,8 +423,13 @@ def parse_bibtex(text: str) -> list[ParsedReference]:
         parser = BibTexParser(common_strings=True, ignore_nonstandard_types=False, interpolate_strings=True)
         try:
             entries = bibtexparser.loads(f"{strings}\n{chunk}\n", parser=parser).entries
-        except Exception as exc:  # bibtexparser's pyparsing errors
-            raise ReferenceFileError(f"This entry cannot be read: {exc}", line=line, entry=f"@{kind} at line {line}")
+        except Exception:  # RecursionError included; bibtexparser's pyparsing errors mean nothing to a user
+            raise ReferenceFileError(
+                "This entry cannot be read: check its key and the “name = {value},” pairs, and that quotes "
+                "and braces are closed",
+                line=line,
+                entry=f"@{kind} at line {line}",
+            ) from None
         if len(entries) != 1:
             raise ReferenceFileError(
                 "This entry cannot be read; check its key and the “name = {value},” pairs", line=line, entry=f"@{kind}"
@@ -449,6 +502,7 @@ def parse_medline(text: str) -> list[ParsedReference]:
             )
         if not current:
             start = number
+            _count_entry(len(records) + 1, line=number)
         current.append((match.group(1), match.group(2).strip()))
     if current:
         records.append((start, current))
@@ -517,15 +571,15 @@ def parse_reference_file(filename: str, data: bytes) -> list[ParsedReference]:
             f"“{filename}” is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_FILE_BYTES // 1024 // 1024} MB. "
             "Split it into smaller files"
         )
-    text = _decode(data).replace("\r\n", "\n").replace("\r", "\n")
+    text = _decode(data)
+    _refuse_nul(text, filename)
+    text = clean_text(text)  # line endings, control characters, NFC: as every other stored text
     if not text.strip():
         raise ReferenceFileError(f"“{filename}” is empty. Choose a file with at least one reference")
     reader = {"ris": parse_ris, "bibtex": parse_bibtex, "medline": parse_medline}[detect_format(filename, text)]
     entries = reader(text)
     if not entries:
         raise ReferenceFileError(f"No references were found in “{filename}”. Check that it is a full export")
-    if len(entries) > MAX_ENTRIES:
-        raise ReferenceFileError(f"“{filename}” holds {len(entries)} references; the limit is {MAX_ENTRIES} a file")
     return entries
 
 

@@ -11,7 +11,10 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
+
+from .text import validate_slug
 
 key_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*(?:/[A-Za-z0-9_:.()\-]+)*$",
@@ -78,7 +81,10 @@ class Article(models.Model):
         ARCHIVED = "archived", "Archived"
 
     slug = models.SlugField(
-        max_length=120, unique=True, help_text="The page address: /articles/<slug>/. Lowercase, digits and hyphens."
+        max_length=120,
+        unique=True,
+        validators=[validate_slug],
+        help_text="The page address: /articles/<slug>/. Lowercase, digits and hyphens.",
     )
     title = models.CharField(
         max_length=250, help_text='The question readers ask, e.g. "What is the treatment for CMV infection?"'
@@ -132,6 +138,8 @@ class Article(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(slug=""), name="article_slug_not_empty"),
+            # "CMV-Treatment" beside "cmv-treatment" would be two articles readers cannot tell apart.
+            models.UniqueConstraint(Lower("slug"), name="article_slug_unique_ignoring_case"),
             models.CheckConstraint(
                 condition=Q(
                     status__in=["draft", "submitted", "in_review", "changes_requested", "approved", "archived"]

@@ -40,6 +40,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from .content import ArticleContent, ReferenceContent
 from .grades import BADGE_CLASSES, GradeExtension
+from .markdown_linear import LinearBlocksExtension, LinearLinksExtension
 from .models import Reference
 
 # bandit waiver (reviewed) for the xml.etree import: it only builds elements for Markdown, never parses XML.
@@ -299,15 +300,20 @@ class _Anchors:
 
     def __init__(self) -> None:
         self.used: set[str] = set()
+        # The last suffix handed out per base, so the 5,000th "## Same" does not try 2..4,999 first.
+        self.last_suffix: dict[str, int] = {}
 
     def take(self, text: str) -> str:
         base = slugify_heading(text)
         if base in RESERVED_ANCHORS or _RESERVED_ID_RE.search(base):
             base = f"section-{base}"
-        anchor, n = base, 1
+        anchor, n = base, self.last_suffix.get(base, 1)
+        if n > 1:
+            anchor = f"{base}-{n}"
         while anchor in self.used:
             n += 1
             anchor = f"{base}-{n}"
+        self.last_suffix[base] = n
         self.used.add(anchor)
         return anchor
 
@@ -382,7 +388,10 @@ def _markdown(*, citations: bool) -> markdown.Markdown:
     name = "with_citations" if citations else "plain"
     md = getattr(_local, name, None)
     if md is None:
+        # Add further extensions to this list (their own modules, registered here).
         extensions = [
+            LinearLinksExtension(),
+            LinearBlocksExtension(),
             "tables",
             "sane_lists",
             _SafeStructureExtension(),
@@ -454,24 +463,25 @@ class _Numbering:
             self.by_key.setdefault(reference.key, reference)
         self.numbers: dict[str, int] = {}
         self.citing_ids: dict[int, list[str]] = {}
-        self.unknown: list[str] = []
+        # Dicts keep first-seen order and answer "seen?" in constant time (one pass over all citations).
+        self._unknown: dict[str, None] = {}
+
+    @property
+    def unknown(self) -> list[str]:
+        return list(self._unknown)
 
     def group_html(self, keys: list[str]) -> str:
-        known: list[int] = []
-        unknown: list[str] = []
+        known: dict[int, None] = {}
+        unknown: dict[str, None] = {}
         for key in keys:
             if key not in self.by_key:
-                if key not in unknown:
-                    unknown.append(key)
-                if key not in self.unknown:
-                    self.unknown.append(key)
+                unknown.setdefault(key)
+                self._unknown.setdefault(key)
                 continue
-            number = self.numbers.setdefault(key, len(self.numbers) + 1)
-            if number not in known:
-                known.append(number)
+            known.setdefault(self.numbers.setdefault(key, len(self.numbers) + 1))
         parts = []
         if known:
-            parts.append(f'<sup class="citation">{self._links(known)}</sup>')
+            parts.append(f'<sup class="citation">{self._links(list(known))}</sup>')
         for key in unknown:
             parts.append(f'<sup class="citation citation--unknown">[?{html.escape(key)}]</sup>')
         return "".join(parts)

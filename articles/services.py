@@ -27,6 +27,7 @@ from .content import (
 from .exceptions import ContentLocked, DuplicateReference, EditConflict, IdentifierNotFound, SlugTaken
 from .identifiers import IdentifierFields
 from .models import Article, ArticleVariant, Audience, DraftBuffer, GlossaryTerm, Reference
+from .text import clean_model_text, clean_text, ensure_max_length, validate_slug
 from .whitespace import normalise_article_fields, normalise_line, normalise_markdown
 
 ARTICLE_EDITABLE_FIELDS = ("slug", "title", "condition", "drugs", "summary", "body")
@@ -68,14 +69,32 @@ def _ensure_editable(article: Article) -> None:
 
 
 def _ensure_slug_free(slug: str, *, exclude_pk: int | None = None) -> None:
+    try:
+        validate_slug(slug)
+    except ValidationError as exc:
+        raise ValidationError({"slug": exc.messages}) from exc
     if slug in RESERVED_SLUGS:
         raise SlugTaken(f"The address “{slug}” is reserved for a page of the site. Choose another slug.")
-    taken = Article.objects.filter(slug=slug).exclude(pk=exclude_pk).exists()
+    taken = Article.objects.filter(slug__iexact=slug).exclude(pk=exclude_pk).exists()
     if taken:
         raise SlugTaken(f"The address “{slug}” is already used by another article. Choose another slug.")
 
 
+def _clean_text_fields(obj) -> None:
+    """Clean every text field (articles.text) and enforce the size limits of summary and body."""
+    before = {name: getattr(obj, name, None) for name in ("summary", "body")}
+    clean_model_text(obj)
+    for name in ("summary", "body"):
+        if hasattr(obj, name):
+            if getattr(obj, name) != before[name]:
+                # A removed control character may leave whitespace the normaliser trims.
+                setattr(obj, name, normalise_markdown(getattr(obj, name)))
+            label = str(obj._meta.get_field(name).verbose_name).capitalize()
+            ensure_max_length(getattr(obj, name), kind=name, label=label, field=name)
+
+
 def _save_full_clean(obj) -> None:
+    _clean_text_fields(obj)
     obj.full_clean(validate_unique=False, validate_constraints=False)
     obj.save()
 
@@ -147,6 +166,7 @@ def article_create(
     comment: str = "Created the article.",
 ) -> Article:
     """Create a draft article with the acting user as its author (one revision)."""
+    slug = clean_text(slug, multiline=False)
     text = normalise_article_fields(
         {"title": title, "condition": condition, "drugs": drugs, "summary": summary, "body": body}
     )
@@ -156,6 +176,7 @@ def article_create(
         article = Article(
             slug=slug, title=title, condition=condition, drugs=drugs, summary=summary, body=body, created_by=acting_user
         )
+        _clean_text_fields(article)
         article.full_clean(validate_unique=False, validate_constraints=False)
         try:
             with transaction.atomic():
@@ -197,6 +218,8 @@ def article_update(
     unknown = set(fields) - set(ARTICLE_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    if "slug" in fields:
+        fields["slug"] = clean_text(fields["slug"] or "", multiline=False)
     if "slug" in fields and fields["slug"] != article.slug:
         _ensure_slug_free(fields["slug"], exclude_pk=article.pk)
 
@@ -207,6 +230,7 @@ def article_update(
         if article.status == Article.Status.APPROVED:
             article.status = Article.Status.DRAFT
         article.lock_version += 1
+        _clean_text_fields(article)
         article.full_clean(validate_unique=False, validate_constraints=False)
         article.save()
         if variants is not None:

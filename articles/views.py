@@ -22,7 +22,7 @@ from cms import roles
 from cms.pagination import paginate
 
 from . import selectors, services
-from .checks import check_content, has_errors
+from .checks import check_content, has_errors, within_limits
 from .content import ArticleContent, content_from_article, content_from_revision
 from .diff import content_diff
 from .exceptions import (
@@ -53,6 +53,8 @@ from .readability import readability_checks, readability_reports
 from .rendering import render_content
 
 PREVIEW_HEADER = "HTTP_X_STUDIO_PREVIEW"
+# Characters of each text the live preview measures for reading grade (readability grows faster than linear).
+READABILITY_SAMPLE_CHARS = 6_000
 
 
 # --- who may see what ---------------------------------------------------------
@@ -123,10 +125,14 @@ def _preview_context(content: ArticleContent, audiences: list[Audience], audienc
     audience = next((a for a in audiences if a.slug == audience_slug), None)
     glossary = selectors.glossary_entries()
     plain = audience is not None and not audience.is_professional
+    # Text over the size limit is refused on save; the preview renders only the part within it.
+    limited = within_limits(content)
     rendered = render_content(
-        content, audience_id=audience.pk if audience else None, glossary=glossary if plain else ()
+        limited, audience_id=audience.pk if audience else None, glossary=glossary if plain else ()
     )
-    reports = readability_reports(content, selectors.audience_targets(audiences), glossary=glossary)
+    # The reading-grade estimate grows faster than the text (textstat); the live preview samples the start.
+    sample = within_limits(content, chars=READABILITY_SAMPLE_CHARS)
+    reports = readability_reports(sample, selectors.audience_targets(audiences), glossary=glossary)
     checks = check_content(content, audience_names=_audience_names(audiences)) + readability_checks(reports)
     slug = audience.slug if audience else ""
     return {

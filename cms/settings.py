@@ -7,6 +7,7 @@ local-memory cache and emails printed to the console.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -70,6 +71,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "reversion",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "articles",
     "review",
     "evidence",
@@ -78,6 +84,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so every response gets them, even one an inner middleware answers alone (cms/security.py).
+    "cms.security.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Public pages found in the page cache are answered here, before sessions,
@@ -87,8 +96,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "cms.accounts.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out sign-in into the "sign-in paused" page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -208,9 +221,57 @@ if TESTING:
     # PBKDF2 is slow by design; under test it made most of the suite's run
     # time (users are created by factories in nearly every test).
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Sign-in throttling (django-axes). Failures count per username *and* address together, and per
+# address alone: a guesser from one address is stopped, and cannot lock a colleague out by
+# typing their name, because that colleague signs in from another address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+# Behind a proxy, the header it puts the client's address in (e.g. HTTP_X_FORWARDED_FOR) and how
+# many proxies append to it; unset, REMOTE_ADDR is the client (cms/security.py: client_ip).
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
+AXES_CLIENT_IP_CALLABLE = "cms.security.client_ip"
+# Two-factor sign-in (django-otp): required for board members, editors and admin staff when on.
+# Off under DEBUG (the demo) and under tests unless a test turns it on.
+REQUIRE_STAFF_2FA = env_bool("REQUIRE_STAFF_2FA", default=not DEBUG and not TESTING)
+OTP_TOTP_ISSUER = os.environ.get("SITE_NAME", "Vetted")
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/accounts/home/"
 LOGOUT_REDIRECT_URL = "/"
+
+# --- Content-Security-Policy (django-csp) ----------------------------------
+# Scripts and styles only from this site's own files: no inline <script> code, no
+# style="" or <style>, no on* handlers, no plugins, no framing. No nonces, so stored
+# public pages stay the same bytes for everyone. JSON-LD data blocks are not scripts.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "frame-src": [NONE],
+        "worker-src": [NONE],
+        "manifest-src": [SELF],
+    }
+}
+if os.environ.get("CSP_REPORT_URI"):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [os.environ["CSP_REPORT_URI"]]
 
 # --- i18n, static ---------------------------------------------------------
 

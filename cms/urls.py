@@ -2,12 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cms import views
+from cms import accounts, views
 
 urlpatterns = [
     path("", include("ops.urls")),  # /healthz, /readyz
+    path("admin/login/", accounts.admin_login),
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/two-factor/", accounts.two_factor, name="two_factor"),
+    path("accounts/two-factor/verify/", accounts.two_factor_verify, name="two_factor_verify"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/home/", views.home, name="home"),
     path("studio/", include("articles.urls")),

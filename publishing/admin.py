@@ -7,13 +7,28 @@ publication's state.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+
+from articles.text import clean_text, ensure_max_length
 
 from .models import Disclaimer, Publication, PublishedPage, ReaderMessage
 
 
+class DisclaimerForm(forms.ModelForm):
+    class Meta:
+        model = Disclaimer
+        fields = ["name", "audience", "text", "active", "effective_from"]
+
+    def clean_text(self) -> str:
+        text = clean_text(self.cleaned_data["text"])
+        ensure_max_length(text, kind="disclaimer", label="The disclaimer")
+        return text
+
+
 @admin.register(Disclaimer)
 class DisclaimerAdmin(admin.ModelAdmin):
+    form = DisclaimerForm
     list_display = ["name", "audience", "active", "effective_from"]
     list_filter = ["active", "audience"]
     search_fields = ["name", "text"]

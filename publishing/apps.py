@@ -45,3 +45,8 @@ class PublishingConfig(AppConfig):
             post_delete.connect(
                 refresh_pages_on_commit, sender=model, dispatch_uid=f"refresh-pages-del-{model.__name__}"
             )
+
+        from articles.text import connect_text_cleaning
+
+        # Stored pages keep the renderer's exact bytes; their text is cleaned on the way out.
+        connect_text_cleaning(self, exclude=frozenset({"PublishedPage", "StoredPage"}))

@@ -65,11 +65,15 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = EditorialPolicyForm(request.POST)
         if form.is_valid():
-            editorial_policy_update(
-                acting_user=request.user, title=form.cleaned_data["title"], body=form.cleaned_data["body"]
-            )
-            messages.success(request, "The editorial policy is saved and live on the site.")
-            return redirect("publishing:policy_edit")
+            try:
+                editorial_policy_update(
+                    acting_user=request.user, title=form.cleaned_data["title"], body=form.cleaned_data["body"]
+                )
+            except ValueError as exc:
+                form.add_error("body", str(exc))
+            else:
+                messages.success(request, "The editorial policy is saved and live on the site.")
+                return redirect("publishing:policy_edit")
     else:
         initial = {"title": policy.title, "body": policy.body} if policy else {"title": "Editorial policy"}
         form = EditorialPolicyForm(initial=initial)

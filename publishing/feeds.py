@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
@@ -11,12 +13,15 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.views.decorators.http import require_safe
 
+from articles.text import clean_text
+
 from . import selectors as rs
 from .cache import site_cache_key
 from .httpcache import public_response
 from .models import PublishedPage
 
 FEED_SIZE = 50
+logger = logging.getLogger(__name__)
 
 
 class ArticleUpdatesFeed(Feed):
@@ -38,21 +43,37 @@ class ArticleUpdatesFeed(Feed):
 
     def items(self) -> list[PublishedPage]:
         pages = rs.live_page_list(include_provisional=False).order_by("-publication__live_at", "-pk")[:FEED_SIZE]
-        items = list(pages)
-        for page in items:
-            page.first_published = rs.article_first_published(page.publication.article)
+        items = []
+        for page in pages:
+            # One page that cannot be described is left out and logged; the feed still answers.
+            try:
+                page.first_published = rs.article_first_published(page.publication.article)
+                page.feed_title = self._title(page)
+                page.feed_description = self._description(page)
+            except Exception:
+                logger.exception("Feed: left out published page %s, which could not be read", page.pk)
+                continue
+            items.append(page)
         return items
 
-    def item_title(self, item: PublishedPage) -> str:
+    def _title(self, item: PublishedPage) -> str:
         updated = item.first_published and item.publication.live_at and item.publication.live_at > item.first_published
-        return f"Updated: {item.title}" if updated else item.title
+        # XML 1.0 has no place for control characters: text stored before cleaning loses them here.
+        title = clean_text(item.title, multiline=False)
+        return f"Updated: {title}" if updated else title
 
-    def item_description(self, item: PublishedPage) -> str:
+    def _description(self, item: PublishedPage) -> str:
         # summary_html is sanitised renderer output; the feed generator escapes it for XML.
         summary = item.summary_html
         if item.publication.change_summary:
             summary += f"<p><strong>What changed:</strong> {escape(item.publication.change_summary)}</p>"
-        return summary
+        return clean_text(summary)
+
+    def item_title(self, item: PublishedPage) -> str:
+        return item.feed_title
+
+    def item_description(self, item: PublishedPage) -> str:
+        return item.feed_description
 
     def item_link(self, item: PublishedPage) -> str:
         return reverse("reader:article", args=[item.publication.slug])
@@ -70,7 +91,7 @@ class ArticleUpdatesFeed(Feed):
 
     def item_categories(self, item: PublishedPage) -> list[str]:
         condition = (item.data or {}).get("condition")
-        return [condition] if condition else []
+        return [clean_text(str(condition), multiline=False)] if condition else []
 
 
 _feed = ArticleUpdatesFeed()

@@ -47,6 +47,10 @@ class CommentRequired(ReviewError):
     """Requesting changes or rejecting needs a comment for the author."""
 
 
+class CommentTooLong(ReviewError):
+    """A comment is longer than articles.text.MAX_LENGTHS["comment"]."""
+
+
 class InvalidReviewPolicy(ReviewError):
     """A quorum or re-review interval outside the allowed range."""
 

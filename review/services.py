@@ -36,6 +36,7 @@ from django.utils import timezone
 from articles.content import content_from_article, content_from_revision
 from articles.models import Article, Audience
 from articles.selectors import article_latest_revision
+from articles.text import MAX_LENGTHS
 from cms import roles
 from cms.tasks import enqueue_on_commit
 
@@ -43,6 +44,7 @@ from . import selectors, tasks, workflow
 from .exceptions import (
     AlreadyDecided,
     CommentRequired,
+    CommentTooLong,
     ContentCheckFailed,
     InvalidReviewPolicy,
     InvalidTransition,
@@ -478,7 +480,17 @@ def review_assign(article: Article, *, acting_user, reviewers: Iterable[BoardMem
 # --- decisions -------------------------------------------------------------------
 
 
+def _ensure_comment_size(text: str) -> None:
+    limit = MAX_LENGTHS["comment"]
+    if len(text or "") > limit:
+        raise CommentTooLong(
+            f"The comment is {len(text):,} characters long; the most a comment takes is {limit:,}. "
+            "Shorten it, or leave several comments on the sections concerned."
+        )
+
+
 def _take_seat(article: Article, acting_user, action: str, comment: str, content_hash: str | None):
+    _ensure_comment_size(comment)
     workflow.ensure_transition(article, action)
     round_ = _require_open_round(article)
     member = _member_of(acting_user)
@@ -636,6 +648,7 @@ def review_comment_add(
     _ensure_may_review(member, article, acting_user)
     if not text.strip():
         raise CommentRequired("The comment is empty. Write what the author should change.")
+    _ensure_comment_size(text)
     comment = ReviewComment.objects.create(
         round=round_, author=acting_user, section=section, audience=audience, text=text.strip()
     )

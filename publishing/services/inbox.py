@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article, Audience
+from articles.text import MAX_LENGTHS
 from cms import roles
 
 from ..exceptions import (
@@ -136,6 +137,10 @@ def editorial_policy_update(*, acting_user, title: str, body: str) -> EditorialP
     body = (body or "").strip()
     if not title or not body:
         raise ValueError("The editorial policy needs both a title and a body.")
+    if len(body) > MAX_LENGTHS["policy"]:
+        raise ValueError(
+            f"The policy is {len(body):,} characters long; the most it takes is {MAX_LENGTHS['policy']:,}. Shorten it."
+        )
     policy = EditorialPolicy.objects.select_for_update().order_by("pk").first()
     with reversion.create_revision():
         if policy is None:

@@ -15,6 +15,8 @@
   var DELAY_MS = 500;
   var timer = null;
   var latest = 0;
+  // The request in flight, cancelled when newer text is sent (the server stops caring too).
+  var inFlight = null;
 
   function csrfToken() {
     var input = form.querySelector("input[name=csrfmiddlewaretoken]");
@@ -28,12 +30,15 @@
   function refresh() {
     if (!pane || !previewUrl) return;
     var ticket = ++latest;
+    if (inFlight) inFlight.abort();
+    inFlight = typeof AbortController === "function" ? new AbortController() : null;
     setState("Updating…");
     fetch(previewUrl, {
       method: "POST",
       body: new FormData(form),
       credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken(), "X-Studio-Preview": "1" },
+      signal: inFlight ? inFlight.signal : undefined,
     })
       .then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status);
@@ -48,7 +53,8 @@
         setState("Preview up to date");
       })
       .catch(function (error) {
-        if (ticket !== latest) return;
+        // An aborted request was replaced by a newer one, which reports for itself.
+        if (ticket !== latest || (error && error.name === "AbortError")) return;
         setState("Preview could not be updated (" + error.message + "). Your text is safe; save or press Preview.");
       });
   }

@@ -222,3 +222,77 @@ def test_random_markdown_never_yields_script_handlers_or_bad_urls(text):
     rendered = render_content(content)
     for html in (rendered.summary_html, rendered.body_html, rendered.references_html, render_markdown(text)):
         assert_safe(html)
+
+
+# --------------------------------------------------------------------------- properties (hypothesis)
+
+HTML_PIECES = st.sampled_from(
+    [
+        "<p>",
+        "</p>",
+        "<a href='http://e.org'>",
+        "<a href=javascript:alert(1)>",
+        "</a>",
+        "<script>",
+        "<img src=x onerror=alert(1)>",
+        "<svg><g onload=x>",
+        "<table><tr><td>",
+        "<sup class='citation' id='cite-1-1'>",
+        "<span data-vetted-cite='x:0'>",
+        "<h2 id='Main'>",
+        "<!--",
+        "-->",
+        "&amp;",
+        "&lt;",
+        "&#0;",
+        '"',
+        "'",
+        "<",
+        ">",
+        "\x00",
+        "\x0b",
+    ]
+)
+HOSTILE_TEXT = st.lists(st.one_of(MARKDOWN_PIECES, st.text(max_size=8)), max_size=60).map("".join)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(HOSTILE_TEXT, HOSTILE_TEXT)
+def test_rendering_any_text_raises_nothing_and_stays_within_the_allow_list(summary, body):
+    from tests.security.test_hostile_corpus import outside_allow_list
+
+    content = ArticleContent(
+        slug="s",
+        title="t",
+        summary=summary,
+        body=body,
+        references=(ReferenceContent(key="a", title=summary or "A", authors=body[:50]),),
+    )
+    rendered = render_content(content)  # any exception fails the property
+    for html in (rendered.summary_html, rendered.body_html, rendered.references_html, render_markdown(body)):
+        assert outside_allow_list(html) == []
+        assert sanitize_html(html) == html  # renderer output is already a fixed point of the sanitiser
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(HTML_PIECES, st.text(max_size=6)), max_size=40).map("".join))
+def test_sanitising_twice_changes_nothing(raw):
+    once = sanitize_html(raw)
+    assert sanitize_html(once) == once
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("[]@;,-_:.aZ09 \\`\n")), max_size=80))
+def test_the_citation_parser_never_fails_and_finds_only_well_formed_keys(text):
+    from articles.rendering import KEY_PATTERN, cited_keys
+
+    for key in cited_keys(text):
+        assert re.fullmatch(KEY_PATTERN, key)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_:.\-]{0,12}", fullmatch=True), min_size=1, max_size=6))
+def test_a_citation_group_gives_back_its_keys(keys):
+    from articles.rendering import cited_keys
+
+    assert cited_keys("See [" + "; ".join(f"@{k}" for k in keys) + "].") == keys

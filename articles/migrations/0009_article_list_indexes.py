@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0006_editors_maintain_glossary'),
+        ('articles', '0008_clean_stored_text'),
         ('reversion', '0002_add_index_on_version_for_content_type_and_db'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
