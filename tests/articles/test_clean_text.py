@@ -125,7 +125,8 @@ def test_control_characters_stored_in_a_live_page_break_no_public_page(client, p
     slug = published.slug
     for path in (
         "/",
-        "/?q=CMV",
+        "/?letter=C",
+        "/search/?q=CMV",
         f"/articles/{slug}/",
         "/api/articles/",
         f"/api/articles/{slug}/",

@@ -23,6 +23,7 @@ INLINE_SCRIPT_RE = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*application/ld\+
 INLINE_HANDLER_RE = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
 STYLE_ATTR_RE = re.compile(r"<[^>]+\sstyle\s*=", re.I)
 STYLE_TAG_RE = re.compile(r"<style\b", re.I)
+HEALTH_PATHS = ("/healthz", "/readyz")
 
 
 def _walk(patterns, prefix=""):
@@ -59,6 +60,8 @@ def _check(response, path):
     if is_staff_path(path):
         assert response["Cache-Control"] == "no-store", path
         assert "noindex" in response["X-Robots-Tag"], path
+    elif path in HEALTH_PATHS:  # load balancers' probes must never see a cached answer
+        assert "no-store" in response.get("Cache-Control", ""), path
     elif response.status_code == 200:  # public pages stay cacheable (redirects may be per visitor)
         assert "no-store" not in response.get("Cache-Control", ""), path
     if response.get("Content-Type", "").startswith("text/html") and not response.streaming:
