@@ -98,6 +98,7 @@ def test_services_mode_as_written_publishes_an_article_over_http(tmp_path, autho
         "SITE_URL": f"http://127.0.0.1:{port}",
         "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
         "PLAIN_HTTP": "1",
+        "REQUIRE_STAFF_2FA": "0",
         "DEBUG": "0",
         "VETTED_VAR_DIR": str(var_dir),
         "CELERY_TASK_ALWAYS_EAGER": "",
