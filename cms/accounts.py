@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import io
-import secrets
 from collections.abc import Callable
 
 from django import forms
@@ -27,65 +26,25 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cms import roles
 from cms.security import is_staff_path
-
-RECOVERY_CODES = 10
-TOTP_NAME = "Authenticator app"
-RECOVERY_NAME = "Recovery codes"
-
-
-# --------------------------------------------------------------------------- devices
-
-
-def confirmed_devices(user) -> list:
-    """Return the user's confirmed second-factor devices: authenticator first, then recovery codes."""
-    totp = list(TOTPDevice.objects.filter(user=user, confirmed=True))
-    static = list(StaticDevice.objects.filter(user=user, confirmed=True))
-    return totp + static
-
-
-def verify_code(user, code: str):
-    """Return the device that accepts this code (authenticator or an unused recovery code), or None."""
-    code = "".join(code.split()).lower()
-    if not code:
-        return None
-    for device in confirmed_devices(user):
-        is_totp = isinstance(device, TOTPDevice)
-        if is_totp != code.isdigit():
-            continue  # a 6-digit code is never tried as a recovery code, nor the reverse
-        allowed, _ = device.verify_is_allowed()
-        if allowed and device.verify_token(code):
-            return device
-    return None
-
-
-def new_recovery_codes(user) -> list[str]:
-    """Replace the user's recovery codes with ten new single-use ones and return them (shown once)."""
-    device, _ = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_NAME, defaults={"confirmed": True})
-    device.token_set.all().delete()
-    codes = [secrets.token_hex(4) for _ in range(RECOVERY_CODES)]
-    for code in codes:
-        StaticToken.objects.create(device=device, token=code)
-    return codes
-
-
-def requires_two_factor(user) -> bool:
-    """Return True if this user must use a second factor (board members, editors, admin staff)."""
-    if not user.is_authenticated:
-        return False
-    return user.is_staff or user.is_superuser or roles.has_role(user, roles.BOARD, roles.EDITORS)
-
+from cms.two_factor import (
+    TwoFactorError,
+    confirmed_devices,
+    requires_two_factor,
+    two_factor_active_device,
+    two_factor_confirm,
+    two_factor_pending_device,
+    two_factor_remove,
+    two_factor_renew_recovery_codes,
+    verify_code,
+)
 
 # --------------------------------------------------------------------------- sign in
 
@@ -163,47 +122,38 @@ def _qr_data_uri(url: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _pending_device(user) -> TOTPDevice:
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    return device or TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Show the second-factor settings; add an authenticator, make new recovery codes, or remove it."""
     user = request.user
-    active = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    context: dict = {"active": active, "required": requires_two_factor(user) and settings.REQUIRE_STAFF_2FA}
+    context: dict = {
+        "active": two_factor_active_device(user),
+        "required": requires_two_factor(user) and settings.REQUIRE_STAFF_2FA,
+    }
     action = request.POST.get("action", "")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
-        with transaction.atomic():
-            if action == "confirm" and active is None:
-                device = _pending_device(user)
-                if device.verify_token("".join(code.split())):
-                    device.confirmed = True
-                    device.save(update_fields=["confirmed"])
-                    otp_login(request, device)
-                    context.update(active=device, codes=new_recovery_codes(user))
-                    messages.success(request, "Two-factor sign-in is on. Keep the recovery codes somewhere safe.")
-                    return render(request, "registration/two_factor.html", context)
-                form.add_error("code", "That code is not right. Check the time on your phone and try the new code.")
-            elif action in {"recovery", "remove"} and active is not None:
-                if verify_code(user, code) is None:
-                    form.add_error("code", "That code is not right (or was used already).")
-                elif action == "recovery":
-                    context["codes"] = new_recovery_codes(user)
-                    messages.success(request, "New recovery codes made; the old ones no longer work.")
-                    return render(request, "registration/two_factor.html", context)
-                else:
-                    TOTPDevice.objects.filter(user=user).delete()
-                    StaticDevice.objects.filter(user=user).delete()
-                    messages.success(request, "Two-factor sign-in is off for your account.")
-                    return redirect("two_factor")
+        try:
+            if action == "confirm" and context["active"] is None:
+                device, codes = two_factor_confirm(acting_user=user, code=code)
+                otp_login(request, device)
+                context.update(active=device, codes=codes)
+                messages.success(request, "Two-factor sign-in is on. Keep the recovery codes somewhere safe.")
+                return render(request, "registration/two_factor.html", context)
+            if action == "recovery" and context["active"] is not None:
+                context["codes"] = two_factor_renew_recovery_codes(acting_user=user, code=code)
+                messages.success(request, "New recovery codes made; the old ones no longer work.")
+                return render(request, "registration/two_factor.html", context)
+            if action == "remove" and context["active"] is not None:
+                two_factor_remove(acting_user=user, code=code)
+                messages.success(request, "Two-factor sign-in is off for your account.")
+                return redirect("two_factor")
+        except TwoFactorError as exc:
+            form.add_error("code", str(exc))
     if context["active"] is None:
-        device = _pending_device(user)
+        device = two_factor_pending_device(user)
         context.update(secret=base64.b32encode(device.bin_key).decode("ascii"), qr=_qr_data_uri(device.config_url))
     context["form"] = form
     return render(request, "registration/two_factor.html", context)

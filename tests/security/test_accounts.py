@@ -195,6 +195,38 @@ def test_a_code_cannot_be_used_twice(client, author_user):
         assert not signed_in(client) and response.status_code == 200
 
 
+def test_removing_two_factor_needs_a_right_code_and_a_wrong_one_changes_nothing(client, author_user, caplog):
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with time_machine.travel(START, tick=False) as traveller:
+        sign_in(client, "author-a")
+        _, codes = _set_up_totp(client, timezone.now())
+        response = client.post("/accounts/two-factor/", {"action": "remove", "code": "ffffffff"})
+        assert "That code is not right" in response.content.decode()
+        assert TOTPDevice.objects.filter(user=author_user, confirmed=True).exists()
+        traveller.shift(dt.timedelta(minutes=2))
+        with caplog.at_level("INFO", logger="vetted.security"):
+            response = client.post("/accounts/two-factor/", {"action": "remove", "code": codes[0]})
+        assert response.status_code == 302
+        assert not TOTPDevice.objects.filter(user=author_user).exists()
+        assert not StaticDevice.objects.filter(user=author_user).exists()
+        assert any(getattr(r, "action", "") == "two_factor_remove" for r in caplog.records)
+
+
+def test_new_recovery_codes_replace_the_old_ones(client, author_user):
+    with time_machine.travel(START, tick=False) as traveller:
+        sign_in(client, "author-a")
+        _, old = _set_up_totp(client, timezone.now())
+        response = client.post("/accounts/two-factor/", {"action": "recovery", "code": old[0]})
+        new = re.findall(r"<li><code>([0-9a-f]{8})</code></li>", response.content.decode())
+        assert len(new) == 10 and not set(new) & set(old)
+        client.post("/accounts/logout/")
+        assert not signed_in(client) and sign_in(client, "author-a", code=old[1]).status_code == 200
+        traveller.shift(dt.timedelta(minutes=2))  # django-otp slows down retries after a wrong code
+        assert sign_in(client, "author-a", code=new[0], ip="10.0.0.9").status_code == 302
+
+
 def test_when_required_an_editor_must_set_up_two_factor_before_the_desk(client, editor_user, settings):
     settings.REQUIRE_STAFF_2FA = True
     with time_machine.travel(START, tick=False) as traveller:
