@@ -34,15 +34,19 @@ def confirmed_devices(user) -> list:
     return totp + static
 
 
+def _looks_like_app_code(code: str) -> bool:
+    """An authenticator shows six digits; recovery codes are eight hex characters (which may all be digits)."""
+    return len(code) == 6 and code.isdigit()
+
+
 def verify_code(user, code: str):
     """Return the device that accepts this code (authenticator or recovery code), or None."""
     code = "".join(code.split()).lower()
     if not code:
         return None
     for device in confirmed_devices(user):
-        is_totp = isinstance(device, TOTPDevice)
-        if is_totp != code.isdigit():
-            continue  # a 6-digit code is never tried as a recovery code, nor the reverse
+        if isinstance(device, TOTPDevice) != _looks_like_app_code(code):
+            continue  # an app code is never tried as a recovery code, nor the reverse
         allowed, _ = device.verify_is_allowed()
         if allowed and device.verify_token(code):
             return device
