@@ -32,6 +32,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from articles.models import Audience
 from cms.pagination import PER_PAGE, paginate
+from cms.security import client_ip
 
 from . import selectors as rs
 from .cache import site_cache_key
@@ -346,7 +347,7 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 email=form.cleaned_data["email"],
                 audience=audience,
-                ip=client_ip(request),
+                ip=client_ip(request) or "unknown",
             )
         except ReaderMessageRateLimited as exc:
             form.add_error(None, str(exc))
@@ -371,11 +372,6 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
 def question_sent(request: HttpRequest, slug: str) -> HttpResponse:
     """Thank the reader after a follow-up question was taken (the same page for everyone)."""
     return render(request, "publishing/reader/question_sent.html", {"article_path": article_path(slug)})
-
-
-def client_ip(request: HttpRequest) -> str:
-    """Return the client's address as Django sees it (a proxy must set REMOTE_ADDR correctly)."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 _ARTICLE_NEXT = re.compile(r"^/articles/([a-z0-9_-]+)/(?:for/[a-z0-9_-]+/)?$")

@@ -123,3 +123,17 @@ def test_the_readers_request_never_sends_email_itself(client, published, django_
     assert response.status_code == 303
     assert ReaderMessage.objects.count() == 1  # stored: it waits in the editors' inbox
     assert len(mail.outbox) == 0
+
+
+def test_rate_limit_behind_a_proxy_counts_the_reader_not_the_proxy(client, published, settings):
+    # Behind nginx every request comes from the proxy's address; the configured header names the reader.
+    settings.QUESTION_RATE_LIMIT = 1
+    settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = {"HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    assert client.post(URL, {"kind": "question", "message": "one"}, REMOTE_ADDR="10.0.0.1", **proxy).status_code == 303
+    blocked = client.post(URL, {"kind": "question", "message": "two"}, REMOTE_ADDR="10.0.0.1", **proxy)
+    assert blocked.status_code == 429
+    other = {"HTTP_X_FORWARDED_FOR": "203.0.113.8"}
+    third = client.post(URL, {"kind": "question", "message": "three"}, REMOTE_ADDR="10.0.0.1", **other)
+    assert third.status_code == 303
