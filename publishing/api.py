@@ -114,7 +114,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
     so every page is one index range scan, the last as cheap as the first.
     """
     token = request.GET.get("cursor", "")
-    key = site_cache_key(f"api:list:{token}")
+    key = site_cache_key(f"api:list:{hashlib.sha256(token.encode()).hexdigest()[:32]}")
     body = cache.get(key)
     if body is None:
         list_url = reverse("reader:api_article_list")

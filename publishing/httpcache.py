@@ -191,8 +191,17 @@ def cache_key_for(path: str, query: str, cookies: str = "") -> str | None:
     if path in _EXACT or _ARTICLE.match(path) or _API_ARTICLE.match(path):
         if AUDIENCE_COOKIE in cookies and _PLAIN_ARTICLE.match(path) and not query:
             return None
-        return f"{KEY_PREFIX}{path}?{query}" if query else f"{KEY_PREFIX}{path}"
+        return _address_key(path, query)
     return None
+
+
+def _address_key(path: str, query: str) -> str:
+    """Return the key of one address; a long query (an API cursor) is hashed so keys stay under 250 bytes."""
+    if not query:
+        return f"{KEY_PREFIX}{path}"
+    if len(query) > 100:
+        query = "#" + hashlib.sha256(query.encode()).hexdigest()
+    return f"{KEY_PREFIX}{path}?{query}"
 
 
 def request_cache_key(request: HttpRequest) -> str | None:
@@ -231,7 +240,7 @@ def keys_for_paths(paths: list[str]) -> list[str]:
     keys = []
     for address in paths:
         path, _, query = address.partition("?")
-        key = f"{KEY_PREFIX}{path}?{query}" if query else f"{KEY_PREFIX}{path}"
+        key = _address_key(path, query)
         keys += [_encoded_key(key, encoding) for encoding in ENCODINGS]
     return keys
 
