@@ -154,6 +154,33 @@ def test_no_colour_literal_outside_the_token_file(path):
     assert not found, f"{path.relative_to(ROOT)} names colours itself; add a token to tokens.css instead: {found}"
 
 
+def selectors(css: str) -> set[str]:
+    """Return each selector of `css` (comma-separated lists split, whitespace normalised)."""
+    found = set()
+    for selector_list, _body in RULE.findall(COMMENT.sub("", css)):
+        for selector in selector_list.split(","):
+            selector = " ".join(selector.split())
+            if selector and not selector.startswith("@"):
+                found.add(selector)
+    return found
+
+
+def test_the_selector_reader_splits_lists_and_skips_at_rules():
+    css = ".a, .b > c { x: 1; } @media (max-width: 1px) { .d { y: 2; } }"
+    assert selectors(css) == {".a", ".b > c", ".d"}
+
+
+# print.css restyles components for paper, which is its purpose.
+PAGE_SHEETS = [p for p in stylesheets() if p.name not in {"tokens.css", "components.css", "print.css"}]
+
+
+@pytest.mark.parametrize("path", PAGE_SHEETS, ids=lambda p: p.name)
+def test_page_stylesheets_do_not_redefine_components(path):
+    components = selectors((ROOT / "static" / "vetted" / "components.css").read_text())
+    redefined = sorted(components & selectors(path.read_text()))
+    assert not redefined, f"{path.relative_to(ROOT)} redefines components from components.css: {redefined}"
+
+
 def test_every_var_used_in_the_stylesheets_is_defined():
     defined = set(tokens())
     for path in stylesheets():

@@ -109,6 +109,12 @@ def test_no_role_name_typed_in_templates(path):
 
 
 @pytest.mark.parametrize("path", template_files(".html"), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_no_colour_typed_in_templates(path):
+    found = re.findall(r"""=\s*["']#[0-9a-fA-F]{3,8}["']|\brgba?\(""", path.read_text())
+    assert not found, f"{path.relative_to(ROOT)} names colours {found}: style it from a token in the stylesheets"
+
+
+@pytest.mark.parametrize("path", template_files(".html"), ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_stylesheets_only_in_head(path):
     assert stylesheets_outside_head(path.read_text()) == 0, f"{path.relative_to(ROOT)} links a stylesheet in the body"
 
