@@ -119,6 +119,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cms.context_processors.site",
             ],
+            # {% role_name %} and |has_role in every template, including pages and emails rendered without a request.
+            "builtins": ["cms.template_roles"],
         },
     },
 ]

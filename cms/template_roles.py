@@ -1,0 +1,38 @@
+"""Role names for templates, taken from cms.roles so no template types a group name.
+
+Registered as a template builtin (settings.TEMPLATES), so it also works where a
+template is rendered without a request: pre-rendered reader pages and emails.
+
+    {% role_name "BOARD" %}                      → Medical Advisory Board
+    {% if user_roles|has_role:"EDITORS" %}…{% endif %}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import template
+
+from cms import roles
+
+register = template.Library()
+
+ROLE_KEYS = ("AUTHORS", "BOARD", "EDITORS")
+
+
+def _group(key: str) -> str:
+    if key not in ROLE_KEYS:
+        raise template.TemplateSyntaxError(f"Unknown role “{key}”: use one of {', '.join(ROLE_KEYS)} (cms/roles.py).")
+    return getattr(roles, key)
+
+
+@register.simple_tag
+def role_name(key: str) -> str:
+    """Return the display name of the role `key` (AUTHORS, BOARD or EDITORS)."""
+    return _group(key)
+
+
+@register.filter
+def has_role(user_roles: Iterable[str], key: str) -> bool:
+    """Return True if `user_roles` (the context's user_roles) holds the role `key`."""
+    return _group(key) in (user_roles or ())
