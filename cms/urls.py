@@ -6,6 +6,8 @@ from cms import accounts, views
 
 urlpatterns = [
     path("", include("ops.urls")),  # /healthz, /readyz
+    # Browsers ask for /favicon.ico when a page names no icon (feeds, the API, old stored pages).
+    path("favicon.ico", views.favicon),
     path("admin/login/", accounts.admin_login),
     path("admin/", admin.site.urls),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),

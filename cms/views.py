@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.http import require_safe
 
 from cms import roles
 
@@ -28,3 +30,11 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Send /favicon.ico (asked for by browsers when a page names no icon) to the site's icon, cacheably."""
+    response = HttpResponsePermanentRedirect(static("vetted/favicon.svg"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
