@@ -715,7 +715,8 @@ def _seed(n: int, *, out, started: float) -> dict:
             out(f"  {done} articles, {time.monotonic() - started:.0f} s")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # A live database is autovacuumed: the visibility map lets counts use index-only scans.
+            cursor.execute("VACUUM (ANALYZE)")
     return {"articles": n, "seconds": round(time.monotonic() - started, 1)}
 
 
