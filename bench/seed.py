@@ -329,10 +329,14 @@ class CopySpec:
     title: str
     condition: str
     author_id: int
+    # (member id, user id) of the board member who reviews this copy, in place of the template's.
+    reviewer: tuple[int, int] | None = None
 
 
-def copy_spec(template: Template, number: int, authors: list[int]) -> CopySpec:
-    """Return how copy `number` of a template differs from it: slug, title, condition and first author."""
+def copy_spec(
+    template: Template, number: int, authors: list[int], reviewers: list[tuple[int, int]] | None = None
+) -> CopySpec:
+    """Return how copy `number` of a template differs from it: slug, title, condition, author and reviewer."""
     base = CONDITIONS[(number * 7) % len(CONDITIONS)]
     condition = f"{base}, form {number % 97}"
     return CopySpec(
@@ -341,7 +345,19 @@ def copy_spec(template: Template, number: int, authors: list[int]) -> CopySpec:
         title=f"What is the treatment for {base.lower()} (form {number % 97}, case {number})?",
         condition=condition,
         author_id=authors[number % len(authors)],
+        reviewer=reviewers[number % len(reviewers)] if reviewers else None,
     )
+
+
+def reviewer_pairs(people: People) -> list[tuple[int, int]]:
+    """Return (member id, user id) of the members copies are reviewed by: all but the one with a disclosure.
+
+    The templates are all reviewed by the first member; copies share the seats
+    out among the members, as a real board would (one member holding every
+    seat made the board queue's anti joins read all 80,000 of their decisions).
+    """
+    members = BoardMember.objects.filter(user__in=people.board[:-1]).order_by("pk")
+    return [(m.pk, m.user_id) for m in members]
 
 
 # Copies are written as plain rows (lists of column values in model field order), prepared once per
@@ -492,6 +508,12 @@ def _write(model, rows: list[list], *, with_id: bool = True) -> None:
                 copy.write_row(row)
 
 
+def _template_reviewer() -> tuple[int, int] | None:
+    """Return (member id, user id) of the member who reviews the templates (the board's first)."""
+    member = BoardMember.objects.filter(user__username=f"{PREFIX}-reviewer0").first()
+    return (member.pk, member.user_id) if member else None
+
+
 def copy_templates(plan: list[tuple[Template, CopySpec]], prepared: dict[str, Prepared]) -> None:
     """Copy templates as the plan says, in one transaction: every row with ids remapped and hashes recomputed."""
     now = timezone.now()
@@ -540,7 +562,15 @@ def copy_templates(plan: list[tuple[Template, CopySpec]], prepared: dict[str, Pr
     rows = {k: [] for k in ("articles", "authors", "variants", "references", "revisions", "versions")}
     rows.update({k: [] for k in ("rounds", "decisions", "comments", "events", "publications", "pages", "entries")})
     dumps = json.dumps
+    reviewer_col = _col(ReviewDecision, "reviewer_id", with_id=False)
+    actor_col = _col(WorkflowEvent, "actor_id", with_id=False)
+    comment_author_col = _col(ReviewComment, "author_id", with_id=False)
+    template_reviewer = _template_reviewer()
     for template, spec in plan:
+        swap_member, swap_user = {}, {}
+        if spec.reviewer is not None and template_reviewer is not None:
+            swap_member = {template_reviewer[0]: spec.reviewer[0]}
+            swap_user = {template_reviewer[1]: spec.reviewer[1]}
         p = prepared[template.shape]
         a = template.article
         article_id = take("article")
@@ -604,10 +634,12 @@ def copy_templates(plan: list[tuple[Template, CopySpec]], prepared: dict[str, Pr
         for d, base in zip(template.decisions, p.decisions, strict=True):
             row = base[:]
             row[col["decision"][0]], row[col["decision"][1]] = round_map[d.round_id], revision_map.get(d.revision_id)
+            row[reviewer_col] = swap_member.get(row[reviewer_col], row[reviewer_col])
             rows["decisions"].append(row)
         for c_, base in zip(template.comments, p.comments, strict=True):
             row = base[:]
             row[col["comment"]] = round_map[c_.round_id]
+            row[comment_author_col] = swap_user.get(row[comment_author_col], row[comment_author_col])
             rows["comments"].append(row)
         for e, base in zip(template.events, p.events, strict=True):
             row = base[:]
@@ -615,6 +647,7 @@ def copy_templates(plan: list[tuple[Template, CopySpec]], prepared: dict[str, Pr
             row[i_article], row[i_round] = article_id, round_map.get(e.round_id)
             row[i_revision] = revision_map.get(e.revision_id)
             row[i_hash] = hashes.get(e.content_hash, "") if e.content_hash else ""
+            row[actor_col] = swap_user.get(row[actor_col], row[actor_col])
             rows["events"].append(row)
 
         publication_map = {}
@@ -706,7 +739,12 @@ def _seed(n: int, *, out, started: float) -> dict:
     already = Article.objects.filter(slug__regex=rf"^{PREFIX}-[0-9]+$").count()
     plan = shape_plan(n)
     authors = [u.pk for u in people.authors]
-    todo = [(templates[shape], copy_spec(templates[shape], i, authors)) for i, shape in enumerate(plan) if i >= already]
+    reviewers = reviewer_pairs(people)
+    todo = [
+        (templates[shape], copy_spec(templates[shape], i, authors, reviewers))
+        for i, shape in enumerate(plan)
+        if i >= already
+    ]
     for start in range(0, len(todo), CHUNK):
         with transaction.atomic():
             copy_templates(todo[start : start + CHUNK], prepared)

@@ -86,6 +86,8 @@ class Publication(models.Model):
             models.Index(
                 fields=["revision", "article"], condition=Q(kind="approved"), name="publication_approved_revision"
             ),
+            # The desk's live count reads expiry dates from this index alone, not from 30,000 rows at 100k.
+            models.Index(fields=["expires_at"], condition=Q(state="live"), name="publication_live_expiry"),
         ]
         constraints = [
             models.UniqueConstraint(
