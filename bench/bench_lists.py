@@ -41,9 +41,9 @@ def _pages() -> list[tuple[str, str, str]]:
     late = CatalogueEntry.objects.filter(pk=latest).first()
     cursor = ""
     if late is not None:
-        from publishing.api import _cursor_encode
+        from publishing.api import cursor_token
 
-        cursor = _cursor_encode(late)
+        cursor = cursor_token(late.title, late.pk)
     any_live = live.first() or ""
     board, editor, author = "bench-reviewer0", "bench-editor", "bench-author1"
     return [
