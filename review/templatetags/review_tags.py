@@ -74,7 +74,7 @@ def assign_choices(item):
     article_id = item.article.pk
     return format_html_join(
         "\n",
-        '<div><input type="checkbox" name="reviewers" value="{}" id="a-{}-{}"{}>'
+        '<div><input type="checkbox" name="reviewers" value="{}" id="a-{}-{}"{}> '
         '<label for="a-{}-{}" class="label--inline">{}</label>{}</div>',
         (
             (
