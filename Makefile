@@ -101,6 +101,12 @@ bench-lists: dev-venv
 	@test -n "$(DATABASE_URL)" || (echo "Set DATABASE_URL to a PostgreSQL database the benchmark may fill." && exit 1)
 	DEBUG=0 SECRET_KEY=bench TESTING=1 BENCH_ARTICLES=$(ARTICLES) $(PY) -m bench bench_lists
 
+## bench-lists-measure: measure the list pages on DATABASE_URL as it is (no migration, no generation)
+.PHONY: bench-lists-measure
+bench-lists-measure: dev-venv
+	@test -n "$(DATABASE_URL)" || (echo "Set DATABASE_URL to the generated benchmark database." && exit 1)
+	DEBUG=0 SECRET_KEY=bench TESTING=1 BENCH_MEASURE_ONLY=1 $(PY) -m bench bench_lists
+
 export: venv
 	$(RUN_ENV) $(PY) manage.py export_site export
 

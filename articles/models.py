@@ -135,6 +135,12 @@ class Article(models.Model):
             models.Index(fields=["status", "updated_at", "id"], name="article_status_updated"),
             # Approved articles not yet published, and those with the board, by title (BENCHMARKS.md).
             models.Index(fields=["status", "title", "id"], name="article_status_title"),
+            # The desk counts approved articles whose approved revision is unpublished: index-only (BENCHMARKS.md).
+            models.Index(
+                fields=["last_approved_revision", "id"],
+                condition=Q(status="approved"),
+                name="article_approved_revision",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(slug=""), name="article_slug_not_empty"),

@@ -11,6 +11,7 @@ def queries() -> dict:
     from publishing import selectors as ps
     from review import selectors as rs
 
+    member = _member()
     return {
         "dashboard live list": ps.publication_desk_live_list()[:50],
         "editors' queue, submitted": rs.in_flight_articles("submitted")[:20],
@@ -20,7 +21,34 @@ def queries() -> dict:
         "API list, first page": ps.catalogue_live().order_by("title", "id")[:51],
         "search": ps.catalogue_search("herpes zoster treatment")[:50],
         "studio list": Article.objects.filter(authors__username="bench-author1").order_by("-updated_at", "-pk")[:50],
+        "board queue awaiting, first page": rs.review_rounds_awaiting(member)[:50],
+        "board queue mine, first page": rs.review_rounds_mine(member)[:50],
     }
+
+
+def counts() -> dict:
+    """Return the pagers' counts ("1-50 of N") of the slow staff pages, as callables (their SQL is captured)."""
+    from publishing import selectors as ps
+    from publishing.models import Publication
+    from review import selectors as rs
+
+    member = _member()
+    return {
+        "count: board queue awaiting": rs.review_rounds_awaiting(member).count,
+        "count: board queue mine": rs.review_rounds_mine(member).count,
+        "count: editors' queue, submitted": rs.in_flight_articles("submitted").count,
+        "count: editors' queue, stale": rs.review_rounds_stale().count,
+        "count: editors' queue, overdue": rs.articles_due_for_review().count,
+        "count: desk awaiting publication": ps.article_list_awaiting_publication().count,
+        "count: desk live": ps.publication_desk_live_list().count,
+        "count: desk pending": ps.publication_list_in_state(Publication.State.PENDING).count,
+    }
+
+
+def _member():
+    from review.models import BoardMember
+
+    return BoardMember.objects.filter(user__username="bench-reviewer0").first()
 
 
 def main() -> None:
@@ -39,6 +67,7 @@ def main() -> None:
 
 def _explain(wanted: set[str]) -> None:
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     for name, queryset in queries().items():
         if wanted and name not in wanted:
@@ -47,10 +76,22 @@ def _explain(wanted: set[str]) -> None:
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
             plan = [row[0] for row in cursor.fetchall()]
-        print(f"### {name}\n")
-        print("```")
-        print("\n".join(plan))
-        print("```\n")
+        _print(name, plan)
+    for name, count in counts().items():
+        if wanted and name not in wanted:
+            continue
+        with CaptureQueriesContext(connection) as captured:
+            count()
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + captured.captured_queries[-1]["sql"])
+            _print(name, [row[0] for row in cursor.fetchall()])
+
+
+def _print(name: str, plan: list[str]) -> None:
+    print(f"### {name}\n")
+    print("```")
+    print("\n".join(plan))
+    print("```\n")
 
 
 if __name__ == "__main__":

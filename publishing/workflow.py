@@ -20,10 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import reverse
-
 from cms import roles
-from cms.actions import Action
+from cms.actions import Action, reverse_one
 from cms.actions import action as make_action
 
 from .exceptions import InvalidPublicationState, PublishingPermissionError
@@ -178,7 +176,7 @@ def available_actions(publication: Publication, user) -> dict[str, Action]:
         if name == "withdraw" and publication.state == S.SCHEDULED:
             label = "Cancel…"
         value = publication.pk if arg == "pk" else publication.article.slug
-        url = reverse(url_name, args=[value])
+        url = reverse_one(url_name, value)
         why = refusal(publication, edge, user)
         actions[name] = make_action(name, label, url, why)
     return actions
@@ -199,7 +197,7 @@ def available_article_actions(article, user, *, provisional_enabled: bool = Fals
     ]
     actions = {}
     for name, edge, label, url_name in buttons:
-        url = reverse(url_name, args=[article.slug])
+        url = reverse_one(url_name, article.slug)
         why = refusal(new, edge, user)
         if not why and name == "publish_provisional" and not (provisional_enabled and in_review):
             why = "Provisional publishing is off, or the article is not with the board."

@@ -10,11 +10,9 @@ review/services.py enforce the same rules when the action is taken.
 
 from __future__ import annotations
 
-from django.urls import reverse
-
 from articles.models import Article
 from cms import roles
-from cms.actions import Action, action
+from cms.actions import Action, action, reverse_one
 
 from . import workflow
 from .exceptions import InvalidTransition
@@ -54,7 +52,7 @@ def available_actions(
 
     actions: dict[str, Action] = {}
 
-    url = reverse("review:claim", kwargs={"slug": slug})
+    url = reverse_one("review:claim", slug, kwarg="slug")
     why = board_refusal()
     if not why and seat is not None:
         why = "You already hold a seat on this review."
@@ -65,7 +63,7 @@ def available_actions(
             why = str(exc)
     actions["claim"] = action("claim", "Claim this review", url, why)
 
-    url = reverse("review:decide", kwargs={"slug": slug})
+    url = reverse_one("review:decide", slug, kwarg="slug")
     why = board_refusal()
     if not why and seat is None:
         why = "Claim the review (or be assigned to it) before deciding."
@@ -76,18 +74,18 @@ def available_actions(
     label = "Record my decision"
     actions["decide"] = action("decide", label, url, why)
 
-    url = reverse("review:comment_add", kwargs={"slug": slug})
+    url = reverse_one("review:comment_add", slug, kwarg="slug")
     why = board_refusal()
     if not why and seat is None:
         why = "Only the reviewers of this round can comment; claim the review first."
     actions["comment"] = action("comment", "Add comment", url, why)
 
     editor_only = "Only editors can do this."
-    url = reverse("review:assign", kwargs={"slug": slug})
+    url = reverse_one("review:assign", slug, kwarg="slug")
     why = editor_only if not is_editor else ("" if is_open else CLOSED)
     actions["assign"] = action("assign", "Assign", url, why)
 
-    url = reverse("review:policy", kwargs={"slug": slug})
+    url = reverse_one("review:policy", slug, kwarg="slug")
     label = "Save review settings"
     actions["policy"] = action("policy", label, url, "" if is_editor else editor_only)
     return actions

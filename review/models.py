@@ -112,6 +112,11 @@ class ReviewDecision(models.Model):
 
     class Meta:
         ordering = ["assigned_at"]
+        indexes = [
+            # The board queue's counts ("awaiting": rounds without the member's seat; "mine": their
+            # undecided seats) read one member's seats from this index alone (BENCHMARKS.md).
+            models.Index(fields=["reviewer", "decision", "round"], name="decision_reviewer_seat"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["round", "reviewer"], name="one_decision_per_reviewer_per_round"),
         ]

@@ -133,19 +133,20 @@ class QueueItem:
 
 
 def _decisions_prefetch() -> Prefetch:
+    """The decisions a queue row shows: who holds a seat and what they decided (no users, no comments)."""
     return Prefetch(
         "decisions",
-        queryset=ReviewDecision.objects.select_related("reviewer", "reviewer__user", "assigned_by").order_by(
-            "assigned_at", "pk"
-        ),
+        queryset=ReviewDecision.objects.select_related("reviewer")
+        .only("id", "round_id", "reviewer_id", "decision", "revision_id", "assigned_at", "reviewer__display_name")
+        .order_by("assigned_at", "pk"),
     )
 
 
 def _open_rounds() -> QuerySet[ReviewRound]:
-    """Open rounds, longest waiting first, with their article and submitter (decisions prefetched per page)."""
+    """Open rounds, longest waiting first, with their article (decisions prefetched per page)."""
     return (
         ReviewRound.objects.filter(status=ReviewRound.Status.OPEN)
-        .select_related("article", "submitted_by")
+        .select_related("article")
         .prefetch_related(_decisions_prefetch())
         .order_by("submitted_at", "pk")
     )
@@ -222,9 +223,9 @@ def queue_items_for_articles(articles, *, with_choices: bool = False) -> list[Qu
     )
     rounds = {
         r.article_id: r
-        for r in ReviewRound.objects.filter(article__in=[a.pk for a in articles], pk=Subquery(latest))
-        .select_related("submitted_by")
-        .prefetch_related(_decisions_prefetch())
+        for r in ReviewRound.objects.filter(article__in=[a.pk for a in articles], pk=Subquery(latest)).prefetch_related(
+            _decisions_prefetch()
+        )
     }
     open_articles = [a for a in articles if a.pk in rounds and rounds[a.pk].status == ReviewRound.Status.OPEN]
     choices = board_member_choices_bulk(open_articles) if with_choices else {}

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from articles.models import Article
 from bench import seed
 from publishing.models import CatalogueEntry, Publication
-from review.models import ReviewRound
+from review.models import ReviewDecision, ReviewRound
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +20,9 @@ def test_generator_copies_have_the_shape_of_their_templates_and_the_check_bites(
     assert copies.count() == 20
     live = Publication.objects.filter(state="live", article__in=copies)
     assert CatalogueEntry.objects.filter(article__in=copies).count() == live.count() > 0
+    # The seats are shared out among the board, not all held by the templates' reviewer.
+    seats = ReviewDecision.objects.filter(round__article__in=copies)
+    assert seats.values("reviewer").distinct().count() > 1
     # Tamper with one copy's pinned hash: the check must name it.
     round_ = ReviewRound.objects.filter(article__in=copies).first()
     ReviewRound.objects.filter(pk=round_.pk).update(content_hash="0" * 64)
