@@ -443,7 +443,10 @@ class LinearInlineProcessor(treeprocessors.InlineProcessor):
         return None
 
     def _InlineProcessor__processPlaceholders(  # noqa: N802
-        self, data: str | None, parent: etree.Element, isText: bool = True  # noqa: N803
+        self,
+        data: str | None,
+        parent: etree.Element,
+        isText: bool = True,  # noqa: N803
     ) -> list[tuple[etree.Element, list[str]]]:
         """Turn a string with placeholders into elements, as Python-Markdown does, joining text once.
 
@@ -517,9 +520,7 @@ class LinearInlineProcessor(treeprocessors.InlineProcessor):
             for child in current:
                 if child.text and not isinstance(child.text, util.AtomicString):
                     text, child.text = child.text, None
-                    found = self._InlineProcessor__processPlaceholders(
-                        self._InlineProcessor__handleInline(text), child
-                    )
+                    found = self._InlineProcessor__processPlaceholders(self._InlineProcessor__handleInline(text), child)
                     queue.extend(node for node, _ in found)
                     inserts.append((child, found))
                 if child.tail:

@@ -55,7 +55,7 @@ SAMPLES: tuple[str, ...] = (
     "* not a list item because it is inline: a * b * c",
     "**a** **b** *c* _d_ `e` \\* &amp; [f](http://e.org/g)",
     "Nested: *a _b **c** d_ e*",
-    "Emphasis with punctuation: *a*, *b*. (*c*) \"*d*\"",
+    'Emphasis with punctuation: *a*, *b*. (*c*) "*d*"',
     "[ref link][r] and [r]\n\n[r]: http://e.org/r",
     "***\n\n*after a rule*",
     "- *item one*\n- **item two** with `code`\n- [link](http://e.org/l)",
