@@ -35,6 +35,17 @@ Links
     ``(``, whatever quotes are inside; a title is the trailing ``"..."`` or
     ``'...'`` after white space. Without quoted titles the output is Python-
     Markdown's, byte for byte (tests/articles/test_pathological.py).
+
+Inline patterns
+    Python-Markdown applies each inline pattern (code spans, escapes,
+    emphasis, entities...) by replacing one match at a time with a placeholder
+    in a new copy of the paragraph, so k matches in one paragraph cost k
+    copies of it. `LinearInlineExtension` applies each pattern in one pass
+    over an unchanged paragraph and joins the pieces once, and builds text
+    with lists instead of ``+=`` on element attributes. Ordinary text renders
+    byte for byte as before (tests/articles/test_inline_linear.py); on dense
+    runs of mixed ``*`` and ``_`` Python-Markdown 3.11's own emphasis cache
+    sometimes drops or misplaces text, which this version does less often.
 """
 
 from __future__ import annotations
