@@ -4,29 +4,30 @@ Pure functions of an ArticleContent, the audiences and the glossary entries
 passed in; no database access, so the studio preview, the checks and the
 review page all show the same figures.
 
-Grades come from textstat: Flesch–Kincaid (words per sentence and syllables
-per word) and Coleman–Liau (letters per word, so it needs no syllables).
-textstat looks syllables up in NLTK's CMU dictionary, which it would try to
-download at run time; the site never reaches the network for that, so the
-lookup is switched off and textstat's own hyphenation rules (pyphen) count
-syllables instead. Figures are estimates and are shown as such.
+Grades are Flesch–Kincaid (words per sentence and syllables per word) and
+Coleman–Liau (letters per word, so it needs no syllables), counted here in
+one pass over the text the way textstat 0.7 counts them (`text_counts`):
+textstat's results on the demo articles are reproduced exactly
+(tests/articles/test_readability.py). Syllables come from pyphen's
+hyphenation rules (what textstat uses offline), looked up once per distinct
+word. The whole text is measured: the counting and `plain_text` take time
+linear in its length (textstat itself and the old link and tag patterns did
+not: 100,000 ``[`` took half a minute). Figures are estimates and are shown as such.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-import textstat
-from textstat.backend.counts import _count_syllables
+import pyphen
 
 from .checks import WARNING, CheckResult
 from .content import ArticleContent
 from .rendering import CITATION_RE
-
-# Offline syllable counting: never download the CMU dictionary (see the module docstring).
-_count_syllables.get_cmudict = lambda lang: None
 
 LONG_SENTENCE_WORDS = 25
 MAX_EXAMPLES = 3
@@ -96,18 +97,119 @@ class ReadabilityReport:
         return "over" if self.over_target else "ok"
 
 
-_CODE_BLOCK_RE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.M | re.S)
+# Every pattern here is tried at a bounded number of places per character: anchored to a line
+# start and kept within one line ([ \t], not \s), or replaced by a scan (_drop_code_blocks,
+# _strip_links, _strip_tags, _drop_before). An unbounded pattern tried from every "[", "<" or
+# space made 100,000 "[" take half a minute.
+_FENCE_RE = re.compile(r"(```|~~~)")
 _CODE_SPAN_RE = re.compile(r"`[^`\n]*`")
-_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s.*$", re.M)
-_LIST_MARK_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.M)
-_QUOTE_RE = re.compile(r"^\s*>\s?", re.M)
-_TABLE_RULE_RE = re.compile(r"^\s*\|?[\s:|-]+\|[\s:|-]*$", re.M)
+_LIST_MARK_RE = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])\s+", re.M)
+_QUOTE_RE = re.compile(r"^[ \t]*>\s?", re.M)
+# A table's rule line (|---|:--:|): only "|", "-", ":", spaces and tabs, with a "|" after the first character.
+_TABLE_RULE_RE = re.compile(r"^[ \t:|-]+$", re.M)
 _EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_|~~)")
-_TAG_RE = re.compile(r"<[^>]+>")
-_GRADE_MARK_RE = re.compile(r"[ \t]*\{grade=[^{}\n]{0,40}\}")  # evidence grades (articles/grades.py)
+_GRADE_MARK_RE = re.compile(r"\{grade=[^{}\n]{0,40}\}")  # evidence grades (articles/grades.py); spaces before go too
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
 _WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+
+
+def _drop_code_blocks(text: str) -> str:
+    """Drop fenced code blocks: a line starting with ``` or ~~~ through the next line that is only that fence.
+
+    An opening fence with no closing line is left as it is. One pass over the
+    lines; closing lines are found by bisection in a list made up front.
+    """
+    if "```" not in text and "~~~" not in text:
+        return text
+    lines = text.split("\n")
+    closers: dict[str, list[int]] = {"```": [], "~~~": []}
+    for number, line in enumerate(lines):
+        fence = line[:3]
+        if fence in closers and not line[3:].strip(" \t"):
+            closers[fence].append(number)
+    kept: list[str] = []
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        fence = line[:3]
+        if fence in closers:
+            candidates = closers[fence]
+            at = bisect.bisect_right(candidates, number)
+            if at < len(candidates):
+                kept.append("")
+                number = candidates[at] + 1
+                continue
+        kept.append(line)
+        number += 1
+    return "\n".join(kept)
+
+
+def _drop_before(pattern: re.Pattern, text: str) -> str:
+    """Remove each match of `pattern` and the spaces and tabs just before it."""
+    pieces, last = [], 0
+    for m in pattern.finditer(text):
+        pieces.append(text[last : m.start()].rstrip(" \t"))
+        last = m.end()
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _strip_links(text: str) -> str:
+    """Replace ``[text](target)`` and ``![text](target)`` by their text.
+
+    The text runs to the first ``]``, which must be followed by ``(``; the
+    target runs to the first ``)``. Brackets that open before the same ``]``
+    all fail or succeed together, so each character is looked at a bounded
+    number of times.
+    """
+    pieces: list[str] = []
+    copied = search = 0
+    while True:
+        opening = text.find("[", search)
+        if opening < 0:
+            break
+        closing = text.find("]", opening + 1)
+        if closing < 0:
+            break
+        if not text.startswith("(", closing + 1):
+            search = closing + 1
+            continue
+        end = text.find(")", closing + 2)
+        if end < 0:
+            break
+        start = opening - 1 if opening > copied and text[opening - 1] == "!" else opening
+        pieces.append(text[copied:start])
+        pieces.append(text[opening + 1 : closing])
+        copied = search = end + 1
+    if not pieces:
+        return text
+    pieces.append(text[copied:])
+    return "".join(pieces)
+
+
+def _strip_tags(text: str) -> str:
+    """Remove ``<...>`` (at least one character inside), each "<" ending at the first ">" after it."""
+    pieces: list[str] = []
+    copied = search = 0
+    while True:
+        opening = text.find("<", search)
+        if opening < 0:
+            break
+        closing = text.find(">", opening + 1)
+        if closing < 0:
+            break
+        if closing == opening + 1:
+            search = closing
+            continue
+        pieces.append(text[copied:opening])
+        copied = search = closing + 1
+    if not pieces:
+        return text
+    pieces.append(text[copied:])
+    return "".join(pieces)
 
 
 def plain_text(markdown_text: str) -> str:
@@ -116,14 +218,14 @@ def plain_text(markdown_text: str) -> str:
     Each line that does not end a sentence (a list item, a table row) gets a
     full stop, so it counts as its own sentence rather than running on.
     """
-    text = _CODE_BLOCK_RE.sub("", markdown_text or "")
+    text = _drop_code_blocks(markdown_text or "")
     text = _HEADING_RE.sub("", text)
-    text = re.sub(r"[ \t]*" + CITATION_RE.pattern, "", text)
-    text = _GRADE_MARK_RE.sub("", text)
+    text = _drop_before(CITATION_RE, text)
+    text = _drop_before(_GRADE_MARK_RE, text)
     text = _CODE_SPAN_RE.sub("", text)
-    text = _LINK_RE.sub(r"\1", text)
-    text = _TABLE_RULE_RE.sub("", text)
-    text = _TAG_RE.sub("", text)
+    text = _strip_links(text)
+    text = _TABLE_RULE_RE.sub(lambda m: "" if "|" in m.group(0)[1:] else m.group(0), text)
+    text = _strip_tags(text)
     text = _QUOTE_RE.sub("", _LIST_MARK_RE.sub("", text))
     text = _EMPHASIS_RE.sub("", text).replace("|", " ")
     lines = []
@@ -135,6 +237,72 @@ def plain_text(markdown_text: str) -> str:
         lines.append(line if line[-1] in ".!?:;" else f"{line}.")
     paragraphs = re.split(r"\n\s*\n", "\n".join(lines))
     return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+
+
+# --------------------------------------------------------------------------- counting
+
+# textstat 0.7's definitions, counted in one pass: a word is what remains between white space once
+# punctuation is removed (an apostrophe stays inside a contraction: "don't", "it's"); a sentence is a
+# run starting at a word boundary up to ".", "!" or "?", and runs of two words or fewer are not counted.
+_NON_CONTRACTION_APOSTROPHE_RE = re.compile(r"'(?![tsd]|ve|ll|re)")
+_PUNCTUATION_KEEP_APOSTROPHE_RE = re.compile(r"[^\w\s']")
+_PUNCTUATION_RE = re.compile(r"[^\w\s]")
+_SPACE_RE = re.compile(r"\s")
+_TEXTSTAT_SENTENCE_RE = re.compile(r"\b[^.!?]+[.!?]*")
+_HYPHENATOR = pyphen.Pyphen(lang="en_US")
+# pyphen remembers every word it has hyphenated, without a limit; authors can type any "word".
+_HYPHENATION_MEMORY_LIMIT = 100_000
+
+
+@lru_cache(maxsize=50_000)
+def syllable_count(word: str) -> int:
+    """Return the syllables of one lower-case word: its hyphenation points plus one (as textstat counts offline)."""
+    return len(_HYPHENATOR.positions(word)) + 1
+
+
+def _words(text: str) -> list[str]:
+    text = _NON_CONTRACTION_APOSTROPHE_RE.sub("", text)
+    return _PUNCTUATION_KEEP_APOSTROPHE_RE.sub("", text).split()
+
+
+@dataclass(frozen=True)
+class TextCounts:
+    words: int
+    sentences: int
+    syllables: int
+    letters: int
+
+    @property
+    def flesch_kincaid(self) -> float:
+        """Return 0.39 × words per sentence + 11.8 × syllables per word − 15.59 (0.0 without words)."""
+        if not self.words or not self.sentences or not self.syllables:
+            return 0.0
+        return 0.39 * (self.words / self.sentences) + 11.8 * (self.syllables / self.words) - 15.59
+
+    @property
+    def coleman_liau(self) -> float:
+        """Return 0.058 × letters per 100 words − 0.296 × sentences per 100 words − 15.8 (0.0 without words)."""
+        if not self.words or not self.letters or not self.sentences:
+            return 0.0
+        return 0.058 * (self.letters / self.words * 100) - 0.296 * (self.sentences / self.words * 100) - 15.8
+
+
+def text_counts(text: str, syllables: Callable[[str], int] = syllable_count) -> TextCounts:
+    """Count words, sentences, syllables and letters of plain text in time linear in its length."""
+    if not text:
+        return TextCounts(0, 0, 0, 0)
+    words = _words(text)
+    memory = getattr(_HYPHENATOR.hd, "cache", None)
+    if memory is not None and len(memory) > _HYPHENATION_MEMORY_LIMIT:
+        memory.clear()
+    runs = _TEXTSTAT_SENTENCE_RE.findall(text)
+    short = sum(1 for run in runs if len(_words(run)) <= 2)
+    return TextCounts(
+        words=len(words),
+        sentences=max(1, len(runs) - short),
+        syllables=sum(syllables(word.lower()) for word in words),
+        letters=len(_PUNCTUATION_RE.sub("", _SPACE_RE.sub("", text))),
+    )
 
 
 def sentences(text: str) -> list[str]:
@@ -190,14 +358,15 @@ def measure(
     words = len(_WORD_RE.findall(prose))
     long = [s for s in found if len(_WORD_RE.findall(s)) > LONG_SENTENCE_WORDS]
     has_text = words > 0
+    counts = text_counts(prose) if has_text else None
     return ReadabilityReport(
         label=label,
         slug=slug,
         target=target,
         words=words,
         sentences=len(found),
-        fk_grade=_grade(textstat.flesch_kincaid_grade(prose)) if has_text else None,
-        coleman_liau=_grade(textstat.coleman_liau_index(prose)) if has_text else None,
+        fk_grade=_grade(counts.flesch_kincaid) if counts else None,
+        coleman_liau=_grade(counts.coleman_liau) if counts else None,
         long_sentences=tuple(_shorten(s) for s in long[:MAX_EXAMPLES]),
         long_sentence_count=len(long),
         jargon=find_jargon(prose, glossary) if glossary else (),

@@ -40,7 +40,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from .content import ArticleContent, ReferenceContent
 from .grades import BADGE_CLASSES, GradeExtension
-from .markdown_linear import LinearBlocksExtension, LinearLinksExtension
+from .markdown_linear import LinearBlocksExtension, LinearInlineExtension, LinearLinksExtension
 from .models import Reference
 
 # bandit waiver (reviewed) for the xml.etree import: it only builds elements for Markdown, never parses XML.
@@ -391,6 +391,7 @@ def _markdown(*, citations: bool) -> markdown.Markdown:
         # Add further extensions to this list (their own modules, registered here).
         extensions = [
             LinearLinksExtension(),
+            LinearInlineExtension(),
             LinearBlocksExtension(),
             "tables",
             "sane_lists",

@@ -53,8 +53,6 @@ from .readability import readability_checks, readability_reports
 from .rendering import render_content
 
 PREVIEW_HEADER = "HTTP_X_STUDIO_PREVIEW"
-# Characters of each text the live preview measures for reading grade (readability grows faster than linear).
-READABILITY_SAMPLE_CHARS = 6_000
 
 
 # --- who may see what ---------------------------------------------------------
@@ -130,9 +128,8 @@ def _preview_context(content: ArticleContent, audiences: list[Audience], audienc
     rendered = render_content(
         limited, audience_id=audience.pk if audience else None, glossary=glossary if plain else ()
     )
-    # The reading-grade estimate grows faster than the text (textstat); the live preview samples the start.
-    sample = within_limits(content, chars=READABILITY_SAMPLE_CHARS)
-    reports = readability_reports(sample, selectors.audience_targets(audiences), glossary=glossary)
+    # Reading grade of the whole text (within the limits); the measure is linear in its length.
+    reports = readability_reports(limited, selectors.audience_targets(audiences), glossary=glossary)
     checks = check_content(content, audience_names=_audience_names(audiences)) + readability_checks(reports)
     slug = audience.slug if audience else ""
     return {

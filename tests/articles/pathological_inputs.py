@@ -41,6 +41,13 @@ PATHOLOGICAL: dict[str, Callable[[int], str]] = {
     "open comments": lambda n: "<!--" * (n // 4),
     "ampersands": lambda n: "&#" * (n // 2),
     "backslashes": lambda n: "\\" * n,
+    # One paragraph with many inline matches (Python-Markdown copied it after each one).
+    "strong openers": lambda n: "**a" * (n // 3),
+    "emphasis openers": lambda n: "*a" * (n // 2),
+    "escaped stars": lambda n: "\\*" * (n // 2),
+    "entities": lambda n: "&amp;" * (n // 5),
+    "code spans": lambda n: "`a` " * (n // 4),
+    "mixed inline": lambda n: "*a* **b** `c` \\* &amp; " * (n // 24),
     "one long line": lambda n: "word " * (n // 5),
     # Blocks.
     "hash headings": lambda n: "# a\n" * (n // 4),

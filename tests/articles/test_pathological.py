@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from articles.checks import check_content
 from articles.content import ArticleContent, ReferenceContent
 from articles.markdown_linear import LinearLinksExtension
+from articles.readability import measure
 from articles.rendering import render_content
 from tests.articles.pathological_inputs import PATHOLOGICAL
 
@@ -40,6 +41,26 @@ def test_pathological_input_renders_and_checks_in_bounded_time(name):
     elapsed = time.process_time() - started
     assert elapsed < CAP_SECONDS, f"{name}: {elapsed:.1f} s"
     assert "<script" not in rendered.body_html
+
+
+@pytest.mark.parametrize("name", sorted(PATHOLOGICAL))
+def test_pathological_input_gets_its_reading_grade_in_bounded_time(name):
+    text = PATHOLOGICAL[name](SIZE)
+    started = time.process_time()
+    measure(text, label="x", slug="", target=6)
+    elapsed = time.process_time() - started
+    assert elapsed < CAP_SECONDS, f"{name}: {elapsed:.1f} s"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * SIZE, "<" + "a" * SIZE, " " * SIZE + "x", "\n" * SIZE, "```a\n" * (SIZE // 5), "- |" * (SIZE // 3)],
+    ids=["open brackets", "open tag", "spaces", "newlines", "unclosed fences", "table-like line"],
+)
+def test_plain_text_shapes_that_were_quadratic_are_measured_in_bounded_time(text):
+    started = time.process_time()
+    measure(text, label="x", slug="", target=6)
+    assert time.process_time() - started < CAP_SECONDS
 
 
 def test_deep_nesting_is_flattened_not_a_recursion_error():
@@ -84,6 +105,15 @@ def test_the_live_preview_answers_the_issue_inputs_at_once(client, author, artic
         response = _preview(client, article, body)
         assert response.status_code == 200
         assert time.process_time() - started < CAP_SECONDS
+
+
+def test_the_live_preview_measures_the_reading_grade_of_the_whole_text(client, author, article):
+    # 7,000 characters of short sentences, then one long sentence: the old preview measured only
+    # the first 6,000 characters and did not see it.
+    long_sentence = " ".join(["word"] * 30) + "."
+    client.force_login(author)
+    html = _preview(client, article, "Take one pill. " * 470 + long_sentence).content.decode()
+    assert "1 long sentence" in html
 
 
 def test_the_preview_of_oversized_text_says_so_and_renders_only_the_first_part(client, author, article):

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from articles import demo
+from articles import readability as readability_module
 from articles.content import ArticleContent, VariantContent
 from articles.glossary import annotate
 from articles.readability import (
@@ -12,6 +20,7 @@ from articles.readability import (
     plain_text,
     readability_checks,
     readability_reports,
+    text_counts,
 )
 from articles.rendering import render_content
 
@@ -98,3 +107,75 @@ def test_glossary_escapes_explanations_and_renders_through_render_content():
     assert "<script>" not in rendered.body_html and "<script>" not in rendered.glossary_html
     assert "&lt;script&gt;" in rendered.glossary_html and "&quot;in&quot;" in rendered.body_html
     assert render_content(content).glossary_html == ""
+
+
+# --- linear counting (articles.readability.text_counts and the plain-text scanners) ---------------
+
+# Figures textstat 0.7.13 gave for the demo articles before the counting moved into
+# articles/readability.py: (Flesch–Kincaid, Coleman–Liau, words, sentences, long sentences).
+DEMO_FIGURES = {
+    ("cmv-treatment", "default"): (9.9, 11.4, 701, 35, 7),
+    ("cmv-treatment", "patient"): (3.1, 7.2, 350, 37, 0),
+    ("cmv-treatment", "professional"): (12.8, 15.3, 532, 28, 5),
+    ("disseminated-cmv-treatment", "default"): (9.7, 12.4, 571, 33, 3),
+    ("disseminated-cmv-treatment", "patient"): (4.1, 8.1, 324, 29, 0),
+    ("disseminated-cmv-treatment", "professional"): (13.5, 16.2, 485, 26, 4),
+}
+
+
+def _demo_texts():
+    for article in demo.DEMO_ARTICLES:
+        for version, (summary, body) in {"default": (article.summary, article.body), **article.variants}.items():
+            yield (article.slug, version), f"{summary}\n\n{body}"
+
+
+@pytest.mark.parametrize(
+    ("key", "text"), list(_demo_texts()), ids=lambda value: "/".join(value) if isinstance(value, tuple) else ""
+)
+def test_demo_versions_keep_the_grades_textstat_gave(key, text):
+    report = measure(text, label="x", slug="", target=None)
+    figures = (report.fk_grade, report.coleman_liau, report.words, report.sentences, report.long_sentence_count)
+    assert figures == DEMO_FIGURES[key]
+
+
+VOCABULARY = ["take", "one", "tablet", "daily", "cytomegalovirus", "don't", "it's", "well-known", "eye's", "5", "mg"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=12), st.sampled_from(".!?;,")),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_counts_give_textstats_grades(sentence_list):
+    textstat = pytest.importorskip("textstat")
+    from textstat.backend.counts import _count_syllables
+
+    _count_syllables.get_cmudict = lambda lang: None  # offline (pyphen only), as the site counted with textstat
+    text = " ".join(" ".join(words) + mark for words, mark in sentence_list)
+    counts = text_counts(text)
+    assert counts.flesch_kincaid == pytest.approx(textstat.flesch_kincaid_grade(text), abs=1e-9)
+    assert counts.coleman_liau == pytest.approx(textstat.coleman_liau_index(text), abs=1e-9)
+
+
+PIECES = list("ab [](){}<>!`~\n\t ") + ["```", "~~~", "[@a]", "{grade=A}", "](x)", "<b>"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=30))
+def test_scanners_remove_what_the_old_patterns_removed(pieces):
+    # The old patterns, quadratic on long runs of "[", "<" or spaces; fine on short text.
+    text = "".join(pieces)
+    assert readability_module._strip_links(text) == re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    assert readability_module._strip_tags(text) == re.sub(r"<[^>]+>", "", text)
+    citations = re.compile(r"[ \t]*" + readability_module.CITATION_RE.pattern)
+    assert readability_module._drop_before(readability_module.CITATION_RE, text) == citations.sub("", text)
+    fences = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.M | re.S)
+    assert readability_module._drop_code_blocks(text) == fences.sub("", text)
+
+
+def test_counts_of_empty_text_are_zero_and_grades_none():
+    assert text_counts("") == readability_module.TextCounts(0, 0, 0, 0)
+    assert measure("[@a] `code`", label="x", slug="", target=None).fk_grade is None
