@@ -143,11 +143,17 @@ def _decisions_prefetch() -> Prefetch:
 
 
 def _open_rounds() -> QuerySet[ReviewRound]:
-    """Open rounds, longest waiting first, with their article (decisions prefetched per page)."""
+    """Open rounds, longest waiting first; their articles and decisions are fetched for the page only.
+
+    The articles are prefetched rather than joined: with the join, PostgreSQL
+    joined every candidate round's article (bodies included) before picking the
+    first 50 (4,758 buffers, 82 ms at 100,000 articles); without it the page's
+    rounds come from the waiting-order index alone (83 buffers, 7 ms), and one
+    more query reads just their 50 articles.
+    """
     return (
         ReviewRound.objects.filter(status=ReviewRound.Status.OPEN)
-        .select_related("article")
-        .prefetch_related(_decisions_prefetch())
+        .prefetch_related("article", _decisions_prefetch())
         .order_by("submitted_at", "pk")
     )
 
