@@ -1,8 +1,9 @@
 """Authoring services: every change to an article is one reversion revision.
 
 Each function takes the acting user, runs in one transaction and returns the
-changed article. Status changes made by the review workflow live in
-review/services.py; this module only edits content.
+changed article. This module edits content; the one status change it makes
+(editing approved text starts a new draft: ``reopen``) goes through
+articles/workflow.py like every other.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from .identifiers import IdentifierFields
 from .models import Article, ArticleVariant, Audience, DraftBuffer, GlossaryTerm, Reference
 from .text import clean_model_text, clean_text, ensure_max_length, validate_slug
 from .whitespace import normalise_article_fields, normalise_line, normalise_markdown
+from .workflow import article_transition
 
 ARTICLE_EDITABLE_FIELDS = ("slug", "title", "condition", "drugs", "summary", "body")
 # Slugs that fixed pages already use: /studio/new/, /studio/glossary/, /review/editor/.
@@ -224,11 +226,11 @@ def article_update(
         _ensure_slug_free(fields["slug"], exclude_pk=article.pk)
 
     before = content_from_article(article)
+    if article.status == Article.Status.APPROVED:
+        article_transition(article, "reopen", acting_user=acting_user, comment=comment)
     with reversion.create_revision():
         for name, value in fields.items():
             setattr(article, name, value)
-        if article.status == Article.Status.APPROVED:
-            article.status = Article.Status.DRAFT
         article.lock_version += 1
         _clean_text_fields(article)
         article.full_clean(validate_unique=False, validate_constraints=False)
@@ -328,12 +330,17 @@ def article_revert(
     if old.slug != article.slug:
         _ensure_slug_free(old.slug, exclude_pk=article.pk)
     known_audiences = set(Audience.objects.values_list("pk", flat=True))
+    if article.status == Article.Status.APPROVED:
+        article_transition(
+            article,
+            "reopen",
+            acting_user=acting_user,
+            comment=comment or f"Restored the version of {revision.date_created:%Y-%m-%d %H:%M} UTC.",
+        )
     with reversion.create_revision():
         restored = normalise_article_fields({name: getattr(old, name) for name in ARTICLE_EDITABLE_FIELDS})
         for name in ARTICLE_EDITABLE_FIELDS:
             setattr(article, name, restored[name])
-        if article.status == Article.Status.APPROVED:
-            article.status = Article.Status.DRAFT
         article.lock_version += 1
         article.save()
         _sync_variants(

@@ -6,9 +6,9 @@ class EvidenceConfig(AppConfig):
     verbose_name = "Evidence watch"
 
     def ready(self) -> None:
-        from review.models import WorkflowEvent
+        from audit.registry import register_actions
 
-        WorkflowEvent.register_actions(
+        register_actions(
             {
                 "evidence_acknowledged": "acknowledged an evidence alert",
                 "evidence_re_review": "opened a re-review because of an evidence alert",

@@ -33,10 +33,11 @@ from articles.checks import ERROR, WARNING, CheckResult
 from articles.content import ArticleContent, ReferenceContent
 from articles.identifiers import normalise_doi, normalise_pmid
 from articles.models import Article, Reference
+from audit.models import WorkflowEvent
+from audit.services import event_record
 from cms import roles
 from cms.tasks import enqueue_on_commit
 from review import workflow
-from review.models import WorkflowEvent
 
 from . import files, tasks
 from .exceptions import EvidencePermissionError, InvalidAlertAction
@@ -407,12 +408,10 @@ def _ensure_editor(acting_user, doing: str) -> None:
 
 
 def _audit(article: Article, *, acting_user, action: str, comment: str) -> WorkflowEvent:
-    return WorkflowEvent.objects.create(
-        article=article,
-        actor=acting_user,
+    return event_record(
+        article,
+        acting_user=acting_user,
         action=action,
-        from_status=article.status,
-        to_status=article.status,
         revision_id=article.last_approved_revision_id,
         content_hash=article.last_approved_hash,
         comment=comment,

@@ -12,11 +12,11 @@ class PublishingConfig(AppConfig):
 
         reversion.register(EditorialPolicy, fields=["title", "body"])
 
-        from review.models import WorkflowEvent
+        from audit.registry import register_actions
 
         from .workflow import EVENT_LABELS
 
-        WorkflowEvent.register_actions(EVENT_LABELS)
+        register_actions(EVENT_LABELS)
 
         from review.services import register_approval_hook, register_archive_hook
 

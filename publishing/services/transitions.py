@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article
+from audit.services import event_record
 from cms.tasks import enqueue
-from review.models import WorkflowEvent
 
 from ..models import Publication
 from ..workflow import NEW, ensure_transition, state_of
@@ -54,12 +54,10 @@ def publication_transition(
     else:
         publication.save(update_fields=["state", *fields])
     article = article or publication.article
-    WorkflowEvent.objects.create(
-        article=article,
-        actor=acting_user or publication.requested_by,
+    event_record(
+        article,
+        acting_user=acting_user or publication.requested_by,
         action=transition.event,
-        from_status=article.status,
-        to_status=article.status,
         revision_id=publication.revision_id,
         content_hash=publication.content_hash,
         comment=comment,

@@ -23,7 +23,7 @@ KEY_TABLES = [
     "articles_article",
     "review_reviewround",
     "review_reviewdecision",
-    "review_workflowevent",
+    "audit_workflowevent",
     "publishing_publication",
     "publishing_publishedpage",
 ]
