@@ -8,6 +8,8 @@ class EvidenceConfig(AppConfig):
     def ready(self) -> None:
         from audit.registry import register_actions
 
+        from . import tasks  # noqa: F401 - registers the jobs the services send by name
+
         register_actions(
             {
                 "evidence_acknowledged": "acknowledged an evidence alert",

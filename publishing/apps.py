@@ -8,6 +8,7 @@ class PublishingConfig(AppConfig):
     def ready(self) -> None:
         import reversion
 
+        from . import tasks  # noqa: F401 - registers the jobs the services send by name
         from .models import EditorialPolicy
 
         reversion.register(EditorialPolicy, fields=["title", "body"])

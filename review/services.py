@@ -37,6 +37,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from articles.checks import check_content, has_errors
 from articles.content import content_from_article, content_from_revision
 from articles.models import Article, Audience
 from articles.selectors import article_latest_revision
@@ -234,8 +235,6 @@ def article_submit(article: Article, *, acting_user, comment: str = "", confirme
     `.reasons`) unless `confirmed`; confirming needs a `comment`, the
     author's reply to the reviewers, recorded on the submission.
     """
-    from articles.checks import check_content, has_errors
-
     original, article = article, _lock(article)
     _ensure_author(article, acting_user, "submit it for review")
     workflow.ensure_transition(article, "submit")

@@ -101,7 +101,7 @@ def test_an_app_cannot_relabel_another_apps_action():
 # --- the move from review.WorkflowEvent keeps every row -------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_moving_the_log_from_review_to_audit_keeps_the_rows(author):
     before = [("review", "0003_review_round_open_waiting_index"), ("audit", None)]
     executor = MigrationExecutor(connection)
