@@ -27,6 +27,10 @@ class ArticlesConfig(AppConfig):
             ],
         )
 
+        from audit.registry import register_actions
+
         from .text import connect_text_cleaning
+        from .workflow import EVENT_LABELS, EVENT_LABELS_REACHING
 
         connect_text_cleaning(self)
+        register_actions(EVENT_LABELS, reaching=EVENT_LABELS_REACHING)

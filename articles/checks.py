@@ -9,6 +9,7 @@ every audience version's own text. Pure: no database access.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -36,7 +37,6 @@ class CheckResult:
 
 def within_limits(content: ArticleContent, *, chars: int | None = None) -> ArticleContent:
     """Return the content with every summary and body cut to its size limit, or to `chars` if given."""
-    import dataclasses
 
     def cut(value: str, field: str) -> str:
         return value[: chars or MAX_LENGTHS[field]]

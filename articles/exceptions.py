@@ -56,3 +56,11 @@ class DuplicateReference(IdentifierNotFound):
 
 class MalformedIdentifier(IdentifierNotFound):
     """What was typed is neither a PMID nor a DOI; the message gives an example of each."""
+
+
+class InvalidArticleTransition(ArticleError):
+    """The article's status does not allow this workflow action (articles/workflow.py)."""
+
+
+class ArticleTransitionForbidden(ArticleError):
+    """The acting user may not take this workflow action on this article."""

@@ -20,8 +20,34 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from .readability import GlossaryEntry, _jargon_pattern
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    """A glossary term as the pure functions need it (see articles.models.GlossaryTerm)."""
+
+    term: str
+    explanation: str
+    synonyms: tuple[str, ...] = ()
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        return (self.term, *self.synonyms)
+
+
+def jargon_pattern(entries: Sequence[GlossaryEntry]) -> tuple[re.Pattern | None, dict[str, GlossaryEntry]]:
+    """Return one pattern matching any form of any entry (longest first), and the entry of each form."""
+    by_form: dict[str, GlossaryEntry] = {}
+    for entry in entries:
+        for form in entry.forms:
+            if form.strip():
+                by_form.setdefault(form.strip().lower(), entry)
+    if not by_form:
+        return None, by_form
+    alternatives = "|".join(re.escape(form) for form in sorted(by_form, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])({alternatives})(?![\w-])", re.I), by_form
+
 
 _TAG_RE = re.compile(r"(<[^>]+>)")
 _TAG_NAME_RE = re.compile(r"^<\s*(/)?\s*([a-zA-Z0-9]+)")
@@ -38,7 +64,7 @@ def annotate(body_html: str, entries: Sequence[GlossaryEntry]) -> tuple[str, str
 
     The section is "" when no glossary term appears in the body.
     """
-    pattern, by_form = _jargon_pattern(entries)
+    pattern, by_form = jargon_pattern(entries)
     if pattern is None or not body_html:
         return body_html, ""
     used: dict[str, GlossaryEntry] = {}

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 
 from .exceptions import IdentifierNotFound, MalformedIdentifier
+from .models import IdentifierRecord
 
 __all__ = [
     "IdentifierFields",
@@ -194,8 +195,6 @@ def _from_crossref(doi: str) -> IdentifierFields:
 
 
 def _cached(scheme: str, value: str) -> IdentifierFields | None:
-    from .models import IdentifierRecord
-
     record = IdentifierRecord.objects.filter(scheme=scheme, value=value).first()
     if record is None:
         return None
@@ -212,8 +211,6 @@ def _cached(scheme: str, value: str) -> IdentifierFields | None:
 
 
 def _store(scheme: str, value: str, fields: IdentifierFields) -> None:
-    from .models import IdentifierRecord
-
     IdentifierRecord.objects.update_or_create(
         scheme=scheme,
         value=value,

@@ -27,23 +27,11 @@ import pyphen
 
 from .checks import WARNING, CheckResult
 from .content import ArticleContent
+from .glossary import GlossaryEntry, jargon_pattern
 from .rendering import CITATION_RE
 
 LONG_SENTENCE_WORDS = 25
 MAX_EXAMPLES = 3
-
-
-@dataclass(frozen=True)
-class GlossaryEntry:
-    """A glossary term as the pure functions need it (see articles.models.GlossaryTerm)."""
-
-    term: str
-    explanation: str
-    synonyms: tuple[str, ...] = ()
-
-    @property
-    def forms(self) -> tuple[str, ...]:
-        return (self.term, *self.synonyms)
 
 
 @dataclass(frozen=True)
@@ -315,21 +303,9 @@ def _shorten(sentence: str, words: int = 12) -> str:
     return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
 
-def _jargon_pattern(entries: Sequence[GlossaryEntry]) -> tuple[re.Pattern | None, dict[str, GlossaryEntry]]:
-    by_form: dict[str, GlossaryEntry] = {}
-    for entry in entries:
-        for form in entry.forms:
-            if form.strip():
-                by_form.setdefault(form.strip().lower(), entry)
-    if not by_form:
-        return None, by_form
-    alternatives = "|".join(re.escape(form) for form in sorted(by_form, key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])({alternatives})(?![\w-])", re.I), by_form
-
-
 def find_jargon(text: str, entries: Sequence[GlossaryEntry]) -> tuple[JargonHit, ...]:
     """Return the glossary terms used in the text, once each, in order of first use."""
-    pattern, by_form = _jargon_pattern(entries)
+    pattern, by_form = jargon_pattern(entries)
     if pattern is None:
         return ()
     hits: dict[str, JargonHit] = {}

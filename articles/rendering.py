@@ -39,6 +39,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from .content import ArticleContent, ReferenceContent
+from .glossary import annotate
 from .grades import BADGE_CLASSES, GradeExtension
 from .markdown_linear import LinearBlocksExtension, LinearInlineExtension, LinearLinksExtension
 from .models import Reference
@@ -586,7 +587,7 @@ def _split_sections(body_html: str) -> tuple[Section, ...]:
 def render_content(content: ArticleContent, *, audience_id: int | None = None, glossary=()) -> RenderedArticle:
     """Render an article's summary, body and cited references for one audience (None: default text).
 
-    `glossary` (articles.readability.GlossaryEntry values) explains the
+    `glossary` (articles.glossary.GlossaryEntry values) explains the
     medical terms the body uses; see articles.glossary.
     """
     summary, body = content.text_for(audience_id)
@@ -598,8 +599,6 @@ def render_content(content: ArticleContent, *, audience_id: int | None = None, g
     body_html = sanitize_html(numbering.fill(raw_body, state))
     glossary_html = ""
     if glossary:
-        from .glossary import annotate
-
         body_html, glossary_html = annotate(body_html, glossary)
     references = numbering.references()
     if references:

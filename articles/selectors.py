@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from reversion.models import Revision, Version
 
+from .glossary import GlossaryEntry
 from .models import Article, Audience, DraftBuffer, GlossaryTerm
-from .readability import AudienceTarget, GlossaryEntry
+from .readability import AudienceTarget
 
 ARTICLE_LIST_FIELDS = ("slug", "title", "condition", "status", "next_review_due", "updated_at")
 

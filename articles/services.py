@@ -1,8 +1,9 @@
 """Authoring services: every change to an article is one reversion revision.
 
 Each function takes the acting user, runs in one transaction and returns the
-changed article. Status changes made by the review workflow live in
-review/services.py; this module only edits content.
+changed article. This module edits content; the one status change it makes
+(editing approved text starts a new draft: ``reopen``) goes through
+articles/workflow.py like every other.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from reversion.models import Revision
 
+from cms import roles
+
 from .content import (
     NULLABLE_REFERENCE_FIELDS,
     REFERENCE_FIELDS,
@@ -25,10 +28,13 @@ from .content import (
     content_from_revision,
 )
 from .exceptions import ContentLocked, DuplicateReference, EditConflict, IdentifierNotFound, SlugTaken
-from .identifiers import IdentifierFields
+from .identifiers import IdentifierFields, normalise_doi, normalise_pmid, parse_identifier, resolve, suggest_key
+from .importers import parse_reference_file, plan_import
 from .models import Article, ArticleVariant, Audience, DraftBuffer, GlossaryTerm, Reference
+from .rendering import cited_keys
 from .text import clean_model_text, clean_text, ensure_max_length, validate_slug
 from .whitespace import normalise_article_fields, normalise_line, normalise_markdown
+from .workflow import article_transition
 
 ARTICLE_EDITABLE_FIELDS = ("slug", "title", "condition", "drugs", "summary", "body")
 # Slugs that fixed pages already use: /studio/new/, /studio/glossary/, /review/editor/.
@@ -224,11 +230,11 @@ def article_update(
         _ensure_slug_free(fields["slug"], exclude_pk=article.pk)
 
     before = content_from_article(article)
+    if article.status == Article.Status.APPROVED:
+        article_transition(article, "reopen", acting_user=acting_user, comment=comment)
     with reversion.create_revision():
         for name, value in fields.items():
             setattr(article, name, value)
-        if article.status == Article.Status.APPROVED:
-            article.status = Article.Status.DRAFT
         article.lock_version += 1
         _clean_text_fields(article)
         article.full_clean(validate_unique=False, validate_constraints=False)
@@ -252,9 +258,6 @@ def _add_identifier_references(article: Article) -> list[Reference]:
     the text. Raise ValidationError (on the body) when an identifier cannot be
     looked up; the caller's transaction then saves nothing.
     """
-    from .identifiers import resolve
-    from .rendering import cited_keys
-
     texts = [article.summary, article.body]
     texts += [t for v in ArticleVariant.objects.filter(article=article) for t in (v.summary, v.body)]
     wanted = [
@@ -328,12 +331,17 @@ def article_revert(
     if old.slug != article.slug:
         _ensure_slug_free(old.slug, exclude_pk=article.pk)
     known_audiences = set(Audience.objects.values_list("pk", flat=True))
+    if article.status == Article.Status.APPROVED:
+        article_transition(
+            article,
+            "reopen",
+            acting_user=acting_user,
+            comment=comment or f"Restored the version of {revision.date_created:%Y-%m-%d %H:%M} UTC.",
+        )
     with reversion.create_revision():
         restored = normalise_article_fields({name: getattr(old, name) for name in ARTICLE_EDITABLE_FIELDS})
         for name in ARTICLE_EDITABLE_FIELDS:
             setattr(article, name, restored[name])
-        if article.status == Article.Status.APPROVED:
-            article.status = Article.Status.DRAFT
         article.lock_version += 1
         article.save()
         _sync_variants(
@@ -371,8 +379,6 @@ def reference_import(
     `lock_version` was read and ContentLocked while it is with the board.
     When every entry is skipped no revision is written.
     """
-    from .importers import parse_reference_file, plan_import
-
     entries = parse_reference_file(filename, data)
     article = Article.objects.select_for_update().get(pk=article.pk)
     if article.lock_version != lock_version:
@@ -409,8 +415,6 @@ def reference_add_by_identifier(
     article, EditConflict if the article changed since `lock_version`, and
     ContentLocked while it is with the board.
     """
-    from .identifiers import parse_identifier, resolve
-
     scheme, value = parse_identifier(identifier)
     article = Article.objects.select_for_update().get(pk=article.pk)
     if article.lock_version != lock_version:
@@ -442,8 +446,6 @@ def _new_reference_key(fields, existing: Iterable[tuple[str, str, str]], key: st
 
     `existing` holds (key, pmid, doi) of the references to compare with.
     """
-    from .identifiers import normalise_doi, normalise_pmid, suggest_key
-
     rows = list(existing)
     for ref_key, pmid, doi in rows:
         if (fields.pmid and normalise_pmid(pmid) == fields.pmid) or (fields.doi and normalise_doi(doi) == fields.doi):
@@ -468,8 +470,6 @@ def reference_lookup(
     ContentLocked while the article is with the board. The author checks the
     fields in the editor; they are saved with the article, like any reference.
     """
-    from .identifiers import parse_identifier, resolve
-
     scheme, value = parse_identifier(identifier)
     _ensure_editable(article)
     fields = resolve(scheme, value)
@@ -532,8 +532,6 @@ def draft_buffer_discard(article: Article, *, acting_user: AbstractBaseUser) -> 
 
 
 def _ensure_glossary_editor(acting_user: AbstractBaseUser) -> None:
-    from cms import roles
-
     if not roles.is_editor(acting_user):
         raise PermissionDenied("Only editors maintain the glossary. Ask an editor to add or change a term.")
 

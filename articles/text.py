@@ -23,6 +23,7 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.signals import pre_save
 
 __all__ = [
     "MAX_LENGTHS",
@@ -119,8 +120,6 @@ def connect_text_cleaning(app_config, *, exclude: frozenset[str] = frozenset()) 
     ever stored with a control character. `exclude` names models whose text
     must be stored byte for byte (e.g. rendered pages with their own hashes).
     """
-    from django.db.models.signals import pre_save
-
     for model in app_config.get_models():
         if model.__name__ not in exclude:
             pre_save.connect(_clean_before_save, sender=model, dispatch_uid=f"clean-text-{model._meta.label}")

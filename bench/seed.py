@@ -35,12 +35,13 @@ from reversion.models import Revision, Version
 from articles import services as article_services
 from articles.content import ARTICLE_FIELDS, REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
 from articles.models import Article, ArticleVariant, Audience, Reference
+from audit.models import WorkflowEvent
 from publishing import services as publishing_services
 from publishing import tasks as publishing_tasks
 from publishing.catalogue import VECTOR_SQL_MANY, plain_text
 from publishing.models import CatalogueEntry, Disclaimer, Publication, PublishedPage
 from review import services as review_services
-from review.models import BoardMember, ReviewComment, ReviewDecision, ReviewRound, WorkflowEvent
+from review.models import BoardMember, ReviewComment, ReviewDecision, ReviewRound
 
 PREFIX = "bench"
 AUTHORS = 20
@@ -763,7 +764,7 @@ def _seed(n: int, *, out, started: float) -> dict:
 
 
 def _shape(article: Article) -> dict:
-    from review.models import WorkflowEvent as Event
+    from audit.models import WorkflowEvent as Event
 
     ct = ContentType.objects.get_for_model(Article)
     revision_ids = list(

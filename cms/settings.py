@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "articles",
+    "audit",  # the append-only workflow event log every app writes to
     "review",
     "evidence",
     "publishing",

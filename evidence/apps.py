@@ -6,9 +6,11 @@ class EvidenceConfig(AppConfig):
     verbose_name = "Evidence watch"
 
     def ready(self) -> None:
-        from review.models import WorkflowEvent
+        from audit.registry import register_actions
 
-        WorkflowEvent.register_actions(
+        from . import tasks  # noqa: F401 - registers the jobs the services send by name
+
+        register_actions(
             {
                 "evidence_acknowledged": "acknowledged an evidence alert",
                 "evidence_re_review": "opened a re-review because of an evidence alert",

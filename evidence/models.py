@@ -1,7 +1,7 @@
 """Evidence watch: retraction notices, current drug-label versions, and alerts about approved articles.
 
 The app sits between review and publishing in the data flow: it imports
-articles and review (to read approved revisions and write WorkflowEvents) and
+articles, review and audit (to read approved revisions and write audit events) and
 is imported by publishing (the editors' dashboard and the withdraw action).
 It never imports publishing; taking a page down from an alert goes through a
 hook that publishing registers (`evidence.services.register_page_withdrawer`).

@@ -25,7 +25,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from reversion.models import Version
 
@@ -33,12 +35,13 @@ from articles.checks import ERROR, WARNING, CheckResult
 from articles.content import ArticleContent, ReferenceContent
 from articles.identifiers import normalise_doi, normalise_pmid
 from articles.models import Article, Reference
+from audit.models import WorkflowEvent
+from audit.services import event_record
 from cms import roles
 from cms.tasks import enqueue_on_commit
 from review import workflow
-from review.models import WorkflowEvent
 
-from . import files, tasks
+from . import files
 from .exceptions import EvidencePermissionError, InvalidAlertAction
 from .models import EvidenceAlert, EvidenceImport, EvidenceJustification, LabelVersion, Retraction
 
@@ -189,8 +192,6 @@ def retraction_index(references: Iterable[ReferenceContent]) -> tuple[dict[str, 
     by_pmid: dict[str, list] = {}
     if not dois and not pmids:
         return by_doi, by_pmid
-    from django.db.models import Q
-
     notices = Retraction.objects.filter(
         Q(original_paper_doi__in=dois) | Q(original_paper_pmid__in=pmids), nature__in=list(FLAGGED_NATURES)
     ).only(
@@ -258,8 +259,6 @@ def findings_for(references: Iterable[ReferenceContent], retractions, labels) ->
 
 def _approved_references(revision_ids: list[int]) -> dict[int, list[ReferenceContent]]:
     """Return the references saved in each revision, by revision id (one query for the batch)."""
-    from django.contrib.contenttypes.models import ContentType
-
     by_revision: dict[int, list[ReferenceContent]] = {rid: [] for rid in revision_ids}
     versions = Version.objects.filter(
         revision_id__in=revision_ids, content_type=ContentType.objects.get_for_model(Reference)
@@ -304,7 +303,7 @@ def evidence_match(*, article_ids: Iterable[int] | None = None) -> list[Evidence
     if batch:
         raised.extend(_match_batch(batch))
     if raised:
-        enqueue_on_commit(tasks.notify_alerts, *[a.pk for a in raised], run_inline_if_broker_down=True)
+        enqueue_on_commit("evidence.tasks.notify_alerts", *[a.pk for a in raised], run_inline_if_broker_down=True)
     return raised
 
 
@@ -407,12 +406,10 @@ def _ensure_editor(acting_user, doing: str) -> None:
 
 
 def _audit(article: Article, *, acting_user, action: str, comment: str) -> WorkflowEvent:
-    return WorkflowEvent.objects.create(
-        article=article,
-        actor=acting_user,
+    return event_record(
+        article,
+        acting_user=acting_user,
         action=action,
-        from_status=article.status,
-        to_status=article.status,
         revision_id=article.last_approved_revision_id,
         content_hash=article.last_approved_hash,
         comment=comment,

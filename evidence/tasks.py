@@ -10,6 +10,9 @@ from django.urls import reverse
 
 from cms import notify
 
+from .models import EvidenceAlert
+from .services import evidence_match
+
 logger = logging.getLogger(__name__)
 
 
@@ -21,8 +24,6 @@ def alert_recipients() -> list[str]:
 @shared_task(name="evidence.tasks.match_evidence", acks_late=True)
 def match_evidence() -> int:
     """Match every approved article against the latest imports (daily); return how many alerts were raised."""
-    from .services import evidence_match
-
     raised = evidence_match()
     logger.info("evidence watch: %d new alert(s)", len(raised))
     return len(raised)
@@ -33,8 +34,6 @@ def match_evidence() -> int:
 )
 def notify_alerts(*alert_ids: int) -> int:
     """Email editors and the board the new evidence alerts, one message per person."""
-    from .models import EvidenceAlert
-
     alerts = list(EvidenceAlert.objects.filter(pk__in=alert_ids).select_related("article").order_by("-severity", "pk"))
     if not alerts:
         return 0

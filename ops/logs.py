@@ -135,6 +135,8 @@ def _task_postrun(task_id=None, task=None, args=None, state=None, **_kwargs) -> 
 
 @signals.task_failure.connect
 def _task_failure(task_id=None, sender=None, exception=None, **_kwargs) -> None:
+    # Lazy on purpose: settings load this module to configure logging before the apps are ready,
+    # and metrics reads the Publication model.
     from .metrics import record_task_failure
 
     record_task_failure(getattr(sender, "name", "?"), task_id or "", exception)

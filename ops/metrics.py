@@ -18,6 +18,8 @@ from django.db.models import Min
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from publishing.models import Publication
+
 logger = logging.getLogger(__name__)
 
 FAILURES_KEY = "ops:task-failures"
@@ -74,8 +76,6 @@ class OutboxFigures:
 
 def outbox_figures(now: dt.datetime | None = None) -> OutboxFigures:
     """Count publications waiting to go live now (due pending ones) and failed ones, with their oldest times."""
-    from publishing.models import Publication
-
     now = now or timezone.now()
     State = Publication.State
     due = Publication.objects.filter(state=State.PENDING).exclude(go_live_at__gt=now)

@@ -8,15 +8,16 @@ class PublishingConfig(AppConfig):
     def ready(self) -> None:
         import reversion
 
+        from . import tasks  # noqa: F401 - registers the jobs the services send by name
         from .models import EditorialPolicy
 
         reversion.register(EditorialPolicy, fields=["title", "body"])
 
-        from review.models import WorkflowEvent
+        from audit.registry import register_actions
 
         from .workflow import EVENT_LABELS
 
-        WorkflowEvent.register_actions(EVENT_LABELS)
+        register_actions(EVENT_LABELS)
 
         from review.services import register_approval_hook, register_archive_hook
 

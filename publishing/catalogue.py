@@ -14,6 +14,10 @@ import html
 from django.db import connection
 from django.utils.html import strip_tags
 
+from .models import CatalogueEntry, Publication, PublishedPage
+from .pages import site_addresses
+from .purge import GENERATION_PREFIX, purge_paths
+
 # search_text is "summary\nbody" (plain_text leaves no other newline), so the two parts get their own weights.
 VECTOR_SQL_MANY = r"""
 UPDATE publishing_catalogueentry SET search_vector =
@@ -68,8 +72,6 @@ def refresh(article_id: int, *, CatalogueEntry, Publication, PublishedPage) -> N
 
 def catalogue_refresh(article_id: int) -> None:
     """Bring one article's reader catalogue row in line with what is live now (call inside the change's transaction)."""
-    from .models import CatalogueEntry, Publication, PublishedPage
-
     refresh(article_id, CatalogueEntry=CatalogueEntry, Publication=Publication, PublishedPage=PublishedPage)
 
 
@@ -84,10 +86,6 @@ def rebuild(*, CatalogueEntry, Publication, PublishedPage) -> int:
 
 def catalogue_rebuild() -> int:
     """Rewrite the whole reader catalogue from the live publications, then purge the lists built from it."""
-    from .models import CatalogueEntry, Publication, PublishedPage
-    from .pages import site_addresses
-    from .purge import GENERATION_PREFIX, purge_paths
-
     count = rebuild(CatalogueEntry=CatalogueEntry, Publication=Publication, PublishedPage=PublishedPage)
     # The index, sitemap and API lists are cached as bytes; a rebuilt catalogue must reach them.
     purge_paths([*site_addresses(), f"{GENERATION_PREFIX}*"])

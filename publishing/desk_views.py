@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
+from reversion.models import Version
 
 from cms import roles
 from cms.pagination import paginate
@@ -79,7 +80,5 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
         form = EditorialPolicyForm(initial=initial)
     versions = []
     if policy is not None:
-        from reversion.models import Version
-
         versions = list(Version.objects.get_for_object(policy).select_related("revision__user")[:20])
     return render(request, "publishing/desk/policy_edit.html", {"form": form, "policy": policy, "versions": versions})

@@ -50,6 +50,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
 
 from articles.models import Audience
@@ -220,8 +221,6 @@ def _prune(root: Path, live: set[str], result: ExportResult) -> None:
 
 
 def _copy_static(root: Path, result: ExportResult) -> None:
-    from django.core.management import call_command
-
     call_command("collectstatic", interactive=False, verbosity=0)
     source = Path(settings.STATIC_ROOT)
     for path in source.rglob("*"):

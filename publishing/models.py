@@ -137,6 +137,11 @@ class PublishedPage(models.Model):
         return f"{self.title} ({self.audience or 'default'})"
 
 
+# What a reader may send: the form and the service both enforce these.
+MESSAGE_MAX_LENGTH = 2000
+NAME_MAX_LENGTH = 120
+
+
 class ReaderMessage(models.Model):
     """A follow-up question or problem report from a reader; only editors see it."""
 

@@ -31,11 +31,16 @@ from django.utils.text import Truncator
 
 from articles.models import Audience
 
+from . import presenters
 from . import selectors as rs
+from .api import list_cursors
 from .httpcache import Entry, etag_for, make_entry
 from .models import Publication, PublishedPage, StoredPage
+from .presenters import absolute_url, article_structured_data, json_for_script, review_stepper, when
+from .purge import GENERATION_PREFIX, purge_paths
 from .reader_forms import FollowUpForm
 from .selectors import publication_history, publication_live_get, published_page_get
+from .sitemaps import SITEMAPS, sitemap_sections
 
 logger = logging.getLogger(__name__)
 
@@ -49,14 +54,7 @@ def article_path(slug: str, audience_slug: str | None = None) -> str:
     return reverse("reader:article", args=[slug])
 
 
-def absolute_url(path: str) -> str:
-    """Return the public absolute URL of a site path."""
-    return f"{settings.SITE_URL}{path}"
-
-
 def _page_context(publication: Publication, page: PublishedPage, audience: Audience | None) -> dict:
-    from .reader_views import article_structured_data, json_for_script, review_stepper, when
-
     slug = publication.slug or publication.article.slug
     snapshot = page.review_snapshot or {}
     path = article_path(slug, audience.slug if audience else None)
@@ -189,8 +187,6 @@ def index_addresses(*, spare: int = 0) -> list[str]:
     ``spare`` adds that many pages past each list's end (a page that a
     withdrawal just emptied, for purging).
     """
-    from .reader_views import INDEX_PAGE_SIZE
-
     counts: dict[str, int] = {}
     rows = (
         rs.catalogue_live()
@@ -205,7 +201,7 @@ def index_addresses(*, spare: int = 0) -> list[str]:
         counts[letter] = counts.get(letter, 0) + row["rows"]
 
     def pages(count: int) -> range:
-        return range(2, max(1, math.ceil(count / INDEX_PAGE_SIZE)) + 1 + spare)
+        return range(2, max(1, math.ceil(count / presenters.INDEX_PAGE_SIZE)) + 1 + spare)
 
     paths = [f"/?page={n}" for n in pages(sum(counts.values()))]
     for letter in (*rs.LETTERS, rs.OTHER_LETTER):
@@ -221,9 +217,6 @@ def list_addresses(*, spare: int = 0) -> list[str]:
     come from one query returning each page's last row). ``spare``: see
     ``index_addresses`` (sitemap sections get the same).
     """
-    from .api import list_cursors
-    from .sitemaps import SITEMAPS, sitemap_sections
-
     list_url = reverse("reader:api_article_list")
     paths = index_addresses(spare=spare)
     sections = [row["loc"].removeprefix(settings.SITE_URL) for row in sitemap_sections()]
@@ -251,8 +244,6 @@ def refresh_articles(slugs: set[str]) -> None:
     page is rendered on its first request instead); purge failures are
     recorded and retried by ``purge_retry_pending``. Never raises.
     """
-    from .purge import GENERATION_PREFIX, purge_paths
-
     paths: list[str] = site_addresses()
     for slug in sorted(slugs):
         try:
@@ -266,17 +257,13 @@ def refresh_articles(slugs: set[str]) -> None:
 
 
 def refresh_all_live() -> list[str]:
-    """Re-render every live article's pages (an audience, disclaimer or board member changed); purge."""
+    """Re-render every live article's pages (an audience, disclaimer or board member changed); purge.
+
+    The static export, when configured, is refreshed by the caller (publishing.tasks.refresh_live_pages).
+    """
     slugs = {
         publication.slug or publication.article.slug
         for publication in Publication.objects.filter(state=Publication.State.LIVE).select_related("article")
     }
     refresh_articles(slugs)
-    if settings.STATIC_EXPORT_DIR:
-        from .export import export_site
-
-        try:
-            export_site(settings.STATIC_EXPORT_DIR, static=False)
-        except Exception:
-            logger.exception("Static export failed; the site itself is unaffected.")
     return sorted(slugs)

@@ -36,6 +36,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.module_loading import import_string
 
+from .cache import _ARTICLE_GENERATION, _SITE_GENERATION
 from .httpcache import keys_for_paths
 from .models import PurgeRequest
 
@@ -59,8 +60,6 @@ class AppCachePurger:
     name = APP_CACHE
 
     def purge(self, paths: list[str]) -> None:
-        from .cache import _ARTICLE_GENERATION, _SITE_GENERATION
-
         cache = caches["default"]
         addresses = [path for path in paths if not path.startswith(GENERATION_PREFIX)]
         if addresses:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import ReaderMessage
-from .services import MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH
+from .models import MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH, ReaderMessage
 
 # Named like a field a bot would fill; people never see it (hidden by CSS and
 # from assistive technology), so any value means an automated submission.

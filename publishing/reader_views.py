@@ -12,11 +12,8 @@ the plain address redirects (privately) to the reader's version.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
 import re
-from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,16 +21,16 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from articles.models import Audience
-from cms.pagination import PER_PAGE, paginate
+from articles.rendering import render_markdown
+from cms.pagination import paginate
 from cms.security import client_ip
 
+from . import presenters
 from . import selectors as rs
 from .cache import site_cache_key
 from .exceptions import ReaderMessageInvalid, ReaderMessageRateLimited
@@ -46,8 +43,9 @@ from .httpcache import (
     request_cache_key,
     respond,
 )
-from .models import Publication, PublishedPage
+from .models import PublishedPage
 from .pages import article_path, render_and_store, stored_entry
+from .presenters import absolute_url
 from .reader_forms import FollowUpForm
 from .selectors import (
     publication_live_get,
@@ -59,47 +57,9 @@ from .services import reader_message_create
 logger = logging.getLogger(__name__)
 
 AUDIENCE_COOKIE_MAX_AGE = 365 * 24 * 3600
-# Articles per page of the A–Z index (publishing.pages.list_addresses reads it to list the pages).
-INDEX_PAGE_SIZE = PER_PAGE
-STAGES = (
-    ("submitted", "Submitted", "submitted_at"),
-    ("in_review", "Under Review", "review_started_at"),
-    ("approved", "Approved", "approved_at"),
-)
-
-_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
 
 
 # --- helpers -----------------------------------------------------------------
-
-
-def json_for_script(data: Any) -> SafeString:
-    """Serialise data as JSON that cannot close or break out of a <script> element."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=False, default=str).translate(_JSON_SCRIPT_ESCAPES)
-    # Safe: every <, > and & is escaped above, so the text cannot end the script element.
-    # bandit waiver (reviewed): every <, > and & is escaped above.
-    return mark_safe(text)  # noqa: S308  # nosec B308 B703
-
-
-def absolute_url(path: str) -> str:
-    """Return the public absolute URL of a site path."""
-    return f"{settings.SITE_URL}{path}"
-
-
-def when(value: str | None) -> dt.datetime | dt.date | None:
-    if not value:
-        return None
-    parsed = parse_datetime(value)
-    if parsed is not None:
-        return parsed
-    return parse_date(value[:10])
-
-
-def _date_iso(value: str | None) -> str | None:
-    parsed = when(value)
-    if parsed is None:
-        return None
-    return (parsed.date() if isinstance(parsed, dt.datetime) else parsed).isoformat()
 
 
 def audience_for_request(request: HttpRequest) -> Audience | None:
@@ -108,113 +68,6 @@ def audience_for_request(request: HttpRequest) -> Audience | None:
     if slug is None:
         slug = request.COOKIES.get(AUDIENCE_COOKIE)
     return rs.reader_audience_get(slug)
-
-
-def review_stepper(snapshot: dict) -> list[dict]:
-    """Return the review stages with done/current flags and dates from a review snapshot."""
-    stage = snapshot.get("stage") or "submitted"
-    order = [key for key, _, _ in STAGES]
-    current = order.index(stage) if stage in order else 0
-    return [
-        {
-            "key": key,
-            "label": label,
-            "date": when(snapshot.get(date_field)),
-            "done": index < current or (index == current and key == "approved"),
-            "current": index == current,
-        }
-        for index, (key, label, date_field) in enumerate(STAGES)
-    ]
-
-
-def _schema_audience(audience: Audience | None) -> dict:
-    if audience is None:
-        return {"@type": "MedicalAudience", "audienceType": "General public"}
-    if audience.is_professional:
-        return {"@type": "MedicalAudience", "audienceType": "Clinician", "name": audience.name}
-    if audience.slug == "patient":
-        return {"@type": "Patient", "name": audience.name}
-    return {"@type": "MedicalAudience", "audienceType": audience.name, "name": audience.name}
-
-
-def _schema_citation(ref: dict) -> dict:
-    citation: dict[str, Any] = {"@type": "CreativeWork", "name": ref.get("title", "")}
-    if ref.get("authors"):
-        citation["author"] = ref["authors"]
-    if ref.get("source"):
-        citation["publisher"] = ref["source"]
-    if ref.get("year"):
-        citation["datePublished"] = str(ref["year"])
-    identifiers = []
-    if ref.get("pmid"):
-        identifiers.append({"@type": "PropertyValue", "propertyID": "PMID", "value": ref["pmid"]})
-        citation["sameAs"] = f"https://pubmed.ncbi.nlm.nih.gov/{ref['pmid']}/"
-    if ref.get("doi"):
-        identifiers.append({"@type": "PropertyValue", "propertyID": "DOI", "value": ref["doi"]})
-        citation.setdefault("sameAs", f"https://doi.org/{ref['doi']}")
-    if identifiers:
-        citation["identifier"] = identifiers
-    if ref.get("url"):
-        citation["url"] = ref["url"]
-    return citation
-
-
-def article_structured_data(
-    page: PublishedPage, *, audience: Audience | None, first_published: dt.datetime | None, url: str | None = None
-) -> dict:
-    """Return the schema.org MedicalWebPage description of one published page (url: its canonical address)."""
-    snapshot = page.review_snapshot or {}
-    data = page.data or {}
-    publication = page.publication
-    url = url or absolute_url(reverse("reader:article", args=[publication.slug]))
-    condition: dict[str, Any] = {"@type": "MedicalCondition", "name": data.get("condition", "")}
-    if data.get("drugs"):
-        condition["drug"] = [{"@type": "Drug", "name": name} for name in data["drugs"]]
-    structured: dict[str, Any] = {
-        "@context": "https://schema.org",
-        "@type": "MedicalWebPage",
-        "@id": url,
-        "url": url,
-        "name": page.title,
-        "headline": page.title,
-        "about": condition,
-        "aspect": "treatment",
-        "audience": _schema_audience(audience),
-        "datePublished": (first_published or publication.live_at or page.rendered_at).isoformat(),
-        "dateModified": (when(snapshot.get("last_updated")) or publication.live_at or page.rendered_at).isoformat(),
-        "reviewedBy": [
-            {
-                "@type": "Person",
-                "name": reviewer.get("name", ""),
-                "jobTitle": reviewer.get("credentials", ""),
-                "hasCredential": {
-                    "@type": "EducationalOccupationalCredential",
-                    "name": reviewer.get("credentials", ""),
-                },
-            }
-            for reviewer in snapshot.get("reviewers", [])
-        ],
-        "citation": [_schema_citation(ref) for ref in data.get("references", [])],
-        "publishingPrinciples": absolute_url(reverse("reader:editorial_policy")),
-        "inLanguage": "en",
-    }
-    if data.get("recommendations"):
-        structured["hasPart"] = [
-            {
-                "@type": "MedicalGuidelineRecommendation",
-                "description": item["statement"],
-                "evidenceLevel": item["evidence_level"],
-                "evidenceOrigin": f"{item['scheme']} {item['grade']}: {item['meaning']}",
-            }
-            for item in data["recommendations"]
-        ]
-    if snapshot.get("last_reviewed"):
-        structured["lastReviewed"] = snapshot["last_reviewed"]
-    if data.get("authors"):
-        structured["author"] = [{"@type": "Person", "name": name} for name in data["authors"]]
-    if snapshot.get("kind") == Publication.Kind.PROVISIONAL:
-        structured["creativeWorkStatus"] = "Pending medical review"
-    return structured
 
 
 # --- the article page --------------------------------------------------------
@@ -466,7 +319,7 @@ def index(request: HttpRequest) -> HttpResponse:
     letter = (request.GET.get("letter") or "").upper()
     if letter not in rs.LETTERS and letter != rs.OTHER_LETTER:
         letter = ""
-    pager = paginate(request, rs.catalogue_index(letter or None), per_page=INDEX_PAGE_SIZE)
+    pager = paginate(request, rs.catalogue_index(letter or None), per_page=presenters.INDEX_PAGE_SIZE)
     # Which letters have articles changes only when something goes live or comes down.
     letters_key = site_cache_key("index:letters")
     present = cache.get(letters_key)
@@ -497,8 +350,6 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_safe
 def editorial_policy(request: HttpRequest) -> HttpResponse:
     """Show the editorial policy and when it last changed."""
-    from articles.rendering import render_markdown
-
     policy = rs.editorial_policy_get()
     context = {
         "policy": policy,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.dispatch import Signal
 
+from cms.tasks import enqueue
+
 #: Sent by ``publication_go_live`` once every page is rendered and before the
 #: go-live transaction begins (``sender=Publication``, ``publication=``). Nothing
 #: in the project listens to it; the worker tests connect a receiver that holds
@@ -17,8 +19,4 @@ def refresh_pages_on_commit(sender, **kwargs) -> None:
     """Once the change commits, have a job re-render every live page and purge the caches."""
     if kwargs.get("raw"):  # loading fixtures
         return
-    from cms.tasks import enqueue
-
-    from . import tasks
-
-    transaction.on_commit(lambda: enqueue(tasks.refresh_live_pages, run_inline_if_broker_down=True))
+    transaction.on_commit(lambda: enqueue("publishing.tasks.refresh_live_pages", run_inline_if_broker_down=True))

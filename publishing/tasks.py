@@ -11,7 +11,10 @@ from django.utils import timezone
 
 from . import services
 from .exceptions import ContentHashMismatch
+from .export import export_site
 from .models import Publication
+from .pages import refresh_all_live
+from .purge import purge_retry_pending
 
 logger = logging.getLogger(__name__)
 
@@ -61,17 +64,19 @@ def sweep_outbox() -> list[int]:
 @shared_task(acks_late=True, name="publishing.tasks.retry_purges")
 def retry_purges() -> dict[str, int]:
     """Send again the cache purges that failed (recorded as PurgeRequest rows) until they succeed."""
-    from .purge import purge_retry_pending
-
     return purge_retry_pending()
 
 
 @shared_task(acks_late=True, name="publishing.tasks.refresh_live_pages")
 def refresh_live_pages() -> list[str]:
     """Re-render every live article's stored pages and purge them (something shown on all of them changed)."""
-    from .pages import refresh_all_live
-
-    return refresh_all_live()
+    slugs = refresh_all_live()
+    if settings.STATIC_EXPORT_DIR:
+        try:
+            export_site(settings.STATIC_EXPORT_DIR, static=False)
+        except Exception:
+            logger.exception("Static export failed; the site itself is unaffected.")
+    return slugs
 
 
 @shared_task(

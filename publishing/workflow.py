@@ -83,7 +83,7 @@ TRANSITIONS: dict[str, Transition] = dict(
     ]
 )
 
-#: How each audit event of the table reads in a history (registered with WorkflowEvent in apps.ready()).
+#: How each audit event of the table reads in a history (audit.registry, registered in apps.ready()).
 EVENT_LABELS = {
     "publication_requested": "asked for it to be published",
     "publication_scheduled": "scheduled it to go live",

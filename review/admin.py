@@ -1,4 +1,4 @@
-"""Admin for the board; review rounds and workflow events are read-only records.
+"""Admin for the board; review rounds are read-only records (the audit log is in audit/admin.py).
 
 The decision actions call the review services as the signed-in user, so the
 admin obeys the same rules as the review page (an author cannot approve their
@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 
 from . import services
 from .exceptions import ReviewError
-from .models import BoardMember, ReviewComment, ReviewDecision, ReviewRound, WorkflowEvent
+from .models import BoardMember, ReviewComment, ReviewDecision, ReviewRound
 
 
 @admin.register(BoardMember)
@@ -88,16 +88,3 @@ class ReviewRoundAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.action(description="Approve the selected articles as me (through the review rules)")
     def approve_as_me(self, request, queryset) -> None:
         _decide(self, request, queryset, "approved", lambda a, u: services.review_approve(a, acting_user=u))
-
-
-@admin.register(WorkflowEvent)
-class WorkflowEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("created_at", "article", "action", "from_status", "to_status", "actor")
-    list_filter = ("action",)
-    search_fields = ("article__title", "actor__username", "comment")
-    date_hierarchy = "created_at"
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions

@@ -7,5 +7,9 @@ class ReviewConfig(AppConfig):
 
     def ready(self) -> None:
         from articles.text import connect_text_cleaning
+        from audit.registry import register_actions
+
+        from .workflow import EVENT_LABELS
 
         connect_text_cleaning(self)
+        register_actions(EVENT_LABELS)

@@ -1,4 +1,4 @@
-"""Review models: the board, review rounds, decisions, comments and the audit trail."""
+"""Review models: the board, review rounds, decisions and comments (the audit trail is audit.WorkflowEvent)."""
 
 from __future__ import annotations
 
@@ -155,76 +155,3 @@ class ReviewComment(models.Model):
         if self.audience_id:
             return f"{self.audience.name} version"
         return "Whole article"
-
-
-class WorkflowEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Workflow events are append-only and cannot be updated.")
-
-    def delete(self):
-        raise TypeError("Workflow events are append-only and cannot be deleted.")
-
-
-class WorkflowEvent(models.Model):
-    """An append-only record of one workflow transition."""
-
-    # How each action reads after the actor's name in a history list. Review's
-    # own are here; the apps downstream register theirs (register_actions) in
-    # their AppConfig.ready(), so review never names another app's actions.
-    ACTION_LABELS = {
-        "submit": "submitted it for review",
-        "claim": "claimed the review",
-        "assign": "assigned reviewers",
-        "approve": "approved it",
-        "request_changes": "requested changes",
-        "reject": "rejected it",
-        "withdraw": "withdrew it from review",
-        "archive": "archived it",
-        "comment": "commented",
-        "comment_resolved": "resolved a comment",
-        "review_policy": "changed how it is reviewed",
-    }
-
-    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="workflow_events")
-    round = models.ForeignKey(ReviewRound, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(max_length=40)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
-    revision = models.ForeignKey(
-        "reversion.Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    content_hash = models.CharField(max_length=64, blank=True)
-    comment = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    objects = WorkflowEventQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.action}: {self.from_status} → {self.to_status}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise TypeError("Workflow events are append-only and cannot be updated.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Workflow events are append-only and cannot be deleted.")
-
-    @property
-    def action_label(self) -> str:
-        if self.action == "approve" and self.to_status == "approved":
-            return "approved it — the board's review is complete"
-        return self.ACTION_LABELS.get(self.action, self.action.replace("_", " "))
-
-    @classmethod
-    def register_actions(cls, labels: dict[str, str]) -> None:
-        """Add another app's actions and their wording; refuse to relabel one already registered differently."""
-        for action, label in labels.items():
-            existing = cls.ACTION_LABELS.get(action)
-            if existing is not None and existing != label:
-                raise ValueError(f"Workflow action “{action}” is already labelled “{existing}”.")
-            cls.ACTION_LABELS[action] = label

@@ -11,10 +11,11 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from articles.models import Article
+from audit.models import WorkflowEvent
 from cms import notify, roles
 
 from . import workflow
-from .models import BoardMember, ReviewComment, ReviewDecision, ReviewRound, WorkflowEvent
+from .models import BoardMember, ReviewComment, ReviewDecision, ReviewRound
 
 IN_FLIGHT = (Article.Status.SUBMITTED, Article.Status.IN_REVIEW, Article.Status.CHANGES_REQUESTED)
 

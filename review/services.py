@@ -2,9 +2,13 @@
 
 Every service takes the article first and the acting user as `acting_user`,
 runs in one transaction, locks the article row (and the open round), checks
-the edge against review.workflow.TRANSITIONS and the actor against the rules,
-saves the changed fields with `update_fields`, appends a WorkflowEvent and
-sends notifications once the transaction commits. Transitions return the
+the edge against the article table (articles/workflow.py) and the actor against the rules,
+then moves the article through `articles.workflow.article_transition` (which
+saves the status with `update_fields` and appends the audit event) and sends
+notifications once the transaction commits. Rounds close through
+`review.workflow.round_close`; events that change no status (comments, a
+below-quorum approval, a review policy) are written with
+`audit.services.event_record`. Transitions return the
 article, freshly loaded; the instance passed in is updated in place too.
 
 Status is workflow state, not content: it is saved outside any reversion
@@ -33,10 +37,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from articles.checks import check_content, has_errors
 from articles.content import content_from_article, content_from_revision
 from articles.models import Article, Audience
 from articles.selectors import article_latest_revision
 from articles.text import MAX_LENGTHS
+from articles.workflow import article_transition
+from audit.services import event_record
 from cms import roles
 from cms.tasks import enqueue_on_commit
 
@@ -54,9 +61,8 @@ from .exceptions import (
     ReviewPermissionError,
     RevisionMismatch,
 )
-from .models import BoardMember, ReviewComment, ReviewDecision, ReviewRound, WorkflowEvent
+from .models import BoardMember, ReviewComment, ReviewDecision, ReviewRound
 
-S = Article.Status
 ApprovalHook = Callable[[Article, ReviewRound, object], None]
 _approval_hooks: list[ApprovalHook] = []
 ArchiveHook = Callable[[Article, object], None]
@@ -147,34 +153,6 @@ def _require_open_round(article: Article) -> ReviewRound:
     return round_
 
 
-def _set_status(article: Article, status: str, *extra_fields: str) -> None:
-    article.status = status
-    article.save(update_fields=["status", *extra_fields])
-
-
-def _event(
-    article: Article,
-    *,
-    acting_user,
-    action: str,
-    from_status: str,
-    to_status: str,
-    round_: ReviewRound | None = None,
-    comment: str = "",
-) -> WorkflowEvent:
-    return WorkflowEvent.objects.create(
-        article=article,
-        round=round_,
-        actor=acting_user,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        revision_id=round_.revision_id if round_ else None,
-        content_hash=round_.content_hash if round_ else "",
-        comment=comment,
-    )
-
-
 def _ensure_author(article: Article, acting_user, doing: str) -> None:
     if not workflow.is_article_author(article, acting_user):
         raise ReviewPermissionError(f"Only an author of “{article.title}” can {doing}.")
@@ -233,12 +211,6 @@ def _audience_names() -> dict[int, str]:
     return {a.pk: a.name for a in Audience.objects.all()}
 
 
-def _close_round(round_: ReviewRound, status: str) -> None:
-    round_.status = status
-    round_.closed_at = timezone.now()
-    round_.save(update_fields=["status", "closed_at"])
-
-
 def _describe_errors(results) -> str:
     lines = []
     for result in results:
@@ -263,11 +235,9 @@ def article_submit(article: Article, *, acting_user, comment: str = "", confirme
     `.reasons`) unless `confirmed`; confirming needs a `comment`, the
     author's reply to the reviewers, recorded on the submission.
     """
-    from articles.checks import check_content, has_errors
-
     original, article = article, _lock(article)
     _ensure_author(article, acting_user, "submit it for review")
-    target = workflow.ensure_transition(article, "submit")
+    workflow.ensure_transition(article, "submit")
     revision = article_latest_revision(article)
     if revision is None:
         raise InvalidTransition(f"“{article.title}” has no saved version to submit. Save it first.")
@@ -308,17 +278,7 @@ def article_submit(article: Article, *, acting_user, comment: str = "", confirme
             )
     except IntegrityError as exc:
         raise InvalidTransition(f"“{article.title}” is already with the board.") from exc
-    from_status = article.status
-    _set_status(article, target)
-    _event(
-        article,
-        acting_user=acting_user,
-        action="submit",
-        from_status=from_status,
-        to_status=target,
-        round_=round_,
-        comment=comment,
-    )
+    article_transition(article, "submit", acting_user=acting_user, round_=round_, comment=comment)
     enqueue_on_commit(tasks.notify_submitted, round_.pk, run_inline_if_broker_down=True)
     return _sync_back(original, article)
 
@@ -328,21 +288,11 @@ def article_withdraw(article: Article, *, acting_user, comment: str = "") -> Art
     """Pull the article back from the board to a draft, closing its open round as withdrawn."""
     original, article = article, _lock(article)
     _ensure_author(article, acting_user, "withdraw it from review")
-    target = workflow.ensure_transition(article, "withdraw")
+    workflow.ensure_transition(article, "withdraw")
     round_ = _open_round(article)
     if round_ is not None:
-        _close_round(round_, ReviewRound.Status.WITHDRAWN)
-    from_status = article.status
-    _set_status(article, target)
-    _event(
-        article,
-        acting_user=acting_user,
-        action="withdraw",
-        from_status=from_status,
-        to_status=target,
-        round_=round_,
-        comment=comment,
-    )
+        workflow.round_close(round_, "withdraw")
+    article_transition(article, "withdraw", acting_user=acting_user, round_=round_, comment=comment)
     return _sync_back(original, article)
 
 
@@ -351,12 +301,8 @@ def article_archive(article: Article, *, acting_user, comment: str = "") -> Arti
     """Archive the article (editors only); it becomes read-only and archive hooks run (its page comes down)."""
     original, article = article, _lock(article)
     _ensure_editor(acting_user, "archive an article")
-    target = workflow.ensure_transition(article, "archive")
-    from_status = article.status
-    _set_status(article, target)
-    _event(
-        article, acting_user=acting_user, action="archive", from_status=from_status, to_status=target, comment=comment
-    )
+    workflow.ensure_transition(article, "archive")
+    article_transition(article, "archive", acting_user=acting_user, comment=comment)
     for hook in list(_archive_hooks):
         hook(article, acting_user)
     return _sync_back(original, article)
@@ -393,12 +339,10 @@ def article_review_policy_set(
             round_.save(update_fields=["required_approvals"])
             note = " The open round now needs this quorum."
     months = review_interval_months or settings.REVIEW_INTERVAL_MONTHS
-    _event(
+    event_record(
         article,
         acting_user=acting_user,
         action="review_policy",
-        from_status=article.status,
-        to_status=article.status,
         round_=round_,
         comment=f"Needs {quorum} approval{'s' if quorum != 1 else ''}; re-review every {months} months.{note}",
     )
@@ -412,23 +356,14 @@ def article_review_policy_set(
 def review_claim(article: Article, *, acting_user) -> Article:
     """Make the acting board member a reviewer of the article's open round (→ in review)."""
     original, article = article, _lock(article)
-    target = workflow.ensure_transition(article, "claim")
+    workflow.ensure_transition(article, "claim")
     member = _ensure_may_review(_member_of(acting_user), article, acting_user)
     round_ = _require_open_round(article)
     if round_.decisions.filter(reviewer=member).exists():
         raise ReviewPermissionError(f"You are already reviewing “{article.title}”.")
     ReviewDecision.objects.create(round=round_, reviewer=member, assigned_by=acting_user, assigned_at=timezone.now())
-    from_status = article.status
-    if from_status != target:
-        _set_status(article, target)
-    _event(
-        article,
-        acting_user=acting_user,
-        action="claim",
-        from_status=from_status,
-        to_status=target,
-        round_=round_,
-        comment=f"{member.display_name} claimed the review.",
+    article_transition(
+        article, "claim", acting_user=acting_user, round_=round_, comment=f"{member.display_name} claimed the review."
     )
     return _sync_back(original, article)
 
@@ -442,7 +377,7 @@ def review_assign(article: Article, *, acting_user, reviewers: Iterable[BoardMem
     """
     original, article = article, _lock(article)
     _ensure_editor(acting_user, "assign reviewers")
-    target = workflow.ensure_transition(article, "assign")
+    workflow.ensure_transition(article, "assign")
     reviewers = list(reviewers)
     if not reviewers:
         raise ReviewError("Choose at least one board member to assign.")
@@ -460,16 +395,11 @@ def review_assign(article: Article, *, acting_user, reviewers: Iterable[BoardMem
     seats = [
         ReviewDecision.objects.create(round=round_, reviewer=m, assigned_by=acting_user, assigned_at=now) for m in new
     ]
-    from_status = article.status
-    if from_status != target:
-        _set_status(article, target)
     names = ", ".join(m.display_name for m in new)
-    _event(
+    article_transition(
         article,
+        "assign",
         acting_user=acting_user,
-        action="assign",
-        from_status=from_status,
-        to_status=target,
         round_=round_,
         comment=(comment + " " if comment else "") + f"Assigned {names}.",
     )
@@ -542,34 +472,30 @@ def review_approve(article: Article, *, acting_user, comment: str = "", content_
         .distinct()
         .count()
     )
-    from_status = article.status
     if approvals < round_.required_approvals:
-        _event(
+        # Below the quorum: the approval is recorded, the status stays (no transition).
+        event_record(
             article,
             acting_user=acting_user,
             action="approve",
-            from_status=from_status,
-            to_status=from_status,
             round_=round_,
             comment=comment or f"Approval {approvals} of {round_.required_approvals}.",
         )
         return _sync_back(original, article)
 
-    _close_round(round_, ReviewRound.Status.APPROVED)
+    workflow.round_close(round_, "approve")
     today = timezone.localdate()
     article.last_approved_revision_id = round_.revision_id
     article.last_approved_hash = round_.content_hash
     article.last_reviewed = today
     article.next_review_due = _add_months(today, article.review_interval_months or settings.REVIEW_INTERVAL_MONTHS)
-    _set_status(article, S.APPROVED, "last_approved_revision", "last_approved_hash", "last_reviewed", "next_review_due")
-    _event(
+    article_transition(
         article,
+        "approve",
         acting_user=acting_user,
-        action="approve",
-        from_status=from_status,
-        to_status=S.APPROVED,
         round_=round_,
         comment=comment or f"Approved ({approvals} of {round_.required_approvals}).",
+        update_fields=("last_approved_revision", "last_approved_hash", "last_reviewed", "next_review_due"),
     )
     enqueue_on_commit(tasks.notify_approved, round_.pk, run_inline_if_broker_down=True)
     for hook in list(_approval_hooks):
@@ -594,18 +520,8 @@ def review_request_changes(
             ReviewComment.objects.create(
                 round=round_, author=acting_user, section=item.section, audience_id=item.audience_id, text=item.text
             )
-    _close_round(round_, ReviewRound.Status.CHANGES_REQUESTED)
-    from_status = article.status
-    _set_status(article, S.CHANGES_REQUESTED)
-    _event(
-        article,
-        acting_user=acting_user,
-        action="request_changes",
-        from_status=from_status,
-        to_status=S.CHANGES_REQUESTED,
-        round_=round_,
-        comment=comment,
-    )
+    workflow.round_close(round_, "request_changes")
+    article_transition(article, "request_changes", acting_user=acting_user, round_=round_, comment=comment)
     return _sync_back(original, article)
 
 
@@ -614,19 +530,8 @@ def review_reject(article: Article, *, acting_user, comment: str, content_hash: 
     """Reject the submission with a required comment; the round closes and the article returns to draft."""
     original, article = article, _lock(article)
     round_, seat = _take_seat(article, acting_user, "reject", comment, content_hash)
-    _close_round(round_, ReviewRound.Status.REJECTED)
-    from_status = article.status
-    target = workflow.TRANSITIONS["reject"].target
-    _set_status(article, target)
-    _event(
-        article,
-        acting_user=acting_user,
-        action="reject",
-        from_status=from_status,
-        to_status=target,
-        round_=round_,
-        comment=comment,
-    )
+    workflow.round_close(round_, "reject")
+    article_transition(article, "reject", acting_user=acting_user, round_=round_, comment=comment)
     return _sync_back(original, article)
 
 
@@ -653,12 +558,10 @@ def review_comment_add(
         round=round_, author=acting_user, section=section, audience=audience, text=text.strip()
     )
     where = section or (audience.name if audience else "the whole article")
-    _event(
+    event_record(
         article,
         acting_user=acting_user,
         action="comment",
-        from_status=article.status,
-        to_status=article.status,
         round_=round_,
         comment=f"On {where}: {comment.text}",
     )
@@ -677,12 +580,10 @@ def review_comment_resolve(comment: ReviewComment, *, acting_user) -> ReviewComm
     comment.resolved_by = acting_user
     comment.save(update_fields=["resolved_at", "resolved_by"])
     where = comment.where.lower() if comment.where == "Whole article" else comment.where
-    _event(
+    event_record(
         article,
         acting_user=acting_user,
         action="comment_resolved",
-        from_status=article.status,
-        to_status=article.status,
         round_=comment.round,
         comment=f"Resolved the comment on {where}.",
     )

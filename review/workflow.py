@@ -1,9 +1,11 @@
-"""The review workflow: the one table of allowed status changes, and the rules about people.
+"""The review workflow: the board's steps of the article table, review rounds, and the rules about people.
 
-`TRANSITIONS` is the only place that says which article statuses an action may
-start from and where it leads; `ensure_transition` is the only guard that
-checks it. The functions below it answer questions about board members
-(eligible? recused, and why?) without writing anything; the services in
+The article's status table lives in articles/workflow.py (`TRANSITIONS`,
+applied only by `article_transition`); review's services check an edge
+first with `ensure_transition` here, which words the refusal as a review
+error. A review round's own status changes only through `round_close`.
+The functions below it answer questions about board members (eligible?
+recused, and why?) without writing anything; the services in
 review/services.py enforce them.
 """
 
@@ -15,67 +17,53 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, ArticleVariant
+from articles.workflow import TRANSITIONS, Transition, allowed_actions, can_transition, edge_refusal
 
 from .exceptions import InvalidTransition
-from .models import BoardMember
+from .models import BoardMember, ReviewRound
+
+__all__ = ["TRANSITIONS", "Transition", "allowed_actions", "can_transition", "ensure_transition", "round_close"]
 
 S = Article.Status
+R = ReviewRound.Status
 
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset[str]
-    target: str
-    label: str
-
-
-def _t(action: str, sources: set[str], target: str, label: str) -> tuple[str, Transition]:
-    return action, Transition(action, frozenset(sources), target, label)
-
-
-TRANSITIONS: dict[str, Transition] = dict(
-    [
-        _t("submit", {S.DRAFT, S.CHANGES_REQUESTED}, S.SUBMITTED, "submit it for review"),
-        _t("claim", {S.SUBMITTED, S.IN_REVIEW}, S.IN_REVIEW, "claim its review"),
-        _t("assign", {S.SUBMITTED, S.IN_REVIEW}, S.IN_REVIEW, "assign reviewers"),
-        # An approval below the quorum is recorded without moving the article;
-        # the target applies when the last needed approval arrives.
-        _t("approve", {S.IN_REVIEW}, S.APPROVED, "approve it"),
-        _t("request_changes", {S.IN_REVIEW}, S.CHANGES_REQUESTED, "request changes"),
-        _t("reject", {S.IN_REVIEW}, S.DRAFT, "reject it"),
-        _t("withdraw", {S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED}, S.DRAFT, "withdraw it from review"),
-        _t("archive", {S.DRAFT, S.CHANGES_REQUESTED, S.APPROVED}, S.ARCHIVED, "archive it"),
-    ]
-)
-
-# Actions that leave the status as it is but belong in the history.
+# Actions that leave the status as it is but belong in the history, and how they read.
 COMMENT_ACTIONS = ("comment", "comment_resolved")
-
-
-def allowed_actions(status: str) -> list[str]:
-    """Return the actions the table allows from this status."""
-    return [name for name, t in TRANSITIONS.items() if status in t.sources]
-
-
-def can_transition(article: Article, action: str) -> bool:
-    """Return True if the table allows `action` from the article's current status."""
-    return article.status in TRANSITIONS[action].sources
+EVENT_LABELS = {
+    "comment": "commented",
+    "comment_resolved": "resolved a comment",
+    "review_policy": "changed how it is reviewed",
+}
 
 
 def ensure_transition(article: Article, action: str) -> str:
     """Return the target status of `action`, or raise InvalidTransition from this status."""
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise InvalidTransition(f"“{action}” is not a review workflow action.")
-    if article.status not in transition.sources:
-        allowed = ", ".join(sorted(Article.Status(s).label.lower() for s in transition.sources))
-        raise InvalidTransition(
-            f"“{article.title}” is {article.get_status_display().lower()}, so you cannot {transition.label} now "
-            f"(only when it is {allowed}). Reload the page to see its current state."
-        )
-    return transition.target
+    reason = edge_refusal(article, action)
+    if reason:
+        raise InvalidTransition(reason)
+    return TRANSITIONS[action].target
+
+
+# --- review rounds ------------------------------------------------------------
+
+#: How a decision or a withdrawal closes the open round (a round only ever moves open → closed).
+ROUND_CLOSINGS = {
+    "approve": R.APPROVED,
+    "request_changes": R.CHANGES_REQUESTED,
+    "reject": R.REJECTED,
+    "withdraw": R.WITHDRAWN,
+}
+
+
+def round_close(round_: ReviewRound, action: str) -> ReviewRound:
+    """Close an open (locked) round for `action`; the article's audit event for the action records it."""
+    if round_.status != R.OPEN:
+        raise InvalidTransition("This review round is already closed. Reload the page to see its state.")
+    round_.status = ROUND_CLOSINGS[action]
+    round_.closed_at = timezone.now()
+    round_.save(update_fields=["status", "closed_at"])
+    return round_
 
 
 # --- People ---------------------------------------------------------------
@@ -118,8 +106,6 @@ def article_facts(articles) -> dict[int, ArticleFacts]:
     The articles must carry title, condition, drugs, summary and body; their
     authors and audience variants are read here in bulk.
     """
-    from articles.models import ArticleVariant
-
     articles = list(articles)
     ids = [a.pk for a in articles]
     authors: dict[int, set[int]] = {pk: set() for pk in ids}

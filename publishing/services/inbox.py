@@ -25,13 +25,11 @@ from ..exceptions import (
     ReaderMessageInvalid,
     ReaderMessageRateLimited,
 )
-from ..models import EditorialPolicy, ReaderMessage
+from ..models import MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH, EditorialPolicy, ReaderMessage
 from .notifications import notify_reader_message_on_commit
 
 logger = logging.getLogger(__name__)
 
-MESSAGE_MAX_LENGTH = 2000
-NAME_MAX_LENGTH = 120
 RATE_WINDOW_SECONDS = 3600
 
 # Which states an editor may move a message to from each state.

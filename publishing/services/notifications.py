@@ -31,9 +31,7 @@ def notify_failure_on_commit(publication: Publication) -> None:
 
     Runs in the publisher's job; if the broker is down the email is sent there and then.
     """
-    from .. import tasks  # tasks import the services
-
-    enqueue_on_commit(tasks.notify_publication_failed, publication.pk, run_inline_if_broker_down=True)
+    enqueue_on_commit("publishing.tasks.notify_publication_failed", publication.pk, run_inline_if_broker_down=True)
 
 
 def notify_reader_message_on_commit(message: ReaderMessage) -> None:
@@ -42,9 +40,7 @@ def notify_reader_message_on_commit(message: ReaderMessage) -> None:
     If the broker is down the email is skipped (logged); the message itself is
     stored and waits in the editors' inbox.
     """
-    from .. import tasks  # tasks import the services
-
-    enqueue_on_commit(tasks.notify_reader_message, message.pk)
+    enqueue_on_commit("publishing.tasks.notify_reader_message", message.pk)
 
 
 def publication_failure_notify(publication_id: int) -> int:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from articles.content import content_from_revision
 from articles.models import Article
+from evidence.exceptions import InvalidAlertAction
 from review.models import ReviewRound
 
 from ..catalogue import catalogue_refresh
@@ -387,8 +388,6 @@ def publication_withdraw_for_evidence(article: Article, *, acting_user, reason: 
     errors come back as the evidence app's InvalidAlertAction so the alert
     report can show them.
     """
-    from evidence.exceptions import InvalidAlertAction
-
     try:
         return publication_withdraw(article, acting_user=acting_user, reason=reason, mode=mode)
     except PublishingError as exc:

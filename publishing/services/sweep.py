@@ -91,15 +91,13 @@ def publication_outbox_resend(*, older_than: dt.timedelta = OUTBOX_STALE_AFTER) 
     """
     if settings.AUTO_PUBLISH_ON_APPROVAL:
         request_unpublished_approvals()
-    from .. import tasks  # tasks import the services
-
     cutoff = timezone.now() - older_than
     stale = Publication.objects.filter(state=State.PENDING, requested_at__lte=cutoff).filter(
         Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=cutoff)
     )
     sent = []
     for publication_id in stale.values_list("pk", flat=True):
-        if enqueue(tasks.publish, publication_id):
+        if enqueue("publishing.tasks.publish", publication_id):
             Publication.objects.filter(pk=publication_id).update(enqueued_at=timezone.now())
             sent.append(publication_id)
     return sent

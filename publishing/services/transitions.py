@@ -18,10 +18,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article
+from audit.services import event_record
 from cms.tasks import enqueue
-from review.models import WorkflowEvent
 
+from ..export import export_article
 from ..models import Publication
+from ..pages import refresh_articles
 from ..workflow import NEW, ensure_transition, state_of
 
 logger = logging.getLogger(__name__)
@@ -54,12 +56,10 @@ def publication_transition(
     else:
         publication.save(update_fields=["state", *fields])
     article = article or publication.article
-    WorkflowEvent.objects.create(
-        article=article,
-        actor=acting_user or publication.requested_by,
+    event_record(
+        article,
+        acting_user=acting_user or publication.requested_by,
         action=transition.event,
-        from_status=article.status,
-        to_status=article.status,
         revision_id=publication.revision_id,
         content_hash=publication.content_hash,
         comment=comment,
@@ -69,12 +69,10 @@ def publication_transition(
 
 def send_on_commit(publication: Publication) -> None:
     """Once the transaction commits, send the publisher's job and note when (the outbox)."""
-    from .. import tasks  # tasks import the services
-
     publication_id = publication.pk
 
     def send() -> None:
-        if enqueue(tasks.publish, publication_id):
+        if enqueue("publishing.tasks.publish", publication_id):
             Publication.objects.filter(pk=publication_id, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
 
     transaction.on_commit(send)
@@ -84,12 +82,8 @@ def after_change_on_commit(slugs: set[str]) -> None:
     """After commit: re-render the stored pages, purge every cache (failures kept for retry), export."""
 
     def after() -> None:
-        from ..pages import refresh_articles
-
         refresh_articles(slugs)
         if settings.STATIC_EXPORT_DIR:
-            from ..export import export_article
-
             for slug in slugs:
                 try:
                     export_article(slug, settings.STATIC_EXPORT_DIR)

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from articles import services
 from articles.content import content_from_article
+from articles.glossary import GlossaryEntry
 from articles.models import Audience, DraftBuffer
-from articles.readability import GlossaryEntry
 from publishing.rendering import AudienceInfo, PageContext, build_page
 from tests.articles.test_studio_views import _edit_data
 

@@ -8,11 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article
+from audit.models import WorkflowEvent
 from evidence.exceptions import EvidencePermissionError, InvalidAlertAction
 from evidence.models import EvidenceAlert
 from evidence.services import alert_acknowledge, alert_open_re_review, alert_withdraw_page, evidence_match
 from publishing.models import Publication
-from review.models import WorkflowEvent
 from tests import factories
 from tests.evidence.conftest import import_samples
 

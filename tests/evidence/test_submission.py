@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from audit.models import WorkflowEvent
 from evidence.exceptions import EvidencePermissionError, InvalidAlertAction
 from evidence.models import EvidenceJustification
 from evidence.services import justification_record
 from review import services as review_services
 from review.exceptions import ContentCheckFailed
-from review.models import WorkflowEvent
 from tests.evidence.conftest import import_samples
 
 pytestmark = pytest.mark.django_db

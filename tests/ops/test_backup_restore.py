@@ -15,9 +15,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from audit.models import WorkflowEvent
 from ops.management.commands._dbtools import KEY_TABLES, table_digests
 from publishing.models import Publication, PublishedPage
-from review.models import ReviewDecision, WorkflowEvent
+from review.models import ReviewDecision
 from tests import factories
 from tests.publishing.publish_helpers import approve, edit, request_and_publish
 
@@ -104,7 +105,7 @@ def test_backup_restores_into_a_fresh_database_with_every_row_and_hash_intact(hi
     assert manifest["tables"] == source
     assert source["publishing_publication"]["rows"] == history["publications"] == 3
     assert source["review_reviewdecision"]["rows"] == history["decisions"] >= 3
-    assert source["reversion_version"]["rows"] >= 3 and source["review_workflowevent"]["rows"] >= 6
+    assert source["reversion_version"]["rows"] >= 3 and source["audit_workflowevent"]["rows"] >= 6
     assert source["publishing_publishedpage"]["rows"] == PublishedPage.objects.count() > 0
 
     out = io.StringIO()
@@ -115,7 +116,7 @@ def test_backup_restores_into_a_fresh_database_with_every_row_and_hash_intact(hi
     assert verified["bad"] == []
     assert verified["publications"] == 3 and verified["pages"] == PublishedPage.objects.count()
     assert verified["versions"] == source["reversion_version"]["rows"]
-    assert WorkflowEvent.objects.count() == source["review_workflowevent"]["rows"]
+    assert WorkflowEvent.objects.count() == source["audit_workflowevent"]["rows"]
 
     # Restoring again over the now non-empty database is refused; nothing is mixed.
     with pytest.raises(CommandError, match="already"):

@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from audit.models import WorkflowEvent
 from publishing import selectors, services
 from publishing.exceptions import InvalidPublicationState
 from publishing.models import Publication
 from review import services as review_services
-from review.models import WorkflowEvent
 from tests.publishing.publish_helpers import approve, request_and_publish, run_publish
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ import io
 import pytest
 from django.core.management import call_command
 
+from audit.models import WorkflowEvent
 from publishing import selectors
 from publishing.models import Disclaimer, Publication, PublishedPage
-from review.models import WorkflowEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -121,9 +121,9 @@ CATALOGUE = [
 @pytest.fixture
 def small_pages(monkeypatch):
     """Two rows per page of the index and the API list, so six articles make several pages of each."""
-    from publishing import api, reader_views
+    from publishing import api, presenters
 
-    monkeypatch.setattr(reader_views, "INDEX_PAGE_SIZE", 2)
+    monkeypatch.setattr(presenters, "INDEX_PAGE_SIZE", 2)
     monkeypatch.setattr(api, "PAGE_SIZE", 2)
 
 

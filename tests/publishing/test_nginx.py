@@ -183,11 +183,11 @@ def test_proxy_cache_serves_hits_bypasses_for_the_audience_cookie_and_is_purged_
 def test_export_behind_nginx_serves_list_pages_letters_sitemap_sections_and_api_pages_from_files(
     live_site, tmp_path, author, reviewer, editor, monkeypatch
 ):
-    from publishing import api, reader_views
+    from publishing import api, presenters
     from publishing.pages import list_addresses
     from tests import factories
 
-    monkeypatch.setattr(reader_views, "INDEX_PAGE_SIZE", 1)
+    monkeypatch.setattr(presenters, "INDEX_PAGE_SIZE", 1)
     monkeypatch.setattr(api, "PAGE_SIZE", 1)
     for slug, title, condition in [
         # A long title makes a cursor of over 200 characters: nginx joins its folders back.

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from articles.content import content_from_revision
 from articles.models import Audience
+from audit.models import WorkflowEvent
 from publishing import cache as reader_cache
 from publishing import selectors, services
 from publishing.exceptions import (
@@ -21,7 +22,6 @@ from publishing.exceptions import (
 )
 from publishing.models import Publication, PublishedPage
 from publishing.services import golive
-from review.models import WorkflowEvent
 from tests.publishing.publish_helpers import approve, edit, make_disclaimers, request_and_publish, run_publish
 
 pytestmark = pytest.mark.django_db

@@ -9,11 +9,11 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from audit.models import WorkflowEvent
 from publishing import selectors, services
 from publishing.exceptions import InvalidPublicationState
 from publishing.models import Publication
 from review import services as review_services
-from review.models import WorkflowEvent
 from tests import factories
 from tests.publishing.publish_helpers import approve, edit, request_and_publish, run_publish
 

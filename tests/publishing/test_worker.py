@@ -26,9 +26,9 @@ from django.conf import settings
 from django.db import connection
 
 from articles.models import Audience
+from audit.models import WorkflowEvent
 from publishing import services
 from publishing.models import Publication, PublishedPage
-from review.models import WorkflowEvent
 from tests import factories
 from tests.publishing.publish_helpers import approve, broker
 

@@ -22,9 +22,9 @@ import pytest
 import redis
 from django.test import Client
 
+from audit.models import WorkflowEvent
 from publishing import services
 from publishing.models import Publication, PublishedPage
-from review.models import WorkflowEvent
 from tests import factories
 from tests.publishing.publish_helpers import approve, broker
 from tests.publishing.test_worker import Worker, expected_page_count

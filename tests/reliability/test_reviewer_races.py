@@ -13,9 +13,10 @@ import time
 import pytest
 
 from articles.models import Article
+from audit.models import WorkflowEvent
 from review import services
 from review.exceptions import ReviewError
-from review.models import ReviewDecision, WorkflowEvent
+from review.models import ReviewDecision
 from tests import factories
 from tests.reliability.live import record, scale
 from tests.review.test_concurrency import run_together

@@ -13,9 +13,9 @@ import time
 
 import pytest
 
+from audit.models import WorkflowEvent
 from publishing import services
 from publishing.models import Publication, PublishedPage
-from review.models import WorkflowEvent
 from tests import factories
 from tests.publishing.publish_helpers import approve, broker
 from tests.publishing.test_worker import Worker, expected_page_count, state_of

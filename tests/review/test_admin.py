@@ -4,7 +4,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from review.models import BoardMember, ReviewDecision, ReviewRound, WorkflowEvent
+from audit.models import WorkflowEvent
+from review.models import BoardMember, ReviewDecision, ReviewRound
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -58,9 +59,9 @@ def test_admin_approve_action_goes_through_the_service(client, in_review, review
 
 def test_workflow_events_are_read_only_in_the_admin(admin_client, submitted):
     event = WorkflowEvent.objects.get()
-    assert admin_client.get(reverse("admin:review_workflowevent_changelist")).status_code == 200
-    assert admin_client.get(reverse("admin:review_workflowevent_delete", args=[event.pk])).status_code == 403
-    assert admin_client.get(reverse("admin:review_workflowevent_add")).status_code == 403
-    page = admin_client.get(reverse("admin:review_workflowevent_change", args=[event.pk])).content.decode()
+    assert admin_client.get(reverse("admin:audit_workflowevent_changelist")).status_code == 200
+    assert admin_client.get(reverse("admin:audit_workflowevent_delete", args=[event.pk])).status_code == 403
+    assert admin_client.get(reverse("admin:audit_workflowevent_add")).status_code == 403
+    page = admin_client.get(reverse("admin:audit_workflowevent_change", args=[event.pk])).content.decode()
     assert 'name="_save"' not in page
     assert admin_client.get(reverse("admin:review_reviewround_add")).status_code == 403

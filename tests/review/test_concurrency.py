@@ -8,9 +8,10 @@ import pytest
 from django.db import connection
 
 from articles.models import Article
+from audit.models import WorkflowEvent
 from review import services
 from review.exceptions import ReviewError
-from review.models import ReviewDecision, ReviewRound, WorkflowEvent
+from review.models import ReviewDecision, ReviewRound
 from tests import factories
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 
 from articles import services as article_services
+from audit.models import WorkflowEvent
 from review import services
-from review.models import ReviewComment, WorkflowEvent
+from review.models import ReviewComment
 
 pytestmark = pytest.mark.django_db
 

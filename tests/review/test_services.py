@@ -9,6 +9,7 @@ from articles import services as article_services
 from articles.exceptions import ContentLocked
 from articles.models import Article
 from articles.selectors import article_latest_revision
+from audit.models import WorkflowEvent
 from review import services
 from review.exceptions import (
     AlreadyDecided,
@@ -19,7 +20,7 @@ from review.exceptions import (
     ReviewPermissionError,
     RevisionMismatch,
 )
-from review.models import BoardMember, ReviewComment, ReviewDecision, ReviewRound, WorkflowEvent
+from review.models import BoardMember, ReviewComment, ReviewDecision, ReviewRound
 from tests import factories
 
 pytestmark = pytest.mark.django_db

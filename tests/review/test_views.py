@@ -6,8 +6,9 @@ from django.urls import reverse
 
 from articles import services as article_services
 from articles.models import Article
+from audit.models import WorkflowEvent
 from review import services
-from review.models import BoardMember, ReviewComment, ReviewDecision, ReviewRound, WorkflowEvent
+from review.models import BoardMember, ReviewComment, ReviewDecision, ReviewRound
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -6,11 +6,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from evidence.exceptions import EvidenceFileError
 from evidence.files import open_source
+from evidence.services import evidence_match
 
 
 def run_import(command: BaseCommand, source: str, importer, *, what: str, match: bool) -> None:
-    from evidence.services import evidence_match
-
     try:
         with open_source(source) as stream:
             result = importer(stream, source=source)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -23,7 +24,7 @@ KEY_TABLES = [
     "articles_article",
     "review_reviewround",
     "review_reviewdecision",
-    "review_workflowevent",
+    "audit_workflowevent",
     "publishing_publication",
     "publishing_publishedpage",
 ]
@@ -46,8 +47,6 @@ def is_sqlite(db: dict[str, Any]) -> bool:
 
 def pg_env(db: dict[str, Any]) -> dict[str, str]:
     """Connection settings for pg_dump/pg_restore as libpq environment variables (the password stays off argv)."""
-    import os
-
     env = {**os.environ, "PGHOST": str(db.get("HOST") or "127.0.0.1"), "PGPORT": str(db.get("PORT") or 5432)}
     if db.get("USER"):
         env["PGUSER"] = db["USER"]
