@@ -96,15 +96,18 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 # ran before it on its worker.
 
 
+_migrated_rows: dict[str, str] = {}  # database alias -> its rows just after migrating, serialised
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database, with its freshly migrated rows kept aside to restore later."""
     from django.db import connections
 
     with django_db_blocker.unblock():
-        for connection in connections.all(initialized_only=True):
-            if not hasattr(connection, "_test_serialized_contents"):
-                connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+        for connection in connections.all():
+            contents = getattr(connection, "_test_serialized_contents", None)
+            _migrated_rows[connection.alias] = contents or connection.creation.serialize_db_to_string()
     yield
 
 
@@ -124,14 +127,11 @@ def _restore_migrated_rows(config: pytest.Config) -> None:
     from pytest_django.plugin import blocking_manager_key
 
     with config.stash[blocking_manager_key].unblock():
-        for connection in connections.all(initialized_only=True):
-            contents = getattr(connection, "_test_serialized_contents", None)
-            if contents is None:
-                continue
+        for alias, contents in _migrated_rows.items():
             # Empty again without post_migrate (which would remake content types
             # under new ids), then load the rows exactly as they were.
-            call_command("flush", database=connection.alias, interactive=False, inhibit_post_migrate=True, verbosity=0)
-            connection.creation.deserialize_db_from_string(contents)
+            call_command("flush", database=alias, interactive=False, inhibit_post_migrate=True, verbosity=0)
+            connections[alias].creation.deserialize_db_from_string(contents)
     ContentType.objects.clear_cache()
 
 
