@@ -121,17 +121,26 @@ def _empties_the_tables(item: pytest.Item) -> bool:
 
 
 def _restore_migrated_rows(config: pytest.Config) -> None:
+    from django.apps import apps
     from django.contrib.contenttypes.models import ContentType
     from django.core.management import call_command
+    from django.core.management.color import no_style
     from django.db import connections
     from pytest_django.plugin import blocking_manager_key
 
     with config.stash[blocking_manager_key].unblock():
         for alias, contents in _migrated_rows.items():
             # Empty again without post_migrate (which would remake content types
-            # under new ids), then load the rows exactly as they were.
+            # under new ids), then load the rows exactly as they were, and move
+            # the id sequences (flush restarted them) past the loaded ids.
             call_command("flush", database=alias, interactive=False, inhibit_post_migrate=True, verbosity=0)
-            connections[alias].creation.deserialize_db_from_string(contents)
+            connection = connections[alias]
+            connection.creation.deserialize_db_from_string(contents)
+            statements = connection.ops.sequence_reset_sql(no_style(), apps.get_models(include_auto_created=True))
+            if statements:
+                with connection.cursor() as cursor:
+                    for statement in statements:
+                        cursor.execute(statement)
     ContentType.objects.clear_cache()
 
 
