@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,14 @@ def test_more_workers_than_redis_has_databases_for_is_refused_with_the_reason(tm
     assert worker_environment(6, CI, tmp_path)["REDIS_CACHE_URL"] == "redis://127.0.0.1:6379/14"
     with pytest.raises(ValueError, match="would need Redis database 16"):
         worker_environment(7, CI, tmp_path)
+
+
+def test_under_xdist_this_worker_runs_in_its_own_var_folder():
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        pytest.skip("checks the pytest-xdist workers of `make test`; this run has none")
+    assert Path(settings.VAR_DIR).name == worker
+    assert Path(settings.STATIC_ROOT).is_relative_to(settings.VAR_DIR)
+    assert Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent == Path(settings.VAR_DIR)
