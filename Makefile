@@ -8,7 +8,7 @@ PORT ?= 8000
 # The embedded default needs no secret; DEBUG=1 is for this local demo only.
 RUN_ENV := DEBUG=1
 
-.PHONY: run test test-fast venv dev-venv migrate seed worker beat serve services reliability lint format bench bench-lists export clean node-deps assets
+.PHONY: run test test-serial test-fast venv dev-venv migrate seed worker beat serve services reliability lint format bench bench-lists export clean node-deps assets
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +51,15 @@ run: seed
 	@echo ""
 	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-## test: install the dev requirements and run the whole suite
+## test: install the dev requirements and run the whole suite on two workers (pytest-xdist)
+# Each worker gets its own var folder and Redis databases (tests/parallel.py);
+# worksteal hands a free worker the tests still queued on the other one.
+TEST_WORKERS ?= -n 2 --dist worksteal
 test: dev-venv node-deps
+	$(PY) -m pytest $(TEST_WORKERS) $(PYTEST_ARGS)
+
+## test-serial: the whole suite in one process, in pytest's order (slower; for debugging)
+test-serial: dev-venv node-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## services mode: run these beside gunicorn with DATABASE_URL and REDIS_URL set

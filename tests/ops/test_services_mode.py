@@ -163,13 +163,18 @@ def test_services_mode_as_written_publishes_an_article_over_http(tmp_path, autho
         )
         status, _, page = browser.request(f"/articles/{article.slug}/")
         assert article.title in page
+        # The page is live once the task's transaction commits; the worker logs
+        # the task's success a moment after that.
+        succeeded = r'"task": "publishing.tasks.publish", .*"state": "SUCCESS"'
+        wait_until(
+            lambda: re.search(succeeded, log.read_text(errors="replace")),
+            timeout=30,
+            what="the worker to log the publish task's success",
+            log=log,
+        )
         output = log.read_text(errors="replace")
         requests = [json.loads(line.split("| ", 1)[1]) for line in output.splitlines() if '"event": "request"' in line]
         assert any(r["method"] == "POST" and r["path"] == publish and r["status"] == 302 for r in requests)
-        # The page is live before the task returns; the worker logs the task's end just after.
-        task_done = re.compile(r'"task": "publishing.tasks.publish", .*"state": "SUCCESS"')
-        wait_until(lambda: task_done.search(log.read_text(errors="replace")), timeout=30, what="task log", log=log)
-        output = log.read_text(errors="replace")
         # gunicorn's own lines are JSON too (gunicorn.conf.py).
         assert re.search(
             r'web\.1 +\| \{"time": "[^"]+", "level": "INFO", "logger": "gunicorn\.error", "message": "Booting worker',
