@@ -38,16 +38,19 @@ def test_staff_pages_have_no_serious_accessibility_violations_and_no_sideways_sc
         (editor, "/publishing/"),
     ]
     problems = []
+    pages = {}  # one signed-in browser context per person, reused for their pages
     for user, path in visits:
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        if user is not None:
-            _sign_in(page, live_server, user.username)
+        if user not in pages:
+            pages[user] = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+            if user is not None:
+                _sign_in(pages[user], live_server, user.username)
+        page = pages[user]
         page.goto(f"{live_server.url}{path}")
         for violation in _axe_violations(page):
             problems.append((path, violation["id"], [n["target"] for n in violation["nodes"]][:3]))
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         if scroll_width > width:
             problems.append((path, f"scrolls sideways: {scroll_width}px wide at {width}px"))
-        context.close()
+    for page in pages.values():
+        page.context.close()
     assert problems == []

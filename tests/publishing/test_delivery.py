@@ -65,7 +65,7 @@ def recorder():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     server.seen = []
     server.reply = (200, b'{"success": true}')
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield server
     server.shutdown()
