@@ -1,7 +1,7 @@
 """/sitemap.xml: a sitemap index whose sections list every live, board-approved article.
 
-Django's sitemap framework pages each section (at most ``limit`` URLs, 50,000
-by default, the protocol's maximum); every page is its own file,
+Django's sitemap framework pages each section (at most ``limit`` URLs: 10,000
+for articles, under the protocol's maximum of 50,000); every page is its own file,
 ``/sitemap-<section>-<page>.xml``, so a static export can write them as
 files. ``lastmod`` comes from the database (when the live revision went
 live), the index's from one aggregate per section. Every response is cached
@@ -49,11 +49,24 @@ def _article_path_parts() -> tuple[str, str]:
 
 
 class ArticleSitemap(Sitemap):
-    """Every live, board-approved article (provisional pages are left out), oldest row first."""
+    """Every live, board-approved article (provisional pages are left out), oldest row first.
+
+    Sections of 10,000 URLs (the protocol allows 50,000): a section is built in
+    one response, so its time and memory grow with the section, not the site
+    (30,000 URLs took 0.7 s and 154 MB at 100,000 articles).
+    """
+
+    limit = 10_000
 
     def items(self):
         # (slug, live_at) tuples: building model instances was a large share of a 50,000-URL section.
-        return rs.catalogue_live(include_provisional=False).order_by("id").values_list("slug", "live_at")
+        # The count and each section's ids come from the narrow catalogue_cover index (rs.CatalogueList).
+        return rs.CatalogueList(
+            rs.catalogue_live(include_provisional=False).values_list("slug", "live_at"),
+            rs.catalogue_counted(include_provisional=False),
+            ("id",),
+            pick_ids=False,
+        )
 
     def location(self, item) -> str:
         # One reverse() for the whole section: at 50,000 URLs a reverse() per row is most of the time.
@@ -66,7 +79,8 @@ class ArticleSitemap(Sitemap):
         return item[1]
 
     def get_latest_lastmod(self) -> dt.datetime | None:
-        return rs.catalogue_live(include_provisional=False).aggregate(latest=Max("live_at"))["latest"]
+        # From the catalogue alone (index-only), like the counts: see rs.catalogue_counted.
+        return rs.catalogue_counted(include_provisional=False).aggregate(latest=Max("live_at"))["latest"]
 
 
 SITEMAPS: dict[str, type[Sitemap]] = {"pages": PagesSitemap, "articles": ArticleSitemap}
