@@ -181,3 +181,21 @@ def test_index_letters_pages_and_counts_agree_with_the_rows(client, reader_site,
         assert sorted(set(seen)) == slugs, letter
     html = client.get("/", {"page": 7}).content.decode()
     assert "7 of 7" in html
+
+
+def test_a_search_ranks_at_most_search_ranked_matches_and_says_so(client, reader_site, monkeypatch):
+    from publishing import selectors as rs
+    from publishing.selectors import reader
+
+    author, reviewer, editor = reader_site
+    _live(author, reviewer, editor, ["b1"])
+    monkeypatch.setattr(reader, "SEARCH_RANKED", 2)
+    monkeypatch.setattr(rs, "SEARCH_RANKED", 2)
+    html = client.get("/search/", {"q": "retinitis"}).content.decode()
+    # Three articles match; the first two by title are ranked and listed, and the page says there are more.
+    assert "More than 2 results" in html and "Add a word or two" in html
+    assert "/articles/a1/" in html and "/articles/a2/" in html and "/articles/b1/" not in html
+    monkeypatch.setattr(reader, "SEARCH_RANKED", 3)
+    monkeypatch.setattr(rs, "SEARCH_RANKED", 3)
+    html = client.get("/search/", {"q": "retinitis"}).content.decode()
+    assert "3 results" in html and "More than" not in html and "/articles/b1/" in html
