@@ -11,15 +11,16 @@ until the next go-live or withdrawal bumps the site generation.
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.core.cache import cache
-from django.db.models import Max
+from django.db.models import CharField, Max
+from django.db.models.functions import Cast, TruncDate
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import escape
 from django.views.decorators.http import require_safe
 
 from . import selectors as rs
@@ -61,8 +62,10 @@ class ArticleSitemap(Sitemap):
     def items(self):
         # (slug, live_at) tuples: building model instances was a large share of a 50,000-URL section.
         # The count and each section's ids come from the narrow catalogue_cover index (rs.CatalogueList).
+        # The day as text from the database: parsing 10,000 timestamps in Python was a third of a section.
+        day = Cast(TruncDate("live_at", tzinfo=dt.UTC), output_field=CharField())
         return rs.CatalogueList(
-            rs.catalogue_live(include_provisional=False).values_list("slug", "live_at"),
+            rs.catalogue_live(include_provisional=False).values_list("slug", day),
             rs.catalogue_counted(include_provisional=False),
             ("id",),
             pick_ids=False,
@@ -75,8 +78,8 @@ class ArticleSitemap(Sitemap):
         prefix, suffix = self._parts
         return f"{prefix}{item[0]}{suffix}"
 
-    def lastmod(self, item) -> dt.datetime:
-        return item[1]
+    def lastmod(self, item) -> str:
+        return item[1]  # "YYYY-MM-DD"
 
     def get_latest_lastmod(self) -> dt.datetime | None:
         # From the catalogue alone (index-only), like the counts: see rs.catalogue_counted.
@@ -96,6 +99,8 @@ def _cached_xml(name: str, build) -> HttpResponse:
 
 
 def _date(value) -> str | None:
+    if isinstance(value, str):  # already the day (ArticleSitemap)
+        return value[:10]
     return value.date().isoformat() if isinstance(value, dt.datetime) else None
 
 
@@ -129,7 +134,7 @@ def sitemap_entries(section: str, page: int) -> list[dict]:
 def _urlset(entries: list[dict]) -> str:
     """Render a <urlset> as one string: a template loop per URL was most of the time at 50,000 URLs."""
     rows = [
-        f"  <url><loc>{escape(e['loc'])}</loc>"
+        f"  <url><loc>{html.escape(e['loc'])}</loc>"
         + (f"<lastmod>{e['lastmod']}</lastmod>" if e["lastmod"] else "")
         + "</url>"
         for e in entries
