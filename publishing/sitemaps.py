@@ -1,6 +1,6 @@
 """/sitemap.xml: a sitemap index whose sections list every live, board-approved article.
 
-Django's sitemap framework pages each section (at most ``limit`` URLs: 10,000
+Django's sitemap framework pages each section (at most ``limit`` URLs: 5,000
 for articles, under the protocol's maximum of 50,000); every page is its own file,
 ``/sitemap-<section>-<page>.xml``, so a static export can write them as
 files. ``lastmod`` comes from the database (when the live revision went
@@ -52,17 +52,17 @@ def _article_path_parts() -> tuple[str, str]:
 class ArticleSitemap(Sitemap):
     """Every live, board-approved article (provisional pages are left out), oldest row first.
 
-    Sections of 10,000 URLs (the protocol allows 50,000): a section is built in
+    Sections of 5,000 URLs (the protocol allows 50,000): a section is built in
     one response, so its time and memory grow with the section, not the site
     (30,000 URLs took 0.7 s and 154 MB at 100,000 articles).
     """
 
-    limit = 10_000
+    limit = 5_000
 
     def items(self):
         # (slug, live_at) tuples: building model instances was a large share of a 50,000-URL section.
         # The count and each section's ids come from the narrow catalogue_cover index (rs.CatalogueList).
-        # The day as text from the database: parsing 10,000 timestamps in Python was a third of a section.
+        # The day as text from the database: parsing the timestamps in Python was a third of a section.
         day = Cast(TruncDate("live_at", tzinfo=dt.UTC), output_field=CharField())
         return rs.CatalogueList(
             rs.catalogue_live(include_provisional=False).values_list("slug", day),
