@@ -240,7 +240,8 @@ class CatalogueEntry(models.Model):
     live, is withdrawn or expires, from the default page of its live
     publication (published text only, never a draft). Readers' queries still
     join the publication and check it is live, so a stale row can never show
-    anything that is not. On PostgreSQL the table also has a weighted
+    anything that is not; their counts read this table alone (see
+    ``publishing.selectors.catalogue_counted``). On PostgreSQL the table also has a weighted
     ``search_vector`` (tsvector, GIN-indexed) and a trigram index on
     ``search_names``; both are added by migration 0005 on PostgreSQL only.
     """
