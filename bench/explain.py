@@ -9,17 +9,23 @@ def queries() -> dict:
     """Return the list queries, by name, exactly as the pages build them (first page)."""
     from articles.models import Article
     from publishing import selectors as ps
+    from publishing.sitemaps import ArticleSitemap
     from review import selectors as rs
 
     member = _member()
+    total = ps.catalogue_count()
+    sitemap = ArticleSitemap()
     return {
         "dashboard live list": ps.publication_desk_live_list()[:50],
         "editors' queue, submitted": rs.in_flight_articles("submitted")[:20],
         "awaiting publication": ps.article_list_awaiting_publication()[:50],
-        "reader index A-Z": ps.catalogue_index()[:50],
-        "reader index, last page": ps.catalogue_index()[max(0, ps.catalogue_live().count() - 50) :],
+        "reader index A-Z": ps.catalogue_index().page_query(slice(0, 50)),
+        "reader index last page": ps.catalogue_index().page_query(slice(max(0, total - 50), total)),
+        "reader index letter M": ps.catalogue_index("M").page_query(slice(0, 50)),
         "API list, first page": ps.catalogue_live().order_by("title", "id")[:51],
-        "search": ps.catalogue_search("herpes zoster treatment")[:50],
+        "sitemap section 3": sitemap.items().page_query(slice(2 * sitemap.limit, 3 * sitemap.limit)),
+        "search": ps.catalogue_search("herpes zoster treatment").page_query(slice(0, 50)),
+        "search ivermectin (matches 2 in 3 live)": ps.catalogue_search("ivermectin").page_query(slice(0, 50)),
         "studio list": Article.objects.filter(authors__username="bench-author1").order_by("-updated_at", "-pk")[:50],
         "board queue awaiting, first page": rs.review_rounds_awaiting(member)[:50],
         "board queue mine, first page": rs.review_rounds_mine(member)[:50],
@@ -30,6 +36,7 @@ def counts() -> dict:
     """Return the pagers' counts ("1-50 of N") of the slow staff pages, as callables (their SQL is captured)."""
     from publishing import selectors as ps
     from publishing.models import Publication
+    from publishing.sitemaps import ArticleSitemap
     from review import selectors as rs
 
     member = _member()
@@ -42,6 +49,12 @@ def counts() -> dict:
         "count: desk awaiting publication": ps.article_list_awaiting_publication().count,
         "count: desk live": ps.publication_desk_live_list().count,
         "count: desk pending": ps.publication_list_in_state(Publication.State.PENDING).count,
+        "count: reader index (and API)": ps.catalogue_count,
+        "count: reader index letter M": ps.catalogue_index("M").count,
+        "reader index letters": ps.catalogue_letters,
+        "count: search ivermectin (capped)": ps.catalogue_search("ivermectin").count,
+        "count: sitemap": ArticleSitemap().items().count,
+        "sitemap lastmod": ArticleSitemap().get_latest_lastmod,
     }
 
 

@@ -132,7 +132,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         page, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
         body = json.dumps(
             {
-                "count": rs.catalogue_live().count(),
+                "count": rs.catalogue_count(),
                 "next": _absolute(f"{list_url}?cursor={cursor_token(page[-1].title, page[-1].pk)}") if more else None,
                 "first": _absolute(list_url),
                 "results": [_list_item(entry) for entry in page],

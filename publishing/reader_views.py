@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
@@ -342,7 +343,15 @@ def search(request: HttpRequest) -> HttpResponse:
         snippets = rs.catalogue_snippets(pager.object_list, query)
         for entry in pager.object_list:
             entry.snippet = snippets.get(entry.pk, "")
-    context = {"query": query, "pager": pager, "close_matches": close}
+    # More matches than are ranked (rs.SEARCH_RANKED): the page says so and asks for more words.
+    capped = pager is not None and pager.page.paginator.object_list.capped
+    context = {
+        "query": query,
+        "pager": pager,
+        "close_matches": close,
+        "capped": capped,
+        "ranked": number_format(rs.SEARCH_RANKED, force_grouping=True),
+    }
     return render(request, "publishing/reader/search.html", context)
 
 

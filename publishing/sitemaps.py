@@ -1,7 +1,7 @@
 """/sitemap.xml: a sitemap index whose sections list every live, board-approved article.
 
-Django's sitemap framework pages each section (at most ``limit`` URLs, 50,000
-by default, the protocol's maximum); every page is its own file,
+Django's sitemap framework pages each section (at most ``limit`` URLs: 5,000
+for articles, under the protocol's maximum of 50,000); every page is its own file,
 ``/sitemap-<section>-<page>.xml``, so a static export can write them as
 files. ``lastmod`` comes from the database (when the live revision went
 live), the index's from one aggregate per section. Every response is cached
@@ -11,15 +11,16 @@ until the next go-live or withdrawal bumps the site generation.
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.core.cache import cache
-from django.db.models import Max
+from django.db.models import CharField, Max
+from django.db.models.functions import Cast, TruncDate
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import escape
 from django.views.decorators.http import require_safe
 
 from . import selectors as rs
@@ -49,11 +50,26 @@ def _article_path_parts() -> tuple[str, str]:
 
 
 class ArticleSitemap(Sitemap):
-    """Every live, board-approved article (provisional pages are left out), oldest row first."""
+    """Every live, board-approved article (provisional pages are left out), oldest row first.
+
+    Sections of 5,000 URLs (the protocol allows 50,000): a section is built in
+    one response, so its time and memory grow with the section, not the site
+    (30,000 URLs took 0.7 s and 154 MB at 100,000 articles).
+    """
+
+    limit = 5_000
 
     def items(self):
         # (slug, live_at) tuples: building model instances was a large share of a 50,000-URL section.
-        return rs.catalogue_live(include_provisional=False).order_by("id").values_list("slug", "live_at")
+        # The count and each section's ids come from the narrow catalogue_cover index (rs.CatalogueList).
+        # The day as text from the database: parsing the timestamps in Python was a third of a section.
+        day = Cast(TruncDate("live_at", tzinfo=dt.UTC), output_field=CharField())
+        return rs.CatalogueList(
+            rs.catalogue_live(include_provisional=False).values_list("slug", day),
+            rs.catalogue_counted(include_provisional=False),
+            ("id",),
+            pick_ids=False,
+        )
 
     def location(self, item) -> str:
         # One reverse() for the whole section: at 50,000 URLs a reverse() per row is most of the time.
@@ -62,11 +78,12 @@ class ArticleSitemap(Sitemap):
         prefix, suffix = self._parts
         return f"{prefix}{item[0]}{suffix}"
 
-    def lastmod(self, item) -> dt.datetime:
-        return item[1]
+    def lastmod(self, item) -> str:
+        return item[1]  # "YYYY-MM-DD"
 
     def get_latest_lastmod(self) -> dt.datetime | None:
-        return rs.catalogue_live(include_provisional=False).aggregate(latest=Max("live_at"))["latest"]
+        # From the catalogue alone (index-only), like the counts: see rs.catalogue_counted.
+        return rs.catalogue_counted(include_provisional=False).aggregate(latest=Max("live_at"))["latest"]
 
 
 SITEMAPS: dict[str, type[Sitemap]] = {"pages": PagesSitemap, "articles": ArticleSitemap}
@@ -82,6 +99,8 @@ def _cached_xml(name: str, build) -> HttpResponse:
 
 
 def _date(value) -> str | None:
+    if isinstance(value, str):  # already the day (ArticleSitemap)
+        return value[:10]
     return value.date().isoformat() if isinstance(value, dt.datetime) else None
 
 
@@ -115,7 +134,7 @@ def sitemap_entries(section: str, page: int) -> list[dict]:
 def _urlset(entries: list[dict]) -> str:
     """Render a <urlset> as one string: a template loop per URL was most of the time at 50,000 URLs."""
     rows = [
-        f"  <url><loc>{escape(e['loc'])}</loc>"
+        f"  <url><loc>{html.escape(e['loc'])}</loc>"
         + (f"<lastmod>{e['lastmod']}</lastmod>" if e["lastmod"] else "")
         + "</url>"
         for e in entries

@@ -157,3 +157,45 @@ def test_index_letters_follow_go_live_although_cached(client, reader_site, djang
     html = client.get("/").content.decode()
     assert 'href="?letter=H"' in html
     assert "/articles/h1/" in client.get("/", {"letter": "H"}).content.decode()
+
+
+def test_index_letters_pages_and_counts_agree_with_the_rows(client, reader_site, monkeypatch):
+    """Letters by first character (edges "a", "z", digits), and every page of a letter, with its count."""
+    from publishing import reader_views
+    from publishing import selectors as rs
+
+    author, reviewer, editor = reader_site
+    _live(author, reviewer, editor, ["z1", "z2"], condition="Zoster ophthalmicus")
+    _live(author, reviewer, editor, ["n1"], condition="2019 novel coronavirus")
+    _live(author, reviewer, editor, ["y1"], condition="Yellow fever")
+    _live(author, reviewer, editor, ["m1"], condition="{m} braces are not letters")
+    assert rs.catalogue_letters() == {"C", "Z", "Y", "0-9"}
+    monkeypatch.setattr(reader_views, "INDEX_PAGE_SIZE", 1)
+    for letter, slugs in [("Z", ["z1", "z2"]), ("Y", ["y1"]), ("0-9", ["m1", "n1"]), ("C", ["a1", "a2"])]:
+        seen = []
+        for page in (1, 2):
+            html = client.get("/", {"letter": letter, "page": page}).content.decode()
+            seen += [slug for slug in ("a1", "a2", "z1", "z2", "n1", "y1", "m1") if f"/articles/{slug}/" in html]
+            if len(slugs) == 2:
+                assert " of 2" in html
+        assert sorted(set(seen)) == slugs, letter
+    html = client.get("/", {"page": 7}).content.decode()
+    assert "7 of 7" in html
+
+
+def test_a_search_ranks_at_most_search_ranked_matches_and_says_so(client, reader_site, monkeypatch):
+    from publishing import selectors as rs
+    from publishing.selectors import reader
+
+    author, reviewer, editor = reader_site
+    _live(author, reviewer, editor, ["b1"])
+    monkeypatch.setattr(reader, "SEARCH_RANKED", 2)
+    monkeypatch.setattr(rs, "SEARCH_RANKED", 2)
+    html = client.get("/search/", {"q": "retinitis"}).content.decode()
+    # Three articles match; the first two by title are ranked and listed, and the page says there are more.
+    assert "More than 2 results" in html and "Add a word or two" in html
+    assert "/articles/a1/" in html and "/articles/a2/" in html and "/articles/b1/" not in html
+    monkeypatch.setattr(reader, "SEARCH_RANKED", 3)
+    monkeypatch.setattr(rs, "SEARCH_RANKED", 3)
+    html = client.get("/search/", {"q": "retinitis"}).content.decode()
+    assert "3 results" in html and "More than" not in html and "/articles/b1/" in html
