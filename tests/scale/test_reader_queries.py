@@ -161,7 +161,7 @@ def test_index_letters_follow_go_live_although_cached(client, reader_site, djang
 
 def test_index_letters_pages_and_counts_agree_with_the_rows(client, reader_site, monkeypatch):
     """Letters by first character (edges "a", "z", digits), and every page of a letter, with its count."""
-    from publishing import reader_views
+    from publishing import presenters
     from publishing import selectors as rs
 
     author, reviewer, editor = reader_site
@@ -170,7 +170,7 @@ def test_index_letters_pages_and_counts_agree_with_the_rows(client, reader_site,
     _live(author, reviewer, editor, ["y1"], condition="Yellow fever")
     _live(author, reviewer, editor, ["m1"], condition="{m} braces are not letters")
     assert rs.catalogue_letters() == {"C", "Z", "Y", "0-9"}
-    monkeypatch.setattr(reader_views, "INDEX_PAGE_SIZE", 1)
+    monkeypatch.setattr(presenters, "INDEX_PAGE_SIZE", 1)
     for letter, slugs in [("Z", ["z1", "z2"]), ("Y", ["y1"]), ("0-9", ["m1", "n1"]), ("C", ["a1", "a2"])]:
         seen = []
         for page in (1, 2):
