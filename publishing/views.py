@@ -40,7 +40,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             selectors.publication_list_in_state(State.SCHEDULED).order_by("go_live_at", "pk"),
             param="scheduled_page",
         ),
-        "live": paginate(request, selectors.publication_desk_live_list(), param="live_page"),
+        "live": paginate(request, selectors.publication_desk_live_list(), param="live_page", ids_first=True),
         "failed": paginate(request, selectors.publication_list_in_state(State.FAILED), param="failed_page"),
         "provisional_enabled": settings.PROVISIONAL_PUBLISHING,
         "in_review": paginate(request, in_review, param="in_review_page"),

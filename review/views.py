@@ -61,8 +61,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     """The board member's queue: their open seats, then what awaits review, a page of each."""
     member = selectors.board_member_for(request.user)
     now = timezone.now()
-    mine = paginate(request, selectors.review_rounds_mine(member), param="mine_page")
-    awaiting = paginate(request, selectors.review_rounds_awaiting(member))
+    mine = paginate(request, selectors.review_rounds_mine(member), param="mine_page", ids_first=True)
+    awaiting = paginate(request, selectors.review_rounds_awaiting(member), ids_first=True)
     # Eligibility is worked out for the rounds shown, in bulk; the order within
     # a page puts what the member may claim first (pages run longest waiting first).
     mine.items = selectors.queue_items(mine.object_list, member=member, now=now)

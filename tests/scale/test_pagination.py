@@ -64,3 +64,18 @@ def test_search_snippets_escape_the_text_and_mark_only_the_match():
     assert "<mark>valganciclovir</mark>" in html and html.count("<mark>") == 1
     # The match markers are the only thing that becomes markup.
     assert str(_marked_to_html(f"a {MARK_START}b{MARK_STOP} <i>")) == "a <mark>b</mark> &lt;i&gt;"
+
+
+def test_ids_first_pages_hold_the_same_rows_in_the_same_order_as_plain_paging(db, django_assert_num_queries):
+    from django.contrib.auth.models import Group
+
+    for n in range(7):
+        Group.objects.create(name=f"g{n}")
+    groups = Group.objects.filter(name__startswith="g").order_by("-name", "pk")
+    for page in ("1", "2", "3"):
+        request = RequestFactory().get("/list/", {"page": page})
+        plain = paginate(request, groups, per_page=3)
+        with django_assert_num_queries(3):  # count, the page's ids, the page's rows
+            ids_first = paginate(request, groups, per_page=3, ids_first=True)
+            rows = list(ids_first)
+        assert rows == list(plain) and ids_first.label == plain.label
