@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 
 from celery import Celery
 from celery.schedules import crontab
@@ -26,3 +28,23 @@ app.conf.beat_schedule = {
     # Before the re-review check, so articles whose evidence moved are in that morning's email.
     "match-evidence": {"task": "evidence.tasks.match_evidence", "schedule": crontab(hour=5, minute=30)},
 }
+
+
+@contextlib.contextmanager
+def configured(**values) -> Iterator[None]:
+    """Set Celery configuration keys for a block, then put back exactly what was there before.
+
+    The app reads CELERY_* through to Django's settings. Assigning a key to
+    ``app.conf`` pins it: saving a value and assigning it back afterwards would
+    keep it pinned, so a later change of the setting would be ignored. Keys
+    not pinned before the block are unpinned after it.
+    """
+    changes = app.conf.changes
+    pinned_before = {key: changes[key] for key in values if key in changes}
+    app.conf.update(values)
+    try:
+        yield
+    finally:
+        for key in values:
+            changes.pop(key, None)
+        changes.update(pinned_before)

@@ -134,21 +134,18 @@ def test_seed_demo_in_services_mode_sends_nothing_to_the_broker(settings, caplog
     import socket
 
     from cms.celery import app as celery_app
+    from tests.publishing.publish_helpers import broker
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = closed
-    saved = celery_app.conf.task_always_eager, celery_app.conf.broker_url
-    celery_app.conf.task_always_eager, celery_app.conf.broker_url = False, closed
     out = io.StringIO()
-    try:
-        with caplog.at_level(logging.WARNING, logger="cms.tasks"):
-            call_command("seed_demo", i_know_this_is_not_production=True, stdout=out)
-    finally:
-        celery_app.conf.task_always_eager, celery_app.conf.broker_url = saved
-    assert celery_app.conf.task_always_eager == saved[0]
+    with broker(closed), caplog.at_level(logging.WARNING, logger="cms.tasks"):
+        call_command("seed_demo", i_know_this_is_not_production=True, stdout=out)
+    # Nothing stays pinned: the Celery app follows the settings again (they are put back after the test).
+    assert "task_always_eager" not in celery_app.conf.changes and "broker_url" not in celery_app.conf.changes
     assert not [r for r in caplog.records if "Could not enqueue" in r.getMessage()]  # nothing tried the broker
     assert "workflow notification emails were generated and not sent" in out.getvalue()
     assert Article.objects.filter(slug="cmv-treatment").exists()

@@ -12,6 +12,7 @@ from kombu import pools
 from articles import services as article_services
 from articles.models import Article, Audience
 from cms.celery import app as celery_app
+from cms.celery import configured as celery_configured
 from publishing import services, tasks
 from publishing.models import Disclaimer, Publication
 from review import services as review_services
@@ -72,7 +73,6 @@ def make_disclaimers() -> dict[str, Disclaimer]:
 @contextlib.contextmanager
 def broker(url: str) -> Iterator[None]:
     """Point this process's Celery app at a broker and send for real (not eagerly)."""
-    saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
 
     def reset_pools() -> None:
         pools.reset()
@@ -80,10 +80,8 @@ def broker(url: str) -> Iterator[None]:
         celery_app.amqp._producer_pool = None
 
     reset_pools()
-    celery_app.conf.broker_url = url
-    celery_app.conf.task_always_eager = False
     try:
-        yield
+        with celery_configured(broker_url=url, task_always_eager=False):
+            yield
     finally:
         reset_pools()
-        celery_app.conf.broker_url, celery_app.conf.task_always_eager = saved

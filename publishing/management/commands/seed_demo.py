@@ -20,7 +20,7 @@ from django.test.utils import override_settings
 
 from articles import demo as articles_demo
 from cms import roles
-from cms.celery import app as celery_app
+from cms.celery import configured as celery_configured
 from publishing import demo as publishing_demo
 from review import demo as review_demo
 
@@ -65,16 +65,16 @@ def _everything_in_this_process() -> Iterator[list]:
     broker to a worker and out by SMTP to the demo addresses.
     """
     previous_outbox = getattr(mail, "outbox", None)
-    previous_eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
     try:
-        with override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", CELERY_TASK_ALWAYS_EAGER=True
+        with (
+            celery_configured(task_always_eager=True),
+            override_settings(
+                EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", CELERY_TASK_ALWAYS_EAGER=True
+            ),
         ):
             mail.outbox = []
             yield mail.outbox
     finally:
-        celery_app.conf.task_always_eager = previous_eager
         # Put back an outbox someone else holds (the test runner's).
         if previous_outbox is not None:
             mail.outbox = previous_outbox
