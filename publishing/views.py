@@ -22,6 +22,10 @@ editors_only = roles.role_required(roles.EDITORS)
 State = Publication.State
 
 
+# The desk shows six lists on one page: smaller pages than a list of its own, like the editors' queue.
+DESK_PAGE = 20
+
+
 @editors_only
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Show what awaits publication, what is pending, scheduled, live and failed: a page of each."""
@@ -33,17 +37,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         else Article.objects.none()
     )
     context = {
-        "awaiting": paginate(request, selectors.article_list_awaiting_publication(), param="awaiting_page"),
-        "pending": paginate(request, selectors.publication_list_in_state(State.PENDING), param="pending_page"),
+        "awaiting": paginate(
+            request, selectors.article_list_awaiting_publication(), param="awaiting_page", per_page=DESK_PAGE
+        ),
+        "pending": paginate(
+            request, selectors.publication_list_in_state(State.PENDING), param="pending_page", per_page=DESK_PAGE
+        ),
         "scheduled": paginate(
             request,
             selectors.publication_list_in_state(State.SCHEDULED).order_by("go_live_at", "pk"),
             param="scheduled_page",
+            per_page=DESK_PAGE,
         ),
-        "live": paginate(request, selectors.publication_desk_live_list(), param="live_page", ids_first=True),
-        "failed": paginate(request, selectors.publication_list_in_state(State.FAILED), param="failed_page"),
+        "live": paginate(
+            request, selectors.publication_desk_live_list(), param="live_page", ids_first=True, per_page=DESK_PAGE
+        ),
+        "failed": paginate(
+            request, selectors.publication_list_in_state(State.FAILED), param="failed_page", per_page=DESK_PAGE
+        ),
         "provisional_enabled": settings.PROVISIONAL_PUBLISHING,
-        "in_review": paginate(request, in_review, param="in_review_page"),
+        "in_review": paginate(request, in_review, param="in_review_page", per_page=DESK_PAGE),
         "evidence_alerts": evidence_selectors.alert_dashboard_summary(),
         "evidence_limit": evidence_selectors.DASHBOARD_LIMIT,
     }

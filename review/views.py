@@ -56,13 +56,19 @@ def _run(request: HttpRequest, action, success: str) -> bool:
 # --- board and editor queues ---------------------------------------------------------
 
 
+# The board's queue shows two lists on one page: 25 rows each.
+BOARD_PAGE = 25
+
+
 @roles.role_required(roles.BOARD)
 def queue(request: HttpRequest) -> HttpResponse:
     """The board member's queue: their open seats, then what awaits review, a page of each."""
     member = selectors.board_member_for(request.user)
     now = timezone.now()
-    mine = paginate(request, selectors.review_rounds_mine(member), param="mine_page", ids_first=True)
-    awaiting = paginate(request, selectors.review_rounds_awaiting(member), ids_first=True)
+    mine = paginate(
+        request, selectors.review_rounds_mine(member), param="mine_page", per_page=BOARD_PAGE, ids_first=True
+    )
+    awaiting = paginate(request, selectors.review_rounds_awaiting(member), per_page=BOARD_PAGE, ids_first=True)
     # Eligibility is worked out for the rounds shown, in bulk; the order within
     # a page puts what the member may claim first (pages run longest waiting first).
     mine.items = selectors.queue_items(mine.object_list, member=member, now=now)
