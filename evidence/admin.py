@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from cms.admin_mixins import ReadOnlyAdminMixin
+
 from .models import EvidenceAlert, EvidenceImport, EvidenceJustification, LabelVersion, Retraction
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Rows change only through imports and the evidence services, never by hand."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(EvidenceImport)

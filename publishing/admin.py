@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin
 
 from articles.text import clean_text, ensure_max_length
+from cms.admin_mixins import ReadOnlyAdminMixin
 
 from .models import Disclaimer, Publication, PublishedPage, ReaderMessage
 
@@ -34,15 +35,8 @@ class DisclaimerAdmin(admin.ModelAdmin):
     search_fields = ["name", "text"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    pass
 
 
 class PublishedPageInline(admin.TabularInline):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from cms.admin_mixins import ReadOnlyAdminMixin
+
 from . import services
 from .exceptions import ReviewError
 from .models import BoardMember, ReviewComment, ReviewDecision, ReviewRound
@@ -38,25 +40,14 @@ class BoardMemberAdmin(admin.ModelAdmin):
     )
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReviewDecisionInline(ReadOnlyMixin, admin.TabularInline):
+class ReviewDecisionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ReviewDecision
     extra = 0
     fields = ("reviewer", "assigned_by", "assigned_at", "decision", "comment", "decided_at", "revision")
     readonly_fields = fields
 
 
-class ReviewCommentInline(ReadOnlyMixin, admin.TabularInline):
+class ReviewCommentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ReviewComment
     extra = 0
     fields = ("author", "section", "audience", "text", "created_at", "resolved_at", "resolved_by")
@@ -74,7 +65,7 @@ def _decide(modeladmin, request, queryset, label: str, call) -> None:
 
 
 @admin.register(ReviewRound)
-class ReviewRoundAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReviewRoundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("article", "status", "submitted_by", "submitted_at", "required_approvals", "closed_at")
     list_filter = ("status",)
     search_fields = ("article__title", "article__slug")
