@@ -170,27 +170,27 @@ def _split_title(inner: str) -> tuple[str, str | None]:
 
 
 class _Link(_LinearBracketsMixin, inlinepatterns.LinkInlineProcessor):
-    pass
+    """Python-Markdown's LinkInlineProcessor with the linear bracket scanning."""
 
 
 class _Image(_LinearBracketsMixin, inlinepatterns.ImageInlineProcessor):
-    pass
+    """Python-Markdown's ImageInlineProcessor with the linear bracket scanning."""
 
 
 class _Reference(_LinearBracketsMixin, inlinepatterns.ReferenceInlineProcessor):
-    pass
+    """Python-Markdown's ReferenceInlineProcessor with the linear bracket scanning."""
 
 
 class _ShortReference(_LinearBracketsMixin, inlinepatterns.ShortReferenceInlineProcessor):
-    pass
+    """Python-Markdown's ShortReferenceInlineProcessor with the linear bracket scanning."""
 
 
 class _ImageReference(_LinearBracketsMixin, inlinepatterns.ImageReferenceInlineProcessor):
-    pass
+    """Python-Markdown's ImageReferenceInlineProcessor with the linear bracket scanning."""
 
 
 class _ShortImageReference(_LinearBracketsMixin, inlinepatterns.ShortImageReferenceInlineProcessor):
-    pass
+    """Python-Markdown's ShortImageReferenceInlineProcessor with the linear bracket scanning."""
 
 
 class LinearLinksExtension(Extension):

@@ -97,31 +97,40 @@ def range_label(page: Page) -> str:
 
 
 class IdsFirst:
-    """A queryset as the paginator sees it: its count, then a page's ids, then only those rows.
+    """A list for the Paginator whose page picks its ids first, then reads only those rows.
 
-    ``OFFSET`` makes the database walk every row before the page. Walking ids
-    alone can stay inside an index; joined columns and related rows are then
-    read for the page's rows only. One more query per page, the same on every
-    page: at 100,000 articles the desk's last page of live pages went from
-    100 ms of SQL to a few (BENCHMARKS.md).
+    ``OFFSET`` makes the database walk every row before the page. Here the
+    page's ids are chosen in a subquery that can stay inside an index, and
+    joined columns and related rows are read for those rows only: still one
+    query per page, the same on every page. At 100,000 articles the desk's
+    last page of live pages went from 100 ms of SQL to a few (BENCHMARKS.md).
+
+    ``counted`` (default: ``rows``) is what is counted and what the ids are
+    picked from, in ``rows``' order; a narrower queryset over the same rows
+    lets both be read from a covering index (the reader catalogue does this).
     """
 
-    def __init__(self, queryset):
-        self.queryset = queryset
+    ordered = True  # the Paginator warns about unordered lists
+
+    def __init__(self, rows, counted=None):
+        self.rows = rows
+        self.counted = rows if counted is None else counted
 
     def count(self) -> int:
-        return self.queryset.count()
+        return self.counted.count()
 
     def __len__(self) -> int:
         return self.count()
 
     def __getitem__(self, key):
         if not isinstance(key, slice):
-            raise TypeError("IdsFirst only pages by slices")
-        ids = list(self.queryset.values_list("pk", flat=True)[key])
-        if not ids:
-            return []
-        return list(self.queryset.filter(pk__in=ids))  # the queryset's own order, so the page's
+            raise TypeError(f"{type(self).__name__} only gives pages (slices).")
+        return list(self.page_query(key))
+
+    def page_query(self, key: slice):
+        """Return the query of one page (bench/explain.py shows its plan)."""
+        ids = self.counted.order_by(*self.rows.query.order_by).values("pk")[key]
+        return self.rows.filter(pk__in=ids)
 
 
 def paginate(
@@ -129,8 +138,8 @@ def paginate(
 ) -> Pager:
     """Return one page of `items` (a queryset or list) chosen by ``?<param>=``, with its links.
 
-    Two queries for a queryset: its count and the page's rows (three with
-    ``ids_first``, for a queryset whose rows are wide or joined: see IdsFirst).
+    Two queries for a queryset: its count and the page's rows (with
+    ``ids_first``, the rows of a page chosen by ids first: see IdsFirst).
     """
     paginator = Paginator(IdsFirst(items) if ids_first else items, per_page)
     page = paginator.get_page(request.GET.get(param))

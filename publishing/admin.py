@@ -36,7 +36,7 @@ class DisclaimerAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    pass
+    """Publications and readers' messages: written by the services and the reader form only."""
 
 
 class PublishedPageInline(admin.TabularInline):

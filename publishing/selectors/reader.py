@@ -18,6 +18,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article, Audience
+from cms.pagination import IdsFirst
 from review.models import BoardMember
 
 from ..models import CatalogueEntry, EditorialPolicy, Publication, PublishedPage, ReaderMessage
@@ -122,46 +123,33 @@ def catalogue_count(*, include_provisional: bool = True) -> int:
     return catalogue_counted(include_provisional=include_provisional).count()
 
 
-class CatalogueList:
+class CatalogueList(IdsFirst):
     """A catalogue list for the Paginator: an index-only count, and each page's ids picked before its rows.
 
-    ``count()`` counts ``counted`` (see ``catalogue_counted``). A page is one
-    query: the ids of the page are chosen from ``counted`` in the list's order
-    (an index-only scan, so a deep ``OFFSET`` skips index entries, not 2.6 KB
-    rows), and only those rows are read, through ``rows``, which re-checks
-    that each publication is live.
+    ``count()`` counts ``counted`` (see ``catalogue_counted``). A page's ids
+    are chosen from ``counted`` in the list's order (an index-only scan, so a
+    deep ``OFFSET`` skips index entries, not 2.6 KB rows), and only those rows
+    are read, through ``rows``, which re-checks that each publication is live.
     """
 
     def __init__(
         self, rows: QuerySet, counted: QuerySet, order: tuple[str, ...], *, pick_ids: bool = True, cap: int = 0
     ):
-        self.rows, self.counted, self.order = rows.order_by(*order), counted, order
+        super().__init__(rows.order_by(*order), counted)
         # pick_ids=False: slice `rows` itself (the sitemap, whose columns are all in catalogue_cover).
         self.pick_ids = pick_ids
         # cap: count at most this many (one more to know whether there were more: `capped`).
         self.cap, self.capped = cap, False
-        self.ordered = True  # the Paginator warns about unordered lists
 
     def count(self) -> int:
         if not self.cap:
-            return self.counted.count()
+            return super().count()
         found = self.counted[: self.cap + 1].count()
         self.capped = found > self.cap
         return min(found, self.cap)
 
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, key):
-        if not isinstance(key, slice):
-            raise TypeError("CatalogueList only gives pages (slices).")
-        return list(self.page_query(key))
-
     def page_query(self, key: slice) -> QuerySet:
-        """Return the query of one page (bench/explain.py shows its plan)."""
-        if not self.pick_ids:
-            return self.rows[key]
-        return self.rows.filter(pk__in=self.counted.order_by(*self.order).values("pk")[key])
+        return super().page_query(key) if self.pick_ids else self.rows[key]
 
 
 INDEX_ORDER = ("condition_key", "title", "id")
