@@ -112,7 +112,7 @@ def _write(root: Path, name: str, data: bytes, result: ExportResult) -> None:
     write_atomic(root / name, data)
     if name.endswith(COMPRESSED_SUFFIXES):
         write_atomic(root / f"{name}.gz", gzip_bytes(data))
-        compressed = brotli_bytes(data, quality=11)
+        compressed = brotli_bytes(data, quality=settings.STORED_BROTLI_QUALITY)
         if compressed:
             write_atomic(root / f"{name}.br", compressed)
     result.written.append(name)

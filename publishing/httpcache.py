@@ -95,8 +95,9 @@ def make_entry(
 ) -> Entry:
     """Build the entry of a body: its gzip, brotli and ETag are computed once, here.
 
-    Stored pages (rendered once) use the slowest, smallest brotli (11); pages
-    built on a request use a quick one.
+    Stored pages (rendered once) use the smallest brotli
+    (``STORED_BROTLI_QUALITY``, 11 by default); pages built on a request use a
+    quick one.
     """
     return Entry(
         status=status,

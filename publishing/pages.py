@@ -102,7 +102,7 @@ def render_article_page(publication: Publication, audience: Audience | None) -> 
 
 
 def _save(path: str, publication: Publication, audience: Audience | None, body: bytes, now: dt.datetime) -> Entry:
-    entry = make_entry(body, HTML, last_modified=now.timestamp(), brotli_quality=11)
+    entry = make_entry(body, HTML, last_modified=now.timestamp(), brotli_quality=settings.STORED_BROTLI_QUALITY)
     StoredPage.objects.update_or_create(
         path=path,
         defaults={

@@ -17,6 +17,7 @@ from publishing import services, tasks
 from publishing.httpcache import cache_key_for
 from publishing.models import PurgeRequest, StoredPage
 from publishing.purge import purge_paths
+from tests.publishing.publish_helpers import request_and_publish
 from tests.publishing.reader_fixtures import *  # noqa: F403 (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +100,22 @@ def test_go_live_stores_every_audience_page_and_a_request_is_one_query(
     with django_assert_num_queries(1):  # one indexed lookup; no Markdown, no template
         response = client.get(URL + "for/patient/")
     assert response.content == bytes(row.body) and response["ETag"] == row.etag
+
+
+@pytest.mark.parametrize("quality", [11, 4])
+def test_stored_pages_are_brotli_compressed_once_at_the_configured_quality(
+    article, author, reviewer, editor, disclaimers, settings, django_capture_on_commit_callbacks, quality
+):
+    from tests.publishing.publish_helpers import approve
+
+    settings.STORED_BROTLI_QUALITY = quality
+    approve(article, author=author, reviewer=reviewer)
+    with django_capture_on_commit_callbacks(execute=True):  # pages are stored once the go-live commits
+        request_and_publish(article, editor=editor)
+    row = StoredPage.objects.get(path=URL)
+    body = bytes(row.body)
+    assert bytes(row.body_br) == brotli.compress(body, quality=quality)
+    assert brotli.decompress(bytes(row.body_br)) == body
 
 
 def test_every_public_address_is_shared_cacheable_bytes(published, editor):
