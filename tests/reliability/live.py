@@ -97,12 +97,16 @@ def shell_json(env: dict[str, str], code: str) -> dict:
 class Gunicorn:
     """`gunicorn cms.wsgi` on a free loopback port, logging to a file."""
 
-    def __init__(self, env: dict[str, str], log: Path, workers: int = 4) -> None:
+    def __init__(self, env: dict[str, str], log: Path, workers: int = 4, preload: bool = False) -> None:
         self.port = free_port()
         self.log = log
         self._out = open(log, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "cms.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers)],
+            # --preload imports Django once, before the workers fork (as a busy
+            # production server would, to share memory); each worker still opens
+            # its own database connection on its first request.
+            [str(BIN / "gunicorn"), "cms.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers)]
+            + (["--preload"] if preload else []),
             cwd=ROOT,
             env=env,
             stdout=self._out,

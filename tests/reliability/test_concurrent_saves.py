@@ -9,31 +9,21 @@ database of its own). `make test`: 4 editors x 5 saves; `make reliability`:
 
 from __future__ import annotations
 
+import sqlite3
 import statistics
 import threading
 import time
 
 import pytest
 from django.db import connection
+from reversion.models import Version
 
-from tests.reliability.live import Client, Gunicorn, form_fields, manage, record, scale, service_env, shell_json
+from tests import factories
+from tests.reliability.live import Client, Gunicorn, form_fields, record, scale, service_env, shell_json
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PASSWORD = "concurrent-saves"
-SETUP = """
-import json
-from tests import factories
-editors = []
-for i in range({n}):
-    user = factories.UserFactory(username=f"editor{{i}}", groups=["Authors"])
-    user.set_password("{password}")
-    user.save()
-    editors.append(user)
-article = factories.make_article(author=editors[0], slug="saved-by-many")
-article.authors.add(*editors)
-print("RESULT", json.dumps({{"pk": article.pk, "lock_version": article.lock_version}}))
-"""
 VERIFY = """
 import json
 from reversion.models import Version
@@ -44,23 +34,43 @@ print("RESULT", json.dumps({"lock_version": article.lock_version,
 """
 
 
-@pytest.fixture
-def database_url(tmp_path) -> str:
+def _editors_and_article(n: int) -> tuple[int, int]:
+    """Make n authors of one article (committed: this is a transactional test); return its lock and version count."""
+    editors = []
+    for i in range(n):
+        user = factories.UserFactory(username=f"editor{i}", groups=["Authors"])
+        user.set_password(PASSWORD)
+        user.save()
+        editors.append(user)
+    article = factories.make_article(author=editors[0], slug="saved-by-many")
+    article.authors.add(*editors)
+    return article.lock_version, Version.objects.get_for_object(article).count()
+
+
+def _database_url(tmp_path) -> str:
+    """The database gunicorn's processes share: PostgreSQL's test database, or a file copy of SQLite's.
+
+    The SQLite test database lives in this process's memory, so it is copied
+    (schema, migrated rows and the editors just made) into a file with
+    SQLite's online backup API; gunicorn opens that file in WAL mode.
+    """
     if connection.vendor == "postgresql":
         from tests.publishing.test_worker import database_url as test_database_url
 
         return test_database_url()
-    url = f"sqlite:///{tmp_path / 'saves.sqlite3'}"
-    manage(service_env(url, tmp_path / "var"), "migrate", "--noinput", "-v0")
-    return url
+    path = tmp_path / "saves.sqlite3"
+    connection.ensure_connection()
+    with sqlite3.connect(path) as target:
+        connection.connection.backup(target)
+    target.close()
+    return f"sqlite:///{path}"
 
 
-def test_concurrent_saves_each_land_as_a_version_or_a_409_never_an_error(database_url, tmp_path):
+def test_concurrent_saves_each_land_as_a_version_or_a_409_never_an_error(tmp_path):
     editors, saves = scale(4, 8), scale(5, 50)
-    env = service_env(database_url, tmp_path / "var")
-    before = shell_json(env, SETUP.format(n=editors, password=PASSWORD))
-    start_versions = shell_json(env, VERIFY)["versions"]
-    server = Gunicorn(env, tmp_path / "gunicorn.log", workers=4)
+    start_lock, start_versions = _editors_and_article(editors)
+    env = service_env(_database_url(tmp_path), tmp_path / "var")
+    server = Gunicorn(env, tmp_path / "gunicorn.log", workers=4, preload=True)
     outcomes: dict[str, list] = {"accepted": [], "conflict": [], "other": []}
     lock = threading.Lock()
     barrier = threading.Barrier(editors)
@@ -106,7 +116,7 @@ def test_concurrent_saves_each_land_as_a_version_or_a_409_never_an_error(databas
     assert "database is locked" not in log and "Traceback" not in log, log[-3000:]
     after = shell_json(env, VERIFY)
     assert after["versions"] - start_versions == accepted
-    assert after["lock_version"] - before["lock_version"] == accepted
+    assert after["lock_version"] - start_lock == accepted
     latencies = sorted(took for _, took, _ in outcomes["accepted"] + outcomes["conflict"])
     record(
         "concurrent_saves",
