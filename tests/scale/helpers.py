@@ -26,16 +26,31 @@ def assert_flat(client, url: str, grow: Callable[[], object], *, expect_more: Ca
     `expect_more` checks the grown page shows the new rows, so the test fails
     if growing the data did not reach the page at all.
     """
-    client.get(url)  # warm per-process caches (content types, sessions)
-    before, _body, before_sql = queries_for(client, url)
+    return assert_all_flat(client, {url: expect_more}, grow)[url]
+
+
+def assert_all_flat(client, pages: dict[str, Callable[[str], bool]], grow: Callable[[], object]) -> dict[str, int]:
+    """assert_flat for several pages around one growth: {url: expect_more}; returns each page's count.
+
+    Growing the data is the slow part (every row goes through the real
+    services), so pages that grow the same way share it.
+    """
+    for url in pages:
+        client.get(url)  # warm per-process caches (content types, sessions)
+    before = {url: queries_for(client, url) for url in pages}
     grow()
-    after, body, after_sql = queries_for(client, url)
-    assert expect_more(body), f"{url}: the grown data does not show on the page"
-    assert after == before, (
-        f"{url} ran {before} queries with a few rows and {after} with more: an N+1 is back.\n"
-        + "\n".join(after_sql[len(before_sql) - 5 :])
-    )
-    return before
+    problems = []
+    for url, expect_more in pages.items():
+        after, body, after_sql = queries_for(client, url)
+        if not expect_more(body):
+            problems.append(f"{url}: the grown data does not show on the page")
+        elif after != before[url][0]:
+            problems.append(
+                f"{url} ran {before[url][0]} queries with a few rows and {after} with more: an N+1 is back.\n"
+                + "\n".join(after_sql[len(before[url][2]) - 5 :])
+            )
+    assert not problems, "\n\n".join(problems)
+    return {url: counts[0] for url, counts in before.items()}
 
 
 def board_members(n: int, *, start: int = 0, disclosed_drugs: str = "") -> list:
