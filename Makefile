@@ -55,12 +55,15 @@ run: seed
 # Each worker gets its own var folder and Redis databases (tests/parallel.py);
 # worksteal hands a free worker the tests still queued on the other one.
 TEST_WORKERS ?= -n 2 --dist worksteal
+# Bytecode caching on, even where the environment turns it off
+# (PYTHONDONTWRITEBYTECODE): otherwise every worker, and every manage.py and
+# gunicorn a test starts, compiles the project and rewrites the tests again.
 test: dev-venv node-deps
-	$(PY) -m pytest $(TEST_WORKERS) $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## test-serial: the whole suite in one process, in pytest's order (slower; for debugging)
 test-serial: dev-venv node-deps
-	$(PY) -m pytest $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest $(PYTEST_ARGS)
 
 ## services mode: run these beside gunicorn with DATABASE_URL and REDIS_URL set
 worker: venv
