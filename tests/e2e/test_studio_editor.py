@@ -35,10 +35,14 @@ def _body_editor(page, version: str = ""):
     return page.locator(f'.cm-content[data-editor-for="{name}"]')
 
 
-def _type_at_end(page, editor, text: str) -> None:
+def _type_at_end(page, editor, text: str, *, paste: bool = False) -> None:
+    """Type text at the end of an editor, key by key (or in one input event, as a paste would)."""
     editor.click()
     page.keyboard.press("Control+End")
-    page.keyboard.type(text)
+    if paste:
+        page.keyboard.insert_text(text)
+    else:
+        page.keyboard.type(text)
 
 
 @pytest.fixture
@@ -153,6 +157,7 @@ def test_readability_figures_change_as_the_patient_text_changes(editor_page):
         "necessitate individualised antiviral pharmacotherapy considering nephrotoxicity, myelosuppression "
         "and resistance-associated mutations, alongside quantitative polymerase chain reaction surveillance "
         "throughout prophylaxis and pre-emptive treatment strategies.",
+        paste=True,
     )
     page.wait_for_function(
         "before => document.querySelector('[data-readability-grade]')?.textContent !== before",
