@@ -11,19 +11,27 @@ of milligrams is a clinical change, not an edit of wording, and reviewers must
 not miss it. Changed evidence grades (``{grade=X}``, see articles.grades) are
 flagged the same way: "grade changed from B to A" changes what a
 recommendation is worth.
+
+Both sides are passed through the same whitespace normalisation the services
+apply on the way in (articles.whitespace) before they are compared. Revisions
+stored before that normalisation existed (the data migration fixed the live
+rows, not the reversion history) may still end a summary with a newline or a
+CRLF; without this a reviewer would be sent to fields nobody touched. Only the
+comparison sees the normalised text: stored content and its hash are unchanged.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .content import REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
 from .grades import GRADE_RE, line_grades, lookup_grade
+from .whitespace import LINE_ARTICLE_FIELDS, MARKDOWN_ARTICLE_FIELDS, normalise_line, normalise_markdown
 
 FIELD_LABELS = {
     "title": "Title (the question)",
@@ -507,9 +515,24 @@ def references_diff(old: tuple[ReferenceContent, ...], new: tuple[ReferenceConte
     return diff
 
 
+def normalised_for_diff(content: ArticleContent) -> ArticleContent:
+    """Return a copy of the content with its text whitespace-normalised as the services store it."""
+    fields = {name: normalise_markdown(getattr(content, name)) for name in MARKDOWN_ARTICLE_FIELDS}
+    fields.update({name: normalise_line(getattr(content, name)) for name in LINE_ARTICLE_FIELDS})
+    variants = tuple(
+        replace(v, summary=normalise_markdown(v.summary), body=normalise_markdown(v.body)) for v in content.variants
+    )
+    return replace(content, **fields, variants=variants)
+
+
 def content_diff(old: ArticleContent | None, new: ArticleContent, *, audience_names: dict[int, str]) -> ContentDiff:
-    """Compare two versions of an article; with old=None everything shows as added (a first review)."""
+    """Compare two versions of an article; with old=None everything shows as added (a first review).
+
+    Whitespace is normalised on both sides first (see the module docstring).
+    """
     first = old is None
+    new = normalised_for_diff(new)
+    old = None if first else normalised_for_diff(old)
     fields = [
         field_diff(
             name,

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from reversion.models import Version
 
 from articles import services as article_services
 from articles.models import Article
@@ -239,3 +240,43 @@ def test_editor_sets_quorum_on_the_review_page_and_bad_input_is_named(client, su
     assert (submitted.required_approvals, submitted.review_interval_months) == (2, 6)
     assert submitted.review_rounds.get(status="open").required_approvals == 2
     assert "changed how it is reviewed" in response.content.decode()
+
+
+def test_review_diff_against_an_approved_revision_saved_before_normalisation_marks_only_the_body(
+    client, article, author, reviewer
+):
+    """The last approved revision was stored before text was normalised: its summaries end in CRLFs.
+
+    The author then edits only the body; the review page must not send the board to the summaries.
+    """
+    import json
+
+    from tests.publishing.publish_helpers import approve, edit
+
+    approve(article, author=author, reviewer=reviewer)
+    base = article.last_approved_revision
+    # Write the old, unnormalised text into the stored history, as revisions from before
+    # migration 0004 hold it (the services would normalise it on the way in).
+    touched = 0
+    for version in base.version_set.all():
+        data = json.loads(version.serialized_data)
+        fields = data[0]["fields"]
+        if "summary" in fields and fields["summary"]:
+            fields["summary"] = fields["summary"].rstrip("\n").replace("\n", "\r\n") + "  \r\n\r\n"
+            version.serialized_data = json.dumps(data)
+            version.save(update_fields=["serialized_data"])
+            touched += 1
+    assert touched == 2  # the article's summary and the patient version's summary
+    assert Version.objects.filter(revision=base, serialized_data__contains="\\r\\n").count() == 2
+
+    edit(
+        article, author=author, body=article.body.replace("twice daily is as effective", "twice a day is as effective")
+    )
+    services.article_submit(article, acting_user=author)
+    html = login(client, reviewer).get(reverse("review:detail", kwargs={"slug": article.slug})).content.decode()
+    diff = html.split('class="content-diff"')[1].split("As readers will see it")[0]
+    assert "First version" not in diff  # compared with the approved revision
+    assert "Article fields" not in diff and "Summary (the bottom line)" not in diff
+    assert "Audience versions" not in diff
+    assert "<del>daily</del>" in diff and "<ins>a day</ins>" in diff
+    assert diff.count("diff-status--changed") == 1  # the Dosing section, nothing else
