@@ -280,3 +280,51 @@ def test_review_diff_against_an_approved_revision_saved_before_normalisation_mar
     assert "Audience versions" not in diff
     assert "<del>daily</del>" in diff and "<ins>a day</ins>" in diff
     assert diff.count("diff-status--changed") == 1  # the Dosing section, nothing else
+
+
+def _readability_row(html: str, label: str) -> list[str]:
+    """Return the cell texts (tags removed) of one version's row in a readability table."""
+    import re
+
+    for row in re.findall(r'<tr class="readability-row[^"]*">(.*?)</tr>', html, re.S):
+        if label in row:
+            return [
+                re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+            ]
+    raise AssertionError(f"no readability row for {label!r}")
+
+
+def test_review_page_shows_the_studios_readability_figures_and_warnings(client, author, reviewer):
+    from articles.models import Audience, GlossaryTerm
+
+    GlossaryTerm.objects.create(term="viremia", explanation="virus in the blood")
+    patient = Audience.objects.get(slug="patient")
+    long_sentence = (
+        "Your doctor will check your blood every week while you take the medicine because the amount of "
+        "virus in the blood tells them whether the treatment is working well enough for you."
+    )
+    article = factories.make_article(
+        author=author,
+        variants=[
+            article_services.VariantInput(
+                audience_id=patient.pk,
+                summary=f"Doctors treat viremia with antiviral medication [@kotton2018]. {long_sentence}",
+            )
+        ],
+    )
+    studio = login(client, author).get(reverse("studio:article_edit", kwargs={"slug": article.slug}))
+    studio_row = _readability_row(studio.content.decode(), "Patient version")
+    services.article_submit(article, acting_user=author)
+
+    html = login(client, reviewer).get(reverse("review:detail", kwargs={"slug": article.slug})).content.decode()
+    row = _readability_row(html, "Patient version")
+    # Version, Flesch–Kincaid, Coleman–Liau, target, long sentences, jargon: the studio's figures.
+    assert row[1:3] == studio_row[1:3] and float(row[1]) > 0
+    assert row[3].startswith(str(patient.reading_grade)) and "above" in row[3]  # against the audience's target
+    assert row[4] == studio_row[4] == "1"
+    assert row[5] == studio_row[5] == "viremia"
+    assert '<abbr title="virus in the blood">viremia</abbr>' in html  # the explanation, as in the studio
+    checks = html.split('id="checks-title"')[1].split('id="readability-title"')[0]
+    assert f"the target for this audience is grade {patient.reading_grade}" in checks
+    assert "1 sentence longer than 25 words" in checks
+    assert "“viremia” is medical jargon for this audience" in checks
