@@ -9,10 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from articles import services
-from articles.content import content_from_article
-from articles.glossary import GlossaryEntry
-from articles.models import Audience, DraftBuffer
-from publishing.rendering import AudienceInfo, PageContext, build_page
+from articles.models import DraftBuffer, GlossaryTerm
 from tests.articles.test_studio_views import _edit_data
 
 pytestmark = pytest.mark.django_db
@@ -113,15 +110,16 @@ def test_forbidden_page_says_why_and_where_to_go(client, reviewer, article):
     assert 'class="site-header"' in page  # in the site's layout
 
 
-def test_studio_preview_and_plain_language_reader_pages_explain_glossary_terms(author, article):
-    glossary = (GlossaryEntry("retinitis", "Inflammation of the back of the eye."),)
-    content = content_from_article(article)
-    patient = Audience.objects.get(slug="patient")
-    context = PageContext(content_hash=content.content_hash(), review_snapshot={}, glossary=glossary)
-    plain = build_page(content, audience=AudienceInfo(patient.pk, "patient", "Patient", True), context=context)
-    assert 'href="#glossary-retinitis"' in plain.body_html and "Words explained" in plain.body_html
-    pro = build_page(content, audience=AudienceInfo(9, "professional", "Professional", False), context=context)
-    assert "glossary" not in pro.body_html
+def test_studio_preview_explains_glossary_terms_in_plain_language_versions_only(client, author, article):
+    # The published reader page is covered in tests/publishing/test_reader_article.py.
+    GlossaryTerm.objects.create(term="retinitis", explanation="Inflammation of the back of the eye.")
+    client.force_login(author)
+    url = reverse("studio:article_preview", kwargs={"slug": article.slug})
+    plain = client.get(url, {"for": "patient"}).content.decode()
+    assert 'href="#glossary-retinitis"><abbr title="Inflammation of the back of the eye.">retinitis</abbr>' in plain
+    assert '<dfn id="glossary-retinitis">retinitis</dfn>' in plain and "Words explained" in plain
+    pro = client.get(url, {"for": "professional"}).content.decode()
+    assert "glossary-retinitis" not in pro and "Words explained" not in pro
 
 
 def test_a_buffer_holding_what_is_already_saved_is_not_offered_back(client, author, article):

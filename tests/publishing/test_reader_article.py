@@ -286,3 +286,32 @@ def test_a_draft_edit_never_reaches_the_live_page(client, published, article, au
 
 def test_article_page_refuses_other_methods(client, published):
     assert client.put(URL).status_code == 405
+
+
+def test_plain_language_page_explains_glossary_terms_without_javascript(
+    client, article, author, reviewer, editor, disclaimers
+):
+    from articles.models import GlossaryTerm
+
+    # Editors keep the glossary; the patient version reads the default body, which says "CMV retinitis".
+    GlossaryTerm.objects.create(term="retinitis", explanation="Swelling at the back of the eye that harms sight.")
+    approve(article, author=author, reviewer=reviewer)
+    request_and_publish(article, editor=editor)
+
+    page = client.get(URL + "for/patient/").content.decode()
+    # First use: a link to the definition, with the explanation as the abbreviation's title.
+    assert (
+        '<a class="glossary-term" href="#glossary-retinitis">'
+        '<abbr title="Swelling at the back of the eye that harms sight.">retinitis</abbr></a>'
+    ) in page
+    # The explanation itself is plain HTML in the page (no script needed to read it).
+    words = page.split('<section class="glossary"')[1].split("</section>")[0]
+    assert "Words explained" in words
+    assert re.search(
+        r'<dt><dfn id="glossary-retinitis">retinitis</dfn></dt>\s*'
+        r"<dd>Swelling at the back of the eye that harms sight\.</dd>",
+        words,
+    )
+    # Professionals read the term as written.
+    professional = client.get(URL + "for/professional/").content.decode()
+    assert "glossary-retinitis" not in professional and "Words explained" not in professional
