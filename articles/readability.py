@@ -303,15 +303,47 @@ def _shorten(sentence: str, words: int = 12) -> str:
     return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
 
+# A term counts as explained when, in the sentence of its first use, a parenthesis opens
+# right after it ("viremia (virus in the blood)") or its glossary explanation follows.
+_PARENTHESIS_AFTER_RE = re.compile(r"\s*\(\s*[^\W_]")
+
+
+def _plain_words(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def explained_in_place(rest_of_sentence: str, entry: GlossaryEntry) -> bool:
+    """Return True when the text after a term explains it.
+
+    The rule is simple and documented in the checks' help: the term is followed
+    at once by a parenthesis with words in it, or the rest of the sentence
+    contains the glossary's explanation (case, punctuation and spacing ignored).
+    """
+    if _PARENTHESIS_AFTER_RE.match(rest_of_sentence):
+        return True
+    explanation = _plain_words(entry.explanation)
+    return bool(explanation) and explanation in _plain_words(rest_of_sentence)
+
+
 def find_jargon(text: str, entries: Sequence[GlossaryEntry]) -> tuple[JargonHit, ...]:
-    """Return the glossary terms used in the text, once each, in order of first use."""
+    """Return the glossary terms used in the text and not explained at first use, once each, in order.
+
+    A term explained where it is first used (see `explained_in_place`) is not
+    jargon any more, and neither are its later uses.
+    """
     pattern, by_form = jargon_pattern(entries)
     if pattern is None:
         return ()
     hits: dict[str, JargonHit] = {}
-    for match in pattern.finditer(text):
-        entry = by_form[match.group(1).lower()]
-        hits.setdefault(entry.term, JargonHit(word=match.group(1), term=entry.term, explanation=entry.explanation))
+    seen: set[str] = set()
+    for sentence in sentences(text):
+        for match in pattern.finditer(sentence):
+            entry = by_form[match.group(1).lower()]
+            if entry.term in seen:
+                continue
+            seen.add(entry.term)
+            if not explained_in_place(sentence[match.end() :], entry):
+                hits[entry.term] = JargonHit(word=match.group(1), term=entry.term, explanation=entry.explanation)
     return tuple(hits.values())
 
 
@@ -408,7 +440,8 @@ def readability_checks(reports: Iterable[ReadabilityReport]) -> list[CheckResult
                     "jargon",
                     WARNING,
                     f"“{hit.word}” is medical jargon for this audience. Say it plainly, e.g. “{hit.explanation}”, "
-                    "or explain it the first time it is used.",
+                    "or explain it where it is first used: in brackets right after it, or with the glossary's "
+                    "explanation later in the same sentence.",
                     report.label,
                 )
             )

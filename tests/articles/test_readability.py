@@ -65,6 +65,32 @@ def test_jargon_is_found_by_term_or_synonym_once_each():
     assert find_jargon("prophylactically", GLOSSARY) == ()
 
 
+def test_jargon_explained_where_first_used_is_not_flagged():
+    # A parenthesis right after the term, with words in it, explains it.
+    assert find_jargon("You may have viremia (virus in your blood). Viremia goes away.", GLOSSARY) == ()
+    # So does the glossary's explanation later in the same sentence (case and punctuation ignored).
+    assert find_jargon("Take prophylaxis, medicine taken to STOP an infection before it starts.", GLOSSARY) == ()
+    # Not explained: the explanation is in another sentence, the brackets are empty or not right after it,
+    # or only the first use is unexplained.
+    for text in (
+        "Take prophylaxis. It is medicine taken to stop an infection before it starts.",
+        "You may have viremia (). Later.",
+        "You may have viremia, which is common (often).",
+        "Viremia is common. Viremia (virus in the blood) goes away.",
+    ):
+        assert [h.term for h in find_jargon(text, GLOSSARY)] != [], text
+    # Explaining one term does not explain another in the same sentence.
+    hits = find_jargon("Viremia (virus in the blood) needs prophylaxis now.", GLOSSARY)
+    assert [h.term for h in hits] == ["prophylaxis"]
+    # Through the report and the checks: the warning clears once the author explains the word.
+    unexplained = measure("You might have viremia.", label="P", slug="patient", target=6, glossary=GLOSSARY)
+    explained = measure(
+        "You might have viremia (virus in the blood).", label="P", slug="patient", target=6, glossary=GLOSSARY
+    )
+    assert [c.code for c in readability_checks([unexplained])] == ["jargon"]
+    assert explained.jargon == () and readability_checks([explained]) == []
+
+
 def test_reports_cover_every_audience_and_flag_jargon_only_in_plain_language_versions():
     content = ArticleContent(
         slug="a",
