@@ -90,7 +90,11 @@ def test_citation_completion_offers_references_and_inserts_the_key(editor_page):
     _type_at_end(page, editor, "\nMore in a guideline [@kott")
     option = page.locator(".cm-tooltip-autocomplete li", has_text="kotton2018")
     option.wait_for(timeout=5_000)
-    assert "2018" in page.locator(".cm-tooltip-autocomplete").inner_text()
+    # Each suggestion names the key, first author and year; the selected one also its title and kind.
+    assert "Kotton CN · 2018" in option.inner_text()
+    info = page.locator(".cm-completionInfo", has_text="Third International Consensus Guidelines")
+    info.wait_for(timeout=5_000)
+    assert info.inner_text().endswith(" — Guideline")
     page.wait_for_timeout(150)  # CodeMirror ignores Enter in the first 75 ms after the list opens
     page.keyboard.press("Enter")
     assert "More in a guideline [@kotton2018]" in page.input_value("#id_body")
