@@ -80,8 +80,17 @@ def test_typing_updates_the_preview_beside_the_text_at_the_section_being_edited(
         }""",
         timeout=10_000,
     )
-    # The outline lists the new section.
+    # The outline lists the new section, and an entry takes the editor to its section.
     page.locator("[data-outline] button", has_text="Monitoring").wait_for()
+    first = page.locator("[data-outline] button", has_text="From the FDA drug label")
+    first.click()
+    assert first.get_attribute("aria-current") == "true"
+    cursor_line = """() => {
+        const node = window.getSelection().focusNode;
+        const line = node && (node.nodeType === 1 ? node : node.parentElement).closest('.cm-line');
+        return document.activeElement.matches('.cm-content[data-editor-for="body"]') && line ? line.textContent : '';
+    }"""
+    page.wait_for_function(f"({cursor_line})() === '## From the FDA drug label'", timeout=5_000)
 
 
 def test_citation_completion_offers_references_and_inserts_the_key(editor_page):
@@ -171,6 +180,36 @@ def test_readability_figures_change_as_the_patient_text_changes(editor_page):
     after = page.locator("[data-readability-grade]").inner_text()
     assert float(after.split()[1]) > float(before.split()[1])
     assert page.locator(".readability summary", has_text="long sentence").count() == 1
+
+
+def test_on_a_phone_an_author_types_cites_and_sees_the_patient_readability(browser, live_server, author):
+    from articles.models import Audience
+
+    article = factories.make_article(author=author)
+    context, page = _page(browser, 390, 844)
+    _sign_in(page, live_server, author.username)
+    _open_editor(page, live_server, article)
+    editor = _body_editor(page)
+    _type_at_end(page, editor, "\n## Monitoring\n\nCheck **blood counts** every week.")
+    page.locator(".preview-body strong", has_text="blood counts").wait_for(timeout=10_000)
+
+    page.keyboard.type(" See [@mart")
+    option = page.locator(".cm-tooltip-autocomplete li", has_text="martin2002")
+    option.wait_for(timeout=5_000)
+    assert "Martin DF · 2002" in option.inner_text()
+    page.wait_for_timeout(150)  # CodeMirror ignores Enter in the first 75 ms after the list opens
+    page.keyboard.press("Enter")
+    assert "every week. See [@martin2002]" in page.input_value("#id_body")
+
+    page.locator(".version-switch__choice", has_text="Patient").click()
+    _body_editor(page, "patient").wait_for()
+    page.locator(".readability summary", has_text="patient version").wait_for(timeout=10_000)
+    target = Audience.objects.get(slug="patient").reading_grade
+    grade = page.locator("[data-readability-grade]").inner_text()
+    assert grade.startswith("grade ") and grade.endswith(f" / target {target}") and float(grade.split()[1]) > 0
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert page.js_errors == []
+    context.close()
 
 
 def test_editor_screenshots_at_desktop_and_phone_widths(browser, live_server, author):
