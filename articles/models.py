@@ -283,21 +283,34 @@ class GlossaryTerm(models.Model):
 class DraftBuffer(models.Model):
     """The text an author is typing, kept between saves so a reload or a crash loses nothing.
 
-    One per user and article; not a revision and never shown to anyone else.
-    Saving the article discards it.
+    One per user and article, and one per user for an article not created yet
+    (``article`` empty: the new-article page); not a revision and never shown
+    to anyone else. Saving (or creating) the article discards it.
     """
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="draft_buffers")
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="draft_buffers",
+        null=True,
+        blank=True,
+        help_text="Empty for the text of a new article that has not been created yet.",
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     data = models.JSONField(help_text="The editor's fields as the form posts them.")
     lock_version = models.PositiveIntegerField(help_text="The article version the author started from.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["article", "user"], name="one_draft_buffer_per_user_article")]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user"], name="one_draft_buffer_per_user_article"),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(article__isnull=True), name="one_new_article_buffer_per_user"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"Unsaved text of {self.user} on {self.article}"
+        return f"Unsaved text of {self.user} on {self.article or 'a new article'}"
 
 
 class IdentifierRecord(models.Model):

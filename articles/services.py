@@ -194,6 +194,8 @@ def article_create(
         _sync_references(article, references)
         reversion.set_user(acting_user)
         reversion.set_comment(comment)
+    # The new-article page's unsaved text is now the article.
+    DraftBuffer.objects.filter(article__isnull=True, user=acting_user).delete()
     return article
 
 
@@ -502,15 +504,19 @@ def _clean_draft_data(data: Mapping[str, str]) -> dict[str, str]:
 
 @transaction.atomic
 def draft_buffer_save(
-    article: Article, *, acting_user: AbstractBaseUser, data: Mapping[str, str], lock_version: int
+    article: Article | None, *, acting_user: AbstractBaseUser, data: Mapping[str, str], lock_version: int
 ) -> DraftBuffer:
     """Keep the editor's unsaved fields for this user and article, replacing what was kept before.
 
+    `article` None keeps the text of the new-article page (one per user).
     Not a revision: nothing is versioned or shown to anyone else. Refused
     (ContentLocked) while the article is with the board or archived, since
     that text could not be saved anyway.
     """
-    _ensure_editable(article)
+    if article is not None:
+        _ensure_editable(article)
+    elif not roles.is_author(acting_user):
+        raise PermissionDenied("Only authors write new articles.")
     cleaned = _clean_draft_data(data)
     buffer, _ = DraftBuffer.objects.select_for_update().get_or_create(
         article=article, user=acting_user, defaults={"data": cleaned, "lock_version": lock_version}
@@ -522,8 +528,8 @@ def draft_buffer_save(
 
 
 @transaction.atomic
-def draft_buffer_discard(article: Article, *, acting_user: AbstractBaseUser) -> bool:
-    """Throw away the user's unsaved text for this article; return True if there was any."""
+def draft_buffer_discard(article: Article | None, *, acting_user: AbstractBaseUser) -> bool:
+    """Throw away the user's unsaved text for this article (None: the new-article page); return True if any."""
     deleted, _ = DraftBuffer.objects.filter(article=article, user=acting_user).delete()
     return bool(deleted)
 

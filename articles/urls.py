@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.article_list, name="article_list"),
     path("new/", views.article_create, name="article_create"),
     path("new/preview/", views.article_create_preview, name="article_create_preview"),
+    path("new/draft/", views.article_create_draft, name="article_create_draft"),
     path("glossary/", views.glossary, name="glossary"),
     path("<slug:slug>/", views.article_edit, name="article_edit"),
     path("<slug:slug>/preview/", views.article_preview, name="article_preview"),

@@ -194,14 +194,21 @@ def article_list(request: HttpRequest) -> HttpResponse:
 def article_create(request: HttpRequest) -> HttpResponse:
     """Create a draft article (the author becomes its first author)."""
     audiences = _audiences()
-    form, variant_forms, formset = _editor_forms(request, audiences, content=None, lock=0)
+    # Text typed here before a reload or a crash, kept by autosave (article_create_draft).
+    draft = selectors.draft_buffer_get(None, request.user) if request.method == "GET" else None
+    kept = content_from_post(draft.data, audiences=audiences) if draft is not None else None
+    form, variant_forms, formset = _editor_forms(request, audiences, content=kept, lock=0)
     context = {
         "article": None,
         "form": form,
         "variant_forms": variant_forms,
         "formset": formset,
         "audiences": audiences,
+        "draft_restored": draft,
+        "restored_content": kept,
     }
+    if draft is not None and draft.data.get("preview_for"):
+        context["preview_for"] = draft.data["preview_for"]
     if request.method == "POST" and _all_valid(form, variant_forms, formset):
         try:
             article = services.article_create(
@@ -368,14 +375,29 @@ def article_draft(request: HttpRequest, article: Article) -> HttpResponse:
     a field or in the X-CSRFToken header (so navigator.sendBeacon can post it
     while the tab closes).
     """
+    return _keep_or_discard_draft(request, article)
+
+
+@roles.role_required(roles.AUTHORS)
+@require_http_methods(["POST"])
+def article_create_draft(request: HttpRequest) -> HttpResponse:
+    """The same as article_draft for the new-article page: one buffer per author, restored by article_create."""
+    return _keep_or_discard_draft(request, None)
+
+
+def _keep_or_discard_draft(request: HttpRequest, article: Article | None) -> HttpResponse:
+    editor_url = (
+        reverse("studio:article_edit", kwargs={"slug": article.slug}) if article else reverse("studio:article_create")
+    )
     if request.POST.get("discard"):
         services.draft_buffer_discard(article, acting_user=request.user)
         if request.headers.get("Accept", "").startswith("application/json"):
             return JsonResponse({"discarded": True})
         messages.success(request, "Discarded your unsaved text. The editor shows the saved version.")
-        return redirect("studio:article_edit", slug=article.slug)
+        return redirect(editor_url)
     try:
-        lock_version = int(request.POST.get("lock_version", ""))
+        # A new article has no version yet: its buffer always starts from nothing.
+        lock_version = int(request.POST.get("lock_version", "")) if article is not None else 0
     except ValueError:
         return JsonResponse({"error": "The editor's version token is missing. Reload the page."}, status=400)
     data = {key: request.POST.get(key, "") for key in request.POST}

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from articles import services
-from articles.models import DraftBuffer, GlossaryTerm
+from articles.models import Audience, DraftBuffer, GlossaryTerm
 from tests.articles.test_studio_views import _edit_data
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +128,73 @@ def test_a_buffer_holding_what_is_already_saved_is_not_offered_back(client, auth
     _keep(client, article)
     assert DraftBuffer.objects.exists()
     assert "is back in the editor" not in client.get(_edit_url(article)).content.decode()
+
+
+def _new_article_data(**changes) -> dict:
+    """The new-article page's form as the browser posts it (no version token yet)."""
+    data = {
+        "lock_version": "",
+        "title": "How is shingles treated?",
+        "slug": "shingles-treatment",
+        "condition": "Shingles",
+        "drugs": "valaciclovir",
+        "summary": "Valaciclovir for seven days [@gnann2002].",
+        "body": "## Dosing\n\nTyped on the new page before the tab crashed.\n",
+        "comment": "",
+        "references-TOTAL_FORMS": 1,
+        "references-INITIAL_FORMS": 0,
+        "references-MIN_NUM_FORMS": 0,
+        "references-MAX_NUM_FORMS": 1000,
+        "references-0-key": "gnann2002",
+        "references-0-kind": "review",
+        "references-0-title": "Herpes zoster",
+        "references-0-authors": "Gnann JW, Whitley RJ",
+        "references-0-source": "N Engl J Med",
+        "references-0-year": "2002",
+    }
+    for audience in Audience.objects.all():
+        data[f"variant-{audience.slug}-summary"] = data[f"variant-{audience.slug}-body"] = ""
+    data["variant-patient-summary"] = "Pills for a week."
+    data.update(changes)
+    return data
+
+
+def test_new_article_page_keeps_typed_text_and_restores_it_until_the_article_is_created(client, author, author2):
+    new_url, draft_url = reverse("studio:article_create"), reverse("studio:article_create_draft")
+    client.force_login(author)
+    page = client.get(new_url).content.decode()
+    assert f'data-autosave-url="{draft_url}"' in page and "is back in the editor" not in page
+
+    kept = client.post(draft_url, _new_article_data(), headers={"Accept": "application/json"})
+    assert kept.status_code == 200 and json.loads(kept.content)["saved"] is True
+    buffer = DraftBuffer.objects.get(user=author)
+    assert buffer.article is None and buffer.data["title"] == "How is shingles treated?"
+
+    # Back on the page after a reload: every field, the audience version and the reference are there again.
+    page = client.get(new_url).content.decode()
+    assert "is back in the editor" in page and "Create draft” to keep it" in page
+    assert "Typed on the new page before the tab crashed." in page and 'value="How is shingles treated?"' in page
+    assert "Pills for a week." in page and 'value="gnann2002"' in page
+    # Nobody else sees it.
+    client.force_login(author2)
+    assert "Typed on the new page" not in client.get(new_url).content.decode()
+
+    # Creating the article discards the buffer.
+    client.force_login(author)
+    assert client.post(new_url, _new_article_data()).status_code == 302
+    assert not DraftBuffer.objects.exists()
+    assert "is back in the editor" not in client.get(new_url).content.decode()
+
+
+def test_new_article_buffer_is_one_per_author_discardable_and_for_authors_only(client, author, reviewer):
+    draft_url = reverse("studio:article_create_draft")
+    client.force_login(author)
+    client.post(draft_url, _new_article_data(body="First.\n"), headers={"Accept": "application/json"})
+    client.post(draft_url, _new_article_data(body="Second.\n"), headers={"Accept": "application/json"})
+    assert DraftBuffer.objects.get(user=author, article=None).data["body"] == "Second.\n"
+    response = client.post(draft_url, {"discard": "1"})
+    assert response.status_code == 302 and response["Location"] == reverse("studio:article_create")
+    assert not DraftBuffer.objects.exists()
+    client.force_login(reviewer)
+    assert client.post(draft_url, _new_article_data()).status_code == 403
+    assert not DraftBuffer.objects.exists()

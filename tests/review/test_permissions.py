@@ -41,6 +41,7 @@ MATRIX: dict[str, dict] = {
     "studio:article_list": SAME(L, 200, 200, 403, 200, 403, 200),
     "studio:article_create": SAME(L, 200, 200, 403, 200, 403, 200),
     "studio:article_create_preview": SAME(L, 405, 405, 403, 405, 403, 405),
+    "studio:article_create_draft": SAME(L, 405, 405, 403, 405, 403, 405),
     "studio:article_edit": SAME(404, 200, 403, 403, 200, 403, 200),
     "studio:article_preview": SAME(404, 200, 403, 403, 200, 403, 200),
     "studio:article_history": SAME(404, 200, 403, 403, 200, 403, 200),

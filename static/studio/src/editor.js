@@ -67,6 +67,8 @@ function start(form) {
   document.documentElement.classList.add("js-editor");
   const locked = form.hasAttribute("data-locked");
   const autosaveUrl = form.getAttribute("data-autosave-url");
+  // The new-article page keeps typed text too (one buffer per author) but has nothing saved yet.
+  const newArticle = form.hasAttribute("data-new-article");
   const status = document.querySelector("[data-editor-status]");
   const saveButton = form.querySelector("[data-save-button]");
   const outline = form.querySelector("[data-outline]");
@@ -394,7 +396,7 @@ function start(form) {
       .then(({ ok, data }) => {
         if (!ok) throw new Error(data.error || "not kept");
         const time = new Date(data.saved_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-        setStatus(`Unsaved text kept at ${time} — press Save to make it a version`);
+        setStatus(`Unsaved text kept at ${time} — ${newArticle ? "press Create draft to keep it" : "press Save to make it a version"}`);
         form.setAttribute("data-autosaved", data.saved_at);
       })
       .catch((error) => setStatus(`Your text could not be kept on the server (${error.message}). Save soon.`));
@@ -445,6 +447,6 @@ function start(form) {
     form.requestSubmit(saveButton);
   });
 
-  if (form.hasAttribute("data-restored")) { dirty = true; setStatus("Unsaved text restored — press Save to keep it"); }
-  else setStatus(autosaveUrl ? "All changes saved" : "");
+  if (form.hasAttribute("data-restored")) { dirty = true; setStatus(`Unsaved text restored — press ${newArticle ? "Create draft" : "Save"} to keep it`); }
+  else setStatus(autosaveUrl && !newArticle ? "All changes saved" : "");
 }
