@@ -145,7 +145,7 @@ def retractions_import(stream: IO[str], *, source: str) -> ImportResult:
 
 
 def label_versions_import(stream: IO[str], *, source: str) -> ImportResult:
-    """Import a listing of current FDA label versions (SETID, SPL_VERSION, PUBLISHED_DATE, TITLE)."""
+    """Import DailyMed's listing of current FDA label versions (SETID|ZIP_FILE_NAME|UPLOAD_DATE|SPL_VERSION|TITLE)."""
     return _import(
         EvidenceImport.Kind.LABELS, stream, source=source, rows_of=files.label_rows, model=LabelVersion, key="set_id"
     )

@@ -6,6 +6,7 @@ import contextlib
 import http.server
 import json
 import threading
+import zipfile
 from collections.abc import Iterator
 from io import StringIO
 
@@ -52,15 +53,51 @@ def test_importing_again_updates_rows_in_place():
     assert row.reason.startswith("+Concerns/Issues About Data") and row.imported_by_id == second.pk
 
 
-def test_import_label_versions_from_the_pipe_separated_listing():
-    out, err = _run("import_label_versions", str(LABELS))
+def _assert_sample_labels(out: str, err: str) -> None:
     expected = EXPECTED["labels"]
     assert dict(LabelVersion.objects.values_list("set_id", "version")) == expected["saved"]
+    dates = {set_id: str(day) for set_id, day in LabelVersion.objects.values_list("set_id", "published_date")}
+    assert dates == expected["published"]
+    for set_id, title in expected["titles"].items():
+        assert LabelVersion.objects.get(set_id=set_id).title == title  # unquoted pipes: the quotes are text
     assert [int(line.split()[1].rstrip(":")) for line in err.splitlines()] == expected["skipped_lines"]
-    assert "Imported 2 label versions" in out
+    assert "Imported 2 label versions" in out and "3 row(s) skipped of 5 read" in out
 
 
-def test_comma_separated_listing_and_a_later_row_for_the_same_set_id_wins(tmp_path):
+def test_import_label_versions_from_the_dailymed_metadata_listing():
+    assert LABELS.read_text().splitlines()[0] == "SETID|ZIP_FILE_NAME|UPLOAD_DATE|SPL_VERSION|TITLE"
+    _assert_sample_labels(*_run("import_label_versions", str(LABELS)))
+
+
+def _zip_of_sample(directory, name: str = "dm_spl_zip_files_meta_data.zip", *, extra: bool = False):
+    path = directory / name
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.write(LABELS, "dm_spl_zip_files_meta_data.txt")
+        if extra:
+            archive.writestr("readme.txt", "not a listing")
+    return path
+
+
+def test_import_label_versions_reads_the_dailymed_zip_directly(tmp_path):
+    path = _zip_of_sample(tmp_path)
+    _assert_sample_labels(*_run("import_label_versions", str(path)))
+    assert EvidenceImport.objects.get(kind="labels").source == str(path)
+
+
+def test_import_label_versions_reads_a_zip_from_a_url(tmp_path):
+    _zip_of_sample(tmp_path)
+    with _serve(tmp_path) as base:
+        _assert_sample_labels(*_run("import_label_versions", f"{base}/dm_spl_zip_files_meta_data.zip"))
+
+
+def test_a_zip_with_several_files_fails_clearly_and_saves_nothing(tmp_path):
+    path = _zip_of_sample(tmp_path, "two.zip", extra=True)
+    with pytest.raises(CommandError, match="holds 2 files .*expected one text file"):
+        _run("import_label_versions", str(path))
+    assert not LabelVersion.objects.exists()
+
+
+def test_earlier_layout_comma_separated_with_published_date_and_a_later_row_for_the_same_set_id_wins(tmp_path):
     path = tmp_path / "labels.csv"
     set_id = "1b7f2c9e-0a4d-4c1e-9f3a-2d5e6b7c8a90"
     path.write_text(f"SETID,SPL_VERSION,PUBLISHED_DATE,TITLE\n{set_id},6,20240101,A\n{set_id.upper()},8,20250101,B\n")
