@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from io import StringIO
 
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 
 from articles.models import Article
@@ -14,7 +16,7 @@ from cms.celery import app as celery_app
 from evidence import tasks
 from evidence.models import EvidenceAlert
 from evidence.services import evidence_match
-from tests.evidence.conftest import import_samples, make_evidence_article
+from tests.evidence.conftest import LABELS, import_samples, make_evidence_article
 from tests.publishing.publish_helpers import edit
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +55,31 @@ def test_live_article_citing_moved_evidence_gets_one_alert_per_finding(
     assert mail.outbox[0].subject == "[Vetted] Evidence alert: 4 approved articles cite changed evidence"
     assert "Retraction Watch record 900001" in mail.outbox[0].body
     assert "/publishing/evidence/" in mail.outbox[0].body
+
+
+def test_label_import_command_alerts_editors_and_board_about_a_live_page_citing_an_older_label(
+    live_article, editor, reviewer, author, client, django_capture_on_commit_callbacks
+):
+    # Readers see the page; its approved text cites version 5 of the INVENTAVIR label.
+    assert client.get(f"/articles/{live_article.slug}/").status_code == 200
+    mail.outbox.clear()
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_label_versions", str(LABELS), stdout=out, stderr=StringIO())
+    assert "Matched approved articles: 1 new evidence alert(s)." in out.getvalue()
+    alert = EvidenceAlert.objects.get(article=live_article)
+    assert (alert.kind, alert.reference_key, alert.state) == ("label", "inventavir", "open")
+    assert alert.source_key == "spl:1b7f2c9e-0a4d-4c1e-9f3a-2d5e6b7c8a90:7"
+    assert alert.revision_id == live_article.last_approved_revision_id
+    live_article.refresh_from_db()
+    assert live_article.next_review_due == timezone.localdate()
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([*settings.EDITORS_EMAIL, editor.email, reviewer.email])
+    body = mail.outbox[0].body
+    assert f"Newer drug label in “{live_article.title}”" in body
+    assert "cites version 5 of the FDA label" in body and "version 7, published 2025-03-04 is current" in body
+    assert mail.outbox[0].subject == "[Vetted] Evidence alert: 1 approved article cites changed evidence"
+    # The reader page is untouched until an editor decides.
+    assert client.get(f"/articles/{live_article.slug}/").status_code == 200
 
 
 def test_matching_again_raises_nothing_new(live_article, django_capture_on_commit_callbacks):
