@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, load_command_class
 
 from evidence.models import EvidenceImport, LabelVersion, Retraction
 from tests.evidence.conftest import LABELS, RETRACTIONS, SAMPLES
@@ -154,3 +154,27 @@ def test_an_unreachable_url_fails_clearly():
         missing = f"{base}/nothing-here.csv"
         with pytest.raises(CommandError, match="Could not download"):
             _run("import_retractions", missing)
+
+
+@pytest.mark.parametrize(
+    ("command", "sources"),
+    [
+        (
+            "import_retractions",
+            ["https://api.labs.crossref.org/data/retractionwatch", "https://gitlab.com/crossref/retraction-watch-data"],
+        ),
+        (
+            "import_label_versions",
+            [
+                "dm_spl_zip_files_meta_data.zip",
+                "https://dailymed.nlm.nih.gov/dailymed/spl-resources-all-drug-labels.cfm",
+                "SETID|ZIP_FILE_NAME|UPLOAD_DATE|SPL_VERSION|TITLE",
+            ],
+        ),
+    ],
+)
+def test_help_names_where_the_real_file_comes_from(command, sources):
+    help_text = load_command_class("evidence", command).create_parser("manage.py", command).format_help()
+    lines = help_text.splitlines()
+    for source in sources:
+        assert any(source in line for line in lines), source  # each address whole on one line, to copy
