@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
@@ -153,12 +154,38 @@ def test_daily_job_is_scheduled_and_raises_alerts(live_article):
     assert tasks.match_evidence.apply().get() == 0
 
 
-def test_editors_queue_lists_the_article_as_due(live_article, client, editor):
+def test_editors_queue_says_the_article_is_due_because_of_its_evidence_alerts(live_article, client, editor):
     import_samples()
     evidence_match()
-    from review.selectors import articles_due_for_review
+    from evidence.services import alert_acknowledge
 
-    assert live_article in list(articles_due_for_review())
+    # An acknowledged alert still explains the early date; a resolved one would not.
+    alert_acknowledge(EvidenceAlert.objects.get(reference_key="cohort2018"), acting_user=editor)
+    client.force_login(editor)
+    page = client.get(reverse("review:editor_queue")).content.decode()
+    overdue = page[page.index("Overdue for re-review") : page.index("</table>", page.index("Overdue for re-review"))]
+    assert live_article.title in overdue
+    assert "Evidence alert — retracted: “Induction therapy with an invented antiviral” [@trial2019]" in overdue
+    assert "Evidence alert — corrected: “A made-up cohort of invented patients” [@cohort2018]" in overdue
+    assert "Evidence alert — newer drug label: “INVENTAVIR tablets: prescribing information” [@inventavir]" in overdue
+    assert "Scheduled re-review" not in overdue
+
+
+def test_reviews_due_email_gives_the_evidence_alert_as_the_reason(live_article, editor):
+    from review.tasks import flag_reviews_due
+
+    import_samples(retractions=False)  # only the label moved
+    evidence_match()
+    mail.outbox.clear()
+    assert flag_reviews_due() == 1
+    body = mail.outbox[0].body
+    assert f"- {live_article.title} — due" in body
+    assert "Why: Evidence alert — newer drug label: “INVENTAVIR tablets: prescribing information” [@inventavir]" in body
+    # Once the alert is resolved by a newer approval, the reason goes with it.
+    EvidenceAlert.objects.update(state=EvidenceAlert.State.RESOLVED)
+    mail.outbox.clear()
+    flag_reviews_due()
+    assert "Why: scheduled re-review" in mail.outbox[0].body
 
 
 def test_a_newer_approval_without_the_paper_resolves_its_alert(live_article, author, reviewer):
