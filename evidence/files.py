@@ -156,8 +156,8 @@ def _rows(stream: IO[str], required: tuple[str, ...], *, what: str) -> Iterator[
             f"This does not look like {what}: the first line lacks the column(s) {', '.join(missing)}. "
             f"It has: {', '.join(header[:25]) or 'nothing'}."
         )
-    reader = csv.reader(stream, delimiter=delimiter, quoting=quoting)
-    line = 1
+    # strict: a stray or unterminated quote is an error for its row, not a field that swallows the rest.
+    reader = csv.reader(stream, delimiter=delimiter, quoting=quoting, strict=True)
     while True:
         start = reader.line_num + 2  # line numbers in the file: the header was line 1
         try:
@@ -165,16 +165,19 @@ def _rows(stream: IO[str], required: tuple[str, ...], *, what: str) -> Iterator[
         except StopIteration:
             return
         except csv.Error as exc:
-            line = reader.line_num + 1
-            yield line, RowProblem(f"unreadable CSV ({exc})")
+            end = reader.line_num + 1
+            through = f" (read through line {end})" if end > start else ""
+            yield start, RowProblem(f"unreadable CSV: {exc}{through}")
             continue
-        line = start
         if not any(value.strip() for value in values):
             continue
-        if len(values) != len(header):
-            yield line, RowProblem(f"has {len(values)} fields where the header has {len(header)}")
+        if any("\x00" in value for value in values):
+            yield start, RowProblem("holds a NUL character (the file may be damaged)")
             continue
-        yield line, dict(zip(header, values, strict=True))
+        if len(values) != len(header):
+            yield start, RowProblem(f"has {len(values)} fields where the header has {len(header)}")
+            continue
+        yield start, dict(zip(header, values, strict=True))
 
 
 def retraction_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any] | RowProblem]]:

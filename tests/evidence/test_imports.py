@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import http.server
 import json
 import threading
@@ -13,6 +14,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command, load_command_class
 
+from evidence.files import RETRACTION_COLUMNS
 from evidence.models import EvidenceImport, LabelVersion, Retraction
 from tests.evidence.conftest import LABELS, RETRACTIONS, SAMPLES
 
@@ -178,3 +180,67 @@ def test_help_names_where_the_real_file_comes_from(command, sources):
     lines = help_text.splitlines()
     for source in sources:
         assert any(source in line for line in lines), source  # each address whole on one line, to copy
+
+
+def _retraction_csv(path, *rows: dict, tail: str = "") -> str:
+    """Write a Retraction Watch CSV with these rows (other columns blank), then `tail` as written."""
+    out = StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(RETRACTION_COLUMNS)
+    for row in rows:
+        writer.writerow([row.get(name, "") for name in RETRACTION_COLUMNS])
+    path.write_text(out.getvalue() + tail, encoding="utf-8")
+    return str(path)
+
+
+def _notice(record_id: str, doi: str, **more) -> dict:
+    return {"Record ID": record_id, "OriginalPaperDOI": doi, "RetractionNature": "Retraction", **more}
+
+
+def test_values_too_long_for_the_table_are_skipped_by_line_and_the_rest_saved(tmp_path):
+    long_doi = "10.5555/" + "x" * 300
+    path = _retraction_csv(
+        tmp_path / "rw.csv",
+        _notice("910001", "10.5555/fits.001"),
+        _notice("9" * 21, "10.5555/fits.002"),  # Record ID: 21 digits, the column holds 20
+        _notice("910003", long_doi),
+        _notice("910004", "10.5555/fits.004", OriginalPaperPubMedID="90000004"),
+    )
+    out, err = _run("import_retractions", path, "--no-match")
+    assert sorted(Retraction.objects.values_list("record_id", flat=True)) == ["910001", "910004"]
+    assert err.splitlines() == [
+        "Line 3: skipped, Record ID is 21 characters long; at most 20 fit.",
+        "Line 4: skipped, OriginalPaperDOI is 308 characters long; at most 300 fit.",
+    ]
+    record = EvidenceImport.objects.get()
+    assert (record.rows_read, record.rows_saved, record.rows_skipped) == (4, 2, 2)
+
+
+def test_a_label_version_out_of_range_is_skipped_by_line(tmp_path):
+    path = tmp_path / "labels.txt"
+    path.write_text(
+        "SETID|ZIP_FILE_NAME|UPLOAD_DATE|SPL_VERSION|TITLE\n"
+        "1b7f2c9e-0a4d-4c1e-9f3a-2d5e6b7c8a90|a.zip|Mar 04, 2025|99999999999999999999999|HUGE\n"
+        "2c8e3d0f-1b5e-4d2f-8a4b-3e6f7c8d9b01|b.zip|Jan 15, 2024|2147483647|LARGEST THAT FITS\n"
+    )
+    out, err = _run("import_label_versions", str(path), "--no-match")
+    assert err.strip() == ("Line 2: skipped, SPL_VERSION 99999999999999999999999 is out of range (0 to 2147483647).")
+    assert list(LabelVersion.objects.values_list("title", "version")) == [("LARGEST THAT FITS", 2147483647)]
+
+
+def test_unreadable_csv_rows_are_reported_by_line_and_reading_goes_on(tmp_path):
+    good = _notice("920001", "10.5555/good.001")
+    path = _retraction_csv(tmp_path / "rw.csv", good)
+    with open(path, "a", encoding="utf-8", newline="") as stream:
+        stream.write('920002,"a title"with a stray quote,,,,,,,,,,,,,10.5555/bad.002,,Retraction,,,\r\n')
+        stream.write("920003,a NUL\x00inside,,,,,,,,,,,,,10.5555/bad.003,,Retraction,,,\r\n")
+        stream.write("920004,fine again,,,,,,,,,,,,,10.5555/good.004,,Retraction,,,\r\n")
+        stream.write('920005,"a title whose quote never closes,,,,,,,,,,,,,10.5555/bad.005,,Retraction,,,\r\n')
+    out, err = _run("import_retractions", path, "--no-match")
+    assert sorted(Retraction.objects.values_list("record_id", flat=True)) == ["920001", "920004"]
+    assert err.splitlines() == [
+        "Line 3: skipped, unreadable CSV: ',' expected after '\"'.",
+        "Line 4: skipped, holds a NUL character (the file may be damaged).",
+        "Line 6: skipped, unreadable CSV: unexpected end of data.",
+    ]
+    assert "Imported 2 Retraction Watch records" in out and "3 row(s) skipped of 5 read" in out
