@@ -16,6 +16,7 @@ class EvidenceConfig(AppConfig):
                 "evidence_re_review": "opened a re-review because of an evidence alert",
                 "evidence_withdrawn": "withdrew or marked the page because of an evidence alert",
                 "evidence_justified": "recorded why a flagged reference is still cited",
+                "evidence_resolved": "evidence alert resolved by a newer approval",
             }
         )
         from review.selectors import register_due_reasons

@@ -341,7 +341,9 @@ def evidence_match(*, article_ids: Iterable[int] | None = None) -> list[Evidence
     alert makes its article due for re-review today; editors and the board
     are emailed once, after commit.
     """
-    articles = watched_articles().only("pk", "title", "last_approved_revision_id", "next_review_due", "status")
+    articles = watched_articles().only(
+        "pk", "title", "last_approved_revision_id", "last_approved_hash", "next_review_due", "status"
+    )
     if article_ids is not None:
         articles = articles.filter(pk__in=list(article_ids))
     raised: list[EvidenceAlert] = []
@@ -399,12 +401,35 @@ def _match_batch(articles: list[Article]) -> list[EvidenceAlert]:
         for a in existing
         if a.state == Alert.State.OPEN and (a.article_id, a.reference_key, a.source_key) not in current
     ]
+    by_pk = {article.pk: article for article in articles}
     for alert in EvidenceAlert.objects.filter(pk__in=stale).select_for_update():
         alert.state = Alert.State.RESOLVED
         alert.handled_at = timezone.now()
         alert.handled_note = "The newly approved text no longer cites this evidence."
         alert.save(update_fields=["state", "handled_at", "handled_note"])
+        _audit_resolved(alert, by_pk[alert.article_id])
     return raised
+
+
+def _audit_resolved(alert: EvidenceAlert, article: Article) -> None:
+    """Record an alert closed by a newer approval, as done by the board member whose approval completed it."""
+    approvals = (
+        WorkflowEvent.objects.filter(article=article, action="approve", to_status=Article.Status.APPROVED)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+    )
+    # The approval of the revision now approved; else the latest.
+    approval = approvals.filter(revision_id=article.last_approved_revision_id).first() or approvals.first()
+    if approval is None:  # an approval recorded outside the workflow: nobody to name
+        logger.warning("evidence watch: alert %s resolved with no approval event to attribute it to", alert.pk)
+        return
+    _audit(
+        article,
+        acting_user=approval.actor,
+        action="evidence_resolved",
+        comment=f"{_comment(alert, '')} Resolved by the approval of {approval.created_at:%Y-%m-%d}: "
+        "the newly approved text no longer cites this evidence.",
+    )
 
 
 # --------------------------------------------------------------------------- submission check

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
+from audit.models import WorkflowEvent
 from cms.celery import app as celery_app
 from evidence import tasks
 from evidence.models import EvidenceAlert
@@ -110,15 +111,20 @@ def test_only_the_approved_text_counts_not_the_working_copy(approved_article, au
     assert ("trial2019", "retraction", 3) in _alerts(approved_article)
 
 
-def test_articles_never_approved_or_archived_are_not_watched(author, editor):
+def test_articles_never_approved_or_archived_are_not_watched(author, editor, live_article):
+    from evidence.services import watched_articles
     from review import services as review_services
 
     draft = make_evidence_article(author, slug="draft-one")
     import_samples()
+    assert list(watched_articles()) == [live_article]  # the samples would flag it (see the first test)
+    review_services.article_archive(live_article, acting_user=editor, comment="Superseded.")
+    live_article.refresh_from_db()
+    assert live_article.status == Article.Status.ARCHIVED
+    assert live_article.last_approved_revision_id is not None  # approved once, but archived
     assert evidence_match() == []
-    assert not EvidenceAlert.objects.filter(article=draft).exists()
-    Article.objects.filter(pk=draft.pk).update(status=Article.Status.ARCHIVED)
-    assert review_services is not None
+    assert not EvidenceAlert.objects.exists()
+    assert draft.status == Article.Status.DRAFT
 
 
 def test_current_label_and_reinstatement_raise_nothing(live_article):
@@ -214,3 +220,13 @@ def test_a_newer_approval_without_the_paper_resolves_its_alert(live_article, aut
     assert evidence_match() == []
     states = dict(EvidenceAlert.objects.filter(article=live_article).values_list("reference_key", "state"))
     assert states == {"trial2019": "resolved", "cohort2018": "open", "registry2020": "open", "inventavir": "open"}
+    event = WorkflowEvent.objects.filter(article=live_article, action="evidence_resolved").get()
+    live_article.refresh_from_db()
+    assert event.actor == reviewer  # whose approval resolved it
+    assert event.revision_id == live_article.last_approved_revision_id
+    assert event.content_hash == live_article.last_approved_hash
+    assert event.comment.startswith("Retracted paper [@trial2019]: [@trial2019] “Induction therapy")
+    assert "the newly approved text no longer cites this evidence" in event.comment
+    assert event.action_label == "evidence alert resolved by a newer approval"
+    evidence_match()  # resolved once, recorded once
+    assert WorkflowEvent.objects.filter(action="evidence_resolved").count() == 1
