@@ -16,13 +16,17 @@ class EvidenceConfig(AppConfig):
                 "evidence_re_review": "opened a re-review because of an evidence alert",
                 "evidence_withdrawn": "withdrew or marked the page because of an evidence alert",
                 "evidence_justified": "recorded why a flagged reference is still cited",
+                "evidence_resolved": "evidence alert resolved by a newer approval",
             }
         )
+        from review.selectors import register_due_reasons
         from review.services import register_submission_check
         from review.views import register_detail_panel
 
+        from .selectors import alert_due_reasons
         from .services import submission_evidence_check
         from .views import review_panel
 
         register_submission_check(submission_evidence_check)
+        register_due_reasons(alert_due_reasons)
         register_detail_panel(review_panel)

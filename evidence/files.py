@@ -6,7 +6,10 @@ stops an import. A file that cannot be read at all (no such file, the
 required columns missing) raises EvidenceFileError before anything is saved.
 
 Sources are paths or http(s) URLs, opened as text streams (never read into
-memory whole).
+memory whole). A .zip holding one text file (as DailyMed publishes its SPL
+metadata, dm_spl_zip_files_meta_data.zip) is read through that member,
+decompressed as it is read; a zip from a URL is first spooled to a
+temporary file, because a zip's index is at its end.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import shutil
+import tempfile
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -49,6 +55,9 @@ RETRACTION_COLUMNS = (
 # Without these a row cannot be matched or stored.
 RETRACTION_REQUIRED = ("Record ID", "OriginalPaperDOI", "OriginalPaperPubMedID", "RetractionNature")
 LABEL_REQUIRED = ("SETID", "SPL_VERSION")
+# DailyMed's SPL metadata file (dm_spl_zip_files_meta_data.txt inside its .zip); the date column is UPLOAD_DATE.
+# An older layout with PUBLISHED_DATE instead (and no ZIP_FILE_NAME) is read too.
+LABEL_COLUMNS = ("SETID", "ZIP_FILE_NAME", "UPLOAD_DATE", "SPL_VERSION", "TITLE")
 
 _NATURES = {
     "retraction": "retraction",
@@ -69,24 +78,55 @@ class RowProblem:
 
 @contextlib.contextmanager
 def open_source(source: str) -> Iterator[IO[str]]:
-    """Open a path or an http(s) URL as a text stream (UTF-8, a byte-order mark dropped, bad bytes replaced)."""
+    """Open a path or an http(s) URL as a text stream (UTF-8, a byte-order mark dropped, bad bytes replaced).
+
+    A zip archive (recognised by its first bytes, or for a URL by a name
+    ending in .zip or a zip content type) is opened through its single file.
+    """
     if not source:
         raise EvidenceFileError("No file given: pass a path or URL, or set it in the settings.")
-    if source.startswith(("http://", "https://")):
-        try:
-            # bandit waiver (reviewed): only http(s), checked just above; the address is an administrator's.
-            response = urllib.request.urlopen(source, timeout=60)  # noqa: S310  # nosec B310
-        except OSError as exc:
-            raise EvidenceFileError(f"Could not download {source}: {exc}. Check the address or the network.") from exc
-        with response:
-            yield io.TextIOWrapper(response, encoding="utf-8-sig", errors="replace", newline="")
-        return
+    with contextlib.ExitStack() as stack:
+        if source.startswith(("http://", "https://")):
+            try:
+                # bandit waiver (reviewed): only http(s), checked just above; the address is an administrator's.
+                response = urllib.request.urlopen(source, timeout=60)  # noqa: S310  # nosec B310
+            except OSError as exc:
+                raise EvidenceFileError(
+                    f"Could not download {source}: {exc}. Check the address or the network."
+                ) from exc
+            raw: IO[bytes] = stack.enter_context(response)
+            content_type = (response.headers.get("Content-Type") or "").lower()
+            if source.split("?", 1)[0].lower().endswith(".zip") or "zip" in content_type:
+                spool = stack.enter_context(tempfile.TemporaryFile())
+                shutil.copyfileobj(response, spool, 1 << 20)
+                spool.seek(0)
+                raw = spool
+        else:
+            try:
+                raw = stack.enter_context(open(source, "rb"))  # noqa: SIM115
+            except OSError as exc:
+                raise EvidenceFileError(f"Could not open {source}: {exc.strerror or exc}. Check the path.") from exc
+        if raw.seekable():
+            head = raw.read(4)
+            raw.seek(0)
+            if head == b"PK\x03\x04":
+                raw = _zip_member(raw, source, stack)
+        yield io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+
+
+def _zip_member(raw: IO[bytes], source: str, stack: contextlib.ExitStack) -> IO[bytes]:
+    """Return the one file inside a zip archive, opened to decompress as it is read."""
     try:
-        stream = open(source, encoding="utf-8-sig", errors="replace", newline="")  # noqa: SIM115
-    except OSError as exc:
-        raise EvidenceFileError(f"Could not open {source}: {exc.strerror or exc}. Check the path.") from exc
-    with stream:
-        yield stream
+        archive = stack.enter_context(zipfile.ZipFile(raw))
+    except zipfile.BadZipFile as exc:
+        raise EvidenceFileError(f"{source} looks like a zip archive but cannot be read: {exc}.") from exc
+    members = [info for info in archive.infolist() if not info.is_dir() and not info.filename.startswith("__MACOSX/")]
+    if len(members) != 1:
+        names = ", ".join(info.filename for info in members[:10]) or "nothing"
+        raise EvidenceFileError(
+            f"{source} holds {len(members)} files ({names}); expected one text file. Unzip it and pass the file."
+        )
+    return stack.enter_context(archive.open(members[0]))
 
 
 def parse_date(text: str | None) -> dt.date | None:
@@ -106,7 +146,9 @@ def _rows(stream: IO[str], required: tuple[str, ...], *, what: str) -> Iterator[
     csv.field_size_limit(_MAX_FIELD)
     first = stream.readline()
     delimiter = "|" if first.count("|") > first.count(",") else ","
-    header = next(csv.reader([first], delimiter=delimiter), [])
+    # DailyMed's pipe-separated files are not quoted: a double quote there is part of a title.
+    quoting = csv.QUOTE_NONE if delimiter == "|" else csv.QUOTE_MINIMAL
+    header = next(csv.reader([first], delimiter=delimiter, quoting=quoting), [])
     header = [name.strip() for name in header]
     missing = [name for name in required if name not in header]
     if missing:
@@ -114,8 +156,8 @@ def _rows(stream: IO[str], required: tuple[str, ...], *, what: str) -> Iterator[
             f"This does not look like {what}: the first line lacks the column(s) {', '.join(missing)}. "
             f"It has: {', '.join(header[:25]) or 'nothing'}."
         )
-    reader = csv.reader(stream, delimiter=delimiter)
-    line = 1
+    # strict: a stray or unterminated quote is an error for its row, not a field that swallows the rest.
+    reader = csv.reader(stream, delimiter=delimiter, quoting=quoting, strict=True)
     while True:
         start = reader.line_num + 2  # line numbers in the file: the header was line 1
         try:
@@ -123,16 +165,19 @@ def _rows(stream: IO[str], required: tuple[str, ...], *, what: str) -> Iterator[
         except StopIteration:
             return
         except csv.Error as exc:
-            line = reader.line_num + 1
-            yield line, RowProblem(f"unreadable CSV ({exc})")
+            end = reader.line_num + 1
+            through = f" (read through line {end})" if end > start else ""
+            yield start, RowProblem(f"unreadable CSV: {exc}{through}")
             continue
-        line = start
         if not any(value.strip() for value in values):
             continue
-        if len(values) != len(header):
-            yield line, RowProblem(f"has {len(values)} fields where the header has {len(header)}")
+        if any("\x00" in value for value in values):
+            yield start, RowProblem("holds a NUL character (the file may be damaged)")
             continue
-        yield line, dict(zip(header, values, strict=True))
+        if len(values) != len(header):
+            yield start, RowProblem(f"has {len(values)} fields where the header has {len(header)}")
+            continue
+        yield start, dict(zip(header, values, strict=True))
 
 
 def retraction_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any] | RowProblem]]:
@@ -191,7 +236,12 @@ def retraction_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any] | Row
 
 
 def label_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any] | RowProblem]]:
-    """Yield (line, fields) for each SPL listing row (SETID, SPL_VERSION, PUBLISHED_DATE, TITLE), or a problem."""
+    """Yield (line, fields) for each row of DailyMed's SPL metadata listing, or (line, RowProblem).
+
+    The layout is LABEL_COLUMNS (SETID|ZIP_FILE_NAME|UPLOAD_DATE|SPL_VERSION|TITLE);
+    only SETID and SPL_VERSION are required, and PUBLISHED_DATE is read where
+    UPLOAD_DATE is absent (the earlier layout).
+    """
     for line, row in _rows(stream, LABEL_REQUIRED, what="an SPL label-version listing"):
         if isinstance(row, RowProblem):
             yield line, row
@@ -205,8 +255,7 @@ def label_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any] | RowProbl
             yield line, RowProblem(f"SPL_VERSION “{version}” is not a whole number")
             continue
         try:
-            # Some DailyMed exports name the date column UPLOAD_DATE.
-            published = parse_date(row.get("PUBLISHED_DATE") or row.get("UPLOAD_DATE"))
+            published = parse_date(row.get("UPLOAD_DATE") or row.get("PUBLISHED_DATE"))
         except ValueError as exc:
             yield line, RowProblem(str(exc))
             continue

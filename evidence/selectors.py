@@ -13,6 +13,34 @@ from .models import EvidenceAlert, EvidenceImport, EvidenceJustification, Retrac
 from .services import label_index, notices_for, retraction_index, superseding_label
 
 DASHBOARD_LIMIT = 10
+# Alerts that still make their article due for re-review (a resolved or withdrawn one no longer does).
+DUE_STATES = (EvidenceAlert.State.OPEN, EvidenceAlert.State.ACKNOWLEDGED, EvidenceAlert.State.RE_REVIEW)
+FINDING_WORDS = {
+    EvidenceAlert.Kind.RETRACTION: "retracted",
+    EvidenceAlert.Kind.CORRECTION: "corrected",
+    EvidenceAlert.Kind.CONCERN: "expression of concern",
+    EvidenceAlert.Kind.LABEL: "newer drug label",
+}
+
+
+def alert_due_reasons(articles: list) -> dict[int, list[str]]:
+    """Return, per article, its alerts as reasons for re-review ("Evidence alert — retracted: “title” [@key]").
+
+    Registered with review.selectors.register_due_reasons; one query for the list.
+    """
+    alerts = (
+        EvidenceAlert.objects.filter(article__in=[a.pk for a in articles], state__in=DUE_STATES)
+        .only("article_id", "kind", "reference_key", "reference_title")
+        .order_by("-severity", "created_at", "pk")
+    )
+    reasons: dict[int, list[str]] = {}
+    for alert in alerts:
+        finding = FINDING_WORDS.get(alert.kind, alert.get_kind_display().lower())
+        title = alert.reference_title or alert.reference_key
+        reasons.setdefault(alert.article_id, []).append(
+            f"Evidence alert — {finding}: “{title}” [@{alert.reference_key}]"
+        )
+    return reasons
 
 
 def alert_report(*, state: str | None = None) -> QuerySet[EvidenceAlert]:

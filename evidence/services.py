@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Q
 from django.utils import timezone
 from reversion.models import Version
@@ -100,24 +101,74 @@ def _save_batch(model, key: str, rows: list[dict], record: EvidenceImport) -> in
     return len(rows)
 
 
+# The file's own column names, for messages about a value that does not fit its column.
+COLUMN_NAMES = {
+    "record_id": "Record ID",
+    "original_paper_doi": "OriginalPaperDOI",
+    "original_paper_pmid": "OriginalPaperPubMedID",
+    "retraction_doi": "RetractionDOI",
+    "retraction_pmid": "RetractionPubMedID",
+    "nature_text": "RetractionNature",
+    "set_id": "SETID",
+    "version": "SPL_VERSION",
+    "title": "TITLE",
+}
+
+
+def _does_not_fit(model, row: dict) -> str:
+    """Return why a parsed row's values do not fit the table (too long, out of range), or ""."""
+    for name, value in row.items():
+        field = model._meta.get_field(name)
+        column = COLUMN_NAMES.get(name, str(field.verbose_name))
+        if isinstance(value, str) and field.max_length and len(value) > field.max_length:
+            return f"{column} is {len(value)} characters long; at most {field.max_length} fit"
+        if isinstance(value, int) and not isinstance(value, bool):
+            # The portable limits (PostgreSQL's), so a file imports the same on every database.
+            low, high = BaseDatabaseOperations.integer_field_ranges.get(field.get_internal_type(), (None, None))
+            if (low is not None and value < low) or (high is not None and value > high):
+                return f"{column} {value} is out of range ({low} to {high})"
+    return ""
+
+
+def _save(model, key: str, pending: dict[str, tuple[int, dict]], record: EvidenceImport, problems: list[str]) -> int:
+    """Save a batch in one savepoint; if the database refuses it, save row by row and report the refused lines."""
+    rows = [row for _, row in pending.values()]
+    try:
+        with transaction.atomic():
+            return _save_batch(model, key, rows, record)
+    except DatabaseError:
+        logger.warning("evidence import: a batch was refused; saving its %d rows one by one", len(rows))
+    saved = 0
+    for line, row in pending.values():
+        try:
+            with transaction.atomic():
+                saved += _save_batch(model, key, [row], record)
+        except DatabaseError as exc:
+            problems.append(f"Line {line}: skipped, the database refused it ({str(exc).strip().splitlines()[0]}).")
+    return saved
+
+
 def _import(kind: str, stream: IO[str], *, source: str, rows_of, model, key: str) -> ImportResult:
     record = EvidenceImport.objects.create(kind=kind, source=source[:500])
     problems: list[str] = []
-    pending: dict[str, dict] = {}
+    pending: dict[str, tuple[int, dict]] = {}
     saved = read = 0
     for line, row in rows_of(stream):
         read += 1
         if isinstance(row, files.RowProblem):
             problems.append(f"Line {line}: skipped, {row.message}.")
             continue
-        pending[row[key]] = row  # a later row for the same key wins, as in the file
+        why = _does_not_fit(model, row)
+        if why:
+            problems.append(f"Line {line}: skipped, {why}.")
+            continue
+        pending[row[key]] = (line, row)  # a later row for the same key wins, as in the file
         if len(pending) >= BATCH:
-            with transaction.atomic():
-                saved += _save_batch(model, key, list(pending.values()), record)
+            saved += _save(model, key, pending, record, problems)
             pending = {}
     if pending:
-        with transaction.atomic():
-            saved += _save_batch(model, key, list(pending.values()), record)
+        saved += _save(model, key, pending, record, problems)
+    problems.sort(key=lambda text: int(text.split()[1].rstrip(":")))
     record.rows_read = read
     record.rows_saved = saved
     record.rows_skipped = len(problems)
@@ -145,7 +196,7 @@ def retractions_import(stream: IO[str], *, source: str) -> ImportResult:
 
 
 def label_versions_import(stream: IO[str], *, source: str) -> ImportResult:
-    """Import a listing of current FDA label versions (SETID, SPL_VERSION, PUBLISHED_DATE, TITLE)."""
+    """Import DailyMed's listing of current FDA label versions (SETID|ZIP_FILE_NAME|UPLOAD_DATE|SPL_VERSION|TITLE)."""
     return _import(
         EvidenceImport.Kind.LABELS, stream, source=source, rows_of=files.label_rows, model=LabelVersion, key="set_id"
     )
@@ -290,7 +341,9 @@ def evidence_match(*, article_ids: Iterable[int] | None = None) -> list[Evidence
     alert makes its article due for re-review today; editors and the board
     are emailed once, after commit.
     """
-    articles = watched_articles().only("pk", "title", "last_approved_revision_id", "next_review_due", "status")
+    articles = watched_articles().only(
+        "pk", "title", "last_approved_revision_id", "last_approved_hash", "next_review_due", "status"
+    )
     if article_ids is not None:
         articles = articles.filter(pk__in=list(article_ids))
     raised: list[EvidenceAlert] = []
@@ -348,12 +401,35 @@ def _match_batch(articles: list[Article]) -> list[EvidenceAlert]:
         for a in existing
         if a.state == Alert.State.OPEN and (a.article_id, a.reference_key, a.source_key) not in current
     ]
+    by_pk = {article.pk: article for article in articles}
     for alert in EvidenceAlert.objects.filter(pk__in=stale).select_for_update():
         alert.state = Alert.State.RESOLVED
         alert.handled_at = timezone.now()
         alert.handled_note = "The newly approved text no longer cites this evidence."
         alert.save(update_fields=["state", "handled_at", "handled_note"])
+        _audit_resolved(alert, by_pk[alert.article_id])
     return raised
+
+
+def _audit_resolved(alert: EvidenceAlert, article: Article) -> None:
+    """Record an alert closed by a newer approval, as done by the board member whose approval completed it."""
+    approvals = (
+        WorkflowEvent.objects.filter(article=article, action="approve", to_status=Article.Status.APPROVED)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+    )
+    # The approval of the revision now approved; else the latest.
+    approval = approvals.filter(revision_id=article.last_approved_revision_id).first() or approvals.first()
+    if approval is None:  # an approval recorded outside the workflow: nobody to name
+        logger.warning("evidence watch: alert %s resolved with no approval event to attribute it to", alert.pk)
+        return
+    _audit(
+        article,
+        acting_user=approval.actor,
+        action="evidence_resolved",
+        comment=f"{_comment(alert, '')} Resolved by the approval of {approval.created_at:%Y-%m-%d}: "
+        "the newly approved text no longer cites this evidence.",
+    )
 
 
 # --------------------------------------------------------------------------- submission check

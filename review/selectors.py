@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -267,6 +268,35 @@ def articles_due_for_review(*, on: dt.date | None = None) -> QuerySet[Article]:
     return Article.objects.filter(status=Article.Status.APPROVED, next_review_due__lte=on).order_by(
         "next_review_due", "pk"
     )
+
+
+# Why an article is due besides its schedule: `source(articles)` returns {article pk: [reason, …]} in one
+# query. Apps later in the data flow register one (the evidence watch names its open alerts).
+DueReasons = Callable[[list[Article]], dict[int, list[str]]]
+_due_reason_sources: list[DueReasons] = []
+
+
+def register_due_reasons(source: DueReasons) -> None:
+    """Add a source of reasons an article is due for re-review (shown on the overdue list and in the email)."""
+    if source not in _due_reason_sources:
+        _due_reason_sources.append(source)
+
+
+def articles_with_due_reasons(articles: Iterable[Article]) -> list[Article]:
+    """Return the articles as a list, each with `due_reasons` (empty when only its schedule made it due).
+
+    One query per registered source for the whole list, whatever its length.
+    """
+    articles = list(articles)
+    by_pk = {article.pk: article for article in articles}
+    for article in articles:
+        article.due_reasons = []
+    if articles:
+        for source in _due_reason_sources:
+            for pk, reasons in source(articles).items():
+                if pk in by_pk:
+                    by_pk[pk].due_reasons.extend(reasons)
+    return articles
 
 
 def editor_email_addresses() -> list[str]:

@@ -110,7 +110,7 @@ def notify_approved(round_id: int) -> int:
 def flag_reviews_due() -> int:
     """Email the editors the approved articles whose re-review is due; return how many are due."""
     today = timezone.localdate()
-    due = list(selectors.articles_due_for_review(on=today))
+    due = selectors.articles_with_due_reasons(selectors.articles_due_for_review(on=today))
     if due:
         _send(
             "reviews_due",

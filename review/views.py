@@ -87,6 +87,7 @@ def editor_queue(request: HttpRequest) -> HttpResponse:
     stale = paginate(request, selectors.review_rounds_stale(), param="stale_page", per_page=EDITOR_PAGE)
     stale.items = selectors.queue_items(stale.object_list)
     overdue = paginate(request, selectors.articles_due_for_review(), param="overdue_page", per_page=EDITOR_PAGE)
+    overdue.items = selectors.articles_with_due_reasons(overdue.object_list)
     by_status = []
     for status in selectors.IN_FLIGHT:
         pager = paginate(request, selectors.in_flight_articles(status), param=f"{status}_page", per_page=EDITOR_PAGE)

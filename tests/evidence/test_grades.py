@@ -10,9 +10,10 @@ import pytest
 from articles.checks import check_content
 from articles.content import ArticleContent, ReferenceContent
 from articles.diff import content_diff
-from articles.grades import graded_statements, grades_shown
+from articles.grades import graded_statements, grades_shown, schema_evidence_level
 from articles.models import Audience
 from articles.rendering import render_content
+from publishing.rendering import recommendations
 
 REFS = (ReferenceContent(key="a", title="A paper"),)
 
@@ -38,6 +39,21 @@ def test_sort_scheme_from_settings(settings):
     html = render_content(_content("Treat early [@a]. {grade=b}")).body_html
     assert 'class="evidence-grade evidence-grade--b"' in html and "SORT B" in html
     assert "inconsistent or limited-quality" in html
+
+
+def test_sort_grades_map_to_schema_org_evidence_levels(settings):
+    body = "- One [@a]. {grade=A}\n- Two [@a]. {grade=b}\n- Three [@a]. {grade=C}\n"
+    settings.EVIDENCE_GRADING = "SORT"
+    found = recommendations(_content(body), audience_id=None)
+    assert [(r["grade"], r["evidence_level"]) for r in found] == [
+        ("A", "https://schema.org/EvidenceLevelA"),
+        ("B", "https://schema.org/EvidenceLevelB"),
+        ("C", "https://schema.org/EvidenceLevelC"),
+    ]
+    # GRADE has no schema.org level of its own: the scheme and grade in words.
+    settings.EVIDENCE_GRADING = "GRADE"
+    grade = graded_statements("Treat [@a]. {grade=very low}")[0].grade
+    assert schema_evidence_level(grade) == "GRADE Very low"
 
 
 def test_unknown_grade_is_a_check_error_with_its_line_and_a_visible_badge(settings):

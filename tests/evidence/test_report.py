@@ -6,6 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.text import Truncator
 
 from articles.models import Article
 from audit.models import WorkflowEvent
@@ -24,6 +26,19 @@ URL = "/publishing/evidence/"
 def alerts(live_article):
     import_samples()
     return evidence_match()
+
+
+def test_dashboard_shows_each_open_alert_with_its_message(client, alerts, editor, live_article):
+    client.force_login(editor)
+    html = client.get("/publishing/").content.decode()
+    section = html[html.index('id="evidence-h"') : html.index("Act on them in the evidence report")]
+    assert len(alerts) == 4
+    for alert in alerts:
+        assert escape(Truncator(alert.message).chars(240)) in section
+    assert "Critical — Retracted paper</strong> in " + escape(live_article.title) in section
+    alert_acknowledge(alerts[0], acting_user=editor)  # handled: off the dashboard
+    html = client.get("/publishing/").content.decode()
+    assert escape(Truncator(alerts[0].message).chars(240)) not in html
 
 
 def test_report_is_for_editors_only(client, alerts, author, reviewer):

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+import argparse
+
+from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 
 from evidence.exceptions import EvidenceFileError
 from evidence.files import open_source
 from evidence.services import evidence_match
+
+
+class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Keep the help's own line breaks, so the download addresses are never split across lines."""
+
+
+class ImportCommand(BaseCommand):
+    """An import command whose --help prints its description as written."""
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.formatter_class = _HelpFormatter
+        return parser
 
 
 def run_import(command: BaseCommand, source: str, importer, *, what: str, match: bool) -> None:
