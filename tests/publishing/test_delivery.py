@@ -281,3 +281,58 @@ def test_page_cache_hits_serve_each_encoding_from_its_own_key(client, published,
             hit = client.get(URL + "for/patient/", HTTP_ACCEPT_ENCODING=accept)
         assert decode(hit.content) == identity.content
         assert hit.get("Content-Encoding", "") == accept.split(", ")[-1]
+
+
+def test_a_cold_stored_page_is_answered_before_sessions_and_csrf_with_the_views_bytes(
+    published, settings, django_assert_num_queries
+):
+    from django.core.cache import cache
+    from django.test import override_settings
+
+    from publishing.pages import store_article_pages
+
+    store_article_pages("cmv-treatment")
+    fast_client, view_client = Client(), Client()
+    without_fast_path = [name for name in settings.MIDDLEWARE if not name.endswith("FastPathMiddleware")]
+    with override_settings(MIDDLEWARE=without_fast_path):  # the whole stack and the view answer this client
+        view_client.handler.load_middleware()
+    for path in (URL, URL + "for/patient/"):
+        for method, accept, extra in (
+            ("get", "", {}),
+            ("get", "gzip", {}),
+            ("get", "gzip, br", {}),
+            ("head", "gzip", {}),
+            ("get", "", {"HTTP_IF_NONE_MATCH": StoredPage.objects.get(path=path).etag}),
+        ):
+            cache.clear()
+            with django_assert_num_queries(1):  # the StoredPage row, nothing else
+                fast = getattr(fast_client, method)(path, HTTP_ACCEPT_ENCODING=accept, **extra)
+            request = fast.wsgi_request
+            # Sessions, auth and CSRF never ran: nothing could read or set a cookie.
+            assert not hasattr(request, "session") and not hasattr(request, "user"), path
+            assert not getattr(request, "csrf_processing_done", False), path
+            assert not fast.cookies and not fast.has_header("Set-Cookie"), path
+            cache.clear()
+            normal = getattr(view_client, method)(path, HTTP_ACCEPT_ENCODING=accept, **extra)
+            assert hasattr(normal.wsgi_request, "session")  # this one did go through the stack
+            assert fast.status_code == normal.status_code in (200, 304), path
+            assert fast.content == normal.content, (path, method, accept)
+            assert dict(fast.items()) == dict(normal.items()), (path, method, accept)
+        with django_assert_num_queries(0):  # the cold hit filled the page cache
+            assert fast_client.get(path).status_code == 200
+
+
+def test_the_cold_fast_path_leaves_the_audience_redirect_and_queries_to_the_view(client, published):
+    from publishing.pages import store_article_pages
+
+    store_article_pages("cmv-treatment")
+    client.cookies["vetted_audience"] = "patient"
+    redirect = client.get(URL)
+    assert redirect.status_code == 302 and redirect["Location"] == URL + "for/patient/"
+    assert redirect["Cache-Control"] == "private, no-store"
+    assert client.get(URL + "for/patient/").status_code == 200  # the cookie does not matter there
+    del client.cookies["vetted_audience"]
+    chosen = client.get(URL + "?for=professional")
+    assert chosen.status_code == 302 and chosen["Location"] == URL + "for/professional/"
+    assert chosen.cookies["vetted_audience"].value == "professional"
+    assert hasattr(chosen.wsgi_request, "session")  # answered by the view, not the fast path
