@@ -237,23 +237,27 @@ def site_addresses() -> list[str]:
     return paths + list_addresses(spare=1)
 
 
-def refresh_articles(slugs: set[str]) -> None:
+def refresh_articles(slugs: set[str]) -> dict[str, str]:
     """Re-render the stored pages of these articles, then purge them and the site lists everywhere.
 
-    Runs after the change has committed. Rendering errors are logged (the
-    page is rendered on its first request instead); purge failures are
-    recorded and retried by ``purge_retry_pending``. Never raises.
+    Runs after the change has committed. A rendering error is logged and
+    returned (slug: error) and that article's stored pages are dropped (they
+    are rendered on their first request instead); purge failures are recorded
+    and retried by ``purge_retry_pending``. Never raises on a rendering error.
     """
+    failed: dict[str, str] = {}
     paths: list[str] = site_addresses()
     for slug in sorted(slugs):
         try:
             store_article_pages(slug)
-        except Exception:
+        except Exception as exc:
             logger.exception("Rendering the stored pages of %s failed; they will be rendered on request.", slug)
+            failed[slug] = f"rendering: {type(exc).__name__}: {exc}"
             StoredPage.objects.filter(path__startswith=f"/articles/{slug}/").delete()
         paths += article_addresses(slug)
         paths.append(f"{GENERATION_PREFIX}{slug}")
     purge_paths(paths)
+    return failed
 
 
 def refresh_all_live() -> list[str]:

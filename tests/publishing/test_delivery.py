@@ -211,7 +211,7 @@ def test_cdn_purger_posts_urls_in_batches_and_failures_are_kept_until_a_retry_su
     assert set(PurgeRequest.objects.filter(target="cdn").values_list("path", flat=True)) == set(paths)
     recorder.reply = (200, b'{"success": true}')
     recorder.seen.clear()
-    assert tasks.retry_purges.apply().get() == {"purged": 35, "failed": 0}
+    assert tasks.retry_purges.apply().get() == {"purged": 35, "failed": 0, "refreshed": 0, "refresh_failed": 0}
     assert PurgeRequest.objects.count() == 0
     assert [len(json.loads(seen["body"])["files"]) for seen in recorder.seen] == [30, 5]
     first = recorder.seen[0]
@@ -266,7 +266,7 @@ def test_a_misconfigured_purger_still_purges_the_app_cache_and_keeps_the_rest(pu
     settings.PURGE_BACKEND = "no.such.Purger"
     assert purge_paths([URL]) is False  # logged, never raised
     PurgeRequest.objects.create(path=URL, target="http", last_error="earlier failure")
-    assert tasks.retry_purges.apply().get() == {"purged": 0, "failed": 0}
+    assert tasks.retry_purges.apply().get() == {"purged": 0, "failed": 0, "refreshed": 0, "refresh_failed": 0}
     assert PurgeRequest.objects.filter(target="http").exists()  # kept until the backend works again
 
 
