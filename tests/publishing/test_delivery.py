@@ -336,3 +336,24 @@ def test_the_cold_fast_path_leaves_the_audience_redirect_and_queries_to_the_view
     assert chosen.status_code == 302 and chosen["Location"] == URL + "for/professional/"
     assert chosen.cookies["vetted_audience"].value == "professional"
     assert hasattr(chosen.wsgi_request, "session")  # answered by the view, not the fast path
+
+
+def test_refresh_live_pages_after_a_deploy_re_renders_stored_pages_and_purges_them(client, published):
+    from io import StringIO
+
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from publishing.pages import store_article_pages
+
+    store_article_pages("cmv-treatment")
+    current = bytes(StoredPage.objects.get(path=URL).body)
+    old = b"<p>rendered by the previous release</p>"
+    StoredPage.objects.filter(path=URL).update(body=old, body_gzip=b"", body_br=b"", etag='"old"')
+    cache.clear()
+    assert client.get(URL).content == old  # and now in the page cache
+    out = StringIO()
+    call_command("refresh_live_pages", stdout=out)
+    assert "1 live article" in out.getvalue()
+    assert bytes(StoredPage.objects.get(path=URL).body) == current
+    assert client.get(URL).content == current  # re-rendered, and the old copy purged from the page cache
