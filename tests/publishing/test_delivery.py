@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import brotli
 import pytest
 from django.test import Client
+from django.utils.http import http_date
 
 from articles.models import Audience
 from publishing import services, tasks
@@ -318,6 +319,11 @@ def test_a_cold_stored_page_is_answered_before_sessions_and_csrf_with_the_views_
             assert fast.status_code == normal.status_code in (200, 304), path
             assert fast.content == normal.content, (path, method, accept)
             assert dict(fast.items()) == dict(normal.items()), (path, method, accept)
+        row = StoredPage.objects.get(path=path)
+        cache.clear()
+        served = fast_client.get(path)
+        assert served.content == bytes(row.body) and served["ETag"] == row.etag
+        assert served["Last-Modified"] == http_date(row.rendered_at.timestamp())
         with django_assert_num_queries(0):  # the cold hit filled the page cache
             assert fast_client.get(path).status_code == 200
 
@@ -357,3 +363,21 @@ def test_refresh_live_pages_after_a_deploy_re_renders_stored_pages_and_purges_th
     assert "1 live article" in out.getvalue()
     assert bytes(StoredPage.objects.get(path=URL).body) == current
     assert client.get(URL).content == current  # re-rendered, and the old copy purged from the page cache
+
+
+def test_a_stored_page_past_its_expiry_is_not_served_even_before_the_expiry_job_runs(client, published):
+    import datetime as dt
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from publishing.pages import store_article_pages
+
+    store_article_pages("cmv-treatment")
+    published.expires_at = timezone.now() + dt.timedelta(minutes=5)
+    published.save(update_fields=["expires_at"])
+    assert client.get(URL + "for/patient/").status_code == 200
+    cache.clear()
+    published.expires_at = timezone.now() - dt.timedelta(seconds=1)
+    published.save(update_fields=["expires_at"])
+    assert client.get(URL + "for/patient/").status_code in (404, 410)  # the row is still there; the query says no
