@@ -164,6 +164,26 @@ def _stored_entry_sql() -> str:
 _STORED_ENTRY_SQL = ""
 
 
+def _binary_cursor():
+    """Return a cursor of the default database that, on PostgreSQL, reads results in binary.
+
+    Django's psycopg cursors bind parameters on the client, which only allows
+    text results: three ``bytea`` columns then travel hex-encoded and are
+    decoded in Python, about 250 µs of CPU per read against under 70 µs in
+    binary (BENCHMARKS.md). The cursor is still wrapped by Django, so query
+    logging, error translation and ``django_assert_num_queries`` see it.
+    """
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
+        cursor = psycopg.Cursor(connection.connection)  # server-side binding, so results may be binary
+        cursor.format = psycopg.pq.Format.BINARY
+        return connection._prepare_cursor(cursor)
+    return connection.cursor()
+
+
 def stored_entry(path: str) -> Entry | None:
     """Return the stored bytes of an article address whose publication is still live (one indexed query).
 
@@ -177,7 +197,7 @@ def stored_entry(path: str) -> Entry | None:
     if not _STORED_ENTRY_SQL:
         _STORED_ENTRY_SQL = _stored_entry_sql()
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
+    with _binary_cursor() as cursor:
         cursor.execute(_STORED_ENTRY_SQL, [path, Publication.State.LIVE.value, now])
         row = cursor.fetchone()
     if row is None:
