@@ -74,6 +74,7 @@ beat: venv
 
 serve: venv
 	$(PY) manage.py collectstatic --noinput
+	$(PY) manage.py refresh_live_pages
 	$(VENV)/bin/gunicorn cms.wsgi --bind $(HOST):$(PORT) --workers 3
 
 ## reliability: the full-size fault figures of RELIABILITY.md (PostgreSQL + Redis, then SQLite); `make test` runs small versions
@@ -85,6 +86,7 @@ reliability: dev-venv
 ## services: gunicorn, a worker and beat together (Procfile, run by honcho); see README "Services mode"
 services: venv
 	$(PY) manage.py collectstatic --noinput
+	$(PY) manage.py refresh_live_pages
 	HOST=$(HOST) $(VENV)/bin/honcho start -f Procfile -p $(PORT)
 
 lint: dev-venv

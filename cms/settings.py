@@ -91,8 +91,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Public pages found in the page cache are answered here, before sessions,
-    # auth, messages and CSRF run (publishing/httpcache.py).
-    "publishing.httpcache.FastPathMiddleware",
+    # auth, messages and CSRF run; so is a stored article page on a cache miss (publishing/fastpath.py).
+    "publishing.fastpath.FastPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

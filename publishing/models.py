@@ -244,6 +244,32 @@ class PurgeRequest(models.Model):
         return f"purge {self.path} on {self.target}"
 
 
+class PageRefresh(models.Model):
+    """An article whose stored pages, cached copies and static export must catch up with a change.
+
+    Written in the transaction of the change itself (a go-live, withdrawal or
+    expiry), so it commits or rolls back with it. The on-commit callback does
+    the work (re-render, purge, export) and deletes the row; a row still here
+    means the work failed (an export error) or never ran (the process died
+    after commit), and the retry-purges beat job runs it again. ``version``
+    counts the changes: a run only deletes the row if no newer change came in
+    while it worked.
+    """
+
+    slug = models.SlugField(max_length=120, unique=True)
+    version = models.PositiveIntegerField(default=1)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    requested_at = models.DateTimeField()
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"refresh {self.slug} (v{self.version})"
+
+
 class CatalogueEntry(models.Model):
     """The reader lists' lean copy of one live article: index, search, sitemap and API list read only this.
 

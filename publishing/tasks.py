@@ -63,8 +63,13 @@ def sweep_outbox() -> list[int]:
 
 @shared_task(acks_late=True, name="publishing.tasks.retry_purges")
 def retry_purges() -> dict[str, int]:
-    """Send again the cache purges that failed (recorded as PurgeRequest rows) until they succeed."""
-    return purge_retry_pending()
+    """Finish the page refreshes left behind (PageRefresh rows), then send again the failed purges (PurgeRequest).
+
+    Refreshes first: re-rendering purges too, and a purge that fails there is
+    retried in the same run.
+    """
+    refreshes = services.page_refresh_retry_pending()
+    return {**purge_retry_pending(), **refreshes}
 
 
 @shared_task(acks_late=True, name="publishing.tasks.refresh_live_pages")

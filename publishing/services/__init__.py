@@ -44,7 +44,7 @@ from .sweep import (
     publication_release_due,
     request_unpublished_approvals,
 )
-from .transitions import publication_transition
+from .transitions import page_refresh_retry_pending, page_refresh_run, publication_transition
 
 __all__ = [
     "ARCHIVE_WITHDRAWAL_REASON",
@@ -55,6 +55,8 @@ __all__ = [
     "editor_emails",
     "editorial_policy_update",
     "ip_hash",
+    "page_refresh_retry_pending",
+    "page_refresh_run",
     "publication_expire_due",
     "publication_failure_notify",
     "publication_go_live",

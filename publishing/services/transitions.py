@@ -5,16 +5,19 @@ publishing/workflow.py, sets the state and the fields that go with it, saves
 with ``update_fields`` and writes the audit event, in the caller's
 transaction. The caller locks the row first. Side effects (sending the job,
 re-rendering pages) are registered on commit with `send_on_commit` and
-`after_change_on_commit`.
+`after_change_on_commit`; the latter also records them (``PageRefresh``) in
+the same transaction, so a failure or a crash after commit is retried.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from articles.models import Article
@@ -22,7 +25,7 @@ from audit.services import event_record
 from cms.tasks import enqueue
 
 from ..export import export_article
-from ..models import Publication
+from ..models import PageRefresh, Publication
 from ..pages import refresh_articles
 from ..workflow import NEW, ensure_transition, state_of
 
@@ -78,16 +81,71 @@ def send_on_commit(publication: Publication) -> None:
     transaction.on_commit(send)
 
 
-def after_change_on_commit(slugs: set[str]) -> None:
-    """After commit: re-render the stored pages, purge every cache (failures kept for retry), export."""
+# A refresh nobody has tried yet is left to its own on-commit callback for
+# this long before the retry job takes it (that callback may still be running).
+PAGE_REFRESH_STALE_AFTER = dt.timedelta(seconds=60)
 
-    def after() -> None:
-        refresh_articles(slugs)
+
+def after_change_on_commit(slugs: set[str]) -> None:
+    """Record that these articles' pages must catch up (in the caller's transaction); do it once committed.
+
+    The ``PageRefresh`` rows commit with the change, so the work (re-render
+    the stored pages, purge every cache, export) is never lost: the on-commit
+    callback does it and deletes them, and ``page_refresh_retry_pending`` (the
+    retry-purges beat job) runs whatever is left (a failed export, a process
+    that died between the commit and the callback).
+    """
+    now = timezone.now()
+    for slug in sorted(slugs):
+        bumped = PageRefresh.objects.filter(slug=slug).update(version=F("version") + 1, requested_at=now)
+        if not bumped:
+            try:
+                with transaction.atomic():
+                    PageRefresh.objects.create(slug=slug, requested_at=now)
+            except IntegrityError:  # a concurrent change recorded it first
+                PageRefresh.objects.filter(slug=slug).update(version=F("version") + 1, requested_at=now)
+    transaction.on_commit(lambda: page_refresh_run(set(slugs)))
+
+
+def page_refresh_run(slugs: set[str]) -> dict[str, int]:
+    """Re-render, purge and export the recorded refreshes of these articles; delete the ones that succeed.
+
+    A failure (rendering, export) stays recorded with its error for the next
+    retry. Never raises: it runs in on-commit callbacks and the beat job.
+    Return the counts of refreshes done and failed.
+    """
+    try:
+        versions = dict(PageRefresh.objects.filter(slug__in=slugs).values_list("slug", "version"))
+        if not versions:
+            return {"refreshed": 0, "refresh_failed": 0}
+        failed = refresh_articles(set(versions))
         if settings.STATIC_EXPORT_DIR:
-            for slug in slugs:
+            for slug in sorted(versions):
                 try:
                     export_article(slug, settings.STATIC_EXPORT_DIR)
-                except Exception:
-                    logger.exception("Static export of %s failed; the site itself is unaffected.", slug)
+                except Exception as exc:
+                    logger.exception("Static export of %s failed; kept for the retry job.", slug)
+                    failed[slug] = f"export: {type(exc).__name__}: {exc}"
+        now = timezone.now()
+        for slug, version in versions.items():
+            if slug in failed:
+                PageRefresh.objects.filter(slug=slug).update(
+                    attempts=F("attempts") + 1, last_error=failed[slug][:2000], last_attempt_at=now
+                )
+            else:  # a newer change recorded meanwhile keeps its row (its own run follows)
+                PageRefresh.objects.filter(slug=slug, version=version).delete()
+        return {"refreshed": len(versions) - len(failed), "refresh_failed": len(failed)}
+    except Exception:
+        logger.exception("Refreshing the pages of %s failed; kept for the retry job.", sorted(slugs))
+        return {"refreshed": 0, "refresh_failed": len(slugs)}
 
-    transaction.on_commit(after)
+
+def page_refresh_retry_pending(*, older_than: dt.timedelta = PAGE_REFRESH_STALE_AFTER) -> dict[str, int]:
+    """Run the refreshes left behind: those that failed, and those no callback has tried for ``older_than``."""
+    stale = timezone.now() - older_than
+    slugs = set(
+        PageRefresh.objects.filter(Q(attempts__gt=0) | Q(requested_at__lte=stale)).values_list("slug", flat=True)
+    )
+    if not slugs:
+        return {"refreshed": 0, "refresh_failed": 0}
+    return page_refresh_run(slugs)

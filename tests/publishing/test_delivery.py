@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import brotli
 import pytest
 from django.test import Client
+from django.utils.http import http_date
 
 from articles.models import Audience
 from publishing import services, tasks
@@ -211,7 +212,7 @@ def test_cdn_purger_posts_urls_in_batches_and_failures_are_kept_until_a_retry_su
     assert set(PurgeRequest.objects.filter(target="cdn").values_list("path", flat=True)) == set(paths)
     recorder.reply = (200, b'{"success": true}')
     recorder.seen.clear()
-    assert tasks.retry_purges.apply().get() == {"purged": 35, "failed": 0}
+    assert tasks.retry_purges.apply().get() == {"purged": 35, "failed": 0, "refreshed": 0, "refresh_failed": 0}
     assert PurgeRequest.objects.count() == 0
     assert [len(json.loads(seen["body"])["files"]) for seen in recorder.seen] == [30, 5]
     first = recorder.seen[0]
@@ -266,7 +267,7 @@ def test_a_misconfigured_purger_still_purges_the_app_cache_and_keeps_the_rest(pu
     settings.PURGE_BACKEND = "no.such.Purger"
     assert purge_paths([URL]) is False  # logged, never raised
     PurgeRequest.objects.create(path=URL, target="http", last_error="earlier failure")
-    assert tasks.retry_purges.apply().get() == {"purged": 0, "failed": 0}
+    assert tasks.retry_purges.apply().get() == {"purged": 0, "failed": 0, "refreshed": 0, "refresh_failed": 0}
     assert PurgeRequest.objects.filter(target="http").exists()  # kept until the backend works again
 
 
@@ -281,3 +282,102 @@ def test_page_cache_hits_serve_each_encoding_from_its_own_key(client, published,
             hit = client.get(URL + "for/patient/", HTTP_ACCEPT_ENCODING=accept)
         assert decode(hit.content) == identity.content
         assert hit.get("Content-Encoding", "") == accept.split(", ")[-1]
+
+
+def test_a_cold_stored_page_is_answered_before_sessions_and_csrf_with_the_views_bytes(
+    published, settings, django_assert_num_queries
+):
+    from django.core.cache import cache
+    from django.test import override_settings
+
+    from publishing.pages import store_article_pages
+
+    store_article_pages("cmv-treatment")
+    fast_client, view_client = Client(), Client()
+    without_fast_path = [name for name in settings.MIDDLEWARE if not name.endswith("FastPathMiddleware")]
+    with override_settings(MIDDLEWARE=without_fast_path):  # the whole stack and the view answer this client
+        view_client.handler.load_middleware()
+    for path in (URL, URL + "for/patient/"):
+        for method, accept, extra in (
+            ("get", "", {}),
+            ("get", "gzip", {}),
+            ("get", "gzip, br", {}),
+            ("head", "gzip", {}),
+            ("get", "", {"HTTP_IF_NONE_MATCH": StoredPage.objects.get(path=path).etag}),
+        ):
+            cache.clear()
+            with django_assert_num_queries(1):  # the StoredPage row, nothing else
+                fast = getattr(fast_client, method)(path, HTTP_ACCEPT_ENCODING=accept, **extra)
+            request = fast.wsgi_request
+            # Sessions, auth and CSRF never ran: nothing could read or set a cookie.
+            assert not hasattr(request, "session") and not hasattr(request, "user"), path
+            assert not getattr(request, "csrf_processing_done", False), path
+            assert not fast.cookies and not fast.has_header("Set-Cookie"), path
+            cache.clear()
+            normal = getattr(view_client, method)(path, HTTP_ACCEPT_ENCODING=accept, **extra)
+            assert hasattr(normal.wsgi_request, "session")  # this one did go through the stack
+            assert fast.status_code == normal.status_code in (200, 304), path
+            assert fast.content == normal.content, (path, method, accept)
+            assert dict(fast.items()) == dict(normal.items()), (path, method, accept)
+        row = StoredPage.objects.get(path=path)
+        cache.clear()
+        served = fast_client.get(path)
+        assert served.content == bytes(row.body) and served["ETag"] == row.etag
+        assert served["Last-Modified"] == http_date(row.rendered_at.timestamp())
+        with django_assert_num_queries(0):  # the cold hit filled the page cache
+            assert fast_client.get(path).status_code == 200
+
+
+def test_the_cold_fast_path_leaves_the_audience_redirect_and_queries_to_the_view(client, published):
+    from publishing.pages import store_article_pages
+
+    store_article_pages("cmv-treatment")
+    client.cookies["vetted_audience"] = "patient"
+    redirect = client.get(URL)
+    assert redirect.status_code == 302 and redirect["Location"] == URL + "for/patient/"
+    assert redirect["Cache-Control"] == "private, no-store"
+    assert client.get(URL + "for/patient/").status_code == 200  # the cookie does not matter there
+    del client.cookies["vetted_audience"]
+    chosen = client.get(URL + "?for=professional")
+    assert chosen.status_code == 302 and chosen["Location"] == URL + "for/professional/"
+    assert chosen.cookies["vetted_audience"].value == "professional"
+    assert hasattr(chosen.wsgi_request, "session")  # answered by the view, not the fast path
+
+
+def test_refresh_live_pages_after_a_deploy_re_renders_stored_pages_and_purges_them(client, published):
+    from io import StringIO
+
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from publishing.pages import store_article_pages
+
+    store_article_pages("cmv-treatment")
+    current = bytes(StoredPage.objects.get(path=URL).body)
+    old = b"<p>rendered by the previous release</p>"
+    StoredPage.objects.filter(path=URL).update(body=old, body_gzip=b"", body_br=b"", etag='"old"')
+    cache.clear()
+    assert client.get(URL).content == old  # and now in the page cache
+    out = StringIO()
+    call_command("refresh_live_pages", stdout=out)
+    assert "1 live article" in out.getvalue()
+    assert bytes(StoredPage.objects.get(path=URL).body) == current
+    assert client.get(URL).content == current  # re-rendered, and the old copy purged from the page cache
+
+
+def test_a_stored_page_past_its_expiry_is_not_served_even_before_the_expiry_job_runs(client, published):
+    import datetime as dt
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from publishing.pages import store_article_pages
+
+    store_article_pages("cmv-treatment")
+    published.expires_at = timezone.now() + dt.timedelta(minutes=5)
+    published.save(update_fields=["expires_at"])
+    assert client.get(URL + "for/patient/").status_code == 200
+    cache.clear()
+    published.expires_at = timezone.now() - dt.timedelta(seconds=1)
+    published.save(update_fields=["expires_at"])
+    assert client.get(URL + "for/patient/").status_code in (404, 410)  # the row is still there; the query says no

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import timezone
 
 from articles.models import Audience
-from publishing import services
+from publishing import services, tasks
 from publishing.export import export_site, write_atomic
+from publishing.models import PageRefresh, StoredPage
 from tests import factories
 from tests.publishing.publish_helpers import approve, request_and_publish
 
@@ -72,6 +75,54 @@ def test_go_live_and_withdrawal_update_the_export_when_configured(
         with django_capture_on_commit_callbacks(execute=True):
             services.publication_withdraw(article, acting_user=editor, reason="Recall.")
         assert not (tmp_path / "articles/cmv-treatment").exists()
+
+
+def test_a_failed_export_is_kept_and_retried_by_the_beat_job_until_it_succeeds(
+    author, reviewer, editor, tmp_path, django_capture_on_commit_callbacks
+):
+    article = approve(factories.make_article(author=author), author=author, reviewer=reviewer)
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the export's parent folder should be")
+    site = blocker / "site"
+    with override_settings(STATIC_EXPORT_DIR=str(site)):
+        with django_capture_on_commit_callbacks(execute=True):
+            publication = services.publication_request(article, acting_user=editor)
+        publication.refresh_from_db()
+        assert publication.state == "live"  # the export failing never breaks publishing
+        assert StoredPage.objects.filter(path="/articles/cmv-treatment/").exists()  # the rest of the refresh ran
+        pending = PageRefresh.objects.get(slug="cmv-treatment")
+        assert pending.attempts == 1 and pending.last_error.startswith("export: ")
+        assert tasks.retry_purges()["refresh_failed"] == 1  # still failing: kept, counted
+        assert PageRefresh.objects.get(slug="cmv-treatment").attempts == 2
+        blocker.unlink()
+        assert tasks.retry_purges()["refreshed"] == 1
+        assert not PageRefresh.objects.exists()
+        assert (site / "articles/cmv-treatment/index.html").exists()
+
+
+def test_a_refresh_left_behind_by_a_crash_after_commit_is_completed_by_the_beat_job(
+    author, reviewer, editor, tmp_path, client, django_capture_on_commit_callbacks
+):
+    article = approve(factories.make_article(author=author), author=author, reviewer=reviewer)
+    with override_settings(STATIC_EXPORT_DIR=str(tmp_path)):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.publication_request(article, acting_user=editor)
+        assert client.get("/articles/cmv-treatment/").status_code == 200  # now in the page cache
+        assert not PageRefresh.objects.exists()
+        # The withdrawal commits, then the process dies before its callbacks run.
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            services.publication_withdraw(article, acting_user=editor, reason="Recall.", mode="remove")
+        assert callbacks  # the work was due on commit, and is recorded in the database
+        assert PageRefresh.objects.filter(slug="cmv-treatment").exists()
+        assert client.get("/articles/cmv-treatment/").status_code == 200  # stale copy still cached
+        # A fresh row may belong to a callback still running: the job leaves it for a minute.
+        assert tasks.retry_purges()["refreshed"] == 0
+        PageRefresh.objects.update(requested_at=timezone.now() - dt.timedelta(minutes=2))
+        assert tasks.retry_purges()["refreshed"] == 1
+        assert not PageRefresh.objects.exists()
+        assert not StoredPage.objects.filter(path__startswith="/articles/cmv-treatment/").exists()
+        assert client.get("/articles/cmv-treatment/").status_code == 404  # purged from the page cache
+        assert not (tmp_path / "articles/cmv-treatment").exists()  # and from the export
 
 
 def test_write_atomic_replaces_the_file_in_one_step(tmp_path):
