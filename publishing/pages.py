@@ -153,8 +153,9 @@ def _stored_entry_sql() -> str:
         for name in ("content_type", "body", "body_gzip", "etag", "rendered_at", "body_br")
     )
     expires = publication.get_field("expires_at").column
+    # Only table and column names from the models are formatted in; every value is a %s parameter.
     return (
-        f"SELECT {columns} FROM {page.db_table} s "
+        f"SELECT {columns} FROM {page.db_table} s "  # nosec B608 - identifiers from _meta, values are parameters
         f"INNER JOIN {publication.db_table} p ON p.{publication.pk.column} = s.{page.get_field('publication').column} "
         f"WHERE s.{page.get_field('path').column} = %s AND p.{publication.get_field('state').column} = %s "
         f"AND (p.{expires} IS NULL OR p.{expires} > %s) LIMIT 1"
