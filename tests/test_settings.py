@@ -50,6 +50,12 @@ def test_a_malformed_boolean_is_named(tmp_path):
     assert "DEBUG='maybe' is not a boolean" in result.stderr
 
 
+def test_a_brotli_quality_out_of_range_is_named(tmp_path):
+    result = _manage("check", DEBUG="1", STORED_BROTLI_QUALITY="12", VETTED_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "STORED_BROTLI_QUALITY must be between 0 and 11, not 12" in result.stderr
+
+
 @pytest.mark.django_db
 def test_embedded_sqlite_uses_wal_and_immediate_transactions(settings):
     from django.db import connection
