@@ -41,6 +41,7 @@ from cms.two_factor import (
     two_factor_active_device,
     two_factor_confirm,
     two_factor_pending_device,
+    two_factor_start,
     two_factor_remove,
     two_factor_renew_recovery_codes,
     verify_code,
@@ -132,6 +133,12 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         "required": requires_two_factor(user) and settings.REQUIRE_STAFF_2FA,
     }
     action = request.POST.get("action", "")
+    if request.method == "POST" and action == "start":
+        try:
+            two_factor_start(acting_user=user)
+        except TwoFactorError as exc:
+            messages.error(request, str(exc))
+        return redirect("two_factor")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
@@ -153,8 +160,11 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         except TwoFactorError as exc:
             form.add_error("code", str(exc))
     if context["active"] is None:
-        device = two_factor_pending_device(user)
-        context.update(secret=base64.b32encode(device.bin_key).decode("ascii"), qr=_qr_data_uri(device.config_url))
+        device = two_factor_pending_device(user)  # read only: a GET never makes a device (two_factor_start does)
+        if device is not None:
+            context.update(
+                secret=base64.b32encode(device.bin_key).decode("ascii"), qr=_qr_data_uri(device.config_url)
+            )
     context["form"] = form
     return render(request, "registration/two_factor.html", context)
 

@@ -65,10 +65,24 @@ def two_factor_active_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def two_factor_pending_device(user) -> TOTPDevice:
-    """Return the authenticator being set up (unconfirmed), making one with a new secret if there is none."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    return device or TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
+def two_factor_pending_device(user) -> TOTPDevice | None:
+    """Return the authenticator being set up (unconfirmed), or None when set-up has not been started."""
+    return TOTPDevice.objects.filter(user=user, confirmed=False).first()
+
+
+@transaction.atomic
+def two_factor_start(*, acting_user) -> TOTPDevice:
+    """Start setting up an authenticator: make the pending device with a new secret (kept if one exists).
+
+    Only a POST calls this, so opening the settings page writes nothing.
+    """
+    if two_factor_active_device(acting_user) is not None:
+        raise TwoFactorError("Two-factor sign-in is already on for your account.")
+    device = TOTPDevice.objects.select_for_update().filter(user=acting_user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=acting_user, name=TOTP_NAME, confirmed=False)
+        logger.info("two-factor set-up started", extra={"user_id": acting_user.pk, "action": "two_factor_start"})
+    return device
 
 
 def _new_recovery_codes(user) -> list[str]:

@@ -144,7 +144,7 @@ def test_weak_passwords_are_refused(password, author_user):
 
 def _set_up_totp(client, at: dt.datetime) -> tuple[str, list[str]]:
     """Turn two-factor sign-in on through the real page; return the secret and the recovery codes."""
-    html = client.get("/accounts/two-factor/").content.decode()
+    html = client.post("/accounts/two-factor/", {"action": "start"}, follow=True).content.decode()
     secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', html).group(1)
     assert 'src="data:image/svg+xml;base64,' in html
     response = client.post("/accounts/two-factor/", {"action": "confirm", "code": totp(secret, at)})
@@ -152,6 +152,40 @@ def _set_up_totp(client, at: dt.datetime) -> tuple[str, list[str]]:
     codes = re.findall(r"<li><code>([0-9a-f]{8})</code></li>", html)
     assert len(codes) == 10
     return secret, codes
+
+
+def test_opening_the_two_factor_page_writes_nothing(client, author_user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(author_user)
+    html = client.get("/accounts/two-factor/").content.decode()
+    assert "Set up an authenticator app" in html and 'class="secret"' not in html
+    client.get("/accounts/two-factor/")
+    assert not TOTPDevice.objects.filter(user=author_user).exists()
+
+
+def test_starting_set_up_makes_one_pending_device_and_keeps_its_secret(client, author_user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(author_user)
+    response = client.post("/accounts/two-factor/", {"action": "start"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/two-factor/"
+    first = re.search(r'<code class="secret">([A-Z2-7]+)</code>', client.get("/accounts/two-factor/").content.decode())
+    client.post("/accounts/two-factor/", {"action": "start"})
+    again = re.search(r'<code class="secret">([A-Z2-7]+)</code>', client.get("/accounts/two-factor/").content.decode())
+    assert first and again and first.group(1) == again.group(1)
+    assert TOTPDevice.objects.filter(user=author_user, confirmed=False).count() == 1
+
+
+def test_starting_set_up_again_when_two_factor_is_on_is_refused(client, author_user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with time_machine.travel(START, tick=False):
+        client.force_login(author_user)
+        _set_up_totp(client, timezone.now())
+        response = client.post("/accounts/two-factor/", {"action": "start"}, follow=True)
+    assert "already on for your account" in response.content.decode()
+    assert TOTPDevice.objects.filter(user=author_user).count() == 1
 
 
 def test_staff_turn_on_totp_and_then_need_the_code_to_sign_in(client, author_user):
@@ -247,7 +281,7 @@ def test_when_required_an_unverified_session_is_asked_for_a_code(client, editor_
     settings.REQUIRE_STAFF_2FA = True
     with time_machine.travel(START, tick=False) as traveller:
         client.force_login(editor_user)
-        client.get("/accounts/two-factor/")  # make the pending device
+        client.post("/accounts/two-factor/", {"action": "start"})  # make the pending device
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
         device = TOTPDevice.objects.get(user=editor_user)
