@@ -41,9 +41,9 @@ from cms.two_factor import (
     two_factor_active_device,
     two_factor_confirm,
     two_factor_pending_device,
-    two_factor_start,
     two_factor_remove,
     two_factor_renew_recovery_codes,
+    two_factor_start,
     verify_code,
 )
 
@@ -162,9 +162,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if context["active"] is None:
         device = two_factor_pending_device(user)  # read only: a GET never makes a device (two_factor_start does)
         if device is not None:
-            context.update(
-                secret=base64.b32encode(device.bin_key).decode("ascii"), qr=_qr_data_uri(device.config_url)
-            )
+            context.update(secret=base64.b32encode(device.bin_key).decode("ascii"), qr=_qr_data_uri(device.config_url))
     context["form"] = form
     return render(request, "registration/two_factor.html", context)
 
