@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from articles.content import ArticleContent, content_from_revision
 from articles.models import Article, Audience
-from articles.selectors import glossary_entries
 from review.models import ReviewDecision, ReviewRound
 
 from ..catalogue import catalogue_refresh
@@ -116,7 +115,10 @@ def publication_go_live(publication_id: int) -> Publication:
     if not _is_due(publication, now):
         return publication
     article = publication.article
-    content: ArticleContent = content_from_revision(publication.revision, article_id=article.pk)
+    # The glossary shown is the snapshot the board approved with the revision, never the live table.
+    content: ArticleContent = content_from_revision(publication.revision, article_id=article.pk).with_glossary(
+        publication.glossary
+    )
     if content.content_hash() != publication.content_hash:
         raise ContentHashMismatch(
             f"Revision {publication.revision_id} of “{article.title}” hashes to {content.content_hash()[:12]}…, "
@@ -128,7 +130,7 @@ def publication_go_live(publication_id: int) -> Publication:
         review_snapshot=_review_snapshot(article, publication),
         authors=_authors(article),
         disclaimers=_disclaimers(audiences, now),
-        glossary=tuple(glossary_entries()),
+        glossary=content.glossary,
     )
     pages = build_pages(
         content,
