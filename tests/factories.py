@@ -124,7 +124,13 @@ def glossary_board_member() -> object:
 
 
 def propose_term(
-    word: str, explanation: str, *, synonyms: str = "", active: bool = True, term: GlossaryTerm | None = None, editor=None
+    word: str,
+    explanation: str,
+    *,
+    synonyms: str = "",
+    active: bool = True,
+    term: GlossaryTerm | None = None,
+    editor=None,
 ):
     """Propose a glossary definition through the editors' service; return the proposal."""
     return article_services.glossary_term_save(
