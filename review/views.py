@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from articles import selectors as article_selectors
 from articles.checks import check_content
-from articles.content import content_from_article, content_from_revision, glossary_from_json
+from articles.content import content_from_revision, glossary_from_json
 from articles.diff import content_diff, split_sections
 from articles.models import Article, Audience, GlossaryDefinition
 from articles.readability import readability_checks, readability_reports
@@ -350,7 +350,7 @@ def studio_submit(request: HttpRequest, slug: str) -> HttpResponse:
         return _resubmit_confirm(request, article, reasons=exc.reasons, comment=comment)
     except CommentRequired as exc:
         if confirmed:
-            reasons = selectors.resubmit_concerns(article, content_hash=content_from_article(article).content_hash())
+            reasons = selectors.resubmit_concerns(article, content_hash=selectors.submission_hash(article))
             return _resubmit_confirm(request, article, reasons=reasons, comment=comment, error=str(exc))
         messages.error(request, str(exc))
     except ReviewError as exc:

@@ -36,8 +36,11 @@ Kind = Publication.Kind
 def _review_snapshot(article: Article, publication: Publication) -> dict:
     revision = publication.revision
     if publication.kind == Kind.APPROVED:
+        # The board's review of the text is credited; a later glossary refresh is recorded in the history.
         review_round = (
-            ReviewRound.objects.filter(article=article, revision=revision, status=ReviewRound.Status.APPROVED)
+            ReviewRound.objects.filter(
+                article=article, revision=revision, status=ReviewRound.Status.APPROVED, kind=ReviewRound.Kind.REVIEW
+            )
             .order_by("-closed_at", "-pk")
             .first()
         )

@@ -130,6 +130,14 @@ def test_refreshing_the_glossary_puts_the_new_wording_live_audited_without_touch
     body = client.get(PATIENT).content.decode()
     assert NEW in body and OLD not in body and "A working draft title" not in body
     assert [(g["term"], g["version"]) for g in newer.glossary] == [("retinitis", 2)]
+    # The page still credits the board's review of the text, not the refresh.
+    credited = PublishedPage.objects.filter(publication=newer, audience=None).get().review_snapshot["reviewers"]
+    assert credited == PublishedPage.objects.get(publication=publication, audience=None).review_snapshot["reviewers"]
+    # The review page still shows the text's own round.
+    assert (
+        "Glossary definitions approved with this text"
+        in client.get(reverse("review:detail", kwargs={"slug": article.slug})).content.decode()
+    )
 
 
 def test_refresh_is_refused_to_editors_and_when_nothing_changed(client, live, editor):
