@@ -108,6 +108,11 @@ def glossary_snapshot(content: ArticleContent) -> tuple[GlossaryContent, ...]:
     return tuple(entries_used(texts, glossary_approved()))
 
 
+def glossary_proposal_waiting(term: GlossaryTerm) -> GlossaryDefinition | None:
+    """Return the term's definition waiting for the board, or None."""
+    return GlossaryDefinition.objects.filter(glossary_term=term, status=GlossaryDefinition.Status.PROPOSED).first()
+
+
 def glossary_proposals_waiting() -> QuerySet[GlossaryDefinition]:
     """Return the definitions waiting for the board, oldest first, with their term's approved wording."""
     return (

@@ -593,12 +593,14 @@ def glossary(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("studio:glossary")
     elif editing is not None:
+        # Start from the wording waiting for the board, if any, else the approved one.
+        source = selectors.glossary_proposal_waiting(editing) or editing
         form = GlossaryTermForm(
             initial={
-                "term": editing.term,
-                "explanation": editing.explanation,
-                "synonyms": editing.synonyms,
-                "active": editing.active,
+                "term": source.term,
+                "explanation": source.explanation,
+                "synonyms": source.synonyms,
+                "active": source.active,
             }
         )
     else:

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -666,7 +667,10 @@ def glossary_definition_approve(
         definition=definition, decision=GlossaryApproval.Decision.APPROVE
     ).count()
     if approvals >= definition.required_approvals:
-        glossary_definition_accept(definition, acting_user=acting_user, at=timezone.now())
+        try:
+            glossary_definition_accept(definition, acting_user=acting_user, at=timezone.now())
+        except ValidationError as exc:
+            raise InvalidTransition(" ".join(exc.messages)) from exc
     return definition
 
 

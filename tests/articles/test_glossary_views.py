@@ -89,3 +89,24 @@ def test_glossary_page_queries_do_not_grow(client, editor, django_assert_num_que
     with django_assert_num_queries(len(first.captured_queries)):
         response = client.get(URL)
     assert "Page 1 of 2" in response.content.decode()
+
+
+def test_changing_a_term_starts_from_the_wording_waiting_for_the_board(client, editor):
+    term = factories.make_glossary_term("viremia", "Virus in the blood.")
+    factories.propose_term("viremia", "Virus found in the blood.", term=term, editor=editor)
+    client.force_login(editor)
+    page = client.get(URL, {"edit": term.pk}).content.decode()
+    assert "Virus found in the blood.</textarea>" in page
+
+
+def test_the_admin_shows_the_glossary_read_only(admin_client):
+    term = factories.make_glossary_term("viremia", "Virus in the blood.")
+    assert admin_client.get(reverse("admin:articles_glossaryterm_change", args=[term.pk])).status_code == 200
+    response = admin_client.post(
+        reverse("admin:articles_glossaryterm_change", args=[term.pk]), {"term": "viremia", "explanation": "Changed."}
+    )
+    assert response.status_code == 403
+    term.refresh_from_db()
+    assert term.explanation == "Virus in the blood."
+    assert admin_client.get(reverse("admin:articles_glossarydefinition_changelist")).status_code == 200
+    assert admin_client.get(reverse("admin:review_glossaryapproval_changelist")).status_code == 200
