@@ -300,16 +300,18 @@ def publication_on_glossary_refresh_hook(article: Article, review_round: ReviewR
     Registered with review.services.register_glossary_refresh_hook, so it runs
     inside the refresh's transaction with the board member as the approver: a
     refusal rolls the refresh back (nothing half-done). Only when the
-    article's approved revision is the one live (or waiting): a newer approved
-    revision not yet published carries the new glossary when an editor
-    publishes it.
+    article's approved revision is live or about to go live (pending): a
+    newer approved revision not yet published carries the new glossary when
+    an editor publishes it, and a publication only scheduled keeps its time
+    and the snapshot it was scheduled with (still board-approved; the desk's
+    glossary list shows it once live, and an editor may schedule it again).
     """
     article = Article.objects.select_for_update().get(pk=article.pk)
     if not Publication.objects.filter(
         article=article,
         revision_id=review_round.revision_id,
         kind=Kind.APPROVED,
-        state__in=[State.LIVE, *OPEN_STATES],
+        state__in=[State.LIVE, State.PENDING],
     ).exists():
         return
     revision, content_hash, glossary = approved_pin(article)

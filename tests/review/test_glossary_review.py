@@ -117,3 +117,30 @@ def test_board_glossary_queue_queries_do_not_grow(client, editor, reviewer, djan
     with django_assert_num_queries(len(first.captured_queries)):
         response = client.get(QUEUE)
     assert "Approve this wording" in response.content.decode()
+
+
+def test_a_refresh_needs_the_hash_the_member_was_shown_and_a_change_to_sign(
+    article, author, editor, reviewer, reviewer2
+):
+    from review.exceptions import InvalidTransition, RevisionMismatch
+    from review.models import ReviewRound
+
+    term = factories.make_glossary_term("retinitis", "Eye swelling.", editor=editor, board=reviewer2)
+    services.article_submit(article, acting_user=author)
+    services.review_claim(article, acting_user=reviewer)
+    services.review_approve(article, acting_user=reviewer)
+    article.refresh_from_db()
+    _round, _pinned, fresh = services.glossary_refresh_preview(article)
+    with pytest.raises(InvalidTransition):  # nothing newer approved yet
+        services.article_glossary_refresh(article, acting_user=reviewer, content_hash=fresh.content_hash())
+    factories.make_glossary_term("retinitis", "Swelling at the back of the eye.", term=term, editor=editor)
+    with pytest.raises(RevisionMismatch):  # the member looked before the newer wording was approved
+        services.article_glossary_refresh(article, acting_user=reviewer, content_hash=fresh.content_hash())
+    with pytest.raises(ReviewPermissionError):
+        services.article_glossary_refresh(article, acting_user=editor, content_hash="x")
+    _round, _pinned, fresh = services.glossary_refresh_preview(article)
+    refresh = services.article_glossary_refresh(article, acting_user=reviewer, content_hash=fresh.content_hash())
+    assert refresh.kind == ReviewRound.Kind.GLOSSARY_REFRESH and [g["version"] for g in refresh.glossary] == [2]
+    article.refresh_from_db()
+    assert article.status == "approved" and article.last_approved_hash == refresh.content_hash
+    assert not article.publications.exists()  # nothing was live: an editor publishes it with the new glossary
