@@ -5,29 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0013_glossary_review'),
-        ('publishing', '0011_page_refresh'),
+        ("articles", "0013_glossary_review"),
+        ("publishing", "0011_page_refresh"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='publication',
-            name='glossary',
-            field=models.JSONField(blank=True, default=list, help_text='The approved glossary definitions pinned with the revision (covered by content_hash).'),
+            model_name="publication",
+            name="glossary",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="The approved glossary definitions pinned with the revision (covered by content_hash).",
+            ),
         ),
         migrations.CreateModel(
-            name='PublicationGlossaryTerm',
+            name="PublicationGlossaryTerm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('publication', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='glossary_pins', to='publishing.publication')),
-                ('term', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='publication_pins', to='articles.glossaryterm')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField()),
+                (
+                    "publication",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="glossary_pins",
+                        to="publishing.publication",
+                    ),
+                ),
+                (
+                    "term",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="publication_pins",
+                        to="articles.glossaryterm",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['term', 'version'], name='publication_glossary_term_ver')],
-                'constraints': [models.UniqueConstraint(fields=('publication', 'term'), name='one_pin_per_publication_term')],
+                "indexes": [models.Index(fields=["term", "version"], name="publication_glossary_term_ver")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("publication", "term"), name="one_pin_per_publication_term")
+                ],
             },
         ),
     ]

@@ -5,36 +5,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0013_glossary_review'),
-        ('review', '0005_move_workflowevent_to_audit'),
+        ("articles", "0013_glossary_review"),
+        ("review", "0005_move_workflowevent_to_audit"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reviewround',
-            name='glossary',
-            field=models.JSONField(blank=True, default=list, help_text='The approved definitions pinned with the text.'),
+            model_name="reviewround",
+            name="glossary",
+            field=models.JSONField(
+                blank=True, default=list, help_text="The approved definitions pinned with the text."
+            ),
         ),
         migrations.AddField(
-            model_name='reviewround',
-            name='kind',
-            field=models.CharField(choices=[('review', 'Review'), ('glossary_refresh', 'Glossary refresh')], default='review', max_length=20),
+            model_name="reviewround",
+            name="kind",
+            field=models.CharField(
+                choices=[("review", "Review"), ("glossary_refresh", "Glossary refresh")],
+                default="review",
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='GlossaryApproval',
+            name="GlossaryApproval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision', models.CharField(choices=[('approve', 'Approve'), ('reject', 'Reject')], max_length=10)),
-                ('comment', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField()),
-                ('definition', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='board_decisions', to='articles.glossarydefinition')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='glossary_decisions', to='review.boardmember')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("decision", models.CharField(choices=[("approve", "Approve"), ("reject", "Reject")], max_length=10)),
+                ("comment", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField()),
+                (
+                    "definition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="board_decisions",
+                        to="articles.glossarydefinition",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="glossary_decisions",
+                        to="review.boardmember",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['decided_at', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('definition', 'member'), name='one_glossary_decision_per_member')],
+                "ordering": ["decided_at", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("definition", "member"), name="one_glossary_decision_per_member")
+                ],
             },
         ),
     ]
