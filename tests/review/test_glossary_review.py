@@ -13,6 +13,7 @@ from review import services
 from review.exceptions import AlreadyDecided, CommentRequired, ReviewPermissionError
 from review.models import GlossaryApproval
 from tests import factories
+from tests.publishing.publish_helpers import edit
 
 pytestmark = pytest.mark.django_db
 QUEUE = reverse("review:glossary_queue")
@@ -144,3 +145,23 @@ def test_a_refresh_needs_the_hash_the_member_was_shown_and_a_change_to_sign(
     article.refresh_from_db()
     assert article.status == "approved" and article.last_approved_hash == refresh.content_hash
     assert not article.publications.exists()  # nothing was live: an editor publishes it with the new glossary
+
+
+def test_the_review_page_shows_the_definitions_the_board_approves_and_what_changed(
+    client, article, author, editor, reviewer, reviewer2
+):
+    term = factories.make_glossary_term("retinitis", "Eye swelling.", editor=editor, board=reviewer2)
+    services.article_submit(article, acting_user=author)
+    services.review_claim(article, acting_user=reviewer)
+    services.review_approve(article, acting_user=reviewer)
+    factories.make_glossary_term(
+        "retinitis", "Swelling at the back of the eye.", term=term, editor=editor, board=reviewer2
+    )
+    article.refresh_from_db()
+    edit(article, author=author, summary=article.summary + " Ask your doctor.")
+    services.article_submit(article, acting_user=author)
+    client.force_login(reviewer)
+    page = client.get(reverse("review:detail", kwargs={"slug": article.slug})).content.decode()
+    section = page.split('id="glossary-title"')[1].split("</section>")[0]
+    assert "Swelling at the back of the eye." in section and "v2" in section
+    assert "changed" in section and "Before: Eye swelling. (v1)" in section
