@@ -17,7 +17,9 @@ from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from .models import Article, ArticleVariant, Audience, GlossaryTerm, Reference
+from cms.admin_mixins import ReadOnlyAdminMixin
+
+from .models import Article, ArticleVariant, Audience, GlossaryDefinition, GlossaryTerm, Reference
 from .services import ARTICLE_EDITABLE_FIELDS
 
 WORKFLOW_FIELDS = (
@@ -135,10 +137,20 @@ class ArticleAdmin(VersionAdmin):
 
 
 @admin.register(GlossaryTerm)
-class GlossaryTermAdmin(admin.ModelAdmin):
-    """The medical glossary: editors add terms, plain explanations and other spellings."""
+class GlossaryTermAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The medical glossary, read only: editors propose wording in the studio, the board approves it."""
 
-    list_display = ("term", "explanation", "synonyms", "active", "updated_at")
+    list_display = ("term", "explanation", "synonyms", "active", "approved_version", "updated_at")
     list_filter = ("active",)
     search_fields = ("term", "synonyms", "explanation")
+    list_per_page = 50
+
+
+@admin.register(GlossaryDefinition)
+class GlossaryDefinitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every version of every definition, read only: who proposed it, its status, and grandfathered ones."""
+
+    list_display = ("term", "version", "status", "proposed_by", "proposed_at", "decided_at", "note")
+    list_filter = ("status",)
+    search_fields = ("term", "explanation", "note")
     list_per_page = 50

@@ -8,7 +8,7 @@ class ArticlesConfig(AppConfig):
     def ready(self) -> None:
         import reversion
 
-        from .models import Article, ArticleVariant, Reference
+        from .models import Article, ArticleVariant, GlossaryDefinition, GlossaryTerm, Reference
 
         # Workflow fields are not content: reverting a version must never
         # restore an old status, lock or approval pointer.
@@ -25,6 +25,12 @@ class ArticlesConfig(AppConfig):
                 *("key", "kind", "title", "authors", "source", "year", "pmid", "doi", "url"),
                 *("spl_set_id", "spl_version", "spl_date"),
             ],
+        )
+        # The glossary's wording is medical content: every proposal and approval is a revision too.
+        reversion.register(GlossaryTerm, fields=["term", "explanation", "synonyms", "active", "approved_version"])
+        reversion.register(
+            GlossaryDefinition,
+            fields=["glossary_term", "version", "term", "explanation", "synonyms", "active", "status", "decided_at"],
         )
 
         from audit.registry import register_actions

@@ -5,13 +5,23 @@ a page goes live, so it must depend on the content only: the same text,
 variants and references give the same hash whichever way they were loaded, and
 any change to any of them changes it. Workflow fields (status, lock, dates)
 are not content.
+
+The glossary definitions a page explains its terms with are content too: the
+board approves them with the article. ``glossary`` is the snapshot of the
+approved definitions the article's text uses, taken when it was submitted
+(review.services.article_submit) or refreshed by a board member; a Revision
+holds no glossary, so the snapshot travels with the review round and the
+publication and is put back with ``with_glossary``. An empty snapshot is left
+out of the canonical form, so every hash approved before the glossary was
+reviewed stays valid.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
 
 from reversion.models import Revision
 
@@ -72,6 +82,53 @@ class ReferenceContent:
 
 
 @dataclass(frozen=True)
+class GlossaryContent:
+    """One approved glossary definition as a page pins it (articles.models.GlossaryDefinition)."""
+
+    term_id: int
+    term: str
+    explanation: str
+    synonyms: tuple[str, ...] = ()
+    version: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "synonyms", tuple(self.synonyms))
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """The words a page explains with this definition (as articles.glossary.GlossaryEntry)."""
+        return (self.term, *self.synonyms)
+
+    def to_json(self) -> dict:
+        return {
+            "term_id": self.term_id,
+            "term": self.term,
+            "explanation": self.explanation,
+            "synonyms": list(self.synonyms),
+            "version": self.version,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> GlossaryContent:
+        return cls(
+            term_id=int(data["term_id"]),
+            term=data["term"],
+            explanation=data["explanation"],
+            synonyms=tuple(data.get("synonyms") or ()),
+            version=int(data["version"]),
+        )
+
+
+def glossary_from_json(snapshot: Iterable[dict] | None) -> tuple[GlossaryContent, ...]:
+    """Return the snapshot stored as JSON (on a ReviewRound or a Publication) as content."""
+    return tuple(GlossaryContent.from_json(item) for item in snapshot or ())
+
+
+def glossary_to_json(glossary: Iterable[GlossaryContent]) -> list[dict]:
+    return [item.to_json() for item in glossary]
+
+
+@dataclass(frozen=True)
 class ArticleContent:
     """Everything a reader could see of one version of an article."""
 
@@ -83,11 +140,20 @@ class ArticleContent:
     body: str = ""
     variants: tuple[VariantContent, ...] = field(default_factory=tuple)
     references: tuple[ReferenceContent, ...] = field(default_factory=tuple)
+    glossary: tuple[GlossaryContent, ...] = field(default_factory=tuple)  # the approved definitions it uses
 
     def __post_init__(self) -> None:
         # Order never depends on how the rows were loaded.
         object.__setattr__(self, "variants", tuple(sorted(self.variants, key=lambda v: v.audience_id)))
         object.__setattr__(self, "references", tuple(sorted(self.references, key=lambda r: r.key)))
+        object.__setattr__(self, "glossary", tuple(sorted(self.glossary, key=lambda g: (g.term.lower(), g.term_id))))
+
+    def with_glossary(self, glossary: Iterable[GlossaryContent] | Iterable[dict] | None) -> ArticleContent:
+        """Return this content with a glossary snapshot (content or its stored JSON) in place of its own."""
+        items = tuple(glossary or ())
+        if items and isinstance(items[0], dict):
+            items = glossary_from_json(items)
+        return replace(self, glossary=items)
 
     def variant_for(self, audience_id: int | None) -> VariantContent | None:
         """Return this audience's variant, or None when it reads the default text."""
@@ -116,6 +182,8 @@ class ArticleContent:
             for name in OPTIONAL_REFERENCE_FIELDS:
                 if reference.get(name) in ("", None):
                     del reference[name]
+        if not data["glossary"]:
+            del data["glossary"]  # hashes approved before the glossary was reviewed stay valid
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def content_hash(self) -> str:

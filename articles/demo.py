@@ -19,7 +19,7 @@ from typing import TextIO
 from django.contrib.auth.models import AbstractBaseUser
 
 from .models import Article, Audience, GlossaryTerm
-from .services import VariantInput, article_create, article_update
+from .services import VariantInput, article_create, article_update, glossary_term_save
 
 # --------------------------------------------------------------------------
 # Shared references (each article lists only the ones it cites)
@@ -744,15 +744,21 @@ DEMO_GLOSSARY = (
 )
 
 
-def seed_glossary(*, stdout: TextIO) -> None:
-    """Add the demo glossary terms that are missing; existing terms are left as editors wrote them."""
+def seed_glossary(*, editor: AbstractBaseUser | None, stdout: TextIO) -> None:
+    """Propose the demo glossary terms that are missing, as the editor (the board's demo seed approves them).
+
+    Existing terms are left as they are.
+    """
+    if editor is None:
+        stdout.write("Glossary: no editor to propose the demo terms; skipped.")
+        return
     added = 0
     for term, explanation, synonyms in DEMO_GLOSSARY:
-        _, created = GlossaryTerm.objects.get_or_create(
-            term=term, defaults={"explanation": explanation, "synonyms": synonyms}
-        )
-        added += created
-    stdout.write(f"Glossary: added {added} demo term{'s' if added != 1 else ''}.")
+        if GlossaryTerm.objects.filter(term__iexact=term).exists():
+            continue
+        glossary_term_save(None, acting_user=editor, word=term, explanation=explanation, synonyms=synonyms)
+        added += 1
+    stdout.write(f"Glossary: proposed {added} demo term{'s' if added != 1 else ''}.")
 
 
 def seed(users: Mapping[str, AbstractBaseUser], *, stdout: TextIO) -> None:
@@ -762,7 +768,7 @@ def seed(users: Mapping[str, AbstractBaseUser], *, stdout: TextIO) -> None:
     its status), so a second run adds no rows and no revisions.
     """
     author = users["author"]
-    seed_glossary(stdout=stdout)
+    seed_glossary(editor=users.get("editor"), stdout=stdout)
     for demo in DEMO_ARTICLES:
         if Article.objects.filter(slug=demo.slug).exists():
             stdout.write(f"Kept article “{demo.slug}” (already there).")

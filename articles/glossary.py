@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -47,6 +47,18 @@ def jargon_pattern(entries: Sequence[GlossaryEntry]) -> tuple[re.Pattern | None,
         return None, by_form
     alternatives = "|".join(re.escape(form) for form in sorted(by_form, key=len, reverse=True))
     return re.compile(rf"(?<![\w-])({alternatives})(?![\w-])", re.I), by_form
+
+
+def entries_used(texts: Iterable[str], entries: Sequence) -> list:
+    """Return the entries any form of which occurs in any of the texts (whole words, any case), in entry order."""
+    pattern, by_form = jargon_pattern(entries)
+    if pattern is None:
+        return []
+    found: set[str] = set()
+    for text in texts:
+        for match in pattern.finditer(text or ""):
+            found.add(by_form[match.group(1).lower()].term)
+    return [entry for entry in entries if entry.term in found]
 
 
 _TAG_RE = re.compile(r"(<[^>]+>)")

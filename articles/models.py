@@ -250,15 +250,26 @@ class Reference(models.Model):
 
 
 class GlossaryTerm(models.Model):
-    """A medical term with a plain-language explanation, maintained by editors.
+    """A medical term with a plain-language explanation, maintained by editors, approved by the board.
 
     Terms found in the patient and caregiver versions are flagged to the author
     as jargon, and the reader page explains each one where it is first used.
+
+    The wording is medical content. An editor's change is a proposed
+    ``GlossaryDefinition`` (immutable, numbered); only once the Medical
+    Advisory Board approves it (review.services.glossary_definition_approve)
+    are ``term``, ``explanation``, ``synonyms`` and ``active`` here set to it
+    and ``approved_version`` to its number. So these fields are always the
+    approved wording: nothing but the approval (articles.services
+    glossary_definition_accept) writes them. A term never approved
+    (``approved_version`` 0) is used nowhere. Pages never read this table
+    when they are rendered: each approval pins the definitions it covered.
     """
 
     term = models.CharField(max_length=100, unique=True, help_text='The word as written, e.g. "viremia".')
     explanation = models.CharField(
         max_length=300,
+        blank=True,
         help_text="One plain-language sentence a patient understands, shown to readers as the definition.",
     )
     synonyms = models.CharField(
@@ -267,6 +278,9 @@ class GlossaryTerm(models.Model):
         help_text='Other spellings or forms, comma-separated, e.g. "viraemia, viral load in the blood".',
     )
     active = models.BooleanField(default=True, help_text="Inactive terms are neither flagged nor explained.")
+    approved_version = models.PositiveIntegerField(
+        default=0, help_text="The number of the board-approved definition above; 0 until one is approved."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -275,6 +289,63 @@ class GlossaryTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+    def synonym_list(self) -> list[str]:
+        return [s.strip() for s in self.synonyms.split(",") if s.strip()]
+
+
+class GlossaryDefinition(models.Model):
+    """One numbered version of a glossary term's wording: proposed by an editor, decided by the board.
+
+    Never edited after it is proposed (only its status moves, through
+    articles.workflow.glossary_definition_transition): an editor's next change
+    is a new version. One approved version per term at a time; the one it
+    replaces becomes superseded.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Waiting for the board"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        SUPERSEDED = "superseded", "Superseded"
+        WITHDRAWN = "withdrawn", "Replaced before a decision"
+
+    glossary_term = models.ForeignKey(GlossaryTerm, on_delete=models.PROTECT, related_name="definitions")
+    version = models.PositiveIntegerField()
+    term = models.CharField(max_length=100, help_text="The word as this version writes it.")
+    explanation = models.CharField(max_length=300)
+    synonyms = models.CharField(max_length=300, blank=True)
+    active = models.BooleanField(default=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
+    required_approvals = models.PositiveSmallIntegerField(default=1)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(
+        max_length=300, blank=True, help_text='How it came to be, e.g. "Grandfathered by migration 0013".'
+    )
+
+    class Meta:
+        ordering = ["glossary_term_id", "-version"]
+        indexes = [
+            # The board's glossary queue: proposals waiting, oldest first.
+            models.Index(fields=["proposed_at", "id"], condition=Q(status="proposed"), name="glossary_def_waiting"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["glossary_term", "version"], name="glossary_definition_version_unique"),
+            models.UniqueConstraint(
+                fields=["glossary_term"], condition=Q(status="approved"), name="one_approved_definition_per_term"
+            ),
+            models.UniqueConstraint(
+                fields=["glossary_term"], condition=Q(status="proposed"), name="one_proposed_definition_per_term"
+            ),
+            models.CheckConstraint(condition=Q(required_approvals__gte=1), name="glossary_definition_needs_approval"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term} v{self.version} ({self.get_status_display()})"
 
     def synonym_list(self) -> list[str]:
         return [s.strip() for s in self.synonyms.split(",") if s.strip()]

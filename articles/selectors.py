@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from reversion.models import Revision, Version
 
-from .glossary import GlossaryEntry
-from .models import Article, Audience, DraftBuffer, GlossaryTerm
+from .content import ArticleContent, GlossaryContent
+from .glossary import GlossaryEntry, entries_used
+from .models import Article, Audience, DraftBuffer, GlossaryDefinition, GlossaryTerm
 from .readability import AudienceTarget
 
 ARTICLE_LIST_FIELDS = ("slug", "title", "condition", "status", "next_review_due", "updated_at")
@@ -60,10 +61,65 @@ def draft_buffer_get(article: Article, user) -> DraftBuffer | None:
     return DraftBuffer.objects.filter(article=article, user=user).first()
 
 
+def _approved_terms() -> QuerySet[GlossaryTerm]:
+    # The wording on GlossaryTerm is the board-approved one (only the approval writes it).
+    return (
+        GlossaryTerm.objects.filter(active=True, approved_version__gt=0)
+        .only("term", "explanation", "synonyms", "approved_version")
+        .order_by("term")
+    )
+
+
 def glossary_entries() -> list[GlossaryEntry]:
-    """Return the active glossary terms as plain entries for readability and rendering."""
-    rows = GlossaryTerm.objects.filter(active=True).only("term", "explanation", "synonyms").order_by("term")
-    return [GlossaryEntry(term=t.term, explanation=t.explanation, synonyms=tuple(t.synonym_list())) for t in rows]
+    """Return the board-approved, active glossary terms as plain entries (the jargon check, previews).
+
+    A proposal waiting for the board is never here. Published pages do not use
+    this: they use the snapshot their approval pinned (``glossary_snapshot``).
+    """
+    return [
+        GlossaryEntry(term=t.term, explanation=t.explanation, synonyms=tuple(t.synonym_list()))
+        for t in _approved_terms()
+    ]
+
+
+def glossary_approved() -> list[GlossaryContent]:
+    """Return every approved, active definition as content, with its term id and version."""
+    return [
+        GlossaryContent(
+            term_id=t.pk,
+            term=t.term,
+            explanation=t.explanation,
+            synonyms=tuple(t.synonym_list()),
+            version=t.approved_version,
+        )
+        for t in _approved_terms()
+    ]
+
+
+def glossary_snapshot(content: ArticleContent) -> tuple[GlossaryContent, ...]:
+    """Return the approved definitions whose term or a synonym occurs in the article's text, any audience.
+
+    This is what the board approves with the article and what its pages will
+    explain terms with (review.services.article_submit pins it on the round).
+    """
+    texts = [content.title, content.summary, content.body]
+    for variant in content.variants:
+        texts += [variant.summary, variant.body]
+    return tuple(entries_used(texts, glossary_approved()))
+
+
+def glossary_proposal_waiting(term: GlossaryTerm) -> GlossaryDefinition | None:
+    """Return the term's definition waiting for the board, or None."""
+    return GlossaryDefinition.objects.filter(glossary_term=term, status=GlossaryDefinition.Status.PROPOSED).first()
+
+
+def glossary_proposals_waiting() -> QuerySet[GlossaryDefinition]:
+    """Return the definitions waiting for the board, oldest first, with their term's approved wording."""
+    return (
+        GlossaryDefinition.objects.filter(status=GlossaryDefinition.Status.PROPOSED)
+        .select_related("glossary_term", "proposed_by")
+        .order_by("proposed_at", "pk")
+    )
 
 
 def audience_targets(audiences) -> list[AudienceTarget]:
@@ -77,8 +133,19 @@ def audience_targets(audiences) -> list[AudienceTarget]:
 
 
 def glossary_term_list(*, search: str = "") -> QuerySet[GlossaryTerm]:
-    """Return glossary terms alphabetically, optionally those whose term, synonyms or explanation match."""
-    qs = GlossaryTerm.objects.only("term", "explanation", "synonyms", "active", "updated_at").order_by("term")
+    """Return glossary terms alphabetically, optionally those whose term, synonyms or explanation match.
+
+    Each carries ``proposal``: the wording waiting for the board, if any (one
+    query for the page, by prefetch).
+    """
+    waiting = GlossaryDefinition.objects.filter(status=GlossaryDefinition.Status.PROPOSED).only(
+        "glossary_term_id", "version", "term", "explanation", "synonyms", "active", "proposed_at"
+    )
+    qs = (
+        GlossaryTerm.objects.only("term", "explanation", "synonyms", "active", "approved_version", "updated_at")
+        .prefetch_related(Prefetch("definitions", queryset=waiting, to_attr="proposals"))
+        .order_by("term")
+    )
     if search:
         qs = qs.filter(Q(term__icontains=search) | Q(synonyms__icontains=search) | Q(explanation__icontains=search))
     return qs

@@ -13,9 +13,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import reversion
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from reversion.models import Revision
 
 from cms import roles
@@ -30,11 +32,11 @@ from .content import (
 from .exceptions import ContentLocked, DuplicateReference, EditConflict, IdentifierNotFound, SlugTaken
 from .identifiers import IdentifierFields, normalise_doi, normalise_pmid, parse_identifier, resolve, suggest_key
 from .importers import parse_reference_file, plan_import
-from .models import Article, ArticleVariant, Audience, DraftBuffer, GlossaryTerm, Reference
+from .models import Article, ArticleVariant, Audience, DraftBuffer, GlossaryDefinition, GlossaryTerm, Reference
 from .rendering import cited_keys
 from .text import clean_model_text, clean_text, ensure_max_length, validate_slug
 from .whitespace import normalise_article_fields, normalise_line, normalise_markdown
-from .workflow import article_transition
+from .workflow import article_transition, glossary_definition_transition
 
 ARTICLE_EDITABLE_FIELDS = ("slug", "title", "condition", "drugs", "summary", "body")
 # Slugs that fixed pages already use: /studio/new/, /studio/glossary/, /review/editor/.
@@ -551,23 +553,99 @@ def glossary_term_save(
     explanation: str,
     synonyms: str = "",
     active: bool = True,
-) -> GlossaryTerm:
-    """Add a glossary term (term=None) or change one; editors only.
+) -> GlossaryDefinition:
+    """Propose a new glossary term (term=None) or a new wording of one; editors only.
+
+    The wording is medical content, so nothing a page, a preview or the jargon
+    check uses changes here: the proposal is a new numbered
+    ``GlossaryDefinition`` waiting for the board
+    (review.services.glossary_definition_approve); the approved wording stays
+    in force until then. A proposal still waiting for this term is replaced
+    (withdrawn) by the newer one. Returns the proposal.
 
     Raises PermissionDenied for anyone else and ValidationError for an empty
-    or duplicate term (compared without regard to case).
+    or duplicate term (compared without regard to case) or a proposal that
+    changes nothing.
     """
     _ensure_glossary_editor(acting_user)
     word, explanation = normalise_line(word), normalise_line(explanation)
     synonyms = ", ".join(s for s in (normalise_line(p) for p in synonyms.split(",")) if s)
     clash = GlossaryTerm.objects.filter(term__iexact=word)
+    clashing_proposal = GlossaryDefinition.objects.filter(term__iexact=word, status=GlossaryDefinition.Status.PROPOSED)
     if term is not None:
         term = GlossaryTerm.objects.select_for_update().get(pk=term.pk)
         clash = clash.exclude(pk=term.pk)
-    if word and clash.exists():
+        clashing_proposal = clashing_proposal.exclude(glossary_term=term)
+    if word and (clash.exists() or clashing_proposal.exists()):
         raise ValidationError({"term": f"“{word}” is already in the glossary. Edit that term instead."})
-    term = term or GlossaryTerm()
-    term.term, term.explanation, term.synonyms, term.active = word, explanation, synonyms, active
-    term.full_clean(validate_unique=False, validate_constraints=False)
-    term.save()
+    candidate = GlossaryDefinition(term=word, explanation=explanation, synonyms=synonyms, active=active)
+    candidate.full_clean(
+        exclude=["glossary_term", "version", "proposed_at"], validate_unique=False, validate_constraints=False
+    )
+    if not explanation:
+        raise ValidationError({"explanation": "Write the plain-language explanation readers will see."})
+    if (
+        term is not None
+        and term.approved_version
+        and ((term.term, term.explanation, term.synonyms, term.active) == (word, explanation, synonyms, active))
+    ):
+        raise ValidationError("This is the approved wording already; nothing was proposed.")
+    now = timezone.now()
+    with reversion.create_revision():
+        if term is None:
+            # A new term is used nowhere until the board approves its first definition.
+            term = GlossaryTerm(term=word, active=False)
+            term.save()
+        waiting = (
+            GlossaryDefinition.objects.select_for_update()
+            .filter(glossary_term=term, status=GlossaryDefinition.Status.PROPOSED)
+            .first()
+        )
+        if waiting is not None:
+            glossary_definition_transition(waiting, "withdraw", at=now)
+        last = term.definitions.order_by("-version").values_list("version", flat=True).first() or 0
+        candidate.glossary_term = term
+        candidate.version = last + 1
+        candidate.proposed_by = acting_user
+        candidate.proposed_at = now
+        candidate.required_approvals = settings.GLOSSARY_REQUIRED_APPROVALS
+        candidate.save()
+        reversion.set_user(acting_user)
+        reversion.set_comment(f"Proposed version {candidate.version} of the glossary term “{word}” for board review.")
+    return candidate
+
+
+def glossary_definition_accept(definition: GlossaryDefinition, *, acting_user, at) -> GlossaryTerm:
+    """Put an approved definition in force: the term takes its wording, the previous version is superseded.
+
+    Called only by review.services.glossary_definition_approve, inside its
+    transaction, once the board's quorum is reached (that service checks who
+    may approve). The definition row must be locked by the caller.
+    """
+    term = GlossaryTerm.objects.select_for_update().get(pk=definition.glossary_term_id)
+    if GlossaryTerm.objects.filter(term__iexact=definition.term).exclude(pk=term.pk).exists():
+        raise ValidationError(f"“{definition.term}” is now another glossary term; reject this version.")
+    with reversion.create_revision():
+        current = (
+            GlossaryDefinition.objects.select_for_update()
+            .filter(glossary_term=term, status=GlossaryDefinition.Status.APPROVED)
+            .first()
+        )
+        if current is not None:
+            glossary_definition_transition(current, "supersede", at=at)
+        glossary_definition_transition(definition, "approve", at=at)
+        term.term, term.explanation, term.synonyms = definition.term, definition.explanation, definition.synonyms
+        term.active, term.approved_version = definition.active, definition.version
+        term.save(update_fields=["term", "explanation", "synonyms", "active", "approved_version", "updated_at"])
+        reversion.set_user(acting_user)
+        reversion.set_comment(f"The board approved version {definition.version} of the glossary term “{term.term}”.")
     return term
+
+
+def glossary_definition_refuse(definition: GlossaryDefinition, *, acting_user, at) -> GlossaryDefinition:
+    """Close a proposal as rejected (review.services.glossary_definition_reject checks who may)."""
+    with reversion.create_revision():
+        glossary_definition_transition(definition, "reject", at=at)
+        reversion.set_user(acting_user)
+        reversion.set_comment(f"The board rejected version {definition.version} of “{definition.term}”.")
+    return definition

@@ -563,7 +563,7 @@ def reference_import(request: HttpRequest, article: Article) -> HttpResponse:
 @roles.role_required(roles.AUTHORS, roles.EDITORS)
 @require_http_methods(["GET", "POST"])
 def glossary(request: HttpRequest) -> HttpResponse:
-    """List the glossary (authors and editors); editors add and change terms here."""
+    """List the glossary (authors and editors); editors propose new terms and wording here for the board."""
     may_edit = roles.is_editor(request.user)
     editing = None
     term_id = request.POST.get("pk") or request.GET.get("edit")
@@ -586,15 +586,21 @@ def glossary(request: HttpRequest) -> HttpResponse:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                messages.success(request, f"Saved “{saved.term}” in the glossary.")
+                messages.success(
+                    request,
+                    f"Proposed version {saved.version} of “{saved.term}”. Pages keep the approved wording until "
+                    "the Medical Advisory Board approves it.",
+                )
                 return redirect("studio:glossary")
     elif editing is not None:
+        # Start from the wording waiting for the board, if any, else the approved one.
+        source = selectors.glossary_proposal_waiting(editing) or editing
         form = GlossaryTermForm(
             initial={
-                "term": editing.term,
-                "explanation": editing.explanation,
-                "synonyms": editing.synonyms,
-                "active": editing.active,
+                "term": source.term,
+                "explanation": source.explanation,
+                "synonyms": source.synonyms,
+                "active": source.active,
             }
         )
     else:

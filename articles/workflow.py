@@ -29,7 +29,7 @@ from audit.services import event_record
 from cms import roles
 
 from .exceptions import ArticleTransitionForbidden, InvalidArticleTransition
-from .models import Article
+from .models import Article, GlossaryDefinition
 
 S = Article.Status
 
@@ -183,3 +183,36 @@ def article_transition(
         for callback in on_commit:
             transaction.on_commit(callback)
     return article
+
+
+# --- glossary definitions ------------------------------------------------------------
+
+G = GlossaryDefinition.Status
+#: action -> (from statuses, to status). The board's rules (who, how many) are in review.services.
+GLOSSARY_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "approve": (frozenset({G.PROPOSED}), G.APPROVED),
+    "reject": (frozenset({G.PROPOSED}), G.REJECTED),
+    "withdraw": (frozenset({G.PROPOSED}), G.WITHDRAWN),  # the editor proposed a newer wording first
+    "supersede": (frozenset({G.APPROVED}), G.SUPERSEDED),  # a newer version was approved
+}
+
+
+def glossary_definition_transition(definition: GlossaryDefinition, action: str, *, at) -> GlossaryDefinition:
+    """Move a glossary definition along `GLOSSARY_TRANSITIONS`: the only code that sets its status.
+
+    The caller holds the row locked. Raises InvalidArticleTransition when the
+    table refuses (a definition already decided).
+    """
+    sources, target = GLOSSARY_TRANSITIONS[action]
+    if definition.status not in sources:
+        raise InvalidArticleTransition(
+            f"Version {definition.version} of “{definition.term}” is {definition.get_status_display().lower()}; "
+            "it cannot be changed now. Reload the page to see the glossary as it is."
+        )
+    definition.status = target
+    fields = ["status"]
+    if action != "supersede":
+        definition.decided_at = at
+        fields.append("decided_at")
+    definition.save(update_fields=fields)
+    return definition

@@ -316,6 +316,10 @@ EDITORS_EMAIL = env_list("EDITORS_EMAIL")
 # --- Vetted ---------------------------------------------------------------
 
 REVIEW_REQUIRED_APPROVALS = env_int("REVIEW_REQUIRED_APPROVALS", 1)
+# Board approvals a proposed glossary definition needs before pages may use it.
+GLOSSARY_REQUIRED_APPROVALS = env_int("GLOSSARY_REQUIRED_APPROVALS", 1)
+if GLOSSARY_REQUIRED_APPROVALS < 1:
+    raise ImproperlyConfigured(f"GLOSSARY_REQUIRED_APPROVALS={GLOSSARY_REQUIRED_APPROVALS} must be 1 or more.")
 REVIEW_INTERVAL_MONTHS = env_int("REVIEW_INTERVAL_MONTHS", 12)
 REVIEW_STALE_DAYS = env_int("REVIEW_STALE_DAYS", 7)
 PROVISIONAL_PUBLISHING = env_bool("PROVISIONAL_PUBLISHING", default=False)

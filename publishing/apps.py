@@ -19,12 +19,17 @@ class PublishingConfig(AppConfig):
 
         register_actions(EVENT_LABELS)
 
-        from review.services import register_approval_hook, register_archive_hook
+        from review.services import register_approval_hook, register_archive_hook, register_glossary_refresh_hook
 
-        from .services import publication_on_approval_hook, publication_on_archive_hook
+        from .services import (
+            publication_on_approval_hook,
+            publication_on_archive_hook,
+            publication_on_glossary_refresh_hook,
+        )
 
         register_approval_hook(publication_on_approval_hook)
         register_archive_hook(publication_on_archive_hook)
+        register_glossary_refresh_hook(publication_on_glossary_refresh_hook)
 
         from evidence.services import register_page_withdrawer
 

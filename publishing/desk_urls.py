@@ -8,4 +8,5 @@ urlpatterns = [
     path("inbox/", desk_views.inbox, name="inbox"),
     path("inbox/<int:pk>/state/", desk_views.inbox_set_state, name="inbox_set_state"),
     path("policy/", desk_views.policy_edit, name="policy_edit"),
+    path("glossary/", desk_views.glossary_stale, name="glossary_stale"),
 ]

@@ -82,3 +82,10 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
     if policy is not None:
         versions = list(Version.objects.get_for_object(policy).select_related("revision__user")[:20])
     return render(request, "publishing/desk/policy_edit.html", {"form": form, "policy": policy, "versions": versions})
+
+
+@roles.role_required(roles.EDITORS)
+def glossary_stale(request: HttpRequest) -> HttpResponse:
+    """Live pages whose glossary definitions are older than the approved glossary (a board member refreshes them)."""
+    pages = paginate(request, rs.publication_glossary_stale_list())
+    return render(request, "publishing/desk/glossary_stale.html", {"pages": pages})

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from articles.models import Article, Audience
+from articles.models import Article, Audience, GlossaryTerm
 
 
 class Disclaimer(models.Model):
@@ -56,6 +56,11 @@ class Publication(models.Model):
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="publications")
     revision = models.ForeignKey("reversion.Revision", on_delete=models.PROTECT, related_name="+")
     content_hash = models.CharField(max_length=64)
+    glossary = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The approved glossary definitions pinned with the revision (covered by content_hash).",
+    )
     slug = models.SlugField(
         max_length=120, blank=True, db_index=True, help_text="The article's address in the pinned revision."
     )
@@ -111,6 +116,27 @@ class Publication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article} — {self.get_state_display()} ({self.get_kind_display()})"
+
+
+class PublicationGlossaryTerm(models.Model):
+    """One glossary definition a publication pinned: which term, which approved version.
+
+    A copy of ``Publication.glossary`` as rows, so "live pages whose glossary
+    is older than the approved one" is one indexed join (the editors' desk).
+    """
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="glossary_pins")
+    term = models.ForeignKey(GlossaryTerm, on_delete=models.PROTECT, related_name="publication_pins")
+    version = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "term"], name="one_pin_per_publication_term"),
+        ]
+        indexes = [models.Index(fields=["term", "version"], name="publication_glossary_term_ver")]
+
+    def __str__(self) -> str:
+        return f"{self.publication}: {self.term} v{self.version}"
 
 
 class PublishedPage(models.Model):

@@ -281,6 +281,11 @@ def provenance(request: HttpRequest, slug: str) -> JsonResponse:
         "last_updated": snapshot.get("last_updated"),
         "revision_id": snapshot.get("revision_id", publication.revision_id),
         "content_hash": publication.content_hash,
+        # The board-approved glossary definitions this page explains terms with (pinned at approval).
+        "glossary": [
+            {"term": item.get("term"), "version": item.get("version"), "explanation": item.get("explanation")}
+            for item in publication.glossary or ()
+        ],
         "disclaimers": [
             {
                 "audience": page.audience.slug if page.audience else None,

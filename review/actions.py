@@ -10,13 +10,13 @@ review/services.py enforce the same rules when the action is taken.
 
 from __future__ import annotations
 
-from articles.models import Article
+from articles.models import Article, GlossaryDefinition
 from cms import roles
 from cms.actions import Action, action, reverse_one
 
 from . import workflow
 from .exceptions import InvalidTransition
-from .models import BoardMember, ReviewDecision, ReviewRound
+from .models import BoardMember, GlossaryApproval, ReviewDecision, ReviewRound
 
 NOT_A_MEMBER = "Only members of the Medical Advisory Board can review articles."
 CLOSED = "This review round is closed."
@@ -101,3 +101,52 @@ def available_actions_for_items(items, user, *, member: BoardMember | None) -> N
         item.actions = available_actions(
             item.article, user, round_=item.round, decisions=item.decisions, member=member, reason=item.reason
         )
+
+
+def _glossary_member_refusal(member: BoardMember | None, user) -> str:
+    if member is None or not roles.is_board_member(user):
+        return "Only members of the Medical Advisory Board approve glossary definitions."
+    if not member.active:
+        return "Inactive board members cannot decide."
+    if not workflow.credential_valid(member):
+        return "Your credential is not verified for today."
+    return ""
+
+
+def glossary_definition_actions(
+    definition: GlossaryDefinition, user, *, member: BoardMember | None, decided: set[int]
+) -> dict[str, Action]:
+    """Return approve / reject for a proposed definition; `decided` holds the ids the member already decided on."""
+    why = _glossary_member_refusal(member, user)
+    if not why and definition.status != GlossaryDefinition.Status.PROPOSED:
+        why = f"This version is {definition.get_status_display().lower()}."
+    if not why and definition.proposed_by_id == getattr(user, "pk", None):
+        why = "You proposed this wording; another board member must approve it."
+    if not why and definition.pk in decided:
+        why = "You already decided on this version."
+    url = reverse_one("review:glossary_decide", definition.pk, kwarg="pk")
+    return {
+        "approve": action("approve", "Approve this wording", url, why),
+        "reject": action("reject", "Reject", url, why),
+    }
+
+
+def glossary_refresh_action(article: Article, user, *, member: BoardMember | None, changed: bool) -> Action:
+    """Return the "approve the newer glossary for this page" action of one article."""
+    why = _glossary_member_refusal(member, user)
+    if not why and workflow.is_article_author(article, user):
+        why = "You are an author of this article."
+    if not why and not changed:
+        why = "Its glossary definitions are the approved ones already."
+    url = reverse_one("review:glossary_refresh", article.slug, kwarg="slug")
+    return action("glossary_refresh", "Approve the newer definitions for its page", url, why)
+
+
+def glossary_decided_ids(member: BoardMember | None, definitions) -> set[int]:
+    """Return the ids of the definitions (one page of them) this member already decided on: one query."""
+    if member is None:
+        return set()
+    ids = [d.pk for d in definitions]
+    return set(
+        GlossaryApproval.objects.filter(member=member, definition_id__in=ids).values_list("definition_id", flat=True)
+    )

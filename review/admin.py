@@ -13,7 +13,7 @@ from cms.admin_mixins import ReadOnlyAdminMixin
 
 from . import services
 from .exceptions import ReviewError
-from .models import BoardMember, ReviewComment, ReviewDecision, ReviewRound
+from .models import BoardMember, GlossaryApproval, ReviewComment, ReviewDecision, ReviewRound
 
 
 @admin.register(BoardMember)
@@ -79,3 +79,14 @@ class ReviewRoundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.action(description="Approve the selected articles as me (through the review rules)")
     def approve_as_me(self, request, queryset) -> None:
         _decide(self, request, queryset, "approved", lambda a, u: services.review_approve(a, acting_user=u))
+
+
+@admin.register(GlossaryApproval)
+class GlossaryApprovalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The board's decisions on glossary wording, read only (decided on /review/glossary/)."""
+
+    list_display = ("definition", "member", "decision", "decided_at")
+    list_filter = ("decision",)
+    search_fields = ("definition__term", "member__display_name", "comment")
+    list_select_related = ("definition", "member")
+    list_per_page = 50

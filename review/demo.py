@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from articles import selectors as article_selectors
 from articles.models import Article
 
 from . import services
@@ -72,6 +73,16 @@ def seed(users: dict, stdout=None) -> None:
         }
         BoardMember.objects.update_or_create(user=user, defaults=defaults)
     _write(stdout, f"Board: {', '.join(f['display_name'] for f in BOARD.values())}.")
+    reviewer = users.get("reviewer")
+    if reviewer is not None:
+        # The demo glossary is approved, so plain-language pages explain their terms.
+        waiting = list(article_selectors.glossary_proposals_waiting().exclude(proposed_by=reviewer))
+        for definition in waiting:
+            services.glossary_definition_approve(
+                definition, acting_user=reviewer, comment="Demo glossary: approved when the demo was seeded."
+            )
+        if waiting:
+            _write(stdout, f"Glossary: the board approved {len(waiting)} definitions.")
 
     article = Article.objects.filter(slug=WAITING_SLUG).first()
     author = users.get("author")

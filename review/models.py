@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from articles.models import Article
+from articles.models import Article, GlossaryDefinition
 
 
 class BoardMember(models.Model):
@@ -51,7 +51,18 @@ class BoardMember(models.Model):
 
 
 class ReviewRound(models.Model):
-    """One submission of one revision of an article to the board."""
+    """One submission of one revision of an article to the board.
+
+    ``glossary`` is the snapshot of the approved glossary definitions the text
+    uses (articles.content.GlossaryContent as JSON), taken at submission and
+    covered by ``content_hash``. A "glossary refresh" round re-approves the
+    same revision with newer definitions: opened and approved at once by the
+    board member who signs it (review.services.article_glossary_refresh).
+    """
+
+    class Kind(models.TextChoices):
+        REVIEW = "review", "Review"
+        GLOSSARY_REFRESH = "glossary_refresh", "Glossary refresh"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -63,6 +74,8 @@ class ReviewRound(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="review_rounds")
     revision = models.ForeignKey("reversion.Revision", on_delete=models.PROTECT, related_name="+")
     content_hash = models.CharField(max_length=64)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REVIEW)
+    glossary = models.JSONField(default=list, blank=True, help_text="The approved definitions pinned with the text.")
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
@@ -123,6 +136,29 @@ class ReviewDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer} on {self.round}: {self.get_decision_display() or 'pending'}"
+
+
+class GlossaryApproval(models.Model):
+    """A board member's decision on a proposed glossary definition; rows are only ever added."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", "Approve"
+        REJECT = "reject", "Reject"
+
+    definition = models.ForeignKey(GlossaryDefinition, on_delete=models.PROTECT, related_name="board_decisions")
+    member = models.ForeignKey(BoardMember, on_delete=models.PROTECT, related_name="glossary_decisions")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    comment = models.TextField(blank=True)
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["decided_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["definition", "member"], name="one_glossary_decision_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} on {self.definition}: {self.get_decision_display()}"
 
 
 class ReviewComment(models.Model):

@@ -11,7 +11,9 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
+from articles.content import content_from_article
 from articles.models import Article
+from articles.selectors import glossary_snapshot
 from audit.models import WorkflowEvent
 from cms import notify, roles
 
@@ -36,7 +38,7 @@ def review_round_open(article: Article) -> ReviewRound | None:
 def review_round_latest(article: Article) -> ReviewRound | None:
     """Return the article's most recent review round (open or closed), or None."""
     return (
-        ReviewRound.objects.filter(article=article)
+        ReviewRound.objects.filter(article=article, kind=ReviewRound.Kind.REVIEW)  # not a glossary refresh
         .select_related("revision", "submitted_by")
         .order_by("-submitted_at", "-pk")
         .first()
@@ -227,7 +229,9 @@ def queue_items_for_articles(articles, *, with_choices: bool = False) -> list[Qu
     now = timezone.now()
     articles = list(articles)
     latest = (
-        ReviewRound.objects.filter(article=OuterRef("article_id")).order_by("-submitted_at", "-pk").values("pk")[:1]
+        ReviewRound.objects.filter(article=OuterRef("article_id"), kind=ReviewRound.Kind.REVIEW)
+        .order_by("-submitted_at", "-pk")
+        .values("pk")[:1]
     )
     rounds = {
         r.article_id: r
@@ -304,6 +308,12 @@ def editor_email_addresses() -> list[str]:
     return notify.editor_addresses()
 
 
+def submission_hash(article: Article) -> str:
+    """Return the hash a submission of the article's current text would record: text plus its approved glossary."""
+    content = content_from_article(article)
+    return content.with_glossary(glossary_snapshot(content)).content_hash()
+
+
 def resubmit_concerns(article: Article, *, content_hash: str) -> list[str]:
     """Return why resubmitting now may waste the board's time (text unchanged, comments open).
 
@@ -312,7 +322,7 @@ def resubmit_concerns(article: Article, *, content_hash: str) -> list[str]:
     """
     concerns: list[str] = []
     last = (
-        ReviewRound.objects.filter(article=article)
+        ReviewRound.objects.filter(article=article, kind=ReviewRound.Kind.REVIEW)
         .exclude(status=ReviewRound.Status.OPEN)
         .order_by("-submitted_at", "-pk")
         .only("status", "content_hash", "closed_at")

@@ -34,13 +34,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from articles.checks import check_content, has_errors
-from articles.content import content_from_article, content_from_revision
-from articles.models import Article, Audience
-from articles.selectors import article_latest_revision
+from articles.content import ArticleContent, content_from_article, content_from_revision, glossary_to_json
+from articles.models import Article, Audience, GlossaryDefinition
+from articles.selectors import article_latest_revision, glossary_snapshot
+from articles.services import glossary_definition_accept, glossary_definition_refuse
 from articles.text import MAX_LENGTHS
 from articles.workflow import article_transition
 from audit.services import event_record
@@ -61,12 +63,25 @@ from .exceptions import (
     ReviewPermissionError,
     RevisionMismatch,
 )
-from .models import BoardMember, ReviewComment, ReviewDecision, ReviewRound
+from .models import BoardMember, GlossaryApproval, ReviewComment, ReviewDecision, ReviewRound
 
 ApprovalHook = Callable[[Article, ReviewRound, object], None]
 _approval_hooks: list[ApprovalHook] = []
 ArchiveHook = Callable[[Article, object], None]
 _archive_hooks: list[ArchiveHook] = []
+GlossaryRefreshHook = Callable[[Article, ReviewRound, object], None]
+_glossary_refresh_hooks: list[GlossaryRefreshHook] = []
+
+
+def register_glossary_refresh_hook(hook: GlossaryRefreshHook) -> None:
+    """Run `hook(article, round, acting_user)` inside the transaction of a glossary refresh (publishing's request)."""
+    if hook not in _glossary_refresh_hooks:
+        _glossary_refresh_hooks.append(hook)
+
+
+def unregister_glossary_refresh_hook(hook: GlossaryRefreshHook) -> None:
+    if hook in _glossary_refresh_hooks:
+        _glossary_refresh_hooks.remove(hook)
 
 
 def register_approval_hook(hook: ApprovalHook) -> None:
@@ -193,7 +208,7 @@ def _ensure_round_is_current(article: Article, round_: ReviewRound, content_hash
             "Reload the review page, read the current version and decide again."
         )
     latest = article_latest_revision(article)
-    live_hash = content_from_article(article).content_hash()
+    live_hash = content_from_article(article).with_glossary(round_.glossary).content_hash()
     if latest is None or latest.pk != round_.revision_id or live_hash != round_.content_hash:
         raise RevisionMismatch(
             f"“{article.title}” changed after it was submitted, so decisions on this round no longer count. "
@@ -246,6 +261,8 @@ def article_submit(article: Article, *, acting_user, comment: str = "", confirme
         raise RevisionMismatch(
             f"The text of “{article.title}” differs from its last saved version. Save the article again, then submit."
         )
+    # The board approves the glossary definitions the page will show with the text: pin them now.
+    content = content.with_glossary(glossary_snapshot(content))
     concerns = selectors.resubmit_concerns(article, content_hash=content.content_hash())
     if concerns and not confirmed:
         raise ResubmitNeedsConfirmation(
@@ -272,6 +289,7 @@ def article_submit(article: Article, *, acting_user, comment: str = "", confirme
                 article=article,
                 revision=revision,
                 content_hash=content.content_hash(),
+                glossary=glossary_to_json(content.glossary),
                 submitted_by=acting_user,
                 submitted_at=timezone.now(),
                 required_approvals=article.required_approvals or settings.REVIEW_REQUIRED_APPROVALS,
@@ -593,3 +611,160 @@ def review_comment_resolve(comment: ReviewComment, *, acting_user) -> ReviewComm
 def decision_service(decision: str) -> Callable[..., Article]:
     """Return the service for a decision value ("approve", "request_changes", "reject")."""
     return {"approve": review_approve, "request_changes": review_request_changes, "reject": review_reject}[decision]
+
+
+# --- the glossary ---------------------------------------------------------------
+
+
+def _ensure_glossary_reviewer(acting_user) -> BoardMember:
+    """Return the acting user's board membership, or raise unless they may decide on medical wording today."""
+    member = _member_of(acting_user)
+    if member is None or not roles.is_board_member(acting_user):
+        raise ReviewPermissionError(
+            "Only a member of the Medical Advisory Board can approve glossary definitions; editors propose them."
+        )
+    if not member.active:
+        raise ReviewPermissionError(f"{member.display_name} is not an active board member.")
+    if not workflow.credential_valid(member):
+        raise ReviewPermissionError(
+            f"{member.display_name}'s credential is not verified for today, so they cannot approve medical wording."
+        )
+    return member
+
+
+def _glossary_decide(definition: GlossaryDefinition, acting_user, decision: str, comment: str):
+    _ensure_comment_size(comment)
+    definition = GlossaryDefinition.objects.select_for_update().select_related("glossary_term").get(pk=definition.pk)
+    member = _ensure_glossary_reviewer(acting_user)
+    if definition.status != GlossaryDefinition.Status.PROPOSED:
+        raise InvalidTransition(
+            f"Version {definition.version} of “{definition.term}” is {definition.get_status_display().lower()}; "
+            "there is nothing to decide. Reload the page."
+        )
+    if definition.proposed_by_id == acting_user.pk:
+        raise ReviewPermissionError("You proposed this wording, so another board member must approve it.")
+    if GlossaryApproval.objects.filter(definition=definition, member=member).exists():
+        raise AlreadyDecided(f"You already decided on version {definition.version} of “{definition.term}”.")
+    GlossaryApproval.objects.create(
+        definition=definition, member=member, decision=decision, comment=comment, decided_at=timezone.now()
+    )
+    return definition
+
+
+@transaction.atomic
+def glossary_definition_approve(
+    definition: GlossaryDefinition, *, acting_user, comment: str = ""
+) -> GlossaryDefinition:
+    """Record a board member's approval of a proposed definition; put it in force once enough approved.
+
+    The number needed was fixed when it was proposed (GLOSSARY_REQUIRED_APPROVALS).
+    Whoever proposed it cannot approve it. Putting it in force changes no page:
+    each page keeps the definitions its approval pinned until the board
+    re-approves it or refreshes its glossary (``article_glossary_refresh``).
+    """
+    definition = _glossary_decide(definition, acting_user, GlossaryApproval.Decision.APPROVE, comment)
+    approvals = GlossaryApproval.objects.filter(
+        definition=definition, decision=GlossaryApproval.Decision.APPROVE
+    ).count()
+    if approvals >= definition.required_approvals:
+        try:
+            glossary_definition_accept(definition, acting_user=acting_user, at=timezone.now())
+        except ValidationError as exc:
+            raise InvalidTransition(" ".join(exc.messages)) from exc
+    return definition
+
+
+@transaction.atomic
+def glossary_definition_reject(definition: GlossaryDefinition, *, acting_user, comment: str) -> GlossaryDefinition:
+    """Reject a proposed definition (a reason is required); the approved wording stays in force."""
+    if not comment.strip():
+        raise CommentRequired("Say why: the editors need a reason to write the definition again.")
+    definition = _glossary_decide(definition, acting_user, GlossaryApproval.Decision.REJECT, comment)
+    return glossary_definition_refuse(definition, acting_user=acting_user, at=timezone.now())
+
+
+def approved_round(article: Article) -> ReviewRound | None:
+    """Return the newest approved round (review or glossary refresh) of the article's approved revision."""
+    if article.last_approved_revision_id is None:
+        return None
+    return (
+        ReviewRound.objects.filter(
+            article=article, revision_id=article.last_approved_revision_id, status=ReviewRound.Status.APPROVED
+        )
+        .order_by("-closed_at", "-pk")
+        .first()
+    )
+
+
+def glossary_refresh_preview(
+    article: Article,
+) -> tuple[ReviewRound | None, ArticleContent | None, ArticleContent | None]:
+    """Return (approved round, its content with the pinned glossary, the same text with today's approved glossary)."""
+    round_ = approved_round(article)
+    if round_ is None:
+        return None, None, None
+    pinned = content_from_revision(round_.revision, article_id=article.pk).with_glossary(round_.glossary)
+    return round_, pinned, pinned.with_glossary(glossary_snapshot(pinned))
+
+
+@transaction.atomic
+def article_glossary_refresh(article: Article, *, acting_user, content_hash: str, comment: str = "") -> ReviewRound:
+    """A board member signs newer approved glossary definitions beside the article's approved text.
+
+    Records an approved "glossary refresh" round pinned to the same approved
+    revision with the new snapshot and its hash (and the member's decision and
+    the article's audit event), moves the article's approved hash to it, and
+    asks publishing (its hook) to publish that revision with the new snapshot.
+    The article's status and working copy are untouched. `content_hash` is the
+    hash of the content the member was shown; if the glossary changed since,
+    RevisionMismatch asks them to look again.
+    """
+    original, article = article, _lock(article)
+    member = _ensure_glossary_reviewer(acting_user)
+    _ensure_comment_size(comment)
+    if workflow.is_article_author(article, acting_user):
+        raise ReviewPermissionError(f"You are an author of “{article.title}”, so you cannot approve its glossary.")
+    if article.status == Article.Status.ARCHIVED:
+        raise InvalidTransition(f"“{article.title}” is archived; there is no page to refresh.")
+    round_, pinned, fresh = glossary_refresh_preview(article)
+    if round_ is None:
+        raise InvalidTransition(f"“{article.title}” has no approved text whose glossary could be refreshed.")
+    if fresh.content_hash() == round_.content_hash:
+        raise InvalidTransition(f"The glossary of “{article.title}” is already the approved one. Nothing to refresh.")
+    if content_hash != fresh.content_hash():
+        raise RevisionMismatch(
+            "The glossary changed after you opened this page. Reload it, read the definitions and confirm again."
+        )
+    refresh = workflow.refresh_round_record(
+        article=article,
+        revision_id=round_.revision_id,
+        content_hash=fresh.content_hash(),
+        glossary=glossary_to_json(fresh.glossary),
+        submitted_by=acting_user,
+    )
+    ReviewDecision.objects.create(
+        round=refresh,
+        reviewer=member,
+        assigned_by=acting_user,
+        assigned_at=refresh.submitted_at,
+        decision=ReviewDecision.Decision.APPROVE,
+        comment=comment,
+        decided_at=refresh.submitted_at,
+        revision_id=round_.revision_id,
+    )
+    article.last_approved_hash = refresh.content_hash
+    article.save(update_fields=["last_approved_hash"])
+    changed = sorted(
+        {f"{g.term} v{g.version}" for g in fresh.glossary} - {f"{g.term} v{g.version}" for g in pinned.glossary}
+    )
+    event_record(
+        article,
+        acting_user=acting_user,
+        action="glossary_refresh",
+        round_=refresh,
+        comment=comment or ("Glossary definitions approved for the page: " + (", ".join(changed) or "terms removed")),
+    )
+    for hook in list(_glossary_refresh_hooks):
+        hook(article, refresh, acting_user)
+    _sync_back(original, article)
+    return refresh

@@ -9,6 +9,8 @@ app_name = "review"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("editor/", views.editor_queue, name="editor_queue"),
+    path("glossary/", views.glossary_queue, name="glossary_queue"),
+    path("glossary/<int:pk>/decide/", views.glossary_decide, name="glossary_decide"),
     path("<slug:slug>/", views.detail, name="detail"),
     path("<slug:slug>/claim/", views.claim, name="claim"),
     path("<slug:slug>/decide/", views.decide, name="decide"),
@@ -16,4 +18,5 @@ urlpatterns = [
     path("<slug:slug>/assign/", views.assign, name="assign"),
     path("<slug:slug>/archive/", views.archive, name="archive"),
     path("<slug:slug>/policy/", views.policy, name="policy"),
+    path("<slug:slug>/glossary-refresh/", views.glossary_refresh, name="glossary_refresh"),
 ]

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 
 from articles import selectors as article_selectors
 from articles.checks import check_content
-from articles.content import content_from_article, content_from_revision
+from articles.content import content_from_revision, glossary_from_json
 from articles.diff import content_diff, split_sections
-from articles.models import Article, Audience
+from articles.models import Article, Audience, GlossaryDefinition
 from articles.readability import readability_checks, readability_reports
 from articles.rendering import render_content
 from cms import roles
@@ -155,6 +155,17 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     actions = review_actions.available_actions(
         article, request.user, round_=round_, decisions=decisions, member=member, reason=reason
     )
+    previous_approved = (
+        ReviewRound.objects.filter(article=article, status=ReviewRound.Status.APPROVED, closed_at__isnull=False)
+        .exclude(pk=round_.pk)
+        .filter(submitted_at__lt=round_.submitted_at)
+        .only("glossary")
+        .order_by("-closed_at", "-pk")
+        .first()
+    )
+    glossary_rows = glossary_changes(
+        glossary_from_json(previous_approved.glossary if previous_approved else []), glossary_from_json(round_.glossary)
+    )
     decision_form = DecisionForm(initial={"content_hash": round_.content_hash})
     decision_form.fields["audience"].queryset = Audience.objects.filter(pk__in=variant_ids)
     comment_form = CommentForm()
@@ -170,6 +181,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "diff_old_label": f"Approved {base.date_created:%Y-%m-%d}" if base else "Nothing approved yet",
             "diff_new_label": f"Submitted {round_.submitted_at:%Y-%m-%d %H:%M}",
             "previews": previews,
+            "glossary_rows": [row for row in glossary_rows if row["new"] is not None],
+            "glossary_changed": any(row["changed"] for row in glossary_rows),
             "checks": check_content(content, audience_names=names) + readability_checks(readability),
             "readability": readability,
             "sections": [title for title, _text in split_sections(content.body) if title],
@@ -337,7 +350,7 @@ def studio_submit(request: HttpRequest, slug: str) -> HttpResponse:
         return _resubmit_confirm(request, article, reasons=exc.reasons, comment=comment)
     except CommentRequired as exc:
         if confirmed:
-            reasons = selectors.resubmit_concerns(article, content_hash=content_from_article(article).content_hash())
+            reasons = selectors.resubmit_concerns(article, content_hash=selectors.submission_hash(article))
             return _resubmit_confirm(request, article, reasons=reasons, comment=comment, error=str(exc))
         messages.error(request, str(exc))
     except ReviewError as exc:
@@ -383,3 +396,87 @@ def studio_comment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
         "Comment marked resolved.",
     )
     return redirect(_studio_url(comment.round.article))
+
+
+# --- the glossary ------------------------------------------------------------------------
+
+
+@roles.role_required(roles.BOARD, roles.EDITORS)
+def glossary_queue(request: HttpRequest) -> HttpResponse:
+    """Glossary wording waiting for the board: the approved and the proposed wording side by side."""
+    member = selectors.board_member_for(request.user)
+    pager = paginate(request, article_selectors.glossary_proposals_waiting(), per_page=BOARD_PAGE)
+    definitions = list(pager.object_list)
+    decided = review_actions.glossary_decided_ids(member, definitions)
+    pager.items = [
+        (d, review_actions.glossary_definition_actions(d, request.user, member=member, decided=decided))
+        for d in definitions
+    ]
+    return render(request, "review/glossary_queue.html", {"member": member, "proposals": pager})
+
+
+@roles.role_required(roles.BOARD)
+@require_POST
+def glossary_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    definition = get_object_or_404(GlossaryDefinition, pk=pk)
+    decision = request.POST.get("decision")
+    comment = request.POST.get("comment", "")
+    if decision == "approve":
+        service, done = services.glossary_definition_approve, "approved"
+    elif decision == "reject":
+        service, done = services.glossary_definition_reject, "rejected"
+    else:
+        messages.error(request, "Choose approve or reject.")
+        return redirect("review:glossary_queue")
+    _run(
+        request,
+        lambda: service(definition, acting_user=request.user, comment=comment),
+        f"You {done} version {definition.version} of “{definition.term}”.",
+    )
+    return redirect("review:glossary_queue")
+
+
+@roles.role_required(roles.BOARD, roles.EDITORS, anonymous_404=True)
+def glossary_refresh(request: HttpRequest, slug: str) -> HttpResponse:
+    """Show the glossary definitions an approved page pins against today's approved ones; a board member signs."""
+    article = get_object_or_404(Article, slug=slug)
+    member = selectors.board_member_for(request.user)
+    if request.method == "POST":
+        ok = _run(
+            request,
+            lambda: services.article_glossary_refresh(
+                article,
+                acting_user=request.user,
+                content_hash=request.POST.get("content_hash", ""),
+                comment=request.POST.get("comment", ""),
+            ),
+            f"You approved the newer glossary definitions for “{article.title}”; its page is being published again.",
+        )
+        return redirect("review:glossary_refresh", slug=article.slug) if not ok else redirect("review:queue")
+    round_, pinned, fresh = services.glossary_refresh_preview(article)
+    if round_ is None:
+        raise Http404("This article has no approved text.")
+    rows = glossary_changes(pinned.glossary, fresh.glossary)
+    changed = fresh.content_hash() != round_.content_hash
+    return render(
+        request,
+        "review/glossary_refresh.html",
+        {
+            "article": article,
+            "rows": rows,
+            "content_hash": fresh.content_hash(),
+            "action": review_actions.glossary_refresh_action(article, request.user, member=member, changed=changed),
+        },
+    )
+
+
+def glossary_changes(old, new) -> list[dict]:
+    """Pair the definitions of two snapshots by term: each row has the old and the new (either may be None)."""
+    before = {g.term_id: g for g in old}
+    after = {g.term_id: g for g in new}
+    rows = []
+    for term_id in sorted(before.keys() | after.keys(), key=lambda i: (after.get(i) or before.get(i)).term.lower()):
+        a, b = before.get(term_id), after.get(term_id)
+        changed = a is None or b is None or (a.version, a.explanation) != (b.version, b.explanation)
+        rows.append({"old": a, "new": b, "changed": changed})
+    return rows

@@ -34,6 +34,7 @@ EVENT_LABELS = {
     "comment": "commented",
     "comment_resolved": "resolved a comment",
     "review_policy": "changed how it is reviewed",
+    "glossary_refresh": "approved newer glossary definitions for its approved text",
 }
 
 
@@ -64,6 +65,25 @@ def round_close(round_: ReviewRound, action: str) -> ReviewRound:
     round_.closed_at = timezone.now()
     round_.save(update_fields=["status", "closed_at"])
     return round_
+
+
+def refresh_round_record(**fields) -> ReviewRound:
+    """Create a glossary-refresh round, approved from the start (the one place a round is born closed).
+
+    A refresh is one board member's signed approval of newer glossary
+    definitions beside text the board already approved: there is nothing to
+    wait for, so the round is never open (and never blocks the article's own
+    open round). review.services.article_glossary_refresh checks who may.
+    """
+    now = timezone.now()
+    return ReviewRound.objects.create(
+        kind=ReviewRound.Kind.GLOSSARY_REFRESH,
+        status=R.APPROVED,
+        submitted_at=now,
+        closed_at=now,
+        required_approvals=1,
+        **fields,
+    )
 
 
 # --- People ---------------------------------------------------------------

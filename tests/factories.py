@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from articles import services as article_services
-from articles.models import Article, Audience
+from articles.models import Article, Audience, GlossaryTerm
+from review import services as review_services
 from review.models import BoardMember
 
 PASSWORD = "test-password-123"
@@ -111,3 +112,46 @@ def make_article(
     }
     fields.update(overrides)
     return article_services.article_create(acting_user=author, **fields)
+
+
+def glossary_editor() -> object:
+    return UserFactory(username="glossary-editor", groups=["Editors"])
+
+
+def glossary_board_member() -> object:
+    member = BoardMember.objects.filter(user__username="glossary-board").first()
+    return member.user if member else BoardMemberFactory(user__username="glossary-board").user
+
+
+def propose_term(
+    word: str,
+    explanation: str,
+    *,
+    synonyms: str = "",
+    active: bool = True,
+    term: GlossaryTerm | None = None,
+    editor=None,
+):
+    """Propose a glossary definition through the editors' service; return the proposal."""
+    return article_services.glossary_term_save(
+        term,
+        acting_user=editor or glossary_editor(),
+        word=word,
+        explanation=explanation,
+        synonyms=synonyms,
+        active=active,
+    )
+
+
+def approve_definition(definition, *, board=None):
+    """Approve a proposal through the board's service (enough times for the setting) and return the term."""
+    review_services.glossary_definition_approve(definition, acting_user=board or glossary_board_member())
+    return GlossaryTerm.objects.get(pk=definition.glossary_term_id)
+
+
+def make_glossary_term(
+    word: str, explanation: str, *, synonyms: str = "", term: GlossaryTerm | None = None, editor=None, board=None
+) -> GlossaryTerm:
+    """Propose and approve a glossary term (or a new wording of `term`) through the real services."""
+    definition = propose_term(word, explanation, synonyms=synonyms, term=term, editor=editor)
+    return approve_definition(definition, board=board)

@@ -7,6 +7,7 @@ the public site and the editors' inbox. Callers import from here.
 from .publications import (
     article_list_awaiting_publication,
     publication_desk_live_list,
+    publication_glossary_stale_list,
     publication_history,
     publication_list_for_article,
     publication_list_in_state,
@@ -60,6 +61,7 @@ __all__ = [
     "editorial_policy_get",
     "live_page_list",
     "publication_desk_live_list",
+    "publication_glossary_stale_list",
     "publication_history",
     "publication_list_for_article",
     "publication_list_in_state",

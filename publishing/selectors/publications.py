@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from articles.models import Article, Audience
 
-from ..models import Publication, PublishedPage
+from ..models import Publication, PublicationGlossaryTerm, PublishedPage
 
 
 def _not_expired() -> Q:
@@ -116,4 +116,28 @@ def article_list_awaiting_publication() -> QuerySet[Article]:
         .exclude(Exists(requested))
         .defer("summary", "body")
         .order_by("title", "pk")
+    )
+
+
+def _stale_pins() -> Q:
+    """A pinned definition is stale when the board approved a newer version of its term (or switched it off)."""
+    return Q(version__lt=F("term__approved_version")) | Q(term__active=False)
+
+
+def publication_glossary_stale_list() -> QuerySet[Publication]:
+    """Return live publications whose pinned glossary is older than the approved glossary, by title.
+
+    One indexed semi-join over PublicationGlossaryTerm; each row's stale terms
+    come in one more query for the whole page (``stale_pins``, with their
+    terms). A term approved after the page and new to it is not counted: only
+    definitions the page pinned can be stale.
+    """
+    stale = PublicationGlossaryTerm.objects.filter(_stale_pins(), publication=OuterRef("pk"))
+    pins = PublicationGlossaryTerm.objects.filter(_stale_pins()).select_related("term").order_by("term__term")
+    return (
+        Publication.objects.filter(Exists(stale), state=Publication.State.LIVE)
+        .select_related("article")
+        .only("pk", "slug", "live_at", "revision_id", "article__title", "article__slug", "article__status")
+        .prefetch_related(Prefetch("glossary_pins", queryset=pins, to_attr="stale_pins"))
+        .order_by("article__title", "pk")
     )

@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from articles.content import ArticleContent, content_from_revision
 from articles.models import Article, Audience
-from articles.selectors import glossary_entries
 from review.models import ReviewDecision, ReviewRound
 
 from ..catalogue import catalogue_refresh
@@ -37,8 +36,11 @@ Kind = Publication.Kind
 def _review_snapshot(article: Article, publication: Publication) -> dict:
     revision = publication.revision
     if publication.kind == Kind.APPROVED:
+        # The board's review of the text is credited; a later glossary refresh is recorded in the history.
         review_round = (
-            ReviewRound.objects.filter(article=article, revision=revision, status=ReviewRound.Status.APPROVED)
+            ReviewRound.objects.filter(
+                article=article, revision=revision, status=ReviewRound.Status.APPROVED, kind=ReviewRound.Kind.REVIEW
+            )
             .order_by("-closed_at", "-pk")
             .first()
         )
@@ -116,7 +118,10 @@ def publication_go_live(publication_id: int) -> Publication:
     if not _is_due(publication, now):
         return publication
     article = publication.article
-    content: ArticleContent = content_from_revision(publication.revision, article_id=article.pk)
+    # The glossary shown is the snapshot the board approved with the revision, never the live table.
+    content: ArticleContent = content_from_revision(publication.revision, article_id=article.pk).with_glossary(
+        publication.glossary
+    )
     if content.content_hash() != publication.content_hash:
         raise ContentHashMismatch(
             f"Revision {publication.revision_id} of “{article.title}” hashes to {content.content_hash()[:12]}…, "
@@ -128,7 +133,7 @@ def publication_go_live(publication_id: int) -> Publication:
         review_snapshot=_review_snapshot(article, publication),
         authors=_authors(article),
         disclaimers=_disclaimers(audiences, now),
-        glossary=tuple(glossary_entries()),
+        glossary=content.glossary,
     )
     pages = build_pages(
         content,

@@ -16,7 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from articles.content import content_from_revision
+from articles.content import content_from_revision, glossary_from_json
 from articles.models import Article
 from evidence.exceptions import InvalidAlertAction
 from review.models import ReviewRound
@@ -29,7 +29,7 @@ from ..exceptions import (
     PublishingError,
     ScheduleError,
 )
-from ..models import Publication
+from ..models import Publication, PublicationGlossaryTerm
 from ..workflow import OPEN_STATES, WITHDRAWABLE_STATES, ensure_actor
 from .transitions import after_change_on_commit, publication_transition, send_on_commit
 
@@ -43,9 +43,9 @@ ARCHIVE_WITHDRAWAL_REASON = "Archived by the editors."
 # --- pins and checks -------------------------------------------------------
 
 
-def verified_hash(article: Article, revision, expected: str, what: str) -> str:
-    """Recompute the pinned revision's hash and refuse if it differs from the expected one."""
-    actual = content_from_revision(revision, article_id=article.pk).content_hash()
+def verified_hash(article: Article, revision, expected: str, what: str, glossary=()) -> str:
+    """Recompute the hash of the pinned revision with its glossary snapshot; refuse if it differs from `expected`."""
+    actual = content_from_revision(revision, article_id=article.pk).with_glossary(glossary).content_hash()
     if actual != expected:
         raise ContentHashMismatch(
             f"The {what} of “{article.title}” (revision {revision.pk}) no longer matches what the board "
@@ -56,7 +56,11 @@ def verified_hash(article: Article, revision, expected: str, what: str) -> str:
 
 
 def approved_pin(article: Article) -> tuple:
-    """Return (revision, hash) of the article's last approved revision, checked against its round."""
+    """Return (revision, hash, glossary snapshot) of the article's last approved content, checked against its round.
+
+    The round is the newest approved one of that revision: its review, or a
+    later glossary refresh a board member signed.
+    """
     revision = article.last_approved_revision
     if revision is None:
         raise InvalidPublicationState(
@@ -78,7 +82,10 @@ def approved_pin(article: Article) -> tuple:
             f"“{article.title}”: the approved hash on the article differs from its review round's hash. "
             "Nothing was published. Send the article through review again."
         )
-    return revision, verified_hash(article, revision, review_round.content_hash, "approved revision")
+    content_hash = verified_hash(
+        article, revision, review_round.content_hash, "approved revision", glossary=review_round.glossary
+    )
+    return revision, content_hash, review_round.glossary
 
 
 def live_elsewhere(article: Article, slug: str) -> Publication | None:
@@ -122,17 +129,20 @@ def _create(
     content_hash: str,
     kind: str,
     change_summary: str,
+    glossary=(),
     go_live_at: dt.datetime | None = None,
     expires_at: dt.datetime | None = None,
 ) -> Publication:
     _ensure_not_archived(article)
-    waiting = Publication.objects.filter(article=article, revision=revision, kind=kind, state__in=OPEN_STATES).first()
+    # The same revision may be published again with a newer glossary snapshot (a new hash).
+    same = {"article": article, "revision": revision, "content_hash": content_hash, "kind": kind}
+    waiting = Publication.objects.filter(**same, state__in=OPEN_STATES).first()
     if waiting is not None:
         raise InvalidPublicationState(
             f"This revision of “{article.title}” is already {waiting.get_state_display().lower()} "
             f"(requested {waiting.requested_at:%Y-%m-%d %H:%M} UTC). Wait for it, or withdraw it first."
         )
-    if Publication.objects.filter(article=article, revision=revision, kind=kind, state=State.LIVE).exists():
+    if Publication.objects.filter(**same, state=State.LIVE).exists():
         raise InvalidPublicationState(f"This revision of “{article.title}” is already live. There is nothing to do.")
     content = content_from_revision(revision, article_id=article.pk)
     _ensure_slug_free(article, content.slug)
@@ -140,6 +150,7 @@ def _create(
         article=article,
         revision=revision,
         content_hash=content_hash,
+        glossary=list(glossary or ()),
         slug=content.slug,
         kind=kind,
         go_live_at=go_live_at,
@@ -150,6 +161,8 @@ def _create(
     publication_transition(
         publication, action, acting_user=acting_user, article=article, comment=change_summary.strip()
     )
+    for item in glossary_from_json(publication.glossary):
+        PublicationGlossaryTerm.objects.create(publication=publication, term_id=item.term_id, version=item.version)
     if not go_live_at:
         send_on_commit(publication)
     return publication
@@ -163,13 +176,14 @@ def publication_request(article: Article, *, acting_user: AbstractBaseUser, chan
     """Request that the article's last approved revision go live as soon as possible."""
     ensure_actor("request", acting_user)
     article = Article.objects.select_for_update().get(pk=article.pk)
-    revision, content_hash = approved_pin(article)
+    revision, content_hash, glossary = approved_pin(article)
     return _create(
         article,
         action="request",
         acting_user=acting_user,
         revision=revision,
         content_hash=content_hash,
+        glossary=glossary,
         kind=Kind.APPROVED,
         change_summary=change_summary,
     )
@@ -202,13 +216,14 @@ def publication_schedule(
     ensure_actor("schedule", acting_user)
     _validate_schedule(go_live_at, expires_at, timezone.now())
     article = Article.objects.select_for_update().get(pk=article.pk)
-    revision, content_hash = approved_pin(article)
+    revision, content_hash, glossary = approved_pin(article)
     return _create(
         article,
         action="schedule",
         acting_user=acting_user,
         revision=revision,
         content_hash=content_hash,
+        glossary=glossary,
         kind=Kind.APPROVED,
         change_summary=change_summary,
         go_live_at=go_live_at,
@@ -236,13 +251,16 @@ def publication_request_provisional(
     review_round = ReviewRound.objects.filter(article=article, status=ReviewRound.Status.OPEN).first()
     if review_round is None:
         raise InvalidPublicationState(f"“{article.title}” has no open review round to publish provisionally.")
-    content_hash = verified_hash(article, review_round.revision, review_round.content_hash, "submitted revision")
+    content_hash = verified_hash(
+        article, review_round.revision, review_round.content_hash, "submitted revision", glossary=review_round.glossary
+    )
     return _create(
         article,
         action="request",
         acting_user=acting_user,
         revision=review_round.revision,
         content_hash=content_hash,
+        glossary=review_round.glossary,
         kind=Kind.PROVISIONAL,
         change_summary=change_summary,
     )
@@ -259,8 +277,10 @@ def publication_request_on_approval(article: Article, *, acting_user: AbstractBa
     if not settings.AUTO_PUBLISH_ON_APPROVAL:
         return None
     article = Article.objects.select_for_update().get(pk=article.pk)
-    revision, content_hash = approved_pin(article)
-    if Publication.objects.filter(article=article, revision=revision, kind=Kind.APPROVED).exists():
+    revision, content_hash, glossary = approved_pin(article)
+    if Publication.objects.filter(
+        article=article, revision=revision, content_hash=content_hash, kind=Kind.APPROVED
+    ).exists():
         return None
     return _create(
         article,
@@ -268,8 +288,42 @@ def publication_request_on_approval(article: Article, *, acting_user: AbstractBa
         acting_user=acting_user,
         revision=revision,
         content_hash=content_hash,
+        glossary=glossary,
         kind=Kind.APPROVED,
         change_summary="",
+    )
+
+
+def publication_on_glossary_refresh_hook(article: Article, review_round: ReviewRound, acting_user) -> None:
+    """Publish the approved revision again with the glossary a board member just refreshed.
+
+    Registered with review.services.register_glossary_refresh_hook, so it runs
+    inside the refresh's transaction with the board member as the approver: a
+    refusal rolls the refresh back (nothing half-done). Only when the
+    article's approved revision is live or about to go live (pending): a
+    newer approved revision not yet published carries the new glossary when
+    an editor publishes it, and a publication only scheduled keeps its time
+    and the snapshot it was scheduled with (still board-approved; the desk's
+    glossary list shows it once live, and an editor may schedule it again).
+    """
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    if not Publication.objects.filter(
+        article=article,
+        revision_id=review_round.revision_id,
+        kind=Kind.APPROVED,
+        state__in=[State.LIVE, State.PENDING],
+    ).exists():
+        return
+    revision, content_hash, glossary = approved_pin(article)
+    _create(
+        article,
+        action="request_on_approval",
+        acting_user=acting_user,
+        revision=revision,
+        content_hash=content_hash,
+        glossary=glossary,
+        kind=Kind.APPROVED,
+        change_summary="Glossary definitions refreshed by the board.",
     )
 
 

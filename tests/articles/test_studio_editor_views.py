@@ -9,7 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from articles import services
-from articles.models import Audience, DraftBuffer, GlossaryTerm
+from articles.models import Audience, DraftBuffer
+from tests import factories
 from tests.articles.test_studio_views import _edit_data
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +113,7 @@ def test_forbidden_page_says_why_and_where_to_go(client, reviewer, article):
 
 def test_studio_preview_explains_glossary_terms_in_plain_language_versions_only(client, author, article):
     # The published reader page is covered in tests/publishing/test_reader_article.py.
-    GlossaryTerm.objects.create(term="retinitis", explanation="Inflammation of the back of the eye.")
+    factories.make_glossary_term("retinitis", "Inflammation of the back of the eye.")
     client.force_login(author)
     url = reverse("studio:article_preview", kwargs={"slug": article.slug})
     plain = client.get(url, {"for": "patient"}).content.decode()

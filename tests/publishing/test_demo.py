@@ -45,3 +45,14 @@ def test_demo_page_is_served_at_its_address(client):
     response = client.get("/articles/cmv-treatment/")
     assert response.status_code == 200
     assert "cytomegalovirus" in response.content.decode().lower()
+
+
+def test_demo_glossary_is_approved_and_pinned_on_the_plain_language_page(client):
+    from articles.models import GlossaryDefinition
+
+    call_command("seed_demo", i_know_this_is_not_production=True, stdout=io.StringIO())
+    assert not GlossaryDefinition.objects.filter(status=GlossaryDefinition.Status.PROPOSED).exists()
+    live = selectors.publication_live_get("cmv-treatment")
+    assert {g["term"] for g in live.glossary} >= {"cytomegalovirus", "antiviral"}
+    page = client.get("/articles/cmv-treatment/for/patient/").content.decode()
+    assert "Words explained" in page

@@ -291,10 +291,10 @@ def test_article_page_refuses_other_methods(client, published):
 def test_plain_language_page_explains_glossary_terms_without_javascript(
     client, article, author, reviewer, editor, disclaimers
 ):
-    from articles.models import GlossaryTerm
+    from tests.factories import make_glossary_term
 
-    # Editors keep the glossary; the patient version reads the default body, which says "CMV retinitis".
-    GlossaryTerm.objects.create(term="retinitis", explanation="Swelling at the back of the eye that harms sight.")
+    # Editors keep the glossary, the board approves it; the patient version reads the default body ("CMV retinitis").
+    make_glossary_term("retinitis", "Swelling at the back of the eye that harms sight.")
     approve(article, author=author, reviewer=reviewer)
     request_and_publish(article, editor=editor)
 

@@ -66,6 +66,15 @@ MATRIX: dict[str, dict] = {
     "review:assign": SAME(404, 403, 403, 403, 403, 405, 405),
     "review:archive": SAME(404, 403, 403, 403, 403, 405, 405),
     "review:policy": SAME(404, 403, 403, 403, 403, 405, 405),
+    # the glossary: the board decides on wording, and approves newer definitions for an approved page
+    "review:glossary_queue": SAME(L, 403, 403, 200, 200, 200, 200),
+    "review:glossary_decide": SAME(L, 403, 403, 405, 405, 403, 405),
+    "review:glossary_refresh": {
+        "draft": row(404, 403, 403, 404, 404, 404, 404),
+        "submitted": row(404, 403, 403, 404, 404, 404, 404),
+        "in_review": row(404, 403, 403, 404, 404, 404, 404),
+        "approved": row(404, 403, 403, 200, 200, 200, 200),
+    },
 }
 
 
@@ -140,6 +149,8 @@ def _url(name: str, article, comment) -> str:
     if name == "studio:article_restore":
         revision = article_latest_revision(article)
         return reverse(name, kwargs={"slug": article.slug, "revision_id": revision.pk})
+    if name == "review:glossary_decide":
+        return reverse(name, kwargs={"pk": 1})
     if name == "studio:article_compare":
         revision = article_latest_revision(article)
         return reverse(name, kwargs={"slug": article.slug}) + f"?a={revision.pk}&b={revision.pk}"

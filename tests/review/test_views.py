@@ -295,9 +295,9 @@ def _readability_row(html: str, label: str) -> list[str]:
 
 
 def test_review_page_shows_the_studios_readability_figures_and_warnings(client, author, reviewer):
-    from articles.models import Audience, GlossaryTerm
+    from articles.models import Audience
 
-    GlossaryTerm.objects.create(term="viremia", explanation="virus in the blood")
+    factories.make_glossary_term("viremia", "virus in the blood")
     patient = Audience.objects.get(slug="patient")
     long_sentence = (
         "Your doctor will check your blood every week while you take the medicine because the amount of "
