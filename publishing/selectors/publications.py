@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from articles.models import Article, Audience
 
-from ..models import Publication, PublishedPage
+from ..models import Publication, PublishedPage, StoredPage
 
 
 def _not_expired() -> Q:
@@ -117,3 +117,12 @@ def article_list_awaiting_publication() -> QuerySet[Article]:
         .defer("summary", "body")
         .order_by("title", "pk")
     )
+
+
+def stored_page_furniture(publication: Publication) -> list[tuple[str, str | None, dict]]:
+    """Return each stored address of a publication with its audience slug and furniture versions (one query)."""
+    rows = StoredPage.objects.filter(publication=publication).order_by("path")
+    return [
+        (path, audience, furniture or {})
+        for path, audience, furniture in rows.values_list("path", "audience__slug", "furniture")
+    ]
