@@ -37,7 +37,7 @@ from ..export import export_site
 from ..furniture import FIELDS, approval_refusal, furniture_state, proposal_refusal, render_fingerprint
 from ..models import Disclaimer, EditorialPolicy, FurnitureChange, Publication, RenderRun, StoredPage
 from ..pages import article_addresses, site_addresses, store_page
-from ..purge import purge_paths
+from ..purge import GENERATION_PREFIX, purge_paths
 
 logger = logging.getLogger(__name__)
 
@@ -298,8 +298,10 @@ def render_run_batch(run_id: int, *, batch_size: int | None = None) -> RenderRun
 
 
 def _addresses_of(path: str) -> list[str]:
+    """Return what to purge when one stored page changed: it, its article's provenance, API and cache generation."""
     slug = path.split("/")[2]
-    return [path, f"/articles/{slug}/provenance.json", *(a for a in article_addresses(slug) if a.startswith("/api/"))]
+    api = [address for address in article_addresses(slug) if address.startswith("/api/")]
+    return [path, f"/articles/{slug}/provenance.json", *api, f"{GENERATION_PREFIX}{slug}"]
 
 
 def _export_after(run: RenderRun) -> None:

@@ -214,3 +214,15 @@ def test_a_new_audience_disclaimer_reaches_that_audience_only(
     after = _stored()
     assert {path for path in after if after[path] != before[path]} == {URL + "for/patient/"}
     assert b"Talk to your doctor." in bytes(StoredPage.objects.get(path=URL + "for/patient/").body)
+
+
+def test_the_api_shows_the_approved_disclaimer_and_its_etag_moves_with_it(
+    client, live, editor, reviewer, django_capture_on_commit_callbacks
+):
+    before = client.get("/api/articles/cmv-treatment/?for=professional")
+    assert before.json()["disclaimer"]["version"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        services.furniture_change_approve(_propose_pro(live, editor), acting_user=reviewer)
+    after = client.get("/api/articles/cmv-treatment/?for=professional")
+    assert after.json()["disclaimer"]["version"] == 1 and "check local guidance" in after.json()["disclaimer"]["html"]
+    assert after["ETag"] != before["ETag"]
