@@ -16,7 +16,7 @@ from . import selectors as rs
 from .exceptions import FurnitureChangeInvalid, FurniturePermissionError, InboxPermissionError, InvalidMessageTransition
 from .furniture import approval_refusal
 from .models import FurnitureChange, ReaderMessage, RenderRun
-from .reader_forms import DisclaimerChangeForm, EditorialPolicyForm, MessageStateForm
+from .reader_forms import BoardEntryChangeForm, DisclaimerChangeForm, EditorialPolicyForm, MessageStateForm
 from .services import (
     furniture_change_approve,
     furniture_change_propose,
@@ -96,8 +96,24 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
 @roles.role_required(roles.EDITORS, roles.BOARD)
 def furniture(request: HttpRequest) -> HttpResponse:
     """List proposed furniture changes with what the user may do, the re-render runs; propose a disclaimer."""
-    form = DisclaimerChangeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    which = request.POST.get("form")
+    form = DisclaimerChangeForm(request.POST if which != "board" else None)
+    board_form = BoardEntryChangeForm(request.POST if which == "board" else None, prefix="board")
+    if which == "board" and board_form.is_valid():
+        try:
+            furniture_change_propose(
+                acting_user=request.user,
+                kind=FurnitureChange.Kind.BOARD_MEMBER,
+                board_member=board_form.cleaned_data["board_member"],
+                values={"bio": board_form.cleaned_data["bio"], "disclosures": board_form.cleaned_data["disclosures"]},
+                note=board_form.cleaned_data["note"],
+            )
+        except (FurnitureChangeInvalid, FurniturePermissionError) as exc:
+            board_form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Your change is proposed; it reaches no page until someone else approves it.")
+            return redirect("publishing:furniture")
+    if request.method == "POST" and which != "board" and form.is_valid():
         disclaimer = form.cleaned_data["disclaimer"]
         try:
             furniture_change_propose(
@@ -117,7 +133,7 @@ def furniture(request: HttpRequest) -> HttpResponse:
     for change in pending.object_list:
         change.refusal = approval_refusal(change, request.user)
     runs = paginate(request, RenderRun.objects.order_by("-created_at", "-pk"), param="runs", per_page=10)
-    context = {"form": form, "pending": pending, "runs": runs}
+    context = {"form": form, "board_form": board_form, "pending": pending, "runs": runs}
     return render(request, "publishing/desk/furniture.html", context)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from articles.models import Audience
+from review.models import BoardMember
 
 from .models import MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH, Disclaimer, ReaderMessage
 
@@ -87,4 +88,17 @@ class DisclaimerChangeForm(forms.Form):
     )
     name = forms.CharField(max_length=120, label="Heading")
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), help_text="Markdown.")
+    note = forms.CharField(max_length=300, required=False, label="Why (for the approver)")
+
+
+class BoardEntryChangeForm(forms.Form):
+    """Propose a new biography and disclosures for a board member (editors, or the member for themselves)."""
+
+    board_member = forms.ModelChoiceField(
+        queryset=BoardMember.objects.filter(active=True).order_by("display_name"), label="Board member"
+    )
+    bio = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, label="Biography")
+    disclosures = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, label="Conflict-of-interest disclosures"
+    )
     note = forms.CharField(max_length=300, required=False, label="Why (for the approver)")

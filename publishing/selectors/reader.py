@@ -72,7 +72,7 @@ def furniture_change_pending() -> QuerySet[FurnitureChange]:
     """Return the proposed furniture changes waiting for approval, oldest first, with what the desk shows."""
     return (
         FurnitureChange.objects.filter(state=FurnitureChange.State.PROPOSED)
-        .select_related("disclaimer", "audience", "board_member", "proposed_by")
+        .select_related("disclaimer__audience", "audience", "board_member", "proposed_by")
         .order_by("proposed_at", "pk")
     )
 

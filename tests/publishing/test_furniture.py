@@ -226,3 +226,51 @@ def test_the_api_shows_the_approved_disclaimer_and_its_etag_moves_with_it(
     after = client.get("/api/articles/cmv-treatment/?for=professional")
     assert after.json()["disclaimer"]["version"] == 1 and "check local guidance" in after.json()["disclaimer"]["html"]
     assert after["ETag"] != before["ETag"]
+
+
+def test_a_board_member_proposes_their_own_entry_on_the_desk_and_another_approves(client, live, reviewer, editor):
+    member = BoardMember.objects.get(user=reviewer)
+    client.force_login(reviewer)
+    data = {
+        "form": "board",
+        "board-board_member": member.pk,
+        "board-bio": "Twenty years.",
+        "board-disclosures": "None.",
+    }
+    assert client.post("/publishing/furniture/", data).status_code == 302
+    change = FurnitureChange.objects.get()
+    assert change.kind == "board_member" and change.proposed_by == reviewer
+    assert BoardMember.objects.get(pk=member.pk).bio == ""  # not before approval
+    other = BoardMember.objects.exclude(pk=member.pk).first() or factories.BoardMemberFactory()
+    data["board-board_member"] = other.pk
+    page = client.post("/publishing/furniture/", data).content.decode()
+    assert "Only editors propose" in page  # a member proposes only their own entry
+    services.furniture_change_approve(change, acting_user=editor)
+    assert BoardMember.objects.get(pk=member.pk).bio == "Twenty years."
+
+
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from publishing.purge import purge_paths
+
+    purge_paths([url])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_change_log_and_the_desk_take_the_same_queries_however_many_changes(
+    client, live, editor, editor2, reviewer
+):
+    def changes(n: int) -> None:
+        for i in range(n):
+            services.furniture_change_approve(_propose_pro(live, editor, text=f"Approved {i}."), acting_user=reviewer)
+            _propose_pro(live, editor2, text=f"Waiting {i}.")
+
+    changes(1)
+    client.force_login(reviewer)
+    few = (_queries(client, "/changes/"), _queries(client, "/publishing/furniture/"))
+    changes(12)
+    assert (_queries(client, "/changes/"), _queries(client, "/publishing/furniture/")) == few
