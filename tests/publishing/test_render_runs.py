@@ -123,3 +123,11 @@ def test_a_page_that_fails_is_counted_and_the_run_goes_on(live, new_template, se
     assert run.failed == 1 and run.done == run.total - 1 and "template blew up" in run.last_error
     assert run.finished_at is not None
     assert MARKER.encode() not in bytes(StoredPage.objects.get(pk=failing.pk).body)  # old page kept whole
+
+
+def test_re_rendering_current_pages_writes_nothing(live):
+    from publishing.pages import store_article_pages
+
+    rows = dict(StoredPage.objects.values_list("path", "rendered_at"))
+    assert store_article_pages("cmv-treatment") == []
+    assert dict(StoredPage.objects.values_list("path", "rendered_at")) == rows
