@@ -156,7 +156,7 @@ def _unchanged(stored: tuple[str, dict, str] | None, rendered: tuple[bytes, dict
 def store_page(stored_id: int, state: FurnitureState) -> str | None:
     """Re-render one stored page (by id) if its publication is still live; return its address if it changed.
 
-    Used by the background re-render batches (``publishing.services.render``).
+    Used by the background re-render batches (``publishing.services.furniture.render_run_batch``).
     """
     stored = StoredPage.objects.select_related("publication__article", "audience").filter(pk=stored_id).first()
     if stored is None or stored.publication.state != Publication.State.LIVE:
