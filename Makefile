@@ -74,7 +74,7 @@ beat: venv
 
 serve: venv
 	$(PY) manage.py collectstatic --noinput
-	$(PY) manage.py refresh_live_pages
+	$(PY) manage.py refresh_live_pages --background
 	$(VENV)/bin/gunicorn cms.wsgi --bind $(HOST):$(PORT) --workers 3
 
 ## reliability: the full-size fault figures of RELIABILITY.md (PostgreSQL + Redis, then SQLite); `make test` runs small versions
@@ -86,7 +86,7 @@ reliability: dev-venv
 ## services: gunicorn, a worker and beat together (Procfile, run by honcho); see README "Services mode"
 services: venv
 	$(PY) manage.py collectstatic --noinput
-	$(PY) manage.py refresh_live_pages
+	$(PY) manage.py refresh_live_pages --background
 	HOST=$(HOST) $(VENV)/bin/honcho start -f Procfile -p $(PORT)
 
 lint: dev-venv

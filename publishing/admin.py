@@ -29,10 +29,16 @@ class DisclaimerForm(forms.ModelForm):
 
 @admin.register(Disclaimer)
 class DisclaimerAdmin(admin.ModelAdmin):
+    """Read here; changed only by an approved proposal on the desk (/publishing/furniture/), so never unreviewed."""
+
     form = DisclaimerForm
     list_display = ["name", "audience", "active", "effective_from"]
     list_filter = ["active", "audience"]
     search_fields = ["name", "text"]
+    readonly_fields = ["name", "audience", "text", "active", "effective_from"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):

@@ -21,9 +21,13 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
+from articles.rendering import render_markdown
+
 from . import selectors as rs
 from .cache import reader_cache_key, site_cache_key
+from .furniture import furniture_state
 from .httpcache import public_response
+from .models import FurnitureChange
 from .selectors import publication_live_get, published_page_get
 
 PAGE_SIZE = 50
@@ -162,6 +166,9 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         page = published_page_get(publication, audience)
         snapshot = page.review_snapshot or {}
         data = page.data or {}
+        furniture = furniture_state()
+        disclaimer = furniture.disclaimer_for(audience.pk if audience else None)
+        disclaimer_version = furniture.version(FurnitureChange.Kind.DISCLAIMER, disclaimer.pk) if disclaimer else 0
         body = {
             "slug": slug,
             "title": page.title,
@@ -187,13 +194,16 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
             },
             "last_updated": snapshot.get("last_updated"),
             "published_at": publication.live_at.isoformat() if publication.live_at else None,
+            # The approved disclaimer in force, as on the stored page (publishing/furniture.py).
             "disclaimer": {
-                "name": page.disclaimer.name if page.disclaimer else "",
-                "html": page.disclaimer_html,
+                "name": disclaimer.name if disclaimer else "",
+                "html": render_markdown(disclaimer.text) if disclaimer else "",
+                "id": disclaimer.pk if disclaimer else None,
+                "version": disclaimer_version,
             },
             "content_hash": page.content_hash,
         }
-        etag = f'"{page.content_hash}-{audience.slug if audience else "default"}"'
+        etag = f'"{page.content_hash}-{audience.slug if audience else "default"}-d{disclaimer_version}"'
         cached = {"body": json.dumps(body, ensure_ascii=False), "etag": etag}
         cache.set(key, cached, timeout=settings.READER_CACHE_SECONDS)
     return _json_response(request, cached["body"], cached["etag"])

@@ -8,10 +8,15 @@ class PublishingConfig(AppConfig):
     def ready(self) -> None:
         import reversion
 
-        from . import tasks  # noqa: F401 - registers the jobs the services send by name
-        from .models import EditorialPolicy
+        from review.models import BoardMember
 
+        from . import tasks  # noqa: F401 - registers the jobs the services send by name
+        from .models import Disclaimer, EditorialPolicy
+
+        # Page furniture: every approved change is a version (publishing/services/furniture.py).
         reversion.register(EditorialPolicy, fields=["title", "body"])
+        reversion.register(Disclaimer, fields=["name", "audience", "text", "active", "effective_from"])
+        reversion.register(BoardMember, fields=["display_name", "credentials", "bio", "disclosures"])
 
         from audit.registry import register_actions
 
@@ -40,14 +45,14 @@ class PublishingConfig(AppConfig):
         # personalise form), disclaimers and the board. A change re-renders them.
         from django.db.models.signals import post_delete, post_save
 
+        # A disclaimer's approved change records its own re-render (RenderRun), so only its deletion is here.
         from articles.models import Audience
-        from review.models import BoardMember
 
-        from .models import Disclaimer
         from .signals import refresh_pages_on_commit
 
-        for model in (Audience, Disclaimer, BoardMember):
+        for model in (Audience, BoardMember):
             post_save.connect(refresh_pages_on_commit, sender=model, dispatch_uid=f"refresh-pages-{model.__name__}")
+        for model in (Audience, Disclaimer, BoardMember):
             post_delete.connect(
                 refresh_pages_on_commit, sender=model, dispatch_uid=f"refresh-pages-del-{model.__name__}"
             )

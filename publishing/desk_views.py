@@ -1,4 +1,4 @@
-"""The editors' inbox of reader messages and the editorial policy editor (Editors only)."""
+"""The editors' inbox of reader messages, the editorial policy editor and the page furniture desk."""
 
 from __future__ import annotations
 
@@ -13,10 +13,16 @@ from cms import roles
 from cms.pagination import paginate
 
 from . import selectors as rs
-from .exceptions import InboxPermissionError, InvalidMessageTransition
-from .models import ReaderMessage
-from .reader_forms import EditorialPolicyForm, MessageStateForm
-from .services import editorial_policy_update, reader_message_set_state
+from .exceptions import FurnitureChangeInvalid, FurniturePermissionError, InboxPermissionError, InvalidMessageTransition
+from .furniture import approval_refusal
+from .models import FurnitureChange, ReaderMessage, RenderRun
+from .reader_forms import BoardEntryChangeForm, DisclaimerChangeForm, EditorialPolicyForm, MessageStateForm
+from .services import (
+    furniture_change_approve,
+    furniture_change_propose,
+    furniture_change_reject,
+    reader_message_set_state,
+)
 
 
 @roles.role_required(roles.EDITORS)
@@ -61,20 +67,22 @@ def inbox_set_state(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @roles.role_required(roles.EDITORS)
 def policy_edit(request: HttpRequest) -> HttpResponse:
-    """Edit the public editorial policy; every save is a new version."""
+    """Propose a new version of the public editorial policy; it goes live once someone else approves it."""
     policy = rs.editorial_policy_get()
     if request.method == "POST":
         form = EditorialPolicyForm(request.POST)
         if form.is_valid():
             try:
-                editorial_policy_update(
-                    acting_user=request.user, title=form.cleaned_data["title"], body=form.cleaned_data["body"]
+                furniture_change_propose(
+                    acting_user=request.user,
+                    kind=FurnitureChange.Kind.POLICY,
+                    values={"title": form.cleaned_data["title"], "body": form.cleaned_data["body"]},
                 )
-            except ValueError as exc:
+            except FurnitureChangeInvalid as exc:
                 form.add_error("body", str(exc))
             else:
-                messages.success(request, "The editorial policy is saved and live on the site.")
-                return redirect("publishing:policy_edit")
+                messages.success(request, "Your change is proposed; it goes live once another editor approves it.")
+                return redirect("publishing:furniture")
     else:
         initial = {"title": policy.title, "body": policy.body} if policy else {"title": "Editorial policy"}
         form = EditorialPolicyForm(initial=initial)
@@ -89,3 +97,63 @@ def glossary_stale(request: HttpRequest) -> HttpResponse:
     """Live pages whose glossary definitions are older than the approved glossary (a board member refreshes them)."""
     pages = paginate(request, rs.publication_glossary_stale_list())
     return render(request, "publishing/desk/glossary_stale.html", {"pages": pages})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@roles.role_required(roles.EDITORS, roles.BOARD)
+def furniture(request: HttpRequest) -> HttpResponse:
+    """List proposed furniture changes with what the user may do, the re-render runs; propose a disclaimer."""
+    which = request.POST.get("form")
+    form = DisclaimerChangeForm(request.POST if which != "board" else None)
+    board_form = BoardEntryChangeForm(request.POST if which == "board" else None, prefix="board")
+    if which == "board" and board_form.is_valid():
+        try:
+            furniture_change_propose(
+                acting_user=request.user,
+                kind=FurnitureChange.Kind.BOARD_MEMBER,
+                board_member=board_form.cleaned_data["board_member"],
+                values={"bio": board_form.cleaned_data["bio"], "disclosures": board_form.cleaned_data["disclosures"]},
+                note=board_form.cleaned_data["note"],
+            )
+        except (FurnitureChangeInvalid, FurniturePermissionError) as exc:
+            board_form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Your change is proposed; it reaches no page until someone else approves it.")
+            return redirect("publishing:furniture")
+    if request.method == "POST" and which != "board" and form.is_valid():
+        disclaimer = form.cleaned_data["disclaimer"]
+        try:
+            furniture_change_propose(
+                acting_user=request.user,
+                kind=FurnitureChange.Kind.DISCLAIMER,
+                disclaimer=disclaimer,
+                audience=None if disclaimer else form.cleaned_data["audience"],
+                values={"name": form.cleaned_data["name"], "text": form.cleaned_data["text"]},
+                note=form.cleaned_data["note"],
+            )
+        except (FurnitureChangeInvalid, FurniturePermissionError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Your change is proposed; it reaches no page until someone else approves it.")
+            return redirect("publishing:furniture")
+    pending = paginate(request, rs.furniture_change_pending(), param="page")
+    for change in pending.object_list:
+        change.refusal = approval_refusal(change, request.user)
+    runs = paginate(request, RenderRun.objects.order_by("-created_at", "-pk"), param="runs", per_page=10)
+    context = {"form": form, "board_form": board_form, "pending": pending, "runs": runs}
+    return render(request, "publishing/desk/furniture.html", context)
+
+
+@require_POST
+@roles.role_required(roles.EDITORS, roles.BOARD)
+def furniture_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve or reject a proposed furniture change (the service checks who may)."""
+    change = get_object_or_404(FurnitureChange.objects.select_related("board_member"), pk=pk)
+    decide = furniture_change_approve if request.POST.get("decision") == "approve" else furniture_change_reject
+    try:
+        decide(change, acting_user=request.user)
+    except FurniturePermissionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"The change is {'approved' if decide is furniture_change_approve else 'rejected'}.")
+    return redirect("publishing:furniture")

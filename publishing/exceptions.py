@@ -41,3 +41,11 @@ class InboxPermissionError(PublishingPermissionError, PermissionError):
 
 class InvalidMessageTransition(PublishingError, ValueError):
     """The requested state change of a reader message is not allowed."""
+
+
+class FurniturePermissionError(PublishingPermissionError, PermissionError):
+    """The acting user may not propose, approve or reject this change of page furniture."""
+
+
+class FurnitureChangeInvalid(PublishingError, ValueError):
+    """A proposed furniture change is empty, too long, or names nothing to change."""

@@ -247,6 +247,19 @@ class StoredPage(models.Model):
     )
     etag = models.CharField(max_length=80)
     rendered_at = models.DateTimeField()
+    furniture = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The approved furniture versions the page was rendered with (publishing/furniture.py).",
+    )
+    board_member_ids = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text='The board members the page names, as ",3,7,": found by a portable LIKE when a biography changes.',
+    )
+    fingerprint = models.CharField(
+        max_length=64, blank=True, help_text="Hash of the templates and static files the page was rendered with."
+    )
 
     def __str__(self) -> str:
         return self.path
@@ -340,3 +353,102 @@ class CatalogueEntry(models.Model):
 
     def drug_list(self) -> list[str]:
         return [drug.strip() for drug in self.drugs.split(",") if drug.strip()]
+
+
+class FurnitureChange(models.Model):
+    """A proposed change to one piece of page furniture; it reaches no page until a second person approves it.
+
+    ``proposed`` holds the new values (a disclaimer's name and text, the
+    policy's title and body, a board member's biography and disclosures).
+    Approval copies them onto the object in a reversion revision credited to
+    the approver, numbers the version (``version``: 1, 2, … per object) and
+    records a re-render of the pages that show it (``RenderRun``).
+    """
+
+    class Kind(models.TextChoices):
+        DISCLAIMER = "disclaimer", "Disclaimer"
+        POLICY = "policy", "Editorial policy"
+        BOARD_MEMBER = "board_member", "Board member biography and disclosures"
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    disclaimer = models.ForeignKey(Disclaimer, null=True, blank=True, on_delete=models.PROTECT, related_name="changes")
+    audience = models.ForeignKey(
+        Audience,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="A new disclaimer's audience (empty: all audiences).",
+    )
+    policy = models.ForeignKey(EditorialPolicy, null=True, blank=True, on_delete=models.PROTECT, related_name="changes")
+    board_member = models.ForeignKey(
+        "review.BoardMember", null=True, blank=True, on_delete=models.PROTECT, related_name="furniture_changes"
+    )
+    proposed = models.JSONField(help_text="The new values.")
+    note = models.CharField(max_length=300, blank=True, help_text="Why, for the approver.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PROPOSED, db_index=True)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(null=True, blank=True, help_text="The object's version this approval made.")
+    revision = models.ForeignKey(
+        "reversion.Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    summary = models.CharField(max_length=300, blank=True, help_text='Public, e.g. "Patient disclaimer updated".')
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        indexes = [
+            # The public change log: approved changes, newest first.
+            models.Index(fields=["-decided_at", "-id"], condition=Q(state="approved"), name="furniture_change_log"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} change ({self.get_state_display()})"
+
+
+class RenderRun(models.Model):
+    """A background re-render of stored pages, in batches: the outbox row of a deploy or a furniture change.
+
+    Written in the transaction that makes pages stale (a furniture approval),
+    or by ``refresh_live_pages --background`` after a deploy. Each batch job
+    re-renders the next ``RENDER_BATCH_SIZE`` pages of ``scope`` after
+    ``cursor`` (keyset by id) and commits its progress; beat's outbox sweep
+    sends the next batch again when a run has made no progress for a minute
+    (the broker was down, a worker died). Re-rendering a page that is already
+    current changes nothing, so a batch run twice is harmless.
+    """
+
+    reason = models.CharField(max_length=300, help_text="Shown on the desk.")
+    change = models.ForeignKey(FurnitureChange, null=True, blank=True, on_delete=models.PROTECT, related_name="runs")
+    scope = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Which pages: {"fingerprint": …} (older renders), {"disclaimer": id, "audience": id}, '
+        '{"board_member": id} or {"all": true}.',
+    )
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    cursor = models.PositiveBigIntegerField(default=0, help_text="The last StoredPage id handled.")
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    progressed_at = models.DateTimeField(help_text="The last batch committed (or the run was created).")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["progressed_at"], condition=Q(finished_at__isnull=True), name="render_run_open")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.done}/{self.total})"

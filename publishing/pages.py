@@ -30,10 +30,12 @@ from django.utils.http import urlencode
 from django.utils.text import Truncator
 
 from articles.models import Audience
+from articles.rendering import render_markdown
 
 from . import presenters
 from . import selectors as rs
 from .api import list_cursors
+from .furniture import FurnitureState, board_member_column, furniture_state, page_furniture, render_fingerprint
 from .httpcache import Entry, etag_for, make_entry
 from .models import Publication, PublishedPage, StoredPage
 from .presenters import absolute_url, article_structured_data, json_for_script, review_stepper, when
@@ -94,14 +96,38 @@ def _page_context(publication: Publication, page: PublishedPage, audience: Audie
     }
 
 
+def _render(publication: Publication, audience: Audience | None, state: FurnitureState) -> tuple[bytes, dict, str]:
+    """Render one page with the approved furniture in force; return its bytes, furniture versions, board ids.
+
+    The article's own HTML comes from its PublishedPage as rendered at go-live
+    and is never re-derived here; only the page around it (templates, the
+    disclaimer in force, the lists) is rendered again.
+    """
+    page = published_page_get(publication, audience)
+    context = _page_context(publication, page, audience)
+    disclaimer = state.disclaimer_for(audience.pk if audience else None)
+    # render_markdown sanitises its output with the allow-list.
+    context["disclaimer"] = {"name": disclaimer.name, "html": render_markdown(disclaimer.text)} if disclaimer else None
+    members = [r["board_member_id"] for r in context["reviewers"] if r.get("board_member_id")]
+    furniture = page_furniture(state, audience_id=audience.pk if audience else None, board_member_ids=members)
+    html = render_to_string("publishing/reader/article.html", context)
+    return html.encode(), furniture, board_member_column(members)
+
+
 def render_article_page(publication: Publication, audience: Audience | None) -> bytes:
     """Render the complete page of a live publication for one audience (None: the default text)."""
-    page = published_page_get(publication, audience)
-    html = render_to_string("publishing/reader/article.html", _page_context(publication, page, audience))
-    return html.encode()
+    return _render(publication, audience, furniture_state())[0]
 
 
-def _save(path: str, publication: Publication, audience: Audience | None, body: bytes, now: dt.datetime) -> Entry:
+def _save(
+    path: str,
+    publication: Publication,
+    audience: Audience | None,
+    rendered: tuple[bytes, dict, str],
+    now: dt.datetime,
+) -> Entry:
+    """Write one address's bytes, its compressed copies and what it was rendered with: one UPDATE, atomic."""
+    body, furniture, members = rendered
     entry = make_entry(body, HTML, last_modified=now.timestamp(), brotli_quality=settings.STORED_BROTLI_QUALITY)
     StoredPage.objects.update_or_create(
         path=path,
@@ -114,9 +140,33 @@ def _save(path: str, publication: Publication, audience: Audience | None, body: 
             "body_br": entry.body_br,
             "etag": entry.etag,
             "rendered_at": now,
+            "furniture": furniture,
+            "board_member_ids": members,
+            "fingerprint": render_fingerprint(),
         },
     )
     return entry
+
+
+def _unchanged(stored: tuple[str, dict, str] | None, rendered: tuple[bytes, dict, str]) -> bool:
+    """Return whether a stored page (etag, furniture, fingerprint) already has these bytes and versions."""
+    return stored == (etag_for(rendered[0]), rendered[1], render_fingerprint())
+
+
+def store_page(stored_id: int, state: FurnitureState) -> str | None:
+    """Re-render one stored page (by id) if its publication is still live; return its address if it changed.
+
+    Used by the background re-render batches (``publishing.services.furniture.render_run_batch``).
+    """
+    stored = StoredPage.objects.select_related("publication__article", "audience").filter(pk=stored_id).first()
+    if stored is None or stored.publication.state != Publication.State.LIVE:
+        return None
+    rendered = _render(stored.publication, stored.audience, state)
+    if _unchanged((stored.etag, stored.furniture, stored.fingerprint), rendered):
+        return None
+    with transaction.atomic():
+        _save(stored.path, stored.publication, stored.audience, rendered, timezone.now())
+    return stored.path
 
 
 def store_article_pages(slug: str) -> list[str]:
@@ -130,15 +180,22 @@ def store_article_pages(slug: str) -> list[str]:
         StoredPage.objects.filter(path__startswith=f"/articles/{slug}/").delete()
         return []
     now = timezone.now()
+    state = furniture_state(now)
     written = []
-    existing = dict(StoredPage.objects.filter(publication=publication).values_list("path", "etag"))
+    existing = {
+        path: rest
+        for path, *rest in StoredPage.objects.filter(publication=publication).values_list(
+            "path", "etag", "furniture", "fingerprint"
+        )
+    }
     for audience in [None, *rs.reader_audience_list()]:
         path = article_path(slug, audience.slug if audience else None)
-        body = render_article_page(publication, audience)
-        if existing.get(path) == etag_for(body):
+        rendered = _render(publication, audience, state)
+        stored = existing.get(path)
+        if _unchanged(tuple(stored) if stored else None, rendered):
             continue
         with transaction.atomic():
-            _save(path, publication, audience, body, now)
+            _save(path, publication, audience, rendered, now)
         written.append(path)
     active = {article_path(slug, a.slug) for a in rs.reader_audience_list()} | {article_path(slug)}
     StoredPage.objects.filter(path__startswith=f"/articles/{slug}/").exclude(path__in=active).delete()
@@ -218,8 +275,9 @@ def render_and_store(slug: str, audience: Audience | None) -> Entry | None:
     publication = publication_live_get(slug)
     if publication is None:
         return None
-    body = render_article_page(publication, audience)
-    return _save(article_path(slug, audience.slug if audience else None), publication, audience, body, timezone.now())
+    rendered = _render(publication, audience, furniture_state())
+    path = article_path(slug, audience.slug if audience else None)
+    return _save(path, publication, audience, rendered, timezone.now())
 
 
 def article_addresses(slug: str) -> list[str]:
@@ -284,7 +342,7 @@ def list_addresses(*, spare: int = 0) -> list[str]:
 
 def site_addresses() -> list[str]:
     """Return the site-wide addresses that list articles (index and its pages, API pages, sitemap, feed, board)."""
-    paths = ["/", "/?page=1", "/sitemap.xml", "/feed/", "/api/articles/", "/board/", "/editorial-policy/"]
+    paths = ["/", "/?page=1", "/sitemap.xml", "/feed/", "/api/articles/", "/board/", "/editorial-policy/", "/changes/"]
     # One page past each index list's end: the page a withdrawal just emptied may still be cached.
     return paths + list_addresses(spare=1)
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH, ReaderMessage
+from articles.models import Audience
+from review.models import BoardMember
+
+from .models import MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH, Disclaimer, ReaderMessage
 
 # Named like a field a bot would fill; people never see it (hidden by CSS and
 # from assistive technology), so any value means an automated submission.
@@ -66,3 +69,36 @@ class EditorialPolicyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 24}),
         help_text="Markdown. Headings with ##, lists with -, links as [text](https://…).",
     )
+
+
+class DisclaimerChangeForm(forms.Form):
+    """Propose new wording for a disclaimer, or a new disclaimer for an audience."""
+
+    disclaimer = forms.ModelChoiceField(
+        queryset=Disclaimer.objects.filter(active=True).select_related("audience").order_by("name"),
+        required=False,
+        empty_label="A new disclaimer",
+        help_text="Which disclaimer changes; leave it on “a new disclaimer” to add one.",
+    )
+    audience = forms.ModelChoiceField(
+        queryset=Audience.objects.filter(active=True).order_by("order", "name"),
+        required=False,
+        empty_label="All audiences",
+        help_text="Only for a new disclaimer: who sees it.",
+    )
+    name = forms.CharField(max_length=120, label="Heading")
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), help_text="Markdown.")
+    note = forms.CharField(max_length=300, required=False, label="Why (for the approver)")
+
+
+class BoardEntryChangeForm(forms.Form):
+    """Propose a new biography and disclosures for a board member (editors, or the member for themselves)."""
+
+    board_member = forms.ModelChoiceField(
+        queryset=BoardMember.objects.filter(active=True).order_by("display_name"), label="Board member"
+    )
+    bio = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, label="Biography")
+    disclosures = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, label="Conflict-of-interest disclosures"
+    )
+    note = forms.CharField(max_length=300, required=False, label="Why (for the approver)")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("personalise/", reader_views.personalise, name="personalise"),
     path("editorial-policy/", reader_views.editorial_policy, name="editorial_policy"),
     path("board/", reader_views.board, name="board"),
+    path("changes/", reader_views.changes, name="changes"),
     path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
     path("sitemap-<slug:section>-<int:page>.xml", sitemaps.sitemap_section, name="sitemap_section"),
     path("feed/", feeds.feed, name="feed"),

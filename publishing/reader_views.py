@@ -52,6 +52,7 @@ from .selectors import (
     publication_live_get,
     publication_withdrawn_notice_get,
     published_page_list,
+    stored_page_furniture,
 )
 from .services import reader_message_create
 
@@ -294,6 +295,11 @@ def provenance(request: HttpRequest, slug: str) -> JsonResponse:
             }
             for page in pages
         ],
+        # The approved furniture versions each stored address was rendered with (publishing/furniture.py).
+        "furniture": [
+            {"path": path, "audience": audience, **furniture}
+            for path, audience, furniture in stored_page_furniture(publication)
+        ],
         "editorial_policy": absolute_url(reverse("reader:editorial_policy")),
     }
     return JsonResponse(body, json_dumps_params={"indent": 2})
@@ -378,6 +384,13 @@ def editorial_policy(request: HttpRequest) -> HttpResponse:
 def board(request: HttpRequest) -> HttpResponse:
     """List the active Medical Advisory Board with credentials and disclosures."""
     return render(request, "publishing/reader/board.html", {"members": rs.board_member_public_list()})
+
+
+@public_response
+@require_safe
+def changes(request: HttpRequest) -> HttpResponse:
+    """List the approved changes of disclaimers, the editorial policy and board entries, newest first."""
+    return render(request, "publishing/reader/changes.html", {"pager": paginate(request, rs.furniture_change_log())})
 
 
 @public_response

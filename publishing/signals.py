@@ -14,9 +14,15 @@ from cms.tasks import enqueue
 #: (tests/publishing/hold_publisher.py).
 pages_rendered = Signal()
 
+# Fields saved only by an approved furniture change, which records its own re-render of the pages showing them.
+FURNITURE_FIELDS = frozenset({"bio", "disclosures"})
+
 
 def refresh_pages_on_commit(sender, **kwargs) -> None:
     """Once the change commits, have a job re-render every live page and purge the caches."""
     if kwargs.get("raw"):  # loading fixtures
+        return
+    update_fields = kwargs.get("update_fields")
+    if update_fields and set(update_fields) <= FURNITURE_FIELDS:  # an approved change: its RenderRun re-renders
         return
     transaction.on_commit(lambda: enqueue("publishing.tasks.refresh_live_pages", run_inline_if_broker_down=True))

@@ -9,6 +9,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from cms.tasks import enqueue
+
 from . import services
 from .exceptions import ContentHashMismatch
 from .export import export_site
@@ -57,8 +59,30 @@ def publish_scheduled() -> dict[str, list[int]]:
 
 @shared_task(acks_late=True, name="publishing.tasks.sweep_outbox")
 def sweep_outbox() -> list[int]:
-    """Send again the pending publications whose job was lost or never sent."""
+    """Send again the pending publications whose job was lost or never sent, and stalled re-render runs."""
+    services.render_run_resend()
     return services.publication_outbox_resend()
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, name="publishing.tasks.render_batch", max_retries=3)
+def render_batch(self, run_id: int) -> str:
+    """Re-render the next batch of a RenderRun's stored pages, then send the next batch (idempotent).
+
+    Run in-process (embedded mode, eager), the batches follow in a loop rather
+    than nesting one call per batch. A batch that fails is retried; after
+    that the outbox sweep sends it again once the run has stalled a minute.
+    """
+    while True:
+        try:
+            run = services.render_run_batch(run_id)
+        except Exception as exc:
+            logger.exception("Render run %s: a batch failed", run_id)
+            raise self.retry(exc=exc, countdown=retry_delay(self.request.retries + 1))
+        if run is None or run.finished_at is not None:
+            return "finished"
+        if not self.request.is_eager:
+            enqueue("publishing.tasks.render_batch", run_id)
+            return f"{run.done}/{run.total}"
 
 
 @shared_task(acks_late=True, name="publishing.tasks.retry_purges")

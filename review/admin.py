@@ -22,6 +22,8 @@ class BoardMemberAdmin(admin.ModelAdmin):
     list_filter = ("active",)
     search_fields = ("display_name", "credentials", "specialties", "user__username")
     autocomplete_fields = ("user",)
+    # Shown on the public board page: changed only by an approved proposal (publishing's furniture desk).
+    readonly_fields = ("bio", "disclosures")
     fieldsets = (
         (None, {"fields": ("user", "display_name", "credentials", "specialties", "bio")}),
         ("Status", {"fields": ("active", "credential_verified_until")}),

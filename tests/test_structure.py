@@ -118,9 +118,11 @@ SETTERS = {
     ("review/workflow.py", "round_close"): "status",
     ("publishing/services/transitions.py", "publication_transition"): "state",
 }
-# Other models with a `state` of their own (a reader's message, an evidence alert) change it in their service.
+# Other models with a `state` of their own (a reader's message, a furniture change, an evidence alert)
+# change it in their service.
 OTHER_MODELS = {
     ("publishing/services/inbox.py", "reader_message_set_state"),
+    ("publishing/services/furniture.py", "_decided"),
     ("evidence/services.py", "_match_batch"),
     ("evidence/services.py", "_alert_transition"),
 }

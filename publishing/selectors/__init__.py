@@ -16,6 +16,7 @@ from .publications import (
     publication_withdrawn_notice_get,
     published_page_get,
     published_page_list,
+    stored_page_furniture,
 )
 from .reader import (
     LETTERS,
@@ -34,6 +35,8 @@ from .reader import (
     catalogue_search,
     catalogue_snippets,
     editorial_policy_get,
+    furniture_change_log,
+    furniture_change_pending,
     live_page_list,
     reader_audience_get,
     reader_audience_list,
@@ -59,6 +62,8 @@ __all__ = [
     "catalogue_search",
     "catalogue_snippets",
     "editorial_policy_get",
+    "furniture_change_log",
+    "furniture_change_pending",
     "live_page_list",
     "publication_desk_live_list",
     "publication_glossary_stale_list",
@@ -70,6 +75,7 @@ __all__ = [
     "publication_withdrawn_notice_get",
     "published_page_get",
     "published_page_list",
+    "stored_page_furniture",
     "reader_audience_get",
     "reader_audience_list",
     "reader_message_counts",

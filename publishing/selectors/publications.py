@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from articles.models import Article, Audience
 
-from ..models import Publication, PublicationGlossaryTerm, PublishedPage
+from ..models import Publication, PublicationGlossaryTerm, PublishedPage, StoredPage
 
 
 def _not_expired() -> Q:
@@ -141,3 +141,12 @@ def publication_glossary_stale_list() -> QuerySet[Publication]:
         .prefetch_related(Prefetch("glossary_pins", queryset=pins, to_attr="stale_pins"))
         .order_by("article__title", "pk")
     )
+
+
+def stored_page_furniture(publication: Publication) -> list[tuple[str, str | None, dict]]:
+    """Return each stored address of a publication with its audience slug and furniture versions (one query)."""
+    rows = StoredPage.objects.filter(publication=publication).order_by("path")
+    return [
+        (path, audience, furniture or {})
+        for path, audience, furniture in rows.values_list("path", "audience__slug", "furniture")
+    ]

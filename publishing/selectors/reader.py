@@ -21,7 +21,7 @@ from articles.models import Article, Audience
 from cms.pagination import IdsFirst
 from review.models import BoardMember
 
-from ..models import CatalogueEntry, EditorialPolicy, Publication, PublishedPage, ReaderMessage
+from ..models import CatalogueEntry, EditorialPolicy, FurnitureChange, Publication, PublishedPage, ReaderMessage
 from .publications import publication_live_list
 
 SEARCH_MAX_LENGTH = 200
@@ -66,6 +66,24 @@ def board_member_public_list() -> QuerySet[BoardMember]:
 def editorial_policy_get() -> EditorialPolicy | None:
     """Return the editorial policy, or None if editors have not written one yet."""
     return EditorialPolicy.objects.select_related("updated_by").order_by("pk").first()
+
+
+def furniture_change_pending() -> QuerySet[FurnitureChange]:
+    """Return the proposed furniture changes waiting for approval, oldest first, with what the desk shows."""
+    return (
+        FurnitureChange.objects.filter(state=FurnitureChange.State.PROPOSED)
+        .select_related("disclaimer__audience", "audience", "board_member", "proposed_by")
+        .order_by("proposed_at", "pk")
+    )
+
+
+def furniture_change_log() -> QuerySet[FurnitureChange]:
+    """Return the approved furniture changes for the public change log, newest first (summary and date only)."""
+    return (
+        FurnitureChange.objects.filter(state=FurnitureChange.State.APPROVED)
+        .only("pk", "summary", "decided_at", "version", "kind")
+        .order_by("-decided_at", "-pk")
+    )
 
 
 def reader_message_list(*, state: str | None = None) -> QuerySet[ReaderMessage]:

@@ -9,17 +9,27 @@ By concern, each readable in one sitting:
 - `golive`: the publisher (render, go live, supersede) and failure counting;
 - `sweep`: scheduled work (release, expire, outbox re-send, auto-publish net);
 - `notifications`: email to the editors;
-- `inbox`: readers' questions and the editorial policy.
+- `inbox`: readers' questions;
+- `furniture`: changes of disclaimers, the policy and board entries, and background re-renders.
 
 Callers import from here (`from publishing import services`).
 """
 
 from ..workflow import OPEN_STATES
+from .furniture import (
+    furniture_change_approve,
+    furniture_change_propose,
+    furniture_change_reject,
+    render_run_batch,
+    render_run_create,
+    render_run_pages,
+    render_run_resend,
+    render_run_start_deploy,
+)
 from .golive import publication_go_live, publication_mark_retry_due, publication_record_failure
 from .inbox import (
     MESSAGE_MAX_LENGTH,
     NAME_MAX_LENGTH,
-    editorial_policy_update,
     ip_hash,
     reader_message_create,
     reader_message_set_state,
@@ -54,7 +64,9 @@ __all__ = [
     "OPEN_STATES",
     "OUTBOX_STALE_AFTER",
     "editor_emails",
-    "editorial_policy_update",
+    "furniture_change_approve",
+    "furniture_change_propose",
+    "furniture_change_reject",
     "ip_hash",
     "page_refresh_retry_pending",
     "page_refresh_run",
@@ -79,5 +91,10 @@ __all__ = [
     "reader_message_create",
     "reader_message_notify",
     "reader_message_set_state",
+    "render_run_batch",
+    "render_run_create",
+    "render_run_pages",
+    "render_run_resend",
+    "render_run_start_deploy",
     "request_unpublished_approvals",
 ]

@@ -1,4 +1,4 @@
-"""Services for readers' messages (the editors' inbox) and the editorial policy.
+"""Services for readers' messages (the editors' inbox); the editorial policy changes in ``furniture``.
 
 The error types live here rather than in ``publishing/exceptions.py`` because
 that module belongs to the publishing pipeline; they are re-exported by name.
@@ -9,14 +9,12 @@ from __future__ import annotations
 import hashlib
 import logging
 
-import reversion
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article, Audience
-from articles.text import MAX_LENGTHS
 from cms import roles
 
 from ..exceptions import (
@@ -25,7 +23,7 @@ from ..exceptions import (
     ReaderMessageInvalid,
     ReaderMessageRateLimited,
 )
-from ..models import MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH, EditorialPolicy, ReaderMessage
+from ..models import MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH, ReaderMessage
 from .notifications import notify_reader_message_on_commit
 
 logger = logging.getLogger(__name__)
@@ -124,31 +122,3 @@ def reader_message_set_state(message: ReaderMessage, *, acting_user, state: str,
     message.save(update_fields=fields)
     logger.info("Reader message %s marked %s by %s", message.pk, state, acting_user.get_username())
     return message
-
-
-@transaction.atomic
-def editorial_policy_update(*, acting_user, title: str, body: str) -> EditorialPolicy:
-    """Save the editorial policy as a new reversion revision credited to the editor."""
-    if not roles.is_editor(acting_user):
-        raise InboxPermissionError("Only editors can change the editorial policy.")
-    title = (title or "").strip()
-    body = (body or "").strip()
-    if not title or not body:
-        raise ValueError("The editorial policy needs both a title and a body.")
-    if len(body) > MAX_LENGTHS["policy"]:
-        raise ValueError(
-            f"The policy is {len(body):,} characters long; the most it takes is {MAX_LENGTHS['policy']:,}. Shorten it."
-        )
-    policy = EditorialPolicy.objects.select_for_update().order_by("pk").first()
-    with reversion.create_revision():
-        if policy is None:
-            policy = EditorialPolicy(title=title, body=body, updated_by=acting_user)
-            policy.save()
-        else:
-            policy.title = title
-            policy.body = body
-            policy.updated_by = acting_user
-            policy.save(update_fields=["title", "body", "updated_by", "updated_at"])
-        reversion.set_user(acting_user)
-        reversion.set_comment("Editorial policy updated.")
-    return policy

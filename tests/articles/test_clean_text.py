@@ -156,21 +156,16 @@ def test_an_overlong_policy_is_refused_on_the_desk_form(client, editor):
     assert "the most it takes is 100,000" in response.content.decode()
 
 
-def test_the_admin_refuses_an_overlong_disclaimer_and_cleans_a_pasted_one(client, db):
-    from publishing.models import Disclaimer
+def test_the_furniture_desk_refuses_an_overlong_disclaimer_and_cleans_a_pasted_one(client, db):
+    """Disclaimers are proposed on the desk (the admin shows them read-only); the proposal is cleaned."""
+    from publishing.models import FurnitureChange
 
-    admin = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
-    client.force_login(admin)
-    data = {
-        "name": "Pasted",
-        "text": "x" * (MAX_LENGTHS["disclaimer"] + 1),
-        "active": "on",
-        "effective_from_0": "2026-01-01",
-        "effective_from_1": "00:00:00",
-    }
-    response = client.post("/admin/publishing/disclaimer/add/", data)
-    assert response.status_code == 200 and "the most this field takes is 20,000" in response.content.decode()
+    editor = factories.UserFactory(username="eddie", groups=["Editors"])
+    client.force_login(editor)
+    data = {"name": "Pasted", "text": "x" * (MAX_LENGTHS["disclaimer"] + 1)}
+    response = client.post("/publishing/furniture/", data)
+    assert response.status_code == 200 and "the most it takes is 20,000" in response.content.decode()
     data["text"] = "Not medical advice.\r\nAsk\x0b your doctor\x01."
-    response = client.post("/admin/publishing/disclaimer/add/", data)
+    response = client.post("/publishing/furniture/", data)
     assert response.status_code == 302
-    assert Disclaimer.objects.get(name="Pasted").text == "Not medical advice.\nAsk\n your doctor."
+    assert FurnitureChange.objects.get().proposed["text"] == "Not medical advice.\nAsk\n your doctor."

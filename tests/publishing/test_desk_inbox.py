@@ -5,9 +5,14 @@ from __future__ import annotations
 import pytest
 from reversion.models import Version
 
-from publishing.exceptions import InboxPermissionError, InvalidMessageTransition
-from publishing.models import EditorialPolicy, ReaderMessage
-from publishing.services import editorial_policy_update, reader_message_create, reader_message_set_state
+from publishing.exceptions import FurniturePermissionError, InboxPermissionError, InvalidMessageTransition
+from publishing.models import EditorialPolicy, FurnitureChange, ReaderMessage
+from publishing.services import (
+    furniture_change_approve,
+    furniture_change_propose,
+    reader_message_create,
+    reader_message_set_state,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -75,12 +80,19 @@ def test_policy_editor_permissions(client, editor, author):
     assert client.get("/publishing/policy/").status_code == 200
 
 
-def test_editor_saves_policy_as_a_new_version(client, editor):
+def test_editor_proposes_policy_and_it_goes_live_once_another_approves(
+    client, editor, reviewer, django_capture_on_commit_callbacks
+):
     client.force_login(editor)
     client.post("/publishing/policy/", {"title": "Editorial policy", "body": "Version one."})
+    assert "Version one." not in client.get("/editorial-policy/").content.decode()  # proposed: not live
+    for change in FurnitureChange.objects.filter(state="proposed").order_by("pk"):
+        furniture_change_approve(change, acting_user=reviewer)
     client.post("/publishing/policy/", {"title": "Editorial policy", "body": "Version two."})
+    with django_capture_on_commit_callbacks(execute=True):  # the approval purges the cached policy page
+        furniture_change_approve(FurnitureChange.objects.get(state="proposed"), acting_user=reviewer)
     policy = EditorialPolicy.objects.order_by("pk").first()
-    assert policy.body == "Version two." and policy.updated_by == editor
+    assert policy.body == "Version two." and policy.updated_by == reviewer
     assert Version.objects.get_for_object(policy).count() >= 2
     assert "Version two." in client.get("/editorial-policy/").content.decode()
 
@@ -92,8 +104,8 @@ def test_policy_form_errors_are_shown(client, editor):
 
 
 def test_policy_service_refuses_non_editors(author):
-    with pytest.raises(InboxPermissionError):
-        editorial_policy_update(acting_user=author, title="x", body="y")
+    with pytest.raises(FurniturePermissionError):
+        furniture_change_propose(acting_user=author, kind="policy", values={"title": "x", "body": "y"})
 
 
 def test_superuser_passes_the_inbox(client, message):

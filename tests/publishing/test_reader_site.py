@@ -196,10 +196,15 @@ def test_api_and_provenance_hide_unpublished_and_withdrawn(client, site):
     assert client.get("/articles/withdrawn-one/").status_code == 410
 
 
-def test_editorial_policy_page_shows_policy_and_its_date(client, editor):
-    from publishing.services import editorial_policy_update
+def test_editorial_policy_page_shows_policy_and_its_date(client, editor, reviewer):
+    from publishing.services import furniture_change_approve, furniture_change_propose
 
-    editorial_policy_update(acting_user=editor, title="How we work", body="## Sources\n\nWe cite **everything**.")
+    change = furniture_change_propose(
+        acting_user=editor,
+        kind="policy",
+        values={"title": "How we work", "body": "## Sources\n\nWe cite **everything**."},
+    )
+    furniture_change_approve(change, acting_user=reviewer)
     html = client.get("/editorial-policy/").content.decode()
     assert "How we work" in html and "<strong>everything</strong>" in html and "Last updated" in html
 

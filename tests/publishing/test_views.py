@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from publishing.models import Publication
+from publishing.models import Disclaimer, Publication
 from tests import factories
 from tests.publishing.publish_helpers import approve, broker, run_publish
 
@@ -153,7 +153,8 @@ def test_superuser_passes(client, approved):
     assert login(client, admin).get(reverse("publishing:dashboard")).status_code == 200
 
 
-def test_admin_shows_publications_read_only_and_disclaimers_editable(client, approved, editor):
+def test_admin_shows_publications_and_disclaimers_read_only(client, approved, editor):
+    """Disclaimers change only through an approved proposal on the furniture desk, never in the admin."""
     from publishing import services
 
     publication = run_publish(services.publication_request(approved, acting_user=editor))
@@ -161,7 +162,10 @@ def test_admin_shows_publications_read_only_and_disclaimers_editable(client, app
     login(client, admin)
     assert client.get(f"/admin/publishing/publication/{publication.pk}/change/").status_code == 200
     assert client.get("/admin/publishing/publication/add/").status_code == 403
-    assert client.get("/admin/publishing/disclaimer/add/").status_code == 200
+    assert client.get("/admin/publishing/disclaimer/add/").status_code == 403
+    disclaimer = Disclaimer.objects.first()
+    page = client.get(f"/admin/publishing/disclaimer/{disclaimer.pk}/change/").content.decode()
+    assert 'name="text"' not in page  # shown, not editable
     assert client.get("/admin/publishing/readermessage/").status_code == 200
 
 

@@ -215,6 +215,7 @@ WRITERS = {"update", "create", "bulk_create", "get_or_create", "update_or_create
 # Assignments to another model's `state` (a reader's message, an evidence alert) are theirs.
 OTHER_MODELS_STATE = {
     ("publishing/services/inbox.py", "reader_message_set_state"),
+    ("publishing/services/furniture.py", "_decided"),  # a furniture change's own state
     ("evidence/services.py", None),
 }
 
