@@ -96,7 +96,7 @@ def furniture_change_propose(
 
 
 def _locked(change: FurnitureChange, acting_user) -> FurnitureChange:
-    change = FurnitureChange.objects.select_for_update().select_related("board_member").get(pk=change.pk)
+    change = FurnitureChange.objects.select_for_update(of=("self",)).select_related("board_member").get(pk=change.pk)
     refusal = approval_refusal(change, acting_user)
     if refusal:
         raise FurniturePermissionError(refusal)
