@@ -274,11 +274,83 @@ def test_rendering_any_text_raises_nothing_and_stays_within_the_allow_list(summa
         assert sanitize_html(html) == html  # renderer output is already a fixed point of the sanitiser
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(HTML_PIECES, st.text(max_size=6)), max_size=40).map("".join))
+# Tags the allow-list keeps and tags it drops or empties, nested at random with
+# attributes it keeps (id, href, class) and attributes it strips (on*, style).
+_KEPT_TAGS = ["a", "h2", "h3", "p", "li", "ul", "ol", "table", "tr", "td", "th", "b", "em", "span", "sup", "pre"]
+_KEPT_TAGS += ["blockquote", "dl", "dt", "dd", "code", "tbody", "thead", "cite"]
+_DROPPED_TAGS = ["div", "form", "button", "select", "option", "nobr", "font", "caption", "col", "frameset", "body"]
+_DROPPED_TAGS += ["script", "svg", "math", "template", "textarea", "noscript", "img", "iframe"]
+_ATTRIBUTES = st.sampled_from(
+    [
+        "",
+        " id='Main'",
+        " id='x-1'",
+        " href='http://e.org'",
+        " href=javascript:alert(1)",
+        " href='#ref-1'",
+        " class='citation'",
+        " class='section-heading'",
+        " onclick=x",
+        ' style="color:red"',
+        " colspan=2",
+        " data-vetted-cite='x:0'",
+    ]
+)
+
+
+def _element(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """One element, possibly without its end tag (the parser's recovery is where round trips break)."""
+    return st.tuples(
+        st.sampled_from(_KEPT_TAGS + _DROPPED_TAGS), st.lists(_ATTRIBUTES, max_size=3), children, st.booleans()
+    ).map(lambda t: f"<{t[0]}{''.join(t[1])}>{t[2]}{f'</{t[0]}>' if t[3] else ''}")
+
+
+NESTED_HTML = st.recursive(
+    st.one_of(HTML_PIECES, st.text(max_size=6)),
+    lambda children: st.one_of(_element(children), st.lists(children, max_size=4).map("".join)),
+    max_leaves=30,
+)
+
+
+# One input in about two used to come back in a form the next parse changes.
+# 10,000 derandomised examples (the same ones on every run, so CI cannot pass
+# by luck, and a failure is repeatable locally) take about 15 s on one core.
+@settings(max_examples=10_000, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.lists(st.one_of(HTML_PIECES, st.text(max_size=6)), max_size=40).map("".join), NESTED_HTML))
 def test_sanitising_twice_changes_nothing(raw):
     once = sanitize_html(raw)
     assert sanitize_html(once) == once
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # issue 19 item 5: a heading inside a link inside a heading is closed early on the next parse
+        "<h2 id='Main'><a href='http://e.org'><h2 id='Main'><a href='http://e.org'>",
+        "<h2><a href='http://e.org'><h3>x</h3></a></h2>",
+        "<a href='http://e.org'><p>one<a href='http://e.org'>two</a></p></a>",
+        "<p><table><tr><td><p>cell<h2>in</h2></td></tr></table></p>",
+        "<li><ul><li><h2>deep<li>next",
+        "<table><a href='http://e.org'><tr><td>x</td></tr></a></table>",
+        "<b><p>one<i>two</b>three</p></i>",
+        "<h2><div><h3>x</h3></div></h2>",
+        "<pre>\n\nkept</pre><pre><pre>x",
+        "<dl><dt><dd><dt><h4>x</dl>",
+        "<form><h2><a href='http://e.org'><form><h2>x",
+    ],
+)
+def test_nasty_nestings_sanitise_to_a_fixed_point(raw):
+    once = sanitize_html(raw)
+    assert sanitize_html(once) == once
+    assert_safe(once)
+
+
+def test_html_that_is_already_normal_comes_back_byte_for_byte():
+    html = (
+        '<h2 class="section-heading" id="dosing">Dosing</h2>\n<p>See <a href="https://e.org" '
+        'rel="noopener noreferrer">x</a><sup class="citation" id="cite-1-1">1</sup>.</p>'
+    )
+    assert sanitize_html(html) == html
 
 
 @settings(max_examples=200, deadline=None)
