@@ -330,6 +330,8 @@ PUBLISH_RETRY_BACKOFF = env_int("PUBLISH_RETRY_BACKOFF", 10)
 STATIC_EXPORT_DIR = os.environ.get("STATIC_EXPORT_DIR", "")
 # Stored pages re-rendered per background job after a deploy or a furniture change (publishing RenderRun).
 RENDER_BATCH_SIZE = env_int("RENDER_BATCH_SIZE", 50)
+# Live publications checked per background job of a verification started on the desk (publishing VerifyRun).
+VERIFY_BATCH_SIZE = env_int("VERIFY_BATCH_SIZE", 100)
 READER_CACHE_SECONDS = env_int("READER_CACHE_SECONDS", 600)
 # Brotli quality (0-11) of bytes compressed once and kept: stored pages at
 # go-live and the static export. 11 is the smallest file and costs about 40 ms

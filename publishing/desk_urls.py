@@ -11,4 +11,5 @@ urlpatterns = [
     path("glossary/", desk_views.glossary_stale, name="glossary_stale"),
     path("furniture/", desk_views.furniture, name="furniture"),
     path("furniture/<int:pk>/decide/", desk_views.furniture_decide, name="furniture_decide"),
+    path("verify/", desk_views.verify, name="verify"),
 ]

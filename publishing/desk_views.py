@@ -1,4 +1,4 @@
-"""The editors' inbox of reader messages, the editorial policy editor and the page furniture desk."""
+"""The editors' inbox of reader messages, the editorial policy editor, the page furniture desk, the verifier."""
 
 from __future__ import annotations
 
@@ -13,16 +13,24 @@ from cms import roles
 from cms.pagination import paginate
 
 from . import selectors as rs
-from .exceptions import FurnitureChangeInvalid, FurniturePermissionError, InboxPermissionError, InvalidMessageTransition
+from .exceptions import (
+    FurnitureChangeInvalid,
+    FurniturePermissionError,
+    InboxPermissionError,
+    InvalidMessageTransition,
+    PublishingPermissionError,
+)
 from .furniture import approval_refusal
-from .models import FurnitureChange, ReaderMessage, RenderRun
+from .models import FurnitureChange, ReaderMessage, RenderRun, VerifyRun
 from .reader_forms import BoardEntryChangeForm, DisclaimerChangeForm, EditorialPolicyForm, MessageStateForm
 from .services import (
     furniture_change_approve,
     furniture_change_propose,
     furniture_change_reject,
     reader_message_set_state,
+    verify_run_start,
 )
+from .verify import CHECKS
 
 
 @roles.role_required(roles.EDITORS)
@@ -157,3 +165,23 @@ def furniture_decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"The change is {'approved' if decide is furniture_change_approve else 'rejected'}.")
     return redirect("publishing:furniture")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@roles.role_required(roles.EDITORS)
+def verify(request: HttpRequest) -> HttpResponse:
+    """The verifier's runs and one run's findings (the latest by default); POST starts a run in the background."""
+    if request.method == "POST":
+        try:
+            run = verify_run_start(acting_user=request.user)
+        except PublishingPermissionError as exc:
+            messages.error(request, str(exc))
+            return redirect("publishing:verify")
+        messages.success(request, f"Verification {run.pk} is running; this page shows its findings as it goes.")
+        return redirect(f"{reverse('publishing:verify')}?run={run.pk}")
+    runs = paginate(request, rs.verify_run_list(), param="runs", per_page=10)
+    chosen = request.GET.get("run", "")
+    run = get_object_or_404(VerifyRun, pk=int(chosen)) if chosen.isdigit() else rs.verify_run_list().first()
+    findings = paginate(request, rs.verify_finding_list(run), param="page") if run else None
+    context = {"runs": runs, "run": run, "findings": findings, "checks": CHECKS}
+    return render(request, "publishing/desk/verify.html", context)

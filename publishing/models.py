@@ -452,3 +452,91 @@ class RenderRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} ({self.done}/{self.total})"
+
+
+class StoredPageVersion(models.Model):
+    """One set of bytes an article address served, and from when until when: the record behind what_was_live.
+
+    Written in the same transaction as every ``StoredPage`` write
+    (``publishing/pages.py``): the row of the bytes it replaces gets
+    ``served_until``, and removing a stored page (a withdrawal, a retired
+    audience) closes its row too. The bytes are kept gzip-compressed
+    (``body_gzip``, the app's own compression of exactly the bytes served) with
+    the publication, furniture versions and render fingerprint they were
+    rendered with. A reader's page or shared cache may have kept the previous
+    bytes for up to the cache lifetime after ``served_until`` (purges are
+    immediate unless a cache is unreachable; see RELIABILITY.md).
+    """
+
+    path = models.CharField(max_length=300)
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="page_versions")
+    audience = models.ForeignKey(Audience, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    content_type = models.CharField(max_length=100, default="text/html; charset=utf-8")
+    body_gzip = models.BinaryField()
+    etag = models.CharField(max_length=80)
+    furniture = models.JSONField(default=dict, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    served_from = models.DateTimeField()
+    served_until = models.DateTimeField(null=True, blank=True, help_text="Empty: still the stored page.")
+
+    class Meta:
+        ordering = ["path", "-served_from", "-pk"]
+        indexes = [
+            models.Index(fields=["path", "served_from"], name="stored_page_version_at"),
+            models.Index(fields=["path"], condition=Q(served_until__isnull=True), name="stored_page_version_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path} from {self.served_from:%Y-%m-%d %H:%M}"
+
+
+class VerifyRun(models.Model):
+    """One run of the auditor's verifier over every live page (``manage.py verify_live`` or the desk).
+
+    A run from the desk is a background job that walks live publications by
+    id (``cursor``) and commits each batch's findings with its progress, so a
+    job redelivered after a worker died carries on where the last batch ended.
+    """
+
+    class Origin(models.TextChoices):
+        DESK = "desk", "Started on the desk"
+        COMMAND = "command", "manage.py verify_live"
+
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.DESK)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    progressed_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cursor = models.PositiveBigIntegerField(default=0, help_text="The last Publication id checked.")
+    publications = models.PositiveIntegerField(default=0, help_text="Live publications checked so far.")
+    pages = models.PositiveIntegerField(default=0, help_text="Stored pages and export files compared so far.")
+    drift = models.PositiveIntegerField(default=0, help_text="Differences found (each is a VerifyFinding).")
+    stale = models.PositiveIntegerField(default=0, help_text="Pages waiting for a re-render (not drift).")
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Verification {self.pk} ({self.drift} differences)"
+
+
+class VerifyFinding(models.Model):
+    """One difference the verifier found: which article, audience and address, and why."""
+
+    run = models.ForeignKey(VerifyRun, on_delete=models.CASCADE, related_name="findings")
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="+")
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="+")
+    audience = models.CharField(max_length=100, help_text='The audience slug, or "default".')
+    address = models.CharField(max_length=300)
+    kind = models.CharField(max_length=30, help_text="Which comparison failed (publishing/verify.py CHECKS).")
+    reason = models.TextField()
+    stale = models.BooleanField(default=False, help_text="A page not yet re-rendered: reported, not drift.")
+
+    class Meta:
+        ordering = ["run", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.address}: {self.kind}"

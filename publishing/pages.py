@@ -20,7 +20,7 @@ import math
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -37,7 +37,7 @@ from . import selectors as rs
 from .api import list_cursors
 from .furniture import FurnitureState, board_member_column, furniture_state, page_furniture, render_fingerprint
 from .httpcache import Entry, etag_for, make_entry
-from .models import Publication, PublishedPage, StoredPage
+from .models import Publication, PublishedPage, StoredPage, StoredPageVersion
 from .presenters import absolute_url, article_structured_data, json_for_script, review_stepper, when
 from .purge import GENERATION_PREFIX, purge_paths
 from .reader_forms import FollowUpForm
@@ -96,7 +96,7 @@ def _page_context(publication: Publication, page: PublishedPage, audience: Audie
     }
 
 
-def _render(publication: Publication, audience: Audience | None, state: FurnitureState) -> tuple[bytes, dict, str]:
+def render_page(publication: Publication, audience: Audience | None, state: FurnitureState) -> tuple[bytes, dict, str]:
     """Render one page with the approved furniture in force; return its bytes, furniture versions, board ids.
 
     The article's own HTML comes from its PublishedPage as rendered at go-live
@@ -116,7 +116,7 @@ def _render(publication: Publication, audience: Audience | None, state: Furnitur
 
 def render_article_page(publication: Publication, audience: Audience | None) -> bytes:
     """Render the complete page of a live publication for one audience (None: the default text)."""
-    return _render(publication, audience, furniture_state())[0]
+    return render_page(publication, audience, furniture_state())[0]
 
 
 def _save(
@@ -126,26 +126,52 @@ def _save(
     rendered: tuple[bytes, dict, str],
     now: dt.datetime,
 ) -> Entry:
-    """Write one address's bytes, its compressed copies and what it was rendered with: one UPDATE, atomic."""
+    """Write one address's bytes, its compressed copies and what it was rendered with: one UPDATE, atomic.
+
+    The same transaction records the new bytes in the address's history
+    (``StoredPageVersion``) and closes the record of the bytes they replace.
+    """
     body, furniture, members = rendered
     entry = make_entry(body, HTML, last_modified=now.timestamp(), brotli_quality=settings.STORED_BROTLI_QUALITY)
-    StoredPage.objects.update_or_create(
-        path=path,
-        defaults={
-            "publication": publication,
-            "audience": audience,
-            "content_type": HTML,
-            "body": entry.body,
-            "body_gzip": entry.body_gzip,
-            "body_br": entry.body_br,
-            "etag": entry.etag,
-            "rendered_at": now,
-            "furniture": furniture,
-            "board_member_ids": members,
-            "fingerprint": render_fingerprint(),
-        },
-    )
+    fingerprint = render_fingerprint()
+    with transaction.atomic():
+        StoredPage.objects.update_or_create(
+            path=path,
+            defaults={
+                "publication": publication,
+                "audience": audience,
+                "content_type": HTML,
+                "body": entry.body,
+                "body_gzip": entry.body_gzip,
+                "body_br": entry.body_br,
+                "etag": entry.etag,
+                "rendered_at": now,
+                "furniture": furniture,
+                "board_member_ids": members,
+                "fingerprint": fingerprint,
+            },
+        )
+        StoredPageVersion.objects.filter(path=path, served_until__isnull=True).update(served_until=now)
+        StoredPageVersion.objects.create(
+            path=path,
+            publication=publication,
+            audience=audience,
+            content_type=HTML,
+            body_gzip=entry.body_gzip,
+            etag=entry.etag,
+            furniture=furniture,
+            fingerprint=fingerprint,
+            served_from=now,
+        )
     return entry
+
+
+def _remove(pages: QuerySet[StoredPage]) -> None:
+    """Delete these stored pages and close their history records, together."""
+    with transaction.atomic():
+        paths = list(pages.values_list("path", flat=True))
+        StoredPageVersion.objects.filter(path__in=paths, served_until__isnull=True).update(served_until=timezone.now())
+        StoredPage.objects.filter(path__in=paths).delete()
 
 
 def _unchanged(stored: tuple[str, dict, str] | None, rendered: tuple[bytes, dict, str]) -> bool:
@@ -161,7 +187,7 @@ def store_page(stored_id: int, state: FurnitureState) -> str | None:
     stored = StoredPage.objects.select_related("publication__article", "audience").filter(pk=stored_id).first()
     if stored is None or stored.publication.state != Publication.State.LIVE:
         return None
-    rendered = _render(stored.publication, stored.audience, state)
+    rendered = render_page(stored.publication, stored.audience, state)
     if _unchanged((stored.etag, stored.furniture, stored.fingerprint), rendered):
         return None
     with transaction.atomic():
@@ -177,7 +203,7 @@ def store_article_pages(slug: str) -> list[str]:
     """
     publication = publication_live_get(slug)
     if publication is None:
-        StoredPage.objects.filter(path__startswith=f"/articles/{slug}/").delete()
+        _remove(StoredPage.objects.filter(path__startswith=f"/articles/{slug}/"))
         return []
     now = timezone.now()
     state = furniture_state(now)
@@ -190,7 +216,7 @@ def store_article_pages(slug: str) -> list[str]:
     }
     for audience in [None, *rs.reader_audience_list()]:
         path = article_path(slug, audience.slug if audience else None)
-        rendered = _render(publication, audience, state)
+        rendered = render_page(publication, audience, state)
         stored = existing.get(path)
         if _unchanged(tuple(stored) if stored else None, rendered):
             continue
@@ -198,7 +224,7 @@ def store_article_pages(slug: str) -> list[str]:
             _save(path, publication, audience, rendered, now)
         written.append(path)
     active = {article_path(slug, a.slug) for a in rs.reader_audience_list()} | {article_path(slug)}
-    StoredPage.objects.filter(path__startswith=f"/articles/{slug}/").exclude(path__in=active).delete()
+    _remove(StoredPage.objects.filter(path__startswith=f"/articles/{slug}/").exclude(path__in=active))
     return written
 
 
@@ -275,7 +301,7 @@ def render_and_store(slug: str, audience: Audience | None) -> Entry | None:
     publication = publication_live_get(slug)
     if publication is None:
         return None
-    rendered = _render(publication, audience, furniture_state())
+    rendered = render_page(publication, audience, furniture_state())
     path = article_path(slug, audience.slug if audience else None)
     return _save(path, publication, audience, rendered, timezone.now())
 
@@ -363,7 +389,7 @@ def refresh_articles(slugs: set[str]) -> dict[str, str]:
         except Exception as exc:
             logger.exception("Rendering the stored pages of %s failed; they will be rendered on request.", slug)
             failed[slug] = f"rendering: {type(exc).__name__}: {exc}"
-            StoredPage.objects.filter(path__startswith=f"/articles/{slug}/").delete()
+            _remove(StoredPage.objects.filter(path__startswith=f"/articles/{slug}/"))
         paths += article_addresses(slug)
         paths.append(f"{GENERATION_PREFIX}{slug}")
     purge_paths(paths)

@@ -61,6 +61,7 @@ def publish_scheduled() -> dict[str, list[int]]:
 def sweep_outbox() -> list[int]:
     """Send again the pending publications whose job was lost or never sent, and stalled re-render runs."""
     services.render_run_resend()
+    services.verify_run_resend()
     return services.publication_outbox_resend()
 
 
@@ -83,6 +84,25 @@ def render_batch(self, run_id: int) -> str:
         if not self.request.is_eager:
             enqueue("publishing.tasks.render_batch", run_id)
             return f"{run.done}/{run.total}"
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, name="publishing.tasks.verify_batch", max_retries=3)
+def verify_batch(self, run_id: int) -> str:
+    """Check the next batch of a VerifyRun's live publications, then send the next batch (idempotent).
+
+    Like ``render_batch``: in-process (eager) the batches follow in a loop.
+    """
+    while True:
+        try:
+            run = services.verify_run_batch(run_id)
+        except Exception as exc:
+            logger.exception("Verification %s: a batch failed", run_id)
+            raise self.retry(exc=exc, countdown=retry_delay(self.request.retries + 1))
+        if run is None or run.finished_at is not None:
+            return "finished"
+        if not self.request.is_eager:
+            enqueue("publishing.tasks.verify_batch", run_id)
+            return f"{run.publications} checked"
 
 
 @shared_task(acks_late=True, name="publishing.tasks.retry_purges")

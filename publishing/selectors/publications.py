@@ -7,7 +7,15 @@ from django.utils import timezone
 
 from articles.models import Article, Audience
 
-from ..models import Publication, PublicationGlossaryTerm, PublishedPage, StoredPage
+from ..models import (
+    Publication,
+    PublicationGlossaryTerm,
+    PublishedPage,
+    StoredPage,
+    StoredPageVersion,
+    VerifyFinding,
+    VerifyRun,
+)
 
 
 def _not_expired() -> Q:
@@ -150,3 +158,45 @@ def stored_page_furniture(publication: Publication) -> list[tuple[str, str | Non
         (path, audience, furniture or {})
         for path, audience, furniture in rows.values_list("path", "audience__slug", "furniture")
     ]
+
+
+def publication_was_live(publication: Publication, at) -> bool:
+    """Return whether a publication was serving readers at a moment (went live, not yet replaced or expired)."""
+    if publication.live_at is None or publication.live_at > at:
+        return False
+    ended = [t for t in (publication.superseded_at, publication.withdrawn_at, publication.expires_at) if t]
+    return not ended or min(ended) > at
+
+
+def stored_page_version_at(path: str, at) -> StoredPageVersion | None:
+    """Return the recorded bytes an address served at a moment, or None (nothing live there then, or no record).
+
+    The bytes are the stored page's version in force at ``at`` whose
+    publication was also live then (an expired or replaced publication's page
+    is not served even before its stored page is rewritten).
+    """
+    version = (
+        StoredPageVersion.objects.select_related("publication__article", "audience")
+        .filter(path=path, served_from__lte=at)
+        .filter(Q(served_until__isnull=True) | Q(served_until__gt=at))
+        .order_by("-served_from", "-pk")
+        .first()
+    )
+    if version is None or not publication_was_live(version.publication, at):
+        return None
+    return version
+
+
+def stored_page_version_list(path: str) -> QuerySet[StoredPageVersion]:
+    """Return an address's recorded versions, newest first, without their bytes."""
+    return StoredPageVersion.objects.filter(path=path).defer("body_gzip").order_by("-served_from", "-pk")
+
+
+def verify_run_list() -> QuerySet[VerifyRun]:
+    """Return the verifier's runs, newest first, with who started them."""
+    return VerifyRun.objects.select_related("started_by").order_by("-created_at", "-pk")
+
+
+def verify_finding_list(run: VerifyRun) -> QuerySet[VerifyFinding]:
+    """Return a run's findings in the order found, drift before pages waiting for a re-render."""
+    return VerifyFinding.objects.filter(run=run).select_related("article").order_by("stale", "pk")

@@ -10,7 +10,8 @@ By concern, each readable in one sitting:
 - `sweep`: scheduled work (release, expire, outbox re-send, auto-publish net);
 - `notifications`: email to the editors;
 - `inbox`: readers' questions;
-- `furniture`: changes of disclaimers, the policy and board entries, and background re-renders.
+- `furniture`: changes of disclaimers, the policy and board entries, and background re-renders;
+- `verification`: the auditor's verifier runs (the checks are in publishing/verify.py).
 
 Callers import from here (`from publishing import services`).
 """
@@ -56,6 +57,7 @@ from .sweep import (
     request_unpublished_approvals,
 )
 from .transitions import page_refresh_retry_pending, page_refresh_run, publication_transition
+from .verification import verify_run_batch, verify_run_record, verify_run_resend, verify_run_start
 
 __all__ = [
     "ARCHIVE_WITHDRAWAL_REASON",
@@ -95,6 +97,10 @@ __all__ = [
     "render_run_create",
     "render_run_pages",
     "render_run_resend",
+    "verify_run_batch",
+    "verify_run_record",
+    "verify_run_resend",
+    "verify_run_start",
     "render_run_start_deploy",
     "request_unpublished_approvals",
 ]

@@ -108,7 +108,7 @@ def test_a_batch_is_idempotent_and_a_finished_run_does_nothing(live, new_templat
 def test_a_page_that_fails_is_counted_and_the_run_goes_on(live, new_template, settings, monkeypatch):
     from publishing import pages
 
-    real = pages._render
+    real = pages.render_page
     failing = StoredPage.objects.order_by("pk").first()
 
     def render(publication, audience, state):
@@ -116,7 +116,7 @@ def test_a_page_that_fails_is_counted_and_the_run_goes_on(live, new_template, se
             raise RuntimeError("template blew up")
         return real(publication, audience, state)
 
-    monkeypatch.setattr(pages, "_render", render)
+    monkeypatch.setattr(pages, "render_page", render)
     run = services.render_run_start_deploy()
     tasks.render_batch.apply(args=[run.pk])
     run.refresh_from_db()
@@ -131,3 +131,18 @@ def test_re_rendering_current_pages_writes_nothing(live):
     rows = dict(StoredPage.objects.values_list("path", "rendered_at"))
     assert store_article_pages("cmv-treatment") == []
     assert dict(StoredPage.objects.values_list("path", "rendered_at")) == rows
+
+
+def test_the_verifier_proves_a_deploy_re_render_kept_every_article(
+    live, new_template, django_capture_on_commit_callbacks
+):
+    """Before the background run the pages are stale (not drift); after it they equal a fresh render."""
+    out, err = StringIO(), StringIO()
+    call_command("verify_live", "--no-record", stdout=out, stderr=err)
+    pages = StoredPage.objects.count()
+    assert out.getvalue().count(": stale: ") == pages
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("refresh_live_pages", "--background", stdout=StringIO())
+    out = StringIO()
+    call_command("verify_live", "--no-record", stdout=out, stderr=StringIO())  # exits 1 on any drift
+    assert ": stale: " not in out.getvalue() and "0 difference(s), 0 page(s) awaiting" in out.getvalue()
