@@ -111,3 +111,48 @@ def test_data_migration_normalises_rows_saved_before(author, article):
     assert article.body == "## Dosing\n\nTake it.\n"
     assert article.title == "CMV?"
     assert ArticleVariant.objects.get(article=article, audience=patient).summary == "Plain words.\n"
+
+
+@pytest.mark.django_db
+def test_a_plain_form_edit_stores_no_carriage_return(client, author, seeded_article):
+    """With JavaScript off the browser sends CRLF in every textarea; nothing stored keeps a CR."""
+    article = seeded_article
+    client.force_login(author)
+    data = _edit_data(article)
+    data["body"] = data["body"] + "\nOne more line.\n"
+    response = client.post(reverse("studio:article_edit", kwargs={"slug": article.slug}), _browser_post(data))
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert "One more line." in article.body
+    texts = [article.title, article.summary, article.body]
+    texts += [text for v in article.variants.all() for text in (v.summary, v.body)]
+    assert not any("\r" in text for text in texts)
+    newest = Version.objects.get_for_object(article).first()
+    assert not any("\r" in str(value) for value in newest.field_dict.values())
+
+
+@pytest.mark.django_db
+def test_the_line_ending_migration_normalises_and_writes_a_version(author, article):
+    patient = Audience.objects.get(slug="patient")
+    # A row written around the services (e.g. a raw SQL fix), after 0008 had run.
+    Article.objects.filter(pk=article.pk).update(body="## Dosing\r\n\r\nTake it twice a day.\r\n")
+    ArticleVariant.objects.filter(article=article, audience=patient).update(summary="Plain words.\r\n")
+    before = Version.objects.get_for_object(article).count()
+    migration = importlib.import_module("articles.migrations.0014_line_endings_with_versions")
+
+    class Editor:  # the schema editor the migration is given: only its connection alias is read
+        connection = type("Connection", (), {"alias": "default"})()
+
+    migration.normalise_with_versions(django_apps, Editor())
+    article.refresh_from_db()
+    assert article.body == "## Dosing\n\nTake it twice a day.\n"
+    assert ArticleVariant.objects.get(article=article, audience=patient).summary == "Plain words.\n"
+    versions = Version.objects.get_for_object(article)
+    assert versions.count() == before + 1
+    newest = versions.first().revision
+    assert newest.comment == migration.COMMENT and newest.user is None
+    # The new version is the whole article as the app records it: it equals the working copy.
+    assert content_from_revision(newest, article_id=article.pk) == content_from_article(article)
+    # Nothing left to do: running it again writes nothing.
+    migration.normalise_with_versions(django_apps, Editor())
+    assert Version.objects.get_for_object(article).count() == before + 1
