@@ -136,13 +136,31 @@ class ReferenceForm(forms.Form):
         return data
 
 
+def _deleted(form: forms.Form) -> bool:
+    return bool(form.cleaned_data.get(forms.formsets.DELETION_FIELD_NAME))
+
+
 class BaseReferenceFormSet(forms.BaseFormSet):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.service_errors: list[str] = []
+
+    def add_service_errors(self, errors: list[str]) -> None:
+        """Show what a service refused about the references as a whole, beside the formset's own errors."""
+        self.service_errors.extend(errors)
+
+    def non_form_errors(self):
+        errors = super().non_form_errors()
+        if not self.service_errors:
+            return errors
+        return self.error_class([*errors, *self.service_errors], error_class="nonform", renderer=self.renderer)
+
     def clean(self) -> None:
         if any(self.errors):
             return
         seen: dict[str, int] = {}
         for index, form in enumerate(self.forms, start=1):
-            if self._should_delete_form(form):
+            if _deleted(form):
                 continue
             key = form.cleaned_data.get("key")
             if key in seen:
@@ -152,11 +170,7 @@ class BaseReferenceFormSet(forms.BaseFormSet):
 
     def references(self) -> list[dict]:
         """Return the kept, filled-in references as dicts for the services."""
-        return [
-            form.reference_data()
-            for form in self.forms
-            if not self._should_delete_form(form) and form.cleaned_data.get("key")
-        ]
+        return [form.reference_data() for form in self.forms if not _deleted(form) and form.cleaned_data.get("key")]
 
 
 ReferenceFormSet = forms.formset_factory(ReferenceForm, formset=BaseReferenceFormSet, extra=1, can_delete=True)

@@ -171,7 +171,7 @@ def _apply_validation_error(form: ArticleForm, formset, exc: ValidationError) ->
             if name in form.fields:
                 form.add_error(name, errors)
             elif name == "references":
-                formset._non_form_errors = formset.error_class(errors)
+                formset.add_service_errors(errors)
             else:
                 form.add_error(None, [f"{name}: {error}" for error in errors])
     else:

@@ -264,7 +264,9 @@ def _binary_cursor():
         connection.ensure_connection()
         cursor = psycopg.Cursor(connection.connection)  # server-side binding, so results may be binary
         cursor.format = psycopg.pq.Format.BINARY
-        return connection._prepare_cursor(cursor)
+        connection.validate_thread_sharing()
+        # What Django's own cursor() does with a new cursor, through its public methods.
+        return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
     return connection.cursor()
 
 
