@@ -117,7 +117,8 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
+                "django.contrib.messages.context_processors.messages",  # the admin checks for it
+                "cms.context_processors.messages",  # after it, so a public page's shared bytes show none
                 "cms.context_processors.site",
             ],
             # {% role_name %} and |has_role in every template, including pages and emails rendered without a request.

@@ -273,11 +273,35 @@ def _reader_for(backend) -> Callable[[str], object]:
 
     if not isinstance(backend, RedisCache):
         return backend.get
-    import redis
+    return _redis_reader(settings.CACHES["default"], backend.make_and_validate_key)
 
-    client = redis.Redis(connection_pool=backend._cache._get_connection_pool(write=False))
-    loads = backend._cache._serializer.loads
-    make_key = backend.make_and_validate_key
+
+def _redis_reader(config: dict, make_key: Callable[[str], str]) -> Callable[[str], object]:
+    """Return a get(key) on the cache's own Redis, built from its settings as Django's RedisCache builds its own.
+
+    The same servers (the first writes; with several, reads go to one of the
+    others), the same connection options and the same serializer, so what
+    ``caches["default"].set`` stored reads back identically.
+    """
+    import random
+
+    import redis
+    from django.core.cache.backends.redis import RedisSerializer
+    from django.utils.module_loading import import_string
+
+    location = config["LOCATION"]
+    servers = re.split("[;,]", location) if isinstance(location, str) else list(location)
+    server = servers[0] if len(servers) == 1 else random.choice(servers[1:])
+    options = dict(config.get("OPTIONS", {}))
+    serializer = options.pop("serializer", RedisSerializer)
+    serializer = import_string(serializer) if isinstance(serializer, str) else serializer
+    pool_class = options.pop("pool_class", redis.ConnectionPool)
+    pool_class = import_string(pool_class) if isinstance(pool_class, str) else pool_class
+    parser_class = options.pop("parser_class", None)
+    if parser_class is not None:
+        options["parser_class"] = import_string(parser_class) if isinstance(parser_class, str) else parser_class
+    client = redis.Redis(connection_pool=pool_class.from_url(server, **options))
+    loads = serializer().loads
 
     def get(key: str):
         raw = client.get(make_key(key))
@@ -337,7 +361,7 @@ def public_response(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
         request.user = AnonymousUser()
-        request._messages = _NoMessages()
+        request.shared_bytes = True  # cms.context_processors.messages then shows no flashed message
         response = view(request, *args, **kwargs)
         if response.status_code != 200 or response.streaming or response.has_header("Set-Cookie"):
             return response
@@ -350,19 +374,3 @@ def public_response(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
         return respond(request, entry)
 
     return wrapper
-
-
-class _NoMessages:
-    """Stands in for the messages storage on public pages: shows nothing and keeps what was queued."""
-
-    def __iter__(self):
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-    def add(self, *args, **kwargs) -> None:
-        return None
-
-    def update(self, response: HttpResponse) -> None:
-        return None

@@ -37,6 +37,9 @@ class PagesSitemap(Sitemap):
     def location(self, item: str) -> str:
         return reverse(item)
 
+    def lastmod(self, item: str) -> None:
+        return None  # fixed pages carry no date
+
     def get_latest_lastmod(self) -> dt.datetime | None:
         return None
 
@@ -126,7 +129,7 @@ def sitemap_entries(section: str, page: int) -> list[dict]:
     if page < 1 or page > paginator.num_pages:
         raise Http404(f"The {section} sitemap has pages 1 to {paginator.num_pages}.")
     return [
-        {"loc": f"{settings.SITE_URL}{sitemap.location(item)}", "lastmod": _date(sitemap._get("lastmod", item))}
+        {"loc": f"{settings.SITE_URL}{sitemap.location(item)}", "lastmod": _date(sitemap.lastmod(item))}
         for item in paginator.page(page).object_list
     ]
 
