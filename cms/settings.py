@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the fast path: whether this request's reads may use a replica (cms/replicas.py; inert without one).
+    "cms.replicas.ReplicaReadsMiddleware",
     # Public pages found in the page cache are answered here, before sessions,
     # auth, messages and CSRF run; so is a stored article page on a cache miss (publishing/fastpath.py).
     "publishing.fastpath.FastPathMiddleware",
@@ -150,6 +152,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+
+# Read replicas (cms/replicas.py): PostgreSQL streaming replicas of the primary, comma-separated.
+# Readers' GETs read one of them; writes, transactions, tasks and a browser's reads just after its
+# own write use the primary. A replica down or more than REPLICA_MAX_LAG_SECONDS behind is skipped.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 5)
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15)
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 1)
+_replica_urls = [url.strip() for url in DATABASE_REPLICA_URL.split(",") if url.strip()]
+if _replica_urls:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL primary (DATABASE_URL=postgres://...).")
+    if REPLICA_PIN_SECONDS <= REPLICA_MAX_LAG_SECONDS:
+        raise ImproperlyConfigured(
+            f"REPLICA_PIN_SECONDS ({REPLICA_PIN_SECONDS}) must be longer than REPLICA_MAX_LAG_SECONDS "
+            f"({REPLICA_MAX_LAG_SECONDS}), or an editor could read a replica that lacks their own save."
+        )
+    for _number, _url in enumerate(_replica_urls, start=1):
+        _replica = dj_database_url.parse(_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+        if _replica["ENGINE"] != "django.db.backends.postgresql":
+            raise ImproperlyConfigured(f"DATABASE_REPLICA_URL entry {_number} is not a PostgreSQL URL.")
+        # Under the test runner a replica is the test database itself (no second test database is made).
+        _replica["TEST"] = {"MIRROR": "default"}
+        DATABASES[f"replica{_number}"] = _replica
+    DATABASE_ROUTERS = ["cms.replicas.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cms import replicas
+
 from . import metrics
 
 
@@ -63,9 +65,11 @@ def _broker() -> dict:
 def readyz(request: HttpRequest) -> JsonResponse:
     """Answer 200 if the database, the cache and the broker answer and the outbox is moving; else 503.
 
-    Also reports the oldest publication waiting in the outbox and the oldest
-    failed one (a failed publication needs an editor, not a restart, so it does
-    not make the instance unready).
+    With read replicas configured, lists each one as ok, lagging (with its
+    lag) or down; readers then read the primary. Also reports the oldest
+    publication waiting in the outbox and the oldest failed one (a failed
+    publication needs an editor, not a restart, so it does not make the
+    instance unready).
     """
     checks: dict[str, dict[str, Any]] = {
         "database": _timed(_database),
@@ -98,4 +102,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
         failed = {"ok": False, "error": "database unreachable"}
     ready = all(check["ok"] for check in checks.values())
     body = {"status": "ok" if ready else "unavailable", "checks": checks, "failed_publications": failed}
+    if replicas.replica_aliases():
+        # A replica down or lagging is skipped (the primary serves its reads), so it does not make this unready.
+        body["replicas"] = replicas.replica_report()
     return JsonResponse(body, status=200 if ready else 503)

@@ -19,7 +19,7 @@ import logging
 import math
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 from django.template.loader import render_to_string
@@ -31,6 +31,7 @@ from django.utils.text import Truncator
 
 from articles.models import Audience
 from articles.rendering import render_markdown
+from cms.replicas import read_alias
 
 from . import presenters
 from . import selectors as rs
@@ -248,8 +249,8 @@ def _stored_entry_sql() -> str:
 _STORED_ENTRY_SQL = ""
 
 
-def _binary_cursor():
-    """Return a cursor of the default database that, on PostgreSQL, reads results in binary.
+def _binary_cursor(alias: str = "default"):
+    """Return a cursor of a database (the primary unless a replica is named) that, on PostgreSQL, reads in binary.
 
     Django's psycopg cursors bind parameters on the client, which only allows
     text results: three ``bytea`` columns then travel hex-encoded and are
@@ -257,6 +258,7 @@ def _binary_cursor():
     binary (BENCHMARKS.md). The cursor is still wrapped by Django, so query
     logging, error translation and ``django_assert_num_queries`` see it.
     """
+    connection = connections[alias]
     if connection.vendor == "postgresql":
         import psycopg
 
@@ -283,7 +285,7 @@ def stored_entry(path: str) -> Entry | None:
     if not _STORED_ENTRY_SQL:
         _STORED_ENTRY_SQL = _stored_entry_sql()
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with _binary_cursor() as cursor:
+    with _binary_cursor(read_alias()) as cursor:  # a replica when this request may read one (cms/replicas.py)
         cursor.execute(_STORED_ENTRY_SQL, [path, Publication.State.LIVE.value, now])
         row = cursor.fetchone()
     if row is None:

@@ -65,3 +65,31 @@ def test_embedded_sqlite_uses_wal_and_immediate_transactions(settings):
     options = settings.DATABASES["default"]["OPTIONS"]
     assert options["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in options["init_command"]
+
+
+def test_a_replica_needs_a_postgresql_primary(tmp_path):
+    result = _manage(
+        "check", DEBUG="1", DATABASE_REPLICA_URL="postgres://r@127.0.0.1:1/v", VETTED_VAR_DIR=str(tmp_path)
+    )
+    assert result.returncode != 0
+    assert "DATABASE_REPLICA_URL needs a PostgreSQL primary" in result.stderr
+
+
+def test_the_pin_must_outlast_the_lag_a_replica_may_have(tmp_path):
+    result = _manage(
+        "check",
+        DEBUG="1",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+        DATABASE_REPLICA_URL="postgres://postgres@127.0.0.1:5432/postgres",
+        REPLICA_MAX_LAG_SECONDS="20",
+        REPLICA_PIN_SECONDS="10",
+        VETTED_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode != 0
+    assert "REPLICA_PIN_SECONDS (10) must be longer than REPLICA_MAX_LAG_SECONDS (20)" in result.stderr
+
+
+def test_without_a_replica_nothing_is_routed(settings):
+    from cms.replicas import replica_aliases
+
+    assert settings.DATABASE_ROUTERS == [] and replica_aliases() == []

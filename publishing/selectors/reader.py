@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import string
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import BooleanField, Count, FloatField, Min, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article, Audience
 from cms.pagination import IdsFirst
+from cms.replicas import read_alias
 from review.models import BoardMember
 
 from ..models import CatalogueEntry, EditorialPolicy, FurnitureChange, Publication, PublishedPage, ReaderMessage
@@ -227,7 +228,7 @@ def catalogue_letters() -> set[str]:
         params += [low] + ([] if low == "z" else [chr(ord(low) + 1)]) + [f"{low}%", now]
     parts.append(_OTHER_PROBE_SQL.format(letters=", ".join(["%s"] * len(LETTERS))))
     params += [letter.lower() for letter in LETTERS] + [now]
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         # Fixed SQL; every value is a bound parameter.
         cursor.execute("SELECT " + ", ".join(parts), params)  # nosec B608
         present = cursor.fetchone()
