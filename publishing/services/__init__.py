@@ -36,7 +36,7 @@ from .inbox import (
     reader_message_set_state,
 )
 from .notifications import editor_emails, publication_failure_notify, reader_message_notify
-from .requests import (
+from .publication_requests import (
     ARCHIVE_WITHDRAWAL_REASON,
     publication_on_approval_hook,
     publication_on_archive_hook,

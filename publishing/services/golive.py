@@ -26,7 +26,7 @@ from ..rendering import AudienceInfo, DisclaimerInfo, PageContext, build_pages
 from ..signals import pages_rendered
 from ..workflow import OPEN_STATES
 from .notifications import notify_failure_on_commit
-from .requests import live_elsewhere, slug_taken_message
+from .publication_requests import live_elsewhere, slug_taken_message
 from .transitions import after_change_on_commit, publication_transition
 
 State = Publication.State

@@ -22,7 +22,7 @@ from review.models import ReviewDecision
 from ..catalogue import catalogue_refresh
 from ..models import Publication
 from ..selectors import article_list_awaiting_publication
-from .requests import publication_request_on_approval
+from .publication_requests import publication_request_on_approval
 from .transitions import after_change_on_commit, publication_transition, send_on_commit
 
 logger = logging.getLogger(__name__)
