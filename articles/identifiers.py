@@ -218,10 +218,11 @@ def _store(scheme: str, value: str, fields: IdentifierFields) -> None:
     )
 
 
-def resolve(scheme: str, value: str) -> IdentifierFields:
+def resolve(scheme: str, value: str, *, network: bool = True) -> IdentifierFields:
     """Return the reference fields for a PMID or DOI from the cache or, if allowed, PubMed/Crossref.
 
-    Raise IdentifierNotFound with a message for the author when neither can answer.
+    Raise IdentifierNotFound with a message for the author when neither can
+    answer. ``network=False`` reads the cache only (for callers holding a lock).
     """
     value = normalise_pmid(value) if scheme == "pmid" else normalise_doi(value)
     label = "PMID" if scheme == "pmid" else "DOI"
@@ -230,6 +231,8 @@ def resolve(scheme: str, value: str) -> IdentifierFields:
     cached = _cached(scheme, value)
     if cached is not None:
         return cached
+    if not network:
+        raise IdentifierNotFound(f"{label} {value} is not in the local reference cache; save again to look it up.")
     if not settings.IDENTIFIER_LOOKUP_NETWORK:
         raise IdentifierNotFound(
             f"{label} {value} is not in the local reference cache and this server does not look identifiers "

@@ -201,7 +201,6 @@ def article_create(
     return article
 
 
-@transaction.atomic
 def article_update(
     article: Article,
     *,
@@ -218,7 +217,52 @@ def article_update(
     value in the database means someone else saved in between, and the edit
     raises EditConflict without writing anything. Editing an approved article
     starts a new draft; the approved revision stays recorded for the live page.
+
+    A ``[@pmid:…]`` or ``[@doi:…]`` cited in the submitted text is looked up
+    first, before the article's row is locked, so a slow PubMed or Crossref
+    (``IDENTIFIER_LOOKUP_NETWORK``) never holds the lock.
     """
+    variants = list(variants) if variants is not None else None
+    texts = [*(fields or {}).values(), *(t for v in variants or () for t in (v.summary, v.body))]
+    looked_up = _look_up_cited_identifiers(texts)
+    with transaction.atomic():
+        return _article_update_locked(
+            article,
+            acting_user=acting_user,
+            lock_version=lock_version,
+            fields=fields,
+            variants=variants,
+            references=references,
+            comment=comment,
+            looked_up=looked_up,
+        )
+
+
+def _look_up_cited_identifiers(texts: Iterable[str]) -> dict[str, IdentifierFields | IdentifierNotFound]:
+    """Resolve every PMID or DOI cited in the texts (cache, then the network if allowed), keeping each failure."""
+    found: dict[str, IdentifierFields | IdentifierNotFound] = {}
+    for key in dict.fromkeys(k for text in texts if isinstance(text, str) for k in cited_keys(text)):
+        if not key.lower().startswith(("pmid:", "doi:")):
+            continue
+        scheme, value = key.split(":", 1)
+        try:
+            found[key] = resolve(scheme.lower(), value)
+        except IdentifierNotFound as exc:
+            found[key] = exc
+    return found
+
+
+def _article_update_locked(
+    article: Article,
+    *,
+    acting_user: AbstractBaseUser,
+    lock_version: int,
+    fields: Mapping[str, str] | None,
+    variants: list[VariantInput] | None,
+    references: Iterable[Mapping] | None,
+    comment: str,
+    looked_up: Mapping[str, IdentifierFields | IdentifierNotFound],
+) -> Article:
     article = Article.objects.select_for_update().get(pk=article.pk)
     submitted = {"fields": dict(fields or {}), "variants": variants, "references": references}
     if article.lock_version != lock_version:
@@ -247,7 +291,7 @@ def article_update(
             _sync_variants(article, variants)
         if references is not None:
             _sync_references(article, references)
-        _add_identifier_references(article)
+        _add_identifier_references(article, looked_up)
         reversion.set_user(acting_user)
         reversion.set_comment(comment or _describe_change(before, content_from_article(article)))
     # The saved version now holds what the author typed: the unsaved-text buffer has done its job.
@@ -255,12 +299,16 @@ def article_update(
     return article
 
 
-def _add_identifier_references(article: Article) -> list[Reference]:
+def _add_identifier_references(
+    article: Article, looked_up: Mapping[str, IdentifierFields | IdentifierNotFound]
+) -> list[Reference]:
     """Create a reference for each [@pmid:…] / [@doi:…] cited in the text that the article does not have yet.
 
     The key stays exactly as typed, so the citation resolves without touching
-    the text. Raise ValidationError (on the body) when an identifier cannot be
-    looked up; the caller's transaction then saves nothing.
+    the text. `looked_up` holds what was resolved before the lock; a key only
+    in text saved earlier is read from the local cache alone (no network call
+    under the lock). Raise ValidationError (on the body) when an identifier
+    cannot be looked up; the caller's transaction then saves nothing.
     """
     texts = [article.summary, article.body]
     texts += [t for v in ArticleVariant.objects.filter(article=article) for t in (v.summary, v.body)]
@@ -279,7 +327,9 @@ def _add_identifier_references(article: Article) -> list[Reference]:
             continue
         scheme, value = key.split(":", 1)
         try:
-            fields = resolve(scheme.lower(), value)
+            fields = looked_up[key] if key in looked_up else resolve(scheme.lower(), value, network=False)
+            if isinstance(fields, IdentifierNotFound):
+                raise fields
         except IdentifierNotFound as exc:
             raise ValidationError({"body": f"[@{key}]: {exc} Nothing was saved."}) from exc
         data = fields.reference_fields()
@@ -409,7 +459,6 @@ def reference_import(
     return ImportResult(added=[by_key[f["key"]] for f in plan.add], skipped=plan.skipped)
 
 
-@transaction.atomic
 def reference_add_by_identifier(
     article: Article, *, acting_user: AbstractBaseUser, identifier: str, lock_version: int, key: str = ""
 ) -> Reference:
@@ -417,9 +466,24 @@ def reference_add_by_identifier(
 
     Raise IdentifierNotFound when it cannot be looked up or is already in the
     article, EditConflict if the article changed since `lock_version`, and
-    ContentLocked while it is with the board.
+    ContentLocked while it is with the board. The lookup runs before the
+    article's row is locked.
     """
     scheme, value = parse_identifier(identifier)
+    fields = resolve(scheme, value)
+    with transaction.atomic():
+        return _reference_add_locked(article, acting_user, fields, scheme, value, lock_version, key)
+
+
+def _reference_add_locked(
+    article: Article,
+    acting_user: AbstractBaseUser,
+    fields: IdentifierFields,
+    scheme: str,
+    value: str,
+    lock_version: int,
+    key: str,
+) -> Reference:
     article = Article.objects.select_for_update().get(pk=article.pk)
     if article.lock_version != lock_version:
         raise EditConflict(
@@ -429,7 +493,6 @@ def reference_add_by_identifier(
             "Nothing was added; reload the page and try again.",
         )
     _ensure_editable(article)
-    fields = resolve(scheme, value)
     existing = list(Reference.objects.filter(article=article))
     key = _new_reference_key(fields, [(ref.key, ref.pmid, ref.doi) for ref in existing], key)
     article_update(

@@ -203,3 +203,45 @@ def test_doi_keys_are_citations_and_group_with_others():
         "pmid:90000001",
     ]
     assert cited_keys("Not a citation: [@a/]") == []
+
+
+def _record_transaction_depth(monkeypatch) -> list[int]:
+    """Record how many atomic blocks were open on the database at each PubMed/Crossref call."""
+    from django.db import connection
+
+    from articles import identifiers
+
+    depths: list[int] = []
+    for name in ("_from_pubmed", "_from_crossref"):
+        original = getattr(identifiers, name)
+
+        def spy(value, original=original):
+            depths.append(len(connection.atomic_blocks))
+            return original(value)
+
+        monkeypatch.setattr(identifiers, name, spy)
+    return depths
+
+
+def test_the_network_lookup_of_a_cited_identifier_holds_no_lock(online, article, author, monkeypatch):
+    from django.db import connection
+
+    depths = _record_transaction_depth(monkeypatch)
+    outside = len(connection.atomic_blocks)  # the test's own transaction
+    article_services.article_update(
+        article, acting_user=author, lock_version=article.lock_version, fields={"body": "See [@pmid:90000001]."}
+    )
+    assert depths == [outside]  # looked up before the service's transaction (and the row lock) began
+    assert Reference.objects.filter(article=article, key="pmid:90000001").exists()
+
+    article.refresh_from_db()
+    article_services.reference_add_by_identifier(
+        article, acting_user=author, identifier="10.5555/VETTED.cohort.003", lock_version=article.lock_version
+    )
+    assert depths == [outside, outside]
+
+
+def test_under_the_lock_only_the_cache_is_read(settings):
+    settings.IDENTIFIER_LOOKUP_NETWORK = True
+    with pytest.raises(IdentifierNotFound, match="not in the local reference cache; save again"):
+        resolve("pmid", "90000001", network=False)
