@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from functools import wraps
 
+from csp.constants import NONCE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -53,6 +55,13 @@ from .readability import readability_checks, readability_reports
 from .rendering import render_content
 
 PREVIEW_HEADER = "HTTP_X_STUDIO_PREVIEW"
+
+# The pages that can show the two-pane editor allow one more thing than the
+# rest of the site: the <style> element CodeMirror writes its theme into,
+# carrying this response's nonce (the template puts request.csp_nonce on the
+# form for the editor script). A response that never reads the nonce gets the
+# site's policy unchanged, since django-csp drops an unused NONCE.
+editor_styles = csp_update({"style-src": [NONCE]})
 
 
 # --- who may see what ---------------------------------------------------------
@@ -189,6 +198,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
     return render(request, "articles/article_list.html", {"articles": articles, "query": query})
 
 
+@editor_styles
 @roles.role_required(roles.AUTHORS)
 @require_http_methods(["GET", "POST"])
 def article_create(request: HttpRequest) -> HttpResponse:
@@ -236,6 +246,7 @@ def _all_valid(form, variant_forms, formset) -> bool:
 # --- edit ---------------------------------------------------------------------
 
 
+@editor_styles
 @studio_article_view
 @require_http_methods(["GET", "POST"])
 def article_edit(request: HttpRequest, article: Article) -> HttpResponse:
@@ -323,6 +334,7 @@ def _conflict_response(request: HttpRequest, exc: EditConflict, *, form: Article
 # --- preview -----------------------------------------------------------------
 
 
+@editor_styles
 @studio_article_view
 @require_http_methods(["GET", "POST"])
 def article_preview(request: HttpRequest, article: Article) -> HttpResponse:
@@ -349,6 +361,7 @@ def article_preview(request: HttpRequest, article: Article) -> HttpResponse:
     return render(request, "articles/article_preview.html", context)
 
 
+@editor_styles
 @roles.role_required(roles.AUTHORS)
 @require_http_methods(["POST"])
 def article_create_preview(request: HttpRequest) -> HttpResponse:

@@ -29,39 +29,7 @@ const HEADING_RE = /^##(?!#)[ \t]+(.+?)[ \t#]*$/;
 const AUTOSAVE_DELAY_MS = 1200;
 
 const form = document.querySelector("form[data-editor]");
-if (form) {
-  adoptEditorStyles();
-  start(form);
-}
-
-/* CodeMirror writes its theme into a <style> element in <head>. Under the site's
- * Content-Security-Policy (no inline styles) the browser refuses to apply it, so
- * the same rules are copied into a constructed stylesheet, which the policy
- * allows, and kept in step when CodeMirror rewrites them. Nothing is needed
- * where the <style> element does apply: the rules are then simply there twice.
- */
-function adoptEditorStyles() {
-  if (!("adoptedStyleSheets" in document) || typeof CSSStyleSheet === "undefined") return;
-  const copies = new Map(); // <style> element -> constructed sheet
-  function copy(el) {
-    let sheet = copies.get(el);
-    if (!sheet) {
-      sheet = new CSSStyleSheet();
-      copies.set(el, sheet);
-      document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-      new MutationObserver(() => sheet.replaceSync(el.textContent || "")).observe(el, {
-        childList: true,
-        characterData: true,
-        subtree: true,
-      });
-    }
-    sheet.replaceSync(el.textContent || "");
-  }
-  new MutationObserver((records) => {
-    records.forEach((r) => r.addedNodes.forEach((n) => { if (n.nodeName === "STYLE") copy(n); }));
-  }).observe(document.head, { childList: true });
-  document.head.querySelectorAll("style").forEach(copy);
-}
+if (form) start(form);
 
 function start(form) {
   document.documentElement.classList.add("js-editor");
@@ -73,6 +41,10 @@ function start(form) {
   const saveButton = form.querySelector("[data-save-button]");
   const outline = form.querySelector("[data-outline]");
   const pane = document.querySelector("[data-live-preview]");
+  // CodeMirror writes its theme into a <style> element. The site's Content-Security-Policy
+  // refuses inline styles, except on the editor's pages, whose policy allows the one nonce
+  // the server put on the form (style-src 'nonce-…'); CodeMirror puts it on that element.
+  const cspNonce = form.getAttribute("data-csp-nonce") || "";
   const views = new Map(); // textarea name -> EditorView
   const refreshCites = StateEffect.define();
   let dirty = false;
@@ -297,6 +269,7 @@ function start(form) {
       state: EditorState.create({
         doc: textarea.value,
         extensions: [
+          EditorView.cspNonce.of(cspNonce),
           history(),
           drawSelection(),
           EditorView.lineWrapping,
