@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -135,6 +136,53 @@ def test_autosave_restores_the_text_after_a_reload_and_saving_discards_it(editor
     assert "typed just before the tab was reloaded" in article.body
     assert not DraftBuffer.objects.filter(article=article).exists()
     assert page.locator("[data-draft-notice]").count() == 0
+
+
+def test_text_typed_after_a_pause_survives_a_reload_even_when_the_last_write_is_late(editor_page, live_server, author):
+    """Type, pause (an autosave lands), type again, reload at once accepting the prompt: nothing is lost.
+
+    The closing page's last write is held back on its way to the server, as a
+    slow network would: the reloaded page waits for it (the flush cookie)
+    instead of showing the older text.
+    """
+    page, article = editor_page
+    editor = _body_editor(page)
+    _type_at_end(page, editor, "\nWords typed before the pause.")
+    page.wait_for_timeout(5_000)
+    page.locator("[data-editor-status]", has_text="kept").wait_for(timeout=5_000)
+    kept = DraftBuffer.objects.get(article=article, user=author)
+    assert kept.data["body"].endswith("Words typed before the pause.") and kept.sequence == 1
+
+    held: list[str] = []
+
+    def late(route):
+        if route.request.method == "POST":
+            held.append(route.request.post_data or "")
+            time.sleep(1.0)
+        route.continue_()
+
+    page.route(f"**/studio/{article.slug}/draft/", late)
+    _type_at_end(page, editor, " Words typed after it.")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.reload()
+    _body_editor(page).wait_for()
+    page.locator("[data-draft-notice]").wait_for()
+    assert held and "Words typed after it." in held[-1]
+    text = page.input_value("#id_body")
+    assert text.rstrip().endswith("Words typed before the pause. Words typed after it.")
+    assert "Words typed before the pause. Words typed after it." in _body_editor(page).inner_text()
+    buffer = DraftBuffer.objects.get(article=article, user=author)
+    assert buffer.data["body"].replace("\r\n", "\n").endswith("Words typed after it.")
+    # The flush cookie has done its job: the reloaded page removed it.
+    assert not [c for c in page.context.cookies() if c["name"] == "vetted_draft_flush"]
+
+    # Saving keeps it as a version.
+    page.unroute(f"**/studio/{article.slug}/draft/")
+    _body_editor(page).click()
+    page.keyboard.press("Control+s")
+    page.locator(".message--success", has_text="Saved").wait_for(timeout=10_000)
+    article.refresh_from_db()
+    assert article.body.rstrip().endswith("Words typed before the pause. Words typed after it.")
 
 
 def test_leaving_with_unsaved_changes_asks_first(editor_page, live_server):
