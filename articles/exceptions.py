@@ -24,6 +24,10 @@ class ContentLocked(ArticleError):
     """The article is with the board (submitted or in review) and cannot be edited."""
 
 
+class StaleDraftWrite(ArticleError):
+    """An autosave older than the text already kept from the same editor page; it was ignored."""
+
+
 class CitationError(ArticleError):
     """A citation names a reference key the article does not have."""
 

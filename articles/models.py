@@ -356,7 +356,10 @@ class DraftBuffer(models.Model):
 
     One per user and article, and one per user for an article not created yet
     (``article`` empty: the new-article page); not a revision and never shown
-    to anyone else. Saving (or creating) the article discards it.
+    to anyone else. Saving (or creating) the article discards it. Writes can
+    arrive out of order (an autosave still in flight when the tab's last flush
+    is sent), so each carries its page load and a sequence number, and a write
+    older than the kept one from the same page is ignored.
     """
 
     article = models.ForeignKey(
@@ -370,6 +373,15 @@ class DraftBuffer(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     data = models.JSONField(help_text="The editor's fields as the form posts them.")
     lock_version = models.PositiveIntegerField(help_text="The article version the author started from.")
+    page = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        help_text="The editor page load (a token the server gave the page) whose write this is.",
+    )
+    sequence = models.PositiveBigIntegerField(
+        default=0, help_text="The number of this write among that page's writes; a lower one arriving later is older."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

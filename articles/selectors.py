@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.db.models import Prefetch, Q, QuerySet
 from reversion.models import Revision, Version
 
@@ -54,11 +56,32 @@ def article_latest_revision(article: Article) -> Revision | None:
     return version.revision if version else None
 
 
-def draft_buffer_get(article: Article, user) -> DraftBuffer | None:
-    """Return the user's unsaved text for the article, or None."""
+def draft_buffer_get(
+    article: Article | None, user, *, awaiting: tuple[str, int] | None = None, wait: float = 0
+) -> DraftBuffer | None:
+    """Return the user's unsaved text for the article (None: the new-article page), or None.
+
+    `awaiting` is (page, sequence) of a write the closing editor page said it
+    sent (its flush cookie): the write may still be on its way while the
+    reloaded page asks, so wait for it, polling, up to `wait` seconds, then
+    return whatever is kept.
+    """
     if not getattr(user, "is_authenticated", False):
         return None
-    return DraftBuffer.objects.filter(article=article, user=user).first()
+    deadline = time.monotonic() + max(wait, 0)
+    while True:
+        buffer = DraftBuffer.objects.filter(article=article, user=user).first()
+        if awaiting is None or _has_arrived(buffer, awaiting) or time.monotonic() >= deadline:
+            return buffer
+        time.sleep(DRAFT_POLL_SECONDS)
+
+
+DRAFT_POLL_SECONDS = 0.05
+
+
+def _has_arrived(buffer: DraftBuffer | None, awaiting: tuple[str, int]) -> bool:
+    page, sequence = awaiting
+    return buffer is not None and buffer.page == page and buffer.sequence >= sequence
 
 
 def _approved_terms() -> QuerySet[GlossaryTerm]:

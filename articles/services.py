@@ -29,7 +29,14 @@ from .content import (
     content_from_article,
     content_from_revision,
 )
-from .exceptions import ContentLocked, DuplicateReference, EditConflict, IdentifierNotFound, SlugTaken
+from .exceptions import (
+    ContentLocked,
+    DuplicateReference,
+    EditConflict,
+    IdentifierNotFound,
+    SlugTaken,
+    StaleDraftWrite,
+)
 from .identifiers import IdentifierFields, normalise_doi, normalise_pmid, parse_identifier, resolve, suggest_key
 from .importers import parse_reference_file, plan_import
 from .models import Article, ArticleVariant, Audience, DraftBuffer, GlossaryDefinition, GlossaryTerm, Reference
@@ -554,7 +561,7 @@ def _clean_draft_data(data: Mapping[str, str]) -> dict[str, str]:
     cleaned: dict[str, str] = {}
     size = 0
     for key, value in data.items():
-        if key in {"csrfmiddlewaretoken", "lock_version"}:
+        if key in {"csrfmiddlewaretoken", "lock_version", "draft_page", "draft_sequence"}:
             continue
         if not key or len(key) > 100 or not set(key) <= _DRAFT_KEY_CHARS or not isinstance(value, str):
             raise ValidationError(f"The field name “{key[:100]}” is not one of the editor's fields.")
@@ -569,26 +576,49 @@ def _clean_draft_data(data: Mapping[str, str]) -> dict[str, str]:
 
 @transaction.atomic
 def draft_buffer_save(
-    article: Article | None, *, acting_user: AbstractBaseUser, data: Mapping[str, str], lock_version: int
+    article: Article | None,
+    *,
+    acting_user: AbstractBaseUser,
+    data: Mapping[str, str],
+    lock_version: int,
+    page: str = "",
+    sequence: int = 0,
 ) -> DraftBuffer:
     """Keep the editor's unsaved fields for this user and article, replacing what was kept before.
 
     `article` None keeps the text of the new-article page (one per user).
-    Not a revision: nothing is versioned or shown to anyone else. Refused
+    Only the article's authors (and superusers) keep text for it. Not a
+    revision: nothing is versioned or shown to anyone else. Refused
     (ContentLocked) while the article is with the board or archived, since
     that text could not be saved anyway.
+
+    `page` names the editor page load the write comes from and `sequence`
+    its number among that page's writes. Writes can arrive out of order (an
+    autosave still in flight when the closing tab's flush is sent), so a write
+    from the page that wrote last with a sequence not above the kept one is
+    older than what is kept: it raises StaleDraftWrite and changes nothing. A
+    write from another page load (or with no page) replaces what is kept.
     """
     if article is not None:
+        if not (acting_user.is_superuser or article.authors.filter(pk=acting_user.pk).exists()):
+            raise PermissionDenied("Only the article's authors can keep unsaved text for it.")
         _ensure_editable(article)
     elif not roles.is_author(acting_user):
         raise PermissionDenied("Only authors write new articles.")
+    if sequence < 0 or len(page) > DraftBuffer._meta.get_field("page").max_length:
+        raise ValidationError("The editor's page token is not valid. Reload the page.")
     cleaned = _clean_draft_data(data)
-    buffer, _ = DraftBuffer.objects.select_for_update().get_or_create(
-        article=article, user=acting_user, defaults={"data": cleaned, "lock_version": lock_version}
-    )
-    if buffer.data != cleaned or buffer.lock_version != lock_version:
-        buffer.data, buffer.lock_version = cleaned, lock_version
-        buffer.save()
+    buffer = DraftBuffer.objects.select_for_update().filter(article=article, user=acting_user).first()
+    if buffer is None:
+        return DraftBuffer.objects.create(
+            article=article, user=acting_user, data=cleaned, lock_version=lock_version, page=page, sequence=sequence
+        )
+    if page and buffer.page == page and sequence <= buffer.sequence:
+        raise StaleDraftWrite(
+            f"This autosave (number {sequence}) is older than the text already kept (number {buffer.sequence})."
+        )
+    buffer.data, buffer.lock_version, buffer.page, buffer.sequence = cleaned, lock_version, page, sequence
+    buffer.save()
     return buffer
 
 

@@ -6,8 +6,11 @@ decided in one place, `article_for_author`, used by every article URL.
 
 from __future__ import annotations
 
+import secrets
 from functools import wraps
 
+from csp.constants import NONCE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,6 +37,7 @@ from .exceptions import (
     MalformedIdentifier,
     ReferenceFileError,
     SlugTaken,
+    StaleDraftWrite,
 )
 from .forms import (
     ArticleForm,
@@ -53,6 +57,13 @@ from .readability import readability_checks, readability_reports
 from .rendering import render_content
 
 PREVIEW_HEADER = "HTTP_X_STUDIO_PREVIEW"
+
+# The pages that can show the two-pane editor allow one more thing than the
+# rest of the site: the <style> element CodeMirror writes its theme into,
+# carrying this response's nonce (the template puts request.csp_nonce on the
+# form for the editor script). A response that never reads the nonce gets the
+# site's policy unchanged, since django-csp drops an unused NONCE.
+editor_styles = csp_update({"style-src": [NONCE]})
 
 
 # --- who may see what ---------------------------------------------------------
@@ -145,6 +156,26 @@ def _preview_context(content: ArticleContent, audiences: list[Audience], audienc
     }
 
 
+# The editor page sets this cookie as it closes when a write of its unsaved
+# text is still on its way ("<scope>:<page>:<sequence>", scope the article's id
+# or "new"); the next editor page of that scope waits for the write.
+DRAFT_FLUSH_COOKIE = "vetted_draft_flush"
+
+
+def _draft_scope(article: Article | None) -> str:
+    return str(article.pk) if article is not None else "new"
+
+
+def _kept_draft(request: HttpRequest, article: Article | None):
+    """Return the user's unsaved text for the editor, first waiting for the closing page's flush if it announced one."""
+    awaiting = None
+    scope, _, rest = request.COOKIES.get(DRAFT_FLUSH_COOKIE, "").partition(":")
+    page, _, sequence = rest.partition(":")
+    if scope == _draft_scope(article) and page and sequence.isdigit():
+        awaiting = (page, int(sequence))
+    return selectors.draft_buffer_get(article, request.user, awaiting=awaiting, wait=settings.DRAFT_FLUSH_WAIT_SECONDS)
+
+
 def _render_editor(request: HttpRequest, context: dict, *, status: int = 200) -> HttpResponse:
     audiences = context["audiences"]
     article = context.get("article")
@@ -161,7 +192,13 @@ def _render_editor(request: HttpRequest, context: dict, *, status: int = 200) ->
         context.update(_preview_context(content, audiences, context["preview_for"]))
     context["variant_forms_with_errors"] = any(f.errors for f in context["variant_forms"])
     context["lookup_online"] = bool(settings.IDENTIFIER_LOOKUP_NETWORK)
-    return render(request, "articles/article_form.html", context, status=status)
+    # Each page load's autosaves are numbered under a token of its own (see draft_buffer_save).
+    context["draft_page"] = secrets.token_urlsafe(12)
+    context["draft_scope"] = _draft_scope(article)
+    response = render(request, "articles/article_form.html", context, status=status)
+    if DRAFT_FLUSH_COOKIE in request.COOKIES:
+        response.delete_cookie(DRAFT_FLUSH_COOKIE, path="/studio/", samesite="Strict")
+    return response
 
 
 def _apply_validation_error(form: ArticleForm, formset, exc: ValidationError) -> None:
@@ -189,13 +226,14 @@ def article_list(request: HttpRequest) -> HttpResponse:
     return render(request, "articles/article_list.html", {"articles": articles, "query": query})
 
 
+@editor_styles
 @roles.role_required(roles.AUTHORS)
 @require_http_methods(["GET", "POST"])
 def article_create(request: HttpRequest) -> HttpResponse:
     """Create a draft article (the author becomes its first author)."""
     audiences = _audiences()
     # Text typed here before a reload or a crash, kept by autosave (article_create_draft).
-    draft = selectors.draft_buffer_get(None, request.user) if request.method == "GET" else None
+    draft = _kept_draft(request, None) if request.method == "GET" else None
     kept = content_from_post(draft.data, audiences=audiences) if draft is not None else None
     form, variant_forms, formset = _editor_forms(request, audiences, content=kept, lock=0)
     context = {
@@ -236,6 +274,7 @@ def _all_valid(form, variant_forms, formset) -> bool:
 # --- edit ---------------------------------------------------------------------
 
 
+@editor_styles
 @studio_article_view
 @require_http_methods(["GET", "POST"])
 def article_edit(request: HttpRequest, article: Article) -> HttpResponse:
@@ -244,7 +283,7 @@ def article_edit(request: HttpRequest, article: Article) -> HttpResponse:
     content = content_from_article(article)
     locked = services.article_is_locked(article)
     lock = article.lock_version
-    draft = selectors.draft_buffer_get(article, request.user) if request.method == "GET" and not locked else None
+    draft = _kept_draft(request, article) if request.method == "GET" and not locked else None
     if draft is not None:
         kept = content_from_post(draft.data, audiences=audiences, slug=article.slug)
         if kept.content_hash() == content.content_hash():
@@ -323,6 +362,7 @@ def _conflict_response(request: HttpRequest, exc: EditConflict, *, form: Article
 # --- preview -----------------------------------------------------------------
 
 
+@editor_styles
 @studio_article_view
 @require_http_methods(["GET", "POST"])
 def article_preview(request: HttpRequest, article: Article) -> HttpResponse:
@@ -349,6 +389,7 @@ def article_preview(request: HttpRequest, article: Article) -> HttpResponse:
     return render(request, "articles/article_preview.html", context)
 
 
+@editor_styles
 @roles.role_required(roles.AUTHORS)
 @require_http_methods(["POST"])
 def article_create_preview(request: HttpRequest) -> HttpResponse:
@@ -400,14 +441,28 @@ def _keep_or_discard_draft(request: HttpRequest, article: Article | None) -> Htt
         lock_version = int(request.POST.get("lock_version", "")) if article is not None else 0
     except ValueError:
         return JsonResponse({"error": "The editor's version token is missing. Reload the page."}, status=400)
-    data = {key: request.POST.get(key, "") for key in request.POST}
+    page = request.POST.get("draft_page", "")
+    sequence = request.POST.get("draft_sequence", "0")
+    if not sequence.isdigit():
+        return JsonResponse({"error": "The editor's autosave number is not valid. Reload the page."}, status=400)
+    data = {key: request.POST.get(key, "") for key in request.POST if key not in ("draft_page", "draft_sequence")}
     try:
-        buffer = services.draft_buffer_save(article, acting_user=request.user, data=data, lock_version=lock_version)
+        buffer = services.draft_buffer_save(
+            article,
+            acting_user=request.user,
+            data=data,
+            lock_version=lock_version,
+            page=page,
+            sequence=int(sequence),
+        )
+    except StaleDraftWrite:
+        # A newer write from the same page is already kept: nothing to do, and nothing lost.
+        return JsonResponse({"saved": False, "stale": True})
     except ContentLocked as exc:
         return JsonResponse({"error": str(exc)}, status=409)
     except ValidationError as exc:
         return JsonResponse({"error": " ".join(exc.messages)}, status=400)
-    return JsonResponse({"saved": True, "saved_at": buffer.updated_at.isoformat()})
+    return JsonResponse({"saved": True, "saved_at": buffer.updated_at.isoformat(), "sequence": buffer.sequence})
 
 
 # --- history, compare, restore ---------------------------------------------------

@@ -375,6 +375,9 @@ if EVIDENCE_GRADING not in {"GRADE", "SORT"}:
     raise ImproperlyConfigured(f"EVIDENCE_GRADING must be GRADE or SORT, not {EVIDENCE_GRADING!r}.")
 RETRACTION_WATCH_SOURCE = os.environ.get("RETRACTION_WATCH_SOURCE", "")  # path or URL of the CSV
 LABEL_VERSIONS_SOURCE = os.environ.get("LABEL_VERSIONS_SOURCE", "")  # path or URL of the SPL listing
+# How long a reload of the studio editor waits for the closing page's last
+# autosave (announced by its flush cookie) before showing what is kept.
+DRAFT_FLUSH_WAIT_SECONDS = float(os.environ.get("DRAFT_FLUSH_WAIT_SECONDS", "3"))
 IDENTIFIER_LOOKUP_NETWORK = env_bool("IDENTIFIER_LOOKUP_NETWORK", default=False)  # ask PubMed/Crossref
 IDENTIFIER_LOOKUP_TIMEOUT = env_int("IDENTIFIER_LOOKUP_TIMEOUT", 5)  # seconds
 PUBMED_ESUMMARY_URL = os.environ.get(

@@ -103,3 +103,45 @@ def test_static_files_get_the_policy_too(client, db):
     response = client.get("/static/vetted/site.css")
     assert "Content-Security-Policy" in response or response.status_code == 404
     assert "Permissions-Policy" in response
+
+
+def _style_src(response) -> list[str]:
+    policy = response["Content-Security-Policy"]
+    return next(d for d in policy.split(";") if d.strip().startswith("style-src ")).split()[1:]
+
+
+def test_only_the_editor_pages_allow_a_style_nonce_and_each_response_has_its_own(client, published, author):
+    client.force_login(author)
+    slug = published.slug
+    nonces = []
+    for path in (f"/studio/{slug}/", f"/studio/{slug}/", "/studio/new/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        style_src = _style_src(response)
+        assert style_src[0] == "'self'" and len(style_src) == 2 and style_src[1].startswith("'nonce-"), path
+        nonce = style_src[1][len("'nonce-") : -1]
+        # The editor script reads it from the form and hands it to CodeMirror.
+        assert f'data-csp-nonce="{nonce}"' in response.content.decode(), path
+        nonces.append(nonce)
+    assert len(set(nonces)) == 3
+    # The no-script Preview shows the editor again, so it carries the nonce too.
+    response = client.post(f"/studio/{slug}/preview/", {"title": "T", "body": "B", "lock_version": "1"})
+    assert _style_src(response)[1].startswith("'nonce-")
+
+    # Every other page keeps style-src 'self' and nothing more: studio pages without the editor, review, the reader.
+    client.force_login(published.article.authors.first())
+    for path in (
+        "/studio/",
+        f"/studio/{slug}/history/",
+        f"/studio/{slug}/preview/",
+        "/review/",
+        f"/articles/{slug}/",
+        "/",
+    ):
+        response = client.get(path, follow=True)
+        assert _style_src(response) == ["'self'"], path
+    client.logout()
+    for path in (f"/articles/{slug}/", "/", "/editorial-policy/"):
+        response = client.get(path, follow=True)
+        assert response.status_code == 200, path
+        assert _style_src(response) == ["'self'"], path

@@ -27,41 +27,12 @@ const CITATION_RE = new RegExp(`\\[\\s*(@${KEY}(?:\\s*[;,]\\s*@${KEY})*)\\s*\\]`
 const TYPING_CITE_RE = /\[\s*(?:@[A-Za-z0-9_:.\-]*\s*[;,]\s*)*@([A-Za-z0-9_:.\-]*)$/;
 const HEADING_RE = /^##(?!#)[ \t]+(.+?)[ \t#]*$/;
 const AUTOSAVE_DELAY_MS = 1200;
+// Typing without a pause still sends the text this often.
+const AUTOSAVE_MAX_WAIT_MS = 5000;
+const FLUSH_COOKIE = "vetted_draft_flush";
 
 const form = document.querySelector("form[data-editor]");
-if (form) {
-  adoptEditorStyles();
-  start(form);
-}
-
-/* CodeMirror writes its theme into a <style> element in <head>. Under the site's
- * Content-Security-Policy (no inline styles) the browser refuses to apply it, so
- * the same rules are copied into a constructed stylesheet, which the policy
- * allows, and kept in step when CodeMirror rewrites them. Nothing is needed
- * where the <style> element does apply: the rules are then simply there twice.
- */
-function adoptEditorStyles() {
-  if (!("adoptedStyleSheets" in document) || typeof CSSStyleSheet === "undefined") return;
-  const copies = new Map(); // <style> element -> constructed sheet
-  function copy(el) {
-    let sheet = copies.get(el);
-    if (!sheet) {
-      sheet = new CSSStyleSheet();
-      copies.set(el, sheet);
-      document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-      new MutationObserver(() => sheet.replaceSync(el.textContent || "")).observe(el, {
-        childList: true,
-        characterData: true,
-        subtree: true,
-      });
-    }
-    sheet.replaceSync(el.textContent || "");
-  }
-  new MutationObserver((records) => {
-    records.forEach((r) => r.addedNodes.forEach((n) => { if (n.nodeName === "STYLE") copy(n); }));
-  }).observe(document.head, { childList: true });
-  document.head.querySelectorAll("style").forEach(copy);
-}
+if (form) start(form);
 
 function start(form) {
   document.documentElement.classList.add("js-editor");
@@ -73,11 +44,25 @@ function start(form) {
   const saveButton = form.querySelector("[data-save-button]");
   const outline = form.querySelector("[data-outline]");
   const pane = document.querySelector("[data-live-preview]");
+  // CodeMirror writes its theme into a <style> element. The site's Content-Security-Policy
+  // refuses inline styles, except on the editor's pages, whose policy allows the one nonce
+  // the server put on the form (style-src 'nonce-…'); CodeMirror puts it on that element.
+  const cspNonce = form.getAttribute("data-csp-nonce") || "";
   const views = new Map(); // textarea name -> EditorView
   const refreshCites = StateEffect.define();
   let dirty = false;
   let leaving = false;
   let autosaveTimer = null;
+  let autosaveDeadline = 0;
+  // Every write of the unsaved text is numbered under this page load's token, so the server
+  // keeps the newest one whatever order they arrive in (an autosave still in flight when the
+  // closing tab's flush is sent).
+  const draftPage = form.getAttribute("data-draft-page") || "";
+  const draftScope = form.getAttribute("data-draft-scope") || "";
+  let sentSequence = 0; // the last write sent
+  let answeredSequence = 0; // the newest write the server has answered
+  let unsent = false; // text changed since the last write was sent
+  let announcedSequence = 0; // the last write the flush cookie named
   let lastSection = 0;
   let activeVersion = "";
 
@@ -273,10 +258,13 @@ function start(form) {
   // --- the editors ------------------------------------------------------------------------------
   function markDirty() {
     dirty = true;
+    unsent = true;
     setStatus("Unsaved changes");
     if (autosaveUrl) {
       window.clearTimeout(autosaveTimer);
-      autosaveTimer = window.setTimeout(autosave, AUTOSAVE_DELAY_MS);
+      const now = Date.now();
+      if (!autosaveDeadline) autosaveDeadline = now + AUTOSAVE_MAX_WAIT_MS;
+      autosaveTimer = window.setTimeout(autosave, Math.max(0, Math.min(AUTOSAVE_DELAY_MS, autosaveDeadline - now)));
     }
   }
   function setStatus(text) { if (status) status.textContent = text; }
@@ -297,6 +285,7 @@ function start(form) {
       state: EditorState.create({
         doc: textarea.value,
         extensions: [
+          EditorView.cspNonce.of(cspNonce),
           history(),
           drawSelection(),
           EditorView.lineWrapping,
@@ -382,35 +371,74 @@ function start(form) {
     const input = form.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
   }
+  function draftBody() {
+    const body = new FormData(form);
+    sentSequence += 1;
+    unsent = false;
+    autosaveDeadline = 0;
+    body.set("draft_page", draftPage);
+    body.set("draft_sequence", String(sentSequence));
+    return { body, sequence: sentSequence };
+  }
   function autosave() {
     window.clearTimeout(autosaveTimer);
     if (!autosaveUrl || !dirty || leaving) return Promise.resolve();
     setStatus("Keeping your text…");
+    const { body, sequence } = draftBody();
     return fetch(autosaveUrl, {
       method: "POST",
-      body: new FormData(form),
+      body,
       credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
     })
       .then((response) => response.json().then((data) => ({ ok: response.ok, data })))
       .then(({ ok, data }) => {
         if (!ok) throw new Error(data.error || "not kept");
+        answeredSequence = Math.max(answeredSequence, sequence);
+        // A slower, older write's answer says nothing about the newer text.
+        if (sequence !== sentSequence || data.stale) return;
         const time = new Date(data.saved_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
         setStatus(`Unsaved text kept at ${time} — ${newArticle ? "press Create draft to keep it" : "press Save to make it a version"}`);
         form.setAttribute("data-autosaved", data.saved_at);
       })
-      .catch((error) => setStatus(`Your text could not be kept on the server (${error.message}). Save soon.`));
+      .catch((error) => {
+        unsent = true;
+        setStatus(`Your text could not be kept on the server (${error.message}). Save soon.`);
+      });
   }
-  function flushWithBeacon() {
-    if (autosaveUrl && dirty && navigator.sendBeacon) navigator.sendBeacon(autosaveUrl, new FormData(form));
+  // The page is going away: send what was typed since the last write, and tell the next editor
+  // page (a cookie, read by the server) which write to wait for, since it may arrive after that
+  // page is asked for.
+  function flush() {
+    if (!autosaveUrl || !dirty || leaving) return;
+    window.clearTimeout(autosaveTimer);
+    if (unsent) {
+      const { body } = draftBody();
+      let sent = false;
+      try {
+        sent = navigator.sendBeacon ? navigator.sendBeacon(autosaveUrl, body) : false;
+      } catch (error) {
+        sent = false;
+      }
+      if (!sent) {
+        fetch(autosaveUrl, { method: "POST", body, credentials: "same-origin", keepalive: true }).catch(() => {});
+      }
+    }
+    // Named once: pagehide follows beforeunload after the next page has already cleared the cookie.
+    if (sentSequence > answeredSequence && sentSequence > announcedSequence && draftPage) {
+      announcedSequence = sentSequence;
+      const secure = location.protocol === "https:" ? "; Secure" : "";
+      document.cookie = `${FLUSH_COOKIE}=${draftScope}:${draftPage}:${sentSequence}; Max-Age=10; Path=/studio/; SameSite=Strict${secure}`;
+    }
   }
   window.addEventListener("beforeunload", (event) => {
     if (!dirty || leaving) return;
-    flushWithBeacon();
+    flush();
     event.preventDefault();
     event.returnValue = "";
   });
-  window.addEventListener("pagehide", () => { if (!leaving) flushWithBeacon(); });
+  // Also where beforeunload does not run (a phone's tab switcher); after it, only text typed since.
+  window.addEventListener("pagehide", flush);
   form.addEventListener("submit", (event) => {
     if (event.defaultPrevented) return;
     // Saving (or the no-script Preview) sends the text itself: no warning, no more autosaves.
