@@ -155,7 +155,7 @@ def read_alias() -> str:
         return "default"
     if "alias" not in allowed:  # one replica per request, so its reads are consistent with each other
         usable = [alias for alias in replica_aliases() if replica_state(alias).usable]
-        allowed["alias"] = random.choice(usable) if usable else "default"
+        allowed["alias"] = random.choice(usable) if usable else "default"  # nosec B311 - load spreading, not security
     return allowed["alias"]
 
 

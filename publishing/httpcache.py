@@ -291,7 +291,7 @@ def _redis_reader(config: dict, make_key: Callable[[str], str]) -> Callable[[str
 
     location = config["LOCATION"]
     servers = re.split("[;,]", location) if isinstance(location, str) else list(location)
-    server = servers[0] if len(servers) == 1 else random.choice(servers[1:])
+    server = servers[0] if len(servers) == 1 else random.choice(servers[1:])  # nosec B311 - load spreading, not security
     options = dict(config.get("OPTIONS", {}))
     serializer = options.pop("serializer", RedisSerializer)
     serializer = import_string(serializer) if isinstance(serializer, str) else serializer
