@@ -389,13 +389,27 @@ CROSSREF_WORKS_URL = os.environ.get("CROSSREF_WORKS_URL", "https://api.crossref.
 PUBLIC_MAX_AGE = env_int("PUBLIC_MAX_AGE", 60)
 PUBLIC_S_MAXAGE = env_int("PUBLIC_S_MAXAGE", 600)
 PUBLIC_STALE_WHILE_REVALIDATE = env_int("PUBLIC_STALE_WHILE_REVALIDATE", 30)
-# Outside cache to purge on every change: none, http (PURGE to PURGE_HTTP_URL),
-# cloudflare (PURGE_CDN_ZONE + PURGE_CDN_TOKEN), or a dotted path to a purger class.
+# Cache tags on every public response (publishing/httpcache.py tags_for):
+# which headers carry them, lower case, comma-separated (xkey for Varnish,
+# surrogate-key for Fastly, cache-tag for Cloudflare); empty sends none.
+CACHE_TAG_HEADERS = [
+    name.strip().lower()
+    for name in os.environ.get("CACHE_TAG_HEADERS", "xkey,surrogate-key,cache-tag").split(",")
+    if name.strip()
+]
+# Outside cache to purge on every change (publishing/purge.py). By tag:
+# varnish (xkey-purge to PURGE_HTTP_URL), fastly (PURGE_FASTLY_SERVICE +
+# PURGE_FASTLY_TOKEN), cloudflare-tags (PURGE_CDN_ZONE + PURGE_CDN_TOKEN).
+# By address (the fallback): http (PURGE <address> to PURGE_HTTP_URL),
+# cloudflare (purge by URL). none, or a dotted path to a purger class.
 PURGE_BACKEND = os.environ.get("PURGE_BACKEND", "none")
 PURGE_HTTP_URL = os.environ.get("PURGE_HTTP_URL", "http://127.0.0.1:8080")
 PURGE_CDN_API = os.environ.get("PURGE_CDN_API", "https://api.cloudflare.com/client/v4")
 PURGE_CDN_ZONE = os.environ.get("PURGE_CDN_ZONE", "")
 PURGE_CDN_TOKEN = os.environ.get("PURGE_CDN_TOKEN", "")
+PURGE_FASTLY_API = os.environ.get("PURGE_FASTLY_API", "https://api.fastly.com")
+PURGE_FASTLY_SERVICE = os.environ.get("PURGE_FASTLY_SERVICE", "")
+PURGE_FASTLY_TOKEN = os.environ.get("PURGE_FASTLY_TOKEN", "")
 PURGE_TIMEOUT = env_int("PURGE_TIMEOUT", 5)
 # How often the job retries failed purges: the bound on how long a withdrawn
 # page can outlive a cache outage once the cache is back.
