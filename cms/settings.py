@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VETTED_VAR_DIR", BASE_DIR / "var"))
@@ -239,6 +240,24 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by cms/celery.py from each app's BEAT_SCHEDULE
+# Queues by urgency (README, "Queues"): a go-live, a scheduled withdrawal or
+# a purge retry must never wait behind a catalogue re-render or an evidence
+# match. Production runs one worker per queue (Procfile); a worker started
+# without -Q consumes all four, so one worker still does everything.
+CELERY_TASK_QUEUES = [Queue(name) for name in ("publish", "mail", "bulk", "default")]
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "publishing.tasks.publish": {"queue": "publish"},
+    "publishing.tasks.publish_scheduled": {"queue": "publish"},
+    "publishing.tasks.sweep_outbox": {"queue": "publish"},
+    "publishing.tasks.retry_purges": {"queue": "publish"},
+    "*.notify_*": {"queue": "mail"},
+    "publishing.tasks.render_batch": {"queue": "bulk"},
+    "publishing.tasks.verify_batch": {"queue": "bulk"},
+    "publishing.tasks.refresh_live_pages": {"queue": "bulk"},
+    "evidence.tasks.match_evidence": {"queue": "bulk"},
+    "review.tasks.flag_reviews_due": {"queue": "bulk"},
+}
 
 # --- Auth -----------------------------------------------------------------
 
