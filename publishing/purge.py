@@ -47,6 +47,7 @@ from django.utils.module_loading import import_string
 
 from .cache import _ARTICLE_GENERATION, _SITE_GENERATION
 from .httpcache import TAG_PREFIX, keys_for_paths, tags_for_addresses
+from .localcopy import bump_generation
 from .models import PurgeRequest
 
 logger = logging.getLogger(__name__)
@@ -93,6 +94,9 @@ class AppCachePurger:
                         cache.incr(key)
                     except ValueError:  # missing: a fresh one starts past any older number
                         cache.set(key, time.time_ns(), timeout=None)
+        # Last, once the shared copies are gone: every process drops its own
+        # (publishing/localcopy.py), and refills from fresh bytes.
+        bump_generation()
 
 
 class NoPurger:
