@@ -405,11 +405,13 @@ PUBMED_ESUMMARY_URL = os.environ.get(
 CROSSREF_WORKS_URL = os.environ.get("CROSSREF_WORKS_URL", "https://api.crossref.org/works/")
 # Public responses (publishing/httpcache.py): Cache-Control for browsers
 # (max-age) and shared caches (s-maxage); a change purges them (purge.py).
-# Per-process copies of public responses (publishing/localcopy.py): how often
-# each process checks the purge counter, which bounds how long a replaced or
-# withdrawn page can still be served by it after the purge (0 turns copies
-# off; on by default only with a Redis cache), and the memory they may use.
-LOCAL_COPY_CHECK_SECONDS = float(os.environ.get("LOCAL_COPY_CHECK_SECONDS", "1" if REDIS_CACHE_URL else "0"))
+# Per-process copies of public responses (publishing/localcopy.py): on by
+# default only with a Redis cache. LOCAL_COPY_CHECK_SECONDS=0 reads the purge
+# counter before every answer from a copy (no stale copy once a purge has
+# finished); a positive value reads it at most that often (faster, but stale
+# for up to that long: only without an edge cache). The memory they may use.
+LOCAL_COPIES = env_bool("LOCAL_COPIES", default=bool(REDIS_CACHE_URL))
+LOCAL_COPY_CHECK_SECONDS = float(os.environ.get("LOCAL_COPY_CHECK_SECONDS", "0"))
 LOCAL_COPY_MAX_BYTES = env_int("LOCAL_COPY_MAX_MB", 64) * 1024 * 1024
 PUBLIC_MAX_AGE = env_int("PUBLIC_MAX_AGE", 60)
 PUBLIC_S_MAXAGE = env_int("PUBLIC_S_MAXAGE", 600)

@@ -388,6 +388,11 @@ def _redis_reader(config: dict, make_key: Callable[[str], str]) -> Callable[[str
     return get
 
 
+def shared_value(key: str):
+    """Read one value from the default cache through this process's long-lived client (raises if unreachable)."""
+    return _read(key)
+
+
 def cache_get(key: str, encoding: str = "") -> Entry | None:
     """Return the cached entry of key in one encoding; None on a miss or while the cache is unreachable."""
     global _down_until

@@ -8,19 +8,25 @@ encoding, and answers the next identical request from memory without
 entering Django: no request object, no middleware, no Redis round trip.
 
 Freshness: every purge of the app's cache (``purge.AppCachePurger``) bumps
-one counter in the shared cache (``GENERATION_KEY``). Each process reads it
-at most every ``LOCAL_COPY_CHECK_SECONDS`` and drops all its copies when it
-moved, so a page replaced or withdrawn is served from an old copy for at
-most that long after the purge (the stated bound; 1 s by default). If the
-counter cannot be read (Redis down) the copies are dropped and not used
-until it can. A copy is only taken of a 200 that is public (``Cache-Control:
-public``), sets no cookie and does not vary on the cookie, so nothing
-personal is ever kept; memory is bounded (``LOCAL_COPY_MAX_BYTES``, least
-recently used out first).
+one counter in the shared cache (``GENERATION_KEY``), after the shared
+copies are deleted and before any edge cache (Varnish, a CDN) is purged.
+Each process reads that counter before answering from a copy (one small
+Redis GET, ``LOCAL_COPY_CHECK_SECONDS=0``, the default) and drops all its
+copies when it moved, so no copy is served once a purge has finished, and an
+edge that refetches after its own purge gets fresh bytes. A positive
+``LOCAL_COPY_CHECK_SECONDS`` reads the counter at most that often instead:
+faster, but a replaced page can then be served for that long after the
+purge, and an edge purged in that window would store the old bytes again,
+so it is only for sites with no edge cache. If the counter cannot be read
+(Redis down) the copies are dropped and not used until it can. A copy is
+only taken of a 200 that is public (``Cache-Control: public``), sets no
+cookie and does not vary on the cookie, so nothing personal is ever kept;
+memory is bounded (``LOCAL_COPY_MAX_BYTES``, least recently used out
+first).
 
-On by default only with a Redis cache (services mode): with the local-memory
-cache each process would have its own counter and a purge in another process
-would go unseen.
+On (``LOCAL_COPIES``) by default only with a Redis cache (services mode):
+with the local-memory cache each process would have its own counter and a
+purge in another process would go unseen.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.core.cache import caches
 
-from .httpcache import BROTLI, cache_key_for
+from .httpcache import BROTLI, cache_key_for, shared_value
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +76,7 @@ class LocalCopies:
         self._lock = threading.Lock()
 
     def enabled(self) -> bool:
-        return settings.LOCAL_COPY_CHECK_SECONDS > 0 and settings.READER_CACHE_SECONDS > 0
+        return settings.LOCAL_COPIES and settings.READER_CACHE_SECONDS > 0
 
     def clear(self) -> None:
         with self._lock:
@@ -80,11 +86,12 @@ class LocalCopies:
     def _current(self) -> bool:
         """Check the purge counter when due; return False while copies may not be used."""
         now = time.monotonic()
-        if now - self._checked < settings.LOCAL_COPY_CHECK_SECONDS:
+        interval = settings.LOCAL_COPY_CHECK_SECONDS
+        if interval > 0 and now - self._checked < interval:
             return self._generation is not None
         self._checked = now
         try:
-            generation = caches["default"].get(GENERATION_KEY)
+            generation = shared_value(GENERATION_KEY)
             if generation is None:
                 bump_generation()
                 generation = caches["default"].get(GENERATION_KEY)

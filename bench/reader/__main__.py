@@ -3,7 +3,8 @@
 Starts, on loopback ports from BENCH_PORT (default 18120) upwards:
 - gunicorn with the app (2 sync workers, production settings, PostgreSQL and
   Redis from DATABASE_URL / REDIS_URL): as deployed ("local copy": a warm page
-  replayed from the process's memory, publishing/localcopy.py), with local
+  replayed from the process's memory after one Redis read of the purge
+  counter, publishing/localcopy.py), with local
   copies off ("cached": answered by the fast path from Redis) and with
   READER_CACHE_SECONDS=0 ("cold": stored bytes read from the database on
   every request);
@@ -248,11 +249,9 @@ def main() -> None:
         (file_dir / "same-size.html").write_bytes(b"x" * len(page))
         os.environ["BENCH_BARE_BODY"] = str(file_dir / "same-size.html")
 
-        local = _gunicorn("cms.wsgi", ports["local"], SITE_URL=site_url, LOCAL_COPY_CHECK_SECONDS="1")
-        cached = _gunicorn("cms.wsgi", ports["cached"], SITE_URL=site_url, LOCAL_COPY_CHECK_SECONDS="0")
-        cold = _gunicorn(
-            "cms.wsgi", ports["cold"], SITE_URL=site_url, READER_CACHE_SECONDS="0", LOCAL_COPY_CHECK_SECONDS="0"
-        )
+        local = _gunicorn("cms.wsgi", ports["local"], SITE_URL=site_url, LOCAL_COPIES="1")
+        cached = _gunicorn("cms.wsgi", ports["cached"], SITE_URL=site_url, LOCAL_COPIES="0")
+        cold = _gunicorn("cms.wsgi", ports["cold"], SITE_URL=site_url, READER_CACHE_SECONDS="0", LOCAL_COPIES="0")
         bare = _gunicorn(
             "bench.reader.bare:application", ports["bare"], BENCH_BARE_BODY=str(file_dir / "same-size.html")
         )
