@@ -118,7 +118,8 @@ def director_vcl(vcl: str, backends: list[int]) -> str:
     blocks = "\n".join(
         f'backend app{i} {{\n    .host = "127.0.0.1";\n    .port = "{port}";\n'
         "    .connect_timeout = 1s;\n    .first_byte_timeout = 30s;\n"
-        '    .probe = { .url = "/healthz"; .interval = 1s; .timeout = 1s; .window = 3; .threshold = 2; .initial = 2; }\n}'
+        '    .probe = { .url = "/healthz"; .interval = 1s; .timeout = 1s;\n'
+        "        .window = 3; .threshold = 2; .initial = 2; }\n}"
         for i, port in enumerate(backends)
     )
     adds = "\n".join(f"    apps.add_backend(app{i});" for i in range(len(backends)))
