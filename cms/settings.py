@@ -406,12 +406,15 @@ CROSSREF_WORKS_URL = os.environ.get("CROSSREF_WORKS_URL", "https://api.crossref.
 # Public responses (publishing/httpcache.py): Cache-Control for browsers
 # (max-age) and shared caches (s-maxage); a change purges them (purge.py).
 # Per-process copies of public responses (publishing/localcopy.py): on by
-# default only with a Redis cache. LOCAL_COPY_CHECK_SECONDS=0 reads the purge
-# counter before every answer from a copy (no stale copy once a purge has
-# finished); a positive value reads it at most that often (faster, but stale
-# for up to that long: only without an edge cache). The memory they may use.
-LOCAL_COPIES = env_bool("LOCAL_COPIES", default=bool(REDIS_CACHE_URL))
-LOCAL_COPY_CHECK_SECONDS = float(os.environ.get("LOCAL_COPY_CHECK_SECONDS", "0"))
+# default with a Redis cache and an edge that marks its fetches (or none).
+# Each process reads the purge counter at most every LOCAL_COPY_CHECK_SECONDS
+# (the bound on how long a replaced page reaches a reader asking the app
+# directly; an edge's fetch always reads it first). The memory they may use.
+LOCAL_COPIES = env_bool(
+    "LOCAL_COPIES",
+    default=bool(REDIS_CACHE_URL) and os.environ.get("PURGE_BACKEND", "none") in ("none", "varnish", "http"),
+)
+LOCAL_COPY_CHECK_SECONDS = float(os.environ.get("LOCAL_COPY_CHECK_SECONDS", "0.5"))
 LOCAL_COPY_MAX_BYTES = env_int("LOCAL_COPY_MAX_MB", 64) * 1024 * 1024
 PUBLIC_MAX_AGE = env_int("PUBLIC_MAX_AGE", 60)
 PUBLIC_S_MAXAGE = env_int("PUBLIC_S_MAXAGE", 600)

@@ -10,23 +10,26 @@ entering Django: no request object, no middleware, no Redis round trip.
 Freshness: every purge of the app's cache (``purge.AppCachePurger``) bumps
 one counter in the shared cache (``GENERATION_KEY``), after the shared
 copies are deleted and before any edge cache (Varnish, a CDN) is purged.
-Each process reads that counter before answering from a copy (one small
-Redis GET, ``LOCAL_COPY_CHECK_SECONDS=0``, the default) and drops all its
-copies when it moved, so no copy is served once a purge has finished, and an
-edge that refetches after its own purge gets fresh bytes. A positive
-``LOCAL_COPY_CHECK_SECONDS`` reads the counter at most that often instead:
-faster, but a replaced page can then be served for that long after the
-purge, and an edge purged in that window would store the old bytes again,
-so it is only for sites with no edge cache. If the counter cannot be read
-(Redis down) the copies are dropped and not used until it can. A copy is
-only taken of a 200 that is public (``Cache-Control: public``), sets no
-cookie and does not vary on the cookie, so nothing personal is ever kept;
-memory is bounded (``LOCAL_COPY_MAX_BYTES``, least recently used out
-first).
+Each process reads that counter at most every ``LOCAL_COPY_CHECK_SECONDS``
+(0.5 s by default; 0 reads it before every answer from a copy) and drops
+all its copies when it moved: a replaced or withdrawn page reaches a reader
+who asks the app directly at most that long after the purge. A request
+from an edge cache (it carries ``X-Vetted-Edge``, which
+``deploy/varnish/vetted.vcl`` and ``deploy/nginx/proxy-cache.conf`` set on
+their fetches) always reads the counter first: an edge refetching right
+after its own purge must get the new bytes, or it would keep the old ones
+for ``s-maxage``. Those fetches are the edge's misses, so the check costs
+little. If the counter cannot be read (Redis down) the copies are dropped
+and not used until it can. A copy is only taken of a 200 that is public
+(``Cache-Control: public``), sets no cookie and does not vary on the
+cookie, so nothing personal is ever kept; memory is bounded
+(``LOCAL_COPY_MAX_BYTES``, least recently used out first).
 
-On (``LOCAL_COPIES``) by default only with a Redis cache (services mode):
+On (``LOCAL_COPIES``) by default only with a Redis cache (services mode:
 with the local-memory cache each process would have its own counter and a
-purge in another process would go unseen.
+purge in another process would go unseen) and an outside cache that sends
+``X-Vetted-Edge`` or none (``PURGE_BACKEND`` none, varnish or http); behind
+a CDN, turn it on only once the CDN adds that header to its origin fetches.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from .httpcache import BROTLI, cache_key_for, shared_value
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "vetted:gen:local-copies"
+EDGE_HEADER = "HTTP_X_VETTED_EDGE"  # an edge cache's fetch: the counter is read before any copy is used
 _CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_RANGE")
 
 
@@ -83,10 +87,10 @@ class LocalCopies:
             self._copies.clear()
             self._bytes = 0
 
-    def _current(self) -> bool:
-        """Check the purge counter when due; return False while copies may not be used."""
+    def _current(self, *, now_or_never: bool = False) -> bool:
+        """Check the purge counter when due (always with now_or_never); return False while copies may not be used."""
         now = time.monotonic()
-        interval = settings.LOCAL_COPY_CHECK_SECONDS
+        interval = 0 if now_or_never else settings.LOCAL_COPY_CHECK_SECONDS
         if interval > 0 and now - self._checked < interval:
             return self._generation is not None
         self._checked = now
@@ -110,7 +114,7 @@ class LocalCopies:
         key = cache_key_for(
             environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), environ.get("HTTP_COOKIE", "")
         )
-        if key is None or not self._current():
+        if key is None or not self._current(now_or_never=EDGE_HEADER in environ):
             return self.app(environ, start_response)
         slot = (key, _encoding(environ))
         generation = self._generation

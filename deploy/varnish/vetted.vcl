@@ -62,6 +62,13 @@ sub vcl_recv {
     return (hash);
 }
 
+sub vcl_backend_fetch {
+    # The app then checks its purge counter before answering from a local
+    # copy (publishing/localcopy.py): a refetch right after a purge gets the
+    # new bytes.
+    set bereq.http.X-Vetted-Edge = "1";
+}
+
 sub vcl_backend_response {
     if (!beresp.http.xkey || beresp.http.Set-Cookie) {
         set beresp.uncacheable = true;

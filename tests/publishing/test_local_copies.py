@@ -129,6 +129,26 @@ def test_a_check_interval_bounds_how_long_an_old_copy_lives(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_an_edge_fetch_always_reads_the_counter_so_an_edge_never_stores_an_old_copy(
+    published, article, editor, copies, settings, django_capture_on_commit_callbacks
+):
+    settings.LOCAL_COPY_CHECK_SECONDS = 60
+    assert call(copies, URL)[0].startswith("200")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publication_withdraw(article, acting_user=editor, reason="Recalled.", mode="remove")
+    assert call(copies, URL, x_vetted_edge="1")[0].startswith("404")  # Varnish's refetch after its purge
+    assert call(copies, URL)[0].startswith("404")  # and the copies are gone for everyone
+
+
+def test_the_shipped_edge_configurations_mark_their_fetches():
+    from django.conf import settings as django_settings
+
+    deploy = django_settings.BASE_DIR / "deploy"
+    assert 'set bereq.http.X-Vetted-Edge = "1";' in (deploy / "varnish" / "vetted.vcl").read_text()
+    assert "proxy_set_header X-Vetted-Edge 1;" in (deploy / "nginx" / "proxy-cache.conf").read_text()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_go_live_elsewhere_reaches_this_process_through_the_counter(published, copies, settings, django_hits):
     from django.core.cache import cache
 
