@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from audit.services import event_record
 from cms import roles
@@ -206,8 +207,11 @@ def glossary_definition_transition(definition: GlossaryDefinition, action: str, 
     sources, target = GLOSSARY_TRANSITIONS[action]
     if definition.status not in sources:
         raise InvalidArticleTransition(
-            f"Version {definition.version} of “{definition.term}” is {definition.get_status_display().lower()}; "
-            "it cannot be changed now. Reload the page to see the glossary as it is."
+            gettext(
+                "Version %(version)s of “%(term)s” is %(lower)s; it cannot be changed now. "
+                "Reload the page to see the glossary as it is."
+            )
+            % {"version": definition.version, "term": definition.term, "lower": definition.get_status_display().lower()}
         )
     definition.status = target
     fields = ["status"]

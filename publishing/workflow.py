@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from cms import roles
 from cms.actions import Action, reverse_one
 from cms.actions import action as make_action
@@ -140,7 +142,8 @@ def ensure_actor(action: str, user) -> None:
     transition = TRANSITIONS[action]
     if transition.who == EDITOR and not roles.is_editor(user):
         raise PublishingPermissionError(
-            f"Only editors can {transition.label}. Ask a member of the Editors group, or an administrator, to do it."
+            gettext("Only editors can %(label)s. Ask a member of the Editors group, or an administrator, to do it.")
+            % {"label": transition.label}
         )
 
 

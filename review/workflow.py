@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from articles.models import Article, ArticleVariant
 from articles.workflow import TRANSITIONS, Transition, allowed_actions, can_transition, edge_refusal
@@ -60,7 +61,7 @@ ROUND_CLOSINGS = {
 def round_close(round_: ReviewRound, action: str) -> ReviewRound:
     """Close an open (locked) round for `action`; the article's audit event for the action records it."""
     if round_.status != R.OPEN:
-        raise InvalidTransition("This review round is already closed. Reload the page to see its state.")
+        raise InvalidTransition(gettext("This review round is already closed. Reload the page to see its state."))
     round_.status = ROUND_CLOSINGS[action]
     round_.closed_at = timezone.now()
     round_.save(update_fields=["status", "closed_at"])
