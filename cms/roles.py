@@ -62,7 +62,8 @@ def role_required(*groups: str, anonymous_404: bool = False) -> Callable:
                     raise Http404("No such page.")
                 return redirect_to_login(request.get_full_path())
             if not has_role(request.user, *groups):
-                needed = " or ".join(groups)
+                # The group names are translated in cms/template_roles.py (ROLE_LABELS).
+                needed = gettext(" or ").join(gettext(group) for group in groups)
                 raise PermissionDenied(
                     gettext("This page is for %(needed)s; your account does not have the role needed for it.")
                     % {"needed": needed}

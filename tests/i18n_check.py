@@ -11,7 +11,8 @@ A string literal a template hands to ``|default:"…"`` (in a variable or in a
 tag such as ``{% blocktranslate with … %}``) is shown to users too, so it must
 be written ``|default:_("…")``.
 
-Not checked: ``<script>`` and ``<style>`` contents, ``{% comment %}`` blocks and
+Not checked: the contents of ``<script>``, ``<style>`` and of ``<code>``,
+``<kbd>`` and ``<samp>`` (what a user types as is, such as ``[@key]``), ``{% comment %}`` blocks and
 ``{# … #}`` comments, ``{% block body_class %}`` (CSS class names), attribute values that are code (class, href, name…).
 """
 
@@ -32,6 +33,8 @@ ALLOWED_WORDS = frozenset({"Vetted", "PMID", "DOI", "URL", "RIS", "BibTeX", "Pub
 TRANSLATED = "\ue000"
 OTHER = "\ue001"
 
+# Elements whose text is not prose: scripts, styles, and code a user types as is ([@key], a command).
+HIDDEN_ELEMENTS = frozenset({"script", "style", "code", "kbd", "samp"})
 USER_VISIBLE_ATTRIBUTES = frozenset({"title", "alt", "placeholder", "aria-label"})
 BUTTON_INPUT_TYPES = frozenset({"submit", "button", "reset"})
 DEFAULT_LITERAL = re.compile(r"""\|\s*default\s*:\s*(["'])(?P<text>.*?)\1""")
@@ -97,10 +100,10 @@ class _TextFinder(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.findings: list[Finding] = []
-        self._hidden = 0  # inside <script> or <style>
+        self._hidden = 0  # inside one of HIDDEN_ELEMENTS
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in {"script", "style"}:
+        if tag in HIDDEN_ELEMENTS:
             self._hidden += 1
         values = dict(attrs)
         line = self.getpos()[0]
@@ -115,7 +118,7 @@ class _TextFinder(HTMLParser):
     handle_startendtag = handle_starttag
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in {"script", "style"} and self._hidden:
+        if tag in HIDDEN_ELEMENTS and self._hidden:
             self._hidden -= 1
 
     def handle_data(self, data: str) -> None:
