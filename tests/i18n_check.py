@@ -126,7 +126,10 @@ class _TextFinder(HTMLParser):
             return
         left = _words_left(data)
         if left:
-            self.findings.append(Finding(self.getpos()[0], " ".join(left.split())))
+            # A text node may start with the newline before its first word.
+            first = LETTER.search(data.replace(TRANSLATED, " ").replace(OTHER, " "))
+            line = self.getpos()[0] + data.count("\n", 0, first.start() if first else 0)
+            self.findings.append(Finding(line, " ".join(left.split())))
 
 
 def untranslated_text(source: str) -> list[Finding]:
