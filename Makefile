@@ -102,6 +102,15 @@ bench: dev-venv
 	DEBUG=0 SECRET_KEY=bench TESTING=1 $(PY) -m bench
 	$(PY) -m bench.reader
 
+## cluster: two app instances behind Varnish, a PostgreSQL primary and replica, Redis, a worker per queue (bench/cluster.py)
+.PHONY: cluster bench-cluster
+cluster: dev-venv
+	$(PY) -m bench.cluster --serve
+
+## bench-cluster: the small cluster measured: throughput through Varnish, an instance killed, purge-to-fresh, publish rate
+bench-cluster: dev-venv
+	$(PY) -m bench.cluster
+
 # Reader delivery under load (needs DATABASE_URL=postgres://..., REDIS_URL, wrk, nginx; see BENCHMARKS.md).
 .PHONY: bench-reader
 bench-reader: dev-venv

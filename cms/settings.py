@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VETTED_VAR_DIR", BASE_DIR / "var"))
@@ -240,6 +241,24 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by cms/celery.py from each app's BEAT_SCHEDULE
+# Queues by urgency (README, "Queues"): a go-live, a scheduled withdrawal or
+# a purge retry must never wait behind a catalogue re-render or an evidence
+# match. Production runs one worker per queue (Procfile); a worker started
+# without -Q consumes all four, so one worker still does everything.
+CELERY_TASK_QUEUES = [Queue(name) for name in ("publish", "mail", "bulk", "default")]
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "publishing.tasks.publish": {"queue": "publish"},
+    "publishing.tasks.publish_scheduled": {"queue": "publish"},
+    "publishing.tasks.sweep_outbox": {"queue": "publish"},
+    "publishing.tasks.retry_purges": {"queue": "publish"},
+    "*.notify_*": {"queue": "mail"},
+    "publishing.tasks.render_batch": {"queue": "bulk"},
+    "publishing.tasks.verify_batch": {"queue": "bulk"},
+    "publishing.tasks.refresh_live_pages": {"queue": "bulk"},
+    "evidence.tasks.match_evidence": {"queue": "bulk"},
+    "review.tasks.flag_reviews_due": {"queue": "bulk"},
+}
 
 # --- Auth -----------------------------------------------------------------
 
@@ -398,16 +417,38 @@ PUBMED_ESUMMARY_URL = os.environ.get(
 CROSSREF_WORKS_URL = os.environ.get("CROSSREF_WORKS_URL", "https://api.crossref.org/works/")
 # Public responses (publishing/httpcache.py): Cache-Control for browsers
 # (max-age) and shared caches (s-maxage); a change purges them (purge.py).
+# Per-process copies of public responses (publishing/localcopy.py): on by
+# default only with a Redis cache. LOCAL_COPY_CHECK_SECONDS=0 reads the purge
+# counter before every answer from a copy (no stale copy once a purge has
+# finished); a positive value reads it at most that often (faster, but stale
+# for up to that long: only without an edge cache). The memory they may use.
+LOCAL_COPIES = env_bool("LOCAL_COPIES", default=bool(REDIS_CACHE_URL))
+LOCAL_COPY_CHECK_SECONDS = float(os.environ.get("LOCAL_COPY_CHECK_SECONDS", "0"))
+LOCAL_COPY_MAX_BYTES = env_int("LOCAL_COPY_MAX_MB", 64) * 1024 * 1024
 PUBLIC_MAX_AGE = env_int("PUBLIC_MAX_AGE", 60)
 PUBLIC_S_MAXAGE = env_int("PUBLIC_S_MAXAGE", 600)
 PUBLIC_STALE_WHILE_REVALIDATE = env_int("PUBLIC_STALE_WHILE_REVALIDATE", 30)
-# Outside cache to purge on every change: none, http (PURGE to PURGE_HTTP_URL),
-# cloudflare (PURGE_CDN_ZONE + PURGE_CDN_TOKEN), or a dotted path to a purger class.
+# Cache tags on every public response (publishing/httpcache.py tags_for):
+# which headers carry them, lower case, comma-separated (xkey for Varnish,
+# surrogate-key for Fastly, cache-tag for Cloudflare); empty sends none.
+CACHE_TAG_HEADERS = [
+    name.strip().lower()
+    for name in os.environ.get("CACHE_TAG_HEADERS", "xkey,surrogate-key,cache-tag").split(",")
+    if name.strip()
+]
+# Outside cache to purge on every change (publishing/purge.py). By tag:
+# varnish (xkey-purge to PURGE_HTTP_URL), fastly (PURGE_FASTLY_SERVICE +
+# PURGE_FASTLY_TOKEN), cloudflare-tags (PURGE_CDN_ZONE + PURGE_CDN_TOKEN).
+# By address (the fallback): http (PURGE <address> to PURGE_HTTP_URL),
+# cloudflare (purge by URL). none, or a dotted path to a purger class.
 PURGE_BACKEND = os.environ.get("PURGE_BACKEND", "none")
 PURGE_HTTP_URL = os.environ.get("PURGE_HTTP_URL", "http://127.0.0.1:8080")
 PURGE_CDN_API = os.environ.get("PURGE_CDN_API", "https://api.cloudflare.com/client/v4")
 PURGE_CDN_ZONE = os.environ.get("PURGE_CDN_ZONE", "")
 PURGE_CDN_TOKEN = os.environ.get("PURGE_CDN_TOKEN", "")
+PURGE_FASTLY_API = os.environ.get("PURGE_FASTLY_API", "https://api.fastly.com")
+PURGE_FASTLY_SERVICE = os.environ.get("PURGE_FASTLY_SERVICE", "")
+PURGE_FASTLY_TOKEN = os.environ.get("PURGE_FASTLY_TOKEN", "")
 PURGE_TIMEOUT = env_int("PURGE_TIMEOUT", 5)
 # How often the job retries failed purges: the bound on how long a withdrawn
 # page can outlive a cache outage once the cache is back.

@@ -111,6 +111,82 @@ def make_entry(
     )
 
 
+# --- cache tags ------------------------------------------------------------------
+
+# A purge list (``publishing.purge``) may hold "tag:<name>": purge every
+# response carrying that tag at an edge cache that purges by tag.
+TAG_PREFIX = "tag:"
+_TAGGED_ARTICLE = re.compile(
+    r"^(?:/[a-z]{2}(?:-[a-z0-9]{2,8})?)?/(?:api/)?articles/(?P<slug>[a-z0-9_-]+)/(?:for/(?P<audience>[a-z0-9_-]+)/)?"
+)
+_FURNITURE_TAGS = {"/board/": "board", "/editorial-policy/": "policy", "/changes/": "changes"}
+# Header name -> separator. Varnish's xkey vmod reads ``xkey``, Fastly
+# ``Surrogate-Key`` and Cloudflare ``Cache-Tag``; each edge drops its own
+# header before the reader sees it (deploy/varnish/vetted.vcl does for xkey).
+TAG_HEADERS = {"xkey": ("xkey", " "), "surrogate-key": ("Surrogate-Key", " "), "cache-tag": ("Cache-Tag", ",")}
+
+
+def tags_for(path: str) -> list[str]:
+    """Return the cache tags of a public address: what it shows, so one purge of a tag finds every copy.
+
+    Every address of one article, whatever its query string (``?page=``, a
+    tracking parameter an edge cached separately), carries
+    ``article-<slug>``; an audience's version adds ``audience-<slug>``. Every
+    other public address lists articles or shows site furniture and carries
+    ``catalogue`` (and ``board``, ``policy`` or ``changes`` for those pages).
+    All carry ``site``, to empty an edge of the whole site at once.
+    """
+    match = _TAGGED_ARTICLE.match(path)
+    if match:
+        tags = ["site", f"article-{match['slug']}"]
+        if match["audience"]:
+            tags.append(f"audience-{match['audience']}")
+        return tags
+    tags = ["site", "catalogue"]
+    if path in _FURNITURE_TAGS:
+        tags.append(_FURNITURE_TAGS[path])
+    return tags
+
+
+def tags_for_addresses(paths: list[str]) -> list[str]:
+    """Return the tags a purge of these addresses means ("tag:" items kept as they are; never ``site``).
+
+    Each address adds its narrowest tag, so purging the addresses an article
+    change lists (its pages and the site's lists) becomes ``article-<slug>``
+    and ``catalogue``, whatever query strings the edge holds copies for.
+    """
+    tags: set[str] = set()
+    for address in paths:
+        if address.startswith(TAG_PREFIX):
+            tags.add(address[len(TAG_PREFIX) :])
+        elif address.startswith("/"):
+            tags.add(_narrowest_tag(address.partition("?")[0]))
+    tags.discard("site")
+    return sorted(tags)
+
+
+def _narrowest_tag(path: str) -> str:
+    """The one tag that stands for an address in a purge: its article, its furniture page, else the catalogue.
+
+    A furniture page also carries ``catalogue`` (it lists articles), so an
+    article's purge, which always names the index, refreshes it too; an
+    edit of the policy alone purges only ``policy``.
+    """
+    match = _TAGGED_ARTICLE.match(path)
+    if match:
+        return f"article-{match['slug']}"
+    return _FURNITURE_TAGS.get(path, "catalogue")
+
+
+def _tag_headers(path: str) -> dict[str, str]:
+    tags = tags_for(path)
+    return {
+        header: separator.join(tags)
+        for name, (header, separator) in TAG_HEADERS.items()
+        if name in settings.CACHE_TAG_HEADERS
+    }
+
+
 def cache_control(path: str = "") -> str:
     """Return the Cache-Control value of a public response (from settings).
 
@@ -170,6 +246,8 @@ def respond(request: HttpRequest, entry: Entry) -> HttpResponse:
     response["Last-Modified"] = http_date(entry.last_modified)
     response["Cache-Control"] = cache_control(request.path_info)
     response["Vary"] = "Accept-Encoding"
+    for name, value in _tag_headers(request.path_info).items():
+        response[name] = value
     return response
 
 
@@ -308,6 +386,11 @@ def _redis_reader(config: dict, make_key: Callable[[str], str]) -> Callable[[str
         return None if raw is None else loads(raw)
 
     return get
+
+
+def shared_value(key: str):
+    """Read one value from the default cache through this process's long-lived client (raises if unreachable)."""
+    return _read(key)
 
 
 def cache_get(key: str, encoding: str = "") -> Entry | None:

@@ -3,8 +3,17 @@
 On every change (go-live, withdrawal, expiry, a re-render) the affected
 addresses are purged from:
 
-1. the app's own page cache (Redis in services mode; always), and
-2. the configured outside cache (``PURGE_BACKEND``): ``none``, ``http``
+1. the app's own page cache (Redis in services mode; always), by address:
+   its keys are a closed set (``httpcache.cache_key_for`` admits only the
+   query strings the site's own links use), so the address list is complete;
+2. the configured outside cache (``PURGE_BACKEND``), by tag where it can:
+   ``varnish`` (xkey: one ``PURGE`` with an ``xkey-purge`` header),
+   ``fastly`` (surrogate keys) or ``cloudflare-tags`` (cache tags). An edge
+   keeps a copy per query string it saw (a tracking parameter, a mistyped
+   page number), which no address list can name; every public response is
+   tagged with what it shows (``httpcache.tags_for``), and the tags of a
+   purge are derived from its addresses (``httpcache.tags_for_addresses``),
+   so one tag purge finds them all. By address, as the fallback: ``http``
    (an nginx ``proxy_cache_purge``-style ``PURGE <address>`` request to
    ``PURGE_HTTP_URL``) or ``cloudflare`` (the purge-by-URL API of a CDN zone).
 
@@ -37,7 +46,8 @@ from django.db.models import F
 from django.utils.module_loading import import_string
 
 from .cache import _ARTICLE_GENERATION, _SITE_GENERATION
-from .httpcache import keys_for_paths
+from .httpcache import TAG_PREFIX, keys_for_paths, tags_for_addresses
+from .localcopy import bump_generation
 from .models import PurgeRequest
 
 logger = logging.getLogger(__name__)
@@ -47,11 +57,24 @@ GENERATION_PREFIX = "gen:"  # pseudo-address: "gen:<slug>" bumps the article's g
 
 
 class Purger(Protocol):
-    """Something that can drop addresses from a cache; raises on failure."""
+    """Something that can drop addresses from a cache; raises on failure.
+
+    ``purge`` receives the items of a purge list: addresses ("/path?query"),
+    "gen:<slug>" and "tag:<name>" pseudo-addresses; each purger uses the ones
+    it understands. A purger may define ``wanted(paths)`` to reduce a list to
+    what it will send (a tag purger: the tags), which is also what a failure
+    records for the retry job.
+    """
 
     name: str
 
     def purge(self, paths: list[str]) -> None: ...
+
+
+def wanted_by(purger: Purger, paths: list[str]) -> list[str]:
+    """Return the items of a purge list this purger sends (all of them unless it says otherwise)."""
+    wanted = getattr(purger, "wanted", None)
+    return wanted(paths) if wanted is not None else paths
 
 
 class AppCachePurger:
@@ -71,6 +94,9 @@ class AppCachePurger:
                         cache.incr(key)
                     except ValueError:  # missing: a fresh one starts past any older number
                         cache.set(key, time.time_ns(), timeout=None)
+        # Last, once the shared copies are gone: every process drops its own
+        # (publishing/localcopy.py), and refills from fresh bytes.
+        bump_generation()
 
 
 class NoPurger:
@@ -140,7 +166,104 @@ class CloudflarePurger:
                 raise RuntimeError(f"CDN purge refused: {answer.get('errors')}")
 
 
-BACKENDS = {"none": NoPurger, "http": HttpPurger, "cloudflare": CloudflarePurger}
+class TagPurger:
+    """Base of the purgers by tag: they send the tags derived from a purge list, in batches."""
+
+    name = "tags"
+    batch = 30
+
+    def wanted(self, paths: list[str]) -> list[str]:
+        return [f"{TAG_PREFIX}{tag}" for tag in tags_for_addresses(paths)]
+
+    def purge(self, paths: list[str]) -> None:
+        tags = tags_for_addresses(paths)
+        for start in range(0, len(tags), self.batch):
+            self.purge_tags(tags[start : start + self.batch])
+
+    def purge_tags(self, tags: list[str]) -> None:
+        raise NotImplementedError
+
+
+class VarnishPurger(TagPurger):
+    """Purge by tag at Varnish with the xkey vmod: ``PURGE /`` with ``xkey-purge: <tags>`` (deploy/varnish/vetted.vcl).
+
+    ``PURGE_HTTP_URL`` is where Varnish listens. A hard purge: a withdrawn
+    page must not be served stale during grace. Varnish answers 200 with the
+    number of objects it dropped (0 is fine: nothing was cached).
+    """
+
+    name = "varnish"
+    batch = 100
+
+    def purge_tags(self, tags: list[str]) -> None:
+        base = settings.PURGE_HTTP_URL.rstrip("/")
+        headers = {"Host": urlsplit(settings.SITE_URL).netloc, "xkey-purge": " ".join(tags)}
+        request = urllib.request.Request(f"{base}/", method="PURGE", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=settings.PURGE_TIMEOUT) as response:  # noqa: S310  # nosec B310 (an http(s) URL from settings)
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        if status != 200:
+            raise RuntimeError(f"xkey purge of {len(tags)} tags answered {status}")
+
+
+class FastlyPurger(TagPurger):
+    """Purge by surrogate key through Fastly's API: ``POST /service/<id>/purge`` with ``Surrogate-Key: <keys>``.
+
+    Settings: ``PURGE_FASTLY_SERVICE``, ``PURGE_FASTLY_TOKEN`` (an API token
+    with purge rights) and ``PURGE_FASTLY_API`` (tests point it at a local
+    server). The API takes at most 256 keys per call.
+    """
+
+    name = "fastly"
+    batch = 256
+
+    def purge_tags(self, tags: list[str]) -> None:
+        endpoint = f"{settings.PURGE_FASTLY_API.rstrip('/')}/service/{settings.PURGE_FASTLY_SERVICE}/purge"
+        headers = {
+            "Fastly-Key": settings.PURGE_FASTLY_TOKEN,
+            "Surrogate-Key": " ".join(tags),
+            "Accept": "application/json",
+        }
+        request = urllib.request.Request(endpoint, data=b"", method="POST", headers=headers)
+        with urllib.request.urlopen(request, timeout=settings.PURGE_TIMEOUT) as response:  # noqa: S310  # nosec B310 (an http(s) URL from settings)
+            if response.status != 200:
+                raise RuntimeError(f"Fastly purge answered {response.status}")
+
+
+class CloudflareTagPurger(TagPurger):
+    """Purge by cache tag through Cloudflare's API: ``POST /zones/<zone>/purge_cache`` with ``{"tags": [...]}``.
+
+    The same settings as the URL purger (``PURGE_CDN_ZONE``,
+    ``PURGE_CDN_TOKEN``, ``PURGE_CDN_API``); at most 30 tags per call.
+    """
+
+    name = "cdn-tags"
+    batch = 30
+
+    def purge_tags(self, tags: list[str]) -> None:
+        endpoint = f"{settings.PURGE_CDN_API.rstrip('/')}/zones/{settings.PURGE_CDN_ZONE}/purge_cache"
+        request = urllib.request.Request(
+            endpoint,
+            data=json.dumps({"tags": tags}).encode(),
+            method="POST",
+            headers={"Authorization": f"Bearer {settings.PURGE_CDN_TOKEN}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=settings.PURGE_TIMEOUT) as response:  # noqa: S310  # nosec B310 (an http(s) URL from settings)
+            answer = json.loads(response.read() or b"{}")
+        if not answer.get("success"):
+            raise RuntimeError(f"CDN tag purge refused: {answer.get('errors')}")
+
+
+BACKENDS = {
+    "none": NoPurger,
+    "http": HttpPurger,
+    "cloudflare": CloudflarePurger,
+    "varnish": VarnishPurger,
+    "fastly": FastlyPurger,
+    "cloudflare-tags": CloudflareTagPurger,
+}
 
 
 def configured_purgers() -> list[Purger]:
@@ -189,12 +312,15 @@ def purge_paths(paths: Iterable[str], *, purgers: list[Purger] | None = None) ->
             )
             purgers, ok = [AppCachePurger()], False
     for purger in purgers:
+        items = paths
         try:
-            purger.purge(paths)
+            items = wanted_by(purger, paths)
+            if items:
+                purger.purge(items)
         except Exception as exc:
             ok = False
-            logger.warning("Purge on %s failed for %d addresses (kept for retry): %s", purger.name, len(paths), exc)
-            _record(purger.name, paths, f"{type(exc).__name__}: {exc}")
+            logger.warning("Purge on %s failed for %d items (kept for retry): %s", purger.name, len(items), exc)
+            _record(purger.name, items, f"{type(exc).__name__}: {exc}")
     return ok
 
 

@@ -2,9 +2,12 @@
 
 Starts, on loopback ports from BENCH_PORT (default 18120) upwards:
 - gunicorn with the app (2 sync workers, production settings, PostgreSQL and
-  Redis from DATABASE_URL / REDIS_URL), once with the page cache on ("cached":
-  answered by the fast path) and once with READER_CACHE_SECONDS=0 ("cold":
-  stored bytes read from the database on every request);
+  Redis from DATABASE_URL / REDIS_URL): as deployed ("local copy": a warm page
+  replayed from the process's memory after one Redis read of the purge
+  counter, publishing/localcopy.py), with local
+  copies off ("cached": answered by the fast path from Redis) and with
+  READER_CACHE_SECONDS=0 ("cold": stored bytes read from the database on
+  every request);
 - gunicorn with a bare WSGI app returning the same bytes (the practical
   ceiling of sync workers);
 - Debian's nginx serving the static export and a plain file of the same size.
@@ -48,6 +51,7 @@ CHECKED_IN_LUA = frozenset(
         "bare WSGI on gunicorn (ceiling)",
         "app, page cached (fast path)",
         "app, cache cold (stored bytes from PostgreSQL)",
+        "app, local copy (as deployed)",
     }
 )
 
@@ -231,7 +235,7 @@ def main() -> None:
             return
     base = int(os.environ.get("BENCH_PORT", "18120"))
     seconds = int(os.environ.get("BENCH_SECONDS", "5"))
-    ports = {"cached": base, "cold": base + 1, "bare": base + 2, "nginx": base + 3}
+    ports = {"cached": base, "cold": base + 1, "bare": base + 2, "nginx": base + 3, "local": base + 4}
     work = Path(tempfile.mkdtemp(prefix="vetted-bench-"))
     processes: list[subprocess.Popen] = []
     failed = True
@@ -245,19 +249,21 @@ def main() -> None:
         (file_dir / "same-size.html").write_bytes(b"x" * len(page))
         os.environ["BENCH_BARE_BODY"] = str(file_dir / "same-size.html")
 
-        cached = _gunicorn("cms.wsgi", ports["cached"], SITE_URL=site_url)
-        cold = _gunicorn("cms.wsgi", ports["cold"], SITE_URL=site_url, READER_CACHE_SECONDS="0")
+        local = _gunicorn("cms.wsgi", ports["local"], SITE_URL=site_url, LOCAL_COPIES="1")
+        cached = _gunicorn("cms.wsgi", ports["cached"], SITE_URL=site_url, LOCAL_COPIES="0")
+        cold = _gunicorn("cms.wsgi", ports["cold"], SITE_URL=site_url, READER_CACHE_SECONDS="0", LOCAL_COPIES="0")
         bare = _gunicorn(
             "bench.reader.bare:application", ports["bare"], BENCH_BARE_BODY=str(file_dir / "same-size.html")
         )
         nginx = _nginx(work / "nginx", ports["nginx"], export_dir, file_dir)
-        processes += [cached, cold, bare, nginx]
+        processes += [local, cached, cold, bare, nginx]
 
         targets = {
             "nginx, same-size file, Connection: close": (f"http://127.0.0.1:{ports['nginx']}/same-size.html", True),
             "nginx, same-size file, keep-alive": (f"http://127.0.0.1:{ports['nginx']}/same-size.html", False),
             "export behind nginx, Connection: close": (f"http://127.0.0.1:{ports['nginx']}{ARTICLE}", True),
             "bare WSGI on gunicorn (ceiling)": (f"http://127.0.0.1:{ports['bare']}/", False),
+            "app, local copy (as deployed)": (f"http://127.0.0.1:{ports['local']}{ARTICLE}", False),
             "app, page cached (fast path)": (f"http://127.0.0.1:{ports['cached']}{ARTICLE}", False),
             "app, cache cold (stored bytes from PostgreSQL)": (f"http://127.0.0.1:{ports['cold']}{ARTICLE}", False),
         }
@@ -268,7 +274,11 @@ def main() -> None:
             status, body = _fetch(url)
             if status != 200 or len(body) != len(page):
                 raise SystemExit(f"{name}: {status}, {len(body)} bytes (expected 200, {len(page)} bytes)")
-        for name in ("app, page cached (fast path)", "app, cache cold (stored bytes from PostgreSQL)"):
+        for name in (
+            "app, local copy (as deployed)",
+            "app, page cached (fast path)",
+            "app, cache cold (stored bytes from PostgreSQL)",
+        ):
             for _twice in range(2):  # the cached app: a miss, then a hit
                 if _fetch(targets[name][0])[1] != page:
                     raise SystemExit(f"{name}: bytes differ from the export's {ARTICLE}")
@@ -288,7 +298,7 @@ def main() -> None:
                     results.setdefault((name, connections), []).append(
                         _wrk(url, connections, seconds, close, checked, len(page))
                     )
-        rss = max(_peak_rss_mb(cached), _peak_rss_mb(cold))
+        rss = max(_peak_rss_mb(local), _peak_rss_mb(cached), _peak_rss_mb(cold))
 
         print(f"Reader delivery, {len(page)} byte article page, {seconds} s rounds, 3 interleaved rounds, medians")
         print(f"load average at the end: {os.getloadavg()}  (shared machine: other work competes for the cores)")
@@ -297,14 +307,15 @@ def main() -> None:
             baseline = statistics.median(
                 r[0] for r in results[("nginx, same-size file, Connection: close", connections)]
             )
+            ceiling = statistics.median(r[0] for r in results[("bare WSGI on gunicorn (ceiling)", connections)])
             print(f"\n{connections} connections")
-            print(f"{'target':52} {'req/s':>9} {'ratio':>6} {'non-200':>8} {'errors':>7}")
+            print(f"{'target':52} {'req/s':>9} {'ratio':>6} {'×ceil.':>6} {'non-200':>8} {'errors':>7}")
             for name in targets:
                 runs = results[(name, connections)]
                 rate = statistics.median(r[0] for r in runs)
                 print(
-                    f"{name:52} {rate:9.0f} {rate / baseline:6.3f} {sum(r[1] for r in runs):8d} "
-                    f"{sum(r[2] for r in runs):7d}"
+                    f"{name:52} {rate:9.0f} {rate / baseline:6.3f} {rate / ceiling:6.3f} "
+                    f"{sum(r[1] for r in runs):8d} {sum(r[2] for r in runs):7d}"
                 )
         print(f"\npeak RSS of a gunicorn worker: {rss:.1f} MB")
         bad = sum(run[1] + run[2] for runs in results.values() for run in runs)

@@ -103,7 +103,7 @@ def test_services_mode_as_written_publishes_an_article_over_http(tmp_path, autho
         "VETTED_VAR_DIR": str(var_dir),
         "CELERY_TASK_ALWAYS_EAGER": "",
         "WEB_CONCURRENCY": "2",
-        "WORKER_CONCURRENCY": "1",
+        "PUBLISH_CONCURRENCY": "1",
         "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD,
         "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
     }
@@ -129,7 +129,13 @@ def test_services_mode_as_written_publishes_an_article_over_http(tmp_path, autho
     try:
         browser = Browser(f"http://127.0.0.1:{port}")
         wait_until(lambda: browser.request("/healthz")[0] == 200, timeout=60, what="gunicorn", log=log)
-        wait_until(lambda: "ready" in log.read_text(errors="replace"), timeout=60, what="the worker", log=log)
+        for queue in ("publish", "mail", "bulk"):  # one worker per queue (Procfile)
+            wait_until(
+                lambda queue=queue: re.search(rf"{queue}\.1 +\|.*\bready\b", log.read_text(errors="replace")),
+                timeout=90,
+                what=f"the {queue} worker",
+                log=log,
+            )
         wait_until(lambda: list(var_dir.glob("celerybeat-schedule*")), timeout=60, what="beat", log=log)
         assert not list(ROOT.glob("celerybeat-schedule*")), "beat wrote its schedule into the repository"
 
@@ -165,7 +171,7 @@ def test_services_mode_as_written_publishes_an_article_over_http(tmp_path, autho
         assert article.title in page
         # The page is live once the task's transaction commits; the worker logs
         # the task's success a moment after that.
-        succeeded = r'"task": "publishing.tasks.publish", .*"state": "SUCCESS"'
+        succeeded = r'publish\.1 +\|.*"task": "publishing.tasks.publish", .*"state": "SUCCESS"'
         wait_until(
             lambda: re.search(succeeded, log.read_text(errors="replace")),
             timeout=30,

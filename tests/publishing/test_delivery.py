@@ -381,3 +381,40 @@ def test_a_stored_page_past_its_expiry_is_not_served_even_before_the_expiry_job_
     published.expires_at = timezone.now() - dt.timedelta(seconds=1)
     published.save(update_fields=["expires_at"])
     assert client.get(URL + "for/patient/").status_code in (404, 410)  # the row is still there; the query says no
+
+
+def test_fastly_purger_sends_the_tags_of_a_change_as_surrogate_keys(published, settings, recorder):
+    settings.PURGE_BACKEND = "fastly"
+    settings.PURGE_FASTLY_API = f"http://127.0.0.1:{recorder.server_port}"
+    settings.PURGE_FASTLY_SERVICE = "svc42"
+    settings.PURGE_FASTLY_TOKEN = "fastly-token"
+    assert purge_paths([URL, URL + "for/patient/?utm=1", "/", "/?page=9", "/board/", "gen:cmv-treatment"]) is True
+    (sent,) = recorder.seen  # one call for the whole change
+    assert sent["method"] == "POST" and sent["path"] == "/service/svc42/purge"
+    assert sent["headers"]["Fastly-Key"] == "fastly-token"
+    assert sent["headers"]["Surrogate-Key"].split() == ["article-cmv-treatment", "board", "catalogue"]
+
+
+def test_cloudflare_tag_purger_batches_tags_and_keeps_failed_tags_for_the_retry(published, settings, recorder):
+    settings.PURGE_BACKEND = "cloudflare-tags"
+    settings.PURGE_CDN_API = f"http://127.0.0.1:{recorder.server_port}/client/v4"
+    settings.PURGE_CDN_ZONE = "zone9"
+    paths = [f"/articles/a{n:02}/for/patient/" for n in range(40)]
+    recorder.reply = (200, b'{"success": false, "errors": [{"code": 1, "message": "busy"}]}')
+    assert purge_paths(paths) is False
+    kept = set(PurgeRequest.objects.filter(target="cdn-tags").values_list("path", flat=True))
+    assert kept == {f"tag:article-a{n:02}" for n in range(40)}  # tags, one per article, not addresses
+    recorder.reply = (200, b'{"success": true}')
+    recorder.seen.clear()
+    assert tasks.retry_purges.apply().get()["purged"] == 40
+    assert [len(json.loads(seen["body"])["tags"]) for seen in recorder.seen] == [30, 10]
+    assert recorder.seen[0]["path"] == "/client/v4/zones/zone9/purge_cache"
+
+
+def test_tag_headers_follow_the_setting(client, published, settings):
+    settings.CACHE_TAG_HEADERS = ["cache-tag"]
+    response = client.get(URL + "for/patient/")
+    assert response["Cache-Tag"] == "site,article-cmv-treatment,audience-patient"
+    assert "xkey" not in response and "Surrogate-Key" not in response
+    settings.CACHE_TAG_HEADERS = []
+    assert "Cache-Tag" not in client.get("/")

@@ -73,7 +73,7 @@ def free_port() -> int:
 class Worker:
     """A `celery -A cms worker` subprocess, logging to a file."""
 
-    def __init__(self, broker_url: str, log: Path, **extra_env: str) -> None:
+    def __init__(self, broker_url: str, log: Path, *, args: tuple[str, ...] = (), **extra_env: str) -> None:
         env = {
             **os.environ,
             "DATABASE_URL": database_url(),
@@ -102,6 +102,7 @@ class Worker:
                 "--loglevel=INFO",
                 # The hold receiver (tests only) when a test asks the job to wait mid-way.
                 *(["--include=tests.publishing.hold_publisher"] if "VETTED_TEST_PUBLISH_HOLD_DIR" in extra_env else []),
+                *args,  # e.g. -Q bulk
             ],
             cwd=ROOT,
             env=env,
@@ -138,8 +139,8 @@ def broker_url() -> str:
 def workers(tmp_path) -> Iterator[Callable[..., Worker]]:
     started: list[Worker] = []
 
-    def start(broker_url: str, **extra_env: str) -> Worker:
-        worker = Worker(broker_url, tmp_path / f"worker-{len(started)}.log", **extra_env)
+    def start(broker_url: str, *, args: tuple[str, ...] = (), **extra_env: str) -> Worker:
+        worker = Worker(broker_url, tmp_path / f"worker-{len(started)}.log", args=args, **extra_env)
         started.append(worker)
         return worker
 
