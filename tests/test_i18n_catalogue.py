@@ -18,16 +18,17 @@ from cms.template_roles import ROLE_LABELS
 from tests.po_file import read_po
 
 ROOT = Path(settings.BASE_DIR)
-LANGUAGES = [code for code, _ in settings.LANGUAGES if code != "en"]
+# Every catalogue: each language but English, each domain (the templates and Python; the studio's scripts).
+CATALOGUES = [(code, domain) for code, _ in settings.LANGUAGES if code != "en" for domain in ("django", "djangojs")]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
-def po_path(code: str) -> Path:
-    return ROOT / "locale" / code / "LC_MESSAGES" / "django.po"
+def po_path(code: str, domain: str) -> Path:
+    return ROOT / "locale" / code / "LC_MESSAGES" / f"{domain}.po"
 
 
-def entries(code: str):
-    return [entry for entry in read_po(po_path(code)) if entry.msgid]
+def entries(code: str, domain: str):
+    return [entry for entry in read_po(po_path(code, domain)) if entry.msgid]
 
 
 def _text(html: str) -> str:
@@ -56,17 +57,17 @@ def test_the_po_reader_reads_contexts_plurals_continuations_and_flags(tmp_path):
 # --- complete -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("code", LANGUAGES)
-def test_every_message_is_translated_and_none_is_fuzzy(code):
-    untranslated = [entry.msgid for entry in entries(code) if not entry.translated]
-    fuzzy = [entry.msgid for entry in read_po(po_path(code)) if "fuzzy" in entry.flags]
+@pytest.mark.parametrize("code, domain", CATALOGUES)
+def test_every_message_is_translated_and_none_is_fuzzy(code, domain):
+    untranslated = [entry.msgid for entry in entries(code, domain) if not entry.translated]
+    fuzzy = [entry.msgid for entry in read_po(po_path(code, domain)) if "fuzzy" in entry.flags]
     assert not untranslated, f"{len(untranslated)} untranslated in {code}, e.g. {untranslated[:5]}"
     assert not fuzzy, f"fuzzy entries in {code} (check and clear the flag): {fuzzy[:5]}"
 
 
-@pytest.mark.parametrize("code", LANGUAGES)
-def test_each_translation_keeps_the_placeholders_of_its_message(code):
-    for entry in entries(code):
+@pytest.mark.parametrize("code, domain", CATALOGUES)
+def test_each_translation_keeps_the_placeholders_of_its_message(code, domain):
+    for entry in entries(code, domain):
         expected = set(PLACEHOLDER.findall(entry.msgid + (entry.msgid_plural or "")))
         for form in entry.msgstr.values():
             assert set(PLACEHOLDER.findall(form)) <= expected, (entry.msgid, form)
@@ -75,10 +76,10 @@ def test_each_translation_keeps_the_placeholders_of_its_message(code):
 
 
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="needs GNU gettext's msgfmt (apt-get install gettext)")
-@pytest.mark.parametrize("code", LANGUAGES)
-def test_msgfmt_accepts_the_catalogue(code, tmp_path):
+@pytest.mark.parametrize("code, domain", CATALOGUES)
+def test_msgfmt_accepts_the_catalogue(code, domain, tmp_path):
     result = subprocess.run(
-        ["msgfmt", "--check", "-o", str(tmp_path / "django.mo"), str(po_path(code))],
+        ["msgfmt", "--check", "-o", str(tmp_path / f"{domain}.mo"), str(po_path(code, domain))],
         capture_output=True,
         text=True,
     )
@@ -88,14 +89,14 @@ def test_msgfmt_accepts_the_catalogue(code, tmp_path):
 # --- compiled as committed ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("code", LANGUAGES)
-def test_the_committed_mo_holds_exactly_the_po(code):
-    mo = po_path(code).with_suffix(".mo")
+@pytest.mark.parametrize("code, domain", CATALOGUES)
+def test_the_committed_mo_holds_exactly_the_po(code, domain):
+    mo = po_path(code, domain).with_suffix(".mo")
     assert mo.is_file(), f"{mo.relative_to(ROOT)} is missing: run make compilemessages"
     with mo.open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)._catalog  # noqa: SLF001 (the only way to list a .mo)
     expected = {}
-    for entry in entries(code):
+    for entry in entries(code, domain):
         if entry.msgid_plural is None:
             expected[entry.key] = entry.msgstr[0]
         else:

@@ -101,3 +101,15 @@ def test_a_form_error_and_a_message_read_in_spanish(client, published, author):
         response = client.get(reverse("studio:article_compare", args=[published.article.slug]), follow=True)
     text = _text(response.content.decode())
     assert "Elija dos versiones de este artículo para compararlas." in text
+
+
+def test_the_studio_scripts_get_their_spanish_catalogue(client, author, published):
+    client.force_login(author)
+    with translation.override("es"):
+        page = client.get(reverse("studio:article_edit", args=[published.article.slug])).content.decode()
+        catalogue = client.get(reverse("javascript_catalog")).content.decode()
+    # The catalogue is loaded before the scripts that use it (all three are deferred, so in order).
+    assert page.index(reverse("javascript_catalog")) < page.index("vetted/studio.js") < page.index("editor.bundle")
+    assert "Vista previa al d\\u00eda" in catalogue or "Vista previa al día" in catalogue
+    english = client.get(reverse("javascript_catalog")).content.decode()
+    assert "Vista previa" not in english
