@@ -229,7 +229,7 @@ class EditorialPolicy(models.Model):
     )
 
     class Meta:
-        verbose_name_plural = "editorial policy"
+        verbose_name_plural = gettext_lazy("editorial policy")
 
     def __str__(self) -> str:
         return self.title
