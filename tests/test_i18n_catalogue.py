@@ -132,3 +132,51 @@ def test_error_pages_read_in_spanish():
     assert "No encontramos esa página" in text and "Ver todos los artículos" in text
     for english in ("We could not find that page", "Browse all articles", "Skip to content", "Editorial policy"):
         assert english not in text
+
+
+# --- up to date with the source -----------------------------------------------------------------
+
+# What `make messages` extracts, as Django's makemessages calls xgettext for the "django" domain.
+XGETTEXT_KEYWORDS = [
+    "--keyword=gettext_noop",
+    "--keyword=gettext_lazy",
+    "--keyword=ngettext_lazy:1,2",
+    "--keyword=pgettext:1c,2",
+    "--keyword=npgettext:1c,2,3",
+    "--keyword=pgettext_lazy:1c,2",
+    "--keyword=npgettext_lazy:1c,2,3",
+]
+SOURCE_DIRS = ("articles", "audit", "cms", "evidence", "ops", "publishing", "review")
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs GNU gettext's xgettext (apt-get install gettext)")
+def test_every_marked_string_of_the_source_is_in_the_catalogue(tmp_path):
+    from django.utils.translation.template import templatize
+
+    sources = [
+        path
+        for folder in SOURCE_DIRS
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if "migrations" not in path.parts and "__pycache__" not in path.parts
+    ]
+    for number, template in enumerate(
+        path for path in sorted((ROOT / "templates").rglob("*")) if path.suffix in {".html", ".txt"}
+    ):
+        # As makemessages does: a template becomes Python that xgettext reads.
+        copy = tmp_path / f"template_{number}.py"
+        copy.write_text(templatize(template.read_text(), origin=str(template)), encoding="utf-8")
+        sources.append(copy)
+    pot = tmp_path / "django.pot"
+    subprocess.run(
+        ["xgettext", "--language=Python", "--from-code=UTF-8", "--output", str(pot), *XGETTEXT_KEYWORDS]
+        + [str(path) for path in sources],
+        check=True,
+        capture_output=True,
+    )
+    extracted = {entry.key for entry in read_po(pot) if entry.msgid}
+    # Both halves were read: a template's string and a Python module's.
+    assert {"Which best describes you?", "Medical Advisory Board"} <= extracted
+    for code in {code for code, _ in CATALOGUES}:
+        catalogue = {entry.key for entry in entries(code, "django")}
+        missing = sorted(extracted - catalogue)
+        assert not missing, f"not in the {code} catalogue (run make messages and translate): {missing[:5]}"
