@@ -45,6 +45,8 @@ def test_the_article_page_reads_in_spanish_around_the_approved_text(published):
         "Saltar al contenido",
     ):
         assert phrase in text, phrase
+    # Dates in the Spanish order ("7 de diciembre de 2026"), not "December 7, 2026".
+    assert re.search(r"Última actualización \d{1,2} de [a-z]+ de \d{4}", text), text[:400]
     for phrase in (
         "Article Review Status",
         "Under Review",
