@@ -270,10 +270,10 @@ def resolve(scheme: str, value: str, *, network: bool = True) -> IdentifierField
     except (OSError, ValueError) as exc:  # unreachable, timed out, or not JSON
         raise IdentifierNotFound(
             gettext(
-                "%(service)s could not be reached to look up %(label)s %(value)s (%(name__)s). "
+                "%(service)s could not be reached to look up %(label)s %(value)s (%(error)s). "
                 "Try again later, or add the reference by hand."
             )
-            % {"service": service, "label": label, "value": value, "name__": exc.__class__.__name__}
+            % {"service": service, "label": label, "value": value, "error": exc.__class__.__name__}
         ) from exc
     _store(scheme, value, fields)
     if scheme == "pmid" and fields.doi:

@@ -180,8 +180,8 @@ def _clean_doi(raw: str, *, entry: str, line: int) -> str:
     doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", doi, flags=re.I).strip()
     if doi and not _DOI_RE.match(doi):
         raise ReferenceFileError(
-            gettext("“%(strip)s” is not a DOI (a DOI looks like 10.1000/xyz123). Correct or remove it")
-            % {"strip": raw.strip()},
+            gettext("“%(value)s” is not a DOI (a DOI looks like 10.1000/xyz123). Correct or remove it")
+            % {"value": raw.strip()},
             line=line,
             entry=entry,
         )

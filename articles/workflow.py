@@ -150,11 +150,11 @@ def edge_refusal(article: Article, action: str) -> str:
     if article.status not in transition.sources:
         allowed = ", ".join(sorted(Article.Status(s).label.lower() for s in transition.sources))
         return gettext(
-            "“%(title)s” is %(lower)s, so you cannot %(label)s now (only when it is "
+            "“%(title)s” is %(status)s, so you cannot %(label)s now (only when it is "
             "%(allowed)s). Reload the page to see its current state."
         ) % {
             "title": article.title,
-            "lower": article.get_status_display().lower(),
+            "status": article.get_status_display().lower(),
             "label": gettext(transition.label),
             "allowed": allowed,
         }
@@ -255,10 +255,14 @@ def glossary_definition_transition(definition: GlossaryDefinition, action: str, 
     if definition.status not in sources:
         raise InvalidArticleTransition(
             gettext(
-                "Version %(version)s of “%(term)s” is %(lower)s; it cannot be changed now. "
+                "Version %(version)s of “%(term)s” is %(status)s; it cannot be changed now. "
                 "Reload the page to see the glossary as it is."
             )
-            % {"version": definition.version, "term": definition.term, "lower": definition.get_status_display().lower()}
+            % {
+                "version": definition.version,
+                "term": definition.term,
+                "status": definition.get_status_display().lower(),
+            }
         )
     definition.status = target
     fields = ["status"]

@@ -132,8 +132,8 @@ def _zip_member(raw: IO[bytes], source: str, stack: contextlib.ExitStack) -> IO[
     if len(members) != 1:
         names = ", ".join(info.filename for info in members[:10]) or "nothing"
         raise EvidenceFileError(
-            gettext("%(source)s holds %(len)s files (%(names)s); expected one text file. Unzip it and pass the file.")
-            % {"source": source, "len": len(members), "names": names}
+            gettext("%(source)s holds %(count)s files (%(names)s); expected one text file. Unzip it and pass the file.")
+            % {"source": source, "count": len(members), "names": names}
         )
     return stack.enter_context(archive.open(members[0]))
 
@@ -162,8 +162,8 @@ def _rows(stream: IO[str], required: tuple[str, ...], *, what: str) -> Iterator[
     missing = [name for name in required if name not in header]
     if missing:
         raise EvidenceFileError(
-            gettext("This does not look like %(what)s: the first line lacks the column(s) %(join)s. It has: %(value)s.")
-            % {"what": what, "join": ", ".join(missing), "value": ", ".join(header[:25]) or "nothing"}
+            gettext("This does not look like %(what)s: the first line lacks the column(s) %(list)s. It has: %(value)s.")
+            % {"what": what, "list": ", ".join(missing), "value": ", ".join(header[:25]) or "nothing"}
         )
     # strict: a stray or unterminated quote is an error for its row, not a field that swallows the rest.
     reader = csv.reader(stream, delimiter=delimiter, quoting=quoting, strict=True)

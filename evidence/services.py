@@ -518,8 +518,8 @@ def _alert_transition(alert: EvidenceAlert, *, acting_user, action: str, note: s
     sources, target, _ = ALERT_ACTIONS[action]
     if alert.state not in sources:
         raise InvalidAlertAction(
-            gettext("This alert is already “%(lower)s”; reload the report to see what was done.")
-            % {"lower": alert.get_state_display().lower()}
+            gettext("This alert is already “%(status)s”; reload the report to see what was done.")
+            % {"status": alert.get_state_display().lower()}
         )
     article = Article.objects.select_for_update().get(pk=alert.article_id)
     alert.state = target

@@ -194,8 +194,8 @@ def _ensure_may_review(member: BoardMember | None, article: Article, user) -> Bo
     """Raise unless this board member may review this article today."""
     if member is None or not roles.is_board_member(member.user):
         raise ReviewPermissionError(
-            gettext("%(getattr)s is not a member of the Medical Advisory Board, so it cannot review articles.")
-            % {"getattr": getattr(user, "username", "This account")}
+            gettext("%(name)s is not a member of the Medical Advisory Board, so it cannot review articles.")
+            % {"name": getattr(user, "username", "This account")}
         )
     terms = workflow.recusal_terms(member, article)
     reason = workflow.ineligibility_reason(member, article, user=member.user)
@@ -282,10 +282,10 @@ def article_submit(article: Article, *, acting_user, comment: str = "", confirme
     if concerns and not confirmed:
         raise ResubmitNeedsConfirmation(
             gettext(
-                "Before “%(title)s” goes back to the board: %(join)s Confirm and tell the "
+                "Before “%(title)s” goes back to the board: %(list)s Confirm and tell the "
                 "reviewers why, or go back and change it."
             )
-            % {"title": article.title, "join": " ".join(concerns)},
+            % {"title": article.title, "list": " ".join(concerns)},
             reasons=concerns,
         )
     if concerns and not comment.strip():
@@ -455,10 +455,10 @@ def _ensure_comment_size(text: str) -> None:
     if len(text or "") > limit:
         raise CommentTooLong(
             gettext(
-                "The comment is %(len)s characters long; the most a comment takes is %(limit)s. "
+                "The comment is %(count)s characters long; the most a comment takes is %(limit)s. "
                 "Shorten it, or leave several comments on the sections concerned."
             )
-            % {"len": format(len(text), ","), "limit": format(limit, ",")}
+            % {"count": format(len(text), ","), "limit": format(limit, ",")}
         )
 
 
@@ -483,9 +483,9 @@ def _take_seat(article: Article, acting_user, action: str, comment: str, content
     if seat.decision:
         raise AlreadyDecided(
             gettext(
-                "You already decided on this round of “%(title)s” (%(lower)s). Each reviewer decides once per round."
+                "You already decided on this round of “%(title)s” (%(status)s). Each reviewer decides once per round."
             )
-            % {"title": article.title, "lower": seat.get_decision_display().lower()}
+            % {"title": article.title, "status": seat.get_decision_display().lower()}
         )
     _ensure_round_is_current(article, round_, content_hash)
     if action != "approve" and not comment.strip():
@@ -674,8 +674,12 @@ def _glossary_decide(definition: GlossaryDefinition, acting_user, decision: str,
     member = _ensure_glossary_reviewer(acting_user)
     if definition.status != GlossaryDefinition.Status.PROPOSED:
         raise InvalidTransition(
-            gettext("Version %(version)s of “%(term)s” is %(lower)s; there is nothing to decide. Reload the page.")
-            % {"version": definition.version, "term": definition.term, "lower": definition.get_status_display().lower()}
+            gettext("Version %(version)s of “%(term)s” is %(status)s; there is nothing to decide. Reload the page.")
+            % {
+                "version": definition.version,
+                "term": definition.term,
+                "status": definition.get_status_display().lower(),
+            }
         )
     if definition.proposed_by_id == acting_user.pk:
         raise ReviewPermissionError(gettext("You proposed this wording, so another board member must approve it."))

@@ -54,12 +54,12 @@ def _cleaned(kind: str, values: dict) -> dict:
         limit = MAX_LENGTHS.get(_LIMITS.get(name, ""), 300)
         if len(value) > limit:
             raise FurnitureChangeInvalid(
-                gettext("The %(name)s is %(len)s characters long; the most it takes is %(limit)s.")
-                % {"name": name, "len": format(len(value), ","), "limit": format(limit, ",")}
+                gettext("The %(name)s is %(count)s characters long; the most it takes is %(limit)s.")
+                % {"name": name, "count": format(len(value), ","), "limit": format(limit, ",")}
             )
         proposed[name] = value
     if kind != Kind.BOARD_MEMBER and not all(proposed.values()):
-        raise FurnitureChangeInvalid(gettext("Fill in the %(join)s.") % {"join": " and the ".join(FIELDS[kind])})
+        raise FurnitureChangeInvalid(gettext("Fill in the %(list)s.") % {"list": " and the ".join(FIELDS[kind])})
     return proposed
 
 

@@ -93,8 +93,8 @@ def reader_message_create(
         raise ReaderMessageInvalid(gettext("The message is empty; write your question or describe the problem."))
     if len(text) > MESSAGE_MAX_LENGTH:
         raise ReaderMessageInvalid(
-            gettext("The message is %(len)s characters long; keep it under %(MESSAGE_MAX_LENGTH)s.")
-            % {"len": len(text), "MESSAGE_MAX_LENGTH": MESSAGE_MAX_LENGTH}
+            gettext("The message is %(count)s characters long; keep it under %(MESSAGE_MAX_LENGTH)s.")
+            % {"count": len(text), "MESSAGE_MAX_LENGTH": MESSAGE_MAX_LENGTH}
         )
     hashed = ip_hash(ip)
     _rate_limit_consume(hashed)
@@ -119,8 +119,8 @@ def reader_message_set_state(message: ReaderMessage, *, acting_user, state: str,
         raise InboxPermissionError(gettext("Only editors can handle reader messages."))
     if state not in MESSAGE_TRANSITIONS.get(message.state, frozenset()):
         raise InvalidMessageTransition(
-            gettext("This message is %(lower)s; it cannot be marked %(state)s from there.")
-            % {"lower": message.get_state_display().lower(), "state": repr(state)}
+            gettext("This message is %(status)s; it cannot be marked %(state)s from there.")
+            % {"status": message.get_state_display().lower(), "state": repr(state)}
         )
     message.state = state
     message.handled_by = acting_user

@@ -69,10 +69,10 @@ def approved_pin(article: Article) -> tuple:
     if revision is None:
         raise InvalidPublicationState(
             gettext(
-                "“%(title)s” has no approved revision yet (%(lower)s). Only text the Medical "
+                "“%(title)s” has no approved revision yet (%(status)s). Only text the Medical "
                 "Advisory Board approved can be published; submit it for review first."
             )
-            % {"title": article.title, "lower": article.get_status_display().lower()}
+            % {"title": article.title, "status": article.get_status_display().lower()}
         )
     review_round = (
         ReviewRound.objects.filter(article=article, revision=revision, status=ReviewRound.Status.APPROVED)
@@ -154,12 +154,12 @@ def _create(
     if waiting is not None:
         raise InvalidPublicationState(
             gettext(
-                "This revision of “%(title)s” is already %(lower)s (requested %(requested_at)s "
+                "This revision of “%(title)s” is already %(status)s (requested %(requested_at)s "
                 "UTC). Wait for it, or withdraw it first."
             )
             % {
                 "title": article.title,
-                "lower": waiting.get_state_display().lower(),
+                "status": waiting.get_state_display().lower(),
                 "requested_at": format(waiting.requested_at, "%Y-%m-%d %H:%M"),
             }
         )
@@ -274,8 +274,8 @@ def publication_request_provisional(
     article = Article.objects.select_for_update().get(pk=article.pk)
     if article.status not in (Article.Status.SUBMITTED, Article.Status.IN_REVIEW):
         raise InvalidPublicationState(
-            gettext("“%(title)s” is %(lower)s; only a submitted or in-review revision can be published provisionally.")
-            % {"title": article.title, "lower": article.get_status_display().lower()}
+            gettext("“%(title)s” is %(status)s; only a submitted or in-review revision can be published provisionally.")
+            % {"title": article.title, "status": article.get_status_display().lower()}
         )
     review_round = ReviewRound.objects.filter(article=article, status=ReviewRound.Status.OPEN).first()
     if review_round is None:
@@ -418,8 +418,8 @@ def publication_retry(publication: Publication, *, acting_user: AbstractBaseUser
     publication = Publication.objects.select_for_update().select_related("article").get(pk=publication.pk)
     if publication.state != State.FAILED:
         raise InvalidPublicationState(
-            gettext("This publication is %(lower)s, not failed; only failed ones can be retried.")
-            % {"lower": publication.get_state_display().lower()}
+            gettext("This publication is %(status)s, not failed; only failed ones can be retried.")
+            % {"status": publication.get_state_display().lower()}
         )
     _ensure_not_archived(publication.article)
     scheduled = publication.go_live_at is not None and publication.go_live_at > timezone.now()
