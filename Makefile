@@ -8,7 +8,7 @@ PORT ?= 8000
 # The embedded default needs no secret; DEBUG=1 is for this local demo only.
 RUN_ENV := DEBUG=1
 
-.PHONY: run test test-serial test-fast venv dev-venv migrate seed worker beat serve services reliability lint format bench bench-lists export clean node-deps assets
+.PHONY: run test test-serial test-fast venv dev-venv migrate seed worker beat serve services reliability lint format bench bench-lists export clean node-deps assets messages compilemessages
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -127,6 +127,23 @@ bench-lists: dev-venv
 bench-lists-measure: dev-venv
 	@test -n "$(DATABASE_URL)" || (echo "Set DATABASE_URL to the generated benchmark database." && exit 1)
 	DEBUG=0 SECRET_KEY=bench TESTING=1 BENCH_MEASURE_ONLY=1 $(PY) -m bench bench_lists
+
+## messages: refresh locale/<lang>/LC_MESSAGES/django.po and djangojs.po from the code, templates and studio scripts
+# Every language of settings.LANGUAGES but English (the source language): LOCALES="es fr" to choose.
+LOCALES ?= es
+MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=bench \
+  --ignore=static --ignore=test-artifacts --ignore=export --ignore=deploy
+# The studio's scripts: their sources, not the built bundle.
+JS_MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=bench \
+  --ignore=test-artifacts --ignore=export --ignore=deploy --ignore=static/studio/editor.bundle.js
+messages: venv
+	$(RUN_ENV) $(PY) manage.py makemessages $(foreach l,$(LOCALES),-l $(l)) --no-obsolete --add-location=file $(MESSAGES_IGNORE)
+	$(RUN_ENV) $(PY) manage.py makemessages -d djangojs $(foreach l,$(LOCALES),-l $(l)) --no-obsolete --add-location=file \
+	  $(JS_MESSAGES_IGNORE)
+
+## compilemessages: compile the .po catalogues to the .mo files Django reads (committed; see README "Languages")
+compilemessages: venv
+	$(RUN_ENV) $(PY) manage.py compilemessages $(foreach l,$(LOCALES),-l $(l)) --ignore=.venv --ignore=node_modules
 
 export: venv
 	$(RUN_ENV) $(PY) manage.py export_site export

@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
@@ -93,7 +94,7 @@ class ArticleAdmin(VersionAdmin):
         # would version workflow fields too (and make that registration fail).
         return None
 
-    @admin.display(description="Studio")
+    @admin.display(description=gettext_lazy("Studio"))
     def studio_link(self, obj: Article) -> str:
         if not obj.pk:
             return "-"
@@ -122,14 +123,16 @@ class ArticleAdmin(VersionAdmin):
         article = Article.objects.filter(pk=object_id).first()
         if version is None or article is None:
             return HttpResponseRedirect(reverse("admin:articles_article_changelist"))
-        messages.info(request, "Restoring a version is done in the studio, so the usual checks apply.")
+        messages.info(request, gettext("Restoring a version is done in the studio, so the usual checks apply."))
         return HttpResponseRedirect(
             reverse("studio:article_restore", kwargs={"slug": article.slug, "revision_id": version.revision_id})
         )
 
     def recover_view(self, request: HttpRequest, version_id, extra_context=None):
         """Refuse to recreate deleted articles from the admin, bypassing the services."""
-        messages.error(request, "Deleted articles cannot be recovered here. Create the article again in the studio.")
+        messages.error(
+            request, gettext("Deleted articles cannot be recovered here. Create the article again in the studio.")
+        )
         return HttpResponseRedirect(reverse("admin:articles_article_changelist"))
 
     def recoverlist_view(self, request: HttpRequest, extra_context=None):

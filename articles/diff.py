@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from .content import REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
 from .grades import GRADE_RE, line_grades, lookup_grade
@@ -465,7 +466,9 @@ def _variant_diff(
 ) -> VariantDiff:
     old_summary = old.summary if old else ""
     new_summary = new.summary if new else ""
-    summary = field_diff("summary", old_summary, new_summary, label=f"{name}: summary", flag_doses=True)
+    summary = field_diff(
+        "summary", old_summary, new_summary, label=gettext("%(name)s: summary") % {"name": name}, flag_doses=True
+    )
     sections = sections_diff(old.body if old else "", new.body if new else "", where=name)
     if old is None or first:
         status = "added"

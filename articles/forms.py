@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.forms.models import fields_for_model
+from django.utils.translation import gettext, gettext_lazy
 
 from .content import REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
 from .models import Article, Audience, Reference, key_validator
@@ -32,10 +33,10 @@ class ArticleForm(forms.Form):
 
     lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     comment = forms.CharField(
-        label="Change comment",
+        label=gettext_lazy("Change comment"),
         required=False,
         max_length=500,
-        help_text="Optional: what you changed and why. Shown in the version history.",
+        help_text=gettext_lazy("Optional: what you changed and why. Shown in the version history."),
         widget=forms.TextInput(attrs={"placeholder": "e.g. Updated dosing from the 2024 guideline"}),
     )
 
@@ -56,7 +57,9 @@ class ArticleForm(forms.Form):
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"]
         if slug in RESERVED_SLUGS:
-            raise forms.ValidationError(f"“{slug}” is reserved for a page of the site. Choose another slug.")
+            raise forms.ValidationError(
+                gettext("“%(slug)s” is reserved for a page of the site. Choose another slug.") % {"slug": slug}
+            )
         return slug
 
     def article_fields(self) -> dict[str, str]:
@@ -117,7 +120,9 @@ class ReferenceForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         model_fields = fields_for_model(Reference, fields=[name for name in REFERENCE_FIELDS if name != "url"])
-        model_fields["url"] = forms.URLField(label="URL", max_length=500, required=False, assume_scheme="https")
+        model_fields["url"] = forms.URLField(
+            label=gettext("URL"), max_length=500, required=False, assume_scheme="https"
+        )
         self.fields.update({name: model_fields[name] for name in REFERENCE_FIELDS})
         self.fields["key"].widget.attrs.update(size=14, placeholder="kotton2018")
         self.fields["title"].widget = forms.Textarea(attrs={"rows": 2})
@@ -164,7 +169,11 @@ class BaseReferenceFormSet(forms.BaseFormSet):
                 continue
             key = form.cleaned_data.get("key")
             if key in seen:
-                form.add_error("key", f"The key “{key}” is also used by reference {seen[key]}. Keys must be unique.")
+                form.add_error(
+                    "key",
+                    gettext("The key “%(key)s” is also used by reference %(value)s. Keys must be unique.")
+                    % {"key": key, "value": seen[key]},
+                )
             elif key:
                 seen[key] = index
 
@@ -180,8 +189,10 @@ class ReferenceImportForm(forms.Form):
     """Upload a RIS, BibTeX or PubMed/MEDLINE file of references."""
 
     file = forms.FileField(
-        label="Reference file",
-        help_text="RIS (.ris), BibTeX (.bib) or PubMed/MEDLINE (.nbib, .txt). Keys already in the article are skipped.",
+        label=gettext_lazy("Reference file"),
+        help_text=gettext_lazy(
+            "RIS (.ris), BibTeX (.bib) or PubMed/MEDLINE (.nbib, .txt). Keys already in the article are skipped."
+        ),
     )
     lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
@@ -190,7 +201,9 @@ class ReferenceImportForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > self.MAX_BYTES:
-            raise forms.ValidationError("The file is larger than 2 MB. Split it into smaller files and import each.")
+            raise forms.ValidationError(
+                gettext("The file is larger than 2 MB. Split it into smaller files and import each.")
+            )
         return upload
 
 
@@ -198,16 +211,16 @@ class ReferenceByIdentifierForm(forms.Form):
     """Add one reference by PMID or DOI."""
 
     identifier = forms.CharField(
-        label="PMID or DOI",
+        label=gettext_lazy("PMID or DOI"),
         max_length=250,
-        help_text="e.g. 29596116 or 10.1097/TP.0000000000002191 (a doi.org link works too).",
+        help_text=gettext_lazy("e.g. 29596116 or 10.1097/TP.0000000000002191 (a doi.org link works too)."),
     )
     key = forms.CharField(
-        label="Key (optional)",
+        label=gettext_lazy("Key (optional)"),
         max_length=80,
         required=False,
         validators=[key_validator],
-        help_text="How you will cite it, [@key]. Empty: made from the first author and year.",
+        help_text=gettext_lazy("How you will cite it, [@key]. Empty: made from the first author and year."),
     )
     lock_version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -220,7 +233,7 @@ class ReferenceLookupForm(ReferenceByIdentifierForm):
 
 class RestoreForm(forms.Form):
     lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-    comment = forms.CharField(label="Comment", required=False, max_length=500)
+    comment = forms.CharField(label=gettext_lazy("Comment"), required=False, max_length=500)
 
 
 def initial_article(content: ArticleContent, *, lock_version: int) -> dict:
@@ -295,17 +308,19 @@ def content_from_post(data, *, audiences: list[Audience], slug: str = "") -> Art
 class GlossaryTermForm(forms.Form):
     """One glossary term as editors write it."""
 
-    term = forms.CharField(label="Term", max_length=100, help_text='As written in articles, e.g. "viremia".')
+    term = forms.CharField(
+        label=gettext_lazy("Term"), max_length=100, help_text=gettext_lazy('As written in articles, e.g. "viremia".')
+    )
     explanation = forms.CharField(
-        label="Plain explanation",
+        label=gettext_lazy("Plain explanation"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="One sentence a patient understands. Readers see it as the definition.",
+        help_text=gettext_lazy("One sentence a patient understands. Readers see it as the definition."),
     )
     synonyms = forms.CharField(
-        label="Other forms",
+        label=gettext_lazy("Other forms"),
         max_length=300,
         required=False,
-        help_text='Other spellings or abbreviations, comma-separated, e.g. "viraemia".',
+        help_text=gettext_lazy('Other spellings or abbreviations, comma-separated, e.g. "viraemia".'),
     )
-    active = forms.BooleanField(label="Flag and explain this term", required=False, initial=True)
+    active = forms.BooleanField(label=gettext_lazy("Flag and explain this term"), required=False, initial=True)

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from .exceptions import IdentifierNotFound, MalformedIdentifier
 from .models import IdentifierRecord
@@ -73,7 +74,8 @@ def parse_identifier(text: str) -> tuple[str, str]:
     if doi:
         return "doi", doi
     raise MalformedIdentifier(
-        f"“{raw}” is neither a PMID (digits, e.g. 29596116) nor a DOI (e.g. 10.1097/TP.0000000000002191)."
+        gettext("“%(raw)s” is neither a PMID (digits, e.g. 29596116) nor a DOI (e.g. 10.1097/TP.0000000000002191).")
+        % {"raw": raw}
     )
 
 
@@ -146,7 +148,9 @@ def _from_pubmed(pmid: str) -> IdentifierFields:
     data = fetch_json(f"{settings.PUBMED_ESUMMARY_URL}?{query}")
     item = (data.get("result") or {}).get(pmid)
     if not item or item.get("error") or not item.get("title"):
-        raise IdentifierNotFound(f"PubMed has no article with PMID {pmid}. Check the number.")
+        raise IdentifierNotFound(
+            gettext("PubMed has no article with PMID %(pmid)s. Check the number.") % {"pmid": pmid}
+        )
     doi = ""
     for article_id in item.get("articleids") or []:
         if article_id.get("idtype") == "doi":
@@ -170,7 +174,7 @@ def _from_crossref(doi: str) -> IdentifierFields:
     message = data.get("message") or {}
     titles = message.get("title") or []
     if not titles:
-        raise IdentifierNotFound(f"Crossref has no work with DOI {doi}. Check the DOI.")
+        raise IdentifierNotFound(gettext("Crossref has no work with DOI %(doi)s. Check the DOI.") % {"doi": doi})
     names = [
         f"{a.get('family', '')} {''.join(part[:1] for part in str(a.get('given', '')).split())}".strip()
         for a in message.get("author") or []
@@ -227,17 +231,23 @@ def resolve(scheme: str, value: str, *, network: bool = True) -> IdentifierField
     value = normalise_pmid(value) if scheme == "pmid" else normalise_doi(value)
     label = "PMID" if scheme == "pmid" else "DOI"
     if not value:
-        raise MalformedIdentifier(f"That is not a valid {label}.")
+        raise MalformedIdentifier(gettext("That is not a valid %(label)s.") % {"label": label})
     cached = _cached(scheme, value)
     if cached is not None:
         return cached
     if not network:
-        raise IdentifierNotFound(f"{label} {value} is not in the local reference cache; save again to look it up.")
+        raise IdentifierNotFound(
+            gettext("%(label)s %(value)s is not in the local reference cache; save again to look it up.")
+            % {"label": label, "value": value}
+        )
     if not settings.IDENTIFIER_LOOKUP_NETWORK:
         raise IdentifierNotFound(
-            f"{label} {value} is not in the local reference cache and this server does not look identifiers "
-            "up online. Add the reference by hand (title, authors, source, year), or ask an administrator to "
-            "turn on IDENTIFIER_LOOKUP_NETWORK."
+            gettext(
+                "%(label)s %(value)s is not in the local reference cache and this server does "
+                "not look identifiers up online. Add the reference by hand (title, authors, "
+                "source, year), or ask an administrator to turn on IDENTIFIER_LOOKUP_NETWORK."
+            )
+            % {"label": label, "value": value}
         )
     service = "PubMed" if scheme == "pmid" else "Crossref"
     try:
@@ -246,15 +256,24 @@ def resolve(scheme: str, value: str, *, network: bool = True) -> IdentifierField
         raise
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
-            raise IdentifierNotFound(f"{service} does not know {label} {value}. Check it and try again.") from exc
+            raise IdentifierNotFound(
+                gettext("%(service)s does not know %(label)s %(value)s. Check it and try again.")
+                % {"service": service, "label": label, "value": value}
+            ) from exc
         raise IdentifierNotFound(
-            f"{service} answered with an error ({exc.code}) for {label} {value}. Try again later, "
-            "or add the reference by hand."
+            gettext(
+                "%(service)s answered with an error (%(code)s) for %(label)s %(value)s. Try "
+                "again later, or add the reference by hand."
+            )
+            % {"service": service, "code": exc.code, "label": label, "value": value}
         ) from exc
     except (OSError, ValueError) as exc:  # unreachable, timed out, or not JSON
         raise IdentifierNotFound(
-            f"{service} could not be reached to look up {label} {value} ({exc.__class__.__name__}). "
-            "Try again later, or add the reference by hand."
+            gettext(
+                "%(service)s could not be reached to look up %(label)s %(value)s (%(error)s). "
+                "Try again later, or add the reference by hand."
+            )
+            % {"service": service, "label": label, "value": value, "error": exc.__class__.__name__}
         ) from exc
     _store(scheme, value, fields)
     if scheme == "pmid" and fields.doi:

@@ -23,6 +23,7 @@ import rispy
 from bibtexparser.bparser import BibTexParser
 from bibtexparser.latexenc import latex_to_unicode
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from .exceptions import ReferenceFileError
 from .models import Reference
@@ -84,8 +85,11 @@ def _count_entry(number: int, *, line: int) -> None:
     """Refuse the file as soon as its entry number `number` is past the limit, before parsing any more."""
     if number > MAX_ENTRIES:
         raise ReferenceFileError(
-            f"The file holds more than {MAX_ENTRIES:,} references, the most one import takes. "
-            "Split it into smaller files and import each",
+            gettext(
+                "The file holds more than %(MAX_ENTRIES)s references, the most one import takes. "
+                "Split it into smaller files and import each"
+            )
+            % {"MAX_ENTRIES": format(MAX_ENTRIES, ",")},
             line=line,
             entry=f"entry {number:,}",
         )
@@ -95,8 +99,12 @@ def _refuse_nul(text: str, filename: str) -> None:
     at = text.find("\x00")
     if at >= 0:
         raise ReferenceFileError(
-            f"“{filename}” contains a NUL character, so it is not a plain-text export (it may be a word-processor "
-            "or UTF-16 file). Export the references again as RIS, BibTeX or PubMed text",
+            gettext(
+                "“%(filename)s” contains a NUL character, so it is not a plain-text export (it "
+                "may be a word-processor or UTF-16 file). Export the references again as RIS, "
+                "BibTeX or PubMed text"
+            )
+            % {"filename": filename},
             line=text.count("\n", 0, at) + 1,
         )
 
@@ -157,7 +165,10 @@ def _parse_year(raw: str, *, entry: str, line: int) -> int | None:
     year = int(match.group(1)) if match else None
     if year is None or not 1800 <= year <= 2100:
         raise ReferenceFileError(
-            f"The year “{raw}” is not a year between 1800 and 2100. Correct it in the file and upload it again",
+            gettext(
+                "The year “%(raw)s” is not a year between 1800 and 2100. Correct it in the file and upload it again"
+            )
+            % {"raw": raw},
             line=line,
             entry=entry,
         )
@@ -169,7 +180,8 @@ def _clean_doi(raw: str, *, entry: str, line: int) -> str:
     doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", doi, flags=re.I).strip()
     if doi and not _DOI_RE.match(doi):
         raise ReferenceFileError(
-            f"“{raw.strip()}” is not a DOI (a DOI looks like 10.1000/xyz123). Correct or remove it",
+            gettext("“%(value)s” is not a DOI (a DOI looks like 10.1000/xyz123). Correct or remove it")
+            % {"value": raw.strip()},
             line=line,
             entry=entry,
         )
@@ -187,7 +199,9 @@ def _clean_url(raw: str, *, entry: str, line: int) -> str:
         url = "https://" + url
     if url and not re.match(r"^https?://\S+$", url, re.I):
         raise ReferenceFileError(
-            f"The link “{url}” is not an http or https address. Correct or remove it", line=line, entry=entry
+            gettext("The link “%(url)s” is not an http or https address. Correct or remove it") % {"url": url},
+            line=line,
+            entry=entry,
         )
     return url[:500]
 
@@ -215,7 +229,9 @@ def _require_title(title: str, *, entry: str, line: int) -> str:
     title = " ".join((title or "").split()).rstrip(".")
     if not title:
         raise ReferenceFileError(
-            "This entry has no title. Add a title to it in the file, or remove the entry", line=line, entry=entry
+            gettext("This entry has no title. Add a title to it in the file, or remove the entry"),
+            line=line,
+            entry=entry,
         )
     return _clip(title, _FIELD_LIMITS["title"])
 
@@ -269,7 +285,7 @@ def parse_ris(text: str) -> list[ParsedReference]:
         if tag == "TY":
             if current is not None:
                 raise ReferenceFileError(
-                    "A record starts before the previous one ended with “ER  - ”. Add the missing ER line",
+                    gettext("A record starts before the previous one ended with “ER  - ”. Add the missing ER line"),
                     line=start,
                     entry=f"record {len(records) + 1}",
                 )
@@ -278,7 +294,8 @@ def parse_ris(text: str) -> list[ParsedReference]:
         elif current is None:
             if line.strip():
                 raise ReferenceFileError(
-                    f"“{_clip(line, 60)}” is outside any record; each record starts with “TY  - ”",
+                    gettext("“%(clip)s” is outside any record; each record starts with “TY  - ”")
+                    % {"clip": _clip(line, 60)},
                     line=number,
                 )
         elif tag == "ER":
@@ -289,7 +306,9 @@ def parse_ris(text: str) -> list[ParsedReference]:
             current.append(line)
     if current is not None:
         raise ReferenceFileError(
-            "The last record has no “ER  - ” line, so the file may be cut off. Add the ER line or export again",
+            gettext(
+                "The last record has no “ER  - ” line, so the file may be cut off. Add the ER line or export again"
+            ),
             line=start,
             entry=f"record {len(records) + 1}",
         )
@@ -299,8 +318,10 @@ def parse_ris(text: str) -> list[ParsedReference]:
             (data,) = rispy.loads("\n".join(lines) + "\n")
         except Exception:  # rispy raises plain exceptions on malformed tags; their text means nothing to a user
             raise ReferenceFileError(
-                "This record cannot be read: check that every line is “XX  - value” with a two-letter tag, "
-                "or export the file again",
+                gettext(
+                    "This record cannot be read: check that every line is “XX  - value” with a "
+                    "two-letter tag, or export the file again"
+                ),
                 line=line,
                 entry=f"record {index}",
             ) from None
@@ -389,8 +410,11 @@ def _bib_chunks(text: str) -> list[tuple[str, int, str]]:
                 if depth > MAX_BRACE_DEPTH:
                     head = text[match.end() : match.end() + 80].split(",")[0].strip()
                     raise ReferenceFileError(
-                        f"This entry nests braces more than {MAX_BRACE_DEPTH} deep, which no reference needs. "
-                        "Remove the extra “{” and “}” and upload the file again",
+                        gettext(
+                            "This entry nests braces more than %(MAX_BRACE_DEPTH)s deep, which no reference "
+                            "needs. Remove the extra “{” and “}” and upload the file again"
+                        )
+                        % {"MAX_BRACE_DEPTH": MAX_BRACE_DEPTH},
                         line=line + text.count("\n", match.start(), pos),
                         entry=head or f"@{kind} entry",
                     )
@@ -404,7 +428,10 @@ def _bib_chunks(text: str) -> list[tuple[str, int, str]]:
         entry = head if kind not in _BIB_SKIP and head else f"@{kind} entry"
         if end is None:
             raise ReferenceFileError(
-                "This entry's braces do not balance: a “{” is never closed. Fix the braces and upload the file again",
+                gettext(
+                    "This entry's braces do not balance: a “{” is never closed. Fix the braces and "
+                    "upload the file again"
+                ),
                 line=line,
                 entry=entry,
             )
@@ -425,14 +452,18 @@ def parse_bibtex(text: str) -> list[ParsedReference]:
             entries = bibtexparser.loads(f"{strings}\n{chunk}\n", parser=parser).entries
         except Exception:  # RecursionError included; bibtexparser's pyparsing errors mean nothing to a user
             raise ReferenceFileError(
-                "This entry cannot be read: check its key and the “name = {value},” pairs, and that quotes "
-                "and braces are closed",
+                gettext(
+                    "This entry cannot be read: check its key and the “name = {value},” pairs, and "
+                    "that quotes and braces are closed"
+                ),
                 line=line,
                 entry=f"@{kind} at line {line}",
             ) from None
         if len(entries) != 1:
             raise ReferenceFileError(
-                "This entry cannot be read; check its key and the “name = {value},” pairs", line=line, entry=f"@{kind}"
+                gettext("This entry cannot be read; check its key and the “name = {value},” pairs"),
+                line=line,
+                entry=f"@{kind}",
             )
         data = {name.lower(): value for name, value in entries[0].items()}
         entry = data.get("id") or f"@{kind} at line {line}"
@@ -496,7 +527,8 @@ def parse_medline(text: str) -> list[ParsedReference]:
         match = _MEDLINE_TAG_RE.match(line)
         if not match:
             raise ReferenceFileError(
-                f"“{_clip(line, 60)}” is not a MEDLINE line (expected “TAG - value” or a 6-space continuation)",
+                gettext("“%(clip)s” is not a MEDLINE line (expected “TAG - value” or a 6-space continuation)")
+                % {"clip": _clip(line, 60)},
                 line=number,
                 entry=f"record {len(records) + 1}",
             )
@@ -559,8 +591,11 @@ def detect_format(filename: str, text: str) -> str:
     if name.endswith((".nbib", ".medline")):
         return "medline"
     raise ReferenceFileError(
-        f"“{filename}” is not a RIS, BibTeX or PubMed/MEDLINE (.nbib) file. "
-        "Export the references in one of these formats and upload that file"
+        gettext(
+            "“%(filename)s” is not a RIS, BibTeX or PubMed/MEDLINE (.nbib) file. Export the "
+            "references in one of these formats and upload that file"
+        )
+        % {"filename": filename}
     )
 
 
@@ -568,18 +603,27 @@ def parse_reference_file(filename: str, data: bytes) -> list[ParsedReference]:
     """Read every entry of an uploaded reference file, or raise ReferenceFileError naming the bad entry."""
     if len(data) > MAX_FILE_BYTES:
         raise ReferenceFileError(
-            f"“{filename}” is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_FILE_BYTES // 1024 // 1024} MB. "
-            "Split it into smaller files"
+            gettext("“%(filename)s” is %(value)s MB; the limit is %(value2)s MB. Split it into smaller files")
+            % {
+                "filename": filename,
+                "value": format(len(data) / 1024 / 1024, ".1f"),
+                "value2": MAX_FILE_BYTES // 1024 // 1024,
+            }
         )
     text = _decode(data)
     _refuse_nul(text, filename)
     text = clean_text(text)  # line endings, control characters, NFC: as every other stored text
     if not text.strip():
-        raise ReferenceFileError(f"“{filename}” is empty. Choose a file with at least one reference")
+        raise ReferenceFileError(
+            gettext("“%(filename)s” is empty. Choose a file with at least one reference") % {"filename": filename}
+        )
     reader = {"ris": parse_ris, "bibtex": parse_bibtex, "medline": parse_medline}[detect_format(filename, text)]
     entries = reader(text)
     if not entries:
-        raise ReferenceFileError(f"No references were found in “{filename}”. Check that it is a full export")
+        raise ReferenceFileError(
+            gettext("No references were found in “%(filename)s”. Check that it is a full export")
+            % {"filename": filename}
+        )
     return entries
 
 
@@ -632,7 +676,9 @@ def plan_import(entries: Iterable[ParsedReference], *, existing: Iterable) -> Im
         except ValidationError as exc:
             problems = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in exc.message_dict.items())
             raise ReferenceFileError(
-                f"This entry is not a valid reference ({problems})", line=parsed.line, entry=parsed.entry
+                gettext("This entry is not a valid reference (%(problems)s)") % {"problems": problems},
+                line=parsed.line,
+                entry=parsed.entry,
             )
         taken.add(key)
         if parsed.doi:

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from .text import validate_slug
 
@@ -26,20 +27,23 @@ key_validator = RegexValidator(
 class Audience(models.Model):
     """A kind of reader for "Which best describes you?" (patient, professional…)."""
 
-    slug = models.SlugField(unique=True, help_text="Used in URLs: /articles/<slug>/?for=<this>.")
-    name = models.CharField(max_length=80, help_text='Shown as the choice, e.g. "Healthcare professional".')
-    help_text = models.CharField(
-        max_length=200, blank=True, help_text="One line shown under the choice to help readers pick."
+    slug = models.SlugField(unique=True, help_text=gettext_lazy("Used in URLs: /articles/<slug>/?for=<this>."))
+    name = models.CharField(
+        max_length=80, help_text=gettext_lazy('Shown as the choice, e.g. "Healthcare professional".')
     )
-    order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers are listed first.")
+    help_text = models.CharField(
+        max_length=200, blank=True, help_text=gettext_lazy("One line shown under the choice to help readers pick.")
+    )
+    order = models.PositiveSmallIntegerField(default=0, help_text=gettext_lazy("Lower numbers are listed first."))
     reading_grade = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(20)],
-        help_text="Target reading grade for this audience's text (e.g. 6 for patients).",
+        help_text=gettext_lazy("Target reading grade for this audience's text (e.g. 6 for patients)."),
     )
     is_professional = models.BooleanField(
-        default=False, help_text="Clinicians: shown professional-level text and the professional disclaimer."
+        default=False,
+        help_text=gettext_lazy("Clinicians: shown professional-level text and the professional disclaimer."),
     )
     active = models.BooleanField(default=True)
 
@@ -52,7 +56,7 @@ class Audience(models.Model):
         max_length=8,
         choices=EvidenceGrades.choices,
         default=EvidenceGrades.AUTO,
-        help_text="Whether this audience's pages show the evidence-grade badges beside recommendations.",
+        help_text=gettext_lazy("Whether this audience's pages show the evidence-grade badges beside recommendations."),
     )
 
     class Meta:
@@ -84,37 +88,46 @@ class Article(models.Model):
         max_length=120,
         unique=True,
         validators=[validate_slug],
-        help_text="The page address: /articles/<slug>/. Lowercase, digits and hyphens.",
+        help_text=gettext_lazy("The page address: /articles/<slug>/. Lowercase, digits and hyphens."),
     )
     title = models.CharField(
-        max_length=250, help_text='The question readers ask, e.g. "What is the treatment for CMV infection?"'
+        max_length=250,
+        help_text=gettext_lazy('The question readers ask, e.g. "What is the treatment for CMV infection?"'),
     )
-    condition = models.CharField(max_length=200, help_text="The condition this article treats, for the index.")
+    condition = models.CharField(
+        max_length=200, help_text=gettext_lazy("The condition this article treats, for the index.")
+    )
     drugs = models.CharField(
         max_length=500,
         blank=True,
-        help_text="Drugs discussed, comma-separated. Used for search and for reviewer conflict-of-interest checks.",
+        help_text=gettext_lazy(
+            "Drugs discussed, comma-separated. Used for search and for reviewer conflict-of-interest checks."
+        ),
     )
     summary = models.TextField(
-        blank=True, help_text="The bottom-line answer in Markdown, shown in bold at the top. Required to submit."
+        blank=True,
+        help_text=gettext_lazy("The bottom-line answer in Markdown, shown in bold at the top. Required to submit."),
     )
     body = models.TextField(
-        blank=True, help_text="Markdown. Each '## Heading' starts a section. Cite references as [@key] or [@a; @b]."
+        blank=True,
+        help_text=gettext_lazy("Markdown. Each '## Heading' starts a section. Cite references as [@key] or [@a; @b]."),
     )
     authors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="authored_articles", blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
-    lock_version = models.PositiveIntegerField(default=0, help_text="Optimistic lock; bumped by every save.")
+    lock_version = models.PositiveIntegerField(
+        default=0, help_text=gettext_lazy("Optimistic lock; bumped by every save.")
+    )
     required_approvals = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(9)],
-        help_text="Board approvals needed for this article; empty uses the site default.",
+        help_text=gettext_lazy("Board approvals needed for this article; empty uses the site default."),
     )
     review_interval_months = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
-        help_text="Months until the next re-review after approval; empty uses the site default.",
+        help_text=gettext_lazy("Months until the next re-review after approval; empty uses the site default."),
     )
     last_reviewed = models.DateField(null=True, blank=True)
     next_review_due = models.DateField(null=True, blank=True, db_index=True)
@@ -173,8 +186,10 @@ class ArticleVariant(models.Model):
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="variants")
     audience = models.ForeignKey(Audience, on_delete=models.PROTECT, related_name="variants")
-    summary = models.TextField(blank=True, help_text="Empty: readers in this audience see the default summary.")
-    body = models.TextField(blank=True, help_text="Empty: readers in this audience see the default body.")
+    summary = models.TextField(
+        blank=True, help_text=gettext_lazy("Empty: readers in this audience see the default summary.")
+    )
+    body = models.TextField(blank=True, help_text=gettext_lazy("Empty: readers in this audience see the default body."))
 
     class Meta:
         ordering = ["audience__order", "audience__name"]
@@ -196,12 +211,14 @@ class Reference(models.Model):
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="references")
     key = models.CharField(
-        max_length=80, validators=[key_validator], help_text="Cite it in the text as [@key], e.g. [@boeckh2009]."
+        max_length=80,
+        validators=[key_validator],
+        help_text=gettext_lazy("Cite it in the text as [@key], e.g. [@boeckh2009]."),
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RESEARCH)
     title = models.CharField(max_length=500)
-    authors = models.CharField(max_length=500, blank=True, help_text='e.g. "Boeckh M, Ljungman P".')
-    source = models.CharField(max_length=300, blank=True, help_text="Journal, publisher or agency.")
+    authors = models.CharField(max_length=500, blank=True, help_text=gettext_lazy('e.g. "Boeckh M, Ljungman P".'))
+    source = models.CharField(max_length=300, blank=True, help_text=gettext_lazy("Journal, publisher or agency."))
     year = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1800), MaxValueValidator(2100)]
     )
@@ -225,12 +242,19 @@ class Reference(models.Model):
                 'An SPL Set ID is a UUID like "1b7f2c9e-0a4d-4c1e-9f3a-2d5e6b7c8a90".',
             )
         ],
-        help_text="FDA drug labels: the label's SPL Set ID (DailyMed), so a newer label version is noticed.",
+        help_text=gettext_lazy(
+            "FDA drug labels: the label's SPL Set ID (DailyMed), so a newer label version is noticed."
+        ),
     )
     spl_version = models.PositiveIntegerField(
-        "SPL version", null=True, blank=True, help_text="FDA drug labels: the label version the text was written from."
+        "SPL version",
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("FDA drug labels: the label version the text was written from."),
     )
-    spl_date = models.DateField("SPL date", null=True, blank=True, help_text="FDA drug labels: that version's date.")
+    spl_date = models.DateField(
+        "SPL date", null=True, blank=True, help_text=gettext_lazy("FDA drug labels: that version's date.")
+    )
 
     class Meta:
         ordering = ["key"]
@@ -266,20 +290,24 @@ class GlossaryTerm(models.Model):
     when they are rendered: each approval pins the definitions it covered.
     """
 
-    term = models.CharField(max_length=100, unique=True, help_text='The word as written, e.g. "viremia".')
+    term = models.CharField(max_length=100, unique=True, help_text=gettext_lazy('The word as written, e.g. "viremia".'))
     explanation = models.CharField(
         max_length=300,
         blank=True,
-        help_text="One plain-language sentence a patient understands, shown to readers as the definition.",
+        help_text=gettext_lazy(
+            "One plain-language sentence a patient understands, shown to readers as the definition."
+        ),
     )
     synonyms = models.CharField(
         max_length=300,
         blank=True,
-        help_text='Other spellings or forms, comma-separated, e.g. "viraemia, viral load in the blood".',
+        help_text=gettext_lazy('Other spellings or forms, comma-separated, e.g. "viraemia, viral load in the blood".'),
     )
-    active = models.BooleanField(default=True, help_text="Inactive terms are neither flagged nor explained.")
+    active = models.BooleanField(
+        default=True, help_text=gettext_lazy("Inactive terms are neither flagged nor explained.")
+    )
     approved_version = models.PositiveIntegerField(
-        default=0, help_text="The number of the board-approved definition above; 0 until one is approved."
+        default=0, help_text=gettext_lazy("The number of the board-approved definition above; 0 until one is approved.")
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -312,7 +340,7 @@ class GlossaryDefinition(models.Model):
 
     glossary_term = models.ForeignKey(GlossaryTerm, on_delete=models.PROTECT, related_name="definitions")
     version = models.PositiveIntegerField()
-    term = models.CharField(max_length=100, help_text="The word as this version writes it.")
+    term = models.CharField(max_length=100, help_text=gettext_lazy("The word as this version writes it."))
     explanation = models.CharField(max_length=300)
     synonyms = models.CharField(max_length=300, blank=True)
     active = models.BooleanField(default=True)
@@ -324,7 +352,7 @@ class GlossaryDefinition(models.Model):
     proposed_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(
-        max_length=300, blank=True, help_text='How it came to be, e.g. "Grandfathered by migration 0013".'
+        max_length=300, blank=True, help_text=gettext_lazy('How it came to be, e.g. "Grandfathered by migration 0013".')
     )
 
     class Meta:
@@ -368,19 +396,22 @@ class DraftBuffer(models.Model):
         related_name="draft_buffers",
         null=True,
         blank=True,
-        help_text="Empty for the text of a new article that has not been created yet.",
+        help_text=gettext_lazy("Empty for the text of a new article that has not been created yet."),
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    data = models.JSONField(help_text="The editor's fields as the form posts them.")
-    lock_version = models.PositiveIntegerField(help_text="The article version the author started from.")
+    data = models.JSONField(help_text=gettext_lazy("The editor's fields as the form posts them."))
+    lock_version = models.PositiveIntegerField(help_text=gettext_lazy("The article version the author started from."))
     page = models.CharField(
         max_length=32,
         blank=True,
         default="",
-        help_text="The editor page load (a token the server gave the page) whose write this is.",
+        help_text=gettext_lazy("The editor page load (a token the server gave the page) whose write this is."),
     )
     sequence = models.PositiveBigIntegerField(
-        default=0, help_text="The number of this write among that page's writes; a lower one arriving later is older."
+        default=0,
+        help_text=gettext_lazy(
+            "The number of this write among that page's writes; a lower one arriving later is older."
+        ),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -404,7 +435,9 @@ class IdentifierRecord(models.Model):
         DOI = "doi", "DOI"
 
     scheme = models.CharField(max_length=4, choices=Scheme.choices)
-    value = models.CharField(max_length=200, help_text="Normalised: digits for a PMID, lower case for a DOI.")
+    value = models.CharField(
+        max_length=200, help_text=gettext_lazy("Normalised: digits for a PMID, lower case for a DOI.")
+    )
     title = models.CharField(max_length=500)
     authors = models.CharField(max_length=500, blank=True)
     source = models.CharField(max_length=300, blank=True)
@@ -412,7 +445,7 @@ class IdentifierRecord(models.Model):
     pmid = models.CharField("PMID", max_length=12, blank=True)
     doi = models.CharField("DOI", max_length=200, blank=True)
     kind = models.CharField(max_length=20, default="research")
-    origin = models.CharField(max_length=20, help_text="pubmed, crossref or manual.")
+    origin = models.CharField(max_length=20, help_text=gettext_lazy("pubmed, crossref or manual."))
     fetched_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import pyphen
+from django.utils.translation import gettext
 
 from .checks import WARNING, CheckResult
 from .content import ArticleContent
@@ -386,13 +387,13 @@ def readability_reports(
     content: ArticleContent, audiences: Iterable[AudienceTarget], *, glossary: Sequence[GlossaryEntry] = ()
 ) -> list[ReadabilityReport]:
     """Return a report for the default text and for what each audience reads (its own text or the default)."""
-    reports = [measure(f"{content.summary}\n\n{content.body}", label="Default text", slug="", target=None)]
+    reports = [measure(f"{content.summary}\n\n{content.body}", label=gettext("Default text"), slug="", target=None)]
     for audience in audiences:
         summary, body = content.text_for(audience.id)
         reports.append(
             measure(
                 f"{summary}\n\n{body}",
-                label=f"{audience.name} version",
+                label=gettext("%(name)s version") % {"name": audience.name},
                 slug=audience.slug,
                 target=audience.reading_grade,
                 glossary=glossary if audience.plain_language else (),

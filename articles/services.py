@@ -18,6 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from reversion.models import Revision
 
 from cms import roles
@@ -89,10 +90,14 @@ def _ensure_slug_free(slug: str, *, exclude_pk: int | None = None) -> None:
     except ValidationError as exc:
         raise ValidationError({"slug": exc.messages}) from exc
     if slug in RESERVED_SLUGS:
-        raise SlugTaken(f"The address “{slug}” is reserved for a page of the site. Choose another slug.")
+        raise SlugTaken(
+            gettext("The address “%(slug)s” is reserved for a page of the site. Choose another slug.") % {"slug": slug}
+        )
     taken = Article.objects.filter(slug__iexact=slug).exclude(pk=exclude_pk).exists()
     if taken:
-        raise SlugTaken(f"The address “{slug}” is already used by another article. Choose another slug.")
+        raise SlugTaken(
+            gettext("The address “%(slug)s” is already used by another article. Choose another slug.") % {"slug": slug}
+        )
 
 
 def _clean_text_fields(obj) -> None:
@@ -197,7 +202,10 @@ def article_create(
             with transaction.atomic():
                 article.save()
         except IntegrityError as exc:
-            raise SlugTaken(f"The address “{slug}” is already used by another article. Choose another slug.") from exc
+            raise SlugTaken(
+                gettext("The address “%(slug)s” is already used by another article. Choose another slug.")
+                % {"slug": slug}
+            ) from exc
         article.authors.add(acting_user)
         _sync_variants(article, variants)
         _sync_references(article, references)
@@ -523,11 +531,15 @@ def _new_reference_key(fields, existing: Iterable[tuple[str, str, str]], key: st
     rows = list(existing)
     for ref_key, pmid, doi in rows:
         if (fields.pmid and normalise_pmid(pmid) == fields.pmid) or (fields.doi and normalise_doi(doi) == fields.doi):
-            raise DuplicateReference(f"This paper is already reference [@{ref_key}] of the article.")
+            raise DuplicateReference(
+                gettext("This paper is already reference [@%(ref_key)s] of the article.") % {"ref_key": ref_key}
+            )
     taken = {ref_key for ref_key, _, _ in rows if ref_key}
     key = key.strip() or suggest_key(fields, taken)
     if key in taken:
-        raise DuplicateReference(f"The key “{key}” is already used in this article. Choose another key.")
+        raise DuplicateReference(
+            gettext("The key “%(key)s” is already used in this article. Choose another key.") % {"key": key}
+        )
     return key
 
 
@@ -564,12 +576,14 @@ def _clean_draft_data(data: Mapping[str, str]) -> dict[str, str]:
         if key in {"csrfmiddlewaretoken", "lock_version", "draft_page", "draft_sequence"}:
             continue
         if not key or len(key) > 100 or not set(key) <= _DRAFT_KEY_CHARS or not isinstance(value, str):
-            raise ValidationError(f"The field name “{key[:100]}” is not one of the editor's fields.")
+            raise ValidationError(
+                gettext("The field name “%(value)s” is not one of the editor's fields.") % {"value": key[:100]}
+            )
         size += len(key) + len(value.encode("utf-8"))
         cleaned[key] = value
     if size > DRAFT_MAX_BYTES:
         raise ValidationError(
-            "The unsaved text is larger than 1 MB and was not kept. Save the article to keep your changes."
+            gettext("The unsaved text is larger than 1 MB and was not kept. Save the article to keep your changes.")
         )
     return cleaned
 
@@ -601,12 +615,12 @@ def draft_buffer_save(
     """
     if article is not None:
         if not (acting_user.is_superuser or article.authors.filter(pk=acting_user.pk).exists()):
-            raise PermissionDenied("Only the article's authors can keep unsaved text for it.")
+            raise PermissionDenied(gettext("Only the article's authors can keep unsaved text for it."))
         _ensure_editable(article)
     elif not roles.is_author(acting_user):
-        raise PermissionDenied("Only authors write new articles.")
+        raise PermissionDenied(gettext("Only authors write new articles."))
     if sequence < 0 or len(page) > DraftBuffer._meta.get_field("page").max_length:
-        raise ValidationError("The editor's page token is not valid. Reload the page.")
+        raise ValidationError(gettext("The editor's page token is not valid. Reload the page."))
     cleaned = _clean_draft_data(data)
     buffer = DraftBuffer.objects.select_for_update().filter(article=article, user=acting_user).first()
     if buffer is None:
@@ -615,7 +629,8 @@ def draft_buffer_save(
         )
     if page and buffer.page == page and sequence <= buffer.sequence:
         raise StaleDraftWrite(
-            f"This autosave (number {sequence}) is older than the text already kept (number {buffer.sequence})."
+            gettext("This autosave (number %(sequence)s) is older than the text already kept (number %(sequence2)s).")
+            % {"sequence": sequence, "sequence2": buffer.sequence}
         )
     buffer.data, buffer.lock_version, buffer.page, buffer.sequence = cleaned, lock_version, page, sequence
     buffer.save()
@@ -634,7 +649,7 @@ def draft_buffer_discard(article: Article | None, *, acting_user: AbstractBaseUs
 
 def _ensure_glossary_editor(acting_user: AbstractBaseUser) -> None:
     if not roles.is_editor(acting_user):
-        raise PermissionDenied("Only editors maintain the glossary. Ask an editor to add or change a term.")
+        raise PermissionDenied(gettext("Only editors maintain the glossary. Ask an editor to add or change a term."))
 
 
 @transaction.atomic
@@ -682,7 +697,7 @@ def glossary_term_save(
         and term.approved_version
         and ((term.term, term.explanation, term.synonyms, term.active) == (word, explanation, synonyms, active))
     ):
-        raise ValidationError("This is the approved wording already; nothing was proposed.")
+        raise ValidationError(gettext("This is the approved wording already; nothing was proposed."))
     now = timezone.now()
     with reversion.create_revision():
         if term is None:
@@ -717,7 +732,9 @@ def glossary_definition_accept(definition: GlossaryDefinition, *, acting_user, a
     """
     term = GlossaryTerm.objects.select_for_update().get(pk=definition.glossary_term_id)
     if GlossaryTerm.objects.filter(term__iexact=definition.term).exclude(pk=term.pk).exists():
-        raise ValidationError(f"“{definition.term}” is now another glossary term; reject this version.")
+        raise ValidationError(
+            gettext("“%(term)s” is now another glossary term; reject this version.") % {"term": definition.term}
+        )
     with reversion.create_revision():
         current = (
             GlossaryDefinition.objects.select_for_update()

@@ -24,6 +24,7 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.signals import pre_save
+from django.utils.translation import gettext
 
 __all__ = [
     "MAX_LENGTHS",
@@ -101,8 +102,11 @@ def validate_slug(value: str) -> None:
         suggestion = re.sub(r"[^a-z0-9]+", "-", (value or "").lower()).strip("-")
         hint = f" For example “{suggestion}”." if suggestion and suggestion != value else ""
         raise ValidationError(
-            f"“{value}” cannot be a page address: use lowercase letters, digits and single hyphens, "
-            f"starting and ending with a letter or digit.{hint}",
+            gettext(
+                "“%(value)s” cannot be a page address: use lowercase letters, digits and single "
+                "hyphens, starting and ending with a letter or digit.%(hint)s"
+            )
+            % {"value": value, "hint": hint},
             code="invalid_slug",
         )
 

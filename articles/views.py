@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 from reversion.models import Revision
 
@@ -84,7 +85,7 @@ def article_for_author(request: HttpRequest, slug: str) -> Article:
         raise Http404("No such page.")
     article = get_object_or_404(Article, slug=slug)
     if not can_author(request.user, article):
-        raise PermissionDenied("You are not an author of this article. Ask one of its authors to add you.")
+        raise PermissionDenied(gettext("You are not an author of this article. Ask one of its authors to add you."))
     return article
 
 
@@ -261,7 +262,11 @@ def article_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _apply_validation_error(form, formset, exc)
         else:
-            messages.success(request, f"Created “{article.title}”. It is a draft until you submit it for review.")
+            messages.success(
+                request,
+                gettext("Created “%(title)s”. It is a draft until you submit it for review.")
+                % {"title": article.title},
+            )
             return redirect("studio:article_edit", slug=article.slug)
     return _render_editor(request, context)
 
@@ -311,7 +316,7 @@ def article_edit(request: HttpRequest, article: Article) -> HttpResponse:
         return _render_editor(request, context)
     lock_version = form.cleaned_data["lock_version"]
     if lock_version is None:
-        form.add_error(None, "The form is missing its version token. Reload the page; copy your text first.")
+        form.add_error(None, gettext("The form is missing its version token. Reload the page; copy your text first."))
         return _render_editor(request, context, status=400)
     try:
         article = services.article_update(
@@ -335,7 +340,7 @@ def article_edit(request: HttpRequest, article: Article) -> HttpResponse:
     except ValidationError as exc:
         _apply_validation_error(form, formset, exc)
         return _render_editor(request, context)
-    messages.success(request, f"Saved “{article.title}” as a new version.")
+    messages.success(request, gettext("Saved “%(title)s” as a new version.") % {"title": article.title})
     return redirect("studio:article_edit", slug=article.slug)
 
 
@@ -434,7 +439,7 @@ def _keep_or_discard_draft(request: HttpRequest, article: Article | None) -> Htt
         services.draft_buffer_discard(article, acting_user=request.user)
         if request.headers.get("Accept", "").startswith("application/json"):
             return JsonResponse({"discarded": True})
-        messages.success(request, "Discarded your unsaved text. The editor shows the saved version.")
+        messages.success(request, gettext("Discarded your unsaved text. The editor shows the saved version."))
         return redirect(editor_url)
     try:
         # A new article has no version yet: its buffer always starts from nothing.
@@ -505,7 +510,7 @@ def article_compare(request: HttpRequest, article: Article) -> HttpResponse:
     rev_a = _revision_of(article, request.GET.get("a"))
     rev_b = _revision_of(article, request.GET.get("b"))
     if rev_a is None or rev_b is None:
-        messages.error(request, "Pick two versions of this article to compare.")
+        messages.error(request, gettext("Pick two versions of this article to compare."))
         return render(request, "articles/article_compare.html", {"article": article, "diff": None}, status=400)
     if rev_a.date_created > rev_b.date_created:
         rev_a, rev_b = rev_b, rev_a
@@ -546,7 +551,11 @@ def article_restore(request: HttpRequest, article: Article, revision_id: int) ->
             except (EditConflict, ContentLocked, SlugTaken) as exc:
                 messages.error(request, str(exc))
                 return redirect("studio:article_history", slug=article.slug)
-            messages.success(request, f"Restored the version of {_revision_label(revision)} as a new version.")
+            messages.success(
+                request,
+                gettext("Restored the version of %(revision_label)s as a new version.")
+                % {"revision_label": _revision_label(revision)},
+            )
             return redirect("studio:article_edit", slug=Article.objects.get(pk=article.pk).slug)
     else:
         form = RestoreForm(initial={"lock_version": article.lock_version})
@@ -643,8 +652,11 @@ def glossary(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Proposed version {saved.version} of “{saved.term}”. Pages keep the approved wording until "
-                    "the Medical Advisory Board approves it.",
+                    gettext(
+                        "Proposed version %(version)s of “%(term)s”. Pages keep the approved wording "
+                        "until the Medical Advisory Board approves it."
+                    )
+                    % {"version": saved.version, "term": saved.term},
                 )
                 return redirect("studio:glossary")
     elif editing is not None:
@@ -691,7 +703,11 @@ def reference_add_by_identifier(request: HttpRequest, article: Article) -> HttpR
             form.add_error(None, exc.messages)
             status = 422
         else:
-            messages.success(request, f"Added [@{reference.key}] “{reference.title}”. Cite it as [@{reference.key}].")
+            messages.success(
+                request,
+                gettext("Added [@%(key)s] “%(title)s”. Cite it as [@%(key)s].")
+                % {"key": reference.key, "title": reference.title},
+            )
             return redirect("studio:reference_add_by_identifier", slug=article.slug)
     context = {
         "article": article,

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from audit.services import event_record
 from cms import roles
@@ -37,7 +38,11 @@ AUTHOR = "author"
 EDITOR = "editor"
 BOARD = "board"
 
-_WHO = {AUTHOR: "an author of the article", EDITOR: "an editor", BOARD: "a member of the Medical Advisory Board"}
+_WHO = {
+    AUTHOR: gettext_noop("an author of the article"),
+    EDITOR: gettext_noop("an editor"),
+    BOARD: gettext_noop("a member of the Medical Advisory Board"),
+}
 
 
 @dataclass(frozen=True)
@@ -61,28 +66,63 @@ TRANSITIONS: dict[str, Transition] = dict(
             {S.DRAFT, S.CHANGES_REQUESTED},
             S.SUBMITTED,
             AUTHOR,
-            "submit it for review",
+            gettext_noop("submit it for review"),
             "submitted it for review",
         ),
-        _t("claim", {S.SUBMITTED, S.IN_REVIEW}, S.IN_REVIEW, BOARD, "claim its review", "claimed the review"),
-        _t("assign", {S.SUBMITTED, S.IN_REVIEW}, S.IN_REVIEW, EDITOR, "assign reviewers", "assigned reviewers"),
+        _t(
+            "claim",
+            {S.SUBMITTED, S.IN_REVIEW},
+            S.IN_REVIEW,
+            BOARD,
+            gettext_noop("claim its review"),
+            "claimed the review",
+        ),
+        _t(
+            "assign",
+            {S.SUBMITTED, S.IN_REVIEW},
+            S.IN_REVIEW,
+            EDITOR,
+            gettext_noop("assign reviewers"),
+            "assigned reviewers",
+        ),
         # An approval below the quorum is recorded (same action, status unchanged)
         # without moving the article; this edge applies with the last approval needed.
-        _t("approve", {S.IN_REVIEW}, S.APPROVED, BOARD, "approve it", "approved it"),
-        _t("request_changes", {S.IN_REVIEW}, S.CHANGES_REQUESTED, BOARD, "request changes", "requested changes"),
-        _t("reject", {S.IN_REVIEW}, S.DRAFT, BOARD, "reject it", "rejected it"),
+        _t("approve", {S.IN_REVIEW}, S.APPROVED, BOARD, gettext_noop("approve it"), "approved it"),
+        _t(
+            "request_changes",
+            {S.IN_REVIEW},
+            S.CHANGES_REQUESTED,
+            BOARD,
+            gettext_noop("request changes"),
+            "requested changes",
+        ),
+        _t("reject", {S.IN_REVIEW}, S.DRAFT, BOARD, gettext_noop("reject it"), "rejected it"),
         _t(
             "withdraw",
             {S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED},
             S.DRAFT,
             AUTHOR,
-            "withdraw it from review",
+            gettext_noop("withdraw it from review"),
             "withdrew it from review",
         ),
-        _t("archive", {S.DRAFT, S.CHANGES_REQUESTED, S.APPROVED}, S.ARCHIVED, EDITOR, "archive it", "archived it"),
+        _t(
+            "archive",
+            {S.DRAFT, S.CHANGES_REQUESTED, S.APPROVED},
+            S.ARCHIVED,
+            EDITOR,
+            gettext_noop("archive it"),
+            "archived it",
+        ),
         # Editing (or reverting) approved text starts a new draft; the approved
         # revision stays recorded for the live page.
-        _t("reopen", {S.APPROVED}, S.DRAFT, AUTHOR, "edit it", "edited the approved text, starting a new draft"),
+        _t(
+            "reopen",
+            {S.APPROVED},
+            S.DRAFT,
+            AUTHOR,
+            gettext_noop("edit it"),
+            "edited the approved text, starting a new draft",
+        ),
     ]
 )
 
@@ -106,13 +146,18 @@ def edge_refusal(article: Article, action: str) -> str:
     """Return why the table refuses `action` from the article's status, or "" if it allows it."""
     transition = TRANSITIONS.get(action)
     if transition is None:
-        return f"“{action}” is not an article workflow action."
+        return gettext("“%(action)s” is not an article workflow action.") % {"action": action}
     if article.status not in transition.sources:
         allowed = ", ".join(sorted(Article.Status(s).label.lower() for s in transition.sources))
-        return (
-            f"“{article.title}” is {article.get_status_display().lower()}, so you cannot {transition.label} now "
-            f"(only when it is {allowed}). Reload the page to see its current state."
-        )
+        return gettext(
+            "“%(title)s” is %(status)s, so you cannot %(label)s now (only when it is "
+            "%(allowed)s). Reload the page to see its current state."
+        ) % {
+            "title": article.title,
+            "status": article.get_status_display().lower(),
+            "label": gettext(transition.label),
+            "allowed": allowed,
+        }
     return ""
 
 
@@ -127,7 +172,10 @@ def actor_refusal(article: Article, action: str, user) -> str:
         allowed = user is not None and user.is_authenticated and article.authors.filter(pk=user.pk).exists()
     if allowed:
         return ""
-    return f"Only {_WHO[transition.who]} can {transition.label}."
+    return gettext("Only %(who)s can %(label)s.") % {
+        "who": gettext(_WHO[transition.who]),
+        "label": gettext(transition.label),
+    }
 
 
 def ensure_transition(article: Article, action: str, user) -> Transition:
@@ -206,8 +254,15 @@ def glossary_definition_transition(definition: GlossaryDefinition, action: str, 
     sources, target = GLOSSARY_TRANSITIONS[action]
     if definition.status not in sources:
         raise InvalidArticleTransition(
-            f"Version {definition.version} of “{definition.term}” is {definition.get_status_display().lower()}; "
-            "it cannot be changed now. Reload the page to see the glossary as it is."
+            gettext(
+                "Version %(version)s of “%(term)s” is %(status)s; it cannot be changed now. "
+                "Reload the page to see the glossary as it is."
+            )
+            % {
+                "version": definition.version,
+                "term": definition.term,
+                "status": definition.get_status_display().lower(),
+            }
         )
     definition.status = target
     fields = ["status"]

@@ -30,6 +30,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
@@ -54,10 +55,10 @@ class LoginForm(AuthenticationForm):
     """Username and password, and the second-factor code for accounts that have one."""
 
     code = forms.CharField(
-        label="Code",
+        label=gettext_lazy("Code"),
         required=False,
         max_length=20,
-        help_text="If you set up two-factor sign-in: the 6-digit code from your app, or a recovery code.",
+        help_text=gettext_lazy("If you set up two-factor sign-in: the 6-digit code from your app, or a recovery code."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 10}),
     )
     error_messages = {
@@ -107,7 +108,7 @@ def admin_login(request: HttpRequest) -> HttpResponse:
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code",
+        label=gettext_lazy("Code"),
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 10}),
     )
@@ -147,15 +148,15 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 device, codes = two_factor_confirm(acting_user=user, code=code)
                 otp_login(request, device)
                 context.update(active=device, codes=codes)
-                messages.success(request, "Two-factor sign-in is on. Keep the recovery codes somewhere safe.")
+                messages.success(request, gettext("Two-factor sign-in is on. Keep the recovery codes somewhere safe."))
                 return render(request, "registration/two_factor.html", context)
             if action == "recovery" and context["active"] is not None:
                 context["codes"] = two_factor_renew_recovery_codes(acting_user=user, code=code)
-                messages.success(request, "New recovery codes made; the old ones no longer work.")
+                messages.success(request, gettext("New recovery codes made; the old ones no longer work."))
                 return render(request, "registration/two_factor.html", context)
             if action == "remove" and context["active"] is not None:
                 two_factor_remove(acting_user=user, code=code)
-                messages.success(request, "Two-factor sign-in is off for your account.")
+                messages.success(request, gettext("Two-factor sign-in is off for your account."))
                 return redirect("two_factor")
         except TwoFactorError as exc:
             form.add_error("code", str(exc))
@@ -182,7 +183,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         if device is not None:
             otp_login(request, device)
             return redirect(next_url)
-        form.add_error("code", "That code is not right (or was used already).")
+        form.add_error("code", gettext("That code is not right (or was used already)."))
     return render(request, "registration/two_factor_verify.html", {"form": form, "next": next_url})
 
 

@@ -13,6 +13,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext
 
 AUTHORS = "Authors"
 BOARD = "Medical Advisory Board"
@@ -61,8 +62,12 @@ def role_required(*groups: str, anonymous_404: bool = False) -> Callable:
                     raise Http404("No such page.")
                 return redirect_to_login(request.get_full_path())
             if not has_role(request.user, *groups):
-                needed = " or ".join(groups)
-                raise PermissionDenied(f"This page is for {needed}; your account does not have the role needed for it.")
+                # The group names are translated in cms/template_roles.py (ROLE_LABELS).
+                needed = gettext(" or ").join(gettext(group) for group in groups)
+                raise PermissionDenied(
+                    gettext("This page is for %(needed)s; your account does not have the role needed for it.")
+                    % {"needed": needed}
+                )
             return view(request, *args, **kwargs)
 
         return wrapped

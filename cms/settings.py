@@ -124,8 +124,9 @@ TEMPLATES = [
                 "cms.context_processors.messages",  # after it, so a public page's shared bytes show none
                 "cms.context_processors.site",
             ],
-            # {% role_name %} and |has_role in every template, including pages and emails rendered without a request.
-            "builtins": ["cms.template_roles"],
+            # {% role_name %} and |has_role in every template, including pages and emails rendered without a request;
+            # Django's i18n tags ({% translate %}, {% blocktranslate %}) too, so no template needs {% load i18n %}.
+            "builtins": ["cms.template_roles", "django.templatetags.i18n"],
         },
     },
 ]
@@ -325,7 +326,18 @@ if os.environ.get("CSP_REPORT_URI"):
 
 # --- i18n, static ---------------------------------------------------------
 
+# Every user-visible string goes through the catalogues in locale/ (README "Languages").
+# English is the default and the active language unless code overrides it
+# (translation.override("es")): there is deliberately no LocaleMiddleware. Public
+# pages are stored bytes served to everyone, so a page's language must come from
+# its address, never from Accept-Language or a cookie. "en-us" (a variant of
+# "en", which Django accepts) keeps the bytes already published, e.g. the feed's xml:lang.
 LANGUAGE_CODE = "en-us"
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Español"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -12,12 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import template
+from django.utils.translation import gettext, gettext_noop
 
 from cms import roles
 
 register = template.Library()
 
 ROLE_KEYS = ("AUTHORS", "BOARD", "EDITORS")
+# The group names are data (auth.Group rows) and stay English; what a page shows
+# is their translation. Marked here so makemessages puts them in the catalogue.
+ROLE_LABELS = (gettext_noop("Authors"), gettext_noop("Medical Advisory Board"), gettext_noop("Editors"))
 
 
 def _group(key: str) -> str:
@@ -28,8 +32,8 @@ def _group(key: str) -> str:
 
 @register.simple_tag
 def role_name(key: str) -> str:
-    """Return the display name of the role `key` (AUTHORS, BOARD or EDITORS)."""
-    return _group(key)
+    """Return the display name of the role `key` (AUTHORS, BOARD or EDITORS) in the active language."""
+    return gettext(_group(key))
 
 
 @register.filter

@@ -11,6 +11,7 @@ import logging
 import secrets
 
 from django.db import transaction
+from django.utils.translation import gettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -77,7 +78,7 @@ def two_factor_start(*, acting_user) -> TOTPDevice:
     Only a POST calls this, so opening the settings page writes nothing.
     """
     if two_factor_active_device(acting_user) is not None:
-        raise TwoFactorError("Two-factor sign-in is already on for your account.")
+        raise TwoFactorError(gettext("Two-factor sign-in is already on for your account."))
     device = TOTPDevice.objects.select_for_update().filter(user=acting_user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=acting_user, name=TOTP_NAME, confirmed=False)
@@ -95,17 +96,17 @@ def _new_recovery_codes(user) -> list[str]:
 
 def _ensure_code(user, code: str) -> None:
     if verify_code(user, code) is None:
-        raise TwoFactorError("That code is not right (or was used already).")
+        raise TwoFactorError(gettext("That code is not right (or was used already)."))
 
 
 @transaction.atomic
 def two_factor_confirm(*, acting_user, code: str) -> tuple[TOTPDevice, list[str]]:
     """Turn the pending authenticator on once it shows a right code; return it and ten new recovery codes."""
     if two_factor_active_device(acting_user) is not None:
-        raise TwoFactorError("Two-factor sign-in is already on for your account.")
+        raise TwoFactorError(gettext("Two-factor sign-in is already on for your account."))
     device = TOTPDevice.objects.select_for_update().filter(user=acting_user, confirmed=False).first()
     if device is None or not device.verify_token("".join(code.split())):
-        raise TwoFactorError("That code is not right. Check the time on your phone and try the new code.")
+        raise TwoFactorError(gettext("That code is not right. Check the time on your phone and try the new code."))
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     codes = _new_recovery_codes(acting_user)

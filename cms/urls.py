@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from cms import accounts, views
 
@@ -8,6 +9,8 @@ urlpatterns = [
     path("", include("ops.urls")),  # /healthz, /readyz
     # Browsers ask for /favicon.ico when a page names no icon (feeds, the API, old stored pages).
     path("favicon.ico", views.favicon),
+    # The translations the studio's scripts show (djangojs catalogue), in the active language.
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
     path("admin/login/", accounts.admin_login),
     path("admin/", admin.site.urls),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class EvidenceConfig(AppConfig):
     name = "evidence"
-    verbose_name = "Evidence watch"
+    verbose_name = gettext_lazy("Evidence watch")
 
     def ready(self) -> None:
         from audit.registry import register_actions

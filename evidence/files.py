@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.utils.translation import gettext
+
 from articles.identifiers import normalise_doi, normalise_pmid
 
 from .exceptions import EvidenceFileError
@@ -84,7 +86,7 @@ def open_source(source: str) -> Iterator[IO[str]]:
     ending in .zip or a zip content type) is opened through its single file.
     """
     if not source:
-        raise EvidenceFileError("No file given: pass a path or URL, or set it in the settings.")
+        raise EvidenceFileError(gettext("No file given: pass a path or URL, or set it in the settings."))
     with contextlib.ExitStack() as stack:
         if source.startswith(("http://", "https://")):
             try:
@@ -92,7 +94,8 @@ def open_source(source: str) -> Iterator[IO[str]]:
                 response = urllib.request.urlopen(source, timeout=60)  # noqa: S310  # nosec B310
             except OSError as exc:
                 raise EvidenceFileError(
-                    f"Could not download {source}: {exc}. Check the address or the network."
+                    gettext("Could not download %(source)s: %(exc)s. Check the address or the network.")
+                    % {"source": source, "exc": exc}
                 ) from exc
             raw: IO[bytes] = stack.enter_context(response)
             content_type = (response.headers.get("Content-Type") or "").lower()
@@ -105,7 +108,10 @@ def open_source(source: str) -> Iterator[IO[str]]:
             try:
                 raw = stack.enter_context(open(source, "rb"))  # noqa: SIM115
             except OSError as exc:
-                raise EvidenceFileError(f"Could not open {source}: {exc.strerror or exc}. Check the path.") from exc
+                raise EvidenceFileError(
+                    gettext("Could not open %(source)s: %(value)s. Check the path.")
+                    % {"source": source, "value": exc.strerror or exc}
+                ) from exc
         if raw.seekable():
             head = raw.read(4)
             raw.seek(0)
@@ -119,12 +125,15 @@ def _zip_member(raw: IO[bytes], source: str, stack: contextlib.ExitStack) -> IO[
     try:
         archive = stack.enter_context(zipfile.ZipFile(raw))
     except zipfile.BadZipFile as exc:
-        raise EvidenceFileError(f"{source} looks like a zip archive but cannot be read: {exc}.") from exc
+        raise EvidenceFileError(
+            gettext("%(source)s looks like a zip archive but cannot be read: %(exc)s.") % {"source": source, "exc": exc}
+        ) from exc
     members = [info for info in archive.infolist() if not info.is_dir() and not info.filename.startswith("__MACOSX/")]
     if len(members) != 1:
         names = ", ".join(info.filename for info in members[:10]) or "nothing"
         raise EvidenceFileError(
-            f"{source} holds {len(members)} files ({names}); expected one text file. Unzip it and pass the file."
+            gettext("%(source)s holds %(count)s files (%(names)s); expected one text file. Unzip it and pass the file.")
+            % {"source": source, "count": len(members), "names": names}
         )
     return stack.enter_context(archive.open(members[0]))
 
@@ -153,8 +162,8 @@ def _rows(stream: IO[str], required: tuple[str, ...], *, what: str) -> Iterator[
     missing = [name for name in required if name not in header]
     if missing:
         raise EvidenceFileError(
-            f"This does not look like {what}: the first line lacks the column(s) {', '.join(missing)}. "
-            f"It has: {', '.join(header[:25]) or 'nothing'}."
+            gettext("This does not look like %(what)s: the first line lacks the column(s) %(list)s. It has: %(value)s.")
+            % {"what": what, "list": ", ".join(missing), "value": ", ".join(header[:25]) or "nothing"}
         )
     # strict: a stray or unterminated quote is an error for its row, not a field that swallows the rest.
     reader = csv.reader(stream, delimiter=delimiter, quoting=quoting, strict=True)

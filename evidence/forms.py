@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 
 class AlertActionForm(forms.Form):
@@ -12,13 +13,13 @@ class AlertActionForm(forms.Form):
         choices=[("acknowledge", "Acknowledge"), ("re_review", "Open a re-review"), ("withdraw", "Withdraw or mark")]
     )
     note = forms.CharField(
-        label="Note (a reason, for withdrawing)",
+        label=gettext_lazy("Note (a reason, for withdrawing)"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     mode = forms.ChoiceField(
-        label="Page",
+        label=gettext_lazy("Page"),
         choices=[("notice", "Replace the page with a notice"), ("remove", "Remove the page")],
         required=False,
         initial="notice",
@@ -30,8 +31,8 @@ class JustificationForm(forms.Form):
 
     reference_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
     text = forms.CharField(
-        label="Why is this paper still cited?",
+        label=gettext_lazy("Why is this paper still cited?"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="The board sees this when it reviews the article.",
+        help_text=gettext_lazy("The board sees this when it reviews the article."),
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from articles.models import Article
 
@@ -24,13 +25,15 @@ class EvidenceImport(models.Model):
         LABELS = "labels", "Drug label versions"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    source = models.CharField(max_length=500, help_text="The path or URL the file was read from.")
+    source = models.CharField(max_length=500, help_text=gettext_lazy("The path or URL the file was read from."))
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     rows_read = models.PositiveIntegerField(default=0)
     rows_saved = models.PositiveIntegerField(default=0)
     rows_skipped = models.PositiveIntegerField(default=0)
-    problems = models.TextField(blank=True, help_text="One line per skipped row: its line number and why.")
+    problems = models.TextField(
+        blank=True, help_text=gettext_lazy("One line per skipped row: its line number and why.")
+    )
 
     class Meta:
         ordering = ["-started_at", "-pk"]
@@ -63,15 +66,21 @@ class Retraction(models.Model):
     retraction_doi = models.CharField(max_length=300, blank=True)
     retraction_pmid = models.CharField(max_length=12, blank=True)
     original_paper_date = models.DateField(null=True, blank=True)
-    original_paper_doi = models.CharField(max_length=300, blank=True, db_index=True, help_text="Normalised.")
+    original_paper_doi = models.CharField(
+        max_length=300, blank=True, db_index=True, help_text=gettext_lazy("Normalised.")
+    )
     original_paper_pmid = models.CharField(max_length=12, blank=True, db_index=True)
     nature = models.CharField(max_length=30, choices=Nature.choices)
-    nature_text = models.CharField("RetractionNature", max_length=100, blank=True, help_text="As in the file.")
+    nature_text = models.CharField(
+        "RetractionNature", max_length=100, blank=True, help_text=gettext_lazy("As in the file.")
+    )
     reason = models.TextField(blank=True)
     paywalled = models.CharField(max_length=20, blank=True)
     notes = models.TextField(blank=True)
     imported_by = models.ForeignKey(EvidenceImport, on_delete=models.PROTECT, related_name="+")
-    imported_at = models.DateTimeField(auto_now=True, help_text="When this record was last read from a file.")
+    imported_at = models.DateTimeField(
+        auto_now=True, help_text=gettext_lazy("When this record was last read from a file.")
+    )
 
     class Meta:
         ordering = ["record_id"]
@@ -89,7 +98,7 @@ class Retraction(models.Model):
 class LabelVersion(models.Model):
     """The current version of one FDA drug label (SPL Set ID), from a DailyMed-style listing."""
 
-    set_id = models.CharField("SPL Set ID", max_length=64, unique=True, help_text="Lower case.")
+    set_id = models.CharField("SPL Set ID", max_length=64, unique=True, help_text=gettext_lazy("Lower case."))
     version = models.PositiveIntegerField()
     published_date = models.DateField(null=True, blank=True)
     title = models.CharField(max_length=1000, blank=True)
@@ -138,7 +147,7 @@ class EvidenceAlert(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The approved revision that cites the reference.",
+        help_text=gettext_lazy("The approved revision that cites the reference."),
     )
     state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

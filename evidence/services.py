@@ -30,6 +30,7 @@ from django.db import DatabaseError, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from reversion.models import Version
 
 from articles.checks import ERROR, WARNING, CheckResult
@@ -478,7 +479,7 @@ def submission_evidence_check(article: Article, content: ArticleContent) -> list
 
 def _ensure_editor(acting_user, doing: str) -> None:
     if not roles.is_editor(acting_user):
-        raise EvidencePermissionError(f"Only an editor can {doing}.")
+        raise EvidencePermissionError(gettext("Only an editor can %(doing)s.") % {"doing": doing})
 
 
 def _audit(article: Article, *, acting_user, action: str, comment: str) -> WorkflowEvent:
@@ -517,7 +518,8 @@ def _alert_transition(alert: EvidenceAlert, *, acting_user, action: str, note: s
     sources, target, _ = ALERT_ACTIONS[action]
     if alert.state not in sources:
         raise InvalidAlertAction(
-            f"This alert is already “{alert.get_state_display().lower()}”; reload the report to see what was done."
+            gettext("This alert is already “%(status)s”; reload the report to see what was done.")
+            % {"status": alert.get_state_display().lower()}
         )
     article = Article.objects.select_for_update().get(pk=alert.article_id)
     alert.state = target
@@ -561,10 +563,10 @@ def alert_withdraw_page(alert: EvidenceAlert, *, acting_user, reason: str, mode:
     left as it was.
     """
     if not _page_withdrawers:
-        raise InvalidAlertAction("Withdrawing pages is not available: the publishing app is not installed.")
+        raise InvalidAlertAction(gettext("Withdrawing pages is not available: the publishing app is not installed."))
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidAlertAction("Give a reason for the withdrawal; readers see it when the page is marked.")
+        raise InvalidAlertAction(gettext("Give a reason for the withdrawal; readers see it when the page is marked."))
     alert, article = _alert_transition(alert, acting_user=acting_user, action="withdraw", note=reason)
     for withdraw in _page_withdrawers:
         withdraw(article, acting_user=acting_user, reason=reason, mode=mode)
@@ -577,12 +579,16 @@ def justification_record(article: Article, *, acting_user, reference_key: str, t
     """Record (or replace) an author's reason for still citing a flagged reference; the board sees it."""
     article = Article.objects.select_for_update().get(pk=article.pk)
     if not workflow.is_article_author(article, acting_user):
-        raise EvidencePermissionError(f"Only an author of “{article.title}” can justify its references.")
+        raise EvidencePermissionError(
+            gettext("Only an author of “%(title)s” can justify its references.") % {"title": article.title}
+        )
     text = (text or "").strip()
     if len(text) < 20:
         raise InvalidAlertAction(
-            "Say in a sentence or two why the paper is still cited (at least 20 characters), "
-            "e.g. which findings stand and what the correction changed."
+            gettext(
+                "Say in a sentence or two why the paper is still cited (at least 20 characters), "
+                "e.g. which findings stand and what the correction changed."
+            )
         )
     justification, _ = EvidenceJustification.objects.update_or_create(
         article=article, reference_key=reference_key, defaults={"text": text, "recorded_by": acting_user}

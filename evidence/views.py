@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.content import content_from_article
@@ -55,21 +56,25 @@ def alert_act(request: HttpRequest, pk: int) -> HttpResponse:
     alert = get_object_or_404(EvidenceAlert, pk=pk)
     form = AlertActionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose an action for the alert.")
+        messages.error(request, gettext("Choose an action for the alert."))
         return redirect("evidence:report")
     action, note = form.cleaned_data["action"], form.cleaned_data["note"]
     try:
         if action == "acknowledge":
             services.alert_acknowledge(alert, acting_user=request.user, note=note)
-            messages.success(request, f"Acknowledged the alert on “{alert.article.title}”.")
+            messages.success(
+                request, gettext("Acknowledged the alert on “%(title)s”.") % {"title": alert.article.title}
+            )
         elif action == "re_review":
             services.alert_open_re_review(alert, acting_user=request.user, note=note)
-            messages.success(request, f"“{alert.article.title}” is due for re-review now.")
+            messages.success(request, gettext("“%(title)s” is due for re-review now.") % {"title": alert.article.title})
         else:
             services.alert_withdraw_page(
                 alert, acting_user=request.user, reason=note, mode=form.cleaned_data["mode"] or "notice"
             )
-            messages.success(request, f"The page of “{alert.article.title}” was withdrawn.")
+            messages.success(
+                request, gettext("The page of “%(title)s” was withdrawn.") % {"title": alert.article.title}
+            )
     except EvidenceError as exc:
         messages.error(request, str(exc))
     return redirect("evidence:report")
@@ -88,7 +93,7 @@ def article_evidence(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such page.")
     article = get_object_or_404(Article, slug=slug)
     if not _may_see_evidence(request.user, article):
-        raise PermissionDenied("Only the article's authors, the board and editors can see its evidence.")
+        raise PermissionDenied(gettext("Only the article's authors, the board and editors can see its evidence."))
     is_author = workflow.is_article_author(article, request.user)
     if not is_author and not article.review_rounds.exists():
         # Never submitted: a draft is its authors' business only (as on the review page).
@@ -96,7 +101,7 @@ def article_evidence(request: HttpRequest, slug: str) -> HttpResponse:
     form = JustificationForm(request.POST or None)
     if request.method == "POST":
         if not is_author:
-            raise PermissionDenied("Only an author of the article can justify its references.")
+            raise PermissionDenied(gettext("Only an author of the article can justify its references."))
         if form.is_valid():
             try:
                 services.justification_record(
@@ -108,7 +113,11 @@ def article_evidence(request: HttpRequest, slug: str) -> HttpResponse:
             except EvidenceError as exc:
                 messages.error(request, str(exc))
             else:
-                messages.success(request, f"Recorded why [@{form.cleaned_data['reference_key']}] is still cited.")
+                messages.success(
+                    request,
+                    gettext("Recorded why [@%(value)s] is still cited.")
+                    % {"value": form.cleaned_data["reference_key"]},
+                )
                 return redirect("evidence:article", slug=article.slug)
     names = {a.pk: a.name for a in Audience.objects.all()}
     panel = selectors.evidence_panel(article.pk, content_from_article(article), names)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext
 
 from articles.text import clean_text, ensure_max_length
 from cms.admin_mixins import ReadOnlyAdminMixin
@@ -23,7 +24,7 @@ class DisclaimerForm(forms.ModelForm):
 
     def clean_text(self) -> str:
         text = clean_text(self.cleaned_data["text"])
-        ensure_max_length(text, kind="disclaimer", label="The disclaimer")
+        ensure_max_length(text, kind="disclaimer", label=gettext("The disclaimer"))
         return text
 
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class PublishingConfig(AppConfig):
     name = "publishing"
-    verbose_name = "Publishing"
+    verbose_name = gettext_lazy("Publishing")
 
     def ready(self) -> None:
         import reversion

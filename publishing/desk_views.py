@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 from reversion.models import Version
 
@@ -64,9 +65,13 @@ def inbox_set_state(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(exc))
         else:
             label = dict(ReaderMessage.State.choices)[form.cleaned_data["state"]].lower()
-            messages.success(request, f"The message about “{message.article.title}” is now {label}.")
+            messages.success(
+                request,
+                gettext("The message about “%(title)s” is now %(label)s.")
+                % {"title": message.article.title, "label": label},
+            )
     else:
-        messages.error(request, "Choose a valid state for the message.")
+        messages.error(request, gettext("Choose a valid state for the message."))
     if back not in ReaderMessage.State.values and back != "all":
         back = ReaderMessage.State.OPEN
     return redirect(f"{reverse('publishing:inbox')}?state={back}")
@@ -89,7 +94,9 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
             except FurnitureChangeInvalid as exc:
                 form.add_error("body", str(exc))
             else:
-                messages.success(request, "Your change is proposed; it goes live once another editor approves it.")
+                messages.success(
+                    request, gettext("Your change is proposed; it goes live once another editor approves it.")
+                )
                 return redirect("publishing:furniture")
     else:
         initial = {"title": policy.title, "body": policy.body} if policy else {"title": "Editorial policy"}
@@ -126,7 +133,9 @@ def furniture(request: HttpRequest) -> HttpResponse:
         except (FurnitureChangeInvalid, FurniturePermissionError) as exc:
             board_form.add_error(None, str(exc))
         else:
-            messages.success(request, "Your change is proposed; it reaches no page until someone else approves it.")
+            messages.success(
+                request, gettext("Your change is proposed; it reaches no page until someone else approves it.")
+            )
             return redirect("publishing:furniture")
     if request.method == "POST" and which != "board" and form.is_valid():
         disclaimer = form.cleaned_data["disclaimer"]
@@ -142,7 +151,9 @@ def furniture(request: HttpRequest) -> HttpResponse:
         except (FurnitureChangeInvalid, FurniturePermissionError) as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Your change is proposed; it reaches no page until someone else approves it.")
+            messages.success(
+                request, gettext("Your change is proposed; it reaches no page until someone else approves it.")
+            )
             return redirect("publishing:furniture")
     pending = paginate(request, rs.furniture_change_pending(), param="page")
     for change in pending.object_list:
@@ -163,7 +174,11 @@ def furniture_decide(request: HttpRequest, pk: int) -> HttpResponse:
     except FurniturePermissionError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"The change is {'approved' if decide is furniture_change_approve else 'rejected'}.")
+        messages.success(
+            request,
+            gettext("The change is %(value)s.")
+            % {"value": "approved" if decide is furniture_change_approve else "rejected"},
+        )
     return redirect("publishing:furniture")
 
 
@@ -177,7 +192,10 @@ def verify(request: HttpRequest) -> HttpResponse:
         except PublishingPermissionError as exc:
             messages.error(request, str(exc))
             return redirect("publishing:verify")
-        messages.success(request, f"Verification {run.pk} is running; this page shows its findings as it goes.")
+        messages.success(
+            request,
+            gettext("Verification %(pk)s is running; this page shows its findings as it goes.") % {"pk": run.pk},
+        )
         return redirect(f"{reverse('publishing:verify')}?run={run.pk}")
     runs = paginate(request, rs.verify_run_list(), param="runs", per_page=10)
     chosen = request.GET.get("run", "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from .models import Publication
 
@@ -17,22 +18,26 @@ class DateTimeInput(forms.DateTimeInput):
 
 class PublishForm(forms.Form):
     change_summary = forms.CharField(
-        label="What changed (public)",
+        label=gettext_lazy("What changed (public)"),
         max_length=300,
         required=False,
-        help_text='One line shown to readers under "Changes to this article", e.g. "Updated the dosing table."',
+        help_text=gettext_lazy(
+            'One line shown to readers under "Changes to this article", e.g. "Updated the dosing table."'
+        ),
     )
 
 
 class ScheduleForm(PublishForm):
     go_live_at = forms.DateTimeField(
-        label="Go live at", widget=DateTimeInput(), help_text="In UTC. Must be in the future."
+        label=gettext_lazy("Go live at"),
+        widget=DateTimeInput(),
+        help_text=gettext_lazy("In UTC. Must be in the future."),
     )
     expires_at = forms.DateTimeField(
-        label="Take down at",
+        label=gettext_lazy("Take down at"),
         widget=DateTimeInput(),
         required=False,
-        help_text="Optional, in UTC. Must be after the go-live time; empty keeps it live until replaced.",
+        help_text=gettext_lazy("Optional, in UTC. Must be after the go-live time; empty keeps it live until replaced."),
     )
 
     field_order = ["go_live_at", "expires_at", "change_summary"]
@@ -40,26 +45,26 @@ class ScheduleForm(PublishForm):
     def clean_go_live_at(self):
         value = self.cleaned_data["go_live_at"]
         if value <= timezone.now():
-            raise forms.ValidationError("The go-live time has already passed. Choose a time in the future.")
+            raise forms.ValidationError(gettext("The go-live time has already passed. Choose a time in the future."))
         return value
 
     def clean(self):
         cleaned = super().clean()
         go_live_at, expires_at = cleaned.get("go_live_at"), cleaned.get("expires_at")
         if go_live_at and expires_at and expires_at <= go_live_at:
-            self.add_error("expires_at", "The take-down time must be after the go-live time.")
+            self.add_error("expires_at", gettext("The take-down time must be after the go-live time."))
         return cleaned
 
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        label="Reason",
+        label=gettext_lazy("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
-        help_text="Kept in the history. With a public notice, readers see it.",
+        help_text=gettext_lazy("Kept in the history. With a public notice, readers see it."),
     )
     mode = forms.ChoiceField(
-        label="What readers see",
+        label=gettext_lazy("What readers see"),
         choices=Publication.WithdrawalMode.choices,
         initial=Publication.WithdrawalMode.REMOVE,
         widget=forms.RadioSelect,

@@ -160,13 +160,17 @@ def _fingerprint_of(roots: tuple[str, ...]) -> str:
 
 
 def render_fingerprint() -> str:
-    """Return the hash of the template and static files a stored page is made from (computed once per process).
+    """Return the hash of the template, static and catalogue files a stored page is made from (once per process).
 
     Every file of the project's template and static folders counts (a page
-    includes base.html, its partials and the stylesheets' hashed names):
-    hashing a few unrelated files too only re-renders pages that did not need
-    it, never misses one. ``static/studio/src`` (the editor's sources) is left out.
+    includes base.html, its partials and the stylesheets' hashed names), and
+    so does every file of the translation catalogues (settings.LOCALE_PATHS):
+    a page's wording comes from them, so a changed translation re-renders the
+    pages. Hashing a few unrelated files too only re-renders pages that did
+    not need it, never misses one. ``static/studio/src`` (the editor's
+    sources) is left out.
     """
     roots = [str(d) for engine in settings.TEMPLATES for d in engine.get("DIRS", [])]
     roots += [str(d) for d in settings.STATICFILES_DIRS]
+    roots += [str(d) for d in settings.LOCALE_PATHS]
     return _fingerprint_of(tuple(roots))

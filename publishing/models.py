@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from articles.models import Article, Audience, GlossaryTerm
 
@@ -13,7 +14,7 @@ class Disclaimer(models.Model):
     """A disclaimer shown on published pages, for one audience or for all."""
 
     name = models.CharField(
-        max_length=120, help_text='Heading shown to readers, e.g. "Professional Medical Disclaimer".'
+        max_length=120, help_text=gettext_lazy('Heading shown to readers, e.g. "Professional Medical Disclaimer".')
     )
     audience = models.ForeignKey(
         Audience,
@@ -21,11 +22,13 @@ class Disclaimer(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="disclaimers",
-        help_text="Empty: shown to every audience that has no disclaimer of its own.",
+        help_text=gettext_lazy("Empty: shown to every audience that has no disclaimer of its own."),
     )
-    text = models.TextField(help_text="Markdown.")
+    text = models.TextField(help_text=gettext_lazy("Markdown."))
     active = models.BooleanField(default=True)
-    effective_from = models.DateTimeField(help_text="Pages rendered from this time on use this disclaimer.")
+    effective_from = models.DateTimeField(
+        help_text=gettext_lazy("Pages rendered from this time on use this disclaimer.")
+    )
 
     class Meta:
         ordering = ["-effective_from"]
@@ -59,22 +62,27 @@ class Publication(models.Model):
     glossary = models.JSONField(
         default=list,
         blank=True,
-        help_text="The approved glossary definitions pinned with the revision (covered by content_hash).",
+        help_text=gettext_lazy("The approved glossary definitions pinned with the revision (covered by content_hash)."),
     )
     slug = models.SlugField(
-        max_length=120, blank=True, db_index=True, help_text="The article's address in the pinned revision."
+        max_length=120,
+        blank=True,
+        db_index=True,
+        help_text=gettext_lazy("The article's address in the pinned revision."),
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.APPROVED)
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING, db_index=True)
-    go_live_at = models.DateTimeField(null=True, blank=True, help_text="Empty: as soon as possible.")
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: stays live until replaced.")
+    go_live_at = models.DateTimeField(null=True, blank=True, help_text=gettext_lazy("Empty: as soon as possible."))
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text=gettext_lazy("Empty: stays live until replaced.")
+    )
     live_at = models.DateTimeField(null=True, blank=True)
     superseded_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    withdrawal_reason = models.TextField(blank=True, help_text="Shown publicly if the notice is kept.")
+    withdrawal_reason = models.TextField(blank=True, help_text=gettext_lazy("Shown publicly if the notice is kept."))
     withdrawal_mode = models.CharField(max_length=10, choices=WithdrawalMode.choices, blank=True)
     change_summary = models.CharField(
-        max_length=300, blank=True, help_text='Public summary for "Changes to this article".'
+        max_length=300, blank=True, help_text=gettext_lazy('Public summary for "Changes to this article".')
     )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
@@ -151,9 +159,11 @@ class PublishedPage(models.Model):
     disclaimer = models.ForeignKey(Disclaimer, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     disclaimer_html = models.TextField(blank=True)
     review_snapshot = models.JSONField(
-        default=dict, help_text="Stage, dates and reviewers (with credentials) as they were at rendering."
+        default=dict, help_text=gettext_lazy("Stage, dates and reviewers (with credentials) as they were at rendering.")
     )
-    data = models.JSONField(default=dict, help_text="Sections and references as data, for the API and JSON-LD.")
+    data = models.JSONField(
+        default=dict, help_text=gettext_lazy("Sections and references as data, for the API and JSON-LD.")
+    )
     content_hash = models.CharField(max_length=64)
     rendered_at = models.DateTimeField()
 
@@ -212,14 +222,14 @@ class EditorialPolicy(models.Model):
     """The public editorial policy; versioned with django-reversion."""
 
     title = models.CharField(max_length=200, default="Editorial policy")
-    body = models.TextField(help_text="Markdown.")
+    body = models.TextField(help_text=gettext_lazy("Markdown."))
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
-        verbose_name_plural = "editorial policy"
+        verbose_name_plural = gettext_lazy("editorial policy")
 
     def __str__(self) -> str:
         return self.title
@@ -235,7 +245,7 @@ class StoredPage(models.Model):
     """
 
     path = models.CharField(
-        max_length=300, unique=True, help_text="The address, e.g. /articles/<slug>/for/<audience>/."
+        max_length=300, unique=True, help_text=gettext_lazy("The address, e.g. /articles/<slug>/for/<audience>/.")
     )
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="stored_pages")
     audience = models.ForeignKey(Audience, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
@@ -243,22 +253,26 @@ class StoredPage(models.Model):
     body = models.BinaryField()
     body_gzip = models.BinaryField()
     body_br = models.BinaryField(
-        default=b"", blank=True, help_text="Brotli of body (empty without the brotli package)."
+        default=b"", blank=True, help_text=gettext_lazy("Brotli of body (empty without the brotli package).")
     )
     etag = models.CharField(max_length=80)
     rendered_at = models.DateTimeField()
     furniture = models.JSONField(
         default=dict,
         blank=True,
-        help_text="The approved furniture versions the page was rendered with (publishing/furniture.py).",
+        help_text=gettext_lazy("The approved furniture versions the page was rendered with (publishing/furniture.py)."),
     )
     board_member_ids = models.CharField(
         max_length=300,
         blank=True,
-        help_text='The board members the page names, as ",3,7,": found by a portable LIKE when a biography changes.',
+        help_text=gettext_lazy(
+            'The board members the page names, as ",3,7,": found by a portable LIKE when a biography changes.'
+        ),
     )
     fingerprint = models.CharField(
-        max_length=64, blank=True, help_text="Hash of the templates and static files the page was rendered with."
+        max_length=64,
+        blank=True,
+        help_text=gettext_lazy("Hash of the templates and static files the page was rendered with."),
     )
 
     def __str__(self) -> str:
@@ -269,7 +283,7 @@ class PurgeRequest(models.Model):
     """A cache purge of one address on one target that failed; a job retries it until it succeeds."""
 
     path = models.CharField(max_length=500)
-    target = models.CharField(max_length=40, help_text='Which cache: "app-cache", "http" or "cdn".')
+    target = models.CharField(max_length=40, help_text=gettext_lazy('Which cache: "app-cache", "http" or "cdn".'))
     attempts = models.PositiveIntegerField(default=1)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -327,13 +341,13 @@ class CatalogueEntry(models.Model):
     slug = models.SlugField(max_length=120)
     title = models.CharField(max_length=250)
     condition = models.CharField(max_length=200)
-    condition_key = models.CharField(max_length=200, help_text="Lowercased condition, for the A–Z index.")
-    drugs = models.CharField(max_length=500, blank=True, help_text="Comma-separated, as published.")
+    condition_key = models.CharField(max_length=200, help_text=gettext_lazy("Lowercased condition, for the A–Z index."))
+    drugs = models.CharField(max_length=500, blank=True, help_text=gettext_lazy("Comma-separated, as published."))
     kind = models.CharField(max_length=20, choices=Publication.Kind.choices)
     live_at = models.DateTimeField()
     expires_at = models.DateTimeField(null=True, blank=True)
-    search_names = models.TextField(blank=True, help_text="Lowercased title, condition and drugs.")
-    search_text = models.TextField(blank=True, help_text="The published summary and body as plain text.")
+    search_names = models.TextField(blank=True, help_text=gettext_lazy("Lowercased title, condition and drugs."))
+    search_text = models.TextField(blank=True, help_text=gettext_lazy("The published summary and body as plain text."))
 
     class Meta:
         indexes = [
@@ -383,14 +397,14 @@ class FurnitureChange(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="A new disclaimer's audience (empty: all audiences).",
+        help_text=gettext_lazy("A new disclaimer's audience (empty: all audiences)."),
     )
     policy = models.ForeignKey(EditorialPolicy, null=True, blank=True, on_delete=models.PROTECT, related_name="changes")
     board_member = models.ForeignKey(
         "review.BoardMember", null=True, blank=True, on_delete=models.PROTECT, related_name="furniture_changes"
     )
-    proposed = models.JSONField(help_text="The new values.")
-    note = models.CharField(max_length=300, blank=True, help_text="Why, for the approver.")
+    proposed = models.JSONField(help_text=gettext_lazy("The new values."))
+    note = models.CharField(max_length=300, blank=True, help_text=gettext_lazy("Why, for the approver."))
     state = models.CharField(max_length=10, choices=State.choices, default=State.PROPOSED, db_index=True)
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     proposed_at = models.DateTimeField()
@@ -398,11 +412,15 @@ class FurnitureChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    version = models.PositiveIntegerField(null=True, blank=True, help_text="The object's version this approval made.")
+    version = models.PositiveIntegerField(
+        null=True, blank=True, help_text=gettext_lazy("The object's version this approval made.")
+    )
     revision = models.ForeignKey(
         "reversion.Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    summary = models.CharField(max_length=300, blank=True, help_text='Public, e.g. "Patient disclaimer updated".')
+    summary = models.CharField(
+        max_length=300, blank=True, help_text=gettext_lazy('Public, e.g. "Patient disclaimer updated".')
+    )
 
     class Meta:
         ordering = ["-proposed_at", "-pk"]
@@ -427,21 +445,23 @@ class RenderRun(models.Model):
     current changes nothing, so a batch run twice is harmless.
     """
 
-    reason = models.CharField(max_length=300, help_text="Shown on the desk.")
+    reason = models.CharField(max_length=300, help_text=gettext_lazy("Shown on the desk."))
     change = models.ForeignKey(FurnitureChange, null=True, blank=True, on_delete=models.PROTECT, related_name="runs")
     scope = models.JSONField(
         default=dict,
         blank=True,
-        help_text='Which pages: {"fingerprint": …} (older renders), {"disclaimer": id, "audience": id}, '
-        '{"board_member": id} or {"all": true}.',
+        help_text=gettext_lazy(
+            'Which pages: {"fingerprint": …} (older renders), {"disclaimer": id, "audience": '
+            'id}, {"board_member": id} or {"all": true}.'
+        ),
     )
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
-    cursor = models.PositiveBigIntegerField(default=0, help_text="The last StoredPage id handled.")
+    cursor = models.PositiveBigIntegerField(default=0, help_text=gettext_lazy("The last StoredPage id handled."))
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
-    progressed_at = models.DateTimeField(help_text="The last batch committed (or the run was created).")
+    progressed_at = models.DateTimeField(help_text=gettext_lazy("The last batch committed (or the run was created)."))
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -477,7 +497,7 @@ class StoredPageVersion(models.Model):
     furniture = models.JSONField(default=dict, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)
     served_from = models.DateTimeField()
-    served_until = models.DateTimeField(null=True, blank=True, help_text="Empty: still the stored page.")
+    served_until = models.DateTimeField(null=True, blank=True, help_text=gettext_lazy("Empty: still the stored page."))
 
     class Meta:
         ordering = ["path", "-served_from", "-pk"]
@@ -509,11 +529,15 @@ class VerifyRun(models.Model):
     created_at = models.DateTimeField()
     progressed_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
-    cursor = models.PositiveBigIntegerField(default=0, help_text="The last Publication id checked.")
-    publications = models.PositiveIntegerField(default=0, help_text="Live publications checked so far.")
-    pages = models.PositiveIntegerField(default=0, help_text="Stored pages and export files compared so far.")
-    drift = models.PositiveIntegerField(default=0, help_text="Differences found (each is a VerifyFinding).")
-    stale = models.PositiveIntegerField(default=0, help_text="Pages waiting for a re-render (not drift).")
+    cursor = models.PositiveBigIntegerField(default=0, help_text=gettext_lazy("The last Publication id checked."))
+    publications = models.PositiveIntegerField(default=0, help_text=gettext_lazy("Live publications checked so far."))
+    pages = models.PositiveIntegerField(
+        default=0, help_text=gettext_lazy("Stored pages and export files compared so far.")
+    )
+    drift = models.PositiveIntegerField(
+        default=0, help_text=gettext_lazy("Differences found (each is a VerifyFinding).")
+    )
+    stale = models.PositiveIntegerField(default=0, help_text=gettext_lazy("Pages waiting for a re-render (not drift)."))
     last_error = models.TextField(blank=True)
 
     class Meta:
@@ -529,11 +553,15 @@ class VerifyFinding(models.Model):
     run = models.ForeignKey(VerifyRun, on_delete=models.CASCADE, related_name="findings")
     publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="+")
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="+")
-    audience = models.CharField(max_length=100, help_text='The audience slug, or "default".')
+    audience = models.CharField(max_length=100, help_text=gettext_lazy('The audience slug, or "default".'))
     address = models.CharField(max_length=300)
-    kind = models.CharField(max_length=30, help_text="Which comparison failed (publishing/verify.py CHECKS).")
+    kind = models.CharField(
+        max_length=30, help_text=gettext_lazy("Which comparison failed (publishing/verify.py CHECKS).")
+    )
     reason = models.TextField()
-    stale = models.BooleanField(default=False, help_text="A page not yet re-rendered: reported, not drift.")
+    stale = models.BooleanField(
+        default=False, help_text=gettext_lazy("A page not yet re-rendered: reported, not drift.")
+    )
 
     class Meta:
         ordering = ["run", "pk"]

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, gettext_noop
 
 from articles.models import Audience
 from cms.pagination import PER_PAGE
@@ -22,10 +23,11 @@ from .models import Publication, PublishedPage
 
 # Articles per page of the A–Z index (publishing.pages.list_addresses reads it to list the pages).
 INDEX_PAGE_SIZE = PER_PAGE
+# Labels marked, not translated, here: the stepper translates them when a page is rendered.
 STAGES = (
-    ("submitted", "Submitted", "submitted_at"),
-    ("in_review", "Under Review", "review_started_at"),
-    ("approved", "Approved", "approved_at"),
+    ("submitted", gettext_noop("Submitted"), "submitted_at"),
+    ("in_review", gettext_noop("Under Review"), "review_started_at"),
+    ("approved", gettext_noop("Approved"), "approved_at"),
 )
 
 _JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
@@ -68,7 +70,7 @@ def review_stepper(snapshot: dict) -> list[dict]:
     return [
         {
             "key": key,
-            "label": label,
+            "label": gettext(label),
             "date": when(snapshot.get(date_field)),
             "done": index < current or (index == current and key == "approved"),
             "current": index == current,

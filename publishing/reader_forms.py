@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from articles.models import Audience
 from review.models import BoardMember
@@ -18,31 +19,34 @@ class FollowUpForm(forms.Form):
     """A reader's follow-up question or problem report."""
 
     kind = forms.ChoiceField(
-        label="What would you like to do?",
+        label=gettext_lazy("What would you like to do?"),
         choices=ReaderMessage.Kind.choices,
         initial=ReaderMessage.Kind.QUESTION,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose whether this is a question or a problem report."},
     )
     message = forms.CharField(
-        label="Your message",
+        label=gettext_lazy("Your message"),
         max_length=MESSAGE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=f"Up to {MESSAGE_MAX_LENGTH} characters. Please do not include personal medical details.",
+        help_text=gettext_lazy(
+            "Up to %(MESSAGE_MAX_LENGTH)s characters. Please do not include personal medical details."
+        )
+        % {"MESSAGE_MAX_LENGTH": MESSAGE_MAX_LENGTH},
         error_messages={
             "required": "Write your question or describe the problem before sending.",
             "max_length": f"Your message is too long: keep it under {MESSAGE_MAX_LENGTH} characters.",
         },
     )
-    name = forms.CharField(label="Name (optional)", max_length=NAME_MAX_LENGTH, required=False)
+    name = forms.CharField(label=gettext_lazy("Name (optional)"), max_length=NAME_MAX_LENGTH, required=False)
     email = forms.EmailField(
-        label="Email (optional)",
+        label=gettext_lazy("Email (optional)"),
         required=False,
-        help_text="Only if you would like a reply. We never publish it.",
+        help_text=gettext_lazy("Only if you would like a reply. We never publish it."),
         error_messages={"invalid": "That email address does not look right; check it or leave the field empty."},
     )
     website = forms.CharField(
-        label="Leave this field empty",
+        label=gettext_lazy("Leave this field empty"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
@@ -57,7 +61,9 @@ class MessageStateForm(forms.Form):
 
     state = forms.ChoiceField(choices=ReaderMessage.State.choices)
     note = forms.CharField(
-        label="Note for other editors (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Note for other editors (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -67,7 +73,7 @@ class EditorialPolicyForm(forms.Form):
     title = forms.CharField(max_length=200)
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 24}),
-        help_text="Markdown. Headings with ##, lists with -, links as [text](https://…).",
+        help_text=gettext_lazy("Markdown. Headings with ##, lists with -, links as [text](https://…)."),
     )
 
 
@@ -77,28 +83,28 @@ class DisclaimerChangeForm(forms.Form):
     disclaimer = forms.ModelChoiceField(
         queryset=Disclaimer.objects.filter(active=True).select_related("audience").order_by("name"),
         required=False,
-        empty_label="A new disclaimer",
-        help_text="Which disclaimer changes; leave it on “a new disclaimer” to add one.",
+        empty_label=gettext_lazy("A new disclaimer"),
+        help_text=gettext_lazy("Which disclaimer changes; leave it on “a new disclaimer” to add one."),
     )
     audience = forms.ModelChoiceField(
         queryset=Audience.objects.filter(active=True).order_by("order", "name"),
         required=False,
-        empty_label="All audiences",
-        help_text="Only for a new disclaimer: who sees it.",
+        empty_label=gettext_lazy("All audiences"),
+        help_text=gettext_lazy("Only for a new disclaimer: who sees it."),
     )
-    name = forms.CharField(max_length=120, label="Heading")
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), help_text="Markdown.")
-    note = forms.CharField(max_length=300, required=False, label="Why (for the approver)")
+    name = forms.CharField(max_length=120, label=gettext_lazy("Heading"))
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), help_text=gettext_lazy("Markdown."))
+    note = forms.CharField(max_length=300, required=False, label=gettext_lazy("Why (for the approver)"))
 
 
 class BoardEntryChangeForm(forms.Form):
     """Propose a new biography and disclosures for a board member (editors, or the member for themselves)."""
 
     board_member = forms.ModelChoiceField(
-        queryset=BoardMember.objects.filter(active=True).order_by("display_name"), label="Board member"
+        queryset=BoardMember.objects.filter(active=True).order_by("display_name"), label=gettext_lazy("Board member")
     )
-    bio = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, label="Biography")
+    bio = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, label=gettext_lazy("Biography"))
     disclosures = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), required=False, label="Conflict-of-interest disclosures"
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, label=gettext_lazy("Conflict-of-interest disclosures")
     )
-    note = forms.CharField(max_length=300, required=False, label="Why (for the approver)")
+    note = forms.CharField(max_length=300, required=False, label=gettext_lazy("Why (for the approver)"))

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from articles.models import Article
@@ -110,16 +111,26 @@ def _report_sending(request: HttpRequest, publication: Publication) -> None:
     publication.refresh_from_db()
     title = publication.article.title
     if publication.state == State.LIVE:
-        messages.success(request, f"“{title}” is live.")
+        messages.success(request, gettext("“%(title)s” is live.") % {"title": title})
     elif publication.state == State.FAILED:
-        messages.error(request, f"Publishing “{title}” failed: {publication.last_error}")
+        messages.error(
+            request,
+            gettext("Publishing “%(title)s” failed: %(last_error)s")
+            % {"title": title, "last_error": publication.last_error},
+        )
     elif publication.enqueued_at is not None:
-        messages.success(request, f"“{title}” is being published; it goes live in a moment.")
+        messages.success(
+            request, gettext("“%(title)s” is being published; it goes live in a moment.") % {"title": title}
+        )
     else:
         messages.warning(
             request,
-            f"“{title}” is saved for publishing, but the job queue could not be reached. Nothing is lost: "
-            "it is sent again automatically every minute and goes live once the queue is back.",
+            gettext(
+                "“%(title)s” is saved for publishing, but the job queue could not be reached. "
+                "Nothing is lost: it is sent again automatically every minute and goes live once "
+                "the queue is back."
+            )
+            % {"title": title},
         )
 
 
@@ -206,7 +217,7 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         if publication.state == State.SCHEDULED:
-            messages.success(request, f"“{publication.article.title}” is scheduled again.")
+            messages.success(request, gettext("“%(title)s” is scheduled again.") % {"title": publication.article.title})
         else:
             _report_sending(request, publication)
     return redirect("publishing:dashboard")

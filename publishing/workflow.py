@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_noop
+
 from cms import roles
 from cms.actions import Action, reverse_one
 from cms.actions import action as make_action
@@ -53,33 +55,54 @@ def _t(action: str, sources: set[str], target: str, who: str, label: str, event:
 
 TRANSITIONS: dict[str, Transition] = dict(
     [
-        _t("request", {NEW}, S.PENDING, EDITOR, "publish it", "publication_requested"),
-        _t("schedule", {NEW}, S.SCHEDULED, EDITOR, "schedule it", "publication_scheduled"),
-        _t("request_on_approval", {NEW}, S.PENDING, APPROVER, "publish it on approval", "publication_requested"),
-        _t("release", {S.SCHEDULED}, S.PENDING, SYSTEM, "release it", "publication_released"),
+        _t("request", {NEW}, S.PENDING, EDITOR, gettext_noop("publish it"), "publication_requested"),
+        _t("schedule", {NEW}, S.SCHEDULED, EDITOR, gettext_noop("schedule it"), "publication_scheduled"),
+        _t(
+            "request_on_approval",
+            {NEW},
+            S.PENDING,
+            APPROVER,
+            gettext_noop("publish it on approval"),
+            "publication_requested",
+        ),
+        _t("release", {S.SCHEDULED}, S.PENDING, SYSTEM, gettext_noop("release it"), "publication_released"),
         _t(
             "expire_unreleased",
             {S.SCHEDULED},
             S.WITHDRAWN,
             SYSTEM,
-            "let it expire before going live",
+            gettext_noop("let it expire before going live"),
             "publication_expired_unreleased",
         ),
-        _t("go_live", {S.PENDING}, S.LIVE, SYSTEM, "put it live", "published"),
-        _t("supersede", {S.PENDING, S.LIVE}, S.SUPERSEDED, SYSTEM, "supersede it", "publication_superseded"),
-        _t("fail", {S.PENDING, S.SCHEDULED}, S.FAILED, SYSTEM, "mark it failed", "publication_failed"),
-        _t("retry", {S.FAILED}, S.PENDING, EDITOR, "retry it", "publication_retried"),
-        _t("retry_scheduled", {S.FAILED}, S.SCHEDULED, EDITOR, "retry it", "publication_retried"),
-        _t("withdraw", {S.LIVE, S.PENDING, S.SCHEDULED}, S.WITHDRAWN, EDITOR, "withdraw it", "publication_withdrawn"),
+        _t("go_live", {S.PENDING}, S.LIVE, SYSTEM, gettext_noop("put it live"), "published"),
+        _t(
+            "supersede",
+            {S.PENDING, S.LIVE},
+            S.SUPERSEDED,
+            SYSTEM,
+            gettext_noop("supersede it"),
+            "publication_superseded",
+        ),
+        _t("fail", {S.PENDING, S.SCHEDULED}, S.FAILED, SYSTEM, gettext_noop("mark it failed"), "publication_failed"),
+        _t("retry", {S.FAILED}, S.PENDING, EDITOR, gettext_noop("retry it"), "publication_retried"),
+        _t("retry_scheduled", {S.FAILED}, S.SCHEDULED, EDITOR, gettext_noop("retry it"), "publication_retried"),
+        _t(
+            "withdraw",
+            {S.LIVE, S.PENDING, S.SCHEDULED},
+            S.WITHDRAWN,
+            EDITOR,
+            gettext_noop("withdraw it"),
+            "publication_withdrawn",
+        ),
         _t(
             "withdraw_on_archive",
             {S.LIVE, S.PENDING, S.SCHEDULED},
             S.WITHDRAWN,
             SYSTEM,
-            "withdraw it",
+            gettext_noop("withdraw it"),
             "publication_withdrawn",
         ),
-        _t("expire", {S.LIVE}, S.WITHDRAWN, SYSTEM, "let it expire", "publication_expired"),
+        _t("expire", {S.LIVE}, S.WITHDRAWN, SYSTEM, gettext_noop("let it expire"), "publication_expired"),
     ]
 )
 
@@ -121,17 +144,19 @@ def refusal(publication: Publication, action: str, user=None) -> str:
     """Return why `user` may not take `action` on the publication now, or "" if they may."""
     transition = TRANSITIONS.get(action)
     if transition is None:
-        return f"“{action}” is not a publishing workflow action."
+        return gettext("“%(action)s” is not a publishing workflow action.") % {"action": action}
     state = state_of(publication)
     if state not in transition.sources:
         now = _state_label(state)
         allowed = ", ".join(sorted(_state_label(s) for s in transition.sources))
-        return (
-            f"This publication is {now}, so you cannot {transition.label} now (only when it is {allowed}). "
-            "Reload the page to see its current state."
-        )
+        return gettext(
+            "This publication is %(now)s, so you cannot %(label)s now (only when it is "
+            "%(allowed)s). Reload the page to see its current state."
+        ) % {"now": now, "label": gettext(transition.label), "allowed": allowed}
     if transition.who == EDITOR and not roles.is_editor(user):
-        return f"Only editors can {transition.label}. Ask a member of the Editors group, or an administrator, to do it."
+        return gettext(
+            "Only editors can %(label)s. Ask a member of the Editors group, or an administrator, to do it."
+        ) % {"label": gettext(transition.label)}
     return ""
 
 
@@ -140,7 +165,8 @@ def ensure_actor(action: str, user) -> None:
     transition = TRANSITIONS[action]
     if transition.who == EDITOR and not roles.is_editor(user):
         raise PublishingPermissionError(
-            f"Only editors can {transition.label}. Ask a member of the Editors group, or an administrator, to do it."
+            gettext("Only editors can %(label)s. Ask a member of the Editors group, or an administrator, to do it.")
+            % {"label": gettext(transition.label)}
         )
 
 

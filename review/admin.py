@@ -8,6 +8,7 @@ own article here either).
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy
 
 from cms.admin_mixins import ReadOnlyAdminMixin
 
@@ -74,11 +75,11 @@ class ReviewRoundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [ReviewDecisionInline, ReviewCommentInline]
     actions = ["claim_as_me", "approve_as_me"]
 
-    @admin.action(description="Claim the review of the selected articles as me")
+    @admin.action(description=gettext_lazy("Claim the review of the selected articles as me"))
     def claim_as_me(self, request, queryset) -> None:
         _decide(self, request, queryset, "claimed", lambda a, u: services.review_claim(a, acting_user=u))
 
-    @admin.action(description="Approve the selected articles as me (through the review rules)")
+    @admin.action(description=gettext_lazy("Approve the selected articles as me (through the review rules)"))
     def approve_as_me(self, request, queryset) -> None:
         _decide(self, request, queryset, "approved", lambda a, u: services.review_approve(a, acting_user=u))
 

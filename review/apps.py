@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class ReviewConfig(AppConfig):
     name = "review"
-    verbose_name = "Medical Advisory Board review"
+    verbose_name = gettext_lazy("Medical Advisory Board review")
 
     def ready(self) -> None:
         from articles.text import connect_text_cleaning

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from articles.models import Audience
 
@@ -21,22 +22,26 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Required to request changes or reject: tell the author what to change.",
+        help_text=gettext_lazy("Required to request changes or reject: tell the author what to change."),
     )
-    section = forms.CharField(required=False, help_text="Optional: the section your note is about.")
+    section = forms.CharField(required=False, help_text=gettext_lazy("Optional: the section your note is about."))
     audience = forms.ModelChoiceField(queryset=Audience.objects.all(), required=False, empty_label="—")
     section_comment = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Note on that section or audience version"
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=gettext_lazy("Note on that section or audience version"),
     )
     content_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
 class CommentForm(forms.Form):
-    section = forms.CharField(required=False, help_text="A section heading, or empty for the whole article.")
-    audience = forms.ModelChoiceField(
-        queryset=Audience.objects.all(), required=False, empty_label="Default text (all audiences)"
+    section = forms.CharField(
+        required=False, help_text=gettext_lazy("A section heading, or empty for the whole article.")
     )
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Comment")
+    audience = forms.ModelChoiceField(
+        queryset=Audience.objects.all(), required=False, empty_label=gettext_lazy("Default text (all audiences)")
+    )
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=gettext_lazy("Comment"))
 
 
 class AssignForm(forms.Form):
@@ -50,13 +55,13 @@ class ReviewPolicyForm(forms.Form):
         required=False,
         min_value=1,
         max_value=9,
-        label="Approvals needed",
-        help_text="Distinct board members who must approve. Empty: the site default.",
+        label=gettext_lazy("Approvals needed"),
+        help_text=gettext_lazy("Distinct board members who must approve. Empty: the site default."),
     )
     review_interval_months = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=60,
-        label="Re-review every (months)",
-        help_text="Time from approval to the next review. Empty: the site default.",
+        label=gettext_lazy("Re-review every (months)"),
+        help_text=gettext_lazy("Time from approval to the next review. Empty: the site default."),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from articles.models import Article, GlossaryDefinition
 
@@ -13,20 +14,34 @@ class BoardMember(models.Model):
     """A member of the Medical Advisory Board, credited publicly on the pages they review."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="board_member")
-    display_name = models.CharField(max_length=120, help_text='As credited to readers, e.g. "Dr. Amara Okafor".')
-    credentials = models.CharField(max_length=200, help_text='e.g. "MD, Infectious Diseases".')
+    display_name = models.CharField(
+        max_length=120, help_text=gettext_lazy('As credited to readers, e.g. "Dr. Amara Okafor".')
+    )
+    credentials = models.CharField(max_length=200, help_text=gettext_lazy('e.g. "MD, Infectious Diseases".'))
     specialties = models.CharField(
-        max_length=300, blank=True, help_text="Comma-separated; matching articles are listed first in the queue."
+        max_length=300,
+        blank=True,
+        help_text=gettext_lazy("Comma-separated; matching articles are listed first in the queue."),
     )
-    bio = models.TextField(blank=True, help_text="A short public biography.")
-    active = models.BooleanField(default=True, help_text="Inactive members cannot claim or decide reviews.")
+    bio = models.TextField(blank=True, help_text=gettext_lazy("A short public biography."))
+    active = models.BooleanField(
+        default=True, help_text=gettext_lazy("Inactive members cannot claim or decide reviews.")
+    )
     credential_verified_until = models.DateField(
-        null=True, blank=True, help_text="After this date the member cannot decide until re-verified."
+        null=True, blank=True, help_text=gettext_lazy("After this date the member cannot decide until re-verified.")
     )
-    disclosures = models.TextField(blank=True, help_text="Conflict-of-interest disclosures, shown publicly.")
-    disclosed_drugs = models.CharField(max_length=500, blank=True, help_text="Comma-separated drug names.")
-    disclosed_conditions = models.CharField(max_length=500, blank=True, help_text="Comma-separated conditions.")
-    disclosed_companies = models.CharField(max_length=500, blank=True, help_text="Comma-separated companies.")
+    disclosures = models.TextField(
+        blank=True, help_text=gettext_lazy("Conflict-of-interest disclosures, shown publicly.")
+    )
+    disclosed_drugs = models.CharField(
+        max_length=500, blank=True, help_text=gettext_lazy("Comma-separated drug names.")
+    )
+    disclosed_conditions = models.CharField(
+        max_length=500, blank=True, help_text=gettext_lazy("Comma-separated conditions.")
+    )
+    disclosed_companies = models.CharField(
+        max_length=500, blank=True, help_text=gettext_lazy("Comma-separated companies.")
+    )
     disclosures_declared_on = models.DateField(null=True, blank=True)
 
     class Meta:
@@ -75,7 +90,9 @@ class ReviewRound(models.Model):
     revision = models.ForeignKey("reversion.Revision", on_delete=models.PROTECT, related_name="+")
     content_hash = models.CharField(max_length=64)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REVIEW)
-    glossary = models.JSONField(default=list, blank=True, help_text="The approved definitions pinned with the text.")
+    glossary = models.JSONField(
+        default=list, blank=True, help_text=gettext_lazy("The approved definitions pinned with the text.")
+    )
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
@@ -120,7 +137,7 @@ class ReviewDecision(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The revision the decision was made on.",
+        help_text=gettext_lazy("The revision the decision was made on."),
     )
 
     class Meta:
@@ -166,7 +183,9 @@ class ReviewComment(models.Model):
 
     round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    section = models.CharField(max_length=250, blank=True, help_text="Section heading, or empty for the whole text.")
+    section = models.CharField(
+        max_length=250, blank=True, help_text=gettext_lazy("Section heading, or empty for the whole text.")
+    )
     audience = models.ForeignKey("articles.Audience", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     text = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)

@@ -37,6 +37,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from articles.checks import check_content, has_errors
 from articles.content import ArticleContent, content_from_article, content_from_revision, glossary_to_json
@@ -164,18 +165,23 @@ def _open_round(article: Article, *, lock: bool = True) -> ReviewRound | None:
 def _require_open_round(article: Article) -> ReviewRound:
     round_ = _open_round(article)
     if round_ is None:
-        raise InvalidTransition(f"“{article.title}” has no open review round. Reload the page to see its state.")
+        raise InvalidTransition(
+            gettext("“%(title)s” has no open review round. Reload the page to see its state.")
+            % {"title": article.title}
+        )
     return round_
 
 
 def _ensure_author(article: Article, acting_user, doing: str) -> None:
     if not workflow.is_article_author(article, acting_user):
-        raise ReviewPermissionError(f"Only an author of “{article.title}” can {doing}.")
+        raise ReviewPermissionError(
+            gettext("Only an author of “%(title)s” can %(doing)s.") % {"title": article.title, "doing": doing}
+        )
 
 
 def _ensure_editor(acting_user, doing: str) -> None:
     if not roles.is_editor(acting_user):
-        raise ReviewPermissionError(f"Only an editor can {doing}.")
+        raise ReviewPermissionError(gettext("Only an editor can %(doing)s.") % {"doing": doing})
 
 
 def _member_of(user) -> BoardMember | None:
@@ -188,8 +194,8 @@ def _ensure_may_review(member: BoardMember | None, article: Article, user) -> Bo
     """Raise unless this board member may review this article today."""
     if member is None or not roles.is_board_member(member.user):
         raise ReviewPermissionError(
-            f"{getattr(user, 'username', 'This account')} is not a member of the Medical Advisory Board, "
-            "so it cannot review articles."
+            gettext("%(name)s is not a member of the Medical Advisory Board, so it cannot review articles.")
+            % {"name": getattr(user, "username", "This account")}
         )
     terms = workflow.recusal_terms(member, article)
     reason = workflow.ineligibility_reason(member, article, user=member.user)
@@ -204,15 +210,21 @@ def _ensure_round_is_current(article: Article, round_: ReviewRound, content_hash
     """Refuse a decision unless it is about the revision the round pinned."""
     if content_hash is not None and content_hash != round_.content_hash:
         raise RevisionMismatch(
-            f"The version of “{article.title}” you read is not the one under review. "
-            "Reload the review page, read the current version and decide again."
+            gettext(
+                "The version of “%(title)s” you read is not the one under review. Reload the "
+                "review page, read the current version and decide again."
+            )
+            % {"title": article.title}
         )
     latest = article_latest_revision(article)
     live_hash = content_from_article(article).with_glossary(round_.glossary).content_hash()
     if latest is None or latest.pk != round_.revision_id or live_hash != round_.content_hash:
         raise RevisionMismatch(
-            f"“{article.title}” changed after it was submitted, so decisions on this round no longer count. "
-            "The author must withdraw and resubmit it."
+            gettext(
+                "“%(title)s” changed after it was submitted, so decisions on this round no "
+                "longer count. The author must withdraw and resubmit it."
+            )
+            % {"title": article.title}
         )
 
 
@@ -255,24 +267,30 @@ def article_submit(article: Article, *, acting_user, comment: str = "", confirme
     workflow.ensure_transition(article, "submit")
     revision = article_latest_revision(article)
     if revision is None:
-        raise InvalidTransition(f"“{article.title}” has no saved version to submit. Save it first.")
+        raise InvalidTransition(
+            gettext("“%(title)s” has no saved version to submit. Save it first.") % {"title": article.title}
+        )
     content = content_from_revision(revision, article_id=article.pk)
     if content.content_hash() != content_from_article(article).content_hash():
         raise RevisionMismatch(
-            f"The text of “{article.title}” differs from its last saved version. Save the article again, then submit."
+            gettext("The text of “%(title)s” differs from its last saved version. Save the article again, then submit.")
+            % {"title": article.title}
         )
     # The board approves the glossary definitions the page will show with the text: pin them now.
     content = content.with_glossary(glossary_snapshot(content))
     concerns = selectors.resubmit_concerns(article, content_hash=content.content_hash())
     if concerns and not confirmed:
         raise ResubmitNeedsConfirmation(
-            f"Before “{article.title}” goes back to the board: {' '.join(concerns)} "
-            "Confirm and tell the reviewers why, or go back and change it.",
+            gettext(
+                "Before “%(title)s” goes back to the board: %(list)s Confirm and tell the "
+                "reviewers why, or go back and change it."
+            )
+            % {"title": article.title, "list": " ".join(concerns)},
             reasons=concerns,
         )
     if concerns and not comment.strip():
         raise CommentRequired(
-            "Write a reply for the reviewers: say why the text is unchanged or the comments are left open."
+            gettext("Write a reply for the reviewers: say why the text is unchanged or the comments are left open.")
         )
     results = check_content(content, audience_names=_audience_names())
     for check in list(_submission_checks):
@@ -280,7 +298,8 @@ def article_submit(article: Article, *, acting_user, comment: str = "", confirme
     if has_errors(results):
         errors = [r for r in results if getattr(r, "level", "error") == "error"] or list(results)
         raise ContentCheckFailed(
-            f"“{article.title}” cannot be submitted until these problems are fixed: {_describe_errors(errors)}",
+            gettext("“%(title)s” cannot be submitted until these problems are fixed: %(describe_errors)s")
+            % {"title": article.title, "describe_errors": _describe_errors(errors)},
             results=results,
         )
     try:
@@ -295,7 +314,7 @@ def article_submit(article: Article, *, acting_user, comment: str = "", confirme
                 required_approvals=article.required_approvals or settings.REVIEW_REQUIRED_APPROVALS,
             )
     except IntegrityError as exc:
-        raise InvalidTransition(f"“{article.title}” is already with the board.") from exc
+        raise InvalidTransition(gettext("“%(title)s” is already with the board.") % {"title": article.title}) from exc
     article_transition(article, "submit", acting_user=acting_user, round_=round_, comment=comment)
     enqueue_on_commit(tasks.notify_submitted, round_.pk, run_inline_if_broker_down=True)
     return _sync_back(original, article)
@@ -342,7 +361,10 @@ def article_review_policy_set(
     for name, value, upper in limits:
         if value is not None and not 1 <= value <= upper:
             label = name.replace("_", " ").capitalize()
-            raise InvalidReviewPolicy(f"{label} must be between 1 and {upper}, or empty for the site default.")
+            raise InvalidReviewPolicy(
+                gettext("%(label)s must be between 1 and %(upper)s, or empty for the site default.")
+                % {"label": label, "upper": upper}
+            )
     article.required_approvals = required_approvals
     article.review_interval_months = review_interval_months
     article.save(update_fields=["required_approvals", "review_interval_months"])
@@ -378,7 +400,7 @@ def review_claim(article: Article, *, acting_user) -> Article:
     member = _ensure_may_review(_member_of(acting_user), article, acting_user)
     round_ = _require_open_round(article)
     if round_.decisions.filter(reviewer=member).exists():
-        raise ReviewPermissionError(f"You are already reviewing “{article.title}”.")
+        raise ReviewPermissionError(gettext("You are already reviewing “%(title)s”.") % {"title": article.title})
     ReviewDecision.objects.create(round=round_, reviewer=member, assigned_by=acting_user, assigned_at=timezone.now())
     article_transition(
         article, "claim", acting_user=acting_user, round_=round_, comment=f"{member.display_name} claimed the review."
@@ -398,7 +420,7 @@ def review_assign(article: Article, *, acting_user, reviewers: Iterable[BoardMem
     workflow.ensure_transition(article, "assign")
     reviewers = list(reviewers)
     if not reviewers:
-        raise ReviewError("Choose at least one board member to assign.")
+        raise ReviewError(gettext("Choose at least one board member to assign."))
     round_ = _require_open_round(article)
     seated = set(round_.decisions.values_list("reviewer_id", flat=True))
     new = []
@@ -408,7 +430,7 @@ def review_assign(article: Article, *, acting_user, reviewers: Iterable[BoardMem
         if member.pk not in seated and member not in new:
             new.append(member)
     if not new:
-        raise ReviewError("Everyone you chose is already reviewing this article.")
+        raise ReviewError(gettext("Everyone you chose is already reviewing this article."))
     now = timezone.now()
     seats = [
         ReviewDecision.objects.create(round=round_, reviewer=m, assigned_by=acting_user, assigned_at=now) for m in new
@@ -432,8 +454,11 @@ def _ensure_comment_size(text: str) -> None:
     limit = MAX_LENGTHS["comment"]
     if len(text or "") > limit:
         raise CommentTooLong(
-            f"The comment is {len(text):,} characters long; the most a comment takes is {limit:,}. "
-            "Shorten it, or leave several comments on the sections concerned."
+            gettext(
+                "The comment is %(count)s characters long; the most a comment takes is %(limit)s. "
+                "Shorten it, or leave several comments on the sections concerned."
+            )
+            % {"count": format(len(text), ","), "limit": format(limit, ",")}
         )
 
 
@@ -446,20 +471,25 @@ def _take_seat(article: Article, acting_user, action: str, comment: str, content
     if member is not None:
         seat = ReviewDecision.objects.select_for_update().filter(round=round_, reviewer=member).first()
     if workflow.is_article_author(article, acting_user):
-        raise ReviewPermissionError(f"You are an author of “{article.title}”, so you cannot review it.")
+        raise ReviewPermissionError(
+            gettext("You are an author of “%(title)s”, so you cannot review it.") % {"title": article.title}
+        )
     if seat is None:
         raise ReviewPermissionError(
-            f"You are not a reviewer of “{article.title}”. Claim it from the review queue before deciding."
+            gettext("You are not a reviewer of “%(title)s”. Claim it from the review queue before deciding.")
+            % {"title": article.title}
         )
     _ensure_may_review(member, article, acting_user)
     if seat.decision:
         raise AlreadyDecided(
-            f"You already decided on this round of “{article.title}” ({seat.get_decision_display().lower()}). "
-            "Each reviewer decides once per round."
+            gettext(
+                "You already decided on this round of “%(title)s” (%(status)s). Each reviewer decides once per round."
+            )
+            % {"title": article.title, "status": seat.get_decision_display().lower()}
         )
     _ensure_round_is_current(article, round_, content_hash)
     if action != "approve" and not comment.strip():
-        raise CommentRequired("Say what needs to change: a comment for the author is required.")
+        raise CommentRequired(gettext("Say what needs to change: a comment for the author is required."))
     decision = {
         "approve": ReviewDecision.Decision.APPROVE,
         "request_changes": ReviewDecision.Decision.REQUEST_CHANGES,
@@ -566,11 +596,12 @@ def review_comment_add(
     member = _member_of(acting_user)
     if member is None or not round_.decisions.filter(reviewer=member).exists():
         raise ReviewPermissionError(
-            f"Only a reviewer of “{article.title}” can comment on it. Claim it from the queue first."
+            gettext("Only a reviewer of “%(title)s” can comment on it. Claim it from the queue first.")
+            % {"title": article.title}
         )
     _ensure_may_review(member, article, acting_user)
     if not text.strip():
-        raise CommentRequired("The comment is empty. Write what the author should change.")
+        raise CommentRequired(gettext("The comment is empty. Write what the author should change."))
     _ensure_comment_size(text)
     comment = ReviewComment.objects.create(
         round=round_, author=acting_user, section=section, audience=audience, text=text.strip()
@@ -593,7 +624,7 @@ def review_comment_resolve(comment: ReviewComment, *, acting_user) -> ReviewComm
     article = _lock(comment.round.article)
     _ensure_author(article, acting_user, "resolve reviewer comments on it")
     if comment.resolved_at is not None:
-        raise ReviewError("This comment is already resolved.")
+        raise ReviewError(gettext("This comment is already resolved."))
     comment.resolved_at = timezone.now()
     comment.resolved_by = acting_user
     comment.save(update_fields=["resolved_at", "resolved_by"])
@@ -621,13 +652,18 @@ def _ensure_glossary_reviewer(acting_user) -> BoardMember:
     member = _member_of(acting_user)
     if member is None or not roles.is_board_member(acting_user):
         raise ReviewPermissionError(
-            "Only a member of the Medical Advisory Board can approve glossary definitions; editors propose them."
+            gettext(
+                "Only a member of the Medical Advisory Board can approve glossary definitions; editors propose them."
+            )
         )
     if not member.active:
-        raise ReviewPermissionError(f"{member.display_name} is not an active board member.")
+        raise ReviewPermissionError(
+            gettext("%(display_name)s is not an active board member.") % {"display_name": member.display_name}
+        )
     if not workflow.credential_valid(member):
         raise ReviewPermissionError(
-            f"{member.display_name}'s credential is not verified for today, so they cannot approve medical wording."
+            gettext("%(display_name)s's credential is not verified for today, so they cannot approve medical wording.")
+            % {"display_name": member.display_name}
         )
     return member
 
@@ -638,13 +674,20 @@ def _glossary_decide(definition: GlossaryDefinition, acting_user, decision: str,
     member = _ensure_glossary_reviewer(acting_user)
     if definition.status != GlossaryDefinition.Status.PROPOSED:
         raise InvalidTransition(
-            f"Version {definition.version} of “{definition.term}” is {definition.get_status_display().lower()}; "
-            "there is nothing to decide. Reload the page."
+            gettext("Version %(version)s of “%(term)s” is %(status)s; there is nothing to decide. Reload the page.")
+            % {
+                "version": definition.version,
+                "term": definition.term,
+                "status": definition.get_status_display().lower(),
+            }
         )
     if definition.proposed_by_id == acting_user.pk:
-        raise ReviewPermissionError("You proposed this wording, so another board member must approve it.")
+        raise ReviewPermissionError(gettext("You proposed this wording, so another board member must approve it."))
     if GlossaryApproval.objects.filter(definition=definition, member=member).exists():
-        raise AlreadyDecided(f"You already decided on version {definition.version} of “{definition.term}”.")
+        raise AlreadyDecided(
+            gettext("You already decided on version %(version)s of “%(term)s”.")
+            % {"version": definition.version, "term": definition.term}
+        )
     GlossaryApproval.objects.create(
         definition=definition, member=member, decision=decision, comment=comment, decided_at=timezone.now()
     )
@@ -678,7 +721,7 @@ def glossary_definition_approve(
 def glossary_definition_reject(definition: GlossaryDefinition, *, acting_user, comment: str) -> GlossaryDefinition:
     """Reject a proposed definition (a reason is required); the approved wording stays in force."""
     if not comment.strip():
-        raise CommentRequired("Say why: the editors need a reason to write the definition again.")
+        raise CommentRequired(gettext("Say why: the editors need a reason to write the definition again."))
     definition = _glossary_decide(definition, acting_user, GlossaryApproval.Decision.REJECT, comment)
     return glossary_definition_refuse(definition, acting_user=acting_user, at=timezone.now())
 
@@ -723,17 +766,28 @@ def article_glossary_refresh(article: Article, *, acting_user, content_hash: str
     member = _ensure_glossary_reviewer(acting_user)
     _ensure_comment_size(comment)
     if workflow.is_article_author(article, acting_user):
-        raise ReviewPermissionError(f"You are an author of “{article.title}”, so you cannot approve its glossary.")
+        raise ReviewPermissionError(
+            gettext("You are an author of “%(title)s”, so you cannot approve its glossary.") % {"title": article.title}
+        )
     if article.status == Article.Status.ARCHIVED:
-        raise InvalidTransition(f"“{article.title}” is archived; there is no page to refresh.")
+        raise InvalidTransition(
+            gettext("“%(title)s” is archived; there is no page to refresh.") % {"title": article.title}
+        )
     round_, pinned, fresh = glossary_refresh_preview(article)
     if round_ is None:
-        raise InvalidTransition(f"“{article.title}” has no approved text whose glossary could be refreshed.")
+        raise InvalidTransition(
+            gettext("“%(title)s” has no approved text whose glossary could be refreshed.") % {"title": article.title}
+        )
     if fresh.content_hash() == round_.content_hash:
-        raise InvalidTransition(f"The glossary of “{article.title}” is already the approved one. Nothing to refresh.")
+        raise InvalidTransition(
+            gettext("The glossary of “%(title)s” is already the approved one. Nothing to refresh.")
+            % {"title": article.title}
+        )
     if content_hash != fresh.content_hash():
         raise RevisionMismatch(
-            "The glossary changed after you opened this page. Reload it, read the definitions and confirm again."
+            gettext(
+                "The glossary changed after you opened this page. Reload it, read the definitions and confirm again."
+            )
         )
     refresh = workflow.refresh_round_record(
         article=article,

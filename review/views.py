@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from articles import selectors as article_selectors
@@ -235,7 +236,7 @@ def decide(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose approve, request changes or reject, then submit your decision again.")
+        messages.error(request, gettext("Choose approve, request changes or reject, then submit your decision again."))
         return _back(slug)
     data = form.cleaned_data
     decision, comment, content_hash = data["decision"], data["comment"], data["content_hash"]
@@ -271,7 +272,7 @@ def comment_add(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The comment is empty. Write what the author should change.")
+        messages.error(request, gettext("The comment is empty. Write what the author should change."))
         return _back(slug)
     data = form.cleaned_data
     _run(
@@ -290,7 +291,7 @@ def assign(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
     form = AssignForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose at least one board member to assign.")
+        messages.error(request, gettext("Choose at least one board member to assign."))
     else:
         reviewers = list(form.cleaned_data["reviewers"])
         _run(
@@ -358,7 +359,10 @@ def studio_submit(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         messages.success(
             request,
-            "Submitted to the Medical Advisory Board. The content is locked until the review ends or you withdraw it.",
+            gettext(
+                "Submitted to the Medical Advisory Board. The content is locked until the review "
+                "ends or you withdraw it."
+            ),
         )
     return redirect(_studio_url(article))
 
@@ -426,7 +430,7 @@ def glossary_decide(request: HttpRequest, pk: int) -> HttpResponse:
     elif decision == "reject":
         service, done = services.glossary_definition_reject, "rejected"
     else:
-        messages.error(request, "Choose approve or reject.")
+        messages.error(request, gettext("Choose approve or reject."))
         return redirect("review:glossary_queue")
     _run(
         request,

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from articles.models import Article, ArticleVariant
 from articles.workflow import TRANSITIONS, Transition, allowed_actions, can_transition, edge_refusal
@@ -60,7 +61,7 @@ ROUND_CLOSINGS = {
 def round_close(round_: ReviewRound, action: str) -> ReviewRound:
     """Close an open (locked) round for `action`; the article's audit event for the action records it."""
     if round_.status != R.OPEN:
-        raise InvalidTransition("This review round is already closed. Reload the page to see its state.")
+        raise InvalidTransition(gettext("This review round is already closed. Reload the page to see its state."))
     round_.status = ROUND_CLOSINGS[action]
     round_.closed_at = timezone.now()
     round_.save(update_fields=["status", "closed_at"])
@@ -160,10 +161,10 @@ def recusal_reason(terms: list[str]) -> str:
     if not terms:
         return ""
     listed = ", ".join(f"“{t}”" for t in terms)
-    return (
-        f"Recused: your conflict-of-interest disclosures name {listed}, which this article mentions. "
-        "Another board member must review it."
-    )
+    return gettext(
+        "Recused: your conflict-of-interest disclosures name %(listed)s, which this "
+        "article mentions. Another board member must review it."
+    ) % {"listed": listed}
 
 
 def ineligibility_reason(
@@ -182,19 +183,20 @@ def ineligibility_reason(
     if facts is not None:
         text = facts.text
     if member is None:
-        return "Only members of the Medical Advisory Board can review articles."
+        return gettext("Only members of the Medical Advisory Board can review articles.")
     if not member.active:
-        return f"{member.display_name} is not an active board member."
+        return gettext("%(display_name)s is not an active board member.") % {"display_name": member.display_name}
     if not credential_valid(member):
-        return (
-            f"{member.display_name}'s credential verification has lapsed"
-            + (
-                f" (valid until {member.credential_verified_until:%Y-%m-%d})"
-                if member.credential_verified_until
-                else ""
-            )
-            + ". Ask an editor to re-verify it before reviewing."
-        )
+        if member.credential_verified_until:
+            return gettext(
+                "%(name)s's credential verification has lapsed (valid until %(date)s). "
+                "Ask an editor to re-verify it before reviewing."
+            ) % {"name": member.display_name, "date": f"{member.credential_verified_until:%Y-%m-%d}"}
+        return gettext(
+            "%(name)s's credential verification has lapsed. Ask an editor to re-verify it before reviewing."
+        ) % {"name": member.display_name}
     if is_article_author(article, user or member.user, author_ids=facts.author_ids if facts else None):
-        return f"{member.display_name} is an author of this article and cannot review it."
+        return gettext("%(display_name)s is an author of this article and cannot review it.") % {
+            "display_name": member.display_name
+        }
     return recusal_reason(recusal_terms(member, article, text=text))

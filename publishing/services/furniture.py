@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from reversion.models import Version
 
 from articles.models import Audience
@@ -53,11 +54,12 @@ def _cleaned(kind: str, values: dict) -> dict:
         limit = MAX_LENGTHS.get(_LIMITS.get(name, ""), 300)
         if len(value) > limit:
             raise FurnitureChangeInvalid(
-                f"The {name} is {len(value):,} characters long; the most it takes is {limit:,}."
+                gettext("The %(name)s is %(count)s characters long; the most it takes is %(limit)s.")
+                % {"name": name, "count": format(len(value), ","), "limit": format(limit, ",")}
             )
         proposed[name] = value
     if kind != Kind.BOARD_MEMBER and not all(proposed.values()):
-        raise FurnitureChangeInvalid(f"Fill in the {' and the '.join(FIELDS[kind])}.")
+        raise FurnitureChangeInvalid(gettext("Fill in the %(list)s.") % {"list": " and the ".join(FIELDS[kind])})
     return proposed
 
 
@@ -80,7 +82,7 @@ def furniture_change_propose(
     if refusal:
         raise FurniturePermissionError(refusal)
     if kind == Kind.BOARD_MEMBER and board_member is None:
-        raise FurnitureChangeInvalid("Choose the board member whose entry changes.")
+        raise FurnitureChangeInvalid(gettext("Choose the board member whose entry changes."))
     policy = EditorialPolicy.objects.order_by("pk").first() if kind == Kind.POLICY else None
     return FurnitureChange.objects.create(
         kind=kind,

@@ -14,6 +14,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from articles.content import ArticleContent, content_from_revision
 from articles.models import Article, Audience
@@ -124,8 +125,16 @@ def publication_go_live(publication_id: int) -> Publication:
     )
     if content.content_hash() != publication.content_hash:
         raise ContentHashMismatch(
-            f"Revision {publication.revision_id} of “{article.title}” hashes to {content.content_hash()[:12]}…, "
-            f"not the {publication.content_hash[:12]}… that was reviewed. It was not published."
+            gettext(
+                "Revision %(revision_id)s of “%(title)s” hashes to %(value)s…, not the "
+                "%(value2)s… that was reviewed. It was not published."
+            )
+            % {
+                "revision_id": publication.revision_id,
+                "title": article.title,
+                "value": content.content_hash()[:12],
+                "value2": publication.content_hash[:12],
+            }
         )
     audiences = list(Audience.objects.filter(active=True).order_by("order", "name"))
     context = PageContext(

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from articles.models import Article, Audience
 from cms import roles
@@ -58,8 +59,11 @@ def _rate_limit_consume(hashed_ip: str) -> None:
         return
     if count > limit:
         raise ReaderMessageRateLimited(
-            f"You have sent {limit} messages in the last hour, the most we accept from one connection. "
-            "Please try again in an hour."
+            gettext(
+                "You have sent %(limit)s messages in the last hour, the most we accept from one "
+                "connection. Please try again in an hour."
+            )
+            % {"limit": limit}
         )
 
 
@@ -82,11 +86,16 @@ def reader_message_create(
     """
     text = (message or "").strip()
     if kind not in ReaderMessage.Kind.values:
-        raise ReaderMessageInvalid(f"Unknown message kind {kind!r}; choose a question or a problem report.")
+        raise ReaderMessageInvalid(
+            gettext("Unknown message kind %(kind)s; choose a question or a problem report.") % {"kind": repr(kind)}
+        )
     if not text:
-        raise ReaderMessageInvalid("The message is empty; write your question or describe the problem.")
+        raise ReaderMessageInvalid(gettext("The message is empty; write your question or describe the problem."))
     if len(text) > MESSAGE_MAX_LENGTH:
-        raise ReaderMessageInvalid(f"The message is {len(text)} characters long; keep it under {MESSAGE_MAX_LENGTH}.")
+        raise ReaderMessageInvalid(
+            gettext("The message is %(count)s characters long; keep it under %(MESSAGE_MAX_LENGTH)s.")
+            % {"count": len(text), "MESSAGE_MAX_LENGTH": MESSAGE_MAX_LENGTH}
+        )
     hashed = ip_hash(ip)
     _rate_limit_consume(hashed)
     created = ReaderMessage.objects.create(
@@ -107,10 +116,11 @@ def reader_message_set_state(message: ReaderMessage, *, acting_user, state: str,
     """Move a reader message to answered, dismissed or back to open, recording the editor and note."""
     message = ReaderMessage.objects.select_for_update().get(pk=message.pk)
     if not roles.is_editor(acting_user):
-        raise InboxPermissionError("Only editors can handle reader messages.")
+        raise InboxPermissionError(gettext("Only editors can handle reader messages."))
     if state not in MESSAGE_TRANSITIONS.get(message.state, frozenset()):
         raise InvalidMessageTransition(
-            f"This message is {message.get_state_display().lower()}; it cannot be marked {state!r} from there."
+            gettext("This message is %(status)s; it cannot be marked %(state)s from there.")
+            % {"status": message.get_state_display().lower(), "state": repr(state)}
         )
     message.state = state
     message.handled_by = acting_user

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from articles.content import content_from_revision, glossary_from_json
 from articles.models import Article
@@ -48,9 +49,12 @@ def verified_hash(article: Article, revision, expected: str, what: str, glossary
     actual = content_from_revision(revision, article_id=article.pk).with_glossary(glossary).content_hash()
     if actual != expected:
         raise ContentHashMismatch(
-            f"The {what} of “{article.title}” (revision {revision.pk}) no longer matches what the board "
-            f"reviewed: its content hash is {actual[:12]}…, the review recorded {expected[:12]}…. "
-            "Nothing was published. Send the article through review again."
+            gettext(
+                "The %(what)s of “%(title)s” (revision %(pk)s) no longer matches what the board "
+                "reviewed: its content hash is %(value)s…, the review recorded %(value2)s…. "
+                "Nothing was published. Send the article through review again."
+            )
+            % {"what": what, "title": article.title, "pk": revision.pk, "value": actual[:12], "value2": expected[:12]}
         )
     return actual
 
@@ -64,8 +68,11 @@ def approved_pin(article: Article) -> tuple:
     revision = article.last_approved_revision
     if revision is None:
         raise InvalidPublicationState(
-            f"“{article.title}” has no approved revision yet ({article.get_status_display().lower()}). "
-            "Only text the Medical Advisory Board approved can be published; submit it for review first."
+            gettext(
+                "“%(title)s” has no approved revision yet (%(status)s). Only text the Medical "
+                "Advisory Board approved can be published; submit it for review first."
+            )
+            % {"title": article.title, "status": article.get_status_display().lower()}
         )
     review_round = (
         ReviewRound.objects.filter(article=article, revision=revision, status=ReviewRound.Status.APPROVED)
@@ -74,13 +81,19 @@ def approved_pin(article: Article) -> tuple:
     )
     if review_round is None:
         raise InvalidPublicationState(
-            f"“{article.title}” records revision {revision.pk} as approved, but no approved review round is "
-            "pinned to it. Send the article through review again."
+            gettext(
+                "“%(title)s” records revision %(pk)s as approved, but no approved review round "
+                "is pinned to it. Send the article through review again."
+            )
+            % {"title": article.title, "pk": revision.pk}
         )
     if article.last_approved_hash and article.last_approved_hash != review_round.content_hash:
         raise ContentHashMismatch(
-            f"“{article.title}”: the approved hash on the article differs from its review round's hash. "
-            "Nothing was published. Send the article through review again."
+            gettext(
+                "“%(title)s”: the approved hash on the article differs from its review round's "
+                "hash. Nothing was published. Send the article through review again."
+            )
+            % {"title": article.title}
         )
     content_hash = verified_hash(
         article, revision, review_round.content_hash, "approved revision", glossary=review_round.glossary
@@ -116,7 +129,8 @@ def _ensure_slug_free(article: Article, slug: str) -> None:
 def _ensure_not_archived(article: Article) -> None:
     if article.status == Article.Status.ARCHIVED:
         raise InvalidPublicationState(
-            f"“{article.title}” is archived; archived articles stay off the site and cannot be published."
+            gettext("“%(title)s” is archived; archived articles stay off the site and cannot be published.")
+            % {"title": article.title}
         )
 
 
@@ -139,11 +153,20 @@ def _create(
     waiting = Publication.objects.filter(**same, state__in=OPEN_STATES).first()
     if waiting is not None:
         raise InvalidPublicationState(
-            f"This revision of “{article.title}” is already {waiting.get_state_display().lower()} "
-            f"(requested {waiting.requested_at:%Y-%m-%d %H:%M} UTC). Wait for it, or withdraw it first."
+            gettext(
+                "This revision of “%(title)s” is already %(status)s (requested %(requested_at)s "
+                "UTC). Wait for it, or withdraw it first."
+            )
+            % {
+                "title": article.title,
+                "status": waiting.get_state_display().lower(),
+                "requested_at": format(waiting.requested_at, "%Y-%m-%d %H:%M"),
+            }
         )
     if Publication.objects.filter(**same, state=State.LIVE).exists():
-        raise InvalidPublicationState(f"This revision of “{article.title}” is already live. There is nothing to do.")
+        raise InvalidPublicationState(
+            gettext("This revision of “%(title)s” is already live. There is nothing to do.") % {"title": article.title}
+        )
     content = content_from_revision(revision, article_id=article.pk)
     _ensure_slug_free(article, content.slug)
     publication = Publication(
@@ -191,16 +214,20 @@ def publication_request(article: Article, *, acting_user: AbstractBaseUser, chan
 
 def _validate_schedule(go_live_at: dt.datetime, expires_at: dt.datetime | None, now: dt.datetime) -> None:
     if go_live_at is None:
-        raise ScheduleError("Give a go-live time.")
+        raise ScheduleError(gettext("Give a go-live time."))
     if timezone.is_naive(go_live_at) or (expires_at is not None and timezone.is_naive(expires_at)):
-        raise ScheduleError("Times must include a time zone.")
+        raise ScheduleError(gettext("Times must include a time zone."))
     if go_live_at <= now:
         raise ScheduleError(
-            f"The go-live time {go_live_at:%Y-%m-%d %H:%M} UTC is not in the future. "
-            "Choose a later time, or publish now instead."
+            gettext(
+                "The go-live time %(go_live_at)s UTC is not in the future. Choose a later time, or publish now instead."
+            )
+            % {"go_live_at": format(go_live_at, "%Y-%m-%d %H:%M")}
         )
     if expires_at is not None and expires_at <= go_live_at:
-        raise ScheduleError("The expiry time must be after the go-live time. Choose a later expiry, or leave it empty.")
+        raise ScheduleError(
+            gettext("The expiry time must be after the go-live time. Choose a later expiry, or leave it empty.")
+        )
 
 
 @transaction.atomic
@@ -238,19 +265,23 @@ def publication_request_provisional(
     """Publish the revision under review with the pending-review banner (PROVISIONAL_PUBLISHING only)."""
     if not settings.PROVISIONAL_PUBLISHING:
         raise ProvisionalPublishingDisabled(
-            "Provisional publishing is switched off on this site: only approved text can be published. "
-            "An administrator can turn it on with PROVISIONAL_PUBLISHING=1."
+            gettext(
+                "Provisional publishing is switched off on this site: only approved text can be "
+                "published. An administrator can turn it on with PROVISIONAL_PUBLISHING=1."
+            )
         )
     ensure_actor("request", acting_user)
     article = Article.objects.select_for_update().get(pk=article.pk)
     if article.status not in (Article.Status.SUBMITTED, Article.Status.IN_REVIEW):
         raise InvalidPublicationState(
-            f"“{article.title}” is {article.get_status_display().lower()}; only a submitted or in-review "
-            "revision can be published provisionally."
+            gettext("“%(title)s” is %(status)s; only a submitted or in-review revision can be published provisionally.")
+            % {"title": article.title, "status": article.get_status_display().lower()}
         )
     review_round = ReviewRound.objects.filter(article=article, status=ReviewRound.Status.OPEN).first()
     if review_round is None:
-        raise InvalidPublicationState(f"“{article.title}” has no open review round to publish provisionally.")
+        raise InvalidPublicationState(
+            gettext("“%(title)s” has no open review round to publish provisionally.") % {"title": article.title}
+        )
     content_hash = verified_hash(
         article, review_round.revision, review_round.content_hash, "submitted revision", glossary=review_round.glossary
     )
@@ -339,13 +370,18 @@ def publication_withdraw(
     ensure_actor("withdraw", acting_user)
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidPublicationState("Give a reason for the withdrawal; it is kept in the history.")
+        raise InvalidPublicationState(gettext("Give a reason for the withdrawal; it is kept in the history."))
     if mode not in Publication.WithdrawalMode.values:
-        raise InvalidPublicationState(f"Unknown withdrawal mode “{mode}”: choose remove or notice.")
+        raise InvalidPublicationState(
+            gettext("Unknown withdrawal mode “%(mode)s”: choose remove or notice.") % {"mode": mode}
+        )
     article = Article.objects.select_for_update().get(pk=article.pk)
     targets = _withdraw_all(article, action="withdraw", acting_user=acting_user, reason=reason, mode=mode)
     if not targets:
-        raise InvalidPublicationState(f"“{article.title}” has nothing live or waiting to go live; nothing to withdraw.")
+        raise InvalidPublicationState(
+            gettext("“%(title)s” has nothing live or waiting to go live; nothing to withdraw.")
+            % {"title": article.title}
+        )
     return targets
 
 
@@ -382,8 +418,8 @@ def publication_retry(publication: Publication, *, acting_user: AbstractBaseUser
     publication = Publication.objects.select_for_update().select_related("article").get(pk=publication.pk)
     if publication.state != State.FAILED:
         raise InvalidPublicationState(
-            f"This publication is {publication.get_state_display().lower()}, not failed; only failed ones can be "
-            "retried."
+            gettext("This publication is %(status)s, not failed; only failed ones can be retried.")
+            % {"status": publication.get_state_display().lower()}
         )
     _ensure_not_archived(publication.article)
     scheduled = publication.go_live_at is not None and publication.go_live_at > timezone.now()

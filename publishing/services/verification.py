@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from cms import roles
 from cms.tasks import enqueue
@@ -30,7 +31,7 @@ VERIFY_RUN_STALE_AFTER = dt.timedelta(minutes=2)
 def verify_run_start(*, acting_user) -> VerifyRun:
     """Start a verification of every live page in the background (editors); an unfinished run is returned as is."""
     if not roles.is_editor(acting_user):
-        raise PublishingPermissionError("Only editors start a verification of the live site.")
+        raise PublishingPermissionError(gettext("Only editors start a verification of the live site."))
     with transaction.atomic():
         running = (
             VerifyRun.objects.select_for_update().filter(origin=VerifyRun.Origin.DESK, finished_at__isnull=True).first()

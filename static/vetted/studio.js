@@ -9,6 +9,13 @@
   var form = document.getElementById("article-form");
   if (!form) return;
 
+  // Translations from Django's JavaScript catalogue (/jsi18n/, loaded first);
+  // without it the English text is shown.
+  var gettext = window.gettext || function (text) { return text; };
+  function format(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_, name) { return String(values[name]); });
+  }
+
   var pane = document.querySelector("[data-live-preview]");
   var state = document.querySelector("[data-preview-state]");
   var previewUrl = form.getAttribute("data-preview-url");
@@ -32,7 +39,7 @@
     var ticket = ++latest;
     if (inFlight) inFlight.abort();
     inFlight = typeof AbortController === "function" ? new AbortController() : null;
-    setState("Updating…");
+    setState(gettext("Updating…"));
     fetch(previewUrl, {
       method: "POST",
       body: new FormData(form),
@@ -50,18 +57,18 @@
         // The fragment is built by the server from sanitised renderer output.
         pane.innerHTML = html;
         pane.setAttribute("data-updated", String(ticket));
-        setState("Preview up to date");
+        setState(gettext("Preview up to date"));
       })
       .catch(function (error) {
         // An aborted request was replaced by a newer one, which reports for itself.
         if (ticket !== latest || (error && error.name === "AbortError")) return;
-        setState("Preview could not be updated (" + error.message + "). Your text is safe; save or press Preview.");
+        setState(format(gettext("Preview could not be updated (%(error)s). Your text is safe; save or press Preview."), { error: error.message }));
       });
   }
 
   function schedule() {
     window.clearTimeout(timer);
-    setState("Changes not yet previewed");
+    setState(gettext("Changes not yet previewed"));
     timer = window.setTimeout(refresh, DELAY_MS);
   }
 
@@ -95,7 +102,7 @@
     holder.innerHTML = html;
     var row = holder.firstElementChild;
     var label = row.querySelector(".reference-number");
-    if (label) label.textContent = "Reference " + (index + 1);
+    if (label) label.textContent = format(gettext("Reference %(number)s"), { number: index + 1 });
     list.appendChild(row);
     total.value = String(index + 1);
     return row;
@@ -124,7 +131,7 @@
     var resultBox = dialog.querySelector("[data-reference-lookup-result]");
     var submitButton = dialog.querySelector("[data-reference-lookup-submit]");
     var returnFocus = null;
-    var ORIGINS = { cache: "Vetted's reference cache", pubmed: "PubMed", crossref: "Crossref" };
+    var ORIGINS = { cache: gettext("Vetted's reference cache"), pubmed: "PubMed", crossref: "Crossref" };
     var FIELDS = ["key", "kind", "title", "authors", "source", "year", "pmid", "doi", "url"];
 
     var showError = function (text, input) {
@@ -213,7 +220,7 @@
       var summary = row.querySelector("summary");
       var note = summary.querySelector("[data-looked-up-summary]") || document.createElement("span");
       note.setAttribute("data-looked-up-summary", "");
-      note.textContent = " [@" + reference.key + "] " + reference.title + (reference.year ? " (" + reference.year + ")" : "") + " — looked up, not saved yet";
+      note.textContent = " [@" + reference.key + "] " + reference.title + (reference.year ? " (" + reference.year + ")" : "") + gettext(" — looked up, not saved yet");
       summary.appendChild(note);
       return { row: row, number: index + 1 };
     };
@@ -223,7 +230,7 @@
       resultBox.replaceChildren();
       var text = document.createElement("p");
       var strong = document.createElement("strong");
-      strong.textContent = "Filled in reference " + filled.number + " from " + (ORIGINS[origin] || origin) + ": ";
+      strong.textContent = format(gettext("Filled in reference %(number)s from %(origin)s: "), { number: filled.number, origin: ORIGINS[origin] || origin });
       text.appendChild(strong);
       var code = document.createElement("code");
       code.textContent = "[@" + reference.key + "]";
@@ -231,11 +238,11 @@
       var who = [reference.authors, reference.year].filter(Boolean).join(", ");
       text.appendChild(document.createTextNode(" “" + reference.title + "”" + (who ? " (" + who + ")" : "") + "."));
       var next = document.createElement("p");
-      next.textContent = "It is not saved yet: check it under References, then save the article. You can cite it now as [@" + reference.key + "].";
+      next.textContent = format(gettext("It is not saved yet: check it under References, then save the article. You can cite it now as [@%(key)s]."), { key: reference.key });
       var show = document.createElement("button");
       show.type = "button";
       show.className = "button button--secondary button--small";
-      show.textContent = "Show reference " + filled.number;
+      show.textContent = format(gettext("Show reference %(number)s"), { number: filled.number });
       show.addEventListener("click", function () {
         returnFocus = null;
         dialog.close();
@@ -251,7 +258,7 @@
       event.preventDefault();
       clearMessages();
       if (!identifierInput.value.trim()) {
-        showError("Type a PMID (digits, e.g. 29596116) or a DOI (e.g. 10.1097/TP.0000000000002191) first.", identifierInput);
+        showError(gettext("Type a PMID (digits, e.g. 29596116) or a DOI (e.g. 10.1097/TP.0000000000002191) first."), identifierInput);
         return;
       }
       var body = new FormData(lookupForm);
@@ -264,7 +271,7 @@
       submitButton.disabled = true;
       lookupForm.setAttribute("aria-busy", "true");
       var label = submitButton.textContent;
-      submitButton.textContent = "Looking it up…";
+      submitButton.textContent = gettext("Looking it up…");
       fetch(lookupForm.action, {
         method: "POST",
         body: body,
@@ -281,7 +288,7 @@
           if (!answer.ok || !answer.data.reference) {
             showError(
               answer.data.error ||
-                "The server could not look it up (HTTP " + answer.status + "). Reload the page and try again, or add the reference by hand.",
+                format(gettext("The server could not look it up (HTTP %(status)s). Reload the page and try again, or add the reference by hand."), { status: answer.status }),
               answer.data.field === "key" ? keyInput : identifierInput
             );
             return;
@@ -293,7 +300,7 @@
           identifierInput.focus();
         })
         .catch(function () {
-          showError("Vetted's server could not be reached. Check your connection and try again; your text is safe.", identifierInput);
+          showError(gettext("Vetted's server could not be reached. Check your connection and try again; your text is safe."), identifierInput);
         })
         .then(function () {
           submitButton.disabled = false;

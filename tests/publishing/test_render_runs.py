@@ -54,6 +54,18 @@ def test_the_fingerprint_covers_templates_and_stylesheets(tmp_path, settings):
     assert all(page.fingerprint for page in StoredPage.objects.all())
 
 
+def test_the_fingerprint_covers_the_translation_catalogues(tmp_path, settings):
+    before = render_fingerprint()
+    catalogue = tmp_path / "es" / "LC_MESSAGES" / "django.po"
+    catalogue.parent.mkdir(parents=True)
+    catalogue.write_text('msgid "Last updated"\nmsgstr "Actualizado"\n')
+    settings.LOCALE_PATHS = [*settings.LOCALE_PATHS, tmp_path]
+    changed = render_fingerprint()
+    catalogue.write_text('msgid "Last updated"\nmsgstr "Última actualización"\n')
+    _fingerprint_of.cache_clear()
+    assert before != changed != render_fingerprint()
+
+
 def test_a_deploy_re_renders_every_page_in_batches_and_keeps_the_articles_identical(
     live, new_template, settings, django_capture_on_commit_callbacks
 ):

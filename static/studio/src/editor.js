@@ -30,6 +30,11 @@ const AUTOSAVE_DELAY_MS = 1200;
 // Typing without a pause still sends the text this often.
 const AUTOSAVE_MAX_WAIT_MS = 5000;
 const FLUSH_COOKIE = "vetted_draft_flush";
+// Translations from Django's JavaScript catalogue (/jsi18n/, loaded before the bundle);
+// without it the English text is shown.
+const gettext = window.gettext || ((text) => text);
+const ngettext = window.ngettext || ((one, many, count) => (count === 1 ? one : many));
+const format = (text, values) => text.replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
 
 const form = document.querySelector("form[data-editor]");
 if (form) start(form);
@@ -113,7 +118,7 @@ function start(form) {
   // --- unknown citation keys are underlined where they are typed -----------------------------
   const unknownMark = Decoration.mark({
     class: "cm-unknown-cite",
-    attributes: { title: "No reference has this key: add it under References or correct the key" },
+    attributes: { title: gettext("No reference has this key: add it under References or correct the key") },
   });
   function unknownKeyMarks(view) {
     const known = new Set(references().map((r) => r.key));
@@ -202,7 +207,7 @@ function start(form) {
     outline.hidden = found.length === 0;
     const label = document.createElement("span");
     label.className = "editor-outline__label";
-    label.textContent = "Sections:";
+    label.textContent = gettext("Sections:");
     outline.append(label);
     found.forEach((h, index) => {
       const button = document.createElement("button");
@@ -214,7 +219,10 @@ function start(form) {
         const badge = document.createElement("span");
         badge.className = "editor-outline__count";
         badge.textContent = String(count);
-        badge.title = `${count} reviewer comment${count === 1 ? "" : "s"} on this section`;
+        badge.title = format(
+          ngettext("%(count)s reviewer comment on this section", "%(count)s reviewer comments on this section", count),
+          { count },
+        );
         button.append(badge);
       }
       button.addEventListener("click", () => {
@@ -259,7 +267,7 @@ function start(form) {
   function markDirty() {
     dirty = true;
     unsent = true;
-    setStatus("Unsaved changes");
+    setStatus(gettext("Unsaved changes"));
     if (autosaveUrl) {
       window.clearTimeout(autosaveTimer);
       const now = Date.now();
@@ -383,7 +391,7 @@ function start(form) {
   function autosave() {
     window.clearTimeout(autosaveTimer);
     if (!autosaveUrl || !dirty || leaving) return Promise.resolve();
-    setStatus("Keeping your text…");
+    setStatus(gettext("Keeping your text…"));
     const { body, sequence } = draftBody();
     return fetch(autosaveUrl, {
       method: "POST",
@@ -398,12 +406,19 @@ function start(form) {
         // A slower, older write's answer says nothing about the newer text.
         if (sequence !== sentSequence || data.stale) return;
         const time = new Date(data.saved_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-        setStatus(`Unsaved text kept at ${time} — ${newArticle ? "press Create draft to keep it" : "press Save to make it a version"}`);
+        setStatus(
+          format(
+            newArticle
+              ? gettext("Unsaved text kept at %(time)s — press Create draft to keep it")
+              : gettext("Unsaved text kept at %(time)s — press Save to make it a version"),
+            { time },
+          ),
+        );
         form.setAttribute("data-autosaved", data.saved_at);
       })
       .catch((error) => {
         unsent = true;
-        setStatus(`Your text could not be kept on the server (${error.message}). Save soon.`);
+        setStatus(format(gettext("Your text could not be kept on the server (%(error)s). Save soon."), { error: error.message }));
       });
   }
   // The page is going away: send what was typed since the last write, and tell the next editor
@@ -451,12 +466,12 @@ function start(form) {
       if (dirty && other.hasAttribute("data-review-submit")) {
         // The board reviews the saved version: unsaved text would silently be left out.
         event.preventDefault();
-        setStatus("Save your changes first (Ctrl+S), then submit for review.");
+        setStatus(gettext("Save your changes first (Ctrl+S), then submit for review."));
         const warning = other.querySelector("[data-unsaved-warning]") || document.createElement("p");
         warning.setAttribute("data-unsaved-warning", "");
         warning.setAttribute("role", "alert");
         warning.className = "notice notice--error";
-        warning.textContent = "You have changes that are not saved. Save them first: the board reviews the saved version.";
+        warning.textContent = gettext("You have changes that are not saved. Save them first: the board reviews the saved version.");
         other.prepend(warning);
         return;
       }
@@ -475,6 +490,6 @@ function start(form) {
     form.requestSubmit(saveButton);
   });
 
-  if (form.hasAttribute("data-restored")) { dirty = true; setStatus(`Unsaved text restored — press ${newArticle ? "Create draft" : "Save"} to keep it`); }
-  else setStatus(autosaveUrl && !newArticle ? "All changes saved" : "");
+  if (form.hasAttribute("data-restored")) { dirty = true; setStatus(newArticle ? gettext("Unsaved text restored — press Create draft to keep it") : gettext("Unsaved text restored — press Save to keep it")); }
+  else setStatus(autosaveUrl && !newArticle ? gettext("All changes saved") : "");
 }
