@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from .models import Publication
+from .models import Publication, SearchSynonym
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -63,4 +64,21 @@ class WithdrawForm(forms.Form):
         choices=Publication.WithdrawalMode.choices,
         initial=Publication.WithdrawalMode.REMOVE,
         widget=forms.RadioSelect,
+    )
+
+
+class SearchSynonymForm(forms.Form):
+    """A synonym pair as typed by an editor; the service checks and normalises it."""
+
+    term = forms.CharField(
+        label=_("Term"), max_length=120, help_text=_("What readers type, e.g. “CMV”, “Valcyte”, “shingles”.")
+    )
+    synonym = forms.CharField(
+        label=_("Synonym"),
+        max_length=120,
+        help_text=_("What the articles say, e.g. “cytomegalovirus”. Each finds what the other finds."),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=SearchSynonym.Kind.choices, initial=SearchSynonym.Kind.OTHER)
+    source = forms.CharField(
+        label=_("Source"), max_length=80, required=False, help_text=_("Where it comes from, e.g. RxNorm, MeSH, editor.")
     )

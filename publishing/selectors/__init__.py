@@ -1,7 +1,8 @@
 """Publishing selectors: every read the publishing app makes.
 
 `publications` answers what is live, pending or withdrawn; `reader` serves
-the public site and the editors' inbox. Callers import from here.
+the public site and the editors' inbox; `search` is reader search and the
+search vocabulary. Callers import from here.
 """
 
 from .publications import (
@@ -26,19 +27,14 @@ from .publications import (
 from .reader import (
     LETTERS,
     OTHER_LETTER,
-    SEARCH_MAX_LENGTH,
-    SEARCH_RANKED,
     CatalogueList,
     article_first_published,
     board_member_public_list,
-    catalogue_close_matches,
     catalogue_count,
     catalogue_counted,
     catalogue_index,
     catalogue_letters,
     catalogue_live,
-    catalogue_search,
-    catalogue_snippets,
     editorial_policy_get,
     furniture_change_log,
     furniture_change_pending,
@@ -48,24 +44,51 @@ from .reader import (
     reader_message_counts,
     reader_message_list,
 )
+from .search import (
+    SEARCH_COUNT_CAP,
+    SEARCH_MAX_LENGTH,
+    SEARCH_MISS_REPORT_DAYS,
+    Filters,
+    SearchResults,
+    catalogue_close_conditions,
+    catalogue_close_matches,
+    catalogue_search,
+    catalogue_snippets,
+    parse_query,
+    search_index_kind,
+    search_key,
+    search_miss_list,
+    search_synonym_events,
+    search_synonym_list,
+)
 
 __all__ = [
+    "SEARCH_COUNT_CAP",
+    "SEARCH_MAX_LENGTH",
+    "Filters",
+    "SearchResults",
+    "catalogue_close_conditions",
+    "catalogue_close_matches",
+    "catalogue_search",
+    "catalogue_snippets",
+    "parse_query",
+    "search_index_kind",
+    "search_key",
+    "search_miss_list",
+    "SEARCH_MISS_REPORT_DAYS",
+    "search_synonym_events",
+    "search_synonym_list",
     "LETTERS",
     "OTHER_LETTER",
-    "SEARCH_MAX_LENGTH",
-    "SEARCH_RANKED",
     "article_first_published",
     "article_list_awaiting_publication",
     "board_member_public_list",
-    "catalogue_close_matches",
     "CatalogueList",
     "catalogue_count",
     "catalogue_counted",
     "catalogue_index",
     "catalogue_letters",
     "catalogue_live",
-    "catalogue_search",
-    "catalogue_snippets",
     "editorial_policy_get",
     "furniture_change_log",
     "furniture_change_pending",
