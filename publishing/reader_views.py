@@ -12,7 +12,6 @@ the plain address redirects (privately) to the reader's version.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 
@@ -371,21 +370,13 @@ def search(request: HttpRequest) -> HttpResponse:
     query = " ".join((request.GET.get("q") or "").split())[: rs.SEARCH_MAX_LENGTH]
     audiences = list(rs.reader_audience_list())
     filters = _search_filters(request, audiences)
-    results = rs.catalogue_search(query, filters) if query else None
+    answer = rs.catalogue_search_answer(query, filters) if query else None
+    results = answer.results if answer is not None else None
+    if answer is not None and answer.found_nothing and not filters:
+        search_miss_record(query)
     pager = paginate(request, results) if results is not None else None
-    some_words = False
-    if pager is not None and not pager and len(results.parsed.groups) > 1:
-        results = rs.SearchResults(dataclasses.replace(results.parsed, any_group=True), filters)
-        pager = paginate(request, results)
-        some_words = bool(pager)
-    close, close_conditions = [], []
-    if pager is not None and not pager:
-        close = rs.catalogue_close_matches(query)
-        close_conditions = rs.catalogue_close_conditions(query)
-        if not filters:
-            search_miss_record(query)
     best = None
-    if pager is not None and pager:
+    if pager:
         snippets = rs.catalogue_snippets(pager.object_list, results.parsed)
         for entry in pager.object_list:
             entry.snippet, entry.bottom_line = snippets.get(entry.pk, ("", ""))
@@ -395,13 +386,14 @@ def search(request: HttpRequest) -> HttpResponse:
         "query": query,
         "pager": pager,
         "best": best,
-        "some_words": some_words,
+        "some_words": answer is not None and answer.some_words,
+        "suggestion": answer.suggestion if answer is not None else "",
         "expansions": results.parsed.expansions if results is not None else [],
         "facets": results.facets() if pager else {},
         "filters": filters,
         "audiences": audiences,
-        "close_matches": close,
-        "close_conditions": close_conditions,
+        "close_matches": answer.close_matches if answer is not None else [],
+        "close_conditions": answer.close_conditions if answer is not None else [],
         "capped": pager is not None and results.capped,
         "cap": number_format(results.cap if results is not None else rs.SEARCH_COUNT_CAP, force_grouping=True),
     }

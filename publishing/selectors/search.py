@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import re
 import unicodedata
 
@@ -463,11 +464,29 @@ def search_rows(ids: list[int]) -> list[CatalogueEntry]:
     return list(catalogue_live().filter(pk__in=ids).select_related("lead").only(*SEARCH_ROW_FIELDS))
 
 
-def catalogue_search(query: str, filters: Filters | None = None, *, any_group: bool = False) -> SearchResults:
+def catalogue_search(
+    query: str, filters: Filters | None = None, *, any_group: bool = False, language: str | None = None
+) -> SearchResults:
     """Return a reader's search as SearchResults (for the Paginator): every match, the best first."""
     parsed = parse_query(query)
     parsed.any_group = any_group
-    return SearchResults(parsed, filters)
+    return SearchResults(parsed, filters, language=language)
+
+
+def catalogue_search_page(
+    query: str, filters: Filters | None = None, *, language: str | None = None
+) -> tuple[SearchResults, bool]:
+    """Return what the search page lists, and whether it is the looser "some of the words" search.
+
+    Every word (or its synonyms) must match; when that finds nothing and the
+    query has several words, articles with any of them are ranked instead
+    (more words matched rank higher). Two or three queries, never more.
+    """
+    results = catalogue_search(query, filters, language=language)
+    if results.count() or len(results.parsed.groups) < 2:
+        return results, False
+    looser = SearchResults(dataclasses.replace(results.parsed, any_group=True), filters, language=language)
+    return looser, bool(looser.count())
 
 
 # --- zero results: conditions spelled or worded alike ----------------------------------
@@ -573,6 +592,31 @@ def catalogue_snippets(entries, parsed: ParsedQuery) -> dict[int, tuple[SafeStri
 
 
 CLOSE_MATCHES = 10
+SUGGESTION_CUTOFF = 0.75
+
+
+def catalogue_did_you_mean(query: str, close: list[CatalogueEntry]) -> str:
+    """Return the query with each unknown word replaced by the closest word of the close matches' names, or "".
+
+    No query: the words compared are those of the few articles already found
+    spelled alike (``catalogue_close_matches``).
+    """
+    words = search_key(search_terms(query)).split()
+    vocabulary = sorted(
+        {w for entry in close for w in search_key(f"{entry.title} {entry.condition} {entry.drugs}").split()}
+    )
+    if not words or not vocabulary:
+        return ""
+    known = set(vocabulary)
+    corrected = []
+    for word in words:
+        if word in known or len(word) < 4:
+            corrected.append(word)
+            continue
+        best = difflib.get_close_matches(word, vocabulary, n=1, cutoff=SUGGESTION_CUTOFF)
+        corrected.append(best[0] if best else word)
+    suggestion = " ".join(corrected)
+    return suggestion if suggestion != " ".join(words) else ""
 
 
 def catalogue_close_matches(query: str) -> list[CatalogueEntry]:
@@ -630,3 +674,39 @@ def search_miss_list(*, days: int = SEARCH_MISS_REPORT_DAYS):
         .annotate(searches=Sum("count"), last_day=Max("day"))
         .order_by("-searches", "query_key")
     )
+
+
+@dataclasses.dataclass
+class SearchAnswer:
+    """Everything the search page shows for a query (see ``catalogue_search_answer``)."""
+
+    query: str
+    results: SearchResults
+    some_words: bool = False  # the looser search: articles with some of the words
+    suggestion: str = ""  # "Did you mean": results are for this corrected query
+    found_nothing: bool = False  # the query as typed found nothing (counted for the editors)
+    close_matches: list = dataclasses.field(default_factory=list)
+    close_conditions: list = dataclasses.field(default_factory=list)
+
+
+def catalogue_search_answer(query: str, filters: Filters | None = None, *, language: str | None = None) -> SearchAnswer:
+    """Return the search page's answer: ranked results, else a corrected spelling's, else what is close.
+
+    A fixed number of queries: the search (and its looser form); when it finds
+    nothing, the names spelled alike, the corrected query's search, and the
+    closest conditions.
+    """
+    results, some_words = catalogue_search_page(query, filters, language=language)
+    answer = SearchAnswer(query=query, results=results, some_words=some_words)
+    if results.count():
+        return answer
+    answer.found_nothing = True
+    answer.close_matches = catalogue_close_matches(query)
+    suggestion = catalogue_did_you_mean(query, answer.close_matches)
+    if suggestion:
+        corrected, corrected_some = catalogue_search_page(suggestion, filters, language=language)
+        if corrected.count():
+            answer.results, answer.some_words, answer.suggestion = corrected, corrected_some, suggestion
+            return answer
+    answer.close_conditions = catalogue_close_conditions(query)
+    return answer
