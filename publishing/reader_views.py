@@ -374,7 +374,7 @@ def search(request: HttpRequest) -> HttpResponse:
     results = answer.results if answer is not None else None
     if answer is not None and answer.found_nothing and not filters:
         search_miss_record(query)
-    pager = paginate(request, results) if results is not None else None
+    pager = paginate(request, results, per_page=rs.SEARCH_PAGE_SIZE) if results is not None else None
     best = None
     if pager:
         snippets = rs.catalogue_snippets(pager.object_list, results.parsed)

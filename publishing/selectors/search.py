@@ -52,6 +52,8 @@ from ..models import CatalogueEntry, SearchMiss, SearchSynonym, SearchSynonymEve
 from .reader import CATALOGUE_LIST_FIELDS, catalogue_counted, catalogue_live
 
 SEARCH_MAX_LENGTH = 200
+# Results a page lists (SEARCH_WINDOW is a whole number of pages).
+SEARCH_PAGE_SIZE = 20
 # Lead matches re-ranked with the prior (the best by text rank with RUM).
 SEARCH_WINDOW = 200
 # GIN fallback: how many lead matches, by prior, are ranked.

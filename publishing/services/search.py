@@ -16,8 +16,7 @@ import io
 
 import reversion
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reversion.models import Version
@@ -234,20 +233,21 @@ def search_synonyms_import(text: str, *, acting_user, source_name: str = "") -> 
 # --- searches that found nothing ------------------------------------------------------------------
 
 
+# One statement, the same on PostgreSQL and SQLite: today's row for the query, created or counted up.
+_MISS_UPSERT_SQL = (
+    "INSERT INTO publishing_searchmiss (query_key, day, count) VALUES (%s, %s, 1) "
+    "ON CONFLICT (query_key, day) DO UPDATE SET count = publishing_searchmiss.count + 1"
+)
+
+
 def search_miss_record(query: str) -> None:
     """Count one search that found nothing, by its normalised words and today's date (no reader identity)."""
     key = search_key(query)[:SEARCH_MAX_LENGTH]
     if not key:
         return
-    today = timezone.localdate()
-    with transaction.atomic():
-        updated = SearchMiss.objects.filter(query_key=key, day=today).update(count=F("count") + 1)
-        if not updated:
-            try:
-                with transaction.atomic():
-                    SearchMiss.objects.create(query_key=key, day=today, count=1)
-            except IntegrityError:  # another request created today's row first
-                SearchMiss.objects.filter(query_key=key, day=today).update(count=F("count") + 1)
+    with connection.cursor() as cursor:
+        # Fixed SQL; the query's words and the date are bound parameters.
+        cursor.execute(_MISS_UPSERT_SQL, [key, timezone.localdate()])
 
 
 def search_miss_prune(*, keep_days: int | None = None) -> int:
