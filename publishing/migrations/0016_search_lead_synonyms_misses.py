@@ -21,6 +21,7 @@ from django.db import DatabaseError, migrations, models, transaction
 
 
 LEAD_INDEX = "catalogue_lead_tsv"
+CONDITION_INDEX = "catalogue_condition_trgm"
 
 
 def _available(schema_editor, name: str) -> bool:
@@ -69,9 +70,16 @@ def postgres_forward(apps, schema_editor):
         schema_editor.execute(f"CREATE INDEX {LEAD_INDEX} ON publishing_cataloguelead USING gin (tsv)")
 
 
+    # The closest conditions to a search that found nothing (pg_trgm, created by 0006).
+    schema_editor.execute(
+        f"CREATE INDEX IF NOT EXISTS {CONDITION_INDEX} ON publishing_catalogueentry USING gin (condition_key gin_trgm_ops)"
+    )
+
+
 def postgres_backward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    schema_editor.execute(f"DROP INDEX IF EXISTS {CONDITION_INDEX}")
     schema_editor.execute(f"DROP INDEX IF EXISTS {LEAD_INDEX}")
     schema_editor.execute("ALTER TABLE publishing_cataloguelead DROP COLUMN IF EXISTS tsv")
     schema_editor.execute("DROP FUNCTION IF EXISTS vetted_unaccent(text)")

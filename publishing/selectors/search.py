@@ -109,9 +109,11 @@ class ParsedQuery:
 
     @property
     def prefix(self) -> str:
-        """The last word, matched as a prefix too (as-you-type), when it is a plain word of 3+ letters."""
-        last = self.groups[-1] if self.groups else []
-        return last[0] if len(last) == 1 and " " not in last[0] and len(last[0]) >= 3 else ""
+        """A one-word query also matches as a prefix (as-you-type: "valganc"), when it has 3+ letters."""
+        if len(self.groups) != 1 or len(self.groups[0]) != 1:
+            return ""
+        word = self.groups[0][0]
+        return word if " " not in word and len(word) >= 3 else ""
 
 
 def _ngrams(words: list[str]) -> set[str]:
@@ -181,11 +183,17 @@ def search_index_kind() -> str:
 
 
 def _tsquery(parsed: ParsedQuery) -> tuple[str, list]:
-    """Return the SQL of the query's tsquery and its parameters (all values bound)."""
+    """Return the SQL of the query's tsquery and its parameters (all values bound).
+
+    One part per text-search configuration, ORed. Every input is a constant
+    and every function immutable, so PostgreSQL folds the expression to one
+    tsquery when it plans the statement (the RUM index orders by it); two
+    configurations that stem the words alike give one part, not two.
+    """
     joiner = " || " if parsed.any_group else " && "
-    parts, params = [], []
+    parts, part_params = [], []
     for config in text_configs():
-        groups = []
+        groups, params = [], []
         for index, group in enumerate(parsed.groups):
             alternatives = []
             for phrase in group:
@@ -197,7 +205,12 @@ def _tsquery(parsed: ParsedQuery) -> tuple[str, list]:
                 params += [config, parsed.prefix]
             groups.append("(" + " || ".join(alternatives) + ")")
         parts.append("(" + joiner.join(groups) + ")")
-    return "(" + " || ".join(parts) + ")", params
+        part_params.append(params)
+    sql, params = parts[0], part_params[0]
+    for part, more in zip(parts[1:], part_params[1:], strict=True):
+        sql = f"(CASE WHEN {sql} = {part} THEN {sql} ELSE {sql} || {part} END)"
+        params = [*params, *more, *params, *params, *more]
+    return sql, params
 
 
 def _lead_filters(filters: Filters, now) -> tuple[str, list]:
@@ -258,14 +271,10 @@ class PostgresSearch:
         return sql, [cap, *body_params, cap, LEAD_INDEX, *lead_params, cap]
 
     def ranked_sql(self, start: int, stop: int) -> tuple[str, list]:
-        """The ids of ranked lead matches [start, stop) within the window."""
-        window, params = self._window()
+        """The ids of ranked lead matches [start, stop) of the window, read from the CTE ``w`` (window_sql)."""
         score = f"ts_rank_cd(w.tsv, {self.q_sql}, 1) * (1 + %s * w.prior)"
-        sql = (
-            f"SELECT w.entry_id FROM ({window}) w ORDER BY (w.language = %s) DESC, {score} DESC, w.entry_id"
-            " OFFSET %s LIMIT %s"
-        )
-        return sql, [*params, self.language, *self.q_params, SEARCH_PRIOR_WEIGHT, start, stop - start]
+        sql = f"SELECT w.entry_id FROM w ORDER BY (w.language = %s) DESC, {score} DESC, w.entry_id OFFSET %s LIMIT %s"
+        return sql, [self.language, *self.q_params, SEARCH_PRIOR_WEIGHT, start, stop - start]
 
     def tail_sql(self, start: int, stop: int) -> tuple[str, list]:
         """Lead matches past the window, by text rank (RUM) or prior (GIN)."""
@@ -289,19 +298,35 @@ class PostgresSearch:
             [*params, SEARCH_COUNT_CAP, self.language, *self.q_params, SEARCH_PRIOR_WEIGHT, start, stop - start],
         )
 
-    def facets_sql(self) -> tuple[str, list]:
-        """Conditions and drugs among the ranked candidates, commonest first."""
-        window, params = self._window()
-        sql = (
-            f"WITH w AS ({window}) "
+    def facets_sql(self) -> str:
+        """Conditions and drugs among the window's candidates (the CTE ``w``), commonest first: (kind, name, n)."""
+        return (
             "(SELECT 'condition', e.condition, count(*) FROM w JOIN publishing_catalogueentry e ON e.id = w.entry_id"
-            " GROUP BY e.condition ORDER BY count(*) DESC, e.condition LIMIT %s)"
+            f" GROUP BY e.condition ORDER BY count(*) DESC, e.condition LIMIT {FACET_SIZE})"
             " UNION ALL "
             "(SELECT 'drug', d.name, count(*) FROM w JOIN publishing_cataloguelead l ON l.entry_id = w.entry_id,"
             " unnest(string_to_array(trim(both '|' from l.drug_keys), '|')) AS d(name)"
-            " WHERE d.name <> '' GROUP BY d.name ORDER BY count(*) DESC, d.name LIMIT %s)"
+            f" WHERE d.name <> '' GROUP BY d.name ORDER BY count(*) DESC, d.name LIMIT {FACET_SIZE})"
         )
-        return sql, [*params, FACET_SIZE, FACET_SIZE]
+
+    def page_sql(self, parts: list[tuple[str, list]]) -> tuple[str, list]:
+        """One statement: the window (CTE ``w``, read once), the page's ids in order, and the facets.
+
+        Rows are ('page', id, position) then ('condition' | 'drug', name, count).
+        """
+        window, window_params = self._window()
+        # row_number() over each part's ordered rows keeps their order through the UNION.
+        pages = " UNION ALL ".join(
+            f"(SELECT {n} AS part, row_number() OVER () AS pos, x.entry_id FROM ({part}) x(entry_id))"
+            for n, (part, _params) in enumerate(parts)
+        )
+        params = [value for _sql, part_params in parts for value in part_params]
+        sql = (
+            f"WITH w AS MATERIALIZED ({window}), p AS ({pages}) "
+            "SELECT * FROM ((SELECT 'page' AS kind, entry_id::text AS name, part * 100000 + pos AS n FROM p)"
+            f" UNION ALL {self.facets_sql()}) page_and_facets"
+        )
+        return sql, [*window_params, *params]
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:
@@ -333,6 +358,7 @@ class SearchResults:
         self.postgres = connection.vendor == "postgresql"
         self.sql = PostgresSearch(parsed, self.filters, self.language) if self.postgres and parsed.groups else None
         self._counts: tuple[int, int] | None = None
+        self._facets: dict | None = None  # read with a page's ids (PostgreSQL)
         self.capped = False
 
     # counts
@@ -391,15 +417,17 @@ class SearchResults:
             parts.append(self.sql.tail_sql(max(start, SEARCH_WINDOW), min(stop, lead)))
         if stop > lead:
             parts.append(self.sql.body_sql(max(start - lead, 0), stop - lead))
-        # One statement for the page, its parts in order.
-        # row_number() over each part's ordered rows keeps their order through the UNION.
-        sql = " UNION ALL ".join(
-            f"(SELECT {n} AS part, row_number() OVER () AS pos, x.* FROM ({part}) x)"
-            for n, (part, _params) in enumerate(parts)
-        )
-        params = [value for _sql, part_params in parts for value in part_params]
-        rows = _fetch(f"SELECT entry_id FROM ({sql}) page(part, pos, entry_id) ORDER BY part, pos", params)
-        return [row[0] for row in rows]
+        if not parts:  # facets only
+            parts.append(("SELECT NULL::bigint WHERE false", []))
+        sql, params = self.sql.page_sql(parts)
+        page, facets = [], {"condition": [], "drug": []}
+        for kind, name, n in _fetch(sql, params):
+            if kind == "page":
+                page.append((n, int(name)))
+            else:
+                facets[kind].append((name, n))
+        self._facets = facets
+        return [pk for _n, pk in sorted(page)]
 
     # facets
     def facets(self) -> dict[str, list[tuple[str, int]]]:
@@ -408,9 +436,9 @@ class SearchResults:
         if not self.parsed.groups or not self.count():
             return found
         if self.sql is not None:
-            for kind, name, n in _fetch(*self.sql.facets_sql()):
-                found[kind].append((name, n))
-            return found
+            if self._facets is None:  # no page read yet: the window and its facets alone
+                self._ids(0, 0)
+            return self._facets
         rows = self._sqlite_ordered().values_list("condition", "drugs")[:SEARCH_WINDOW]
         conditions: dict[str, int] = {}
         drugs: dict[str, int] = {}
@@ -594,6 +622,7 @@ def catalogue_snippets(entries, parsed: ParsedQuery) -> dict[int, tuple[SafeStri
 
 
 CLOSE_MATCHES = 10
+CLOSE_CANDIDATES = 200
 SUGGESTION_CUTOFF = 0.75
 
 
@@ -632,12 +661,15 @@ def catalogue_close_matches(query: str) -> list[CatalogueEntry]:
         return []
     # "<%" (word similarity at least pg_trgm.word_similarity_threshold, 0.6 by default) can use the
     # trigram index; the similarity itself only orders the few rows found.
-    close = RawSQL("%s <%% publishing_catalogueentry.search_names", [query], BooleanField())
+    # Unqualified: this is a subquery of the page's (Django aliases the table there), with no join.
+    close = RawSQL("%s <%% search_names", [query], BooleanField())
     similarity = RawSQL("word_similarity(%s, publishing_catalogueentry.search_names)", [query], FloatField())
+    # A bounded set of candidates (a misspelled common drug is close to thousands of names, all alike):
+    # the trigram index finds them, and only these are ordered by similarity.
+    candidates = CatalogueEntry.objects.alias(close=close).filter(close=True).values("pk")[:CLOSE_CANDIDATES]
     return list(
         catalogue_live()
-        .alias(close=close)
-        .filter(close=True)
+        .filter(pk__in=candidates)
         .annotate(similarity=similarity)
         .order_by("-similarity", "title", "id")[:CLOSE_MATCHES]
     )
