@@ -265,7 +265,7 @@ class PostgresSearch:
         body, body_params = self._body_matches()
         cap = SEARCH_COUNT_CAP + 1
         sql = (
-            f"SELECT n, CASE WHEN n >= %s THEN 0 ELSE (SELECT count(*) FROM (SELECT 1 {body} LIMIT %s) b) END, "
+            f"SELECT n, CASE WHEN n >= %s THEN 0 ELSE (SELECT count(*) FROM (SELECT 1 {body} LIMIT %s) b) END, "  # nosec B608: fixed SQL, values bound
             f"{_INDEX_KIND_SQL} FROM (SELECT count(*) AS n FROM (SELECT 1 {lead} LIMIT %s) a) counted"
         )
         return sql, [cap, *body_params, cap, LEAD_INDEX, *lead_params, cap]
@@ -273,7 +273,7 @@ class PostgresSearch:
     def ranked_sql(self, start: int, stop: int) -> tuple[str, list]:
         """The ids of ranked lead matches [start, stop) of the window, read from the CTE ``w`` (window_sql)."""
         score = f"ts_rank_cd(w.tsv, {self.q_sql}, 1) * (1 + %s * w.prior)"
-        sql = f"SELECT w.entry_id FROM w ORDER BY (w.language = %s) DESC, {score} DESC, w.entry_id OFFSET %s LIMIT %s"
+        sql = f"SELECT w.entry_id FROM w ORDER BY (w.language = %s) DESC, {score} DESC, w.entry_id OFFSET %s LIMIT %s"  # nosec B608: fixed SQL, values bound
         return sql, [self.language, *self.q_params, SEARCH_PRIOR_WEIGHT, start, stop - start]
 
     def tail_sql(self, start: int, stop: int) -> tuple[str, list]:
@@ -294,14 +294,14 @@ class PostgresSearch:
         inner = f"SELECT e.id, e.search_vector, l.prior, l.language {body} LIMIT %s"
         score = f"ts_rank_cd(b.search_vector, {self.q_sql}, 1) * (1 + %s * b.prior)"
         return (
-            f"SELECT b.id FROM ({inner}) b ORDER BY (b.language = %s) DESC, {score} DESC, b.id OFFSET %s LIMIT %s",
+            f"SELECT b.id FROM ({inner}) b ORDER BY (b.language = %s) DESC, {score} DESC, b.id OFFSET %s LIMIT %s",  # nosec B608: fixed SQL, values bound
             [*params, SEARCH_COUNT_CAP, self.language, *self.q_params, SEARCH_PRIOR_WEIGHT, start, stop - start],
         )
 
     def facets_sql(self) -> str:
         """Conditions and drugs among the window's candidates (the CTE ``w``), commonest first: (kind, name, n)."""
         return (
-            "(SELECT 'condition', e.condition, count(*) FROM w JOIN publishing_catalogueentry e ON e.id = w.entry_id"
+            "(SELECT 'condition', e.condition, count(*) FROM w JOIN publishing_catalogueentry e ON e.id = w.entry_id"  # nosec B608: fixed SQL, values bound
             f" GROUP BY e.condition ORDER BY count(*) DESC, e.condition LIMIT {FACET_SIZE})"
             " UNION ALL "
             "(SELECT 'drug', d.name, count(*) FROM w JOIN publishing_cataloguelead l ON l.entry_id = w.entry_id,"
@@ -317,12 +317,12 @@ class PostgresSearch:
         window, window_params = self._window()
         # row_number() over each part's ordered rows keeps their order through the UNION.
         pages = " UNION ALL ".join(
-            f"(SELECT {n} AS part, row_number() OVER () AS pos, x.entry_id FROM ({part}) x(entry_id))"
+            f"(SELECT {n} AS part, row_number() OVER () AS pos, x.entry_id FROM ({part}) x(entry_id))"  # nosec B608: fixed SQL, values bound
             for n, (part, _params) in enumerate(parts)
         )
         params = [value for _sql, part_params in parts for value in part_params]
         sql = (
-            f"WITH w AS MATERIALIZED ({window}), p AS ({pages}) "
+            f"WITH w AS MATERIALIZED ({window}), p AS ({pages}) "  # nosec B608: fixed SQL, values bound
             "SELECT * FROM ((SELECT 'page' AS kind, entry_id::text AS name, part * 100000 + pos AS n FROM p)"
             f" UNION ALL {self.facets_sql()}) page_and_facets"
         )
@@ -603,7 +603,7 @@ def catalogue_snippets(entries, parsed: ParsedQuery) -> dict[int, tuple[SafeStri
         q_sql, q_params = _tsquery(parsed)
         options = f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=35, MinWords=15, MaxFragments=2"
         sql = (
-            "SELECT e.id, ts_headline(coalesce(l.text_config, 'simple')::regconfig,"
+            "SELECT e.id, ts_headline(coalesce(l.text_config, 'simple')::regconfig,"  # nosec B608: fixed SQL, values bound
             f" translate(e.search_text, %s, ''), {q_sql}, %s), split_part(e.search_text, E'\\n', 1)"
             " FROM publishing_catalogueentry e LEFT JOIN publishing_cataloguelead l ON l.entry_id = e.id"
             " WHERE e.id = ANY(%s)"
