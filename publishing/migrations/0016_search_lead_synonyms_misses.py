@@ -7,9 +7,10 @@ looked up in pg_available_extensions and created in a savepoint):
   wrapper around it, or returns the text unchanged without it, so the rest of
   the code calls one function either way;
 - ``rum`` where available: the lead's ``tsv`` gets a RUM index, which returns
-  matches in rank order (``ORDER BY tsv <=> query``); without it a GIN index
-  (the selector then ranks a bounded candidate set, see
-  ``publishing.selectors.reader``). ``search_index_kind()`` reads which one
+  matches in rank order (``ORDER BY tsv <=> query``), and a second one,
+  ``catalogue_lead_prior``, that returns them by prior; without the extension
+  a GIN index (the selector then ranks a bounded candidate set, see
+  ``publishing.selectors.search``). ``search_index_kind()`` reads which one
   exists.
 
 Then every live article's entry and lead are rebuilt (vectors included).
@@ -22,6 +23,7 @@ from django.db import DatabaseError, migrations, models, transaction
 
 LEAD_INDEX = "catalogue_lead_tsv"
 CONDITION_INDEX = "catalogue_condition_trgm"
+PRIOR_INDEX = "catalogue_lead_prior"
 
 
 def _available(schema_editor, name: str) -> bool:
@@ -66,6 +68,11 @@ def postgres_forward(apps, schema_editor):
     schema_editor.execute("ALTER TABLE publishing_cataloguelead ADD COLUMN tsv tsvector NOT NULL DEFAULT ''")
     if _create_extension(schema_editor, "rum"):
         schema_editor.execute(f"CREATE INDEX {LEAD_INDEX} ON publishing_cataloguelead USING rum (tsv rum_tsvector_ops)")
+        # The same matches ordered by prior inside the index (candidates that tie on the words).
+        schema_editor.execute(
+            f"CREATE INDEX {PRIOR_INDEX} ON publishing_cataloguelead"
+            " USING rum (tsv rum_tsvector_addon_ops, prior) WITH (attach = 'prior', to = 'tsv')"
+        )
     else:
         schema_editor.execute(f"CREATE INDEX {LEAD_INDEX} ON publishing_cataloguelead USING gin (tsv)")
 
@@ -80,6 +87,7 @@ def postgres_backward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(f"DROP INDEX IF EXISTS {CONDITION_INDEX}")
+    schema_editor.execute(f"DROP INDEX IF EXISTS {PRIOR_INDEX}")
     schema_editor.execute(f"DROP INDEX IF EXISTS {LEAD_INDEX}")
     schema_editor.execute("ALTER TABLE publishing_cataloguelead DROP COLUMN IF EXISTS tsv")
     schema_editor.execute("DROP FUNCTION IF EXISTS vetted_unaccent(text)")

@@ -58,6 +58,10 @@ SEARCH_PAGE_SIZE = 20
 SEARCH_WINDOW = 200
 # GIN fallback: how many lead matches, by prior, are ranked.
 SEARCH_CANDIDATES = 2000
+# RUM: the matches with the highest prior that are candidates beside the best SEARCH_WINDOW by text rank.
+SEARCH_PRIOR_CANDIDATES = 300
+# Body-only matches are looked for among this many body matches (a word in every body stays cheap).
+SEARCH_BODY_SCAN = 600
 # Matches are counted up to this many; the page then says "more than".
 SEARCH_COUNT_CAP = 1000
 # How much the prior lifts the text rank (rank * (1 + SEARCH_PRIOR_WEIGHT * prior)).
@@ -244,21 +248,46 @@ class PostgresSearch:
         )
 
     def _body_matches(self) -> tuple[str, list]:
+        """Entries that match through their body only, among the first SEARCH_BODY_SCAN body matches (bounded)."""
+        scanned = (
+            "(SELECT e.id, e.search_vector FROM publishing_catalogueentry e"  # nosec B608: fixed SQL, values bound
+            f" WHERE e.search_vector @@ {self.q_sql} LIMIT %s) e"
+        )
         return (
-            "FROM publishing_catalogueentry e JOIN publishing_cataloguelead l ON l.entry_id = e.id"
-            f" WHERE e.search_vector @@ {self.q_sql} AND NOT (l.tsv @@ {self.q_sql}) AND {self.f_sql}",
-            [*self.q_params, *self.q_params, *self.f_params],
+            f"FROM {scanned} JOIN publishing_cataloguelead l ON l.entry_id = e.id"
+            f" WHERE NOT (l.tsv @@ {self.q_sql}) AND {self.f_sql}",
+            [*self.q_params, SEARCH_BODY_SCAN, *self.q_params, *self.f_params],
         )
 
-    def _window(self) -> tuple[str, list]:
-        """The lead candidates that are ranked: the best by text rank (RUM) or the highest priors (GIN)."""
+    def _candidates(self) -> tuple[str, list]:
+        """The lead matches the window is chosen from (a bounded set, chosen by relevance).
+
+        RUM: the SEARCH_WINDOW best by text rank, and the SEARCH_PRIOR_CANDIDATES
+        with the highest prior (the second index, ``catalogue_lead_prior``, orders
+        matches by prior inside the index), so an article that ties on the words
+        with thousands of others is still a candidate when it is the better kept
+        one. GIN: the SEARCH_CANDIDATES matches with the highest prior.
+        """
         matches, params = self._lead_matches()
+        columns = "l.entry_id, l.tsv, l.prior, l.language"
         if self.kind == "rum":
-            order, order_params, size = f"l.tsv <=> {self.q_sql}", self.q_params, SEARCH_WINDOW
-        else:
-            order, order_params, size = "l.prior DESC, l.entry_id", [], SEARCH_CANDIDATES
-        sql = f"SELECT l.entry_id, l.tsv, l.prior, l.language {matches} ORDER BY {order} LIMIT %s"
-        return sql, [*params, *order_params, size]
+            sql = (
+                f"(SELECT {columns} {matches} ORDER BY l.tsv <=> {self.q_sql} LIMIT %s)"
+                f" UNION (SELECT {columns} {matches} ORDER BY l.prior <=> 1.0::float8 LIMIT %s)"
+            )
+            return sql, [*params, *self.q_params, SEARCH_WINDOW, *params, SEARCH_PRIOR_CANDIDATES]
+        sql = f"SELECT {columns} {matches} ORDER BY l.prior DESC, l.entry_id LIMIT %s"
+        return sql, [*params, SEARCH_CANDIDATES]
+
+    def _window(self) -> tuple[str, list]:
+        """The window: the best SEARCH_WINDOW candidates by ts_rank_cd and prior, the reader's language first."""
+        candidates, params = self._candidates()
+        score = f"ts_rank_cd(c.tsv, {self.q_sql}) * (1 + %s * c.prior)"
+        sql = (
+            "SELECT c.entry_id, row_number() OVER (ORDER BY (c.language = %s) DESC,"  # nosec B608: fixed SQL, values bound
+            f" {score} DESC, c.entry_id) AS pos FROM ({candidates}) c ORDER BY pos LIMIT %s"
+        )
+        return sql, [self.language, *self.q_params, SEARCH_PRIOR_WEIGHT, *params, SEARCH_WINDOW]
 
     def count_sql(self) -> tuple[str, list]:
         lead, lead_params = self._lead_matches()
@@ -271,28 +300,27 @@ class PostgresSearch:
         return sql, [cap, *body_params, cap, LEAD_INDEX, *lead_params, cap]
 
     def ranked_sql(self, start: int, stop: int) -> tuple[str, list]:
-        """The ids of ranked lead matches [start, stop) of the window, read from the CTE ``w`` (window_sql)."""
-        score = f"ts_rank_cd(w.tsv, {self.q_sql}, 1) * (1 + %s * w.prior)"
-        sql = f"SELECT w.entry_id FROM w ORDER BY (w.language = %s) DESC, {score} DESC, w.entry_id OFFSET %s LIMIT %s"  # nosec B608: fixed SQL, values bound
-        return sql, [self.language, *self.q_params, SEARCH_PRIOR_WEIGHT, start, stop - start]
+        """The ids of the window's places [start, stop), read from the CTE ``w``."""
+        return "SELECT w.entry_id FROM w WHERE w.pos > %s AND w.pos <= %s ORDER BY w.pos", [start, stop]
 
     def tail_sql(self, start: int, stop: int) -> tuple[str, list]:
-        """Lead matches past the window, by text rank (RUM) or prior (GIN)."""
+        """Lead matches past the window (not in ``w``), by text rank (RUM) or prior (GIN)."""
         matches, params = self._lead_matches()
         if self.kind == "rum":
             order, order_params = f"l.tsv <=> {self.q_sql}", self.q_params
         else:
             order, order_params = "l.prior DESC, l.entry_id", []
         return (
-            f"SELECT l.entry_id {matches} ORDER BY {order} OFFSET %s LIMIT %s",
-            [*params, *order_params, start, stop - start],
+            f"SELECT l.entry_id {matches} AND l.entry_id NOT IN (SELECT entry_id FROM w)"  # nosec B608: fixed SQL, values bound
+            f" ORDER BY {order} OFFSET %s LIMIT %s",
+            [*params, *order_params, start - SEARCH_WINDOW, stop - start],
         )
 
     def body_sql(self, start: int, stop: int) -> tuple[str, list]:
         """Body-only matches [start, stop): a bounded set, ranked by ts_rank_cd."""
         body, params = self._body_matches()
         inner = f"SELECT e.id, e.search_vector, l.prior, l.language {body} LIMIT %s"
-        score = f"ts_rank_cd(b.search_vector, {self.q_sql}, 1) * (1 + %s * b.prior)"
+        score = f"ts_rank_cd(b.search_vector, {self.q_sql}) * (1 + %s * b.prior)"
         return (
             f"SELECT b.id FROM ({inner}) b ORDER BY (b.language = %s) DESC, {score} DESC, b.id OFFSET %s LIMIT %s",  # nosec B608: fixed SQL, values bound
             [*params, SEARCH_COUNT_CAP, self.language, *self.q_params, SEARCH_PRIOR_WEIGHT, start, stop - start],
@@ -414,7 +442,7 @@ class SearchResults:
         if start < min(stop, SEARCH_WINDOW, lead):
             parts.append(self.sql.ranked_sql(start, min(stop, SEARCH_WINDOW, lead)))
         if stop > SEARCH_WINDOW and start < lead:
-            parts.append(self.sql.tail_sql(max(start, SEARCH_WINDOW), min(stop, lead)))
+            parts.append(self.sql.tail_sql(max(start, SEARCH_WINDOW), min(stop, lead)))  # after the window
         if stop > lead:
             parts.append(self.sql.body_sql(max(start - lead, 0), stop - lead))
         if not parts:  # facets only
