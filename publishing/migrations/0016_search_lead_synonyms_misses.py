@@ -24,6 +24,13 @@ from django.db import DatabaseError, migrations, models, transaction
 LEAD_INDEX = "catalogue_lead_tsv"
 CONDITION_INDEX = "catalogue_condition_trgm"
 PRIOR_INDEX = "catalogue_lead_prior"
+APPEND_ONLY_FUNCTION = """
+CREATE OR REPLACE FUNCTION publishing_searchsynonymevent_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'publishing_searchsynonymevent is append-only: %% refused', TG_OP;  -- %% : schema_editor.execute formats parameters
+END
+$$ LANGUAGE plpgsql
+"""
 
 
 def _available(schema_editor, name: str) -> bool:
@@ -77,6 +84,12 @@ def postgres_forward(apps, schema_editor):
         schema_editor.execute(f"CREATE INDEX {LEAD_INDEX} ON publishing_cataloguelead USING gin (tsv)")
 
 
+    # Synonym events are append-only for every client, as the workflow log is (audit 0002).
+    schema_editor.execute(APPEND_ONLY_FUNCTION)
+    schema_editor.execute(
+        "CREATE TRIGGER publishing_searchsynonymevent_append_only BEFORE UPDATE OR DELETE"
+        " ON publishing_searchsynonymevent FOR EACH ROW EXECUTE FUNCTION publishing_searchsynonymevent_append_only()"
+    )
     # The closest conditions to a search that found nothing (pg_trgm, created by 0006).
     schema_editor.execute(
         f"CREATE INDEX IF NOT EXISTS {CONDITION_INDEX} ON publishing_catalogueentry USING gin (condition_key gin_trgm_ops)"
@@ -87,6 +100,10 @@ def postgres_backward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(f"DROP INDEX IF EXISTS {CONDITION_INDEX}")
+    schema_editor.execute(
+        "DROP TRIGGER IF EXISTS publishing_searchsynonymevent_append_only ON publishing_searchsynonymevent"
+    )
+    schema_editor.execute("DROP FUNCTION IF EXISTS publishing_searchsynonymevent_append_only()")
     schema_editor.execute(f"DROP INDEX IF EXISTS {PRIOR_INDEX}")
     schema_editor.execute(f"DROP INDEX IF EXISTS {LEAD_INDEX}")
     schema_editor.execute("ALTER TABLE publishing_cataloguelead DROP COLUMN IF EXISTS tsv")

@@ -16,9 +16,9 @@ from bench import search_catalogue
 pytestmark = pytest.mark.django_db
 
 ARTICLES = 3000
-# Measured on PostgreSQL 15 with RUM at 3,000 articles: MRR 1.000, nDCG@10 0.875, top-3 1.000 (BENCHMARKS.md);
+# Measured on PostgreSQL 15 with RUM at 3,000 articles: MRR 1.000, nDCG@10 0.892, top-3 1.000 (BENCHMARKS.md);
 # the thresholds sit a little below, so a change that loses any answer fails.
-MIN_MRR, MIN_NDCG, MIN_TOP3 = 0.95, 0.82, 0.95
+MIN_MRR, MIN_NDCG, MIN_TOP3 = 0.95, 0.85, 0.95
 
 
 def _report(figures: dict) -> str:

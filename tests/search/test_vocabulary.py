@@ -79,6 +79,20 @@ def test_every_change_is_a_version_and_an_append_only_event(editor):
         SearchSynonymEvent.objects.all().delete()
 
 
+@pytest.mark.postgres
+def test_postgres_refuses_changing_synonym_events_from_any_client(editor):
+    from django.db import DatabaseError, connection, transaction
+
+    add(editor)
+    for statement in (
+        "UPDATE publishing_searchsynonymevent SET comment = 'x'",
+        "DELETE FROM publishing_searchsynonymevent",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+    assert SearchSynonymEvent.objects.count() == 1
+
+
 def test_import_reads_the_sample_file_and_skips_pairs_already_there(editor):
     add(editor)
     call_command("import_search_synonyms", str(SAMPLE), "--as", editor.username)
