@@ -145,6 +145,13 @@ messages: venv
 compilemessages: venv
 	$(RUN_ENV) $(PY) manage.py compilemessages $(foreach l,$(LOCALES),-l $(l)) --ignore=.venv --ignore=node_modules
 
+## bench-search: search relevance and latency at SIZES generated articles (fills DATABASE_URL; see BENCHMARKS.md)
+SIZES ?= 1000,10000
+.PHONY: bench-search
+bench-search: dev-venv
+	@test -n "$(DATABASE_URL)" || (echo "Set DATABASE_URL to a PostgreSQL database the benchmark may fill." && exit 1)
+	DEBUG=0 SECRET_KEY=bench TESTING=1 BENCH_SEARCH_SIZES=$(SIZES) $(PY) -m bench bench_search
+
 export: venv
 	$(RUN_ENV) $(PY) manage.py export_site export
 

@@ -38,7 +38,7 @@ from articles.models import Article, ArticleVariant, Audience, Reference
 from audit.models import WorkflowEvent
 from publishing import services as publishing_services
 from publishing import tasks as publishing_tasks
-from publishing.catalogue import VECTOR_SQL_MANY, plain_text
+from publishing.catalogue import catalogue_leads_write, plain_text
 from publishing.models import CatalogueEntry, Disclaimer, Publication, PublishedPage
 from review import services as review_services
 from review.models import BoardMember, ReviewComment, ReviewDecision, ReviewRound
@@ -702,9 +702,8 @@ def copy_templates(plan: list[tuple[Template, CopySpec]], prepared: dict[str, Pr
     _write(Publication, rows["publications"])
     _write(PublishedPage, rows["pages"], with_id=False)
     _write(CatalogueEntry, rows["entries"])
-    if connection.vendor == "postgresql" and rows["entries"]:
-        with connection.cursor() as cursor:
-            cursor.execute(VECTOR_SQL_MANY, [[row[0] for row in rows["entries"]]])
+    if rows["entries"]:
+        catalogue_leads_write([row[0] for row in rows["entries"]])
 
 
 def shape_plan(n: int) -> list[str]:

@@ -27,6 +27,7 @@ app.conf.beat_schedule = {
     "flag-reviews-due": {"task": "review.tasks.flag_reviews_due", "schedule": crontab(hour=6, minute=0)},
     # Before the re-review check, so articles whose evidence moved are in that morning's email.
     "match-evidence": {"task": "evidence.tasks.match_evidence", "schedule": crontab(hour=5, minute=30)},
+    "prune-search-misses": {"task": "publishing.tasks.prune_search_misses", "schedule": crontab(hour=4, minute=15)},
 }
 
 

@@ -342,6 +342,13 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
+# --- reader search (publishing/search.py) ---------------------------------
+# The PostgreSQL text-search configuration of each article language (primary
+# subtag); a language not listed is indexed with "simple" (no stemming).
+SEARCH_TEXT_CONFIGS = {"en": "english", "es": "spanish"}
+# Searches that found nothing are counted per query and day, and kept this many days.
+SEARCH_MISS_KEEP_DAYS = int(os.environ.get("SEARCH_MISS_KEEP_DAYS") or 90)
+
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))

@@ -12,12 +12,14 @@ class PublishingConfig(AppConfig):
         from review.models import BoardMember
 
         from . import tasks  # noqa: F401 - registers the jobs the services send by name
-        from .models import Disclaimer, EditorialPolicy
+        from .models import Disclaimer, EditorialPolicy, SearchSynonym
 
         # Page furniture: every approved change is a version (publishing/services/furniture.py).
         reversion.register(EditorialPolicy, fields=["title", "body"])
         reversion.register(Disclaimer, fields=["name", "audience", "text", "active", "effective_from"])
         reversion.register(BoardMember, fields=["display_name", "credentials", "bio", "disclosures"])
+        # The search vocabulary: every change a version (publishing/services/search.py).
+        reversion.register(SearchSynonym, fields=["term", "synonym", "kind", "source", "term_key", "synonym_key"])
 
         from audit.registry import register_actions
 

@@ -1,4 +1,4 @@
-"""Editors' desk pages beside publishing: readers' questions inbox, editorial policy."""
+"""Editors' desk pages beside publishing: readers' questions inbox, editorial policy, search vocabulary."""
 
 from django.urls import path
 
@@ -12,4 +12,9 @@ urlpatterns = [
     path("furniture/", desk_views.furniture, name="furniture"),
     path("furniture/<int:pk>/decide/", desk_views.furniture_decide, name="furniture_decide"),
     path("verify/", desk_views.verify, name="verify"),
+    path("search/synonyms/", desk_views.search_synonyms, name="search_synonyms"),
+    path("search/synonyms/add/", desk_views.search_synonym_edit, name="search_synonym_add"),
+    path("search/synonyms/<int:pk>/", desk_views.search_synonym_edit, name="search_synonym_edit"),
+    path("search/synonyms/<int:pk>/delete/", desk_views.search_synonym_delete, name="search_synonym_delete"),
+    path("search/misses/", desk_views.search_misses, name="search_misses"),
 ]

@@ -20,17 +20,23 @@ from .exceptions import (
     InboxPermissionError,
     InvalidMessageTransition,
     PublishingPermissionError,
+    SearchSynonymInvalid,
 )
+from .forms import SearchSynonymForm
 from .furniture import approval_refusal
-from .models import FurnitureChange, ReaderMessage, RenderRun, VerifyRun
+from .models import FurnitureChange, ReaderMessage, RenderRun, SearchSynonym, VerifyRun
 from .reader_forms import BoardEntryChangeForm, DisclaimerChangeForm, EditorialPolicyForm, MessageStateForm
 from .services import (
+    SynonymInput,
     furniture_change_approve,
     furniture_change_propose,
     furniture_change_reject,
     reader_message_set_state,
+    search_synonym_create,
+    search_synonym_update,
     verify_run_start,
 )
+from .services import search_synonym_delete as search_synonym_delete_service
 from .verify import CHECKS
 
 
@@ -203,3 +209,63 @@ def verify(request: HttpRequest) -> HttpResponse:
     findings = paginate(request, rs.verify_finding_list(run), param="page") if run else None
     context = {"runs": runs, "run": run, "findings": findings, "checks": CHECKS}
     return render(request, "publishing/desk/verify.html", context)
+
+
+# --- search vocabulary and searches that found nothing (issue 21) ---------------------------------
+
+
+@roles.role_required(roles.EDITORS)
+def search_synonyms(request: HttpRequest) -> HttpResponse:
+    """List the search synonyms A–Z (optionally those containing a phrase), a page at a time."""
+    query = (request.GET.get("q") or "").strip()[:120]
+    context = {"query": query, "synonyms": paginate(request, rs.search_synonym_list(query))}
+    return render(request, "publishing/desk/search_synonyms.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@roles.role_required(roles.EDITORS)
+def search_synonym_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Add a synonym pair, or change one; ?term= fills in the term (from the report of searches that found nothing)."""
+    synonym = get_object_or_404(SearchSynonym, pk=pk) if pk is not None else None
+    if request.method == "POST":
+        form = SearchSynonymForm(request.POST)
+        if form.is_valid():
+            values = SynonymInput(**form.cleaned_data)
+            try:
+                if synonym is None:
+                    synonym = search_synonym_create(values, acting_user=request.user)
+                else:
+                    synonym = search_synonym_update(synonym, values, acting_user=request.user)
+            except SearchSynonymInvalid as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, gettext("Saved: “%(pair)s”. Searches use it from now on.") % {"pair": synonym})
+                return redirect("publishing:search_synonyms")
+    elif synonym is not None:
+        form = SearchSynonymForm(
+            initial={"term": synonym.term, "synonym": synonym.synonym, "kind": synonym.kind, "source": synonym.source}
+        )
+    else:
+        form = SearchSynonymForm(initial={"term": (request.GET.get("term") or "")[:120]})
+    events = rs.search_synonym_events(synonym) if synonym is not None else []
+    return render(
+        request, "publishing/desk/search_synonym_edit.html", {"form": form, "synonym": synonym, "events": events}
+    )
+
+
+@require_POST
+@roles.role_required(roles.EDITORS)
+def search_synonym_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a synonym pair (its versions and events are kept)."""
+    synonym = get_object_or_404(SearchSynonym, pk=pk)
+    label = str(synonym)
+    search_synonym_delete_service(synonym, acting_user=request.user)
+    messages.success(request, gettext("Deleted: “%(pair)s”.") % {"pair": label})
+    return redirect("publishing:search_synonyms")
+
+
+@roles.role_required(roles.EDITORS)
+def search_misses(request: HttpRequest) -> HttpResponse:
+    """Searches with no results in the last 30 days, commonest first (counts only: nobody's identity is kept)."""
+    context = {"misses": paginate(request, rs.search_miss_list()), "days": rs.SEARCH_MISS_REPORT_DAYS}
+    return render(request, "publishing/desk/search_misses.html", context)

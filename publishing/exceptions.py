@@ -49,3 +49,19 @@ class FurniturePermissionError(PublishingPermissionError, PermissionError):
 
 class FurnitureChangeInvalid(PublishingError, ValueError):
     """A proposed furniture change is empty, too long, or names nothing to change."""
+
+
+class SearchPermissionError(PublishingPermissionError, PermissionError):
+    """Only editors may change the search vocabulary."""
+
+
+class SearchSynonymInvalid(PublishingError, ValueError):
+    """A synonym is empty, too long, the same as its term, or already there."""
+
+
+class SearchSynonymImportError(PublishingError, ValueError):
+    """A synonym file has bad rows; nothing was imported. ``errors`` lists them by line number."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("\n".join(errors))

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
 from articles.models import Article, Audience, GlossaryTerm
+from audit.models import AppendOnly
 
 
 class Disclaimer(models.Model):
@@ -568,3 +569,125 @@ class VerifyFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address}: {self.kind}"
+
+
+# --- search: the ranked lead table, the editors' vocabulary, searches that found nothing ----------------
+
+
+class CatalogueLead(models.Model):
+    """The narrow search row of one catalogue entry: what ranking reads, rewritten with the entry.
+
+    One row per ``CatalogueEntry`` (written by ``publishing.catalogue`` in the
+    same transaction). On PostgreSQL the table also has ``tsv``, a weighted
+    tsvector of the title and condition (A), drugs (B) and bottom line (C) in
+    the row's own text-search configuration, indexed by RUM when the extension
+    is available (ranked inside the index) and by GIN otherwise (migration
+    0016). ``prior`` is a small query-independent weight (audiences written
+    for, recency, a question title) that orders ties.
+    """
+
+    entry = models.OneToOneField(CatalogueEntry, primary_key=True, on_delete=models.CASCADE, related_name="lead")
+    language = models.CharField(max_length=12, help_text="Primary language subtag of the text, e.g. en, es.")
+    text_config = models.CharField(
+        max_length=63, default="simple", help_text="PostgreSQL text-search configuration (SEARCH_TEXT_CONFIGS)."
+    )
+    prior = models.FloatField(default=0.0, help_text="Query-independent weight, 0 to 1.")
+    audiences = models.CharField(
+        max_length=400, blank=True, help_text="Space-separated slugs of the audiences with text of their own."
+    )
+    condition_key = models.CharField(max_length=200, help_text="Lowercased condition, for the filter.")
+    drug_keys = models.CharField(max_length=500, blank=True, help_text="Lowercased drug names, '|' around each.")
+    reviewed_on = models.DateField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["condition_key"], name="catalogue_lead_condition")]
+
+    def __str__(self) -> str:
+        return f"lead of entry {self.entry_id}"
+
+
+class SearchSynonym(models.Model):
+    """Two phrases a reader may use for the same thing; each finds what the other finds.
+
+    Editors maintain them (``publishing.services.search``); every change is a
+    reversion version and a ``SearchSynonymEvent``. ``term_key`` and
+    ``synonym_key`` are ``search_key`` of the phrases, so "CMV" matches "cmv".
+    """
+
+    class Kind(models.TextChoices):
+        ABBREVIATION = "abbreviation", "Abbreviation ↔ condition"
+        BRAND = "brand", "Brand ↔ generic"
+        LAY = "lay", "Lay ↔ clinical"
+        OTHER = "other", "Other"
+
+    term = models.CharField(max_length=120, help_text='What readers type, e.g. "CMV" or "Valcyte".')
+    synonym = models.CharField(max_length=120, help_text='What the articles say, e.g. "cytomegalovirus".')
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    source = models.CharField(max_length=80, blank=True, help_text='Where it comes from, e.g. "RxNorm", "MeSH".')
+    term_key = models.CharField(max_length=120, db_index=True, editable=False)
+    synonym_key = models.CharField(max_length=120, db_index=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["term_key", "synonym_key"], name="one_search_synonym_per_pair"),
+            models.CheckConstraint(condition=~Q(term_key=models.F("synonym_key")), name="search_synonym_not_itself"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term} ↔ {self.synonym}"
+
+
+class SearchSynonymEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnly("Synonym events are append-only and cannot be updated.")
+
+    def delete(self):
+        raise AppendOnly("Synonym events are append-only and cannot be deleted.")
+
+
+class SearchSynonymEvent(models.Model):
+    """An append-only record of one change to the search vocabulary (added, changed, deleted, imported)."""
+
+    class Action(models.TextChoices):
+        ADDED = "added", "Added"
+        CHANGED = "changed", "Changed"
+        DELETED = "deleted", "Deleted"
+
+    synonym_id_at_event = models.BigIntegerField(help_text="The synonym's id (kept after it is deleted).")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    comment = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = SearchSynonymEventQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.action} synonym {self.synonym_id_at_event}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnly("Synonym events are append-only and cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("Synonym events are append-only and cannot be deleted.")
+
+
+class SearchMiss(models.Model):
+    """How many searches for one normalised query found nothing on one day. Nothing about who searched."""
+
+    query_key = models.CharField(max_length=200)
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["query_key", "day"], name="one_search_miss_per_query_day")]
+        indexes = [models.Index(fields=["day"], name="search_miss_day")]
+
+    def __str__(self) -> str:
+        return f"{self.query_key} ({self.day}: {self.count})"

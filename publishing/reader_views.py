@@ -54,7 +54,7 @@ from .selectors import (
     published_page_list,
     stored_page_furniture,
 )
-from .services import reader_message_create
+from .services import reader_message_create, search_miss_record
 
 logger = logging.getLogger(__name__)
 
@@ -343,25 +343,59 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "publishing/reader/index.html", context)
 
 
+SEARCH_FILTER_LENGTH = 200
+
+
+def _search_filters(request: HttpRequest, audiences) -> rs.Filters:
+    """Read the search filters from the query string; unknown or malformed values are ignored."""
+    audience = (request.GET.get("audience") or "").strip()
+    if audience not in {a.slug for a in audiences}:
+        audience = ""
+    condition = " ".join((request.GET.get("condition") or "").split()).casefold()[:SEARCH_FILTER_LENGTH]
+    drug = " ".join((request.GET.get("drug") or "").split()).casefold()[:SEARCH_FILTER_LENGTH]
+    return rs.Filters(audience=audience, condition=condition, drug=drug)
+
+
 @public_response
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
-    """Search live articles by question, condition, drug or text: ranked, highlighted, a page at a time."""
-    query = (request.GET.get("q") or "").strip()[: rs.SEARCH_MAX_LENGTH]
-    pager = paginate(request, rs.catalogue_search(query)) if query else None
-    close = rs.catalogue_close_matches(query) if pager is not None and not pager else []
-    if pager is not None:
-        snippets = rs.catalogue_snippets(pager.object_list, query)
+    """Search live articles by question, condition, drug or text: every match ranked, the best first.
+
+    Filters narrow by audience, condition or drug. When every word together
+    finds nothing, articles with some of the words are shown (and said so);
+    when nothing at all is found, articles spelled alike and the closest
+    conditions are suggested, and the query is counted (no reader identity)
+    for the editors' report of searches that found nothing.
+    """
+    query = " ".join((request.GET.get("q") or "").split())[: rs.SEARCH_MAX_LENGTH]
+    audiences = list(rs.reader_audience_list())
+    filters = _search_filters(request, audiences)
+    answer = rs.catalogue_search_answer(query, filters) if query else None
+    results = answer.results if answer is not None else None
+    if answer is not None and answer.found_nothing and not filters:
+        search_miss_record(query)
+    pager = paginate(request, results, per_page=rs.SEARCH_PAGE_SIZE) if results is not None else None
+    best = None
+    if pager:
+        snippets = rs.catalogue_snippets(pager.object_list, results.parsed)
         for entry in pager.object_list:
-            entry.snippet = snippets.get(entry.pk, "")
-    # More matches than are ranked (rs.SEARCH_RANKED): the page says so and asks for more words.
-    capped = pager is not None and pager.page.paginator.object_list.capped
+            entry.snippet, entry.bottom_line = snippets.get(entry.pk, ("", ""))
+        if pager.page.number == 1:
+            best = pager.object_list[0]
     context = {
         "query": query,
         "pager": pager,
-        "close_matches": close,
-        "capped": capped,
-        "ranked": number_format(rs.SEARCH_RANKED, force_grouping=True),
+        "best": best,
+        "some_words": answer is not None and answer.some_words,
+        "suggestion": answer.suggestion if answer is not None else "",
+        "expansions": results.parsed.expansions if results is not None else [],
+        "facets": results.facets() if pager else {},
+        "filters": filters,
+        "audiences": audiences,
+        "close_matches": answer.close_matches if answer is not None else [],
+        "close_conditions": answer.close_conditions if answer is not None else [],
+        "capped": pager is not None and results.capped,
+        "cap": number_format(results.cap if results is not None else rs.SEARCH_COUNT_CAP, force_grouping=True),
     }
     return render(request, "publishing/reader/search.html", context)
 

@@ -57,6 +57,12 @@ def publish_scheduled() -> dict[str, list[int]]:
     }
 
 
+@shared_task(acks_late=True, name="publishing.tasks.prune_search_misses")
+def prune_search_misses() -> int:
+    """Delete the counts of searches that found nothing older than SEARCH_MISS_KEEP_DAYS (daily, beat)."""
+    return services.search_miss_prune()
+
+
 @shared_task(acks_late=True, name="publishing.tasks.sweep_outbox")
 def sweep_outbox() -> list[int]:
     """Send again the pending publications whose job was lost or never sent, and stalled re-render runs."""

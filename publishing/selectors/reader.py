@@ -7,15 +7,11 @@ and withdrawn content cannot leak through a search or a feed.
 
 from __future__ import annotations
 
-import re
 import string
 
 from django.db import connection, connections
-from django.db.models import BooleanField, Count, FloatField, Min, Q, QuerySet, TextField
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article, Audience
 from cms.pagination import IdsFirst
@@ -24,8 +20,6 @@ from review.models import BoardMember
 
 from ..models import CatalogueEntry, EditorialPolicy, FurnitureChange, Publication, PublishedPage, ReaderMessage
 from .publications import publication_live_list
-
-SEARCH_MAX_LENGTH = 200
 
 
 def reader_audience_list() -> QuerySet[Audience]:
@@ -233,131 +227,3 @@ def catalogue_letters() -> set[str]:
         cursor.execute("SELECT " + ", ".join(parts), params)  # nosec B608
         present = cursor.fetchone()
     return {letter for letter, found in zip((*LETTERS, OTHER_LETTER), present, strict=True) if found}
-
-
-def _search_terms(query: str) -> str:
-    return (query or "").strip()[:SEARCH_MAX_LENGTH]
-
-
-# A search ranks at most this many matches: the first ones in A–Z title order (see catalogue_search).
-SEARCH_RANKED = 500
-
-
-def catalogue_search(query: str) -> CatalogueList:
-    """Return live articles matching a reader's search, best first, for the Paginator.
-
-    PostgreSQL: the stored weighted search vector (title and condition above
-    drugs, above summary and body) matched with websearch_to_tsquery and
-    ranked with ts_rank; a substring of a title, condition or drug name also
-    matches (trigram-indexed), so "valganc" finds valganciclovir. SQLite: a
-    case-insensitive substring match on those names and on the text, by title.
-    Only published text is in the catalogue, never a working copy.
-
-    At most SEARCH_RANKED matches are ranked and counted: the first ones in
-    A–Z title order. Ranking every match read every matching row's search
-    vector (a common drug matched 20,000 articles at 100,000, 270 ms); past
-    that many, the page says so and asks for more words.
-    """
-    query = _search_terms(query)
-    counted, rows = catalogue_counted(), catalogue_live()
-    if not query:
-        return CatalogueList(rows.none(), counted.none(), ("title", "id"), pick_ids=False)
-    names = Q(search_names__contains=query.casefold())
-    if connection.vendor == "postgresql":
-        tsquery = "websearch_to_tsquery('english', %s)"
-        # bandit waiver (reviewed): the query is a bound parameter; only fixed SQL is formatted in.
-        # Unqualified: this query is a subquery of the page's (Django aliases the table there),
-        # and has no join, so "search_vector" can only be its own row's.
-        matches = counted.alias(
-            fts=RawSQL(f"search_vector @@ {tsquery}", [query], BooleanField())  # nosec B611
-        ).filter(Q(fts=True) | names)
-        candidates = matches.order_by("title", "id").values("pk")
-        ranked = rows.filter(pk__in=candidates[:SEARCH_RANKED]).annotate(
-            rank=RawSQL(f"ts_rank(publishing_catalogueentry.search_vector, {tsquery})", [query], FloatField())  # nosec B611
-        )
-        return CatalogueList(ranked, candidates, ("-rank", "title", "id"), pick_ids=False, cap=SEARCH_RANKED)
-    candidates = counted.filter(names | Q(search_text__icontains=query)).order_by("title", "id").values("pk")
-    rows = rows.filter(pk__in=candidates[:SEARCH_RANKED])
-    return CatalogueList(rows, candidates, ("title", "id"), pick_ids=False, cap=SEARCH_RANKED)
-
-
-CLOSE_MATCHES = 10
-
-
-def catalogue_close_matches(query: str) -> list[CatalogueEntry]:
-    """Return up to CLOSE_MATCHES live articles whose names are spelled like the query (PostgreSQL, pg_trgm).
-
-    For misspelled drug and condition names ("valgancyclovir"). Empty on other
-    databases.
-    """
-    query = _search_terms(query).casefold()
-    if not query or connection.vendor != "postgresql":
-        return []
-    # "<%" (word similarity at least pg_trgm.word_similarity_threshold, 0.6 by default) can use the
-    # trigram index; the similarity itself only orders the few rows found.
-    close = RawSQL("%s <%% publishing_catalogueentry.search_names", [query], BooleanField())
-    similarity = RawSQL("word_similarity(%s, publishing_catalogueentry.search_names)", [query], FloatField())
-    return list(
-        catalogue_live()
-        .alias(close=close)
-        .filter(close=True)
-        .annotate(similarity=similarity)
-        .order_by("-similarity", "title", "id")[:CLOSE_MATCHES]
-    )
-
-
-# Match markers in snippets: control characters that never survive in published text.
-MARK_START, MARK_STOP = "\x01", "\x02"
-
-
-def _marked_to_html(text: str) -> SafeString:
-    """Escape every character of a snippet, then turn the match markers into <mark> elements."""
-    html = escape(text).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
-    # Safe: everything else was escaped; the markers come in pairs from ts_headline or _plain_snippet.
-    return mark_safe(html)  # noqa: S308  # nosec B308 B703
-
-
-def _plain_snippet(text: str, query: str, *, width: int = 90) -> str:
-    match = re.search(re.escape(query), text, flags=re.IGNORECASE)
-    if match is None:
-        cut = text[: width * 2]
-        return cut + ("…" if len(text) > len(cut) else "")
-    start, end = max(0, match.start() - width), min(len(text), match.end() + width)
-    return (
-        ("…" if start else "")
-        + text[start : match.start()]
-        + MARK_START
-        + match.group(0)
-        + MARK_STOP
-        + text[match.end() : end]
-        + ("…" if end < len(text) else "")
-    )
-
-
-def catalogue_snippets(entries, query: str) -> dict[int, SafeString]:
-    """Return a highlighted, escaped snippet of the published text for each entry (one query for the page)."""
-    query = _search_terms(query)
-    ids = [e.pk for e in entries]
-    if not ids or not query:
-        return {}
-    # Markers are stripped from the stored text first, so only ours become <mark>.
-    if connection.vendor == "postgresql":
-        options = f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=35, MinWords=15, MaxFragments=2"
-        rows = (
-            CatalogueEntry.objects.filter(pk__in=ids)
-            .annotate(
-                snippet=RawSQL(
-                    "ts_headline('english', translate(publishing_catalogueentry.search_text, %s, ''), "
-                    "websearch_to_tsquery('english', %s), %s)",
-                    [MARK_START + MARK_STOP, query, options],
-                    TextField(),
-                )
-            )
-            .values_list("pk", "snippet")
-        )
-        return {pk: _marked_to_html(snippet or "") for pk, snippet in rows}
-    rows = CatalogueEntry.objects.filter(pk__in=ids).values_list("pk", "search_text")
-    return {
-        pk: _marked_to_html(_plain_snippet(text.replace(MARK_START, "").replace(MARK_STOP, ""), query))
-        for pk, text in rows
-    }

@@ -11,7 +11,8 @@ By concern, each readable in one sitting:
 - `notifications`: email to the editors;
 - `inbox`: readers' questions;
 - `furniture`: changes of disclaimers, the policy and board entries, and background re-renders;
-- `verification`: the auditor's verifier runs (the checks are in publishing/verify.py).
+- `verification`: the auditor's verifier runs (the checks are in publishing/verify.py);
+- `search`: the search vocabulary (synonyms, their import) and the count of searches that found nothing.
 
 Callers import from here (`from publishing import services`).
 """
@@ -49,6 +50,16 @@ from .publication_requests import (
     publication_withdraw,
     publication_withdraw_for_evidence,
 )
+from .search import (
+    SynonymInput,
+    parse_synonym_csv,
+    search_miss_prune,
+    search_miss_record,
+    search_synonym_create,
+    search_synonym_delete,
+    search_synonym_update,
+    search_synonyms_import,
+)
 from .sweep import (
     OUTBOX_STALE_AFTER,
     publication_expire_due,
@@ -60,6 +71,14 @@ from .transitions import page_refresh_retry_pending, page_refresh_run, publicati
 from .verification import verify_run_batch, verify_run_record, verify_run_resend, verify_run_start
 
 __all__ = [
+    "SynonymInput",
+    "parse_synonym_csv",
+    "search_miss_prune",
+    "search_miss_record",
+    "search_synonym_create",
+    "search_synonym_delete",
+    "search_synonym_update",
+    "search_synonyms_import",
     "ARCHIVE_WITHDRAWAL_REASON",
     "MESSAGE_MAX_LENGTH",
     "NAME_MAX_LENGTH",

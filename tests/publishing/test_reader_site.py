@@ -80,7 +80,7 @@ def test_search_finds_words_of_the_published_text_and_highlights_them_escaped(cl
 
 def test_search_without_matches_says_so(client, site):
     html = client.get("/search/", {"q": "zzzunknownzzz"}).content.decode()
-    assert "0 results" in html and "No published article matches" in html
+    assert "0 results" in html and "We could not find a published article" in html
 
 
 def test_search_never_finds_draft_text(client, site):

@@ -56,10 +56,10 @@ def test_template_renders_plain_links():
 
 
 def test_search_snippets_escape_the_text_and_mark_only_the_match():
-    from publishing.selectors.reader import MARK_START, MARK_STOP, _marked_to_html, _plain_snippet
+    from publishing.selectors.search import MARK_START, MARK_STOP, _marked_to_html, _plain_snippet
 
     text = "Before <script>alert(1)</script> the dose & valganciclovir twice daily."
-    html = str(_marked_to_html(_plain_snippet(text, "VALGANCICLOVIR")))
+    html = str(_marked_to_html(_plain_snippet(text, ["VALGANCICLOVIR"])))
     assert "<script>" not in html and "&lt;script&gt;" in html and "&amp;" in html
     assert "<mark>valganciclovir</mark>" in html and html.count("<mark>") == 1
     # The match markers are the only thing that becomes markup.

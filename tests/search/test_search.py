@@ -1,0 +1,232 @@
+"""Reader search (issue 21): synonyms both ways, filters, the best match, fixed queries, languages, RUM and GIN."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.db import connection
+
+from publishing import services
+from publishing.catalogue import search_vectors_write
+from publishing.models import CatalogueLead, SearchSynonym
+from publishing.selectors import search as search_selectors
+from tests import factories
+from tests.publishing.publish_helpers import approve, make_disclaimers, request_and_publish
+from tests.scale.helpers import assert_all_flat, queries_for
+
+pytestmark = pytest.mark.django_db
+
+
+def live(author, reviewer, editor, slug: str, **fields):
+    article = factories.make_article(author=author, slug=slug, **fields)
+    approve(article, author=author, reviewer=reviewer)
+    request_and_publish(article, editor=editor)
+    return article
+
+
+@pytest.fixture
+def catalogue(author, reviewer, editor):
+    make_disclaimers()
+    live(
+        author,
+        reviewer,
+        editor,
+        "cmv-overview",
+        title="How is cytomegalovirus infection treated?",
+        condition="Cytomegalovirus infection",
+        drugs="valganciclovir, ganciclovir",
+        summary="Most adults take valganciclovir by mouth for cytomegalovirus [@kotton2018].",
+    )
+    live(
+        author,
+        reviewer,
+        editor,
+        "zoster-overview",
+        title="What is the treatment for herpes zoster?",
+        condition="Herpes zoster",
+        drugs="valacyclovir",
+        summary="Valacyclovir started within three days shortens herpes zoster [@kotton2018].",
+        variants=[],
+    )
+    live(
+        author,
+        reviewer,
+        editor,
+        "shingles-pain",
+        title="Pain after the rash",
+        condition="Postherpetic neuralgia",
+        drugs="gabapentin",
+        summary="Pain that stays after shingles is treated with gabapentin [@kotton2018].",
+        variants=[],
+    )
+    return author, reviewer, editor
+
+
+def results_of(client, query: str, **params) -> str:
+    html = client.get("/search/", {"q": query, **params}).content.decode()
+    return html.split('id="results-title"')[1] if 'id="results-title"' in html else ""
+
+
+def test_synonyms_apply_both_ways_at_query_time(client, catalogue, editor):
+    assert "/articles/cmv-overview/" not in results_of(client, "Valcyte")
+    services.search_synonym_create(services.SynonymInput("Valcyte", "valganciclovir", "brand"), acting_user=editor)
+    services.search_synonym_create(services.SynonymInput("shingles", "herpes zoster", "lay"), acting_user=editor)
+    services.search_synonym_create(services.SynonymInput("CMV", "cytomegalovirus", "abbreviation"), acting_user=editor)
+    assert "/articles/cmv-overview/" in results_of(client, "valcyte")
+    assert "/articles/cmv-overview/" in results_of(client, "CMV valganciclovir")
+    # Lay word finds the clinical article, and the clinical phrase finds the article in lay words.
+    shingles = results_of(client, "shingles")
+    assert "/articles/zoster-overview/" in shingles and "/articles/shingles-pain/" in shingles
+    assert "/articles/shingles-pain/" in results_of(client, "herpes zoster")
+    assert "Also searched for" in results_of(client, "shingles")
+
+
+def test_the_best_match_shows_its_question_bottom_line_and_review_date(client, catalogue):
+    html = results_of(client, "cytomegalovirus")
+    best = html.split('class="best-match"')[1].split("</article>")[0]
+    assert "How is cytomegalovirus infection treated?" in best
+    assert "Most adults take valganciclovir by mouth" in best
+    assert "Reviewed" in best and "<time datetime=" in best
+
+
+def test_filters_by_audience_condition_and_drug(client, catalogue):
+    everything = results_of(client, "treated")
+    assert "/articles/cmv-overview/" in everything and "/articles/shingles-pain/" in everything
+    # Only the CMV article has text of its own for patients (the factory's patient variant).
+    patient = results_of(client, "treated", audience="patient")
+    assert "/articles/cmv-overview/" in patient and "/articles/shingles-pain/" not in patient
+    by_condition = results_of(client, "treated", condition="Postherpetic neuralgia")
+    assert "/articles/shingles-pain/" in by_condition and "/articles/cmv-overview/" not in by_condition
+    by_drug = results_of(client, "treated", drug="Valganciclovir")
+    assert "/articles/cmv-overview/" in by_drug and "/articles/zoster-overview/" not in by_drug
+    # An unknown audience is ignored, not an error.
+    assert "/articles/shingles-pain/" in results_of(client, "treated", audience="nobody")
+
+
+def test_the_page_offers_facets_from_the_matches(client, catalogue):
+    html = client.get("/search/", {"q": "treated"}).content.decode()
+    facets = html.split('class="search-facets"')[1].split("</nav>")[0]
+    assert "Cytomegalovirus infection (1)" in facets and "gabapentin (1)" in facets
+    assert "condition=Postherpetic+neuralgia" in facets or "condition=Postherpetic%20neuralgia" in facets
+
+
+def test_name_matches_rank_before_text_only_matches(client, catalogue):
+    html = results_of(client, "gabapentin")
+    assert "/articles/shingles-pain/" in html
+    # "retinitis" is only in the factory's body text: still found, after any lead match.
+    assert "/articles/cmv-overview/" in results_of(client, "retinitis")
+
+
+def test_a_search_that_finds_nothing_says_so_kindly_and_suggests_conditions(client, catalogue):
+    html = client.get("/search/", {"q": "herpes zosterr neuralgia pills"}).content.decode()
+    assert "herpes" in html
+    html = client.get("/search/", {"q": "qqqq"}).content.decode()
+    assert "0 results" in html and "We could not find a published article" in html
+
+
+def test_a_misspelling_searches_the_closest_spelling(client, catalogue):
+    if connection.vendor != "postgresql":
+        pytest.skip("spelling suggestions need pg_trgm (PostgreSQL)")
+    html = client.get("/search/", {"q": "valgancyclovir"}).content.decode()
+    assert "Did you mean" in html and "valganciclovir" in html
+    assert "/articles/cmv-overview/" in html.split('id="results-title"')[1]
+
+
+def test_search_pages_cost_the_same_queries_at_any_size(client, catalogue, editor):
+    author, reviewer, _editor = catalogue
+    services.search_synonym_create(services.SynonymInput("CMV", "cytomegalovirus", "abbreviation"), acting_user=editor)
+
+    def grow():
+        for i in range(4):
+            live(author, reviewer, editor, f"more-{i}", title=f"Cytomegalovirus question {i}?")
+
+    def shows_more(body: str) -> bool:
+        return "/articles/more-" in body
+
+    pages = {
+        "/search/?q=cytomegalovirus": shows_more,
+        "/search/?q=CMV": shows_more,
+        "/search/?q=cytomegalovirus&audience=patient": shows_more,
+        "/search/?q=valganciclovir&drug=valganciclovir": shows_more,
+        "/search/?q=retinitis": shows_more,
+    }
+    counts = assert_all_flat(client, pages, grow)
+    # synonyms, count, page ids, rows, snippets, facets, audiences (+ a session-free page: no more)
+    assert max(counts.values()) <= 8, counts
+    before, _body, _sql = queries_for(client, "/search/?q=nothingmatcheszz")
+    grow_more = [live(author, reviewer, editor, f"other-{i}", title=f"Other {i}?") for i in range(2)]
+    assert grow_more
+    after, _body, _sql = queries_for(client, "/search/?q=nothingmatcheszz")
+    assert before == after
+
+
+@pytest.mark.postgres
+def test_spanish_entries_match_without_accents_with_spanish_stemming_and_come_first_for_spanish_readers(
+    client, catalogue, author, reviewer, editor
+):
+    from django.utils import translation
+
+    article = live(
+        author,
+        reviewer,
+        editor,
+        "cmv-es",
+        title="¿Cómo se tratan las infecciones por citomegalovirus?",
+        condition="Infección por citomegalovirus",
+        drugs="valganciclovir",
+        summary="La mayoría de los adultos toman valganciclovir por vía oral [@kotton2018].",
+        variants=[],
+    )
+    lead = CatalogueLead.objects.get(entry__article=article)
+    lead.language, lead.text_config = "es", "spanish"
+    lead.save()
+    search_vectors_write([lead.entry_id])
+    # No accent typed, singular for plural: the Spanish configuration stems both, unaccent folds the accent.
+    found = search_selectors.catalogue_search("infeccion citomegalovirus", language="es")
+    assert [e.slug for e in found[:5]][0] == "cmv-es"
+    assert "cmv-es" in [e.slug for e in search_selectors.catalogue_search("infección", language="es")[:5]]
+    # Both match "valganciclovir": each reader's language comes first.
+    assert [e.slug for e in search_selectors.catalogue_search("valganciclovir", language="es")[:1]] == ["cmv-es"]
+    assert [e.slug for e in search_selectors.catalogue_search("valganciclovir", language="en")[:1]] == ["cmv-overview"]
+    with translation.override("es"):
+        assert search_selectors.reader_language() == "es"
+
+
+@pytest.mark.postgres
+def test_the_lead_index_is_rum_where_the_extension_exists_and_gin_search_ranks_the_same(client, catalogue):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'")
+        rum_available = cursor.fetchone() is not None
+    assert search_selectors.search_index_kind() == ("rum" if rum_available else "gin")
+    rum_order = [e.slug for e in search_selectors.catalogue_search("treated")[:10]]
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the rows just written: no pending FK checks before DDL
+        cursor.execute("DROP INDEX catalogue_lead_tsv")
+        cursor.execute("CREATE INDEX catalogue_lead_tsv ON publishing_cataloguelead USING gin (tsv)")
+    assert search_selectors.search_index_kind() == "gin"
+    assert [e.slug for e in search_selectors.catalogue_search("treated")[:10]] == rum_order
+    assert "/articles/cmv-overview/" in results_of(client, "cytomegalovirus")
+
+
+@pytest.mark.postgres
+def test_the_migration_falls_back_to_gin_and_plain_text_without_the_extensions(monkeypatch):
+    migration = importlib.import_module("publishing.migrations.0016_search_lead_synonyms_misses")
+    monkeypatch.setattr(migration, "_available", lambda schema_editor, name: False)
+    with connection.schema_editor(atomic=True) as editor:
+        migration.postgres_backward(None, editor)
+        migration.postgres_forward(None, editor)
+    assert search_selectors.search_index_kind() == "gin"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT vetted_unaccent('Infección')")
+        assert cursor.fetchone()[0] == "Infección"  # no unaccent: the text unchanged, nothing broken
+
+
+def test_sqlite_and_postgres_parse_synonym_phrases_longest_first(editor):
+    services.search_synonym_create(services.SynonymInput("herpes zoster", "shingles", "lay"), acting_user=editor)
+    services.search_synonym_create(services.SynonymInput("zoster", "zona", "other"), acting_user=editor)
+    parsed = search_selectors.parse_query("Herpes-Zoster  treatment")
+    assert parsed.groups == [["herpes zoster", "shingles"], ["treatment"]]
+    assert parsed.prefix == "" and search_selectors.parse_query("valganc").prefix == "valganc"
+    assert search_selectors.search_key("Infección  CMV") == "infeccion cmv"
+    assert SearchSynonym.objects.count() == 2
