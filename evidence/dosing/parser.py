@@ -120,7 +120,6 @@ NOT_UNITS = {
     "in",
     "per",
     "divided",
-    "weeks",
     "decades",
     "am",
     "pm",
@@ -145,7 +144,6 @@ NOT_UNITS = {
     "adults",
     "children",
     "infants",
-    "people",
     "visits",
     "mmol",
 }
