@@ -239,7 +239,9 @@ def search_synonym_edit(request: HttpRequest, pk: int | None = None) -> HttpResp
             except SearchSynonymInvalid as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, gettext("Saved: “%(pair)s”. Searches use it from now on.") % {"pair": synonym})
+                messages.success(
+                    request, gettext("Saved: “%(pair)s”. Searches use it from now on.") % {"pair": synonym}
+                )
                 return redirect("publishing:search_synonyms")
     elif synonym is not None:
         form = SearchSynonymForm(

@@ -75,14 +75,21 @@ class SearchSynonymForm(forms.Form):
     """A synonym pair as typed by an editor; the service checks and normalises it."""
 
     term = forms.CharField(
-        label=gettext_lazy("Term"), max_length=120, help_text=gettext_lazy("What readers type, e.g. “CMV”, “Valcyte”, “shingles”.")
+        label=gettext_lazy("Term"),
+        max_length=120,
+        help_text=gettext_lazy("What readers type, e.g. “CMV”, “Valcyte”, “shingles”."),
     )
     synonym = forms.CharField(
         label=gettext_lazy("Synonym"),
         max_length=120,
         help_text=gettext_lazy("What the articles say, e.g. “cytomegalovirus”. Each finds what the other finds."),
     )
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=SearchSynonym.Kind.choices, initial=SearchSynonym.Kind.OTHER)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"), choices=SearchSynonym.Kind.choices, initial=SearchSynonym.Kind.OTHER
+    )
     source = forms.CharField(
-        label=gettext_lazy("Source"), max_length=80, required=False, help_text=gettext_lazy("Where it comes from, e.g. RxNorm, MeSH, editor.")
+        label=gettext_lazy("Source"),
+        max_length=80,
+        required=False,
+        help_text=gettext_lazy("Where it comes from, e.g. RxNorm, MeSH, editor."),
     )
