@@ -29,15 +29,15 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from bench.cluster import wait_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
@@ -71,19 +71,6 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _wait_port(port: int, process: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{what} exited early (code {process.returncode})")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"{what} did not listen on {port}")
-
-
 def _prepare(site_url: str, export_dir: Path) -> None:
     """Migrate, publish the benchmark article if it is not live, and export the site."""
     code = f"""
@@ -107,7 +94,7 @@ def _gunicorn(app: str, port: int, **extra: str) -> subprocess.Popen:
     command = [PY, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", "2"]
     command += ["--worker-class", "sync", "--log-level", "warning"]
     process = subprocess.Popen(command, cwd=ROOT, env=_env(**extra), stdout=subprocess.DEVNULL)
-    _wait_port(port, process, f"gunicorn {app}")
+    wait_port(port, process, f"gunicorn {app}")
     return process
 
 
@@ -138,7 +125,7 @@ http {{
     process = subprocess.Popen(
         ["/usr/sbin/nginx", "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"]
     )
-    _wait_port(port, process, "nginx")
+    wait_port(port, process, "nginx")
     return process
 
 

@@ -24,7 +24,7 @@ from publishing.models import PurgeRequest
 from publishing.purge import purge_paths
 from tests import factories
 from tests.publishing.publish_helpers import approve, edit, make_disclaimers, request_and_publish
-from tests.publishing.test_nginx import _free_port
+from tests.publishing.test_nginx import Nginx, _free_port
 from tests.publishing.tools import require
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -90,13 +90,7 @@ class Varnish:
             body = gzip.decompress(body)
         return status, headers, body
 
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+    stop = Nginx.stop  # terminate, then kill after 10 s
 
 
 @pytest.fixture
