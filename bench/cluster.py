@@ -95,15 +95,15 @@ def wait_port(port: int, process: subprocess.Popen | None, what: str, timeout: f
     raise SystemExit(f"{what} did not listen on {port}")
 
 
-def missing() -> str | None:
-    """Return what this machine lacks for the cluster, or None."""
+def missing(*, load: bool = True) -> str | None:
+    """Return what this machine lacks for the cluster (and, with load, for loading it with wrk), or None."""
     sys.path.insert(0, str(ROOT))
     from tests.scale import pg_cluster
 
     reason = pg_cluster.missing_reason()
     if reason:
         return reason
-    for tool in ("redis-server", "/usr/sbin/varnishd", "wrk"):
+    for tool in ("redis-server", "/usr/sbin/varnishd", *(["wrk"] if load else [])):
         if not shutil.which(tool):
             return f"needs {tool}"
     if not list(Path("/usr/lib").glob("*/varnish/vmods/libvmod_xkey.so")):

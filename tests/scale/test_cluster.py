@@ -25,7 +25,7 @@ pytestmark = pytest.mark.worker
 @pytest.fixture(scope="module")
 def stack():
     require(os.environ.get("REDIS_URL") is not None or os.environ.get("REQUIRE_SERVICES") == "1", "needs services")
-    reason = cluster.missing()
+    reason = cluster.missing(load=False)
     require(reason is None, reason or "")
     work = Path(tempfile.mkdtemp(prefix="vetted-cluster-test-"))
     running = cluster.Stack(work)
