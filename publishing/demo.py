@@ -5,6 +5,7 @@ Idempotent: a second run finds everything in place and writes nothing.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 
 from articles.models import Article, Audience
@@ -49,9 +50,23 @@ def seed_disclaimers(stdout=None) -> None:
         _write(stdout, f"Created the disclaimers: {', '.join(created)}.")
 
 
+SYNONYMS_SAMPLE = "docs/search_synonyms_sample.csv"
+
+
+def seed_synonyms(editor, stdout=None) -> None:
+    """Load the project's sample search vocabulary (CMV ↔ cytomegalovirus, Valcyte ↔ valganciclovir, …)."""
+    path = settings.BASE_DIR / SYNONYMS_SAMPLE
+    result = services.search_synonyms_import(
+        path.read_text(encoding="utf-8"), acting_user=editor, source_name=path.name
+    )
+    if result.get("added"):
+        _write(stdout, f"Search vocabulary: {result['added']} synonyms from {SYNONYMS_SAMPLE}.")
+
+
 def seed(users: dict, stdout=None) -> None:
-    """Seed disclaimers, take cmv-treatment through review and publish it."""
+    """Seed disclaimers and the search vocabulary, take cmv-treatment through review and publish it."""
     seed_disclaimers(stdout)
+    seed_synonyms(users["editor"], stdout)
     article = Article.objects.filter(slug=CMV_SLUG).first()
     if article is None:
         _write(stdout, f"No “{CMV_SLUG}” article; nothing to publish.")

@@ -149,3 +149,17 @@ def test_seed_demo_in_services_mode_sends_nothing_to_the_broker(settings, caplog
     assert not [r for r in caplog.records if "Could not enqueue" in r.getMessage()]  # nothing tried the broker
     assert "workflow notification emails were generated and not sent" in out.getvalue()
     assert Article.objects.filter(slug="cmv-treatment").exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_search_finds_the_cmv_article_by_its_brand_name_and_abbreviation(client):
+    from publishing.models import SearchSynonym
+
+    call_command("seed_demo", i_know_this_is_not_production=True, stdout=io.StringIO())
+    assert SearchSynonym.objects.filter(term="Valcyte", synonym="valganciclovir").exists()
+    for query in ("Valcyte", "CMV"):
+        page = client.get("/search/", {"q": query}).content.decode()
+        assert "/articles/cmv-treatment/" in page, query
+    count = SearchSynonym.objects.count()
+    call_command("seed_demo", i_know_this_is_not_production=True, stdout=io.StringIO())
+    assert SearchSynonym.objects.count() == count  # the second run adds nothing
