@@ -30,6 +30,7 @@ same way.
 
 from __future__ import annotations
 
+import abc
 import json
 import logging
 import time
@@ -166,8 +167,8 @@ class CloudflarePurger:
                 raise RuntimeError(f"CDN purge refused: {answer.get('errors')}")
 
 
-class TagPurger:
-    """Base of the purgers by tag: they send the tags derived from a purge list, in batches."""
+class TagPurger(abc.ABC):
+    """Base of the purgers by tag: they send the tags derived from a purge list, in batches (``purge_tags``)."""
 
     name = "tags"
     batch = 30
@@ -180,8 +181,9 @@ class TagPurger:
         for start in range(0, len(tags), self.batch):
             self.purge_tags(tags[start : start + self.batch])
 
+    @abc.abstractmethod
     def purge_tags(self, tags: list[str]) -> None:
-        raise NotImplementedError
+        """Drop everything tagged with any of these tags (at most ``batch``); raise on failure."""
 
 
 class VarnishPurger(TagPurger):

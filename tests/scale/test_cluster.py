@@ -24,7 +24,10 @@ pytestmark = pytest.mark.worker
 
 @pytest.fixture(scope="module")
 def stack():
-    require(os.environ.get("REDIS_URL") is not None or os.environ.get("REQUIRE_SERVICES") == "1", "needs services")
+    require(
+        os.environ.get("REDIS_URL") is not None or os.environ.get("REQUIRE_SERVICES") == "1",
+        "runs with the services (REDIS_URL set, as in CI's PostgreSQL + Redis run); skipped on the embedded run",
+    )
     reason = cluster.missing(load=False)
     require(reason is None, reason or "")
     work = Path(tempfile.mkdtemp(prefix="vetted-cluster-test-"))
