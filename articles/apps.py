@@ -15,7 +15,8 @@ class ArticlesConfig(AppConfig):
         # restore an old status, lock or approval pointer.
         reversion.register(
             Article,
-            fields=["slug", "title", "condition", "drugs", "summary", "body"],
+            # The language is content (a translation's text is in it); fixed once the article exists.
+            fields=["slug", "title", "condition", "drugs", "summary", "body", "language"],
             follow=["variants", "references"],
         )
         reversion.register(ArticleVariant, fields=["article", "audience", "summary", "body"])
@@ -41,3 +42,10 @@ class ArticlesConfig(AppConfig):
 
         connect_text_cleaning(self)
         register_actions(EVENT_LABELS, reaching=EVENT_LABELS_REACHING)
+        register_actions(
+            {
+                "translation_start": gettext_lazy("started a translation"),
+                "translation_out_of_date": gettext_lazy("marked the translation out of date (the source changed)"),
+                "translation_rebase": gettext_lazy("brought the translation up to date with the source"),
+            }
+        )

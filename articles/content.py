@@ -27,6 +27,7 @@ from reversion.models import Revision
 
 from .models import Article, ArticleVariant, Reference
 
+DEFAULT_LANGUAGE = "en"  # the migration's default for Article.language
 ARTICLE_FIELDS = ("slug", "title", "condition", "drugs", "summary", "body")
 VARIANT_FIELDS = ("summary", "body")
 REFERENCE_FIELDS = (
@@ -141,6 +142,9 @@ class ArticleContent:
     variants: tuple[VariantContent, ...] = field(default_factory=tuple)
     references: tuple[ReferenceContent, ...] = field(default_factory=tuple)
     glossary: tuple[GlossaryContent, ...] = field(default_factory=tuple)  # the approved definitions it uses
+    # The language the text is in. Left out of the canonical form for the source
+    # language, so every hash approved before languages existed stays valid.
+    language: str = DEFAULT_LANGUAGE
 
     def __post_init__(self) -> None:
         # Order never depends on how the rows were loaded.
@@ -182,6 +186,8 @@ class ArticleContent:
             for name in OPTIONAL_REFERENCE_FIELDS:
                 if reference.get(name) in ("", None):
                     del reference[name]
+        if data["language"] in ("", DEFAULT_LANGUAGE):
+            del data["language"]
         if not data["glossary"]:
             del data["glossary"]  # hashes approved before the glossary was reviewed stay valid
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -209,6 +215,7 @@ def content_from_article(article: Article) -> ArticleContent:
         **{name: getattr(article, name) for name in ARTICLE_FIELDS},
         variants=tuple(variants),
         references=tuple(references),
+        language=article.language or DEFAULT_LANGUAGE,
     )
 
 
@@ -231,6 +238,7 @@ def content_from_revision(revision: Revision, article_id: int | None = None) -> 
         raise ValueError(f"Revision {revision.pk} holds no version of article {article_id}.")
     return ArticleContent(
         **{name: _clean(article_data.get(name)) for name in ARTICLE_FIELDS},
+        language=article_data.get("language") or DEFAULT_LANGUAGE,
         variants=tuple(
             VariantContent(
                 audience_id=data["audience_id"], summary=_clean(data.get("summary")), body=_clean(data.get("body"))

@@ -140,6 +140,35 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Languages (docs/architecture.md "Translations"). An article is written in
+    # one language; a translation is its own article, made from one approved
+    # revision of its source and reviewed like any other.
+    language = models.CharField(
+        max_length=12,
+        default="en",
+        help_text=gettext_lazy("The language the text is written in (a code such as en or es). Fixed once created."),
+    )
+    translation_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="translations"
+    )
+    translation_base_revision = models.ForeignKey(
+        "reversion.Revision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=gettext_lazy("The approved revision of the source this translation was made from."),
+    )
+    translation_base_hash = models.CharField(max_length=64, blank=True)
+    source_changed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=gettext_lazy("When a newer revision of the source was approved; empty while up to date."),
+    )
+    source_change_significant = models.BooleanField(
+        default=False, help_text=gettext_lazy("The newer source revision changed a dose or another number.")
+    )
 
     class Meta:
         ordering = ["-updated_at"]
@@ -159,6 +188,12 @@ class Article(models.Model):
             models.CheckConstraint(condition=~Q(slug=""), name="article_slug_not_empty"),
             # "CMV-Treatment" beside "cmv-treatment" would be two articles readers cannot tell apart.
             models.UniqueConstraint(Lower("slug"), name="article_slug_unique_ignoring_case"),
+            # One translation per language of a source.
+            models.UniqueConstraint(
+                fields=["translation_of", "language"],
+                condition=Q(translation_of__isnull=False),
+                name="one_translation_per_language",
+            ),
             models.CheckConstraint(
                 condition=Q(
                     status__in=["draft", "submitted", "in_review", "changes_requested", "approved", "archived"]
@@ -176,6 +211,14 @@ class Article(models.Model):
     @property
     def is_locked_for_review(self) -> bool:
         return self.status in {self.Status.SUBMITTED, self.Status.IN_REVIEW}
+
+    @property
+    def is_translation(self) -> bool:
+        return self.translation_of_id is not None
+
+    @property
+    def translation_out_of_date(self) -> bool:
+        return self.source_changed_at is not None
 
     def drug_list(self) -> list[str]:
         return [drug.strip() for drug in self.drugs.split(",") if drug.strip()]

@@ -172,3 +172,12 @@ def glossary_term_list(*, search: str = "") -> QuerySet[GlossaryTerm]:
     if search:
         qs = qs.filter(Q(term__icontains=search) | Q(synonyms__icontains=search) | Q(explanation__icontains=search))
     return qs
+
+
+def translations_out_of_date() -> QuerySet[Article]:
+    """Return the translations whose source has a newer approved revision, longest waiting first (the editors' desk)."""
+    return (
+        Article.objects.filter(translation_of__isnull=False, source_changed_at__isnull=False)
+        .select_related("translation_of")
+        .order_by("source_changed_at", "id")
+    )

@@ -47,6 +47,16 @@ from .whitespace import normalise_article_fields, normalise_line, normalise_mark
 from .workflow import article_transition, glossary_definition_transition
 
 ARTICLE_EDITABLE_FIELDS = ("slug", "title", "condition", "drugs", "summary", "body")
+CREATE_WORKFLOW_FIELDS = frozenset(
+    {
+        "language",
+        "translation_of",
+        "translation_base_revision_id",
+        "translation_base_hash",
+        "review_interval_months",
+        "required_approvals",
+    }
+)
 # Slugs that fixed pages already use: /studio/new/, /studio/glossary/, /review/editor/.
 RESERVED_SLUGS = frozenset({"new", "editor", "glossary"})
 
@@ -184,8 +194,16 @@ def article_create(
     variants: Iterable[VariantInput] = (),
     references: Iterable[Mapping] = (),
     comment: str = "Created the article.",
+    **workflow_fields,
 ) -> Article:
-    """Create a draft article with the acting user as its author (one revision)."""
+    """Create a draft article with the acting user as its author (one revision).
+
+    ``workflow_fields`` are set on the new row as given (``language`` and the
+    translation fields, from articles.translations; the review policy).
+    """
+    unknown = set(workflow_fields) - CREATE_WORKFLOW_FIELDS
+    if unknown:
+        raise ValueError(f"Not settable on create: {', '.join(sorted(unknown))}")
     slug = clean_text(slug, multiline=False)
     text = normalise_article_fields(
         {"title": title, "condition": condition, "drugs": drugs, "summary": summary, "body": body}
@@ -194,7 +212,14 @@ def article_create(
     _ensure_slug_free(slug)
     with reversion.create_revision():
         article = Article(
-            slug=slug, title=title, condition=condition, drugs=drugs, summary=summary, body=body, created_by=acting_user
+            slug=slug,
+            title=title,
+            condition=condition,
+            drugs=drugs,
+            summary=summary,
+            body=body,
+            created_by=acting_user,
+            **workflow_fields,
         )
         _clean_text_fields(article)
         article.full_clean(validate_unique=False, validate_constraints=False)

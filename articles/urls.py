@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import translation_views, views
 
 app_name = "studio"
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path("<slug:slug>/references/import/", views.reference_import, name="reference_import"),
     path("<slug:slug>/references/add-by-id/", views.reference_add_by_identifier, name="reference_add_by_identifier"),
     path("<slug:slug>/references/lookup/", views.reference_lookup, name="reference_lookup"),
+    path("<slug:slug>/translations/new/", translation_views.translation_start, name="translation_start"),
+    path("<slug:slug>/translations/up-to-date/", translation_views.translation_rebase, name="translation_rebase"),
     # Submit / withdraw / resolve-comment actions, owned by the review app.
     path("", include("review.studio_urls")),
 ]

@@ -56,6 +56,7 @@ from .forms import (
 from .models import Article, Audience, GlossaryTerm
 from .readability import readability_checks, readability_reports
 from .rendering import render_content
+from .translations import translation_panel
 
 PREVIEW_HEADER = "HTTP_X_STUDIO_PREVIEW"
 
@@ -191,6 +192,8 @@ def _render_editor(request: HttpRequest, context: dict, *, status: int = 200) ->
         else:
             content = ArticleContent(slug="", title="")
         context.update(_preview_context(content, audiences, context["preview_for"]))
+    if article is not None:
+        context["languages"] = translation_panel(article, audience_names=_audience_names(audiences))
     context["variant_forms_with_errors"] = any(f.errors for f in context["variant_forms"])
     context["lookup_online"] = bool(settings.IDENTIFIER_LOOKUP_NETWORK)
     # Each page load's autosaves are numbered under a token of its own (see draft_buffer_save).

@@ -96,6 +96,8 @@ MIDDLEWARE = [
     # Public pages found in the page cache are answered here, before sessions,
     # auth, messages and CSRF run; so is a stored article page on a cache miss (publishing/fastpath.py).
     "publishing.fastpath.FastPathMiddleware",
+    # The language of a reader's page is the one its address names (cms/languages.py).
+    "cms.languages.PathLanguageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -338,6 +340,13 @@ LANGUAGES = [
     ("es", "Español"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# When the board approves a source revision that changes a dose or another
+# number, its translations are marked out of date ("flag", the default: the
+# page says a newer version exists and the editor decides) or also withdrawn
+# with a notice ("withdraw") until the translation is approved again.
+TRANSLATION_ON_SIGNIFICANT_CHANGE = os.environ.get("TRANSLATION_ON_SIGNIFICANT_CHANGE", "flag")
+if TRANSLATION_ON_SIGNIFICANT_CHANGE not in ("flag", "withdraw"):
+    raise ImproperlyConfigured("TRANSLATION_ON_SIGNIFICANT_CHANGE must be flag or withdraw.")
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

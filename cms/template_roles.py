@@ -1,10 +1,11 @@
-"""Role names for templates, taken from cms.roles so no template types a group name.
+"""Role names and the page language for templates, taken from cms.roles and cms.languages.
 
 Registered as a template builtin (settings.TEMPLATES), so it also works where a
 template is rendered without a request: pre-rendered reader pages and emails.
 
     {% role_name "BOARD" %}                      → Medical Advisory Board
     {% if user_roles|has_role:"EDITORS" %}…{% endif %}
+    <html lang="{% html_lang %}" dir="{% html_dir %}">
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import template
+from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
-from cms import roles
+from cms import languages, roles
 
 register = template.Library()
 
@@ -40,3 +42,15 @@ def role_name(key: str) -> str:
 def has_role(user_roles: Iterable[str], key: str) -> bool:
     """Return True if `user_roles` (the context's user_roles) holds the role `key`."""
     return _group(key) in (user_roles or ())
+
+
+@register.simple_tag
+def html_lang() -> str:
+    """Return the active language's primary subtag for <html lang> ("en", "es"), as cms.languages reads it."""
+    return languages.base(translation.get_language())
+
+
+@register.simple_tag
+def html_dir() -> str:
+    """Return "rtl" for a right-to-left active language, else "ltr" (<html dir>)."""
+    return languages.text_direction(translation.get_language() or "")

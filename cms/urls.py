@@ -1,3 +1,4 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -22,8 +23,11 @@ urlpatterns = [
     path("review/", include("review.urls")),
     path("publishing/evidence/", include("evidence.urls")),
     path("publishing/", include("publishing.urls")),
-    path("", include("publishing.reader_urls")),
 ]
+# Readers' pages: the source language at /, every other language under its code
+# (/es/articles/<slug>/). cms.languages.PathLanguageMiddleware activates the
+# address's language; nothing else (no Accept-Language, no cookie) chooses it.
+urlpatterns += i18n_patterns(path("", include("publishing.reader_urls")), prefix_default_language=False)
 
 handler404 = "cms.views.not_found"
 handler500 = "cms.views.server_error"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 from reversion.models import Version
 
+from articles.selectors import translations_out_of_date
 from cms import roles
 from cms.pagination import paginate
 
@@ -118,6 +119,13 @@ def glossary_stale(request: HttpRequest) -> HttpResponse:
     """Live pages whose glossary definitions are older than the approved glossary (a board member refreshes them)."""
     pages = paginate(request, rs.publication_glossary_stale_list())
     return render(request, "publishing/desk/glossary_stale.html", {"pages": pages})
+
+
+@roles.role_required(roles.EDITORS)
+def translations_stale(request: HttpRequest) -> HttpResponse:
+    """Translations whose source the board approved again since they were made (the editor decides what to do)."""
+    translations = paginate(request, translations_out_of_date())
+    return render(request, "publishing/desk/translations_stale.html", {"translations": translations})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -20,7 +20,7 @@ import math
 
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -31,6 +31,7 @@ from django.utils.text import Truncator
 
 from articles.models import Audience
 from articles.rendering import render_markdown
+from cms import languages
 from cms.replicas import read_alias
 
 from . import presenters
@@ -55,6 +56,33 @@ def article_path(slug: str, audience_slug: str | None = None) -> str:
     if audience_slug:
         return reverse("reader:article_for", args=[slug, audience_slug])
     return reverse("reader:article", args=[slug])
+
+
+def _language_links(publication: Publication, audience: Audience | None) -> dict:
+    """Return this page's other languages (hreflang and the chooser) and the out-of-date notice of a translation.
+
+    Rendered under the page's own language; each alternate's address is made
+    in its language (``/es/articles/…`` for Spanish). One query, whatever the
+    number of languages (``publication_family_live``).
+    """
+    article = publication.article
+    alternates, source = [], None
+    for live in rs.publication_family_live(article):
+        code = live.article.language
+        with languages.reading(code):
+            path = article_path(live.slug or live.article.slug, audience.slug if audience else None)
+        link = {"code": code, "name": languages.language_name(code), "path": path, "url": absolute_url(path)}
+        alternates.append(link)
+        if live.article_id == (article.translation_of_id or article.pk):
+            source = link
+    newer_source = source if article.translation_out_of_date and source and source["code"] != article.language else None
+    return {
+        "language": article.language,
+        "language_name": languages.language_name(article.language),
+        "alternates": alternates if len(alternates) > 1 else [],
+        "x_default": source["url"] if source and len(alternates) > 1 else "",
+        "newer_source": newer_source,
+    }
 
 
 def _page_context(publication: Publication, page: PublishedPage, audience: Audience | None) -> dict:
@@ -94,6 +122,7 @@ def _page_context(publication: Publication, page: PublishedPage, audience: Audie
         "description": description,
         "form": FollowUpForm(),
         "question_url": reverse("reader:question", args=[slug]),
+        **_language_links(publication, audience),
     }
 
 
@@ -104,14 +133,17 @@ def render_page(publication: Publication, audience: Audience | None, state: Furn
     and is never re-derived here; only the page around it (templates, the
     disclaimer in force, the lists) is rendered again.
     """
-    page = published_page_get(publication, audience)
-    context = _page_context(publication, page, audience)
-    disclaimer = state.disclaimer_for(audience.pk if audience else None)
-    # render_markdown sanitises its output with the allow-list.
-    context["disclaimer"] = {"name": disclaimer.name, "html": render_markdown(disclaimer.text)} if disclaimer else None
-    members = [r["board_member_id"] for r in context["reviewers"] if r.get("board_member_id")]
-    furniture = page_furniture(state, audience_id=audience.pk if audience else None, board_member_ids=members)
-    html = render_to_string("publishing/reader/article.html", context)
+    with languages.reading(publication.article.language):  # the page's chrome and links in its language
+        page = published_page_get(publication, audience)
+        context = _page_context(publication, page, audience)
+        disclaimer = state.disclaimer_for(audience.pk if audience else None)
+        # render_markdown sanitises its output with the allow-list.
+        context["disclaimer"] = (
+            {"name": disclaimer.name, "html": render_markdown(disclaimer.text)} if disclaimer else None
+        )
+        members = [r["board_member_id"] for r in context["reviewers"] if r.get("board_member_id")]
+        furniture = page_furniture(state, audience_id=audience.pk if audience else None, board_member_ids=members)
+        html = render_to_string("publishing/reader/article.html", context)
     return html.encode(), furniture, board_member_column(members)
 
 
@@ -204,8 +236,21 @@ def store_article_pages(slug: str) -> list[str]:
     """
     publication = publication_live_get(slug)
     if publication is None:
-        _remove(StoredPage.objects.filter(path__startswith=f"/articles/{slug}/"))
+        _remove(_article_pages(slug))
         return []
+    with languages.reading(publication.article.language):
+        return _store_publication_pages(slug, publication)
+
+
+def _article_pages(slug: str) -> QuerySet[StoredPage]:
+    """Return the stored pages of the article at slug, in whichever language's address they are."""
+    where = Q()
+    for code in languages.reader_languages():
+        where |= Q(path__startswith=f"{languages.address_prefix(code)}/articles/{slug}/")
+    return StoredPage.objects.filter(where)
+
+
+def _store_publication_pages(slug: str, publication: Publication) -> list[str]:
     now = timezone.now()
     state = furniture_state(now)
     written = []
@@ -225,7 +270,7 @@ def store_article_pages(slug: str) -> list[str]:
             _save(path, publication, audience, rendered, now)
         written.append(path)
     active = {article_path(slug, a.slug) for a in rs.reader_audience_list()} | {article_path(slug)}
-    _remove(StoredPage.objects.filter(path__startswith=f"/articles/{slug}/").exclude(path__in=active))
+    _remove(_article_pages(slug).exclude(path__in=active))
     return written
 
 
@@ -300,22 +345,27 @@ def stored_entry(path: str) -> Entry | None:
     )
 
 
-def render_and_store(slug: str, audience: Audience | None) -> Entry | None:
+def render_and_store(slug: str, audience: Audience | None, *, publication: Publication | None = None) -> Entry | None:
     """Render one address now (a page that was never stored, e.g. published before this existed) and keep it."""
-    publication = publication_live_get(slug)
+    publication = publication or publication_live_get(slug)
     if publication is None:
         return None
     rendered = render_page(publication, audience, furniture_state())
-    path = article_path(slug, audience.slug if audience else None)
+    with languages.reading(publication.article.language):
+        path = article_path(slug, audience.slug if audience else None)
     return _save(path, publication, audience, rendered, timezone.now())
 
 
 def article_addresses(slug: str) -> list[str]:
     """Return every public address that shows one article (pages, provenance, API), for purging."""
     audiences = list(Audience.objects.values_list("slug", flat=True))
-    paths = [article_path(slug), f"/articles/{slug}/provenance.json", f"/api/articles/{slug}/"]
-    paths += [article_path(slug, audience) for audience in audiences]
-    paths += [f"/api/articles/{slug}/?for={audience}" for audience in audiences]
+    paths = []
+    for code in languages.reader_languages():  # an article's language is fixed, but purging every prefix is cheap
+        prefix = languages.address_prefix(code)
+        paths += [f"{prefix}/articles/{slug}/", f"{prefix}/articles/{slug}/provenance.json"]
+        paths += [f"{prefix}/api/articles/{slug}/"]
+        paths += [f"{prefix}/articles/{slug}/for/{audience}/" for audience in audiences]
+        paths += [f"{prefix}/api/articles/{slug}/?for={audience}" for audience in audiences]
     return paths
 
 
@@ -387,17 +437,29 @@ def refresh_articles(slugs: set[str]) -> dict[str, str]:
     """
     failed: dict[str, str] = {}
     paths: list[str] = site_addresses()
-    for slug in sorted(slugs):
+    for slug in sorted(set(slugs) | _other_languages(slugs)):
         try:
             store_article_pages(slug)
         except Exception as exc:
             logger.exception("Rendering the stored pages of %s failed; they will be rendered on request.", slug)
             failed[slug] = f"rendering: {type(exc).__name__}: {exc}"
-            _remove(StoredPage.objects.filter(path__startswith=f"/articles/{slug}/"))
+            _remove(_article_pages(slug))
         paths += article_addresses(slug)
         paths.append(f"{GENERATION_PREFIX}{slug}")
     purge_paths(paths)
     return failed
+
+
+def _other_languages(slugs: set[str]) -> set[str]:
+    """Return the live slugs of the other languages of these articles: their pages link to each other (hreflang)."""
+    rows = Publication.objects.filter(slug__in=slugs).values_list("article__translation_of_id", "article_id")
+    sources = {source or article for source, article in rows}
+    if not sources:
+        return set()
+    family = Publication.objects.filter(
+        Q(article_id__in=sources) | Q(article__translation_of_id__in=sources), state=Publication.State.LIVE
+    )
+    return set(family.values_list("slug", flat=True)) - set(slugs)
 
 
 def refresh_all_live() -> list[str]:

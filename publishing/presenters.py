@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_noop
 
 from articles.models import Audience
+from cms import languages
 from cms.pagination import PER_PAGE
 
 from .models import Publication, PublishedPage
@@ -111,6 +112,12 @@ def _schema_citation(ref: dict) -> dict:
     return citation
 
 
+def _source_url(article) -> str:
+    source = article.translation_of
+    with languages.reading(source.language):
+        return absolute_url(reverse("reader:article", args=[source.slug]))
+
+
 def article_structured_data(
     page: PublishedPage, *, audience: Audience | None, first_published: dt.datetime | None, url: str | None = None
 ) -> dict:
@@ -148,8 +155,10 @@ def article_structured_data(
         ],
         "citation": [_schema_citation(ref) for ref in data.get("references", [])],
         "publishingPrinciples": absolute_url(reverse("reader:editorial_policy")),
-        "inLanguage": "en",
+        "inLanguage": publication.article.language,
     }
+    if publication.article.translation_of_id:
+        structured["translationOfWork"] = {"@id": _source_url(publication.article)}
     if data.get("recommendations"):
         structured["hasPart"] = [
             {

@@ -17,7 +17,14 @@ import re
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -28,6 +35,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from articles.models import Audience
 from articles.rendering import render_markdown
+from cms import languages
 from cms.pagination import paginate
 from cms.security import client_ip
 
@@ -107,7 +115,12 @@ def _withdrawn_or_404(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _article_response(request: HttpRequest, slug: str, audience: Audience | None) -> HttpResponse:
-    entry = render_and_store(slug, audience)
+    publication = publication_live_get(slug)
+    if publication is not None and languages.base(publication.article.language) != request.LANGUAGE_CODE:
+        # An article is published in its own language's address only (/es/articles/… for Spanish).
+        with languages.reading(publication.article.language):
+            return HttpResponsePermanentRedirect(article_path(slug, audience.slug if audience else None))
+    entry = render_and_store(slug, audience, publication=publication)
     if entry is None:
         return _withdrawn_or_404(request, slug)
     return _shared(request, entry)

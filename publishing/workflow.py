@@ -102,6 +102,15 @@ TRANSITIONS: dict[str, Transition] = dict(
             gettext_noop("withdraw it"),
             "publication_withdrawn",
         ),
+        # A translation whose source changed a dose (TRANSLATION_ON_SIGNIFICANT_CHANGE = "withdraw").
+        _t(
+            "withdraw_on_source_change",
+            {S.LIVE, S.PENDING, S.SCHEDULED},
+            S.WITHDRAWN,
+            SYSTEM,
+            gettext_noop("withdraw it"),
+            "publication_withdrawn",
+        ),
         _t("expire", {S.LIVE}, S.WITHDRAWN, SYSTEM, gettext_noop("let it expire"), "publication_expired"),
     ]
 )

@@ -43,6 +43,14 @@ class BoardMember(models.Model):
         max_length=500, blank=True, help_text=gettext_lazy("Comma-separated companies.")
     )
     disclosures_declared_on = models.DateField(null=True, blank=True)
+    languages = models.CharField(
+        max_length=100,
+        default="en",
+        help_text=gettext_lazy(
+            "Comma-separated language codes (e.g. en, es) the member reviews in; "
+            "only a member who reads an article's language can approve it."
+        ),
+    )
 
     class Meta:
         ordering = ["display_name"]
@@ -56,6 +64,12 @@ class BoardMember(models.Model):
 
     def specialty_list(self) -> list[str]:
         return self._split(self.specialties)
+
+    def language_list(self) -> list[str]:
+        return [code.lower() for code in self._split(self.languages)]
+
+    def reads(self, language: str) -> bool:
+        return language.split("-")[0].lower() in self.language_list()
 
     def disclosed_terms(self) -> list[str]:
         return (

@@ -41,10 +41,12 @@ from django.utils.translation import gettext
 
 from articles.checks import check_content, has_errors
 from articles.content import ArticleContent, content_from_article, content_from_revision, glossary_to_json
+from articles.diff import content_diff
 from articles.models import Article, Audience, GlossaryDefinition
 from articles.selectors import article_latest_revision, glossary_snapshot
 from articles.services import glossary_definition_accept, glossary_definition_refuse
 from articles.text import MAX_LENGTHS
+from articles.translations import translation_checks, translations_mark_out_of_date
 from articles.workflow import article_transition
 from audit.services import event_record
 from cms import roles
@@ -234,6 +236,18 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def _changes_a_number(article: Article, old_revision, new_revision) -> bool:
+    """Return whether the newly approved text changes a dose or another number (articles.diff)."""
+    if old_revision is None:
+        return False
+    diff = content_diff(
+        content_from_revision(old_revision, article_id=article.pk),
+        content_from_revision(new_revision, article_id=article.pk),
+        audience_names=_audience_names(),
+    )
+    return bool(diff.dose_changes)
+
+
 def _audience_names() -> dict[int, str]:
     return {a.pk: a.name for a in Audience.objects.all()}
 
@@ -292,7 +306,7 @@ def article_submit(article: Article, *, acting_user, comment: str = "", confirme
         raise CommentRequired(
             gettext("Write a reply for the reviewers: say why the text is unchanged or the comments are left open.")
         )
-    results = check_content(content, audience_names=_audience_names())
+    results = check_content(content, audience_names=_audience_names()) + translation_checks(article, content)
     for check in list(_submission_checks):
         results = [*results, *check(article, content)]
     if has_errors(results):
@@ -533,6 +547,7 @@ def review_approve(article: Article, *, acting_user, comment: str = "", content_
 
     workflow.round_close(round_, "approve")
     today = timezone.localdate()
+    previous_approved = article.last_approved_revision
     article.last_approved_revision_id = round_.revision_id
     article.last_approved_hash = round_.content_hash
     article.last_reviewed = today
@@ -546,6 +561,10 @@ def review_approve(article: Article, *, acting_user, comment: str = "", content_
         update_fields=("last_approved_revision", "last_approved_hash", "last_reviewed", "next_review_due"),
     )
     enqueue_on_commit(tasks.notify_approved, round_.pk, run_inline_if_broker_down=True)
+    if article.translations.exists():
+        translations_mark_out_of_date(
+            article, acting_user=acting_user, significant=_changes_a_number(article, previous_approved, round_.revision)
+        )
     for hook in list(_approval_hooks):
         hook(article, round_, acting_user)
     return _sync_back(original, article)

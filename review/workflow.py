@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 
 from articles.models import Article, ArticleVariant
 from articles.workflow import TRANSITIONS, Transition, allowed_actions, can_transition, edge_refusal
+from cms.languages import language_name
 
 from .exceptions import InvalidTransition
 from .models import BoardMember, ReviewRound
@@ -199,4 +200,10 @@ def ineligibility_reason(
         return gettext("%(display_name)s is an author of this article and cannot review it.") % {
             "display_name": member.display_name
         }
+    if not member.reads(article.language):
+        # A translation is medical content in its own language: only a reader of it can vouch for it.
+        return gettext(
+            "%(name)s does not review in %(language)s, the language of this article. "
+            "Ask an editor to record the languages you review in."
+        ) % {"name": member.display_name, "language": language_name(article.language)}
     return recusal_reason(recusal_terms(member, article, text=text))

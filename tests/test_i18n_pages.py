@@ -26,8 +26,9 @@ def _live(published) -> Publication:
 def test_the_article_page_reads_in_spanish_around_the_approved_text(published):
     publication = _live(published)
     english = render_article_page(publication, None).decode()
-    with translation.override("es"):
-        spanish = render_article_page(publication, None).decode()
+    # A page's chrome is in its article's language (a Spanish translation), whatever language is active.
+    publication.article.language = "es"
+    spanish = render_article_page(publication, None).decode()
     text = _text(spanish)
     for phrase in (
         "Estado de revisión del artículo",
@@ -64,8 +65,10 @@ def test_the_article_page_reads_in_spanish_around_the_approved_text(published):
     # The approved article itself is the same bytes in both: only the page around it is translated.
     body = re.search(r'<div class="article-body">(.*?)</div>\s*\n', english, re.S).group(1)
     assert body in spanish
-    # Outside override("es") nothing changed: the page renders as it did before.
-    assert render_article_page(publication, None).decode() == english
+    # An active Spanish does not make an English article's page Spanish: its address and bytes stay.
+    publication.article.language = "en"
+    with translation.override("es"):
+        assert render_article_page(publication, None).decode() == english
 
 
 def test_reader_site_pages_read_in_spanish(client, published):

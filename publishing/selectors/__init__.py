@@ -8,6 +8,7 @@ search vocabulary. Callers import from here.
 from .publications import (
     article_list_awaiting_publication,
     publication_desk_live_list,
+    publication_family_live,
     publication_glossary_stale_list,
     publication_history,
     publication_list_for_article,
@@ -104,6 +105,7 @@ __all__ = [
     "furniture_change_pending",
     "live_page_list",
     "publication_desk_live_list",
+    "publication_family_live",
     "publication_glossary_stale_list",
     "publication_history",
     "publication_list_for_article",

@@ -37,6 +37,19 @@ def publication_live_get(slug: str) -> Publication | None:
     )
 
 
+def publication_family_live(article: Article) -> list[Publication]:
+    """Return the live publications of an article's source and all its translations, source first (one query).
+
+    The languages a page links to (hreflang, the language chooser): one query
+    whatever the number of languages.
+    """
+    source_id = article.translation_of_id or article.pk
+    live = Publication.objects.select_related("article").filter(
+        _not_expired(), Q(article_id=source_id) | Q(article__translation_of_id=source_id), state=Publication.State.LIVE
+    )
+    return sorted(live, key=lambda p: (p.article.translation_of_id is not None, p.article.language))
+
+
 def published_page_get(publication: Publication, audience: Audience | None) -> PublishedPage:
     """Return the page of a publication for an audience, falling back to the default page."""
     pages = PublishedPage.objects.select_related("publication", "audience", "disclaimer")

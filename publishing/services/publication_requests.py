@@ -15,10 +15,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from articles.content import content_from_revision, glossary_from_json
 from articles.models import Article
+from articles.translations import withdraw_on_significant_change
 from evidence.exceptions import InvalidAlertAction
 from review.models import ReviewRound
 
@@ -39,6 +40,9 @@ logger = logging.getLogger(__name__)
 State = Publication.State
 Kind = Publication.Kind
 ARCHIVE_WITHDRAWAL_REASON = "Archived by the editors."
+TRANSLATION_WITHDRAWAL_REASON = gettext_noop(
+    "The source of this translation changed a dose or another number; the translation is being updated."
+)
 
 
 # --- pins and checks -------------------------------------------------------
@@ -445,12 +449,38 @@ def publication_on_approval_hook(article: Article, review_round: ReviewRound, ac
     logged, never raised: it must not undo the board's approval, and the
     outbox sweeper tries again.
     """
+    _translations_follow_source(article, acting_user)
     if not settings.AUTO_PUBLISH_ON_APPROVAL:
         return
     try:
         publication_request_on_approval(article, acting_user=acting_user)
     except Exception as exc:
         logger.warning("Automatic publication of %s on approval failed: %s", article.slug, exc)
+
+
+def _translations_follow_source(source: Article, acting_user) -> None:
+    """Re-render the live translations of a source the board just approved again (their "newer version" notice).
+
+    A translation marked out of date by a change to a dose or another number
+    is withdrawn instead when ``TRANSLATION_ON_SIGNIFICANT_CHANGE = "withdraw"``
+    (default "flag": the notice only, and the editor decides).
+    """
+    stale = source.translations.filter(source_changed_at__isnull=False)
+    refresh = set()
+    for translation in stale:
+        if translation.source_change_significant and withdraw_on_significant_change():
+            # The editors chose this in settings; the approving board member need not be an editor.
+            _withdraw_all(
+                Article.objects.select_for_update().get(pk=translation.pk),
+                action="withdraw_on_source_change",
+                acting_user=acting_user,
+                reason=gettext(TRANSLATION_WITHDRAWAL_REASON),
+                mode=Publication.WithdrawalMode.NOTICE,
+            )
+            continue
+        refresh.add(translation.slug)
+    if refresh:
+        after_change_on_commit(refresh)
 
 
 def publication_on_archive_hook(article: Article, acting_user) -> None:

@@ -52,6 +52,9 @@ MATRIX: dict[str, dict] = {
     "studio:glossary": SAME(L, 200, 200, 403, 200, 200, 200),
     "studio:reference_add_by_identifier": SAME(404, 200, 403, 403, 200, 403, 200),
     "studio:reference_lookup": SAME(404, 405, 403, 403, 405, 403, 405),
+    # translations (POST only): start one of an approved article, bring one up to date
+    "studio:translation_start": SAME(404, 405, 403, 403, 405, 403, 405),
+    "studio:translation_rebase": SAME(404, 405, 403, 403, 405, 403, 405),
     # studio actions owned by the review app (POST only)
     "studio:review_submit": SAME(404, 405, 405, 403, 405, 403, 405),
     "studio:review_withdraw": SAME(404, 405, 405, 403, 405, 403, 405),

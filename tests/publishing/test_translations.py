@@ -1,0 +1,243 @@
+"""Translations: made from an approved revision, reviewed in their language, published at /es/, kept honest."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import override_settings
+
+from articles import translations
+from articles.models import Article
+from audit.models import WorkflowEvent
+from publishing.models import Publication, StoredPage
+from review import services as review_services
+from review.exceptions import ContentCheckFailed, ReviewPermissionError
+from tests.factories import BoardMemberFactory, UserFactory, make_article
+from tests.publishing.publish_helpers import approve, edit, request_and_publish
+from tests.publishing.reader_fixtures import *  # noqa: F403 (fixtures)
+
+SPANISH_SUMMARY = "Casi siempre se empieza con ganciclovir por la vena o valganciclovir por la boca [@kotton2018]."
+
+
+def _jsonld(html: str) -> dict:
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    return json.loads(match.group(1))
+
+
+@pytest.fixture
+def spanish_reviewer(db):
+    return BoardMemberFactory(
+        user=UserFactory(username="revisora", groups=["Medical Advisory Board"]),
+        display_name="Dra. Lucía Ferrer",
+        languages="en, es",
+    ).user
+
+
+def _translated(source, author) -> Article:
+    spanish = translations.translation_create(source, acting_user=author, language="es", slug="tratamiento-cmv")
+    return edit(
+        spanish, author=author, title="¿Cuál es el tratamiento de la infección por CMV?", summary=SPANISH_SUMMARY
+    )
+
+
+@pytest.fixture
+def live_translation(published, author, spanish_reviewer, editor):
+    spanish = _translated(published.article, author)
+    approve(spanish, author=author, reviewer=spanish_reviewer)
+    publication = request_and_publish(spanish, editor=editor)
+    assert publication.state == Publication.State.LIVE
+    return publication
+
+
+def test_translation_starts_from_the_approved_revision_with_the_sources_references(published, author):
+    source = published.article
+    spanish = translations.translation_create(source, acting_user=author, language="es")
+    assert spanish.slug == f"{source.slug}-es"
+    assert spanish.language == "es" and spanish.translation_of == source
+    assert spanish.translation_base_revision_id == source.last_approved_revision_id
+    assert spanish.translation_base_hash == source.last_approved_hash
+    assert sorted(spanish.references.values_list("key", flat=True)) == sorted(
+        source.references.values_list("key", flat=True)
+    )
+    assert spanish.status == Article.Status.DRAFT and author in spanish.authors.all()
+    assert WorkflowEvent.objects.filter(article=source, action="translation_start").exists()
+
+
+def test_translation_is_refused_for_unapproved_text_a_second_time_and_for_readers(published, author):
+    reader_user = UserFactory(username="just-a-reader")
+    with pytest.raises(PermissionDenied):
+        translations.translation_create(published.article, acting_user=reader_user, language="es")
+    translations.translation_create(published.article, acting_user=author, language="es")
+    with pytest.raises(ValidationError, match="already has a translation"):
+        translations.translation_create(published.article, acting_user=author, language="es", slug="other")
+    with pytest.raises(ValidationError, match="not one of the site's languages"):
+        translations.translation_create(published.article, acting_user=author, language="xx")
+    draft = Article.objects.create(slug="never-approved", title="T", condition="C")
+    with pytest.raises(ValidationError, match="no approved revision"):
+        translations.translation_create(draft, acting_user=author, language="es")
+
+
+def test_only_a_reviewer_who_reads_the_language_can_approve_it(published, author, reviewer, spanish_reviewer):
+    spanish = _translated(published.article, author)
+    review_services.article_submit(spanish, acting_user=author)
+    with pytest.raises(ReviewPermissionError, match="does not review in Español"):
+        review_services.review_claim(spanish, acting_user=reviewer)
+    review_services.review_claim(spanish, acting_user=spanish_reviewer)
+    review_services.review_approve(spanish, acting_user=spanish_reviewer)
+    spanish.refresh_from_db()
+    assert spanish.status == Article.Status.APPROVED
+    assert spanish.last_approved_hash != published.article.last_approved_hash  # bound to its own text
+
+
+def test_a_translation_must_keep_the_sources_references_and_citations(published, author):
+    spanish = _translated(published.article, author)
+    edit(spanish, author=author, summary="Sin citas.", body="## Dosis\n\n- Texto sin citas.")
+    with pytest.raises(ContentCheckFailed, match="must cite what the source cites"):
+        review_services.article_submit(spanish, acting_user=author)
+
+
+def test_the_spanish_page_lives_at_its_language_address_with_hreflang_both_ways(client, live_translation, published):
+    spanish_path = "/es/articles/tratamiento-cmv/"
+    response = client.get(spanish_path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="es" dir="ltr">' in html
+    assert "Casi siempre se empieza" in html
+    assert "Última actualización" in html and "Last updated" not in html  # the chrome is Spanish
+    assert re.search(r'hreflang="en" href="[^"]*/articles/cmv-treatment/"', html)
+    assert re.search(r'hreflang="es" href="[^"]*/es/articles/tratamiento-cmv/"', html)
+    assert re.search(r'hreflang="x-default" href="[^"]*/articles/cmv-treatment/"', html)
+    data = _jsonld(html)
+    assert data["inLanguage"] == "es"
+    assert data["translationOfWork"]["@id"].endswith("/articles/cmv-treatment/")
+    # The English page was re-rendered when the translation went live and now links to it.
+    english = client.get("/articles/cmv-treatment/").content.decode()
+    assert '<html lang="en" dir="ltr">' in english
+    assert 'hreflang="es"' in english and "/es/articles/tratamiento-cmv/" in english
+    assert StoredPage.objects.filter(path=spanish_path).exists()
+    for_patient = client.get("/es/articles/tratamiento-cmv/for/patient/")
+    assert for_patient.status_code == 200 and '<html lang="es"' in for_patient.content.decode()
+
+
+def test_a_translation_at_the_wrong_language_address_redirects_to_its_own(client, live_translation):
+    response = client.get("/articles/tratamiento-cmv/")
+    assert response.status_code == 301 and response["Location"] == "/es/articles/tratamiento-cmv/"
+    response = client.get("/es/articles/cmv-treatment/")
+    assert response.status_code == 301 and response["Location"] == "/articles/cmv-treatment/"
+
+
+def test_an_approved_source_change_marks_the_translation_out_of_date_and_the_page_says_so(
+    client, live_translation, published, author, reviewer
+):
+    source = published.article
+    edit(source, author=author, summary=source.summary + " Ask your care team about blood tests.")
+    approve(source, author=author, reviewer=reviewer)
+    spanish = live_translation.article
+    spanish.refresh_from_db()
+    assert spanish.translation_out_of_date and not spanish.source_change_significant
+    assert WorkflowEvent.objects.filter(article=spanish, action="translation_out_of_date").exists()
+    html = client.get("/es/articles/tratamiento-cmv/").content.decode()
+    assert "translation-notice" in html and 'href="/articles/cmv-treatment/"' in html
+    # The source diff since the translation's base shows the change.
+    diff = translations.translation_source_diff(spanish, audience_names={})
+    assert diff is not None and diff.has_changes
+    # Bringing it up to date clears the mark and records the new base.
+    spanish = translations.translation_rebase(spanish, acting_user=author)
+    spanish.refresh_from_db()
+    assert not spanish.translation_out_of_date
+    assert spanish.translation_base_revision_id == source.last_approved_revision_id
+
+
+def test_a_dose_change_flags_the_translation_by_default(live_translation, published, author, reviewer):
+    source = published.article
+    edit(source, author=author, body=source.body.replace("900 mg", "450 mg"))
+    approve(source, author=author, reviewer=reviewer)
+    spanish = live_translation.article
+    spanish.refresh_from_db()
+    assert spanish.source_change_significant
+    live_translation.refresh_from_db()
+    assert live_translation.state == Publication.State.LIVE  # flag, not withdraw: the editor decides
+
+
+@override_settings(TRANSLATION_ON_SIGNIFICANT_CHANGE="withdraw")
+def test_a_dose_change_withdraws_the_translation_when_set_to(client, live_translation, published, author, reviewer):
+    source = published.article
+    edit(source, author=author, body=source.body.replace("900 mg", "450 mg"))
+    approve(source, author=author, reviewer=reviewer)
+    live_translation.refresh_from_db()
+    assert live_translation.state == Publication.State.WITHDRAWN
+    assert client.get("/es/articles/tratamiento-cmv/").status_code == 410
+
+
+def test_the_spanish_page_costs_the_same_queries_as_the_english_one(
+    client, live_translation, django_assert_max_num_queries
+):
+    client.get("/es/articles/tratamiento-cmv/")  # stored
+    with django_assert_max_num_queries(1):
+        assert client.get("/es/articles/tratamiento-cmv/").status_code == 200
+
+
+# --- the studio and the desk --------------------------------------------------
+
+
+def test_an_author_starts_a_translation_from_the_studio_and_sees_its_source(client, published, author):
+    client.force_login(author)
+    html = client.get(f"/studio/{published.article.slug}/").content.decode()
+    assert 'id="languages"' in html and 'value="es"' in html
+    response = client.post(f"/studio/{published.article.slug}/translations/new/", {"language": "es", "slug": "cmv-es"})
+    assert response.status_code == 302 and response["Location"] == "/studio/cmv-es/"
+    html = client.get("/studio/cmv-es/").content.decode()
+    assert "translation of an article written in English" in html
+    # Twice is refused with the reason, and nothing is created.
+    response = client.post(f"/studio/{published.article.slug}/translations/new/", {"language": "es"}, follow=True)
+    assert "already has a translation" in response.content.decode()
+    assert Article.objects.filter(translation_of=published.article).count() == 1
+
+
+def test_the_studio_shows_the_source_diff_of_an_out_of_date_translation(
+    client, live_translation, published, author, reviewer
+):
+    source = published.article
+    edit(source, author=author, summary=source.summary + " Ask about blood tests.")
+    approve(source, author=author, reviewer=reviewer)
+    client.force_login(author)
+    html = client.get("/studio/tratamiento-cmv/").content.decode()
+    assert "Out of date:" in html and "content-diff" in html and "Ask about blood tests." in html
+    response = client.post("/studio/tratamiento-cmv/translations/up-to-date/")
+    assert response.status_code == 302
+    assert not Article.objects.get(slug="tratamiento-cmv").translation_out_of_date
+
+
+def test_the_desk_lists_out_of_date_translations_for_editors_only(
+    client, live_translation, published, author, reviewer, editor
+):
+    client.force_login(editor)
+    assert "Every translation is made from" in client.get("/publishing/translations/").content.decode()
+    source = published.article
+    edit(source, author=author, summary=source.summary + " Ask about blood tests.")
+    approve(source, author=author, reviewer=reviewer)
+    html = client.get("/publishing/translations/").content.decode()
+    assert "¿Cuál es el tratamiento" in html
+    client.force_login(author)
+    assert client.get("/publishing/translations/").status_code == 403
+
+
+def test_the_desks_translation_list_is_flat(client, published, author, reviewer, spanish_reviewer, editor):
+    from tests.scale.helpers import assert_flat
+
+    spanish = _translated(published.article, author)
+    spanish.source_changed_at = spanish.created_at
+    spanish.save(update_fields=["source_changed_at"])
+    client.force_login(editor)
+
+    def grow():
+        for n in range(3):
+            other = make_article(author=author, slug=f"other-{n}")
+            approve(other, author=author, reviewer=reviewer)
+            extra = translations.translation_create(other, acting_user=author, language="es")
+            Article.objects.filter(pk=extra.pk).update(source_changed_at=extra.created_at)
+
+    assert_flat(client, "/publishing/translations/", grow, expect_more=lambda body: "other-2-es" in body)
