@@ -54,6 +54,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from articles.models import Audience
+from cms import languages
 
 from .httpcache import brotli_bytes, gzip_bytes
 from .pages import list_addresses
@@ -136,38 +137,49 @@ def _fetch(client: Client, url: str, result: ExportResult) -> bytes | None:
     return response.content
 
 
-def _export_pages(client: Client, root: Path, slug: str, audiences: list[str], result: ExportResult) -> None:
-    base = f"articles/{slug}"
+def _language_dirs() -> list[str]:
+    """Return the folder prefix of every reader language: "" for the default, "es/" for Spanish (as the addresses)."""
+    return [f"{code}/" if code != languages.default_language() else "" for code in languages.reader_languages()]
+
+
+def _export_pages(
+    client: Client, root: Path, slug: str, audiences: list[str], result: ExportResult, language: str = ""
+) -> None:
+    """Write one article's pages, provenance and API files under its language's folder ("es/articles/…")."""
+    lang = languages.address_prefix(language or languages.default_language()).lstrip("/")
+    lang = f"{lang}/" if lang else ""
+    base = f"{lang}articles/{slug}"
     if (root / base).is_dir():
         shutil.rmtree(root / base)
-    body = _fetch(client, f"/articles/{slug}/", result)
+    body = _fetch(client, f"/{base}/", result)
     if body is None:
         return
     _write(root, f"{base}/index.html", body, result)
     for audience in audiences:
-        body = _fetch(client, f"/articles/{slug}/for/{audience}/", result)
+        body = _fetch(client, f"/{base}/for/{audience}/", result)
         if body is not None:
             _write(root, f"{base}/for/{audience}/index.html", body, result)
-    provenance = _fetch(client, f"/articles/{slug}/provenance.json", result)
+    provenance = _fetch(client, f"/{base}/provenance.json", result)
     if provenance is not None:
         _write(root, f"{base}/provenance.json", provenance, result)
-    api_dir = root / "api" / "articles" / slug
+    api_dir = root / f"{lang}api" / "articles" / slug
     if api_dir.is_dir():
         shutil.rmtree(api_dir)
-    api = _fetch(client, f"/api/articles/{slug}/", result)
+    api = _fetch(client, f"/{lang}api/articles/{slug}/", result)
     if api is not None:
-        _write(root, f"api/articles/{slug}/index.json", api, result)
+        _write(root, f"{lang}api/articles/{slug}/index.json", api, result)
     for audience in audiences:
-        api = _fetch(client, f"/api/articles/{slug}/?for={audience}", result)
+        api = _fetch(client, f"/{lang}api/articles/{slug}/?for={audience}", result)
         if api is not None:
-            _write(root, f"api/articles/{slug}/for/{audience}.json", api, result)
+            _write(root, f"{lang}api/articles/{slug}/for/{audience}.json", api, result)
 
 
 def _remove_article(root: Path, slug: str, result: ExportResult) -> None:
-    for folder in (root / "articles" / slug, root / "api" / "articles" / slug):
-        if folder.is_dir():
-            shutil.rmtree(folder)
-            result.removed.append(str(folder.relative_to(root)))
+    for lang in _language_dirs():
+        for folder in (root / f"{lang}articles" / slug, root / f"{lang}api" / "articles" / slug):
+            if folder.is_dir():
+                shutil.rmtree(folder)
+                result.removed.append(str(folder.relative_to(root)))
 
 
 def list_file(address: str) -> str | None:
@@ -211,7 +223,9 @@ def _export_site_files(client: Client, root: Path, result: ExportResult) -> None
 
 
 def _prune(root: Path, live: set[str], result: ExportResult) -> None:
-    for parent in (root / "articles", root / "api" / "articles"):
+    for parent in (
+        p for lang in _language_dirs() for p in (root / f"{lang}articles", root / f"{lang}api" / "articles")
+    ):
         if not parent.is_dir():
             continue
         for folder in parent.iterdir():
@@ -290,19 +304,20 @@ def export_site(directory: str | os.PathLike, *, static: bool = True) -> ExportR
     result = ExportResult()
     client = _client()
     audiences = list(Audience.objects.filter(active=True).values_list("slug", flat=True))
-    live = set(publication_live_list().values_list("slug", flat=True))
+    live_languages = dict(publication_live_list().values_list("slug", "article__language"))
+    live = set(live_languages)
     previous = _current_tree(link) or (link if link.is_dir() else None)
     tree = _new_tree(link)
     try:
         for slug in sorted(live):
-            _export_pages(client, tree, slug, audiences, result)
+            _export_pages(client, tree, slug, audiences, result, live_languages[slug])
         _export_site_files(client, tree, result)
         if static:
             _copy_static(tree, result)
         elif previous is not None and (previous / "static").is_dir():
             _copy_tree_as_links(previous / "static", tree / "static")
         if previous is not None:
-            for name in ("articles", "api/articles"):
+            for name in (f"{lang}{name}" for lang in _language_dirs() for name in ("articles", "api/articles")):
                 for folder in (previous / name).iterdir() if (previous / name).is_dir() else ():
                     if folder.is_dir() and folder.name not in live:
                         result.removed.append(f"{name}/{folder.name}")
@@ -324,10 +339,11 @@ def export_article(slug: str, directory: str | os.PathLike) -> ExportResult:
     tree = _new_tree(link)
     try:
         _copy_tree_as_links(previous, tree)
-        live = set(publication_live_list().values_list("slug", flat=True))
+        live_languages = dict(publication_live_list().values_list("slug", "article__language"))
+        live = set(live_languages)
         if slug in live:
             audiences = list(Audience.objects.filter(active=True).values_list("slug", flat=True))
-            _export_pages(client, tree, slug, audiences, result)
+            _export_pages(client, tree, slug, audiences, result, live_languages[slug])
         else:
             _remove_article(tree, slug, result)
         _prune(tree, live, result)

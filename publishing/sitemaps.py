@@ -23,6 +23,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from cms import languages
+
 from . import selectors as rs
 from .cache import site_cache_key
 from .httpcache import public_response
@@ -47,7 +49,8 @@ class PagesSitemap(Sitemap):
 def _article_path_parts() -> tuple[str, str]:
     """Return what comes before and after the slug in an article's path (e.g. "/articles/", "/")."""
     marker = "slug-marker"
-    path = reverse("reader:article", args=[marker])
+    with languages.reading(languages.default_language()):  # the language prefix is added per row
+        path = reverse("reader:article", args=[marker])
     before, _, after = path.partition(marker)
     return before, after
 
@@ -68,7 +71,7 @@ class ArticleSitemap(Sitemap):
         # The day as text from the database: parsing the timestamps in Python was a third of a section.
         day = Cast(TruncDate("live_at", tzinfo=dt.UTC), output_field=CharField())
         return rs.CatalogueList(
-            rs.catalogue_live(include_provisional=False).values_list("slug", day),
+            rs.catalogue_live(include_provisional=False).values_list("slug", day, "lead__language", "article_id"),
             rs.catalogue_counted(include_provisional=False),
             ("id",),
             pick_ids=False,
@@ -79,10 +82,38 @@ class ArticleSitemap(Sitemap):
         if not hasattr(self, "_parts"):
             self._parts = _article_path_parts()
         prefix, suffix = self._parts
-        return f"{prefix}{item[0]}{suffix}"
+        return f"{languages.address_prefix(item[2] or languages.default_language())}{prefix}{item[0]}{suffix}"
 
     def lastmod(self, item) -> str:
         return item[1]  # "YYYY-MM-DD"
+
+    def language_families(self, items) -> dict:
+        """Return each item's other live languages, {article id: [(code, slug)…]} (one query per section page)."""
+        return rs.catalogue_language_families([item[3] for item in items])
+
+    def alternate_links(self, item, families: dict) -> list[tuple[str, str]]:
+        """Return (hreflang, absolute URL) for every language of this item's article, and x-default (the source)."""
+        family = families.get(item[3])
+        if not family:
+            return []
+        prefix, suffix = self._parts
+        links = [
+            (code, f"{settings.SITE_URL}{languages.address_prefix(code)}{prefix}{slug}{suffix}")
+            for code, slug in family
+        ]
+        return [*links, ("x-default", links[0][1])]
+        prefix, suffix = self._parts
+        for url in urls:
+            family = families.get(url["item"][3])
+            if family:
+                url["alternates"] = [
+                    {
+                        "lang_code": code,
+                        "location": f"{settings.SITE_URL}{languages.address_prefix(code)}{prefix}{slug}{suffix}",
+                    }
+                    for code, slug in family
+                ] + [{"lang_code": "x-default", "location": f"{settings.SITE_URL}{prefix}{family[0][1]}{suffix}"}]
+        return urls
 
     def get_latest_lastmod(self) -> dt.datetime | None:
         # From the catalogue alone (index-only), like the counts: see rs.catalogue_counted.
@@ -128,9 +159,15 @@ def sitemap_entries(section: str, page: int) -> list[dict]:
     paginator = sitemap.paginator  # a new Paginator (and count) on every access: keep this one
     if page < 1 or page > paginator.num_pages:
         raise Http404(f"The {section} sitemap has pages 1 to {paginator.num_pages}.")
+    items = list(paginator.page(page).object_list)
+    families = sitemap.language_families(items) if hasattr(sitemap, "language_families") else {}
     return [
-        {"loc": f"{settings.SITE_URL}{sitemap.location(item)}", "lastmod": _date(sitemap.lastmod(item))}
-        for item in paginator.page(page).object_list
+        {
+            "loc": f"{settings.SITE_URL}{sitemap.location(item)}",
+            "lastmod": _date(sitemap.lastmod(item)),
+            "alternates": sitemap.alternate_links(item, families) if families else [],
+        }
+        for item in items
     ]
 
 
@@ -139,20 +176,29 @@ def _urlset(entries: list[dict]) -> str:
     rows = [
         f"  <url><loc>{html.escape(e['loc'])}</loc>"
         + (f"<lastmod>{e['lastmod']}</lastmod>" if e["lastmod"] else "")
+        + "".join(
+            f'<xhtml:link rel="alternate" hreflang="{code}" href="{html.escape(url)}"/>'
+            for code, url in e.get("alternates", ())
+        )
         + "</url>"
         for e in entries
     ]
     return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        + "\n".join(rows)
-        + "\n</urlset>\n"
+        '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+        ' xmlns:xhtml="http://www.w3.org/1999/xhtml">\n' + "\n".join(rows) + "\n</urlset>\n"
     )
+
+
+def _only_unprefixed(request: HttpRequest) -> None:
+    if getattr(request, "LANGUAGE_CODE", languages.default_language()) != languages.default_language():
+        raise Http404("The sitemap is at /sitemap.xml for every language.")
 
 
 @public_response
 @require_safe
 def sitemap(request: HttpRequest) -> HttpResponse:
-    """Serve the sitemap index, /sitemap.xml."""
+    """Serve the sitemap index, /sitemap.xml (one for every language: each URL lists its alternates)."""
+    _only_unprefixed(request)
     return _cached_xml(
         "sitemap:index",
         lambda: render_to_string("publishing/reader/sitemap_index.xml", {"sections": sitemap_sections()}),
@@ -163,6 +209,7 @@ def sitemap(request: HttpRequest) -> HttpResponse:
 @require_safe
 def sitemap_section(request: HttpRequest, section: str, page: int) -> HttpResponse:
     """Serve one page of one sitemap section."""
+    _only_unprefixed(request)
     return _cached_xml(
         f"sitemap:{section}:{page}",
         lambda: _urlset(sitemap_entries(section, page)),

@@ -115,6 +115,33 @@ def catalogue_live(*, include_provisional: bool = True) -> QuerySet[CatalogueEnt
     return entries.only(*CATALOGUE_LIST_FIELDS)
 
 
+def catalogue_language_families(article_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """Return, for each of these articles published in more than one language, every live (language, slug), source first.
+
+    For the sitemap's alternates: at most three queries for a whole section,
+    and one (an EXISTS) while no article has a translation.
+    """
+    if not article_ids or not Article.objects.filter(translation_of__isnull=False).exists():
+        return {}
+    source_of = {
+        pk: source or pk
+        for pk, source in Article.objects.filter(pk__in=article_ids).values_list("pk", "translation_of_id")
+    }
+    sources = set(source_of.values())
+    rows = catalogue_live().filter(Q(article_id__in=sources) | Q(article__translation_of_id__in=sources))
+    members: dict[int, list[tuple[bool, str, str]]] = {}
+    for article_id, source, language, slug in rows.values_list(
+        "article_id", "article__translation_of_id", "lead__language", "slug"
+    ):
+        members.setdefault(source or article_id, []).append((source is not None, language, slug))
+    families = {}
+    for pk, source in source_of.items():
+        live = sorted(members.get(source, []))
+        if len(live) > 1:
+            families[pk] = [(language, slug) for _is_translation, language, slug in live]
+    return families
+
+
 def catalogue_counted(*, include_provisional: bool = True) -> QuerySet[CatalogueEntry]:
     """Return the unexpired catalogue rows without the publication join: what the lists count.
 

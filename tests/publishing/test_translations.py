@@ -241,3 +241,30 @@ def test_the_desks_translation_list_is_flat(client, published, author, reviewer,
             Article.objects.filter(pk=extra.pk).update(source_changed_at=extra.created_at)
 
     assert_flat(client, "/publishing/translations/", grow, expect_more=lambda body: "other-2-es" in body)
+
+
+# --- the sitemap and the static export ---------------------------------------
+
+
+def test_the_sitemap_lists_each_language_with_its_alternates(client, live_translation):
+    xml = client.get("/sitemap-articles-1.xml").content.decode()
+    assert 'xmlns:xhtml="http://www.w3.org/1999/xhtml"' in xml
+    assert re.search(r"<loc>[^<]*/es/articles/tratamiento-cmv/</loc>", xml)
+    english = re.search(r"<url><loc>[^<]*/articles/cmv-treatment/</loc>.*?</url>", xml).group(0)
+    assert re.search(r'hreflang="es" href="[^"]*/es/articles/tratamiento-cmv/"', english)
+    assert re.search(r'hreflang="x-default" href="[^"]*/articles/cmv-treatment/"', english)
+    assert client.get("/es/sitemap.xml").status_code == 404  # one sitemap for every language
+
+
+def test_the_static_export_holds_every_language(live_translation, tmp_path, settings):
+    from publishing.export import export_site
+
+    settings.STATIC_ROOT = str(tmp_path / "collected")
+    export_site(tmp_path / "site", static=False)
+    site = tmp_path / "site"
+    spanish = (site / "es/articles/tratamiento-cmv/index.html").read_text()
+    assert '<html lang="es"' in spanish
+    assert (site / "es/articles/tratamiento-cmv/for/patient/index.html").exists()
+    assert (site / "es/api/articles/tratamiento-cmv/index.json").exists()
+    assert (site / "articles/cmv-treatment/index.html").exists()
+    assert not (site / "articles/tratamiento-cmv").exists()
