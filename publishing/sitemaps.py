@@ -79,10 +79,13 @@ class ArticleSitemap(Sitemap):
 
     def location(self, item) -> str:
         # One reverse() for the whole section: at 50,000 URLs a reverse() per row is most of the time.
+        prefix, suffix = self._path_parts()
+        return f"{languages.address_prefix(item[2] or languages.default_language())}{prefix}{item[0]}{suffix}"
+
+    def _path_parts(self) -> tuple[str, str]:
         if not hasattr(self, "_parts"):
             self._parts = _article_path_parts()
-        prefix, suffix = self._parts
-        return f"{languages.address_prefix(item[2] or languages.default_language())}{prefix}{item[0]}{suffix}"
+        return self._parts
 
     def lastmod(self, item) -> str:
         return item[1]  # "YYYY-MM-DD"
@@ -96,24 +99,12 @@ class ArticleSitemap(Sitemap):
         family = families.get(item[3])
         if not family:
             return []
-        prefix, suffix = self._parts
+        prefix, suffix = self._path_parts()
         links = [
             (code, f"{settings.SITE_URL}{languages.address_prefix(code)}{prefix}{slug}{suffix}")
             for code, slug in family
         ]
         return [*links, ("x-default", links[0][1])]
-        prefix, suffix = self._parts
-        for url in urls:
-            family = families.get(url["item"][3])
-            if family:
-                url["alternates"] = [
-                    {
-                        "lang_code": code,
-                        "location": f"{settings.SITE_URL}{languages.address_prefix(code)}{prefix}{slug}{suffix}",
-                    }
-                    for code, slug in family
-                ] + [{"lang_code": "x-default", "location": f"{settings.SITE_URL}{prefix}{family[0][1]}{suffix}"}]
-        return urls
 
     def get_latest_lastmod(self) -> dt.datetime | None:
         # From the catalogue alone (index-only), like the counts: see rs.catalogue_counted.

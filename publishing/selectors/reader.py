@@ -116,7 +116,7 @@ def catalogue_live(*, include_provisional: bool = True) -> QuerySet[CatalogueEnt
 
 
 def catalogue_language_families(article_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
-    """Return, for each of these articles published in more than one language, every live (language, slug), source first.
+    """Return, for each article here live in more than one language, every live (language, slug), source first.
 
     For the sitemap's alternates: at most three queries for a whole section,
     and one (an EXISTS) while no article has a translation.
