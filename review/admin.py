@@ -26,7 +26,7 @@ class BoardMemberAdmin(admin.ModelAdmin):
     # Shown on the public board page: changed only by an approved proposal (publishing's furniture desk).
     readonly_fields = ("bio", "disclosures")
     fieldsets = (
-        (None, {"fields": ("user", "display_name", "credentials", "specialties", "bio")}),
+        (None, {"fields": ("user", "display_name", "credentials", "specialties", "languages", "bio")}),
         ("Status", {"fields": ("active", "credential_verified_until")}),
         (
             "Conflict-of-interest disclosures",

@@ -43,6 +43,7 @@ BOARD = {
         "credentials": "MD, Ophthalmology",
         "specialties": "Ophthalmology, Retinal disease, Uveitis",
         "bio": "Ophthalmologist who treats retinal and inflammatory eye disease, including infections of the retina.",
+        "languages": "en, es",  # reviews the Spanish translations
         "disclosures": (
             "Consulting fees from Lumen Eye Therapeutics for an advisory panel on faricimab in macular degeneration."
         ),

@@ -55,8 +55,8 @@ def test_seed_demo_twice_leaves_exactly_the_same_rows(django_capture_on_commit_c
     # The snapshot really covers the demo: users, group memberships, articles, history.
     assert len(first["auth.User"]) == len(DEMO_USERS)
     assert len(first["auth.User_groups"]) >= len(DEMO_USERS) - 1
-    assert len(first["articles.Article"]) == 2
-    assert len(first["articles.ArticleVariant"]) == 4
+    assert len(first["articles.Article"]) == 3  # two English articles and the Spanish CMV translation
+    assert len(first["articles.ArticleVariant"]) == 6
     assert len(first["articles.Reference"]) >= 10
     assert len(first["reversion.Revision"]) >= 2 and len(first["reversion.Version"]) >= 2
     changed = sorted(label for label in first if first[label] != second[label])
@@ -163,3 +163,18 @@ def test_the_demo_search_finds_the_cmv_article_by_its_brand_name_and_abbreviatio
     count = SearchSynonym.objects.count()
     call_command("seed_demo", i_know_this_is_not_production=True, stdout=io.StringIO())
     assert SearchSynonym.objects.count() == count  # the second run adds nothing
+
+
+@pytest.mark.django_db
+def test_the_demo_has_the_cmv_article_in_spanish_live_and_out_of_date(client, django_capture_on_commit_callbacks):
+    _run_seed_demo(django_capture_on_commit_callbacks)
+    spanish = Article.objects.get(slug="tratamiento-cmv")
+    assert spanish.language == "es" and spanish.translation_of.slug == "cmv-treatment"
+    assert spanish.status == Article.Status.APPROVED and spanish.translation_out_of_date
+    assert {v.audience.slug for v in spanish.variants.all()} == {"patient", "professional"}
+    for path in ("/es/articles/tratamiento-cmv/", "/es/articles/tratamiento-cmv/for/professional/"):
+        page = client.get(path).content.decode()
+        assert '<html lang="es"' in page and "translation-notice" in page, path
+        assert "Existe una versión más reciente" in page, path
+    english = client.get("/articles/cmv-treatment/").content.decode()
+    assert 'hreflang="es"' in english and "translation-notice" not in english

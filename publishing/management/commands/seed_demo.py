@@ -22,6 +22,7 @@ from articles import demo as articles_demo
 from cms import roles
 from cms.celery import configured as celery_configured
 from publishing import demo as publishing_demo
+from publishing import demo_translations
 from review import demo as review_demo
 
 # bandit waiver (reviewed): the demo password; seed_demo refuses to run in production.
@@ -110,7 +111,7 @@ class Command(BaseCommand):
         # The demo's workflow notifications would flood the console (or, in
         # services mode, be mailed by the worker): keep them in memory, count them.
         with _everything_in_this_process() as outbox:
-            for step in (articles_demo.seed, review_demo.seed, publishing_demo.seed):
+            for step in (articles_demo.seed, review_demo.seed, publishing_demo.seed, demo_translations.seed):
                 step(users, stdout=self.stdout)
             sent = len(outbox)
         if sent:
