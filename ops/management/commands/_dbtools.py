@@ -125,7 +125,12 @@ def _digest(rows: list[tuple]) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    """Make a value compare the same from either driver (JSON columns come back parsed from psycopg)."""
+    """Make a value compare the same from either driver (JSON columns come back parsed from psycopg).
+
+    Booleans count as 0/1: Django's SQLite connection converts ``bool`` columns, a plain sqlite3 one does not.
+    """
+    if isinstance(value, bool):
+        return int(value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, sort_keys=True)
     if isinstance(value, str) and value[:1] in "{[":
