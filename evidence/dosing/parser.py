@@ -330,6 +330,8 @@ MAXIMUM_WORDS = [
     ("at", "most"),
     ("should", "not", "exceed"),
 ]
+# After "two 200 mg ...": the strength of each unit of the form, not a dose.
+STRENGTH_FORMS = {"tablet", "tablets", "tab", "tabs", "capsule", "capsules", "cap", "caps", "vial", "vials"}
 PHASES = {"loading": "loading", "induction": "induction", "maintenance": "maintenance"}
 RANGE_JOINERS = {"-", "–", "—", "to"}
 
@@ -623,6 +625,15 @@ class _Sentence:
         toks, end = self.toks, self.end
         return j + 1 < end and toks[j].low in {"/", "per"} and toks[j + 1].low in {"h", "hr", "hour", "min", "minute"}
 
+    def _concentration_after(self, j: int) -> bool:
+        toks, end = self.toks, self.end
+        return j + 1 < end and toks[j].low in {"/", "per"} and toks[j + 1].low in {"ml", "l", "dl"}
+
+    def _strength(self, i: int, j: int) -> bool:
+        toks, end = self.toks, self.end
+        counted = i > self.start and _number(toks, i - 1, end) is not None
+        return counted and j < end and toks[j].low in STRENGTH_FORMS
+
     def _amount(self, i: int) -> dict | None:
         toks, end = self.toks, self.end
         low = toks[i].value
@@ -670,6 +681,10 @@ class _Sentence:
             if tok.kind == "num":
                 amount = self._amount(i)
                 if amount is not None:
+                    if self._concentration_after(amount["j"]) or self._strength(i, amount["j"]):
+                        # "137 IU/mL", "15 mcg/mL", "two 200 mg tablets": a level or a tablet's strength, not a dose
+                        i = amount["j"] + 1
+                        continue
                     if self._rate_after(amount["j"]):
                         if amount["unit"] != "mL":
                             self.suspects.append((i, amount["j"] + 2, "unsupported_rate"))
@@ -773,7 +788,10 @@ class _Reader:
             drug = self._drug_for(sentence, amount, context, forced)
             stop = amounts[n + 1]["i"] if n + 1 < len(amounts) else sentence.end
             window_end = stop
+            own = amount["j"] + 1 if toks[amount["j"]].low == "of" else None  # "900 mg of valganciclovir twice daily"
             for k in range(amount["j"], stop):
+                if k == own and sentence.drug_at.get(k) == drug:
+                    continue
                 if k in sentence.drug_at and not forced:  # another drug named: its own statement begins
                     window_end = k - 1 if k - 1 >= amount["j"] and _is_route(toks[k - 1]) else k
                     break
