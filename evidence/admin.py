@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from cms.admin_mixins import ReadOnlyAdminMixin
 
-from .models import EvidenceAlert, EvidenceImport, EvidenceJustification, LabelVersion, Retraction
+from .models import EvidenceAlert, EvidenceImport, EvidenceJustification, LabelDosing, LabelVersion, Retraction
 
 
 class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -30,6 +30,12 @@ class RetractionAdmin(ReadOnlyAdmin):
 @admin.register(LabelVersion)
 class LabelVersionAdmin(ReadOnlyAdmin):
     list_display = ["set_id", "version", "published_date", "title"]
+    search_fields = ["set_id", "title"]
+
+
+@admin.register(LabelDosing)
+class LabelDosingAdmin(ReadOnlyAdmin):
+    list_display = ["set_id", "version", "effective_date", "title"]
     search_fields = ["set_id", "title"]
 
 

@@ -23,6 +23,7 @@ class EvidenceImport(models.Model):
     class Kind(models.TextChoices):
         RETRACTIONS = "retractions", "Retraction Watch"
         LABELS = "labels", "Drug label versions"
+        LABEL_DOCUMENTS = "label_documents", "Drug label documents (SPL)"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     source = models.CharField(max_length=500, help_text=gettext_lazy("The path or URL the file was read from."))
@@ -110,6 +111,36 @@ class LabelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.set_id} v{self.version}"
+
+
+class LabelDosing(models.Model):
+    """The dose statements of one version of one drug label, read from its SPL XML (evidence.dosing.label).
+
+    One row per Set ID and version, kept when a newer version arrives, so the
+    check can say what changed between the version an approval was checked
+    against and the current one.
+    """
+
+    set_id = models.CharField("SPL Set ID", max_length=64, help_text=gettext_lazy("Lower case."))
+    version = models.PositiveIntegerField()
+    effective_date = models.DateField(null=True, blank=True)
+    title = models.CharField(max_length=1000, blank=True)
+    drugs = models.JSONField(
+        default=list, help_text=gettext_lazy("The drug names the label declares (generic and proprietary), lower case.")
+    )
+    statements = models.JSONField(
+        default=list,
+        help_text=gettext_lazy("Each dose statement of Dosage and Administration with its headings and source text."),
+    )
+    imported_by = models.ForeignKey(EvidenceImport, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["set_id", "-version"]
+        constraints = [models.UniqueConstraint(fields=["set_id", "version"], name="one_label_dosing_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.set_id} v{self.version} ({len(self.statements)} dose statements)"
 
 
 class EvidenceAlert(models.Model):

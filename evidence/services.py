@@ -44,8 +44,9 @@ from cms.tasks import enqueue_on_commit
 from review import workflow
 
 from . import files
-from .exceptions import EvidencePermissionError, InvalidAlertAction
-from .models import EvidenceAlert, EvidenceImport, EvidenceJustification, LabelVersion, Retraction
+from .dosing.label import LabelError, parse_label
+from .exceptions import EvidenceFileError, EvidencePermissionError, InvalidAlertAction
+from .models import EvidenceAlert, EvidenceImport, EvidenceJustification, LabelDosing, LabelVersion, Retraction
 
 logger = logging.getLogger(__name__)
 Alert = EvidenceAlert
@@ -201,6 +202,60 @@ def label_versions_import(stream: IO[str], *, source: str) -> ImportResult:
     return _import(
         EvidenceImport.Kind.LABELS, stream, source=source, rows_of=files.label_rows, model=LabelVersion, key="set_id"
     )
+
+
+@transaction.atomic
+def label_document_import(data: bytes, *, source: str) -> tuple[LabelDosing, ImportResult]:
+    """Import one label's SPL XML: store its dose statements for its version and bring LabelVersion up to it.
+
+    The statements are those of the Dosage and Administration section
+    (`evidence.dosing.label`). The Set ID's LabelVersion row is created, or
+    moved to this version when it is newer, so the evidence watch sees it
+    like a version from the DailyMed listing. Raise EvidenceFileError, saving
+    nothing, for a file that is not a usable SPL document.
+    """
+    try:
+        label = parse_label(data)
+    except LabelError as exc:
+        raise EvidenceFileError(
+            gettext("%(source)s cannot be read as an SPL label: %(reason)s") % {"source": source, "reason": exc}
+        ) from exc
+    problems = []
+    if not label.has_dosage_section:
+        problems.append(gettext("The label has no Dosage and Administration section (LOINC 34068-7)."))
+    elif not label.statements:
+        problems.append(gettext("No dose statement could be read from the Dosage and Administration section."))
+    record = EvidenceImport.objects.create(kind=EvidenceImport.Kind.LABEL_DOCUMENTS, source=source[:500])
+    dosing, _ = LabelDosing.objects.update_or_create(
+        set_id=label.set_id,
+        version=label.version,
+        defaults={
+            "effective_date": label.effective_date,
+            "title": label.title,
+            "drugs": list(label.drugs),
+            "statements": [item.as_dict() for item in label.statements],
+            "imported_by": record,
+        },
+    )
+    current = LabelVersion.objects.select_for_update().filter(set_id=label.set_id).first()
+    if current is None:
+        LabelVersion.objects.create(
+            set_id=label.set_id,
+            version=label.version,
+            published_date=label.effective_date,
+            title=label.title,
+            imported_by=record,
+        )
+    elif current.version < label.version:
+        current.version, current.published_date, current.imported_by = label.version, label.effective_date, record
+        current.title = current.title or label.title
+        current.save(update_fields=["version", "published_date", "title", "imported_by", "imported_at"])
+    record.rows_read = 1
+    record.rows_saved = 1
+    record.problems = "\n".join(problems)
+    record.finished_at = timezone.now()
+    record.save(update_fields=["rows_read", "rows_saved", "problems", "finished_at"])
+    return dosing, ImportResult(record=record, problems=problems)
 
 
 # --------------------------------------------------------------------------- findings (pure-ish lookups)
