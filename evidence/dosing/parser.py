@@ -381,6 +381,21 @@ class DoseStatement:
     def amount_range(self) -> tuple[Decimal, Decimal]:
         return self.amount_low, self.amount_high if self.amount_high is not None else self.amount_low
 
+    @classmethod
+    def from_dict(cls, data: dict) -> DoseStatement:
+        """The statement `as_dict` wrote (unknown keys are ignored, so older stored rows still load)."""
+        values = {}
+        for name, spec in cls.__dataclass_fields__.items():
+            if name not in data:
+                continue
+            value = data[name]
+            if value is not None and "Decimal" in str(spec.type):
+                value = Decimal(str(value))
+            elif name == "population":
+                value = tuple(value or ())
+            values[name] = value
+        return cls(**values)
+
     def as_dict(self) -> dict:
         """A JSON-ready form (numbers as strings, so nothing is rounded)."""
         out = {}
@@ -694,6 +709,11 @@ class _Sentence:
                     i = amount["j"]
                     continue
                 nxt = toks[i + 1] if i + 1 < self.end else None
+                # A number inside a code ("M460V", "UL97") is no dose: glued to a letter before it.
+                coded = i > self.start and toks[i - 1].kind == "word" and toks[i - 1].end == tok.start
+                if coded:
+                    i += 1
+                    continue
                 if nxt is not None and nxt.kind == "word" and nxt.low not in NOT_UNITS and nxt.low not in UNITS:
                     glued = nxt.start == tok.end
                     if nxt.low in SUSPECT_UNITS or (glued and nxt.low not in NUMBER_WORDS and len(nxt.low) <= 5):
