@@ -223,3 +223,26 @@ class EvidenceJustification(models.Model):
 
     def __str__(self) -> str:
         return f"Justification for [{self.reference_key}] in {self.article}"
+
+
+class DoseCheckAcceptance(models.Model):
+    """A reviewer's reason for approving text whose doses do not match the label (issue 24).
+
+    Bound to the review round and its content hash: a new round (new text)
+    needs a new reason. Written only by evidence.services.dose_mismatch_accept.
+    """
+
+    round = models.OneToOneField("review.ReviewRound", on_delete=models.CASCADE, related_name="dose_acceptance")
+    content_hash = models.CharField(max_length=64)
+    reason = models.TextField(help_text=gettext_lazy("Why the doses that differ from the label are right."))
+    mismatches = models.JSONField(
+        default=list, help_text=gettext_lazy("The statements that did not match, as the reviewer saw them.")
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"Dose mismatch accepted for round {self.round_id}"

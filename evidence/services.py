@@ -42,11 +42,20 @@ from audit.services import event_record
 from cms import roles
 from cms.tasks import enqueue_on_commit
 from review import workflow
+from review.exceptions import ApprovalBlocked
 
-from . import files
+from . import doses, files
 from .dosing.label import LabelError, parse_label
 from .exceptions import EvidenceFileError, EvidencePermissionError, InvalidAlertAction
-from .models import EvidenceAlert, EvidenceImport, EvidenceJustification, LabelDosing, LabelVersion, Retraction
+from .models import (
+    DoseCheckAcceptance,
+    EvidenceAlert,
+    EvidenceImport,
+    EvidenceJustification,
+    LabelDosing,
+    LabelVersion,
+    Retraction,
+)
 
 logger = logging.getLogger(__name__)
 Alert = EvidenceAlert
@@ -650,3 +659,96 @@ def justification_record(article: Article, *, acting_user, reference_key: str, t
     )
     _audit(article, acting_user=acting_user, action="evidence_justified", comment=f"[@{reference_key}]: {text}")
     return justification
+
+
+# --------------------------------------------------------------------------- dose checks (issue 24)
+
+
+def _round_dose_report(article: Article, round_) -> doses.DoseReport:
+    from articles.content import content_from_revision
+    from articles.models import Audience
+
+    content = content_from_revision(round_.revision, article_id=article.pk)
+    names = dict(Audience.objects.values_list("pk", "name"))
+    return doses.dose_report(content, names)
+
+
+def dose_approval_guard(article: Article, round_, acting_user) -> None:
+    """Refuse an approval while a dose statement does not match its label and no reviewer recorded why.
+
+    Registered with review.services.register_approval_guard; runs inside the
+    approval's transaction, so a refusal leaves nothing recorded.
+    """
+    report = _round_dose_report(article, round_)
+    if not report.blocking:
+        return
+    if DoseCheckAcceptance.objects.filter(round=round_, content_hash=round_.content_hash).exists():
+        return
+    first = report.blocking[0]
+    raise ApprovalBlocked(
+        gettext(
+            "%(count)s dose statement(s) do not match the drug label (first: “%(text)s” in %(location)s, %(code)s). "
+            "A reviewer must record why they are right, on the review page under Doses, before approving."
+        )
+        % {
+            "count": len(report.blocking),
+            "text": first.text,
+            "location": first.location,
+            "code": first.check.code.replace("_", " "),
+        }
+    )
+
+
+@transaction.atomic
+def dose_mismatch_accept(article: Article, *, acting_user, reason: str) -> DoseCheckAcceptance:
+    """Record a reviewer's reason for approving the open round's doses although they differ from the label.
+
+    Only a reviewer of the open round who is not an author of the article may;
+    the reason is bound to the round's content hash and written to the audit log.
+    """
+    from review.models import ReviewDecision, ReviewRound
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise EvidencePermissionError(gettext("Say why the doses are right: a reason is required."))
+    if len(reason) > 4000:
+        raise EvidencePermissionError(gettext("Keep the reason under 4,000 characters."))
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    round_ = (
+        ReviewRound.objects.select_for_update()
+        .filter(article=article, closed_at__isnull=True)
+        .select_related("revision")
+        .first()
+    )
+    if round_ is None:
+        raise InvalidAlertAction(gettext("The article has no open review round, so there is nothing to approve."))
+    if workflow.is_article_author(article, acting_user):
+        raise EvidencePermissionError(gettext("An author of the article cannot accept its dose mismatches."))
+    if not ReviewDecision.objects.filter(round=round_, reviewer__user=acting_user).exists():
+        raise EvidencePermissionError(
+            gettext("Only a reviewer of this round can record why the doses are right. Claim the review first.")
+        )
+    report = _round_dose_report(article, round_)
+    mismatches = [
+        {"location": row.location, "text": row.text, "code": row.check.code, "note": row.check.note}
+        for row in report.blocking
+    ]
+    if not mismatches:
+        raise InvalidAlertAction(gettext("Every dose statement matches its label; there is nothing to accept."))
+    acceptance, _ = DoseCheckAcceptance.objects.update_or_create(
+        round=round_,
+        defaults={
+            "content_hash": round_.content_hash,
+            "reason": reason,
+            "mismatches": mismatches,
+            "recorded_by": acting_user,
+        },
+    )
+    event_record(
+        article,
+        acting_user=acting_user,
+        action="dose_mismatch_accepted",
+        round_=round_,
+        comment=f"{len(mismatches)} dose statement(s) differ from the label. Reason: {reason}",
+    )
+    return acceptance

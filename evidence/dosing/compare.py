@@ -69,8 +69,13 @@ class LabelDoses:
     statements: tuple[LabelStatement, ...]
 
     def of(self, drug: str) -> list[LabelStatement]:
+        """The statements about `drug`; "valganciclovir" also finds "valganciclovir hydrochloride"."""
         wanted = drug.lower()
-        return [item for item in self.statements if item.statement.drug.lower() == wanted]
+        return [
+            item
+            for item in self.statements
+            if item.statement.drug.lower() == wanted or item.statement.drug.lower().startswith(wanted + " ")
+        ]
 
 
 @dataclass(frozen=True)

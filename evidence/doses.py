@@ -1,0 +1,116 @@
+"""An article's dose statements checked against the imported labels (issue 24): the reads the studio,
+the review page, the approval guard and the label watch share.
+
+`dose_report(content, audience_names)` parses every audience's summary and
+body (`evidence.dosing.parser`), finds the label of each drug through the
+article's FDA-label references (their SPL Set ID, the newest imported
+`LabelDosing` of it) and checks each statement (`evidence.dosing.compare`).
+It costs one query whatever the article's length. A statement counts as cited
+when a citation (``[@key]``) follows it on the same line; the version the
+article was approved against is the reference's recorded SPL version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from articles.content import ArticleContent
+
+from .dosing.compare import DoseCheck, LabelDoses, check_statement
+from .dosing.label import LabelStatement
+from .dosing.parser import DoseStatement, DoseWarning, parse_doses
+from .models import LabelDosing
+
+
+@dataclass(frozen=True)
+class DoseRow:
+    """One statement of one text of the article and its check."""
+
+    location: str
+    text: str
+    check: DoseCheck
+
+
+@dataclass(frozen=True)
+class DoseWarningRow:
+    location: str
+    warning: DoseWarning
+
+
+@dataclass
+class DoseReport:
+    rows: list[DoseRow] = field(default_factory=list)
+    warnings: list[DoseWarningRow] = field(default_factory=list)
+    labels: dict[str, LabelDoses] = field(default_factory=dict)
+
+    @property
+    def blocking(self) -> list[DoseRow]:
+        return [row for row in self.rows if row.check.blocking]
+
+    def fingerprint(self) -> tuple:
+        """What the checked doses are: changes when a label change alters any statement's result."""
+        return tuple((row.location, row.text, row.check.code, row.check.note, row.check.version) for row in self.rows)
+
+
+def _texts(content: ArticleContent, audience_names: dict[int, str]):
+    yield "Summary", content.summary
+    yield "Body", content.body
+    for variant in content.variants:
+        name = audience_names.get(variant.audience_id, f"Audience {variant.audience_id}")
+        yield f"{name} version — summary", variant.summary
+        yield f"{name} version — body", variant.body
+
+
+def label_doses(content: ArticleContent) -> tuple[dict[str, LabelDoses], dict[str, int]]:
+    """Return the labels of the article's drugs by lower-case drug name, and the version each reference cites."""
+    cited_versions = {
+        ref.spl_set_id.lower(): ref.spl_version
+        for ref in content.references
+        if ref.kind == "fda_label" and ref.spl_set_id
+    }
+    if not cited_versions:
+        return {}, {}
+    newest: dict[str, LabelDosing] = {}
+    for dosing in LabelDosing.objects.filter(set_id__in=list(cited_versions)).order_by("set_id", "-version"):
+        newest.setdefault(dosing.set_id, dosing)
+    labels: dict[str, LabelDoses] = {}
+    approved: dict[str, int] = {}
+    for set_id, dosing in newest.items():
+        statements = tuple(
+            LabelStatement(
+                DoseStatement.from_dict(item["statement"]),
+                item.get("indication", ""),
+                tuple(item.get("headings", ())),
+                item.get("text", ""),
+            )
+            for item in dosing.statements
+        )
+        label = LabelDoses(dosing.set_id, dosing.version, tuple(dosing.drugs), statements)
+        for drug in dosing.drugs:
+            labels.setdefault(drug.lower(), label)
+            if cited_versions.get(set_id) is not None:
+                approved.setdefault(drug.lower(), cited_versions[set_id])
+    return labels, approved
+
+
+def dose_report(content: ArticleContent, audience_names: dict[int, str] | None = None) -> DoseReport:
+    """Return every dose statement of every text of the article with its check against the drug's label."""
+    labels, approved = label_doses(content)
+    drugs = list(dict.fromkeys([d.strip() for d in (content.drugs or "").split(",") if d.strip()] + list(labels)))
+    report = DoseReport(labels=labels)
+    for location, text in _texts(content, audience_names or {}):
+        if not text:
+            continue
+        result = parse_doses(text, drugs)
+        for statement in result.statements:
+            line_end = text.find("\n", statement.end)
+            cited = "[@" in text[statement.end : line_end if line_end >= 0 else len(text)]
+            check = check_statement(
+                statement,
+                labels.get(statement.drug.lower()),
+                cited=cited,
+                approved_version=approved.get(statement.drug.lower()),
+            )
+            report.rows.append(DoseRow(location, text[statement.start : statement.end], check))
+        report.warnings.extend(DoseWarningRow(location, warning) for warning in result.warnings)
+    return report
