@@ -128,3 +128,19 @@ def test_an_author_posting_a_reason_is_refused(client, author, reviewer):
     response = client.post(reverse("evidence:dose_accept", kwargs={"slug": article.slug}), {"reason": "Trust me."})
     assert response.status_code in (403, 404)
     assert not DoseCheckAcceptance.objects.exists()
+
+
+def test_who_may_post_a_dose_reason(client, author, reviewer, reviewer2, editor):
+    _import()
+    article = _article(author, dose="9000 mg")
+    _submit_and_claim(article, author, reviewer)
+    url = reverse("evidence:dose_accept", kwargs={"slug": article.slug})
+    response = client.post(url, {"reason": "x"})
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    for user, code in ((author, 403), (editor, 403), (reviewer2, 403)):  # reviewer2: board, not on this round
+        client.force_login(user)
+        assert client.post(url, {"reason": "x"}).status_code == code, user
+    client.force_login(reviewer)
+    assert client.get(url).status_code == 405
+    assert client.post(url, {"reason": "x"}).status_code == 302
+    assert DoseCheckAcceptance.objects.get().recorded_by == reviewer
