@@ -15,7 +15,8 @@ a `DoseCheck` with one code:
   doses per day;
 - ``not_in_label``: no label is known for the drug, the label has no dose of
   it, or none for the population the article names. Off-label use is
-  allowed when it is marked (``{dose …}``) and cited; `blocking` says so;
+  allowed when it is marked (``{dose …}``) and cited; `blocking` says so.
+  With no label imported for the drug (`label_known` False) nothing blocks;
 - ``label_newer_than_approval``: the statement matches the current label,
   whose version is newer than the one the article was approved against.
 
@@ -89,12 +90,17 @@ class DoseCheck:
     version: int | None = None
     note: str = ""
     marked_and_cited: bool = False
+    label_known: bool = True
 
     @property
     def blocking(self) -> bool:
-        """True when approval needs a reviewer's recorded reason (off-label marked and cited does not)."""
+        """True when approval needs a reviewer's recorded reason.
+
+        Off-label use that is marked and cited does not block, and neither does
+        a drug with no imported label: there is nothing to check it against.
+        """
         if self.code == NOT_IN_LABEL:
-            return not self.marked_and_cited
+            return self.label_known and not self.marked_and_cited
         return self.code in BLOCKING
 
 
@@ -166,6 +172,8 @@ def check_statement(
     marked = statement.explicit and cited
     items = label.of(statement.drug) if label is not None else []
     ident = {"set_id": label.set_id, "version": label.version} if label is not None else {}
+    if label is None:
+        return DoseCheck(NOT_IN_LABEL, statement, note="no label imported", marked_and_cited=marked, label_known=False)
     if not items:
         return DoseCheck(NOT_IN_LABEL, statement, note="no label dose for this drug", marked_and_cited=marked, **ident)
     groups = [group for group in _population_groups(statement, items) if group]

@@ -69,11 +69,13 @@ def test_check_codes(text, label, code, blocking):
 def test_no_label_for_the_drug_is_not_in_label_and_blocks_unless_marked_and_cited():
     (plain,) = parse_doses("Ganciclovir 5 mg/kg IV every 12 hours.", DRUGS).statements
     (marked,) = parse_doses("{dose drug=ganciclovir}5 mg/kg IV every 12 hours{/dose}", DRUGS).statements
+    valg_only = _label("Valganciclovir 900 mg twice daily.", drug="valganciclovir")
     assert check_statement(plain, None).code == "not_in_label"
-    assert check_statement(plain, None, cited=True).blocking
-    assert check_statement(marked, None).blocking  # marked but not cited
-    assert not check_statement(marked, None, cited=True).blocking
-    assert check_statement(marked, LABEL, cited=True).code == "not_in_label"  # the label does not dose ganciclovir
+    assert not check_statement(plain, None).blocking  # no label imported: nothing to check against
+    assert check_statement(plain, valg_only, cited=True).blocking  # a label, but no ganciclovir dose in it
+    assert check_statement(marked, valg_only).blocking  # marked but not cited
+    assert not check_statement(marked, valg_only, cited=True).blocking
+    assert check_statement(marked, valg_only, cited=True).code == "not_in_label"
 
 
 def test_a_newer_label_than_the_approval_is_reported_on_a_match_only():
@@ -96,3 +98,4 @@ def test_check_statements_looks_labels_up_by_drug_in_any_case():
     statements = parse_doses("Valganciclovir 900 mg twice daily; ganciclovir 5 mg/kg IV q12h.", DRUGS).statements
     codes = [r.code for r in check_statements(statements, {"valganciclovir": LABEL}, cited_drugs=["Ganciclovir"])]
     assert codes == ["match", "not_in_label"]
+    assert [r.blocking for r in check_statements(statements, {"valganciclovir": LABEL})] == [False, False]
