@@ -47,9 +47,21 @@ class DoseReport:
     def blocking(self) -> list[DoseRow]:
         return [row for row in self.rows if row.check.blocking]
 
-    def fingerprint(self) -> tuple:
-        """What the checked doses are: changes when a label change alters any statement's result."""
-        return tuple((row.location, row.text, row.check.code, row.check.note, row.check.version) for row in self.rows)
+    def outcomes(self) -> list[tuple[str, str, str]]:
+        """(location, statement, result) per statement, the label's version left out: what a label change can alter."""
+        return [
+            (row.location, row.text, "match" if row.check.code == "label_newer_than_approval" else row.check.code)
+            for row in self.rows
+        ]
+
+
+def dose_changes(before: DoseReport, after: DoseReport) -> list[str]:
+    """Return a line per statement whose check result differs between two reports of the same text."""
+    return [
+        f"“{text}” ({location}): {old.replace('_', ' ')} → {new.replace('_', ' ')}"
+        for (location, text, old), (_, _, new) in zip(before.outcomes(), after.outcomes(), strict=True)
+        if old != new
+    ]
 
 
 def _texts(content: ArticleContent, audience_names: dict[int, str]):
@@ -61,8 +73,14 @@ def _texts(content: ArticleContent, audience_names: dict[int, str]):
         yield f"{name} version — body", variant.body
 
 
-def label_doses(content: ArticleContent) -> tuple[dict[str, LabelDoses], dict[str, int]]:
-    """Return the labels of the article's drugs by lower-case drug name, and the version each reference cites."""
+def label_doses(
+    content: ArticleContent, versions: dict[str, LabelDosing] | None = None
+) -> tuple[dict[str, LabelDoses], dict[str, int]]:
+    """Return the labels of the article's drugs by lower-case drug name, and the version each reference cites.
+
+    Each label is the newest imported version of the reference's Set ID, or
+    the one `versions` gives for that Set ID (the label watch compares two).
+    """
     cited_versions = {
         ref.spl_set_id.lower(): ref.spl_version
         for ref in content.references
@@ -70,8 +88,9 @@ def label_doses(content: ArticleContent) -> tuple[dict[str, LabelDoses], dict[st
     }
     if not cited_versions:
         return {}, {}
-    newest: dict[str, LabelDosing] = {}
-    for dosing in LabelDosing.objects.filter(set_id__in=list(cited_versions)).order_by("set_id", "-version"):
+    newest: dict[str, LabelDosing] = dict(versions or {})
+    wanted = [set_id for set_id in cited_versions if set_id not in newest]
+    for dosing in LabelDosing.objects.filter(set_id__in=wanted).order_by("set_id", "-version") if wanted else ():
         newest.setdefault(dosing.set_id, dosing)
     labels: dict[str, LabelDoses] = {}
     approved: dict[str, int] = {}
@@ -93,9 +112,14 @@ def label_doses(content: ArticleContent) -> tuple[dict[str, LabelDoses], dict[st
     return labels, approved
 
 
-def dose_report(content: ArticleContent, audience_names: dict[int, str] | None = None) -> DoseReport:
+def dose_report(
+    content: ArticleContent,
+    audience_names: dict[int, str] | None = None,
+    *,
+    versions: dict[str, LabelDosing] | None = None,
+) -> DoseReport:
     """Return every dose statement of every text of the article with its check against the drug's label."""
-    labels, approved = label_doses(content)
+    labels, approved = label_doses(content, versions)
     drugs = list(dict.fromkeys([d.strip() for d in (content.drugs or "").split(",") if d.strip()] + list(labels)))
     report = DoseReport(labels=labels)
     for location, text in _texts(content, audience_names or {}):

@@ -439,7 +439,8 @@ def _match_batch(articles: list[Article]) -> list[EvidenceAlert]:
     raised = []
     current: set[tuple[int, str, str]] = set()
     for article in articles:
-        findings = findings_for(references.get(article.last_approved_revision_id, []), retractions, labels)
+        approved_refs = references.get(article.last_approved_revision_id, [])
+        findings = _with_dose_changes(article, approved_refs, findings_for(approved_refs, retractions, labels))
         current.update((article.pk, f.reference_key, f.source_key) for f in findings)
         new = [f for f in findings if (article.pk, f.reference_key, f.source_key) not in seen]
         for finding in new:
@@ -474,6 +475,55 @@ def _match_batch(articles: list[Article]) -> list[EvidenceAlert]:
         alert.save(update_fields=["state", "handled_at", "handled_note"])
         _audit_resolved(alert, by_pk[alert.article_id])
     return raised
+
+
+def _with_dose_changes(article: Article, references: list[ReferenceContent], findings: list[Finding]) -> list[Finding]:
+    """Keep a newer-label finding only if a dose the article states checks differently under the new version.
+
+    When the dose statements of both the cited version and the current one
+    were imported (`label_document_import`), the approved text is checked
+    against each: no changed result, no alert; a changed one names the
+    statements. Without both versions' statements the finding stays as the
+    version listing raised it.
+    """
+    label_findings = [f for f in findings if f.kind == Alert.Kind.LABEL and f.source_key.startswith("spl:")]
+    if not label_findings:
+        return findings
+    cited = {ref.key: ref for ref in references}
+    content = None
+    kept = [f for f in findings if f not in label_findings]
+    for finding in label_findings:
+        _, set_id, version = finding.source_key.split(":")
+        ref = cited.get(finding.reference_key)
+        wanted = [int(version), ref.spl_version] if ref is not None and ref.spl_version is not None else []
+        dosings = (
+            {d.version: d for d in LabelDosing.objects.filter(set_id=set_id, version__in=wanted)} if wanted else {}
+        )
+        if len(dosings) < 2:
+            kept.append(finding)
+            continue
+        if content is None:
+            from articles.content import content_from_revision
+            from articles.models import Audience
+
+            content = content_from_revision(article.last_approved_revision, article_id=article.pk)
+            names = dict(Audience.objects.values_list("pk", "name"))
+        before = doses.dose_report(content, names, versions={set_id: dosings[ref.spl_version]})
+        after = doses.dose_report(content, names, versions={set_id: dosings[int(version)]})
+        changes = doses.dose_changes(before, after)
+        if changes:
+            message = finding.message + " Checked doses that change: " + "; ".join(changes[:10]) + "."
+            kept.append(
+                Finding(
+                    finding.reference_key,
+                    finding.reference_title,
+                    finding.kind,
+                    finding.severity,
+                    finding.source_key,
+                    message,
+                )
+            )
+    return kept
 
 
 def _audit_resolved(alert: EvidenceAlert, article: Article) -> None:
