@@ -10,16 +10,20 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from .files import read_label_document
-from .models import LabelDosing
-from .services import label_document_import
+from .files import open_source, read_label_document
+from .models import LabelDosing, VocabularyCode
+from .services import label_document_import, vocabulary_import
 
 SAMPLE_LABEL = "tests/evidence/samples/spl_valganciclovir_v1.xml"
+SAMPLE_VOCABULARY = "docs/vocabulary_codes_sample.csv"
 SAMPLE_SET_ID = "5a0b6c3d-4e8f-4a5b-9c7d-6b9c0d1e2f34"
 
 
 def seed(users: dict, stdout=None) -> None:
-    """Import the sample valganciclovir label unless a version of it is already there."""
+    """Import the sample vocabulary (RxNorm, ICD-10) and the sample valganciclovir label unless already there."""
+    if not VocabularyCode.objects.exists():
+        with open_source(str(settings.BASE_DIR / SAMPLE_VOCABULARY)) as stream:
+            vocabulary_import(stream, source=SAMPLE_VOCABULARY)
     if LabelDosing.objects.filter(set_id=SAMPLE_SET_ID).exists():
         return
     path = settings.BASE_DIR / SAMPLE_LABEL

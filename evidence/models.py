@@ -24,6 +24,7 @@ class EvidenceImport(models.Model):
         RETRACTIONS = "retractions", "Retraction Watch"
         LABELS = "labels", "Drug label versions"
         LABEL_DOCUMENTS = "label_documents", "Drug label documents (SPL)"
+        VOCABULARY = "vocabulary", "Drug and condition codes"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     source = models.CharField(max_length=500, help_text=gettext_lazy("The path or URL the file was read from."))
@@ -246,3 +247,25 @@ class DoseCheckAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"Dose mismatch accepted for round {self.round_id}"
+
+
+class VocabularyCode(models.Model):
+    """A standard code for a drug (RxNorm) or a condition (ICD-10-CM, SNOMED CT), looked up by name."""
+
+    class Kind(models.TextChoices):
+        DRUG = "drug", "Drug"
+        CONDITION = "condition", "Condition"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=300, help_text=gettext_lazy("Lower case; matched against the article's names."))
+    system = models.CharField(max_length=40, help_text=gettext_lazy("RxNorm, ICD-10-CM or SNOMED CT."))
+    code = models.CharField(max_length=40)
+    display = models.CharField(max_length=300, blank=True)
+    imported_by = models.ForeignKey(EvidenceImport, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["kind", "name"], name="one_code_per_kind_and_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.system} {self.code}"

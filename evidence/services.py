@@ -55,6 +55,7 @@ from .models import (
     LabelDosing,
     LabelVersion,
     Retraction,
+    VocabularyCode,
 )
 
 logger = logging.getLogger(__name__)
@@ -802,3 +803,71 @@ def dose_mismatch_accept(article: Article, *, acting_user, reason: str) -> DoseC
         comment=f"{len(mismatches)} dose statement(s) differ from the label. Reason: {reason}",
     )
     return acceptance
+
+
+# --------------------------------------------------------------------------- codes for machines (issue 24)
+
+VOCABULARY_COLUMNS = ("kind", "name", "system", "code")
+
+
+@transaction.atomic
+def vocabulary_import(stream: IO[str], *, source: str) -> ImportResult:
+    """Import drug and condition codes from a CSV (kind,name,system,code[,display]); rows upserted by kind and name.
+
+    Raise EvidenceFileError, saving nothing, when the header lacks a column;
+    a bad row is skipped and reported by line.
+    """
+    import csv
+
+    reader = csv.DictReader(stream)
+    missing = [name for name in VOCABULARY_COLUMNS if name not in (reader.fieldnames or [])]
+    if missing:
+        raise EvidenceFileError(
+            gettext("This is not a code vocabulary: the first line lacks the column(s) %(list)s.")
+            % {"list": ", ".join(missing)}
+        )
+    record = EvidenceImport.objects.create(kind=EvidenceImport.Kind.VOCABULARY, source=source[:500])
+    problems, saved, read = [], 0, 0
+    for row in reader:
+        read += 1
+        line = reader.line_num
+        kind = (row.get("kind") or "").strip().lower()
+        name = " ".join((row.get("name") or "").lower().split())
+        system, code = (row.get("system") or "").strip(), (row.get("code") or "").strip()
+        if kind not in VocabularyCode.Kind.values:
+            problems.append(f"Line {line}: skipped, kind “{kind}” is not drug or condition.")
+            continue
+        if not name or not system or not code or len(name) > 300 or len(system) > 40 or len(code) > 40:
+            problems.append(f"Line {line}: skipped, name, system and code are required (and must fit).")
+            continue
+        VocabularyCode.objects.update_or_create(
+            kind=kind,
+            name=name,
+            defaults={
+                "system": system,
+                "code": code,
+                "display": (row.get("display") or "").strip()[:300],
+                "imported_by": record,
+            },
+        )
+        saved += 1
+    record.rows_read, record.rows_saved, record.rows_skipped = read, saved, len(problems)
+    record.problems = "\n".join(problems[:1000])
+    record.finished_at = timezone.now()
+    record.save(update_fields=["rows_read", "rows_saved", "rows_skipped", "problems", "finished_at"])
+    return ImportResult(record=record, problems=problems)
+
+
+def vocabulary_codes(*, condition: str, drugs: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Return the codes of a condition and drugs by lower-case name: {"system", "code"} (one query)."""
+    wanted = {("condition", " ".join(condition.lower().split()))} | {
+        ("drug", " ".join(d.lower().split())) for d in drugs if d.strip()
+    }
+    names = {name for _, name in wanted if name}
+    if not names:
+        return {}
+    return {
+        f"{row.kind}:{row.name}": {"system": row.system, "code": row.code}
+        for row in VocabularyCode.objects.filter(name__in=names).only("kind", "name", "system", "code")
+        if (row.kind, row.name) in wanted
+    }
