@@ -6,7 +6,9 @@ drug, amount and unit, "exact" also every other field (see
 tests/evidence/dose_phrasings.py). Parse times are process-CPU medians of
 BENCH_DOSE_ROUNDS (default 20) runs over every audience's summary and body of
 each demo article, and over a body-sized (100,000 character) article made of
-the table's sentences.
+the table's sentences; "ms/check" is parse plus the comparison with the
+sample valganciclovir label (tests/evidence/samples), without the one query
+that loads the labels.
 """
 
 from __future__ import annotations
@@ -47,8 +49,21 @@ def main() -> None:
     big = "\n\n".join(case["text"] for case in table["cases"])
     big = (big * (100_000 // len(big) + 1))[:100_000]
     articles.append(("table sentences, 100 KB", big, table["drugs"]))
-    print(f"{'article':32}{'chars':>9}{'statements':>12}{'ms/parse':>10}")
+    from pathlib import Path
+
+    from evidence.dosing.compare import LabelDoses, check_statements
+    from evidence.dosing.label import parse_label
+
+    sample = Path(__file__).resolve().parents[1] / "tests/evidence/samples/spl_valganciclovir_v1.xml"
+    label = parse_label(sample.read_bytes())
+    labels = {drug: LabelDoses(label.set_id, label.version, label.drugs, label.statements) for drug in label.drugs}
+
+    def check(text: str, drugs: list[str]) -> None:
+        check_statements(parse_doses(text, drugs).statements, labels)
+
+    print(f"{'article':32}{'chars':>9}{'statements':>12}{'ms/parse':>10}{'ms/check':>10}")
     for name, text, drugs in articles:
         count = len(parse_doses(text, drugs).statements)
         ms = _median_ms(lambda text=text, drugs=drugs: parse_doses(text, drugs), rounds)
-        print(f"{name:32}{len(text):9,}{count:12}{ms:10.2f}", flush=True)
+        checked = _median_ms(lambda text=text, drugs=drugs: check(text, drugs), rounds)
+        print(f"{name:32}{len(text):9,}{count:12}{ms:10.2f}{checked:10.2f}", flush=True)
