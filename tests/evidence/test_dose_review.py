@@ -144,3 +144,31 @@ def test_who_may_post_a_dose_reason(client, author, reviewer, reviewer2, editor)
     assert client.get(url).status_code == 405
     assert client.post(url, {"reason": "x"}).status_code == 302
     assert DoseCheckAcceptance.objects.get().recorded_by == reviewer
+
+
+def test_dose_sections_cost_the_same_queries_for_few_or_many_statements(client, author, reviewer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _import()
+    few = _article(author, dose="9000 mg", slug="few")
+    many = factories.make_article(
+        author=author, slug="many", drugs="valganciclovir", summary="Antivirals [@valg-label].",
+        body="".join(f"- Valganciclovir {n}00 mg orally twice daily [@valg-label].\n" for n in range(1, 40)),
+        references=[LABEL_REF], variants=[],
+    )  # fmt: skip
+    counts = {}
+    for article in (few, many):
+        _submit_and_claim(article, author, reviewer)
+        client.force_login(reviewer)
+        url = reverse("review:detail", kwargs={"slug": article.slug})
+        client.get(url)  # warm per-process caches
+        with CaptureQueriesContext(connection) as review_page:
+            assert client.get(url).status_code == 200
+        client.force_login(author)
+        preview = reverse("studio:article_preview", kwargs={"slug": article.slug})
+        client.get(preview)
+        with CaptureQueriesContext(connection) as studio_page:
+            assert client.get(preview).status_code == 200
+        counts[article.slug] = (len(review_page), len(studio_page))
+    assert counts["few"] == counts["many"]
