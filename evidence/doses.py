@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 from articles.content import ArticleContent
 
 from .dosing.compare import DoseCheck, LabelDoses, check_statement
@@ -29,6 +31,11 @@ class DoseRow:
     location: str
     text: str
     check: DoseCheck
+
+    @property
+    def explanation(self) -> str:
+        """The check's detail in the reader's language ("" when the result says it all)."""
+        return explain(self.check)
 
 
 @dataclass(frozen=True)
@@ -64,13 +71,46 @@ def dose_changes(before: DoseReport, after: DoseReport) -> list[str]:
     ]
 
 
+def result_label(check: DoseCheck) -> str:
+    """Return the check's result in words, as the dose table shows it."""
+    labels = {
+        "match": gettext("matches the label"),
+        "outside_range": gettext("outside the label's range"),
+        "different_unit": gettext("different unit from the label"),
+        "different_frequency": gettext("different frequency from the label"),
+        "not_in_label": gettext("not in the label"),
+        "label_newer_than_approval": gettext("label newer than the approval"),
+    }
+    return labels.get(check.code, check.code)
+
+
+def explain(check: DoseCheck) -> str:
+    """Return the detail of a check for people: which label dose it was held against, or why none."""
+    label_population = ", ".join(check.label_statement.statement.population) if check.label_statement else ""
+    if check.code == "not_in_label":
+        if not check.label_known:
+            return ""
+        if check.statement.population and check.note.startswith("the label has no dose for"):
+            return gettext("The label has no dose for %(population)s.") % {
+                "population": ", ".join(check.statement.population)
+            }
+        return gettext("The label gives no dose of this drug.")
+    if check.code == "different_unit":
+        return gettext("The label gives this drug's dose in %(units)s.") % {"units": check.note.partition(": ")[2]}
+    if check.code in {"match", "label_newer_than_approval"}:
+        if check.note:
+            return gettext("Matches the label's dose for %(population)s.") % {"population": label_population}
+        return ""
+    return gettext("Nearest label dose: %(dose)s") % {"dose": check.note}
+
+
 def _texts(content: ArticleContent, audience_names: dict[int, str]):
-    yield "Summary", content.summary
-    yield "Body", content.body
+    yield gettext("Summary"), content.summary
+    yield gettext("Body"), content.body
     for variant in content.variants:
-        name = audience_names.get(variant.audience_id, f"Audience {variant.audience_id}")
-        yield f"{name} version — summary", variant.summary
-        yield f"{name} version — body", variant.body
+        name = audience_names.get(variant.audience_id, gettext("Audience %(id)s") % {"id": variant.audience_id})
+        yield gettext("%(audience)s version — summary") % {"audience": name}, variant.summary
+        yield gettext("%(audience)s version — body") % {"audience": name}, variant.body
 
 
 def label_doses(

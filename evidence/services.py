@@ -745,7 +745,7 @@ def dose_approval_guard(article: Article, round_, acting_user) -> None:
             "count": len(report.blocking),
             "text": first.text,
             "location": first.location,
-            "code": first.check.code.replace("_", " "),
+            "code": doses.result_label(first.check),
         }
     )
 
