@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext
 
 from articles.content import ArticleContent
+from articles.markdown_linear import blank_code_spans
 
 from .dosing.compare import DoseCheck, LabelDoses, check_statement
 from .dosing.label import LabelStatement
@@ -165,7 +166,8 @@ def dose_report(
     for location, text in _texts(content, audience_names or {}):
         if not text:
             continue
-        result = parse_doses(text, drugs)
+        # Code spans are shown literally (a marker there is not one), so they hold no statements.
+        result = parse_doses(blank_code_spans(text), drugs)
         for statement in result.statements:
             line_end = text.find("\n", statement.end)
             cited = "[@" in text[statement.end : line_end if line_end >= 0 else len(text)]

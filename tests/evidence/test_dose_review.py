@@ -172,3 +172,15 @@ def test_dose_sections_cost_the_same_queries_for_few_or_many_statements(client, 
             assert client.get(preview).status_code == 200
         counts[article.slug] = (len(review_page), len(studio_page))
     assert counts["few"] == counts["many"]
+
+
+def test_doses_in_code_spans_are_not_statements():
+    from articles.content import ArticleContent
+    from evidence.doses import dose_report
+
+    content = ArticleContent(
+        slug="x", title="x", drugs="valganciclovir", body="Write `{dose drug=valganciclovir}900 mg daily{/dose}`."
+    )
+    assert dose_report(content).rows == []
+    content = ArticleContent(slug="x", title="x", drugs="valganciclovir", body="Valganciclovir 900 mg daily.")
+    assert [row.text for row in dose_report(content).rows] == ["900 mg daily"]
