@@ -137,3 +137,20 @@ def test_a_bad_file_saves_nothing(tmp_path):
     assert (
         not LabelDosing.objects.exists() and not EvidenceImport.objects.exists() and not LabelVersion.objects.exists()
     )
+
+
+@pytest.mark.django_db
+def test_dose_models_are_read_only_in_the_admin(client, django_user_model):
+    from django.urls import reverse
+
+    call_command("import_label_document", str(V1), "--no-match", stdout=StringIO(), stderr=StringIO())
+    admin = django_user_model.objects.create_superuser("root", "root@example.org", "pw-for-tests-only")
+    client.force_login(admin)
+    for model in ("labeldosing", "dosecheckacceptance", "vocabularycode"):
+        assert client.get(reverse(f"admin:evidence_{model}_changelist")).status_code == 200
+        assert client.get(reverse(f"admin:evidence_{model}_add")).status_code == 403
+    dosing = LabelDosing.objects.get()
+    assert (
+        client.post(reverse("admin:evidence_labeldosing_delete", args=[dosing.pk]), {"post": "yes"}).status_code == 403
+    )
+    assert LabelDosing.objects.filter(pk=dosing.pk).exists()
