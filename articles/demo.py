@@ -32,6 +32,9 @@ VALCYTE_LABEL = {
     "authors": "",
     "source": "Genentech, Inc.; U.S. Food and Drug Administration",
     "year": None,
+    # The demo's label is the project's sample SPL (evidence/demo.py imports it): its Set ID, not the real one.
+    "spl_set_id": "5a0b6c3d-4e8f-4a5b-9c7d-6b9c0d1e2f34",
+    "spl_version": 1,
 }
 KOTTON2018 = {
     "key": "kotton2018",

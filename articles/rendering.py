@@ -39,6 +39,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from .content import ArticleContent, ReferenceContent
+from .dosemarks import DoseMarkerExtension
 from .glossary import annotate
 from .grades import BADGE_CLASSES, GradeExtension
 from .markdown_linear import LinearBlocksExtension, LinearInlineExtension, LinearLinksExtension
@@ -429,6 +430,7 @@ def _markdown(*, citations: bool) -> markdown.Markdown:
         if citations:
             extensions.append(_CitationExtension())
             extensions.append(GradeExtension())  # {grade=X} badges (articles.grades)
+            extensions.append(DoseMarkerExtension())  # {dose drug=x}...{/dose} tags hidden (articles.dosemarks)
         md = markdown.Markdown(
             extensions=extensions,
             extension_configs={"tables": {"use_align_attribute": True}},

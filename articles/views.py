@@ -131,6 +131,18 @@ def _editor_forms(request: HttpRequest, audiences: list[Audience], *, content: A
     return form, variant_forms, formset
 
 
+# Extra sections for the studio's preview, added by apps further down the data flow (the evidence
+# app adds the dose statements and their label check): each is called as panel(content,
+# audience_names) and returns safe HTML ("" for none).
+_preview_panels: list = []
+
+
+def register_preview_panel(panel) -> None:
+    """Add a section to the studio preview: `panel(content, audience_names)` returns HTML."""
+    if panel not in _preview_panels:
+        _preview_panels.append(panel)
+
+
 def _preview_context(content: ArticleContent, audiences: list[Audience], audience_slug: str | None) -> dict:
     """Render content for one audience and run the checks and readability: the preview pane's context."""
     audience = next((a for a in audiences if a.slug == audience_slug), None)
@@ -155,6 +167,7 @@ def _preview_context(content: ArticleContent, audiences: list[Audience], audienc
         "readability": reports,
         "readability_current": next((r for r in reports if r.slug == slug), reports[0]),
         "audiences": audiences,
+        "preview_panels": [panel(content, _audience_names(audiences)) for panel in _preview_panels],
     }
 
 

@@ -6,7 +6,16 @@ from django.contrib import admin
 
 from cms.admin_mixins import ReadOnlyAdminMixin
 
-from .models import EvidenceAlert, EvidenceImport, EvidenceJustification, LabelVersion, Retraction
+from .models import (
+    DoseCheckAcceptance,
+    EvidenceAlert,
+    EvidenceImport,
+    EvidenceJustification,
+    LabelDosing,
+    LabelVersion,
+    Retraction,
+    VocabularyCode,
+)
 
 
 class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -33,6 +42,12 @@ class LabelVersionAdmin(ReadOnlyAdmin):
     search_fields = ["set_id", "title"]
 
 
+@admin.register(LabelDosing)
+class LabelDosingAdmin(ReadOnlyAdmin):
+    list_display = ["set_id", "version", "effective_date", "title"]
+    search_fields = ["set_id", "title"]
+
+
 @admin.register(EvidenceAlert)
 class EvidenceAlertAdmin(ReadOnlyAdmin):
     list_display = ["article", "kind", "severity", "reference_key", "state", "created_at"]
@@ -44,3 +59,16 @@ class EvidenceAlertAdmin(ReadOnlyAdmin):
 class EvidenceJustificationAdmin(ReadOnlyAdmin):
     list_display = ["article", "reference_key", "recorded_by", "recorded_at"]
     list_select_related = ["article", "recorded_by"]
+
+
+@admin.register(DoseCheckAcceptance)
+class DoseCheckAcceptanceAdmin(ReadOnlyAdmin):
+    list_display = ["round", "recorded_by", "recorded_at"]
+    list_select_related = ["round", "recorded_by"]
+
+
+@admin.register(VocabularyCode)
+class VocabularyCodeAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "name", "system", "code"]
+    list_filter = ["kind", "system"]
+    search_fields = ["name", "code"]

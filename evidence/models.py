@@ -23,6 +23,8 @@ class EvidenceImport(models.Model):
     class Kind(models.TextChoices):
         RETRACTIONS = "retractions", "Retraction Watch"
         LABELS = "labels", "Drug label versions"
+        LABEL_DOCUMENTS = "label_documents", "Drug label documents (SPL)"
+        VOCABULARY = "vocabulary", "Drug and condition codes"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     source = models.CharField(max_length=500, help_text=gettext_lazy("The path or URL the file was read from."))
@@ -112,6 +114,36 @@ class LabelVersion(models.Model):
         return f"{self.set_id} v{self.version}"
 
 
+class LabelDosing(models.Model):
+    """The dose statements of one version of one drug label, read from its SPL XML (evidence.dosing.label).
+
+    One row per Set ID and version, kept when a newer version arrives, so the
+    check can say what changed between the version an approval was checked
+    against and the current one.
+    """
+
+    set_id = models.CharField("SPL Set ID", max_length=64, help_text=gettext_lazy("Lower case."))
+    version = models.PositiveIntegerField()
+    effective_date = models.DateField(null=True, blank=True)
+    title = models.CharField(max_length=1000, blank=True)
+    drugs = models.JSONField(
+        default=list, help_text=gettext_lazy("The drug names the label declares (generic and proprietary), lower case.")
+    )
+    statements = models.JSONField(
+        default=list,
+        help_text=gettext_lazy("Each dose statement of Dosage and Administration with its headings and source text."),
+    )
+    imported_by = models.ForeignKey(EvidenceImport, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["set_id", "-version"]
+        constraints = [models.UniqueConstraint(fields=["set_id", "version"], name="one_label_dosing_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.set_id} v{self.version} ({len(self.statements)} dose statements)"
+
+
 class EvidenceAlert(models.Model):
     """Evidence under an approved article moved: a cited paper was retracted or a label was superseded."""
 
@@ -192,3 +224,48 @@ class EvidenceJustification(models.Model):
 
     def __str__(self) -> str:
         return f"Justification for [{self.reference_key}] in {self.article}"
+
+
+class DoseCheckAcceptance(models.Model):
+    """A reviewer's reason for approving text whose doses do not match the label (issue 24).
+
+    Bound to the review round and its content hash: a new round (new text)
+    needs a new reason. Written only by evidence.services.dose_mismatch_accept.
+    """
+
+    round = models.OneToOneField("review.ReviewRound", on_delete=models.CASCADE, related_name="dose_acceptance")
+    content_hash = models.CharField(max_length=64)
+    reason = models.TextField(help_text=gettext_lazy("Why the doses that differ from the label are right."))
+    mismatches = models.JSONField(
+        default=list, help_text=gettext_lazy("The statements that did not match, as the reviewer saw them.")
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"Dose mismatch accepted for round {self.round_id}"
+
+
+class VocabularyCode(models.Model):
+    """A standard code for a drug (RxNorm) or a condition (ICD-10-CM, SNOMED CT), looked up by name."""
+
+    class Kind(models.TextChoices):
+        DRUG = "drug", "Drug"
+        CONDITION = "condition", "Condition"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=300, help_text=gettext_lazy("Lower case; matched against the article's names."))
+    system = models.CharField(max_length=40, help_text=gettext_lazy("RxNorm, ICD-10-CM or SNOMED CT."))
+    code = models.CharField(max_length=40)
+    display = models.CharField(max_length=300, blank=True)
+    imported_by = models.ForeignKey(EvidenceImport, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["kind", "name"], name="one_code_per_kind_and_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.system} {self.code}"

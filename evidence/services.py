@@ -42,10 +42,21 @@ from audit.services import event_record
 from cms import roles
 from cms.tasks import enqueue_on_commit
 from review import workflow
+from review.exceptions import ApprovalBlocked
 
-from . import files
-from .exceptions import EvidencePermissionError, InvalidAlertAction
-from .models import EvidenceAlert, EvidenceImport, EvidenceJustification, LabelVersion, Retraction
+from . import doses, files
+from .dosing.label import LabelError, parse_label
+from .exceptions import EvidenceFileError, EvidencePermissionError, InvalidAlertAction
+from .models import (
+    DoseCheckAcceptance,
+    EvidenceAlert,
+    EvidenceImport,
+    EvidenceJustification,
+    LabelDosing,
+    LabelVersion,
+    Retraction,
+    VocabularyCode,
+)
 
 logger = logging.getLogger(__name__)
 Alert = EvidenceAlert
@@ -201,6 +212,60 @@ def label_versions_import(stream: IO[str], *, source: str) -> ImportResult:
     return _import(
         EvidenceImport.Kind.LABELS, stream, source=source, rows_of=files.label_rows, model=LabelVersion, key="set_id"
     )
+
+
+@transaction.atomic
+def label_document_import(data: bytes, *, source: str) -> tuple[LabelDosing, ImportResult]:
+    """Import one label's SPL XML: store its dose statements for its version and bring LabelVersion up to it.
+
+    The statements are those of the Dosage and Administration section
+    (`evidence.dosing.label`). The Set ID's LabelVersion row is created, or
+    moved to this version when it is newer, so the evidence watch sees it
+    like a version from the DailyMed listing. Raise EvidenceFileError, saving
+    nothing, for a file that is not a usable SPL document.
+    """
+    try:
+        label = parse_label(data)
+    except LabelError as exc:
+        raise EvidenceFileError(
+            gettext("%(source)s cannot be read as an SPL label: %(reason)s") % {"source": source, "reason": exc}
+        ) from exc
+    problems = []
+    if not label.has_dosage_section:
+        problems.append(gettext("The label has no Dosage and Administration section (LOINC 34068-7)."))
+    elif not label.statements:
+        problems.append(gettext("No dose statement could be read from the Dosage and Administration section."))
+    record = EvidenceImport.objects.create(kind=EvidenceImport.Kind.LABEL_DOCUMENTS, source=source[:500])
+    dosing, _ = LabelDosing.objects.update_or_create(
+        set_id=label.set_id,
+        version=label.version,
+        defaults={
+            "effective_date": label.effective_date,
+            "title": label.title,
+            "drugs": list(label.drugs),
+            "statements": [item.as_dict() for item in label.statements],
+            "imported_by": record,
+        },
+    )
+    current = LabelVersion.objects.select_for_update().filter(set_id=label.set_id).first()
+    if current is None:
+        LabelVersion.objects.create(
+            set_id=label.set_id,
+            version=label.version,
+            published_date=label.effective_date,
+            title=label.title,
+            imported_by=record,
+        )
+    elif current.version < label.version:
+        current.version, current.published_date, current.imported_by = label.version, label.effective_date, record
+        current.title = current.title or label.title
+        current.save(update_fields=["version", "published_date", "title", "imported_by", "imported_at"])
+    record.rows_read = 1
+    record.rows_saved = 1
+    record.problems = "\n".join(problems)
+    record.finished_at = timezone.now()
+    record.save(update_fields=["rows_read", "rows_saved", "problems", "finished_at"])
+    return dosing, ImportResult(record=record, problems=problems)
 
 
 # --------------------------------------------------------------------------- findings (pure-ish lookups)
@@ -375,7 +440,8 @@ def _match_batch(articles: list[Article]) -> list[EvidenceAlert]:
     raised = []
     current: set[tuple[int, str, str]] = set()
     for article in articles:
-        findings = findings_for(references.get(article.last_approved_revision_id, []), retractions, labels)
+        approved_refs = references.get(article.last_approved_revision_id, [])
+        findings = _with_dose_changes(article, approved_refs, findings_for(approved_refs, retractions, labels))
         current.update((article.pk, f.reference_key, f.source_key) for f in findings)
         new = [f for f in findings if (article.pk, f.reference_key, f.source_key) not in seen]
         for finding in new:
@@ -410,6 +476,55 @@ def _match_batch(articles: list[Article]) -> list[EvidenceAlert]:
         alert.save(update_fields=["state", "handled_at", "handled_note"])
         _audit_resolved(alert, by_pk[alert.article_id])
     return raised
+
+
+def _with_dose_changes(article: Article, references: list[ReferenceContent], findings: list[Finding]) -> list[Finding]:
+    """Keep a newer-label finding only if a dose the article states checks differently under the new version.
+
+    When the dose statements of both the cited version and the current one
+    were imported (`label_document_import`), the approved text is checked
+    against each: no changed result, no alert; a changed one names the
+    statements. Without both versions' statements the finding stays as the
+    version listing raised it.
+    """
+    label_findings = [f for f in findings if f.kind == Alert.Kind.LABEL and f.source_key.startswith("spl:")]
+    if not label_findings:
+        return findings
+    cited = {ref.key: ref for ref in references}
+    content = None
+    kept = [f for f in findings if f not in label_findings]
+    for finding in label_findings:
+        _, set_id, version = finding.source_key.split(":")
+        ref = cited.get(finding.reference_key)
+        wanted = [int(version), ref.spl_version] if ref is not None and ref.spl_version is not None else []
+        dosings = (
+            {d.version: d for d in LabelDosing.objects.filter(set_id=set_id, version__in=wanted)} if wanted else {}
+        )
+        if len(dosings) < 2:
+            kept.append(finding)
+            continue
+        if content is None:
+            from articles.content import content_from_revision
+            from articles.models import Audience
+
+            content = content_from_revision(article.last_approved_revision, article_id=article.pk)
+            names = dict(Audience.objects.values_list("pk", "name"))
+        before = doses.dose_report(content, names, versions={set_id: dosings[ref.spl_version]})
+        after = doses.dose_report(content, names, versions={set_id: dosings[int(version)]})
+        changes = doses.dose_changes(before, after)
+        if changes:
+            message = finding.message + " Checked doses that change: " + "; ".join(changes[:10]) + "."
+            kept.append(
+                Finding(
+                    finding.reference_key,
+                    finding.reference_title,
+                    finding.kind,
+                    finding.severity,
+                    finding.source_key,
+                    message,
+                )
+            )
+    return kept
 
 
 def _audit_resolved(alert: EvidenceAlert, article: Article) -> None:
@@ -595,3 +710,164 @@ def justification_record(article: Article, *, acting_user, reference_key: str, t
     )
     _audit(article, acting_user=acting_user, action="evidence_justified", comment=f"[@{reference_key}]: {text}")
     return justification
+
+
+# --------------------------------------------------------------------------- dose checks (issue 24)
+
+
+def _round_dose_report(article: Article, round_) -> doses.DoseReport:
+    from articles.content import content_from_revision
+    from articles.models import Audience
+
+    content = content_from_revision(round_.revision, article_id=article.pk)
+    names = dict(Audience.objects.values_list("pk", "name"))
+    return doses.dose_report(content, names)
+
+
+def dose_approval_guard(article: Article, round_, acting_user) -> None:
+    """Refuse an approval while a dose statement does not match its label and no reviewer recorded why.
+
+    Registered with review.services.register_approval_guard; runs inside the
+    approval's transaction, so a refusal leaves nothing recorded.
+    """
+    report = _round_dose_report(article, round_)
+    if not report.blocking:
+        return
+    if DoseCheckAcceptance.objects.filter(round=round_, content_hash=round_.content_hash).exists():
+        return
+    first = report.blocking[0]
+    raise ApprovalBlocked(
+        gettext(
+            "%(count)s dose statement(s) do not match the drug label (first: “%(text)s” in %(location)s, %(code)s). "
+            "A reviewer must record why they are right, on the review page under Doses, before approving."
+        )
+        % {
+            "count": len(report.blocking),
+            "text": first.text,
+            "location": first.location,
+            "code": doses.result_label(first.check),
+        }
+    )
+
+
+@transaction.atomic
+def dose_mismatch_accept(article: Article, *, acting_user, reason: str) -> DoseCheckAcceptance:
+    """Record a reviewer's reason for approving the open round's doses although they differ from the label.
+
+    Only a reviewer of the open round who is not an author of the article may;
+    the reason is bound to the round's content hash and written to the audit log.
+    """
+    from review.models import ReviewDecision, ReviewRound
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise EvidencePermissionError(gettext("Say why the doses are right: a reason is required."))
+    if len(reason) > 4000:
+        raise EvidencePermissionError(gettext("Keep the reason under 4,000 characters."))
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    round_ = (
+        ReviewRound.objects.select_for_update()
+        .filter(article=article, closed_at__isnull=True)
+        .select_related("revision")
+        .first()
+    )
+    if round_ is None:
+        raise InvalidAlertAction(gettext("The article has no open review round, so there is nothing to approve."))
+    if workflow.is_article_author(article, acting_user):
+        raise EvidencePermissionError(gettext("An author of the article cannot accept its dose mismatches."))
+    if not ReviewDecision.objects.filter(round=round_, reviewer__user=acting_user).exists():
+        raise EvidencePermissionError(
+            gettext("Only a reviewer of this round can record why the doses are right. Claim the review first.")
+        )
+    report = _round_dose_report(article, round_)
+    mismatches = [
+        {"location": row.location, "text": row.text, "code": row.check.code, "note": row.check.note}
+        for row in report.blocking
+    ]
+    if not mismatches:
+        raise InvalidAlertAction(gettext("Every dose statement matches its label; there is nothing to accept."))
+    acceptance, _ = DoseCheckAcceptance.objects.update_or_create(
+        round=round_,
+        defaults={
+            "content_hash": round_.content_hash,
+            "reason": reason,
+            "mismatches": mismatches,
+            "recorded_by": acting_user,
+        },
+    )
+    event_record(
+        article,
+        acting_user=acting_user,
+        action="dose_mismatch_accepted",
+        round_=round_,
+        comment=f"{len(mismatches)} dose statement(s) differ from the label. Reason: {reason}",
+    )
+    return acceptance
+
+
+# --------------------------------------------------------------------------- codes for machines (issue 24)
+
+VOCABULARY_COLUMNS = ("kind", "name", "system", "code")
+
+
+@transaction.atomic
+def vocabulary_import(stream: IO[str], *, source: str) -> ImportResult:
+    """Import drug and condition codes from a CSV (kind,name,system,code[,display]); rows upserted by kind and name.
+
+    Raise EvidenceFileError, saving nothing, when the header lacks a column;
+    a bad row is skipped and reported by line.
+    """
+    import csv
+
+    reader = csv.DictReader(stream)
+    missing = [name for name in VOCABULARY_COLUMNS if name not in (reader.fieldnames or [])]
+    if missing:
+        raise EvidenceFileError(
+            gettext("This is not a code vocabulary: the first line lacks the column(s) %(list)s.")
+            % {"list": ", ".join(missing)}
+        )
+    record = EvidenceImport.objects.create(kind=EvidenceImport.Kind.VOCABULARY, source=source[:500])
+    problems, saved, read = [], 0, 0
+    for row in reader:
+        read += 1
+        line = reader.line_num
+        kind = (row.get("kind") or "").strip().lower()
+        name = " ".join((row.get("name") or "").lower().split())
+        system, code = (row.get("system") or "").strip(), (row.get("code") or "").strip()
+        if kind not in VocabularyCode.Kind.values:
+            problems.append(f"Line {line}: skipped, kind “{kind}” is not drug or condition.")
+            continue
+        if not name or not system or not code or len(name) > 300 or len(system) > 40 or len(code) > 40:
+            problems.append(f"Line {line}: skipped, name, system and code are required (and must fit).")
+            continue
+        VocabularyCode.objects.update_or_create(
+            kind=kind,
+            name=name,
+            defaults={
+                "system": system,
+                "code": code,
+                "display": (row.get("display") or "").strip()[:300],
+                "imported_by": record,
+            },
+        )
+        saved += 1
+    record.rows_read, record.rows_saved, record.rows_skipped = read, saved, len(problems)
+    record.problems = "\n".join(problems[:1000])
+    record.finished_at = timezone.now()
+    record.save(update_fields=["rows_read", "rows_saved", "rows_skipped", "problems", "finished_at"])
+    return ImportResult(record=record, problems=problems)
+
+
+def vocabulary_codes(*, condition: str, drugs: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Return the codes of a condition and drugs by lower-case name: {"system", "code"} (one query)."""
+    wanted = {("condition", " ".join(condition.lower().split()))} | {
+        ("drug", " ".join(d.lower().split())) for d in drugs if d.strip()
+    }
+    names = {name for _, name in wanted if name}
+    if not names:
+        return {}
+    return {
+        f"{row.kind}:{row.name}": {"system": row.system, "code": row.code}
+        for row in VocabularyCode.objects.filter(name__in=names).only("kind", "name", "system", "code")
+        if (row.kind, row.name) in wanted
+    }

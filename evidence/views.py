@@ -16,10 +16,10 @@ from articles.models import Article, Audience
 from cms import roles
 from review import workflow
 
-from . import selectors, services
-from .exceptions import EvidenceError
+from . import doses, selectors, services
+from .exceptions import EvidenceError, EvidencePermissionError
 from .forms import AlertActionForm, JustificationForm
-from .models import EvidenceAlert
+from .models import DoseCheckAcceptance, EvidenceAlert
 
 PAGE_SIZE = 25
 editors_only = roles.role_required(roles.EDITORS)
@@ -136,3 +136,52 @@ def review_panel(request: HttpRequest, article: Article, content, audience_names
     return render_to_string(
         "evidence/_panel.html", {"panel": panel, "article": article, "is_author": False}, request=request
     )
+
+
+# --------------------------------------------------------------------------- doses (issue 24)
+
+
+def studio_dose_panel(content, audience_names: dict[int, str]) -> str:
+    """Return the studio preview's dose section: each recognised statement and its label check.
+
+    Registered with articles.views.register_preview_panel; one query (the labels).
+    """
+    return render_to_string("evidence/_doses.html", {"report": doses.dose_report(content, audience_names)})
+
+
+def dose_review_panel(request: HttpRequest, article: Article, content, audience_names: dict[int, str]) -> str:
+    """Return the review page's dose section: the result per statement and, on a mismatch, the reason form."""
+    from review.models import ReviewDecision, ReviewRound
+
+    report = doses.dose_report(content, audience_names)
+    round_ = ReviewRound.objects.filter(article=article, closed_at__isnull=True).only("pk", "content_hash").first()
+    acceptance = None
+    may_accept = False
+    if round_ is not None:
+        acceptance = (
+            DoseCheckAcceptance.objects.filter(round=round_, content_hash=round_.content_hash)
+            .select_related("recorded_by")
+            .first()
+        )
+        may_accept = (
+            not workflow.is_article_author(article, request.user)
+            and ReviewDecision.objects.filter(round=round_, reviewer__user=request.user).exists()
+        )
+    review = {"article": article, "acceptance": acceptance, "may_accept": may_accept}
+    return render_to_string("evidence/_doses.html", {"report": report, "review": review}, request=request)
+
+
+@roles.role_required(roles.BOARD)
+@require_POST
+def dose_accept(request: HttpRequest, slug: str) -> HttpResponse:
+    """Record a reviewer's reason for approving doses that differ from the label; back to the review page."""
+    article = get_object_or_404(Article, slug=slug)
+    try:
+        services.dose_mismatch_accept(article, acting_user=request.user, reason=request.POST.get("reason", ""))
+    except EvidencePermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except EvidenceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, gettext("Recorded why the doses are right. The board can approve now."))
+    return redirect("review:detail", slug=article.slug)

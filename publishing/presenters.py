@@ -90,6 +90,35 @@ def _schema_audience(audience: Audience | None) -> dict:
     return {"@type": "MedicalAudience", "audienceType": audience.name, "name": audience.name}
 
 
+def _schema_code(code: dict) -> dict:
+    return {"@type": "MedicalCode", "codeValue": code["code"], "codingSystem": code["system"]}
+
+
+def _schema_drug(name: str, data: dict) -> dict:
+    """A Drug with its code and a doseSchedule per dose statement of the page's approved text (issue 24)."""
+    drug: dict[str, Any] = {"@type": "Drug", "name": name}
+    code = (data.get("drug_codes") or {}).get(name)
+    if code:
+        drug["code"] = _schema_code(code)
+    schedules = []
+    for item in data.get("dose_schedules") or []:
+        if item["drug"].lower() != name.lower():
+            continue
+        schedule: dict[str, Any] = {
+            "@type": "MaximumDoseSchedule" if item.get("maximum") else "DoseSchedule",
+            "doseValue": item["doseValue"],
+            "doseUnit": item["doseUnit"],
+        }
+        if item.get("frequency"):
+            schedule["frequency"] = item["frequency"]
+        if item.get("targetPopulation"):
+            schedule["targetPopulation"] = item["targetPopulation"]
+        schedules.append(schedule)
+    if schedules:
+        drug["doseSchedule"] = schedules
+    return drug
+
+
 def _schema_citation(ref: dict) -> dict:
     citation: dict[str, Any] = {"@type": "CreativeWork", "name": ref.get("title", "")}
     if ref.get("authors"):
@@ -127,8 +156,10 @@ def article_structured_data(
     publication = page.publication
     url = url or absolute_url(reverse("reader:article", args=[publication.slug]))
     condition: dict[str, Any] = {"@type": "MedicalCondition", "name": data.get("condition", "")}
+    if data.get("condition_code"):
+        condition["code"] = _schema_code(data["condition_code"])
     if data.get("drugs"):
-        condition["drug"] = [{"@type": "Drug", "name": name} for name in data["drugs"]]
+        condition["drug"] = [_schema_drug(name, data) for name in data["drugs"]]
     structured: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",

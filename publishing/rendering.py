@@ -8,11 +8,13 @@ HTML comes from ``articles.rendering``, which sanitises everything it emits.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from articles.content import ArticleContent
 from articles.grades import active_scheme, graded_statements, grades_shown, schema_evidence_level
 from articles.rendering import render_content, render_markdown
+from evidence.dosing.parser import parse_doses
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class PageContext:
     authors: tuple[str, ...] = ()
     disclaimers: dict[int | None, DisclaimerInfo | None] = field(default_factory=dict)
     glossary: tuple = ()  # articles.readability.GlossaryEntry values, for plain-language pages
+    # Standard codes looked up at go-live: "drug:<name>" / "condition:<name>" -> {"system", "code"} (issue 24).
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def split_drugs(drugs: str) -> list[str]:
@@ -109,9 +113,55 @@ def build_page(content: ArticleContent, *, audience: AudienceInfo | None, contex
                 for ref in rendered.references
             ],
             "recommendations": recommendations(content, audience_id=audience_id) if show_grades else [],
+            "condition_code": context.codes.get("condition:" + " ".join(content.condition.lower().split())),
+            "drug_codes": {
+                name: context.codes[f"drug:{' '.join(name.lower().split())}"]
+                for name in split_drugs(content.drugs)
+                if f"drug:{' '.join(name.lower().split())}" in context.codes
+            },
+            "dose_schedules": dose_schedules(content, audience_id=audience_id),
         },
         content_hash=context.content_hash,
     )
+
+
+def _frequency(statement) -> str:
+    if statement.interval_hours is not None:
+        return f"every {format(statement.interval_hours.normalize(), 'f')} hours"
+    if statement.per_day is not None:
+        per_day = statement.per_day
+        if per_day < 1:
+            return f"{format((per_day * 7).quantize(Decimal('0.01')).normalize(), 'f')} times a week"
+        return f"{format(per_day.normalize(), 'f')} times a day"
+    return ""
+
+
+def dose_schedules(content: ArticleContent, *, audience_id: int | None) -> list[dict[str, Any]]:
+    """Return the dose statements of an audience's approved text as schema.org DoseSchedule fields, in order.
+
+    Pure: read from the pinned content by evidence.dosing.parser, so the stored
+    page's JSON-LD comes from the approved revision only.
+    """
+    drugs = split_drugs(content.drugs)
+    found = []
+    for text in content.text_for(audience_id):
+        for statement in parse_doses(text, drugs).statements:
+            value = format(statement.amount_low.normalize(), "f")
+            if statement.amount_high is not None:
+                value += "-" + format(statement.amount_high.normalize(), "f")
+            unit = statement.unit + ("/day" if statement.daily_total else "")
+            found.append(
+                {
+                    "drug": statement.drug,
+                    "doseValue": value,
+                    "doseUnit": unit,
+                    "frequency": _frequency(statement),
+                    "targetPopulation": ", ".join(statement.population),
+                    "route": statement.route or "",
+                    "maximum": statement.maximum,
+                }
+            )
+    return found
 
 
 def recommendations(content: ArticleContent, *, audience_id: int | None) -> list[dict[str, Any]]:

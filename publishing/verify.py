@@ -61,7 +61,7 @@ CHECKS = {
 }
 # Page fields that come from the approved content (the rest is the review record and furniture).
 CONTENT_FIELDS = ("title", "summary_html", "body_html", "references_html")
-CONTENT_DATA = ("condition", "drugs", "sections", "references", "recommendations")
+CONTENT_DATA = ("condition", "drugs", "sections", "references", "recommendations", "dose_schedules")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,10 @@ class Recused(ReviewPermissionError):
         super().__init__(message)
 
 
+class ApprovalBlocked(ReviewError):
+    """An approval guard refused the approval (e.g. a dose mismatch with no reviewer's reason recorded)."""
+
+
 class ContentCheckFailed(ReviewError):
     """The article has content errors that block submission; `results` lists them."""
 

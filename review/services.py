@@ -111,6 +111,22 @@ def unregister_archive_hook(hook: ArchiveHook) -> None:
         _archive_hooks.remove(hook)
 
 
+ApprovalGuard = Callable[[Article, ReviewRound, object], None]
+_approval_guards: list[ApprovalGuard] = []
+
+
+def register_approval_guard(guard: ApprovalGuard) -> None:
+    """Run `guard(article, round, acting_user)` before an approval is recorded; it raises ApprovalBlocked to refuse."""
+    if guard not in _approval_guards:
+        _approval_guards.append(guard)
+
+
+def unregister_approval_guard(guard: ApprovalGuard) -> None:
+    """Remove a guard added by register_approval_guard (tests use this)."""
+    if guard in _approval_guards:
+        _approval_guards.remove(guard)
+
+
 SubmissionCheck = Callable[[Article, object], list]
 _submission_checks: list[SubmissionCheck] = []
 
@@ -528,6 +544,8 @@ def review_approve(article: Article, *, acting_user, comment: str = "", content_
     """
     original, article = article, _lock(article)
     round_, seat = _take_seat(article, acting_user, "approve", comment, content_hash)
+    for guard in list(_approval_guards):
+        guard(article, round_, acting_user)  # raises ApprovalBlocked; the transaction undoes the seat
     approvals = (
         round_.decisions.filter(decision=ReviewDecision.Decision.APPROVE, revision_id=round_.revision_id)
         .values("reviewer")

@@ -330,6 +330,8 @@ MAXIMUM_WORDS = [
     ("at", "most"),
     ("should", "not", "exceed"),
 ]
+# After "two 200 mg ...": the strength of each unit of the form, not a dose.
+STRENGTH_FORMS = {"tablet", "tablets", "tab", "tabs", "capsule", "capsules", "cap", "caps", "vial", "vials"}
 PHASES = {"loading": "loading", "induction": "induction", "maintenance": "maintenance"}
 RANGE_JOINERS = {"-", "–", "—", "to"}
 
@@ -378,6 +380,21 @@ class DoseStatement:
     @property
     def amount_range(self) -> tuple[Decimal, Decimal]:
         return self.amount_low, self.amount_high if self.amount_high is not None else self.amount_low
+
+    @classmethod
+    def from_dict(cls, data: dict) -> DoseStatement:
+        """The statement `as_dict` wrote (unknown keys are ignored, so older stored rows still load)."""
+        values = {}
+        for name, spec in cls.__dataclass_fields__.items():
+            if name not in data:
+                continue
+            value = data[name]
+            if value is not None and "Decimal" in str(spec.type):
+                value = Decimal(str(value))
+            elif name == "population":
+                value = tuple(value or ())
+            values[name] = value
+        return cls(**values)
 
     def as_dict(self) -> dict:
         """A JSON-ready form (numbers as strings, so nothing is rounded)."""
@@ -623,6 +640,15 @@ class _Sentence:
         toks, end = self.toks, self.end
         return j + 1 < end and toks[j].low in {"/", "per"} and toks[j + 1].low in {"h", "hr", "hour", "min", "minute"}
 
+    def _concentration_after(self, j: int) -> bool:
+        toks, end = self.toks, self.end
+        return j + 1 < end and toks[j].low in {"/", "per"} and toks[j + 1].low in {"ml", "l", "dl"}
+
+    def _strength(self, i: int, j: int) -> bool:
+        toks, end = self.toks, self.end
+        counted = i > self.start and _number(toks, i - 1, end) is not None
+        return counted and j < end and toks[j].low in STRENGTH_FORMS
+
     def _amount(self, i: int) -> dict | None:
         toks, end = self.toks, self.end
         low = toks[i].value
@@ -670,6 +696,10 @@ class _Sentence:
             if tok.kind == "num":
                 amount = self._amount(i)
                 if amount is not None:
+                    if self._concentration_after(amount["j"]) or self._strength(i, amount["j"]):
+                        # "137 IU/mL", "15 mcg/mL", "two 200 mg tablets": a level or a tablet's strength, not a dose
+                        i = amount["j"] + 1
+                        continue
                     if self._rate_after(amount["j"]):
                         if amount["unit"] != "mL":
                             self.suspects.append((i, amount["j"] + 2, "unsupported_rate"))
@@ -679,6 +709,11 @@ class _Sentence:
                     i = amount["j"]
                     continue
                 nxt = toks[i + 1] if i + 1 < self.end else None
+                # A number inside a code ("M460V", "UL97") is no dose: glued to a letter before it.
+                coded = i > self.start and toks[i - 1].kind == "word" and toks[i - 1].end == tok.start
+                if coded:
+                    i += 1
+                    continue
                 if nxt is not None and nxt.kind == "word" and nxt.low not in NOT_UNITS and nxt.low not in UNITS:
                     glued = nxt.start == tok.end
                     if nxt.low in SUSPECT_UNITS or (glued and nxt.low not in NUMBER_WORDS and len(nxt.low) <= 5):
@@ -773,7 +808,10 @@ class _Reader:
             drug = self._drug_for(sentence, amount, context, forced)
             stop = amounts[n + 1]["i"] if n + 1 < len(amounts) else sentence.end
             window_end = stop
+            own = amount["j"] + 1 if toks[amount["j"]].low == "of" else None  # "900 mg of valganciclovir twice daily"
             for k in range(amount["j"], stop):
+                if k == own and sentence.drug_at.get(k) == drug:
+                    continue
                 if k in sentence.drug_at and not forced:  # another drug named: its own statement begins
                     window_end = k - 1 if k - 1 >= amount["j"] and _is_route(toks[k - 1]) else k
                     break

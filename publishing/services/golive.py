@@ -18,12 +18,13 @@ from django.utils.translation import gettext
 
 from articles.content import ArticleContent, content_from_revision
 from articles.models import Article, Audience
+from evidence.services import vocabulary_codes
 from review.models import ReviewDecision, ReviewRound
 
 from ..catalogue import catalogue_refresh
 from ..exceptions import ContentHashMismatch
 from ..models import Disclaimer, Publication, PublishedPage
-from ..rendering import AudienceInfo, DisclaimerInfo, PageContext, build_pages
+from ..rendering import AudienceInfo, DisclaimerInfo, PageContext, build_pages, split_drugs
 from ..signals import pages_rendered
 from ..workflow import OPEN_STATES
 from .notifications import notify_failure_on_commit
@@ -143,6 +144,7 @@ def publication_go_live(publication_id: int) -> Publication:
         authors=_authors(article),
         disclaimers=_disclaimers(audiences, now),
         glossary=content.glossary,
+        codes=vocabulary_codes(condition=content.condition, drugs=split_drugs(content.drugs)),
     )
     pages = build_pages(
         content,

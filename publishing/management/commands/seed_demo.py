@@ -21,6 +21,7 @@ from django.test.utils import override_settings
 from articles import demo as articles_demo
 from cms import roles
 from cms.celery import configured as celery_configured
+from evidence import demo as evidence_demo
 from publishing import demo as publishing_demo
 from publishing import demo_translations
 from review import demo as review_demo
@@ -111,7 +112,13 @@ class Command(BaseCommand):
         # The demo's workflow notifications would flood the console (or, in
         # services mode, be mailed by the worker): keep them in memory, count them.
         with _everything_in_this_process() as outbox:
-            for step in (articles_demo.seed, review_demo.seed, publishing_demo.seed, demo_translations.seed):
+            for step in (
+                articles_demo.seed,
+                review_demo.seed,
+                evidence_demo.seed,
+                publishing_demo.seed,
+                demo_translations.seed,
+            ):
                 step(users, stdout=self.stdout)
             sent = len(outbox)
         if sent:
