@@ -268,3 +268,13 @@ def test_the_static_export_holds_every_language(live_translation, tmp_path, sett
     assert (site / "es/api/articles/tratamiento-cmv/index.json").exists()
     assert (site / "articles/cmv-treatment/index.html").exists()
     assert not (site / "articles/tratamiento-cmv").exists()
+
+
+def test_a_spanish_reader_finds_the_spanish_page_first_from_search(client, live_translation):
+    html = client.get("/es/search/", {"q": "tratamiento CMV"}).content.decode()
+    assert '<html lang="es"' in html
+    links = re.findall(r'href="(/(?:es/)?articles/[^"]+)"', html)
+    assert links and links[0] == "/es/articles/tratamiento-cmv/", links
+    # An English reader's search still reaches the English page first.
+    english = client.get("/search/", {"q": "CMV treatment"}).content.decode()
+    assert re.findall(r'href="(/(?:es/)?articles/[^"]+)"', english)[0] == "/articles/cmv-treatment/"
