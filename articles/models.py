@@ -46,6 +46,14 @@ class Audience(models.Model):
         help_text=gettext_lazy("Clinicians: shown professional-level text and the professional disclaimer."),
     )
     active = models.BooleanField(default=True)
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=gettext_lazy(
+            'The choice in other languages: {"es": {"name": "Paciente", "help_text": "…"}}. '
+            "A language missing here shows the English wording."
+        ),
+    )
 
     class EvidenceGrades(models.TextChoices):
         AUTO = "auto", "Only if this is a professional audience"
@@ -64,6 +72,11 @@ class Audience(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def in_language(self, language: str) -> tuple[str, str]:
+        """Return (name, help text) in a language, falling back field by field to the stored (English) wording."""
+        wording = (self.translations or {}).get(language.split("-")[0].lower()) or {}
+        return wording.get("name") or self.name, wording.get("help_text") or self.help_text
 
     @property
     def shows_evidence_grades(self) -> bool:

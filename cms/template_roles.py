@@ -54,3 +54,9 @@ def html_lang() -> str:
 def html_dir() -> str:
     """Return "rtl" for a right-to-left active language, else "ltr" (<html dir>)."""
     return languages.text_direction(translation.get_language() or "")
+
+
+@register.filter
+def in_reader_language(audience) -> str:
+    """Return an audience's name in the active language (its stored English name when none is recorded)."""
+    return audience.in_language(translation.get_language() or "")[0]

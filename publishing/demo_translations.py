@@ -8,13 +8,15 @@ article live.
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from articles import translations
 from articles.models import Article, Audience
 from articles.services import VariantInput, article_update
 from review import services as review_services
 
 from . import services, tasks
-from .models import Publication
+from .models import Disclaimer, Publication
 
 SOURCE_SLUG = "cmv-treatment"
 ES_SLUG = "tratamiento-cmv"
@@ -171,6 +173,26 @@ genotipar UL97 y UL54; foscarnet 90 mg/kg IV cada 12 horas ante resistencia en U
 [@marty2017].
 """
 
+# The disclaimers in Spanish (the site's own wording). The student audience's
+# English notice is left untranslated on purpose: its Spanish page shows it
+# in English with a notice that it is not yet available in Spanish.
+ES_DISCLAIMERS = (
+    (
+        None,
+        "Antes de usar esta información",
+        "Esta página explica un tratamiento en términos generales y no puede decirle qué es lo adecuado "
+        "para usted. Hable con su médico, enfermera o farmacéutico antes de empezar, dejar o cambiar un "
+        "medicamento. Si se encuentra muy mal, pida ayuda médica urgente.",
+    ),
+    (
+        "professional",
+        "Aviso para profesionales sanitarios",
+        "Este resumen es una referencia rápida para profesionales sanitarios. No sustituye al juicio "
+        "clínico, a la ficha técnica completa ni a los protocolos locales. Compruebe las dosis con la ficha "
+        "vigente y ajústelas a la función renal, el peso y las interacciones de cada paciente.",
+    ),
+)
+
 # The English change that leaves the Spanish page out of date (a wording change, no new dose).
 SOURCE_ADDITION = " Your care team checks the blood count each week while you take these medicines [@valcyte-label]."
 
@@ -178,6 +200,21 @@ SOURCE_ADDITION = " Your care team checks the blood count each week while you ta
 def _write(stdout, text: str) -> None:
     if stdout is not None:
         stdout.write(text)
+
+
+def seed_disclaimers(stdout=None) -> None:
+    """Create the Spanish disclaimers that do not exist yet (demo seeding writes them directly, as approved)."""
+    created = []
+    for audience_slug, name, text in ES_DISCLAIMERS:
+        audience = Audience.objects.filter(slug=audience_slug).first() if audience_slug else None
+        if audience_slug and audience is None:
+            continue
+        if Disclaimer.objects.filter(audience=audience, language="es").exists():
+            continue
+        Disclaimer.objects.create(name=name, audience=audience, language="es", text=text, effective_from=timezone.now())
+        created.append(name)
+    if created:
+        _write(stdout, f"Spanish disclaimers: {', '.join(created)}.")
 
 
 def _publish(article: Article, editor, summary: str) -> Publication:
@@ -195,6 +232,7 @@ def seed(users: dict, stdout=None) -> None:
     if source is None or source.last_approved_revision_id is None or None in (author, editor, reviewer, translator):
         _write(stdout, "No approved CMV article (or demo users); no Spanish translation.")
         return
+    seed_disclaimers(stdout)
     if source.translations.filter(language="es").exists():
         _write(stdout, "Kept the Spanish translation (already there).")
         return

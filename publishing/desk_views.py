@@ -159,6 +159,7 @@ def furniture(request: HttpRequest) -> HttpResponse:
                 kind=FurnitureChange.Kind.DISCLAIMER,
                 disclaimer=disclaimer,
                 audience=None if disclaimer else form.cleaned_data["audience"],
+                language=form.cleaned_data["language"] or "",
                 values={"name": form.cleaned_data["name"], "text": form.cleaned_data["text"]},
                 note=form.cleaned_data["note"],
             )

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-from cms import roles
+from cms import languages, roles
 from review.models import BoardMember
 
 from .models import Disclaimer, EditorialPolicy, FurnitureChange
@@ -85,12 +85,21 @@ class FurnitureState:
         """Return the approved version of an object (0: as it was before furniture was versioned)."""
         return self.versions.get((kind, object_id), 0)
 
-    def disclaimer_for(self, audience_id: int | None) -> Disclaimer | None:
-        """Return the disclaimer in force for an audience: its own, else the all-audiences one."""
+    def disclaimer_for(self, audience_id: int | None, language: str | None = None) -> Disclaimer | None:
+        """Return the disclaimer in force for an audience and a language.
+
+        The audience's own disclaimer comes before the all-audiences one (its
+        wording matters more than its language), each in the page's language
+        first, then in the source language. A caller compares the result's
+        ``language`` with the page's to say that it is shown untranslated.
+        """
+        language = languages.base(language) if language else languages.default_language()
+        wanted = [language] if language == languages.default_language() else [language, languages.default_language()]
         for audience in (audience_id, None) if audience_id is not None else (None,):
-            for disclaimer in self.disclaimers:
-                if disclaimer.audience_id == audience:
-                    return disclaimer
+            for code in wanted:
+                for disclaimer in self.disclaimers:
+                    if disclaimer.audience_id == audience and languages.base(disclaimer.language) == code:
+                        return disclaimer
         return None
 
 
@@ -114,9 +123,11 @@ def furniture_state(now: dt.datetime | None = None) -> FurnitureState:
     return FurnitureState(disclaimers=disclaimers, policy=policy, versions=versions)
 
 
-def page_furniture(state: FurnitureState, *, audience_id: int | None, board_member_ids: list[int]) -> dict:
+def page_furniture(
+    state: FurnitureState, *, audience_id: int | None, board_member_ids: list[int], language: str | None = None
+) -> dict:
     """Return the furniture versions of one page: its disclaimer, the policy, each board member it names."""
-    disclaimer = state.disclaimer_for(audience_id)
+    disclaimer = state.disclaimer_for(audience_id, language)
     return {
         "disclaimer": (
             {"id": disclaimer.pk, "version": state.version(Kind.DISCLAIMER, disclaimer.pk), "name": disclaimer.name}

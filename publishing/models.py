@@ -26,6 +26,14 @@ class Disclaimer(models.Model):
         help_text=gettext_lazy("Empty: shown to every audience that has no disclaimer of its own."),
     )
     text = models.TextField(help_text=gettext_lazy("Markdown."))
+    language = models.CharField(
+        max_length=12,
+        default="en",
+        help_text=gettext_lazy(
+            "The language of the text (en, es…). Pages in a language without a disclaimer of their own "
+            "show the source language's, with a notice."
+        ),
+    )
     active = models.BooleanField(default=True)
     effective_from = models.DateTimeField(
         help_text=gettext_lazy("Pages rendered from this time on use this disclaimer.")
@@ -400,6 +408,7 @@ class FurnitureChange(models.Model):
         related_name="+",
         help_text=gettext_lazy("A new disclaimer's audience (empty: all audiences)."),
     )
+    language = models.CharField(max_length=12, default="en", help_text=gettext_lazy("A new disclaimer's language."))
     policy = models.ForeignKey(EditorialPolicy, null=True, blank=True, on_delete=models.PROTECT, related_name="changes")
     board_member = models.ForeignKey(
         "review.BoardMember", null=True, blank=True, on_delete=models.PROTECT, related_name="furniture_changes"

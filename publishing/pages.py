@@ -58,6 +58,15 @@ def article_path(slug: str, audience_slug: str | None = None) -> str:
     return reverse("reader:article", args=[slug])
 
 
+def _in_language(audiences, language: str) -> list[dict]:
+    """Return the audiences as the page's choice shows them: id, slug and wording in the page's language."""
+    rows = []
+    for audience in audiences:
+        name, help_text = audience.in_language(language)
+        rows.append({"pk": audience.pk, "slug": audience.slug, "name": name, "help_text": help_text})
+    return rows
+
+
 def _language_links(publication: Publication, audience: Audience | None) -> dict:
     """Return this page's other languages (hreflang and the chooser) and the out-of-date notice of a translation.
 
@@ -112,8 +121,8 @@ def _page_context(publication: Publication, page: PublishedPage, audience: Audie
         "next_review_due": when(snapshot.get("next_review_due")),
         "reviewers": snapshot.get("reviewers", []),
         "sections": (page.data or {}).get("sections", []),
-        "audiences": list(rs.reader_audience_list()),
-        "audience": audience,
+        "audiences": _in_language(rs.reader_audience_list(), publication.article.language),
+        "audience": _in_language([audience], publication.article.language)[0] if audience else None,
         "history": list(publication_history(publication.article)),
         "structured_data": json_for_script(
             article_structured_data(page, audience=audience, first_published=first_published, url=canonical)
@@ -136,13 +145,25 @@ def render_page(publication: Publication, audience: Audience | None, state: Furn
     with languages.reading(publication.article.language):  # the page's chrome and links in its language
         page = published_page_get(publication, audience)
         context = _page_context(publication, page, audience)
-        disclaimer = state.disclaimer_for(audience.pk if audience else None)
+        language = publication.article.language
+        disclaimer = state.disclaimer_for(audience.pk if audience else None, language)
         # render_markdown sanitises its output with the allow-list.
         context["disclaimer"] = (
-            {"name": disclaimer.name, "html": render_markdown(disclaimer.text)} if disclaimer else None
+            {
+                "name": disclaimer.name,
+                "html": render_markdown(disclaimer.text),
+                "language": languages.base(disclaimer.language),
+                # Shown in another language: the page says so (and marks the block's language).
+                "untranslated": languages.base(disclaimer.language) != languages.base(language),
+                "language_name": languages.language_name(disclaimer.language),
+            }
+            if disclaimer
+            else None
         )
         members = [r["board_member_id"] for r in context["reviewers"] if r.get("board_member_id")]
-        furniture = page_furniture(state, audience_id=audience.pk if audience else None, board_member_ids=members)
+        furniture = page_furniture(
+            state, audience_id=audience.pk if audience else None, board_member_ids=members, language=language
+        )
         html = render_to_string("publishing/reader/article.html", context)
     return html.encode(), furniture, board_member_column(members)
 

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy
 
 from articles.models import Audience
+from cms.languages import language_name, reader_languages
 from review.models import BoardMember
 
 from .models import MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH, Disclaimer, ReaderMessage
@@ -92,8 +93,19 @@ class DisclaimerChangeForm(forms.Form):
         empty_label=gettext_lazy("All audiences"),
         help_text=gettext_lazy("Only for a new disclaimer: who sees it."),
     )
+    language = forms.ChoiceField(
+        choices=(),
+        required=False,
+        label=gettext_lazy("Language"),
+        help_text=gettext_lazy("Only for a new disclaimer: the language it is written in."),
+    )
     name = forms.CharField(max_length=120, label=gettext_lazy("Heading"))
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), help_text=gettext_lazy("Markdown."))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [(code, language_name(code)) for code in reader_languages()]
+
     note = forms.CharField(max_length=300, required=False, label=gettext_lazy("Why (for the approver)"))
 
 

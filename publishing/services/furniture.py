@@ -30,6 +30,7 @@ from reversion.models import Version
 
 from articles.models import Audience
 from articles.text import MAX_LENGTHS, clean_text
+from cms import languages
 from cms.tasks import enqueue
 from review.models import BoardMember
 
@@ -71,6 +72,7 @@ def furniture_change_propose(
     values: dict,
     disclaimer: Disclaimer | None = None,
     audience: Audience | None = None,
+    language: str = "",
     board_member: BoardMember | None = None,
     note: str = "",
 ) -> FurnitureChange:
@@ -83,11 +85,14 @@ def furniture_change_propose(
         raise FurniturePermissionError(refusal)
     if kind == Kind.BOARD_MEMBER and board_member is None:
         raise FurnitureChangeInvalid(gettext("Choose the board member whose entry changes."))
+    if language and not languages.is_known(language):
+        raise FurnitureChangeInvalid(gettext("“%(code)s” is not one of the site's languages.") % {"code": language})
     policy = EditorialPolicy.objects.order_by("pk").first() if kind == Kind.POLICY else None
     return FurnitureChange.objects.create(
         kind=kind,
         disclaimer=disclaimer if kind == Kind.DISCLAIMER else None,
         audience=audience if kind == Kind.DISCLAIMER and disclaimer is None else None,
+        language=languages.base(language) if language and kind == Kind.DISCLAIMER and disclaimer is None else "en",
         policy=policy,
         board_member=board_member if kind == Kind.BOARD_MEMBER else None,
         proposed=_cleaned(kind, values),
@@ -110,7 +115,9 @@ def _apply(change: FurnitureChange, acting_user, now: dt.datetime) -> tuple[obje
     values = change.proposed
     if change.kind == Kind.DISCLAIMER:
         if change.disclaimer_id is None:
-            target = Disclaimer(audience=change.audience, active=True, effective_from=now, **values)
+            target = Disclaimer(
+                audience=change.audience, language=change.language, active=True, effective_from=now, **values
+            )
             target.save()
             summary = f"{target.name} added"
             scope = {"disclaimer": None, "audience": change.audience_id, "all": change.audience_id is None}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -278,3 +279,50 @@ def test_a_spanish_reader_finds_the_spanish_page_first_from_search(client, live_
     # An English reader's search still reaches the English page first.
     english = client.get("/search/", {"q": "CMV treatment"}).content.decode()
     assert re.findall(r'href="(/(?:es/)?articles/[^"]+)"', english)[0] == "/articles/cmv-treatment/"
+
+
+# --- furniture per language ------------------------------------------------------
+
+
+def test_a_spanish_page_shows_the_spanish_disclaimer_and_audience_names(client, published, author, spanish_reviewer, editor):
+    from django.utils import timezone
+
+    from publishing.models import Disclaimer
+
+    Disclaimer.objects.create(
+        name="Antes de usar esta información",
+        text="Hable con su médico antes de cambiar un medicamento.",
+        language="es",
+        effective_from=timezone.now() - dt.timedelta(minutes=5),
+    )
+    spanish = _translated(published.article, author)
+    approve(spanish, author=author, reviewer=spanish_reviewer)
+    request_and_publish(spanish, editor=editor)
+    general = client.get("/es/articles/tratamiento-cmv/").content.decode()
+    assert "Antes de usar esta información" in general and "disclaimer__fallback" not in general
+    assert "Paciente" in general and "Profesional sanitario" in general  # the choice in Spanish
+    # The professional audience has its own disclaimer only in English: shown, in English, with a notice.
+    professional = client.get("/es/articles/tratamiento-cmv/for/professional/").content.decode()
+    assert "For healthcare professionals." in professional
+    assert "disclaimer__fallback" in professional and 'lang="en"' in professional
+    # English pages are untouched by the Spanish disclaimer.
+    english = client.get("/articles/cmv-treatment/").content.decode()
+    assert "Antes de usar" not in english and "Paciente" not in english
+
+
+def test_a_new_disclaimer_is_proposed_in_a_language_and_reaches_only_that_languages_pages(editor, reviewer):
+    from publishing.models import Disclaimer, FurnitureChange
+    from publishing.services import furniture_change_approve, furniture_change_propose
+
+    change = furniture_change_propose(
+        acting_user=editor,
+        kind=FurnitureChange.Kind.DISCLAIMER,
+        language="es",
+        values={"name": "Aviso", "text": "Texto del aviso."},
+    )
+    furniture_change_approve(change, acting_user=reviewer)
+    assert Disclaimer.objects.get(name="Aviso").language == "es"
+    with pytest.raises(Exception, match="not one of the site's languages"):
+        furniture_change_propose(
+            acting_user=editor, kind=FurnitureChange.Kind.DISCLAIMER, language="xx", values={"name": "A", "text": "B"}
+        )
