@@ -11,7 +11,7 @@ from django import forms
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext, gettext_lazy
 
-from .content import REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
+from .content import DEFAULT_LANGUAGE, REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
 from .models import Article, Audience, Reference, key_validator
 from .services import ARTICLE_EDITABLE_FIELDS, RESERVED_SLUGS, VariantInput
 from .whitespace import normalise_markdown
@@ -247,7 +247,9 @@ def initial_references(content: ArticleContent) -> list[dict]:
     return [{name: getattr(ref, name) for name in REFERENCE_FIELDS} for ref in content.references]
 
 
-def content_from_post(data, *, audiences: list[Audience], slug: str = "") -> ArticleContent:
+def content_from_post(
+    data, *, audiences: list[Audience], slug: str = "", language: str = DEFAULT_LANGUAGE
+) -> ArticleContent:
     """Build an ArticleContent from raw editor POST data, leniently, for the live preview.
 
     The preview must keep working while the form is half filled in (an empty
@@ -302,6 +304,7 @@ def content_from_post(data, *, audiences: list[Audience], slug: str = "") -> Art
         body=normalise_markdown(text("body")),
         variants=tuple(variants),
         references=tuple(references.values()),
+        language=language,
     )
 
 

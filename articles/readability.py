@@ -68,6 +68,10 @@ class ReadabilityReport:
     long_sentence_count: int
     jargon: tuple[JargonHit, ...]
     own_text: bool
+    # A text not in English has no US grade: a reading-ease score where a formula exists for its
+    # language (Spanish: Fernández Huerta, 0–100, higher is easier), else none at all.
+    ease: float | None = None
+    ease_formula: str = ""
 
     @property
     def grade(self) -> float | None:
@@ -243,6 +247,22 @@ _HYPHENATOR = pyphen.Pyphen(lang="en_US")
 _HYPHENATION_MEMORY_LIMIT = 100_000
 
 
+_SPANISH_HYPHENATOR = pyphen.Pyphen(lang="es")
+
+
+@lru_cache(maxsize=50_000)
+def spanish_syllable_count(word: str) -> int:
+    """Return the syllables of one lower-case Spanish word (its hyphenation points plus one)."""
+    return len(_SPANISH_HYPHENATOR.positions(word)) + 1
+
+
+def fernandez_huerta(counts: TextCounts) -> float:
+    """Return Fernández Huerta's reading ease: 206.84 − 60 × syllables per word − 1.02 × words per sentence."""
+    if not counts.words or not counts.sentences:
+        return 0.0
+    return 206.84 - 60 * (counts.syllables / counts.words) - 1.02 * (counts.words / counts.sentences)
+
+
 @lru_cache(maxsize=50_000)
 def syllable_count(word: str) -> int:
     """Return the syllables of one lower-case word: its hyphenation points plus one (as textstat counts offline)."""
@@ -360,13 +380,35 @@ def measure(
     target: int | None,
     glossary: Sequence[GlossaryEntry] = (),
     own_text: bool = True,
+    language: str = "en",
 ) -> ReadabilityReport:
-    """Measure one text: its grades, its long sentences and the glossary terms it uses."""
+    """Measure one text: its grades, its long sentences and the glossary terms it uses.
+
+    The grades are English formulas: a text in another language gets none
+    (never a false one), but Spanish gets Fernández Huerta's reading ease.
+    """
     prose = plain_text(markdown_text)
     found = sentences(prose)
     words = len(_WORD_RE.findall(prose))
     long = [s for s in found if len(_WORD_RE.findall(s)) > LONG_SENTENCE_WORDS]
     has_text = words > 0
+    if language != "en":
+        spanish = text_counts(prose, syllables=spanish_syllable_count) if has_text and language == "es" else None
+        return ReadabilityReport(
+            label=label,
+            slug=slug,
+            target=target,
+            words=words,
+            sentences=len(found),
+            fk_grade=None,
+            coleman_liau=None,
+            long_sentences=tuple(_shorten(s) for s in long[:MAX_EXAMPLES]),
+            long_sentence_count=len(long),
+            jargon=(),  # the glossary's terms are English
+            own_text=own_text,
+            ease=round(fernandez_huerta(spanish), 1) if spanish else None,
+            ease_formula="Fernández Huerta" if spanish else "",
+        )
     counts = text_counts(prose) if has_text else None
     return ReadabilityReport(
         label=label,
@@ -384,10 +426,26 @@ def measure(
 
 
 def readability_reports(
-    content: ArticleContent, audiences: Iterable[AudienceTarget], *, glossary: Sequence[GlossaryEntry] = ()
+    content: ArticleContent,
+    audiences: Iterable[AudienceTarget],
+    *,
+    glossary: Sequence[GlossaryEntry] = (),
+    language: str | None = None,
 ) -> list[ReadabilityReport]:
-    """Return a report for the default text and for what each audience reads (its own text or the default)."""
-    reports = [measure(f"{content.summary}\n\n{content.body}", label=gettext("Default text"), slug="", target=None)]
+    """Return a report for the default text and for what each audience reads (its own text or the default).
+
+    ``language`` defaults to the content's.
+    """
+    language = (language or content.language or "en").split("-")[0].lower()
+    reports = [
+        measure(
+            f"{content.summary}\n\n{content.body}",
+            label=gettext("Default text"),
+            slug="",
+            target=None,
+            language=language,
+        )
+    ]
     for audience in audiences:
         summary, body = content.text_for(audience.id)
         reports.append(
@@ -398,6 +456,7 @@ def readability_reports(
                 target=audience.reading_grade,
                 glossary=glossary if audience.plain_language else (),
                 own_text=content.variant_for(audience.id) is not None,
+                language=language,
             )
         )
     return reports

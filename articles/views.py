@@ -27,7 +27,7 @@ from cms.pagination import paginate
 
 from . import selectors, services
 from .checks import check_content, has_errors, within_limits
-from .content import ArticleContent, content_from_article, content_from_revision
+from .content import DEFAULT_LANGUAGE, ArticleContent, content_from_article, content_from_revision
 from .diff import content_diff
 from .exceptions import (
     ArticleError,
@@ -197,7 +197,12 @@ def _render_editor(request: HttpRequest, context: dict, *, status: int = 200) ->
     context.setdefault("preview_for", request.GET.get("for") or request.POST.get("preview_for") or "")
     if "rendered" not in context:
         if request.method == "POST":
-            content = content_from_post(request.POST, audiences=audiences, slug=article.slug if article else "")
+            content = content_from_post(
+                request.POST,
+                audiences=audiences,
+                slug=article.slug if article else "",
+                language=article.language if article else DEFAULT_LANGUAGE,
+            )
         elif context.get("restored_content") is not None:
             content = context["restored_content"]
         elif article is not None:
@@ -306,7 +311,7 @@ def article_edit(request: HttpRequest, article: Article) -> HttpResponse:
     lock = article.lock_version
     draft = _kept_draft(request, article) if request.method == "GET" and not locked else None
     if draft is not None:
-        kept = content_from_post(draft.data, audiences=audiences, slug=article.slug)
+        kept = content_from_post(draft.data, audiences=audiences, slug=article.slug, language=article.language)
         if kept.content_hash() == content.content_hash():
             draft = None  # the saved version already holds it (an autosave that arrived just after a save)
         else:
@@ -364,7 +369,7 @@ def _conflict_response(request: HttpRequest, exc: EditConflict, *, form: Article
     """Show the author's unsaved text beside the version saved in the meantime (HTTP 409)."""
     current = Article.objects.get(pk=exc.article.pk)
     saved = content_from_article(current)
-    mine = content_from_post(request.POST, audiences=audiences, slug=current.slug)
+    mine = content_from_post(request.POST, audiences=audiences, slug=current.slug, language=current.language)
     diff = content_diff(saved, mine, audience_names=_audience_names(audiences))
     latest = selectors.article_latest_revision(current)
     context = {
@@ -390,7 +395,7 @@ def article_preview(request: HttpRequest, article: Article) -> HttpResponse:
     """Render unsaved editor text (POST) or the saved version (GET, ?for=<audience>) with its checks."""
     audiences = _audiences()
     if request.method == "POST":
-        content = content_from_post(request.POST, audiences=audiences, slug=article.slug)
+        content = content_from_post(request.POST, audiences=audiences, slug=article.slug, language=article.language)
         context = _preview_context(content, audiences, request.POST.get("preview_for"))
         context["article"] = article
         if request.META.get(PREVIEW_HEADER):

@@ -205,3 +205,35 @@ def test_scanners_remove_what_the_old_patterns_removed(pieces):
 def test_counts_of_empty_text_are_zero_and_grades_none():
     assert text_counts("") == readability_module.TextCounts(0, 0, 0, 0)
     assert measure("[@a] `code`", label="x", slug="", target=None).fk_grade is None
+
+
+# --- languages --------------------------------------------------------------------
+
+
+def test_spanish_text_gets_fernandez_huerta_ease_and_no_english_grade():
+    from articles.readability import fernandez_huerta, measure, spanish_syllable_count, text_counts
+
+    easy = measure(
+        "El virus se trata con una pastilla. Se toma con comida.", label="", slug="", target=6, language="es"
+    )
+    hard = measure(
+        "La administración intravenosa de ganciclovir requiere monitorización hematológica semanal "
+        "y ajuste posológico según el aclaramiento de creatinina.",
+        label="",
+        slug="",
+        target=6,
+        language="es",
+    )
+    assert easy.fk_grade is None and easy.coleman_liau is None and easy.status == "none"
+    assert easy.ease_formula == "Fernández Huerta" and hard.ease_formula == "Fernández Huerta"
+    assert easy.ease > hard.ease  # shorter words and sentences read more easily
+    assert spanish_syllable_count("medicamento") == 5
+    counts = text_counts("Casa grande.", syllables=spanish_syllable_count)
+    assert round(fernandez_huerta(counts), 2) == round(206.84 - 60 * (4 / 2) - 1.02 * (2 / 1), 2)
+
+
+def test_a_language_without_a_formula_gets_no_grade_at_all():
+    from articles.readability import measure
+
+    report = measure("Le virus se soigne avec un comprimé.", label="", slug="", target=6, language="fr")
+    assert report.fk_grade is None and report.ease is None and report.words > 0

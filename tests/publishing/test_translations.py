@@ -192,6 +192,10 @@ def test_an_author_starts_a_translation_from_the_studio_and_sees_its_source(clie
     assert response.status_code == 302 and response["Location"] == "/studio/cmv-es/"
     html = client.get("/studio/cmv-es/").content.decode()
     assert "translation of an article written in English" in html
+    # Readability in Spanish terms: Fernández Huerta's ease, never an English grade for Spanish text.
+    edit(Article.objects.get(slug="cmv-es"), author=author, summary=SPANISH_SUMMARY)
+    html = client.get("/studio/cmv-es/").content.decode()
+    assert "Fernández Huerta" in html and "data-readability-grade" not in html
     # Twice is refused with the reason, and nothing is created.
     response = client.post(f"/studio/{published.article.slug}/translations/new/", {"language": "es"}, follow=True)
     assert "already has a translation" in response.content.decode()
@@ -284,7 +288,9 @@ def test_a_spanish_reader_finds_the_spanish_page_first_from_search(client, live_
 # --- furniture per language ------------------------------------------------------
 
 
-def test_a_spanish_page_shows_the_spanish_disclaimer_and_audience_names(client, published, author, spanish_reviewer, editor):
+def test_a_spanish_page_shows_the_spanish_disclaimer_and_audience_names(
+    client, published, author, spanish_reviewer, editor
+):
     from django.utils import timezone
 
     from publishing.models import Disclaimer
