@@ -65,3 +65,17 @@ class ReviewPolicyForm(forms.Form):
         label=gettext_lazy("Re-review every (months)"),
         help_text=gettext_lazy("Time from approval to the next review. Empty: the site default."),
     )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=gettext_lazy("Why you decline"),
+        help_text=gettext_lazy("The editors read this when they choose someone else."),
+    )
+
+
+class DueDateForm(forms.Form):
+    due_on = forms.DateField(
+        label=gettext_lazy("Due"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

@@ -139,6 +139,11 @@ class ReviewDecision(models.Model):
         related_name="+",
         help_text=gettext_lazy("The revision the decision was made on."),
     )
+    due_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("When the decision is due (REVIEW_DUE_DAYS after assignment unless an editor moved it)."),
+    )
 
     class Meta:
         ordering = ["assigned_at"]
@@ -153,6 +158,32 @@ class ReviewDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer} on {self.round}: {self.get_decision_display() or 'pending'}"
+
+
+class ReviewReminder(models.Model):
+    """One reminder sent about one seat's due date: the row makes the beat job send each reminder once.
+
+    The due date is part of the key, so moving a seat's due date earns new
+    reminders for the new date, never a repeat for the same one.
+    """
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", "Due soon"
+        OVERDUE = "overdue", "Overdue"
+
+    seat = models.ForeignKey(ReviewDecision, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    due_on = models.DateField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["seat", "kind", "due_on"], name="one_reminder_per_seat_kind_due_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} reminder for {self.seat_id} (due {self.due_on})"
 
 
 class GlossaryApproval(models.Model):

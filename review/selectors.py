@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from articles.content import content_from_article
@@ -18,7 +19,7 @@ from audit.models import WorkflowEvent
 from cms import notify, roles
 
 from . import workflow
-from .models import BoardMember, ReviewComment, ReviewDecision, ReviewRound
+from .models import BoardMember, ReviewComment, ReviewDecision, ReviewReminder, ReviewRound
 
 IN_FLIGHT = (Article.Status.SUBMITTED, Article.Status.IN_REVIEW, Article.Status.CHANGES_REQUESTED)
 
@@ -130,10 +131,27 @@ class QueueItem:
     waiting_days: int = 0
     choices: list[tuple[BoardMember, str]] = field(default_factory=list)
     actions: dict = field(default_factory=dict)  # review.actions.available_actions, when the view asks
+    today: dt.date | None = None
+    member_id: int | None = None
 
     @property
     def recused(self) -> bool:
         return bool(self.reason)
+
+    @property
+    def due_on(self) -> dt.date | None:
+        """The member's own seat's due date (on their queue), else the earliest undecided seat's."""
+        undecided = [d for d in self.decisions if not d.decision and d.due_on]
+        if self.member_id is not None:
+            mine = [d for d in undecided if d.reviewer_id == self.member_id]
+            if mine:
+                return mine[0].due_on
+        return min((d.due_on for d in undecided), default=None)
+
+    @property
+    def overdue(self) -> bool:
+        due = self.due_on
+        return bool(due and self.today and due < self.today)
 
 
 def _decisions_prefetch() -> Prefetch:
@@ -141,7 +159,9 @@ def _decisions_prefetch() -> Prefetch:
     return Prefetch(
         "decisions",
         queryset=ReviewDecision.objects.select_related("reviewer")
-        .only("id", "round_id", "reviewer_id", "decision", "revision_id", "assigned_at", "reviewer__display_name")
+        .only(
+            "id", "round_id", "reviewer_id", "decision", "revision_id", "assigned_at", "due_on", "reviewer__display_name"
+        )
         .order_by("assigned_at", "pk"),
     )
 
@@ -189,17 +209,27 @@ def queue_items(
                 decisions=decisions,
                 approvals=sum(1 for d in decisions if d.decision == ReviewDecision.Decision.APPROVE),
                 waiting_days=(now - round_.submitted_at).days,
+                today=timezone.localdate(now),
+                member_id=member.pk if member else None,
             )
         )
     return items
 
 
-def review_rounds_mine(member: BoardMember | None) -> QuerySet[ReviewRound]:
-    """Return the open rounds where the member holds a seat and has not decided yet, longest waiting first."""
+def review_rounds_mine(
+    member: BoardMember | None, *, overdue_only: bool = False, on: dt.date | None = None
+) -> QuerySet[ReviewRound]:
+    """Return the open rounds where the member holds an undecided seat, soonest due first (then longest waiting).
+
+    With `overdue_only`, just those whose seat was due before today (or `on`).
+    """
     if member is None:
         return ReviewRound.objects.none()
     seat = ReviewDecision.objects.filter(round=OuterRef("pk"), reviewer=member, decision="")
-    return _open_rounds().filter(Exists(seat))
+    rounds = _open_rounds().filter(Exists(seat)).annotate(my_due_on=Subquery(seat.values("due_on")[:1]))
+    if overdue_only:
+        rounds = rounds.filter(my_due_on__lt=on or timezone.localdate())
+    return rounds.order_by(F("my_due_on").asc(nulls_last=True), "submitted_at", "pk")
 
 
 def review_rounds_awaiting(member: BoardMember | None) -> QuerySet[ReviewRound]:
@@ -255,6 +285,7 @@ def queue_items_for_articles(articles, *, with_choices: bool = False) -> list[Qu
                 approvals=sum(1 for d in decisions if d.decision == ReviewDecision.Decision.APPROVE),
                 waiting_days=(now - round_.submitted_at).days if round_ else 0,
                 choices=choices.get(article.pk, []),
+                today=timezone.localdate(now),
             )
         )
     return items
@@ -335,3 +366,90 @@ def resubmit_concerns(article: Article, *, content_hash: str) -> list[str]:
     if open_count:
         concerns.append(f"{open_count} reviewer comment{'s are' if open_count != 1 else ' is'} not marked resolved.")
     return concerns
+
+
+# --- due dates, reminders and the reviewers' load ------------------------------------
+
+
+def _undecided_open_seats() -> QuerySet[ReviewDecision]:
+    return ReviewDecision.objects.filter(decision="", round__status=ReviewRound.Status.OPEN)
+
+
+def review_seats_overdue(*, on: dt.date | None = None) -> QuerySet[ReviewDecision]:
+    """Return undecided seats of open rounds due before the day (today by default), most overdue first."""
+    on = on or timezone.localdate()
+    return (
+        _undecided_open_seats()
+        .filter(due_on__lt=on)
+        .select_related("reviewer", "round__article")
+        .order_by("due_on", "pk")
+    )
+
+
+def seats_to_remind(*, on: dt.date | None = None) -> list[tuple[ReviewDecision, str]]:
+    """Return (seat, reminder kind) for each undecided seat owed a reminder it has not had for its due date.
+
+    "due_soon" from REVIEW_REMINDER_DAYS_BEFORE days before the due date until
+    the day itself; "overdue" from the day after. Two queries in all.
+    """
+    on = on or timezone.localdate()
+    soon = on + dt.timedelta(days=settings.REVIEW_REMINDER_DAYS_BEFORE)
+    sent = ReviewReminder.objects.filter(seat=OuterRef("pk"), due_on=OuterRef("due_on"))
+    seats = (
+        _undecided_open_seats()
+        .filter(due_on__isnull=False, due_on__lte=soon)
+        .annotate(
+            had_soon=Exists(sent.filter(kind=ReviewReminder.Kind.DUE_SOON)),
+            had_overdue=Exists(sent.filter(kind=ReviewReminder.Kind.OVERDUE)),
+        )
+        .select_related("reviewer__user", "round__article")
+        .order_by("due_on", "pk")
+    )
+    owed = []
+    for seat in seats:
+        if seat.due_on < on:
+            if not seat.had_overdue:
+                owed.append((seat, ReviewReminder.Kind.OVERDUE))
+        elif not seat.had_soon:
+            owed.append((seat, ReviewReminder.Kind.DUE_SOON))
+    return owed
+
+
+def reviewer_load() -> QuerySet[BoardMember]:
+    """Return active board members with `open_seats` and `overdue_seats` counted, busiest first (one query)."""
+    today = timezone.localdate()
+    open_seat = Q(decisions__decision="", decisions__round__status=ReviewRound.Status.OPEN)
+    return (
+        BoardMember.objects.filter(active=True)
+        .annotate(
+            open_seats=Count("decisions", filter=open_seat),
+            overdue_seats=Count("decisions", filter=open_seat & Q(decisions__due_on__lt=today)),
+            oldest_due=Min("decisions__due_on", filter=open_seat),
+        )
+        .order_by("-open_seats", "display_name", "pk")
+    )
+
+
+# Turnaround is measured over the decisions of the last this many days.
+TURNAROUND_WINDOW_DAYS = 365
+
+
+def median_turnaround_days(members: Iterable[BoardMember]) -> dict[int, float]:
+    """Return {member pk: median days from assignment to decision} over the last year, for a page of members.
+
+    One query for the whole page (the seats' two timestamps); the medians are
+    worked out here, so it runs the same on SQLite and PostgreSQL.
+    """
+    pks = [m.pk for m in members]
+    if not pks:
+        return {}
+    since = timezone.now() - dt.timedelta(days=TURNAROUND_WINDOW_DAYS)
+    durations: dict[int, list[float]] = {}
+    rows = (
+        ReviewDecision.objects.filter(reviewer_id__in=pks, decided_at__gte=since, round__kind=ReviewRound.Kind.REVIEW)
+        .exclude(decision="")
+        .values_list("reviewer_id", "assigned_at", "decided_at")
+    )
+    for reviewer_id, assigned_at, decided_at in rows:
+        durations.setdefault(reviewer_id, []).append((decided_at - assigned_at).total_seconds() / 86400)
+    return {pk: round(statistics.median(values), 1) for pk, values in durations.items()}

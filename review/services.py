@@ -392,6 +392,17 @@ def article_review_policy_set(
 # --- claim and assign ----------------------------------------------------------
 
 
+def review_due_days(article: Article) -> int:
+    """Return how many days a reviewer of the article has: the condition's override, else REVIEW_DUE_DAYS."""
+    overrides = getattr(settings, "REVIEW_DUE_DAYS_BY_CONDITION", {}) or {}
+    return overrides.get((article.condition or "").strip().lower(), settings.REVIEW_DUE_DAYS)
+
+
+def review_due_on(article: Article, assigned_at: dt.datetime) -> dt.date:
+    """Return the due date of a seat assigned at `assigned_at` (the local day plus the article's due days)."""
+    return timezone.localdate(assigned_at) + dt.timedelta(days=review_due_days(article))
+
+
 @transaction.atomic
 def review_claim(article: Article, *, acting_user) -> Article:
     """Make the acting board member a reviewer of the article's open round (→ in review)."""
@@ -401,7 +412,10 @@ def review_claim(article: Article, *, acting_user) -> Article:
     round_ = _require_open_round(article)
     if round_.decisions.filter(reviewer=member).exists():
         raise ReviewPermissionError(gettext("You are already reviewing “%(title)s”.") % {"title": article.title})
-    ReviewDecision.objects.create(round=round_, reviewer=member, assigned_by=acting_user, assigned_at=timezone.now())
+    now = timezone.now()
+    ReviewDecision.objects.create(
+        round=round_, reviewer=member, assigned_by=acting_user, assigned_at=now, due_on=review_due_on(article, now)
+    )
     article_transition(
         article, "claim", acting_user=acting_user, round_=round_, comment=f"{member.display_name} claimed the review."
     )
@@ -432,8 +446,10 @@ def review_assign(article: Article, *, acting_user, reviewers: Iterable[BoardMem
     if not new:
         raise ReviewError(gettext("Everyone you chose is already reviewing this article."))
     now = timezone.now()
+    due_on = review_due_on(article, now)
     seats = [
-        ReviewDecision.objects.create(round=round_, reviewer=m, assigned_by=acting_user, assigned_at=now) for m in new
+        ReviewDecision.objects.create(round=round_, reviewer=m, assigned_by=acting_user, assigned_at=now, due_on=due_on)
+        for m in new
     ]
     names = ", ".join(m.display_name for m in new)
     article_transition(
@@ -822,3 +838,79 @@ def article_glossary_refresh(article: Article, *, acting_user, content_hash: str
         hook(article, refresh, acting_user)
     _sync_back(original, article)
     return refresh
+
+
+# --- due dates and declining --------------------------------------------------------
+
+# The furthest an editor may move a due date, from today.
+MAX_DUE_DAYS_AHEAD = 365
+
+
+@transaction.atomic
+def review_seat_due_set(seat: ReviewDecision, *, acting_user, due_on: dt.date) -> ReviewDecision:
+    """Move an undecided seat's due date (editors only); reminders follow the new date (one of each kind for it)."""
+    _ensure_editor(acting_user, "change a review's due date")
+    seat = ReviewDecision.objects.select_for_update().select_related("round", "reviewer").get(pk=seat.pk)
+    article = _lock(seat.round.article)
+    if seat.round.status != ReviewRound.Status.OPEN or seat.decision:
+        raise ReviewError(
+            gettext("%(name)s has already decided, or the round is closed: there is no due date to move.")
+            % {"name": seat.reviewer.display_name}
+        )
+    today = timezone.localdate()
+    if due_on is None or not today <= due_on <= today + dt.timedelta(days=MAX_DUE_DAYS_AHEAD):
+        raise ReviewError(
+            gettext("Choose a due date from today to %(days)s days ahead.") % {"days": MAX_DUE_DAYS_AHEAD}
+        )
+    before = seat.due_on
+    seat.due_on = due_on
+    seat.save(update_fields=["due_on"])
+    event_record(
+        article,
+        acting_user=acting_user,
+        action="review_due_changed",
+        round_=seat.round,
+        comment=f"{seat.reviewer.display_name}: due {due_on:%Y-%m-%d}"
+        + (f" (was {before:%Y-%m-%d})." if before else "."),
+    )
+    return seat
+
+
+@transaction.atomic
+def review_decline(article: Article, *, acting_user, reason: str) -> Article:
+    """The acting reviewer gives up their undecided seat with a reason; the editors are told to reassign it.
+
+    The seat is removed (its reminders with it), so the editors can assign
+    someone else, or the same member again later; the audit event keeps who
+    declined and why. The article's status stays as it is.
+    """
+    original, article = article, _lock(article)
+    round_ = _require_open_round(article)
+    member = _member_of(acting_user)
+    seat = None
+    if member is not None:
+        seat = ReviewDecision.objects.select_for_update().filter(round=round_, reviewer=member).first()
+    if seat is None:
+        raise ReviewPermissionError(
+            gettext("You are not a reviewer of “%(title)s”, so there is nothing to decline.") % {"title": article.title}
+        )
+    if seat.decision:
+        raise AlreadyDecided(
+            gettext("You already decided on this round of “%(title)s”; a decision cannot be declined.")
+            % {"title": article.title}
+        )
+    if not (reason or "").strip():
+        raise CommentRequired(gettext("Say why you decline, so the editors can find the right reviewer."))
+    _ensure_comment_size(reason)
+    seat.delete()
+    event_record(
+        article,
+        acting_user=acting_user,
+        action="review_declined",
+        round_=round_,
+        comment=f"{member.display_name} declined: {reason.strip()}",
+    )
+    enqueue_on_commit(
+        tasks.notify_declined, round_.pk, member.display_name, reason.strip(), run_inline_if_broker_down=True
+    )
+    return _sync_back(original, article)

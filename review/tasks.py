@@ -9,14 +9,17 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+import datetime as dt
+
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from cms import notify
 
 from . import selectors
-from .models import ReviewDecision, ReviewRound
+from .models import ReviewDecision, ReviewReminder, ReviewRound
 
 logger = logging.getLogger(__name__)
 
@@ -119,3 +122,58 @@ def flag_reviews_due() -> int:
         )
     logger.info("%d article(s) due for re-review", len(due))
     return len(due)
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def notify_declined(round_id: int, reviewer_name: str, reason: str) -> int:
+    """Email the editors that a reviewer declined a seat, with the reason, so they can reassign it."""
+    round_ = ReviewRound.objects.select_related("article").get(pk=round_id)
+    return _send(
+        "declined",
+        notify.recipients("review_declined"),
+        {
+            "article": round_.article,
+            "reviewer_name": reviewer_name,
+            "reason": reason,
+            "link": absolute_url("review:detail", slug=round_.article.slug),
+        },
+    )
+
+
+def _remind(seat: ReviewDecision, kind: str, today: dt.date) -> int:
+    """Record, then send, one reminder for the seat's current due date; 1 if recorded now, 0 if already sent."""
+    article = seat.round.article
+    context = {
+        "seat": seat,
+        "article": article,
+        "due_on": seat.due_on,
+        "days_late": (today - seat.due_on).days,
+        "link": absolute_url("review:detail", slug=article.slug),
+    }
+    try:
+        with transaction.atomic():
+            ReviewReminder.objects.create(seat=seat, kind=kind, due_on=seat.due_on, sent_at=timezone.now())
+            if seat.reviewer.user.email:
+                _send(f"reminder_{kind}", [seat.reviewer.user.email], context)
+            if kind == ReviewReminder.Kind.OVERDUE:
+                _send("overdue_editors", notify.recipients("review_overdue"), context)
+    except IntegrityError:
+        return 0  # another run recorded it first: never twice for the same seat, kind and due date
+    return 1
+
+
+@shared_task(name="review.tasks.remind_reviewers", acks_late=True)
+def remind_reviewers() -> int:
+    """Send each undecided seat one reminder before its due date and one once overdue; return how many seats.
+
+    Each reminder is a ReviewReminder row created in the transaction that
+    sends it: a rerun (or a second beat) finds the row and sends nothing,
+    and a failed send rolls the row back so the next run tries again.
+    """
+    today = timezone.localdate()
+    reminded = 0
+    for seat, kind in selectors.seats_to_remind(on=today):
+        if _remind(seat, kind, today):
+            reminded += 1
+    logger.info("%d review reminder(s) sent", reminded)
+    return reminded

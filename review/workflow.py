@@ -36,6 +36,8 @@ EVENT_LABELS = {
     "comment_resolved": "resolved a comment",
     "review_policy": "changed how it is reviewed",
     "glossary_refresh": "approved newer glossary definitions for its approved text",
+    "review_declined": "declined the review",
+    "review_due_changed": "changed a review's due date",
 }
 
 
