@@ -402,6 +402,8 @@ if REVIEW_DUE_DAYS < 1:
     raise ImproperlyConfigured(f"REVIEW_DUE_DAYS={REVIEW_DUE_DAYS} must be 1 or more.")
 # The beat job reminds a reviewer this many days before the due date (and again once overdue).
 REVIEW_REMINDER_DAYS_BEFORE = env_int("REVIEW_REMINDER_DAYS_BEFORE", 2)
+# A board member who opened a round shows as "looking at it" on the queues for this long after.
+REVIEW_VIEWING_MINUTES = env_int("REVIEW_VIEWING_MINUTES", 15)
 PROVISIONAL_PUBLISHING = env_bool("PROVISIONAL_PUBLISHING", default=False)
 AUTO_PUBLISH_ON_APPROVAL = env_bool("AUTO_PUBLISH_ON_APPROVAL", default=False)
 PUBLISH_MAX_ATTEMPTS = env_int("PUBLISH_MAX_ATTEMPTS", 5)

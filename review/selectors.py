@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -133,6 +134,7 @@ class QueueItem:
     actions: dict = field(default_factory=dict)  # review.actions.available_actions, when the view asks
     today: dt.date | None = None
     member_id: int | None = None
+    viewers: list = field(default_factory=list)  # attach_viewers: who else has the round open now
 
     @property
     def recused(self) -> bool:
@@ -453,3 +455,52 @@ def median_turnaround_days(members: Iterable[BoardMember]) -> dict[int, float]:
     for reviewer_id, assigned_at, decided_at in rows:
         durations.setdefault(reviewer_id, []).append((decided_at - assigned_at).total_seconds() / 86400)
     return {pk: round(statistics.median(values), 1) for pk, values in durations.items()}
+
+
+# --- "being looked at" -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Viewer:
+    member_id: int
+    name: str
+    since: dt.datetime
+
+
+def viewing_key(round_id: int) -> str:
+    return f"review:viewing:{round_id}"
+
+
+def review_rounds_viewers(round_ids: Iterable[int], *, exclude_member_id: int | None = None) -> dict[int, list[Viewer]]:
+    """Return {round id: the board members who opened it lately}, from one cache read for the whole page.
+
+    Notes older than REVIEW_VIEWING_MINUTES are left out; so is `exclude_member_id` (the reader themselves).
+    """
+    round_ids = list(round_ids)
+    if not round_ids:
+        return {}
+    try:
+        notes = cache.get_many([viewing_key(pk) for pk in round_ids])
+    except Exception:  # noqa: BLE001 — without the cache the queues simply show no labels
+        return {}
+    cutoff = timezone.now() - dt.timedelta(minutes=settings.REVIEW_VIEWING_MINUTES)
+    result: dict[int, list[Viewer]] = {}
+    for pk in round_ids:
+        viewers = []
+        for member_id, (name, since, seen) in (notes.get(viewing_key(pk)) or {}).items():
+            if int(member_id) == exclude_member_id or dt.datetime.fromisoformat(seen) < cutoff:
+                continue
+            viewers.append(Viewer(int(member_id), name, dt.datetime.fromisoformat(since)))
+        if viewers:
+            result[pk] = sorted(viewers, key=lambda v: v.since)
+    return result
+
+
+def attach_viewers(items: list[QueueItem], *, member: BoardMember | None = None) -> list[QueueItem]:
+    """Set `viewers` on each queue item (one cache read for the page, no query)."""
+    viewers = review_rounds_viewers(
+        [i.round.pk for i in items if i.round is not None], exclude_member_id=member.pk if member else None
+    )
+    for item in items:
+        item.viewers = viewers.get(item.round.pk, []) if item.round is not None else []
+    return items

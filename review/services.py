@@ -30,10 +30,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -914,3 +916,39 @@ def review_decline(article: Article, *, acting_user, reason: str) -> Article:
         tasks.notify_declined, round_.pk, member.display_name, reason.strip(), run_inline_if_broker_down=True
     )
     return _sync_back(original, article)
+
+
+# --- "being looked at" -------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+
+def review_round_viewing_record(round_: ReviewRound, *, acting_user) -> None:
+    """Note that the acting board member has the round open now (shown to others on the queues).
+
+    Kept in the cache, not the database: one key per round holding
+    {member id: [name, since, last seen]}, expiring REVIEW_VIEWING_MINUTES after
+    the last opening. "since" stays while the member keeps opening the round
+    within that time. Two members opening the same round at the same instant
+    may overwrite each other's note; the label is advisory, so that is
+    accepted. A cache outage only loses the label.
+    """
+    member = _member_of(acting_user)
+    if member is None or round_.status != ReviewRound.Status.OPEN:
+        return
+    minutes = settings.REVIEW_VIEWING_MINUTES
+    now = timezone.now()
+    key = selectors.viewing_key(round_.pk)
+    try:
+        viewers = cache.get(key) or {}
+        fresh = {
+            pk: entry
+            for pk, entry in viewers.items()
+            if now - dt.datetime.fromisoformat(entry[2]) < dt.timedelta(minutes=minutes)
+        }
+        previous = fresh.get(str(member.pk))
+        since = previous[1] if previous else now.isoformat()
+        fresh[str(member.pk)] = [member.display_name, since, now.isoformat()]
+        cache.set(key, fresh, timeout=minutes * 60)
+    except Exception:  # noqa: BLE001 — the cache is optional for this advisory label
+        logger.warning("Could not record who is looking at review round %s", round_.pk, exc_info=True)

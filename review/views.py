@@ -80,6 +80,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     mine.items = selectors.queue_items(mine.object_list, member=member, now=now)
     awaiting.items = selectors.sort_awaiting(selectors.queue_items(awaiting.object_list, member=member, now=now))
     review_actions.available_actions_for_items(awaiting.items, request.user, member=member)
+    selectors.attach_viewers([*mine.items, *awaiting.items], member=member)
     return render(
         request,
         "review/queue.html",
@@ -101,7 +102,9 @@ def editor_queue(request: HttpRequest) -> HttpResponse:
     by_status = []
     for status in selectors.IN_FLIGHT:
         pager = paginate(request, selectors.in_flight_articles(status), param=f"{status}_page", per_page=EDITOR_PAGE)
-        pager.items = selectors.queue_items_for_articles(pager.object_list, with_choices=True)
+        pager.items = selectors.attach_viewers(
+            selectors.queue_items_for_articles(pager.object_list, with_choices=True)
+        )
         by_status.append((Article.Status(status).label, status, pager))
     late = paginate(request, selectors.review_seats_overdue(), param="late_page", per_page=EDITOR_PAGE)
     load = paginate(request, selectors.reviewer_load(), param="load_page", per_page=EDITOR_PAGE)
@@ -173,6 +176,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         content, article_selectors.audience_targets(audiences), glossary=article_selectors.glossary_entries()
     )
     member = selectors.board_member_for(request.user)
+    if member is not None and round_.status == ReviewRound.Status.OPEN:
+        services.review_round_viewing_record(round_, acting_user=request.user)
+    viewers = selectors.review_rounds_viewers([round_.pk], exclude_member_id=member.pk if member else None)
     decisions = list(selectors.review_round_decisions(round_))
     seat = next((d for d in decisions if member and d.reviewer_id == member.pk), None)
     is_open = round_.status == ReviewRound.Status.OPEN
@@ -219,6 +225,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "actions": actions,
             "is_editor": roles.is_editor(request.user),  # the link to the editors' queue, the due-date forms
             "today": timezone.localdate(),
+            "viewers": viewers.get(round_.pk, []),
             "decision_form": decision_form,
             "comment_form": comment_form,
             "comments": selectors.review_comment_list(article),
