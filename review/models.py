@@ -142,7 +142,9 @@ class ReviewDecision(models.Model):
     due_on = models.DateField(
         null=True,
         blank=True,
-        help_text=gettext_lazy("When the decision is due (REVIEW_DUE_DAYS after assignment unless an editor moved it)."),
+        help_text=gettext_lazy(
+            "When the decision is due (REVIEW_DUE_DAYS after assignment unless an editor moved it)."
+        ),
     )
 
     class Meta:

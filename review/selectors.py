@@ -162,7 +162,14 @@ def _decisions_prefetch() -> Prefetch:
         "decisions",
         queryset=ReviewDecision.objects.select_related("reviewer")
         .only(
-            "id", "round_id", "reviewer_id", "decision", "revision_id", "assigned_at", "due_on", "reviewer__display_name"
+            "id",
+            "round_id",
+            "reviewer_id",
+            "decision",
+            "revision_id",
+            "assigned_at",
+            "due_on",
+            "reviewer__display_name",
         )
         .order_by("assigned_at", "pk"),
     )

@@ -6,11 +6,10 @@ Links in emails are absolute, built from settings.SITE_URL.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from celery import shared_task
-import datetime as dt
-
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse

@@ -102,9 +102,7 @@ def editor_queue(request: HttpRequest) -> HttpResponse:
     by_status = []
     for status in selectors.IN_FLIGHT:
         pager = paginate(request, selectors.in_flight_articles(status), param=f"{status}_page", per_page=EDITOR_PAGE)
-        pager.items = selectors.attach_viewers(
-            selectors.queue_items_for_articles(pager.object_list, with_choices=True)
-        )
+        pager.items = selectors.attach_viewers(selectors.queue_items_for_articles(pager.object_list, with_choices=True))
         by_status.append((Article.Status(status).label, status, pager))
     late = paginate(request, selectors.review_seats_overdue(), param="late_page", per_page=EDITOR_PAGE)
     load = paginate(request, selectors.reviewer_load(), param="load_page", per_page=EDITOR_PAGE)

@@ -181,9 +181,10 @@ def test_board_queue_shows_due_dates_and_filters_overdue(client, in_review, revi
     page = client.get(reverse("review:queue")).content.decode()
     assert seat.due_on.strftime("%-d %b %Y") in page
     assert "Overdue" not in page.split("Awaiting review")[0]
-    assert in_review.title not in client.get(reverse("review:queue") + "?due=overdue").content.decode().split(
-        "Awaiting review"
-    )[0]
+    assert (
+        in_review.title
+        not in client.get(reverse("review:queue") + "?due=overdue").content.decode().split("Awaiting review")[0]
+    )
     _make_due(seat, -2)
     overdue_page = client.get(reverse("review:queue") + "?due=overdue").content.decode()
     mine = overdue_page.split("Awaiting review")[0]
