@@ -404,6 +404,9 @@ if REVIEW_DUE_DAYS < 1:
 REVIEW_REMINDER_DAYS_BEFORE = env_int("REVIEW_REMINDER_DAYS_BEFORE", 2)
 # A board member who opened a round shows as "looking at it" on the queues for this long after.
 REVIEW_VIEWING_MINUTES = env_int("REVIEW_VIEWING_MINUTES", 15)
+# Invited reviewers: how long an emailed one-time code lasts, and how many wrong codes lock an invitation.
+INVITATION_CODE_MINUTES = env_int("INVITATION_CODE_MINUTES", 10)
+INVITATION_CODE_ATTEMPTS = env_int("INVITATION_CODE_ATTEMPTS", 5)
 PROVISIONAL_PUBLISHING = env_bool("PROVISIONAL_PUBLISHING", default=False)
 AUTO_PUBLISH_ON_APPROVAL = env_bool("AUTO_PUBLISH_ON_APPROVAL", default=False)
 PUBLISH_MAX_ATTEMPTS = env_int("PUBLISH_MAX_ATTEMPTS", 5)

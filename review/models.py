@@ -43,6 +43,12 @@ class BoardMember(models.Model):
         max_length=500, blank=True, help_text=gettext_lazy("Comma-separated companies.")
     )
     disclosures_declared_on = models.DateField(null=True, blank=True)
+    external = models.BooleanField(
+        default=False,
+        help_text=gettext_lazy(
+            "An invited outside reviewer (review.Invitation): reviews only the invited article, not on the board page."
+        ),
+    )
 
     class Meta:
         ordering = ["display_name"]
@@ -138,6 +144,9 @@ class ReviewDecision(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text=gettext_lazy("The revision the decision was made on."),
+    )
+    voting = models.BooleanField(
+        default=True, help_text=gettext_lazy("Whether this reviewer's approval counts toward the round's quorum.")
     )
     due_on = models.DateField(
         null=True,
@@ -243,3 +252,40 @@ class ReviewComment(models.Model):
         if self.audience_id:
             return f"{self.audience.name} version"
         return "Whole article"
+
+
+class Invitation(models.Model):
+    """An outside reviewer invited by an editor to review one article, through a signed link and an emailed code.
+
+    The invitee is an external BoardMember (with a user that has no password
+    and no group), so the review services, recusal and credential rules and
+    the quorum treat them as any reviewer; `voting` says whether their
+    approval counts. `nonce` is part of every link: revoking rotates it, so an
+    old link fails even where its signature is valid.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="invitations")
+    round = models.ForeignKey(ReviewRound, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations")
+    member = models.OneToOneField(BoardMember, on_delete=models.PROTECT, related_name="invitation")
+    email = models.EmailField()
+    name = models.CharField(max_length=120)
+    credentials = models.CharField(max_length=200)
+    disclosures = models.TextField(blank=True)
+    voting = models.BooleanField(default=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    nonce = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=128, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.pk}: {self.name} for {self.article}"

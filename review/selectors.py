@@ -53,9 +53,9 @@ def review_round_decisions(round_: ReviewRound) -> QuerySet[ReviewDecision]:
 
 
 def review_round_approvals(round_: ReviewRound) -> int:
-    """Return how many distinct reviewers approved the round's pinned revision."""
+    """Return how many distinct voting reviewers approved the round's pinned revision (the quorum count)."""
     return (
-        round_.decisions.filter(decision=ReviewDecision.Decision.APPROVE, revision_id=round_.revision_id)
+        round_.decisions.filter(decision=ReviewDecision.Decision.APPROVE, revision_id=round_.revision_id, voting=True)
         .values("reviewer")
         .distinct()
         .count()
@@ -101,7 +101,7 @@ def board_member_choices_bulk(articles) -> dict[int, list[tuple[BoardMember, str
     articles = list(articles)
     if not articles:
         return {}
-    members = list(BoardMember.objects.filter(active=True).select_related("user"))
+    members = list(BoardMember.objects.filter(active=True, external=False).select_related("user"))
     facts = workflow.article_facts(articles)
     return {
         a.pk: [(m, workflow.ineligibility_reason(m, a, user=m.user, facts=facts[a.pk])) for m in members]
@@ -216,7 +216,7 @@ def queue_items(
                 else "",
                 specialties=specialty_matches(member, article) if member else [],
                 decisions=decisions,
-                approvals=sum(1 for d in decisions if d.decision == ReviewDecision.Decision.APPROVE),
+                approvals=sum(1 for d in decisions if d.decision == ReviewDecision.Decision.APPROVE and d.voting),
                 waiting_days=(now - round_.submitted_at).days,
                 today=timezone.localdate(now),
                 member_id=member.pk if member else None,
@@ -291,7 +291,7 @@ def queue_items_for_articles(articles, *, with_choices: bool = False) -> list[Qu
                 article=article,
                 round=round_,
                 decisions=decisions,
-                approvals=sum(1 for d in decisions if d.decision == ReviewDecision.Decision.APPROVE),
+                approvals=sum(1 for d in decisions if d.decision == ReviewDecision.Decision.APPROVE and d.voting),
                 waiting_days=(now - round_.submitted_at).days if round_ else 0,
                 choices=choices.get(article.pk, []),
                 today=timezone.localdate(now),
@@ -429,7 +429,7 @@ def reviewer_load() -> QuerySet[BoardMember]:
     today = timezone.localdate()
     open_seat = Q(decisions__decision="", decisions__round__status=ReviewRound.Status.OPEN)
     return (
-        BoardMember.objects.filter(active=True)
+        BoardMember.objects.filter(active=True, external=False)
         .annotate(
             open_seats=Count("decisions", filter=open_seat),
             overdue_seats=Count("decisions", filter=open_seat & Q(decisions__due_on__lt=today)),

@@ -66,7 +66,7 @@ from .exceptions import (
     ReviewPermissionError,
     RevisionMismatch,
 )
-from .models import BoardMember, GlossaryApproval, ReviewComment, ReviewDecision, ReviewRound
+from .models import BoardMember, GlossaryApproval, Invitation, ReviewComment, ReviewDecision, ReviewRound
 
 ApprovalHook = Callable[[Article, ReviewRound, object], None]
 _approval_hooks: list[ApprovalHook] = []
@@ -193,8 +193,14 @@ def _member_of(user) -> BoardMember | None:
 
 
 def _ensure_may_review(member: BoardMember | None, article: Article, user) -> BoardMember:
-    """Raise unless this board member may review this article today."""
-    if member is None or not roles.is_board_member(member.user):
+    """Raise unless this board member (or invited outside reviewer) may review this article today."""
+    if member is not None and member.external:
+        if not _invitation_live_for(member, article):
+            raise ReviewPermissionError(
+                gettext("This invitation is no longer valid for “%(title)s”. Ask the editor for a new one.")
+                % {"title": article.title}
+            )
+    elif member is None or not roles.is_board_member(member.user):
         raise ReviewPermissionError(
             gettext("%(name)s is not a member of the Medical Advisory Board, so it cannot review articles.")
             % {"name": getattr(user, "username", "This account")}
@@ -206,6 +212,17 @@ def _ensure_may_review(member: BoardMember | None, article: Article, user) -> Bo
             raise Recused(reason, terms=terms)
         raise ReviewPermissionError(reason)
     return member
+
+
+def _invitation_live_for(member: BoardMember, article: Article) -> bool:
+    """Return True if the external member's invitation is for this article, unrevoked, unlocked and unexpired."""
+    return Invitation.objects.filter(
+        member=member,
+        article=article,
+        revoked_at__isnull=True,
+        locked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).exists()
 
 
 def _ensure_round_is_current(article: Article, round_: ReviewRound, content_hash: str | None) -> None:
@@ -480,7 +497,9 @@ def _ensure_comment_size(text: str) -> None:
         )
 
 
-def _take_seat(article: Article, acting_user, action: str, comment: str, content_hash: str | None):
+def _take_seat(
+    article: Article, acting_user, action: str, comment: str, content_hash: str | None, *, voting_only: bool = False
+):
     _ensure_comment_size(comment)
     workflow.ensure_transition(article, action)
     round_ = _require_open_round(article)
@@ -498,6 +517,11 @@ def _take_seat(article: Article, acting_user, action: str, comment: str, content
             % {"title": article.title}
         )
     _ensure_may_review(member, article, acting_user)
+    if voting_only and not seat.voting:
+        raise ReviewPermissionError(
+            gettext("Your seat on “%(title)s” is advisory: you can approve or request changes, not reject.")
+            % {"title": article.title}
+        )
     if seat.decision:
         raise AlreadyDecided(
             gettext(
@@ -533,11 +557,21 @@ def review_approve(article: Article, *, acting_user, comment: str = "", content_
     original, article = article, _lock(article)
     round_, seat = _take_seat(article, acting_user, "approve", comment, content_hash)
     approvals = (
-        round_.decisions.filter(decision=ReviewDecision.Decision.APPROVE, revision_id=round_.revision_id)
+        round_.decisions.filter(decision=ReviewDecision.Decision.APPROVE, revision_id=round_.revision_id, voting=True)
         .values("reviewer")
         .distinct()
         .count()
     )
+    if not seat.voting:
+        # An invited reviewer without a voting seat: their approval is recorded, it does not count.
+        event_record(
+            article,
+            acting_user=acting_user,
+            action="approve",
+            round_=round_,
+            comment=comment or f"Approved (advisory, not counted: {approvals} of {round_.required_approvals}).",
+        )
+        return _sync_back(original, article)
     if approvals < round_.required_approvals:
         # Below the quorum: the approval is recorded, the status stays (no transition).
         event_record(
@@ -586,6 +620,12 @@ def review_request_changes(
             ReviewComment.objects.create(
                 round=round_, author=acting_user, section=item.section, audience_id=item.audience_id, text=item.text
             )
+    if not seat.voting:
+        # Advice from an invited reviewer without a vote: recorded for the board and authors; the round stays open.
+        event_record(
+            article, acting_user=acting_user, action="comment", round_=round_, comment=f"Requested changes: {comment}"
+        )
+        return _sync_back(original, article)
     workflow.round_close(round_, "request_changes")
     article_transition(article, "request_changes", acting_user=acting_user, round_=round_, comment=comment)
     return _sync_back(original, article)
@@ -595,7 +635,7 @@ def review_request_changes(
 def review_reject(article: Article, *, acting_user, comment: str, content_hash: str | None = None) -> Article:
     """Reject the submission with a required comment; the round closes and the article returns to draft."""
     original, article = article, _lock(article)
-    round_, seat = _take_seat(article, acting_user, "reject", comment, content_hash)
+    round_, seat = _take_seat(article, acting_user, "reject", comment, content_hash, voting_only=True)
     workflow.round_close(round_, "reject")
     article_transition(article, "reject", acting_user=acting_user, round_=round_, comment=comment)
     return _sync_back(original, article)

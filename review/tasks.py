@@ -18,7 +18,8 @@ from django.utils import timezone
 from cms import notify
 
 from . import selectors
-from .models import ReviewDecision, ReviewReminder, ReviewRound
+from .invitation_links import invitation_token
+from .models import Invitation, ReviewDecision, ReviewReminder, ReviewRound
 
 logger = logging.getLogger(__name__)
 
@@ -176,3 +177,36 @@ def remind_reviewers() -> int:
             reminded += 1
     logger.info("%d review reminder(s) sent", reminded)
     return reminded
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def notify_invited(invitation_id: int) -> int:
+    """Email an invited reviewer their signed link (it opens nothing without the code mailed on opening)."""
+    invitation = Invitation.objects.select_related("article", "created_by").get(pk=invitation_id)
+    if invitation.revoked_at is not None:
+        return 0
+    return _send(
+        "invited",
+        [invitation.email],
+        {
+            "invitation": invitation,
+            "article": invitation.article,
+            "link": absolute_url("invited:open", token=invitation_token(invitation)),
+        },
+    )
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def notify_invitation_code(invitation_id: int, code: str) -> int:
+    """Email the one-time code to the invited address (only there: a forwarded link alone opens nothing)."""
+    invitation = Invitation.objects.select_related("article").get(pk=invitation_id)
+    return _send(
+        "invitation_code",
+        [invitation.email],
+        {
+            "invitation": invitation,
+            "article": invitation.article,
+            "code": code,
+            "minutes": settings.INVITATION_CODE_MINUTES,
+        },
+    )

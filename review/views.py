@@ -30,8 +30,8 @@ from cms.pagination import paginate
 from . import actions as review_actions
 from . import selectors, services, workflow
 from .exceptions import CommentRequired, ResubmitNeedsConfirmation, ReviewError, ReviewPermissionError
-from .forms import AssignForm, CommentForm, DecisionForm, DeclineForm, DueDateForm, ReviewPolicyForm
-from .models import ReviewComment, ReviewDecision, ReviewRound
+from .forms import AssignForm, CommentForm, DecisionForm, DeclineForm, DueDateForm, InvitationForm, ReviewPolicyForm
+from .models import Invitation, ReviewComment, ReviewDecision, ReviewRound
 
 
 def _studio_url(article: Article) -> str:
@@ -224,6 +224,10 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "is_editor": roles.is_editor(request.user),  # the link to the editors' queue, the due-date forms
             "today": timezone.localdate(),
             "viewers": viewers.get(round_.pk, []),
+            "invitations": list(article.invitations.order_by("-created_at", "-pk")[:20])
+            if roles.is_editor(request.user)
+            else [],
+            "invitation_form": InvitationForm(),
             "decision_form": decision_form,
             "comment_form": comment_form,
             "comments": selectors.review_comment_list(article),
@@ -368,6 +372,40 @@ def due_set(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         )
     if request.POST.get("next") == "editor":
         return redirect("review:editor_queue")
+    return _back(slug)
+
+
+@roles.role_required(roles.EDITORS, anonymous_404=True)
+@require_POST
+def invite(request: HttpRequest, slug: str) -> HttpResponse:
+    """An editor invites an outside reviewer to the article's open round; the link goes by email."""
+    from . import invitations
+
+    article = get_object_or_404(Article, slug=slug)
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
+        return _back(slug)
+    _run(
+        request,
+        lambda: invitations.invitation_create(article, acting_user=request.user, **form.cleaned_data),
+        gettext("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+    )
+    return _back(slug)
+
+
+@roles.role_required(roles.EDITORS, anonymous_404=True)
+@require_POST
+def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    from . import invitations
+
+    invitation = get_object_or_404(Invitation, pk=pk, article__slug=slug)
+    _run(
+        request,
+        lambda: invitations.invitation_revoke(invitation, acting_user=request.user),
+        gettext("Invitation withdrawn: its link no longer opens anything."),
+    )
     return _back(slug)
 
 

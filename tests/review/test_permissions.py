@@ -65,6 +65,8 @@ MATRIX: dict[str, dict] = {
     "review:comment_add": SAME(404, 403, 403, 405, 405, 403, 405),
     "review:assign": SAME(404, 403, 403, 403, 403, 405, 405),
     "review:decline": SAME(404, 403, 403, 405, 405, 403, 405),
+    "review:invite": SAME(404, 403, 403, 403, 403, 405, 405),
+    "review:invitation_revoke": SAME(404, 403, 403, 403, 403, 405, 405),
     "review:due_set": SAME(404, 403, 403, 403, 403, 405, 405),
     "review:archive": SAME(404, 403, 403, 403, 403, 405, 405),
     "review:policy": SAME(404, 403, 403, 403, 403, 405, 405),
@@ -151,7 +153,7 @@ def _url(name: str, article, comment) -> str:
     if name == "studio:article_restore":
         revision = article_latest_revision(article)
         return reverse(name, kwargs={"slug": article.slug, "revision_id": revision.pk})
-    if name == "review:due_set":
+    if name in ("review:due_set", "review:invitation_revoke"):
         return reverse(name, kwargs={"slug": article.slug, "pk": 1})
     if name == "review:glossary_decide":
         return reverse(name, kwargs={"pk": 1})
