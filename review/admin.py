@@ -14,7 +14,15 @@ from cms.admin_mixins import ReadOnlyAdminMixin
 
 from . import services
 from .exceptions import ReviewError
-from .models import BoardMember, GlossaryApproval, ReviewComment, ReviewDecision, ReviewReminder, ReviewRound
+from .models import (
+    BoardMember,
+    GlossaryApproval,
+    Invitation,
+    ReviewComment,
+    ReviewDecision,
+    ReviewReminder,
+    ReviewRound,
+)
 
 
 @admin.register(BoardMember)
@@ -102,4 +110,33 @@ class ReviewReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("seat", "kind", "due_on", "sent_at")
     list_filter = ("kind",)
     list_select_related = ("seat__reviewer", "seat__round__article")
+    list_per_page = 50
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Invited outside reviewers, read only (invited and withdrawn on the review page); never the nonce or code."""
+
+    list_display = ("name", "email", "article", "voting", "expires_at", "revoked_at", "locked_at", "opened_at")
+    list_filter = ("voting",)
+    search_fields = ("name", "email", "article__title")
+    list_select_related = ("article",)
+    fields = (
+        "article",
+        "round",
+        "member",
+        "email",
+        "name",
+        "credentials",
+        "disclosures",
+        "voting",
+        "expires_at",
+        "revoked_at",
+        "locked_at",
+        "failed_attempts",
+        "opened_at",
+        "created_by",
+        "created_at",
+    )
+    readonly_fields = fields
     list_per_page = 50

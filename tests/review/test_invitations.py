@@ -320,3 +320,10 @@ def test_hostile_names_are_escaped_on_the_invited_pages(client, submitted, edito
     client.force_login(editor)
     path = reverse("review:detail", kwargs={"slug": submitted.slug})  # the editors' invitation list
     assert_page_safe(path, client.get(path))
+
+
+def test_invitations_are_read_only_in_the_admin_and_hide_secrets(admin_client, submitted, editor):
+    invitation = invite(submitted, editor)
+    assert admin_client.get(reverse("admin:review_invitation_add")).status_code == 403
+    page = admin_client.get(reverse("admin:review_invitation_change", args=[invitation.pk])).content.decode()
+    assert invitation.name in page and invitation.nonce not in page
