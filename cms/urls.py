@@ -21,6 +21,7 @@ urlpatterns = [
     path("studio/", include("articles.urls")),
     path("review/", include("review.urls")),
     path("invited/", include("review.invited_urls")),
+    path("preview/", include("review.preview_urls")),
     path("publishing/evidence/", include("evidence.urls")),
     path("publishing/", include("publishing.urls")),
     path("", include("publishing.reader_urls")),

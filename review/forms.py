@@ -118,3 +118,9 @@ class InvitationForm(forms.Form):
     expires_on = forms.DateField(
         label=gettext_lazy("Link expires on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+
+
+class PreviewLinkForm(forms.Form):
+    expires_on = forms.DateField(
+        label=gettext_lazy("Link works until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

@@ -289,3 +289,27 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation {self.pk}: {self.name} for {self.article}"
+
+
+class PreviewLink(models.Model):
+    """A read-only, expiring, revocable link to one saved revision of an article, for people without an account.
+
+    Pinned to the revision it was made for and that revision's content hash:
+    a later edit makes a new revision, which an old link never shows. The
+    page is marked as an unapproved draft and never indexed or cached.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="preview_links")
+    revision = models.ForeignKey("reversion.Revision", on_delete=models.PROTECT, related_name="+")
+    content_hash = models.CharField(max_length=64)
+    nonce = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Preview {self.pk} of {self.article} (revision {self.revision_id})"

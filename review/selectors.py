@@ -511,3 +511,12 @@ def attach_viewers(items: list[QueueItem], *, member: BoardMember | None = None)
     for item in items:
         item.viewers = viewers.get(item.round.pk, []) if item.round is not None else []
     return items
+
+
+def preview_links_live(article: Article) -> QuerySet:
+    """Return the article's unrevoked, unexpired preview links, newest first."""
+    from .models import PreviewLink
+
+    return PreviewLink.objects.filter(article=article, revoked_at__isnull=True, expires_at__gt=timezone.now()).order_by(
+        "-created_at", "-pk"
+    )

@@ -42,6 +42,8 @@ EVENT_LABELS = {
     "invitation_code_sent": "was sent an invitation code",
     "invitation_code_failed": "entered a wrong invitation code",
     "invitation_opened": "opened an invitation",
+    "preview_shared": "shared a preview link",
+    "preview_revoked": "revoked a preview link",
 }
 
 

@@ -56,6 +56,9 @@ MATRIX: dict[str, dict] = {
     "studio:review_submit": SAME(404, 405, 405, 403, 405, 403, 405),
     "studio:review_withdraw": SAME(404, 405, 405, 403, 405, 403, 405),
     "studio:review_comment_resolve": SAME(404, 405, 405, 403, 405, 403, 405),
+    # shareable previews (review app; POST only; the services then allow the article's authors and editors)
+    "studio:preview_create": SAME(404, 405, 405, 403, 405, 405, 405),
+    "studio:preview_revoke": SAME(404, 405, 405, 403, 405, 405, 405),
     # review: the board's and the editors' pages
     "review:queue": SAME(L, 403, 403, 200, 200, 403, 200),
     "review:editor_queue": SAME(L, 403, 403, 403, 403, 200, 200),
@@ -153,7 +156,7 @@ def _url(name: str, article, comment) -> str:
     if name == "studio:article_restore":
         revision = article_latest_revision(article)
         return reverse(name, kwargs={"slug": article.slug, "revision_id": revision.pk})
-    if name in ("review:due_set", "review:invitation_revoke"):
+    if name in ("review:due_set", "review:invitation_revoke", "studio:preview_revoke"):
         return reverse(name, kwargs={"slug": article.slug, "pk": 1})
     if name == "review:glossary_decide":
         return reverse(name, kwargs={"pk": 1})
