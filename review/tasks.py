@@ -143,12 +143,15 @@ def notify_declined(round_id: int, reviewer_name: str, reason: str) -> int:
 def _remind(seat: ReviewDecision, kind: str, today: dt.date) -> int:
     """Record, then send, one reminder for the seat's current due date; 1 if recorded now, 0 if already sent."""
     article = seat.round.article
+    link = absolute_url("review:detail", slug=article.slug)
+    invitation = Invitation.objects.filter(member_id=seat.reviewer_id).first() if seat.reviewer.external else None
     context = {
         "seat": seat,
         "article": article,
         "due_on": seat.due_on,
         "days_late": (today - seat.due_on).days,
-        "link": absolute_url("review:detail", slug=article.slug),
+        # An invited reviewer cannot open the staff review page: remind them with their own link.
+        "link": absolute_url("invited:open", token=invitation_token(invitation)) if invitation else link,
     }
     try:
         with transaction.atomic():
@@ -156,7 +159,7 @@ def _remind(seat: ReviewDecision, kind: str, today: dt.date) -> int:
             if seat.reviewer.user.email:
                 _send(f"reminder_{kind}", [seat.reviewer.user.email], context)
             if kind == ReviewReminder.Kind.OVERDUE:
-                _send("overdue_editors", notify.recipients("review_overdue"), context)
+                _send("overdue_editors", notify.recipients("review_overdue"), {**context, "link": link})
     except IntegrityError:
         return 0  # another run recorded it first: never twice for the same seat, kind and due date
     return 1

@@ -327,3 +327,16 @@ def test_invitations_are_read_only_in_the_admin_and_hide_secrets(admin_client, s
     assert admin_client.get(reverse("admin:review_invitation_add")).status_code == 403
     page = admin_client.get(reverse("admin:review_invitation_change", args=[invitation.pk])).content.decode()
     assert invitation.name in page and invitation.nonce not in page
+
+
+def test_an_invited_reviewer_is_reminded_with_their_own_link(submitted, editor):
+    from review import tasks
+
+    invitation = invite(submitted, editor)
+    ReviewDecision.objects.filter(reviewer=invitation.member).update(due_on=timezone.localdate() - dt.timedelta(days=1))
+    mail.outbox.clear()
+    assert tasks.remind_reviewers() == 1
+    to_invitee = next(m for m in mail.outbox if m.to == ["nephro@example.org"])
+    assert link_from(to_invitee) == reverse("invited:open", kwargs={"token": invitations.invitation_token(invitation)})
+    to_editors = [m for m in mail.outbox if m.to != ["nephro@example.org"]]
+    assert to_editors and all(f"/review/{submitted.slug}/" in m.body for m in to_editors)
