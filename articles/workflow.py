@@ -167,7 +167,8 @@ def actor_refusal(article: Article, action: str, user) -> str:
     if transition.who == EDITOR:
         allowed = roles.is_editor(user)
     elif transition.who == BOARD:
-        allowed = roles.is_board_member(user)
+        # An invited outside reviewer decides like the board; review's services check the invitation covers it.
+        allowed = roles.is_board_member(user) or roles.is_invited_reviewer(user)
     else:
         allowed = user is not None and user.is_authenticated and article.authors.filter(pk=user.pk).exists()
     if allowed:

@@ -25,6 +25,8 @@ app.conf.beat_schedule = {
         "schedule": float(os.environ.get("PURGE_RETRY_SECONDS") or 30),
     },
     "flag-reviews-due": {"task": "review.tasks.flag_reviews_due", "schedule": crontab(hour=6, minute=0)},
+    # Hourly: each reminder is recorded (review.ReviewReminder), so a rerun never sends one twice.
+    "remind-reviewers": {"task": "review.tasks.remind_reviewers", "schedule": crontab(minute=20)},
     # Before the re-review check, so articles whose evidence moved are in that morning's email.
     "match-evidence": {"task": "evidence.tasks.match_evidence", "schedule": crontab(hour=5, minute=30)},
     "prune-search-misses": {"task": "publishing.tasks.prune_search_misses", "schedule": crontab(hour=4, minute=15)},

@@ -41,7 +41,14 @@ EDITORS_AND_BOARD = "editors_and_board"
 
 #: What each group is told about (the notification kinds the tasks send).
 TOLD_ABOUT = {
-    EDITORS: ("review_approved", "reviews_due", "publication_failed", "reader_message"),
+    EDITORS: (
+        "review_approved",
+        "reviews_due",
+        "review_declined",
+        "review_overdue",
+        "publication_failed",
+        "reader_message",
+    ),
     AUTHORS: ("review_decision",),
     EDITORS_AND_BOARD: ("evidence_alerts",),
 }

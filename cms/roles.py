@@ -51,6 +51,16 @@ def is_editor(user) -> bool:
     return has_role(user, EDITORS)
 
 
+def is_invited_reviewer(user) -> bool:
+    """Return True for the user behind an invited outside reviewer (review.Invitation; no group, no password).
+
+    Such a user never signs in: the invited pages act as them. The review
+    services check that their invitation covers the article before they act.
+    """
+    member = getattr(user, "board_member", None) if user is not None and user.is_authenticated else None
+    return bool(member is not None and member.external and user.is_active)
+
+
 def role_required(*groups: str, anonymous_404: bool = False) -> Callable:
     """Guard a view: anonymous → login (or 404), signed in without a role → 403."""
 

@@ -397,6 +397,25 @@ if GLOSSARY_REQUIRED_APPROVALS < 1:
     raise ImproperlyConfigured(f"GLOSSARY_REQUIRED_APPROVALS={GLOSSARY_REQUIRED_APPROVALS} must be 1 or more.")
 REVIEW_INTERVAL_MONTHS = env_int("REVIEW_INTERVAL_MONTHS", 12)
 REVIEW_STALE_DAYS = env_int("REVIEW_STALE_DAYS", 7)
+# Days a reviewer has to decide after being assigned; per-condition overrides as
+# REVIEW_DUE_DAYS_BY_CONDITION="Chronic kidney disease=14,Sepsis=2" (the article's
+# condition, matched ignoring case; articles have no other type).
+REVIEW_DUE_DAYS = env_int("REVIEW_DUE_DAYS", 7)
+REVIEW_DUE_DAYS_BY_CONDITION: dict[str, int] = {}
+for _item in env_list("REVIEW_DUE_DAYS_BY_CONDITION"):
+    _condition, _sep, _days = _item.rpartition("=")
+    if not _sep or not _condition.strip() or not _days.strip().isdigit() or int(_days) < 1:
+        raise ImproperlyConfigured(f"REVIEW_DUE_DAYS_BY_CONDITION item {_item!r} is not 'condition=days' (days ≥ 1).")
+    REVIEW_DUE_DAYS_BY_CONDITION[_condition.strip().lower()] = int(_days)
+if REVIEW_DUE_DAYS < 1:
+    raise ImproperlyConfigured(f"REVIEW_DUE_DAYS={REVIEW_DUE_DAYS} must be 1 or more.")
+# The beat job reminds a reviewer this many days before the due date (and again once overdue).
+REVIEW_REMINDER_DAYS_BEFORE = env_int("REVIEW_REMINDER_DAYS_BEFORE", 2)
+# A board member who opened a round shows as "looking at it" on the queues for this long after.
+REVIEW_VIEWING_MINUTES = env_int("REVIEW_VIEWING_MINUTES", 15)
+# Invited reviewers: how long an emailed one-time code lasts, and how many wrong codes lock an invitation.
+INVITATION_CODE_MINUTES = env_int("INVITATION_CODE_MINUTES", 10)
+INVITATION_CODE_ATTEMPTS = env_int("INVITATION_CODE_ATTEMPTS", 5)
 PROVISIONAL_PUBLISHING = env_bool("PROVISIONAL_PUBLISHING", default=False)
 AUTO_PUBLISH_ON_APPROVAL = env_bool("AUTO_PUBLISH_ON_APPROVAL", default=False)
 PUBLISH_MAX_ATTEMPTS = env_int("PUBLISH_MAX_ATTEMPTS", 5)

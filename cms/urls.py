@@ -21,6 +21,8 @@ urlpatterns = [
     path("accounts/home/", views.home, name="home"),
     path("studio/", include("articles.urls")),
     path("review/", include("review.urls")),
+    path("invited/", include("review.invited_urls")),
+    path("preview/", include("review.preview_urls")),
     path("publishing/evidence/", include("evidence.urls")),
     path("publishing/", include("publishing.urls")),
 ]

@@ -113,7 +113,8 @@ class BoardEntryChangeForm(forms.Form):
     """Propose a new biography and disclosures for a board member (editors, or the member for themselves)."""
 
     board_member = forms.ModelChoiceField(
-        queryset=BoardMember.objects.filter(active=True).order_by("display_name"), label=gettext_lazy("Board member")
+        queryset=BoardMember.objects.filter(active=True, external=False).order_by("display_name"),
+        label=gettext_lazy("Board member"),
     )
     bio = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, label=gettext_lazy("Biography"))
     disclosures = forms.CharField(

@@ -14,7 +14,15 @@ from cms.admin_mixins import ReadOnlyAdminMixin
 
 from . import services
 from .exceptions import ReviewError
-from .models import BoardMember, GlossaryApproval, ReviewComment, ReviewDecision, ReviewRound
+from .models import (
+    BoardMember,
+    GlossaryApproval,
+    Invitation,
+    ReviewComment,
+    ReviewDecision,
+    ReviewReminder,
+    ReviewRound,
+)
 
 
 @admin.register(BoardMember)
@@ -46,7 +54,7 @@ class BoardMemberAdmin(admin.ModelAdmin):
 class ReviewDecisionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ReviewDecision
     extra = 0
-    fields = ("reviewer", "assigned_by", "assigned_at", "decision", "comment", "decided_at", "revision")
+    fields = ("reviewer", "assigned_by", "assigned_at", "due_on", "decision", "comment", "decided_at", "revision")
     readonly_fields = fields
 
 
@@ -92,4 +100,43 @@ class GlossaryApprovalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("decision",)
     search_fields = ("definition__term", "member__display_name", "comment")
     list_select_related = ("definition", "member")
+    list_per_page = 50
+
+
+@admin.register(ReviewReminder)
+class ReviewReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The due-date reminders the beat job sent, read only (one row per seat, kind and due date)."""
+
+    list_display = ("seat", "kind", "due_on", "sent_at")
+    list_filter = ("kind",)
+    list_select_related = ("seat__reviewer", "seat__round__article")
+    list_per_page = 50
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Invited outside reviewers, read only (invited and withdrawn on the review page); never the nonce or code."""
+
+    list_display = ("name", "email", "article", "voting", "expires_at", "revoked_at", "locked_at", "opened_at")
+    list_filter = ("voting",)
+    search_fields = ("name", "email", "article__title")
+    list_select_related = ("article",)
+    fields = (
+        "article",
+        "round",
+        "member",
+        "email",
+        "name",
+        "credentials",
+        "disclosures",
+        "voting",
+        "expires_at",
+        "revoked_at",
+        "locked_at",
+        "failed_attempts",
+        "opened_at",
+        "created_by",
+        "created_at",
+    )
+    readonly_fields = fields
     list_per_page = 50

@@ -65,3 +65,7 @@ class ResubmitNeedsConfirmation(ReviewError):
     def __init__(self, message: str, *, reasons: list[str] | None = None) -> None:
         self.reasons = list(reasons or [])
         super().__init__(message)
+
+
+class InvitationError(ReviewError):
+    """An invitation link or code that does not (or no longer) open anything; the message says why."""

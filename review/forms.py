@@ -65,3 +65,62 @@ class ReviewPolicyForm(forms.Form):
         label=gettext_lazy("Re-review every (months)"),
         help_text=gettext_lazy("Time from approval to the next review. Empty: the site default."),
     )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=gettext_lazy("Why you decline"),
+        help_text=gettext_lazy("The editors read this when they choose someone else."),
+    )
+
+
+class DueDateForm(forms.Form):
+    due_on = forms.DateField(
+        label=gettext_lazy("Due"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+class InvitedDecisionForm(forms.Form):
+    """An invited reviewer approves or requests changes (rejecting is for the board's voting members)."""
+
+    decision = forms.ChoiceField(
+        choices=[("approve", gettext_lazy("Approve")), ("request_changes", gettext_lazy("Request changes"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label=gettext_lazy("Comment for the authors"),
+        help_text=gettext_lazy("Required to request changes."),
+    )
+    content_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, voting: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.voting = voting
+
+
+class InvitationForm(forms.Form):
+    name = forms.CharField(max_length=120, label=gettext_lazy("Name, as readers will see it"))
+    email = forms.EmailField(label=gettext_lazy("Email"))
+    credentials = forms.CharField(max_length=200, label=gettext_lazy("Credentials"))
+    disclosures = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label=gettext_lazy("Disclosures")
+    )
+    disclosed_terms = forms.CharField(
+        required=False,
+        max_length=500,
+        label=gettext_lazy("Disclosed drugs, conditions, companies"),
+        help_text=gettext_lazy("Comma-separated; checked against the article like a board member's."),
+    )
+    voting = forms.BooleanField(required=False, label=gettext_lazy("Voting seat (their approval counts)"))
+    expires_on = forms.DateField(
+        label=gettext_lazy("Link expires on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+class PreviewLinkForm(forms.Form):
+    expires_on = forms.DateField(
+        label=gettext_lazy("Link works until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

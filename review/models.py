@@ -51,6 +51,12 @@ class BoardMember(models.Model):
             "only a member who reads an article's language can approve it."
         ),
     )
+    external = models.BooleanField(
+        default=False,
+        help_text=gettext_lazy(
+            "An invited outside reviewer (review.Invitation): reviews only the invited article, not on the board page."
+        ),
+    )
 
     class Meta:
         ordering = ["display_name"]
@@ -153,6 +159,16 @@ class ReviewDecision(models.Model):
         related_name="+",
         help_text=gettext_lazy("The revision the decision was made on."),
     )
+    voting = models.BooleanField(
+        default=True, help_text=gettext_lazy("Whether this reviewer's approval counts toward the round's quorum.")
+    )
+    due_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text=gettext_lazy(
+            "When the decision is due (REVIEW_DUE_DAYS after assignment unless an editor moved it)."
+        ),
+    )
 
     class Meta:
         ordering = ["assigned_at"]
@@ -167,6 +183,32 @@ class ReviewDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer} on {self.round}: {self.get_decision_display() or 'pending'}"
+
+
+class ReviewReminder(models.Model):
+    """One reminder sent about one seat's due date: the row makes the beat job send each reminder once.
+
+    The due date is part of the key, so moving a seat's due date earns new
+    reminders for the new date, never a repeat for the same one.
+    """
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", "Due soon"
+        OVERDUE = "overdue", "Overdue"
+
+    seat = models.ForeignKey(ReviewDecision, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    due_on = models.DateField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["seat", "kind", "due_on"], name="one_reminder_per_seat_kind_due_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} reminder for {self.seat_id} (due {self.due_on})"
 
 
 class GlossaryApproval(models.Model):
@@ -224,3 +266,64 @@ class ReviewComment(models.Model):
         if self.audience_id:
             return f"{self.audience.name} version"
         return "Whole article"
+
+
+class Invitation(models.Model):
+    """An outside reviewer invited by an editor to review one article, through a signed link and an emailed code.
+
+    The invitee is an external BoardMember (with a user that has no password
+    and no group), so the review services, recusal and credential rules and
+    the quorum treat them as any reviewer; `voting` says whether their
+    approval counts. `nonce` is part of every link: revoking rotates it, so an
+    old link fails even where its signature is valid.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="invitations")
+    round = models.ForeignKey(ReviewRound, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations")
+    member = models.OneToOneField(BoardMember, on_delete=models.PROTECT, related_name="invitation")
+    email = models.EmailField()
+    name = models.CharField(max_length=120)
+    credentials = models.CharField(max_length=200)
+    disclosures = models.TextField(blank=True)
+    voting = models.BooleanField(default=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    nonce = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=128, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.pk}: {self.name} for {self.article}"
+
+
+class PreviewLink(models.Model):
+    """A read-only, expiring, revocable link to one saved revision of an article, for people without an account.
+
+    Pinned to the revision it was made for and that revision's content hash:
+    a later edit makes a new revision, which an old link never shows. The
+    page is marked as an unapproved draft and never indexed or cached.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="preview_links")
+    revision = models.ForeignKey("reversion.Revision", on_delete=models.PROTECT, related_name="+")
+    content_hash = models.CharField(max_length=64)
+    nonce = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Preview {self.pk} of {self.article} (revision {self.revision_id})"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.core.cache import cache
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from articles.content import content_from_article
@@ -18,7 +20,7 @@ from audit.models import WorkflowEvent
 from cms import notify, roles
 
 from . import workflow
-from .models import BoardMember, ReviewComment, ReviewDecision, ReviewRound
+from .models import BoardMember, ReviewComment, ReviewDecision, ReviewReminder, ReviewRound
 
 IN_FLIGHT = (Article.Status.SUBMITTED, Article.Status.IN_REVIEW, Article.Status.CHANGES_REQUESTED)
 
@@ -51,9 +53,9 @@ def review_round_decisions(round_: ReviewRound) -> QuerySet[ReviewDecision]:
 
 
 def review_round_approvals(round_: ReviewRound) -> int:
-    """Return how many distinct reviewers approved the round's pinned revision."""
+    """Return how many distinct voting reviewers approved the round's pinned revision (the quorum count)."""
     return (
-        round_.decisions.filter(decision=ReviewDecision.Decision.APPROVE, revision_id=round_.revision_id)
+        round_.decisions.filter(decision=ReviewDecision.Decision.APPROVE, revision_id=round_.revision_id, voting=True)
         .values("reviewer")
         .distinct()
         .count()
@@ -99,7 +101,7 @@ def board_member_choices_bulk(articles) -> dict[int, list[tuple[BoardMember, str
     articles = list(articles)
     if not articles:
         return {}
-    members = list(BoardMember.objects.filter(active=True).select_related("user"))
+    members = list(BoardMember.objects.filter(active=True, external=False).select_related("user"))
     facts = workflow.article_facts(articles)
     return {
         a.pk: [(m, workflow.ineligibility_reason(m, a, user=m.user, facts=facts[a.pk])) for m in members]
@@ -130,10 +132,28 @@ class QueueItem:
     waiting_days: int = 0
     choices: list[tuple[BoardMember, str]] = field(default_factory=list)
     actions: dict = field(default_factory=dict)  # review.actions.available_actions, when the view asks
+    today: dt.date | None = None
+    member_id: int | None = None
+    viewers: list = field(default_factory=list)  # attach_viewers: who else has the round open now
 
     @property
     def recused(self) -> bool:
         return bool(self.reason)
+
+    @property
+    def due_on(self) -> dt.date | None:
+        """The member's own seat's due date (on their queue), else the earliest undecided seat's."""
+        undecided = [d for d in self.decisions if not d.decision and d.due_on]
+        if self.member_id is not None:
+            mine = [d for d in undecided if d.reviewer_id == self.member_id]
+            if mine:
+                return mine[0].due_on
+        return min((d.due_on for d in undecided), default=None)
+
+    @property
+    def overdue(self) -> bool:
+        due = self.due_on
+        return bool(due and self.today and due < self.today)
 
 
 def _decisions_prefetch() -> Prefetch:
@@ -141,7 +161,16 @@ def _decisions_prefetch() -> Prefetch:
     return Prefetch(
         "decisions",
         queryset=ReviewDecision.objects.select_related("reviewer")
-        .only("id", "round_id", "reviewer_id", "decision", "revision_id", "assigned_at", "reviewer__display_name")
+        .only(
+            "id",
+            "round_id",
+            "reviewer_id",
+            "decision",
+            "revision_id",
+            "assigned_at",
+            "due_on",
+            "reviewer__display_name",
+        )
         .order_by("assigned_at", "pk"),
     )
 
@@ -187,19 +216,29 @@ def queue_items(
                 else "",
                 specialties=specialty_matches(member, article) if member else [],
                 decisions=decisions,
-                approvals=sum(1 for d in decisions if d.decision == ReviewDecision.Decision.APPROVE),
+                approvals=sum(1 for d in decisions if d.decision == ReviewDecision.Decision.APPROVE and d.voting),
                 waiting_days=(now - round_.submitted_at).days,
+                today=timezone.localdate(now),
+                member_id=member.pk if member else None,
             )
         )
     return items
 
 
-def review_rounds_mine(member: BoardMember | None) -> QuerySet[ReviewRound]:
-    """Return the open rounds where the member holds a seat and has not decided yet, longest waiting first."""
+def review_rounds_mine(
+    member: BoardMember | None, *, overdue_only: bool = False, on: dt.date | None = None
+) -> QuerySet[ReviewRound]:
+    """Return the open rounds where the member holds an undecided seat, soonest due first (then longest waiting).
+
+    With `overdue_only`, just those whose seat was due before today (or `on`).
+    """
     if member is None:
         return ReviewRound.objects.none()
     seat = ReviewDecision.objects.filter(round=OuterRef("pk"), reviewer=member, decision="")
-    return _open_rounds().filter(Exists(seat))
+    rounds = _open_rounds().filter(Exists(seat)).annotate(my_due_on=Subquery(seat.values("due_on")[:1]))
+    if overdue_only:
+        rounds = rounds.filter(my_due_on__lt=on or timezone.localdate())
+    return rounds.order_by(F("my_due_on").asc(nulls_last=True), "submitted_at", "pk")
 
 
 def review_rounds_awaiting(member: BoardMember | None) -> QuerySet[ReviewRound]:
@@ -252,9 +291,10 @@ def queue_items_for_articles(articles, *, with_choices: bool = False) -> list[Qu
                 article=article,
                 round=round_,
                 decisions=decisions,
-                approvals=sum(1 for d in decisions if d.decision == ReviewDecision.Decision.APPROVE),
+                approvals=sum(1 for d in decisions if d.decision == ReviewDecision.Decision.APPROVE and d.voting),
                 waiting_days=(now - round_.submitted_at).days if round_ else 0,
                 choices=choices.get(article.pk, []),
+                today=timezone.localdate(now),
             )
         )
     return items
@@ -335,3 +375,148 @@ def resubmit_concerns(article: Article, *, content_hash: str) -> list[str]:
     if open_count:
         concerns.append(f"{open_count} reviewer comment{'s are' if open_count != 1 else ' is'} not marked resolved.")
     return concerns
+
+
+# --- due dates, reminders and the reviewers' load ------------------------------------
+
+
+def _undecided_open_seats() -> QuerySet[ReviewDecision]:
+    return ReviewDecision.objects.filter(decision="", round__status=ReviewRound.Status.OPEN)
+
+
+def review_seats_overdue(*, on: dt.date | None = None) -> QuerySet[ReviewDecision]:
+    """Return undecided seats of open rounds due before the day (today by default), most overdue first."""
+    on = on or timezone.localdate()
+    return (
+        _undecided_open_seats()
+        .filter(due_on__lt=on)
+        .select_related("reviewer", "round__article")
+        .order_by("due_on", "pk")
+    )
+
+
+def seats_to_remind(*, on: dt.date | None = None) -> list[tuple[ReviewDecision, str]]:
+    """Return (seat, reminder kind) for each undecided seat owed a reminder it has not had for its due date.
+
+    "due_soon" from REVIEW_REMINDER_DAYS_BEFORE days before the due date until
+    the day itself; "overdue" from the day after. Two queries in all.
+    """
+    on = on or timezone.localdate()
+    soon = on + dt.timedelta(days=settings.REVIEW_REMINDER_DAYS_BEFORE)
+    sent = ReviewReminder.objects.filter(seat=OuterRef("pk"), due_on=OuterRef("due_on"))
+    seats = (
+        _undecided_open_seats()
+        .filter(due_on__isnull=False, due_on__lte=soon)
+        .annotate(
+            had_soon=Exists(sent.filter(kind=ReviewReminder.Kind.DUE_SOON)),
+            had_overdue=Exists(sent.filter(kind=ReviewReminder.Kind.OVERDUE)),
+        )
+        .select_related("reviewer__user", "round__article")
+        .order_by("due_on", "pk")
+    )
+    owed = []
+    for seat in seats:
+        if seat.due_on < on:
+            if not seat.had_overdue:
+                owed.append((seat, ReviewReminder.Kind.OVERDUE))
+        elif not seat.had_soon:
+            owed.append((seat, ReviewReminder.Kind.DUE_SOON))
+    return owed
+
+
+def reviewer_load() -> QuerySet[BoardMember]:
+    """Return active board members with `open_seats` and `overdue_seats` counted, busiest first (one query)."""
+    today = timezone.localdate()
+    open_seat = Q(decisions__decision="", decisions__round__status=ReviewRound.Status.OPEN)
+    return (
+        BoardMember.objects.filter(active=True, external=False)
+        .annotate(
+            open_seats=Count("decisions", filter=open_seat),
+            overdue_seats=Count("decisions", filter=open_seat & Q(decisions__due_on__lt=today)),
+            oldest_due=Min("decisions__due_on", filter=open_seat),
+        )
+        .order_by("-open_seats", "display_name", "pk")
+    )
+
+
+# Turnaround is measured over the decisions of the last this many days.
+TURNAROUND_WINDOW_DAYS = 365
+
+
+def median_turnaround_days(members: Iterable[BoardMember]) -> dict[int, float]:
+    """Return {member pk: median days from assignment to decision} over the last year, for a page of members.
+
+    One query for the whole page (the seats' two timestamps); the medians are
+    worked out here, so it runs the same on SQLite and PostgreSQL.
+    """
+    pks = [m.pk for m in members]
+    if not pks:
+        return {}
+    since = timezone.now() - dt.timedelta(days=TURNAROUND_WINDOW_DAYS)
+    durations: dict[int, list[float]] = {}
+    rows = (
+        ReviewDecision.objects.filter(reviewer_id__in=pks, decided_at__gte=since, round__kind=ReviewRound.Kind.REVIEW)
+        .exclude(decision="")
+        .values_list("reviewer_id", "assigned_at", "decided_at")
+    )
+    for reviewer_id, assigned_at, decided_at in rows:
+        durations.setdefault(reviewer_id, []).append((decided_at - assigned_at).total_seconds() / 86400)
+    return {pk: round(statistics.median(values), 1) for pk, values in durations.items()}
+
+
+# --- "being looked at" -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Viewer:
+    member_id: int
+    name: str
+    since: dt.datetime
+
+
+def viewing_key(round_id: int) -> str:
+    return f"review:viewing:{round_id}"
+
+
+def review_rounds_viewers(round_ids: Iterable[int], *, exclude_member_id: int | None = None) -> dict[int, list[Viewer]]:
+    """Return {round id: the board members who opened it lately}, from one cache read for the whole page.
+
+    Notes older than REVIEW_VIEWING_MINUTES are left out; so is `exclude_member_id` (the reader themselves).
+    """
+    round_ids = list(round_ids)
+    if not round_ids:
+        return {}
+    try:
+        notes = cache.get_many([viewing_key(pk) for pk in round_ids])
+    except Exception:  # noqa: BLE001 — without the cache the queues simply show no labels
+        return {}
+    cutoff = timezone.now() - dt.timedelta(minutes=settings.REVIEW_VIEWING_MINUTES)
+    result: dict[int, list[Viewer]] = {}
+    for pk in round_ids:
+        viewers = []
+        for member_id, (name, since, seen) in (notes.get(viewing_key(pk)) or {}).items():
+            if int(member_id) == exclude_member_id or dt.datetime.fromisoformat(seen) < cutoff:
+                continue
+            viewers.append(Viewer(int(member_id), name, dt.datetime.fromisoformat(since)))
+        if viewers:
+            result[pk] = sorted(viewers, key=lambda v: v.since)
+    return result
+
+
+def attach_viewers(items: list[QueueItem], *, member: BoardMember | None = None) -> list[QueueItem]:
+    """Set `viewers` on each queue item (one cache read for the page, no query)."""
+    viewers = review_rounds_viewers(
+        [i.round.pk for i in items if i.round is not None], exclude_member_id=member.pk if member else None
+    )
+    for item in items:
+        item.viewers = viewers.get(item.round.pk, []) if item.round is not None else []
+    return items
+
+
+def preview_links_live(article: Article) -> QuerySet:
+    """Return the article's unrevoked, unexpired preview links, newest first."""
+    from .models import PreviewLink
+
+    return PreviewLink.objects.filter(article=article, revoked_at__isnull=True, expires_at__gt=timezone.now()).order_by(
+        "-created_at", "-pk"
+    )

@@ -30,10 +30,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -66,7 +68,7 @@ from .exceptions import (
     ReviewPermissionError,
     RevisionMismatch,
 )
-from .models import BoardMember, GlossaryApproval, ReviewComment, ReviewDecision, ReviewRound
+from .models import BoardMember, GlossaryApproval, Invitation, ReviewComment, ReviewDecision, ReviewRound
 
 ApprovalHook = Callable[[Article, ReviewRound, object], None]
 _approval_hooks: list[ApprovalHook] = []
@@ -209,8 +211,14 @@ def _member_of(user) -> BoardMember | None:
 
 
 def _ensure_may_review(member: BoardMember | None, article: Article, user) -> BoardMember:
-    """Raise unless this board member may review this article today."""
-    if member is None or not roles.is_board_member(member.user):
+    """Raise unless this board member (or invited outside reviewer) may review this article today."""
+    if member is not None and member.external:
+        if not _invitation_live_for(member, article):
+            raise ReviewPermissionError(
+                gettext("This invitation is no longer valid for “%(title)s”. Ask the editor for a new one.")
+                % {"title": article.title}
+            )
+    elif member is None or not roles.is_board_member(member.user):
         raise ReviewPermissionError(
             gettext("%(name)s is not a member of the Medical Advisory Board, so it cannot review articles.")
             % {"name": getattr(user, "username", "This account")}
@@ -222,6 +230,17 @@ def _ensure_may_review(member: BoardMember | None, article: Article, user) -> Bo
             raise Recused(reason, terms=terms)
         raise ReviewPermissionError(reason)
     return member
+
+
+def _invitation_live_for(member: BoardMember, article: Article) -> bool:
+    """Return True if the external member's invitation is for this article, unrevoked, unlocked and unexpired."""
+    return Invitation.objects.filter(
+        member=member,
+        article=article,
+        revoked_at__isnull=True,
+        locked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).exists()
 
 
 def _ensure_round_is_current(article: Article, round_: ReviewRound, content_hash: str | None) -> None:
@@ -422,6 +441,17 @@ def article_review_policy_set(
 # --- claim and assign ----------------------------------------------------------
 
 
+def review_due_days(article: Article) -> int:
+    """Return how many days a reviewer of the article has: the condition's override, else REVIEW_DUE_DAYS."""
+    overrides = getattr(settings, "REVIEW_DUE_DAYS_BY_CONDITION", {}) or {}
+    return overrides.get((article.condition or "").strip().lower(), settings.REVIEW_DUE_DAYS)
+
+
+def review_due_on(article: Article, assigned_at: dt.datetime) -> dt.date:
+    """Return the due date of a seat assigned at `assigned_at` (the local day plus the article's due days)."""
+    return timezone.localdate(assigned_at) + dt.timedelta(days=review_due_days(article))
+
+
 @transaction.atomic
 def review_claim(article: Article, *, acting_user) -> Article:
     """Make the acting board member a reviewer of the article's open round (→ in review)."""
@@ -431,7 +461,10 @@ def review_claim(article: Article, *, acting_user) -> Article:
     round_ = _require_open_round(article)
     if round_.decisions.filter(reviewer=member).exists():
         raise ReviewPermissionError(gettext("You are already reviewing “%(title)s”.") % {"title": article.title})
-    ReviewDecision.objects.create(round=round_, reviewer=member, assigned_by=acting_user, assigned_at=timezone.now())
+    now = timezone.now()
+    ReviewDecision.objects.create(
+        round=round_, reviewer=member, assigned_by=acting_user, assigned_at=now, due_on=review_due_on(article, now)
+    )
     article_transition(
         article, "claim", acting_user=acting_user, round_=round_, comment=f"{member.display_name} claimed the review."
     )
@@ -462,8 +495,10 @@ def review_assign(article: Article, *, acting_user, reviewers: Iterable[BoardMem
     if not new:
         raise ReviewError(gettext("Everyone you chose is already reviewing this article."))
     now = timezone.now()
+    due_on = review_due_on(article, now)
     seats = [
-        ReviewDecision.objects.create(round=round_, reviewer=m, assigned_by=acting_user, assigned_at=now) for m in new
+        ReviewDecision.objects.create(round=round_, reviewer=m, assigned_by=acting_user, assigned_at=now, due_on=due_on)
+        for m in new
     ]
     names = ", ".join(m.display_name for m in new)
     article_transition(
@@ -492,7 +527,9 @@ def _ensure_comment_size(text: str) -> None:
         )
 
 
-def _take_seat(article: Article, acting_user, action: str, comment: str, content_hash: str | None):
+def _take_seat(
+    article: Article, acting_user, action: str, comment: str, content_hash: str | None, *, voting_only: bool = False
+):
     _ensure_comment_size(comment)
     workflow.ensure_transition(article, action)
     round_ = _require_open_round(article)
@@ -510,6 +547,11 @@ def _take_seat(article: Article, acting_user, action: str, comment: str, content
             % {"title": article.title}
         )
     _ensure_may_review(member, article, acting_user)
+    if voting_only and not seat.voting:
+        raise ReviewPermissionError(
+            gettext("Your seat on “%(title)s” is advisory: you can approve or request changes, not reject.")
+            % {"title": article.title}
+        )
     if seat.decision:
         raise AlreadyDecided(
             gettext(
@@ -547,11 +589,21 @@ def review_approve(article: Article, *, acting_user, comment: str = "", content_
     for guard in list(_approval_guards):
         guard(article, round_, acting_user)  # raises ApprovalBlocked; the transaction undoes the seat
     approvals = (
-        round_.decisions.filter(decision=ReviewDecision.Decision.APPROVE, revision_id=round_.revision_id)
+        round_.decisions.filter(decision=ReviewDecision.Decision.APPROVE, revision_id=round_.revision_id, voting=True)
         .values("reviewer")
         .distinct()
         .count()
     )
+    if not seat.voting:
+        # An invited reviewer without a voting seat: their approval is recorded, it does not count.
+        event_record(
+            article,
+            acting_user=acting_user,
+            action="approve",
+            round_=round_,
+            comment=comment or f"Approved (advisory, not counted: {approvals} of {round_.required_approvals}).",
+        )
+        return _sync_back(original, article)
     if approvals < round_.required_approvals:
         # Below the quorum: the approval is recorded, the status stays (no transition).
         event_record(
@@ -605,6 +657,12 @@ def review_request_changes(
             ReviewComment.objects.create(
                 round=round_, author=acting_user, section=item.section, audience_id=item.audience_id, text=item.text
             )
+    if not seat.voting:
+        # Advice from an invited reviewer without a vote: recorded for the board and authors; the round stays open.
+        event_record(
+            article, acting_user=acting_user, action="comment", round_=round_, comment=f"Requested changes: {comment}"
+        )
+        return _sync_back(original, article)
     workflow.round_close(round_, "request_changes")
     article_transition(article, "request_changes", acting_user=acting_user, round_=round_, comment=comment)
     return _sync_back(original, article)
@@ -614,7 +672,7 @@ def review_request_changes(
 def review_reject(article: Article, *, acting_user, comment: str, content_hash: str | None = None) -> Article:
     """Reject the submission with a required comment; the round closes and the article returns to draft."""
     original, article = article, _lock(article)
-    round_, seat = _take_seat(article, acting_user, "reject", comment, content_hash)
+    round_, seat = _take_seat(article, acting_user, "reject", comment, content_hash, voting_only=True)
     workflow.round_close(round_, "reject")
     article_transition(article, "reject", acting_user=acting_user, round_=round_, comment=comment)
     return _sync_back(original, article)
@@ -859,3 +917,115 @@ def article_glossary_refresh(article: Article, *, acting_user, content_hash: str
         hook(article, refresh, acting_user)
     _sync_back(original, article)
     return refresh
+
+
+# --- due dates and declining --------------------------------------------------------
+
+# The furthest an editor may move a due date, from today.
+MAX_DUE_DAYS_AHEAD = 365
+
+
+@transaction.atomic
+def review_seat_due_set(seat: ReviewDecision, *, acting_user, due_on: dt.date) -> ReviewDecision:
+    """Move an undecided seat's due date (editors only); reminders follow the new date (one of each kind for it)."""
+    _ensure_editor(acting_user, "change a review's due date")
+    seat = ReviewDecision.objects.select_for_update().select_related("round", "reviewer").get(pk=seat.pk)
+    article = _lock(seat.round.article)
+    if seat.round.status != ReviewRound.Status.OPEN or seat.decision:
+        raise ReviewError(
+            gettext("%(name)s has already decided, or the round is closed: there is no due date to move.")
+            % {"name": seat.reviewer.display_name}
+        )
+    today = timezone.localdate()
+    if due_on is None or not today <= due_on <= today + dt.timedelta(days=MAX_DUE_DAYS_AHEAD):
+        raise ReviewError(
+            gettext("Choose a due date from today to %(days)s days ahead.") % {"days": MAX_DUE_DAYS_AHEAD}
+        )
+    before = seat.due_on
+    seat.due_on = due_on
+    seat.save(update_fields=["due_on"])
+    event_record(
+        article,
+        acting_user=acting_user,
+        action="review_due_changed",
+        round_=seat.round,
+        comment=f"{seat.reviewer.display_name}: due {due_on:%Y-%m-%d}"
+        + (f" (was {before:%Y-%m-%d})." if before else "."),
+    )
+    return seat
+
+
+@transaction.atomic
+def review_decline(article: Article, *, acting_user, reason: str) -> Article:
+    """The acting reviewer gives up their undecided seat with a reason; the editors are told to reassign it.
+
+    The seat is removed (its reminders with it), so the editors can assign
+    someone else, or the same member again later; the audit event keeps who
+    declined and why. The article's status stays as it is.
+    """
+    original, article = article, _lock(article)
+    round_ = _require_open_round(article)
+    member = _member_of(acting_user)
+    seat = None
+    if member is not None:
+        seat = ReviewDecision.objects.select_for_update().filter(round=round_, reviewer=member).first()
+    if seat is None:
+        raise ReviewPermissionError(
+            gettext("You are not a reviewer of “%(title)s”, so there is nothing to decline.") % {"title": article.title}
+        )
+    if seat.decision:
+        raise AlreadyDecided(
+            gettext("You already decided on this round of “%(title)s”; a decision cannot be declined.")
+            % {"title": article.title}
+        )
+    if not (reason or "").strip():
+        raise CommentRequired(gettext("Say why you decline, so the editors can find the right reviewer."))
+    _ensure_comment_size(reason)
+    seat.delete()
+    event_record(
+        article,
+        acting_user=acting_user,
+        action="review_declined",
+        round_=round_,
+        comment=f"{member.display_name} declined: {reason.strip()}",
+    )
+    enqueue_on_commit(
+        tasks.notify_declined, round_.pk, member.display_name, reason.strip(), run_inline_if_broker_down=True
+    )
+    return _sync_back(original, article)
+
+
+# --- "being looked at" -------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+
+def review_round_viewing_record(round_: ReviewRound, *, acting_user) -> None:
+    """Note that the acting board member has the round open now (shown to others on the queues).
+
+    Kept in the cache, not the database: one key per round holding
+    {member id: [name, since, last seen]}, expiring REVIEW_VIEWING_MINUTES after
+    the last opening. "since" stays while the member keeps opening the round
+    within that time. Two members opening the same round at the same instant
+    may overwrite each other's note; the label is advisory, so that is
+    accepted. A cache outage only loses the label.
+    """
+    member = _member_of(acting_user)
+    if member is None or round_.status != ReviewRound.Status.OPEN:
+        return
+    minutes = settings.REVIEW_VIEWING_MINUTES
+    now = timezone.now()
+    key = selectors.viewing_key(round_.pk)
+    try:
+        viewers = cache.get(key) or {}
+        fresh = {
+            pk: entry
+            for pk, entry in viewers.items()
+            if now - dt.datetime.fromisoformat(entry[2]) < dt.timedelta(minutes=minutes)
+        }
+        previous = fresh.get(str(member.pk))
+        since = previous[1] if previous else now.isoformat()
+        fresh[str(member.pk)] = [member.display_name, since, now.isoformat()]
+        cache.set(key, fresh, timeout=minutes * 60)
+    except Exception:  # noqa: BLE001 — the cache is optional for this advisory label
+        logger.warning("Could not record who is looking at review round %s", round_.pk, exc_info=True)

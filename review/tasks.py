@@ -6,17 +6,20 @@ Links in emails are absolute, built from settings.SITE_URL.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from cms import notify
 
 from . import selectors
-from .models import ReviewDecision, ReviewRound
+from .invitation_links import invitation_token
+from .models import Invitation, ReviewDecision, ReviewReminder, ReviewRound
 
 logger = logging.getLogger(__name__)
 
@@ -119,3 +122,94 @@ def flag_reviews_due() -> int:
         )
     logger.info("%d article(s) due for re-review", len(due))
     return len(due)
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def notify_declined(round_id: int, reviewer_name: str, reason: str) -> int:
+    """Email the editors that a reviewer declined a seat, with the reason, so they can reassign it."""
+    round_ = ReviewRound.objects.select_related("article").get(pk=round_id)
+    return _send(
+        "declined",
+        notify.recipients("review_declined"),
+        {
+            "article": round_.article,
+            "reviewer_name": reviewer_name,
+            "reason": reason,
+            "link": absolute_url("review:detail", slug=round_.article.slug),
+        },
+    )
+
+
+def _remind(seat: ReviewDecision, kind: str, today: dt.date) -> int:
+    """Record, then send, one reminder for the seat's current due date; 1 if recorded now, 0 if already sent."""
+    article = seat.round.article
+    link = absolute_url("review:detail", slug=article.slug)
+    invitation = Invitation.objects.filter(member_id=seat.reviewer_id).first() if seat.reviewer.external else None
+    context = {
+        "seat": seat,
+        "article": article,
+        "due_on": seat.due_on,
+        "days_late": (today - seat.due_on).days,
+        # An invited reviewer cannot open the staff review page: remind them with their own link.
+        "link": absolute_url("invited:open", token=invitation_token(invitation)) if invitation else link,
+    }
+    try:
+        with transaction.atomic():
+            ReviewReminder.objects.create(seat=seat, kind=kind, due_on=seat.due_on, sent_at=timezone.now())
+            if seat.reviewer.user.email:
+                _send(f"reminder_{kind}", [seat.reviewer.user.email], context)
+            if kind == ReviewReminder.Kind.OVERDUE:
+                _send("overdue_editors", notify.recipients("review_overdue"), {**context, "link": link})
+    except IntegrityError:
+        return 0  # another run recorded it first: never twice for the same seat, kind and due date
+    return 1
+
+
+@shared_task(name="review.tasks.remind_reviewers", acks_late=True)
+def remind_reviewers() -> int:
+    """Send each undecided seat one reminder before its due date and one once overdue; return how many seats.
+
+    Each reminder is a ReviewReminder row created in the transaction that
+    sends it: a rerun (or a second beat) finds the row and sends nothing,
+    and a failed send rolls the row back so the next run tries again.
+    """
+    today = timezone.localdate()
+    reminded = 0
+    for seat, kind in selectors.seats_to_remind(on=today):
+        if _remind(seat, kind, today):
+            reminded += 1
+    logger.info("%d review reminder(s) sent", reminded)
+    return reminded
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def notify_invited(invitation_id: int) -> int:
+    """Email an invited reviewer their signed link (it opens nothing without the code mailed on opening)."""
+    invitation = Invitation.objects.select_related("article", "created_by").get(pk=invitation_id)
+    if invitation.revoked_at is not None:
+        return 0
+    return _send(
+        "invited",
+        [invitation.email],
+        {
+            "invitation": invitation,
+            "article": invitation.article,
+            "link": absolute_url("invited:open", token=invitation_token(invitation)),
+        },
+    )
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def notify_invitation_code(invitation_id: int, code: str) -> int:
+    """Email the one-time code to the invited address (only there: a forwarded link alone opens nothing)."""
+    invitation = Invitation.objects.select_related("article").get(pk=invitation_id)
+    return _send(
+        "invitation_code",
+        [invitation.email],
+        {
+            "invitation": invitation,
+            "article": invitation.article,
+            "code": code,
+            "minutes": settings.INVITATION_CODE_MINUTES,
+        },
+    )

@@ -30,8 +30,8 @@ from cms.pagination import paginate
 from . import actions as review_actions
 from . import selectors, services, workflow
 from .exceptions import CommentRequired, ResubmitNeedsConfirmation, ReviewError, ReviewPermissionError
-from .forms import AssignForm, CommentForm, DecisionForm, ReviewPolicyForm
-from .models import ReviewComment, ReviewDecision, ReviewRound
+from .forms import AssignForm, CommentForm, DecisionForm, DeclineForm, DueDateForm, InvitationForm, ReviewPolicyForm
+from .models import Invitation, ReviewComment, ReviewDecision, ReviewRound
 
 
 def _studio_url(article: Article) -> str:
@@ -66,8 +66,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     """The board member's queue: their open seats, then what awaits review, a page of each."""
     member = selectors.board_member_for(request.user)
     now = timezone.now()
+    overdue_only = request.GET.get("due") == "overdue"
     mine = paginate(
-        request, selectors.review_rounds_mine(member), param="mine_page", per_page=BOARD_PAGE, ids_first=True
+        request,
+        selectors.review_rounds_mine(member, overdue_only=overdue_only),
+        param="mine_page",
+        per_page=BOARD_PAGE,
+        ids_first=True,
     )
     awaiting = paginate(request, selectors.review_rounds_awaiting(member), per_page=BOARD_PAGE, ids_first=True)
     # Eligibility is worked out for the rounds shown, in bulk; the order within
@@ -75,7 +80,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     mine.items = selectors.queue_items(mine.object_list, member=member, now=now)
     awaiting.items = selectors.sort_awaiting(selectors.queue_items(awaiting.object_list, member=member, now=now))
     review_actions.available_actions_for_items(awaiting.items, request.user, member=member)
-    return render(request, "review/queue.html", {"member": member, "mine": mine, "awaiting": awaiting})
+    selectors.attach_viewers([*mine.items, *awaiting.items], member=member)
+    return render(
+        request,
+        "review/queue.html",
+        {"member": member, "mine": mine, "awaiting": awaiting, "overdue_only": overdue_only},
+    )
 
 
 # The editors' queue shows four lists on one page, each with the board's checkboxes: smaller pages.
@@ -92,9 +102,24 @@ def editor_queue(request: HttpRequest) -> HttpResponse:
     by_status = []
     for status in selectors.IN_FLIGHT:
         pager = paginate(request, selectors.in_flight_articles(status), param=f"{status}_page", per_page=EDITOR_PAGE)
-        pager.items = selectors.queue_items_for_articles(pager.object_list, with_choices=True)
+        pager.items = selectors.attach_viewers(selectors.queue_items_for_articles(pager.object_list, with_choices=True))
         by_status.append((Article.Status(status).label, status, pager))
-    return render(request, "review/editor_queue.html", {"stale": stale, "overdue": overdue, "by_status": by_status})
+    late = paginate(request, selectors.review_seats_overdue(), param="late_page", per_page=EDITOR_PAGE)
+    load = paginate(request, selectors.reviewer_load(), param="load_page", per_page=EDITOR_PAGE)
+    turnaround = selectors.median_turnaround_days(load.object_list)
+    load.items = [(m, turnaround.get(m.pk)) for m in load.object_list]
+    return render(
+        request,
+        "review/editor_queue.html",
+        {
+            "stale": stale,
+            "overdue": overdue,
+            "by_status": by_status,
+            "late": late,
+            "load": load,
+            "today": timezone.localdate(),
+        },
+    )
 
 
 # --- the review page ---------------------------------------------------------------------
@@ -149,6 +174,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         content, article_selectors.audience_targets(audiences), glossary=article_selectors.glossary_entries()
     )
     member = selectors.board_member_for(request.user)
+    if member is not None and round_.status == ReviewRound.Status.OPEN:
+        services.review_round_viewing_record(round_, acting_user=request.user)
+    viewers = selectors.review_rounds_viewers([round_.pk], exclude_member_id=member.pk if member else None)
     decisions = list(selectors.review_round_decisions(round_))
     seat = next((d for d in decisions if member and d.reviewer_id == member.pk), None)
     is_open = round_.status == ReviewRound.Status.OPEN
@@ -193,7 +221,13 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "approvals": selectors.review_round_approvals(round_),
             "reason": reason,
             "actions": actions,
-            "is_editor": roles.is_editor(request.user),  # the link to the editors' queue
+            "is_editor": roles.is_editor(request.user),  # the link to the editors' queue, the due-date forms
+            "today": timezone.localdate(),
+            "viewers": viewers.get(round_.pk, []),
+            "invitations": list(article.invitations.order_by("-created_at", "-pk")[:20])
+            if roles.is_editor(request.user)
+            else [],
+            "invitation_form": InvitationForm(),
             "decision_form": decision_form,
             "comment_form": comment_form,
             "comments": selectors.review_comment_list(article),
@@ -301,6 +335,77 @@ def assign(request: HttpRequest, slug: str) -> HttpResponse:
         )
     if request.POST.get("next") == "editor":
         return redirect("review:editor_queue")
+    return _back(slug)
+
+
+@roles.role_required(roles.BOARD, anonymous_404=True)
+@require_POST
+def decline(request: HttpRequest, slug: str) -> HttpResponse:
+    """A reviewer gives their seat back to the editors, with a reason."""
+    article = get_object_or_404(Article, slug=slug)
+    form = DeclineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, gettext("Say why you decline, so the editors can find the right reviewer."))
+        return _back(slug)
+    ok = _run(
+        request,
+        lambda: services.review_decline(article, acting_user=request.user, reason=form.cleaned_data["reason"]),
+        gettext("You declined the review; the editors were told."),
+    )
+    return redirect("review:queue") if ok else _back(slug)
+
+
+@roles.role_required(roles.EDITORS, anonymous_404=True)
+@require_POST
+def due_set(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """An editor moves one reviewer's due date on the article's open round."""
+    article = get_object_or_404(Article, slug=slug)
+    seat = get_object_or_404(ReviewDecision, pk=pk, round__article=article)
+    form = DueDateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, gettext("Enter the due date as a date, e.g. 2026-12-31."))
+    else:
+        _run(
+            request,
+            lambda: services.review_seat_due_set(seat, acting_user=request.user, due_on=form.cleaned_data["due_on"]),
+            gettext("Due date saved."),
+        )
+    if request.POST.get("next") == "editor":
+        return redirect("review:editor_queue")
+    return _back(slug)
+
+
+@roles.role_required(roles.EDITORS, anonymous_404=True)
+@require_POST
+def invite(request: HttpRequest, slug: str) -> HttpResponse:
+    """An editor invites an outside reviewer to the article's open round; the link goes by email."""
+    from . import invitations
+
+    article = get_object_or_404(Article, slug=slug)
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
+        return _back(slug)
+    _run(
+        request,
+        lambda: invitations.invitation_create(article, acting_user=request.user, **form.cleaned_data),
+        gettext("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+    )
+    return _back(slug)
+
+
+@roles.role_required(roles.EDITORS, anonymous_404=True)
+@require_POST
+def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    from . import invitations
+
+    invitation = get_object_or_404(Invitation, pk=pk, article__slug=slug)
+    _run(
+        request,
+        lambda: invitations.invitation_revoke(invitation, acting_user=request.user),
+        gettext("Invitation withdrawn: its link no longer opens anything."),
+    )
     return _back(slug)
 
 

@@ -37,6 +37,14 @@ EVENT_LABELS = {
     "comment_resolved": "resolved a comment",
     "review_policy": "changed how it is reviewed",
     "glossary_refresh": "approved newer glossary definitions for its approved text",
+    "review_declined": "declined the review",
+    "review_due_changed": "changed a review's due date",
+    "invitation_revoked": "withdrew an invitation",
+    "invitation_code_sent": "was sent an invitation code",
+    "invitation_code_failed": "entered a wrong invitation code",
+    "invitation_opened": "opened an invitation",
+    "preview_shared": "shared a preview link",
+    "preview_revoked": "revoked a preview link",
 }
 
 

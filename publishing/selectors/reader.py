@@ -54,8 +54,8 @@ def article_first_published(article: Article):
 
 
 def board_member_public_list() -> QuerySet[BoardMember]:
-    """Return the active board members as credited to readers."""
-    return BoardMember.objects.filter(active=True).order_by("display_name")
+    """Return the active board members as credited to readers (invited outside reviewers are not the board)."""
+    return BoardMember.objects.filter(active=True, external=False).order_by("display_name")
 
 
 def editorial_policy_get() -> EditorialPolicy | None:

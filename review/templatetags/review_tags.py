@@ -12,8 +12,20 @@ from articles.models import Audience
 from cms.pagination import paginate
 
 from .. import selectors, workflow
+from ..forms import PreviewLinkForm
+from ..previews import preview_token
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def preview_link_url(context, link) -> str:
+    """Return the absolute address of a preview link, to copy and share."""
+    from django.urls import reverse
+
+    request = context.get("request")
+    path = reverse("preview:show", kwargs={"token": preview_token(link)})
+    return request.build_absolute_uri(path) if request is not None else path
 
 
 @register.inclusion_tag("review/_studio_panel_body.html", takes_context=True)
@@ -35,6 +47,8 @@ def review_studio_panel(context, article):
         "check_errors": [c for c in checks if c.level == "error"],
         "round": selectors.review_round_latest(article),
         "open_comments": selectors.review_comment_list(article, open_only=True),
+        "preview_links": selectors.preview_links_live(article)[:10],
+        "preview_form": PreviewLinkForm(),
         "events": paginate(
             request, selectors.workflow_event_list(article, newest_first=True), param="events_page", per_page=20
         )

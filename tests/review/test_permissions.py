@@ -59,6 +59,9 @@ MATRIX: dict[str, dict] = {
     "studio:review_submit": SAME(404, 405, 405, 403, 405, 403, 405),
     "studio:review_withdraw": SAME(404, 405, 405, 403, 405, 403, 405),
     "studio:review_comment_resolve": SAME(404, 405, 405, 403, 405, 403, 405),
+    # shareable previews (review app; POST only; the services then allow the article's authors and editors)
+    "studio:preview_create": SAME(404, 405, 405, 403, 405, 405, 405),
+    "studio:preview_revoke": SAME(404, 405, 405, 403, 405, 405, 405),
     # review: the board's and the editors' pages
     "review:queue": SAME(L, 403, 403, 200, 200, 403, 200),
     "review:editor_queue": SAME(L, 403, 403, 403, 403, 200, 200),
@@ -67,6 +70,10 @@ MATRIX: dict[str, dict] = {
     "review:decide": SAME(404, 403, 403, 405, 405, 403, 405),
     "review:comment_add": SAME(404, 403, 403, 405, 405, 403, 405),
     "review:assign": SAME(404, 403, 403, 403, 403, 405, 405),
+    "review:decline": SAME(404, 403, 403, 405, 405, 403, 405),
+    "review:invite": SAME(404, 403, 403, 403, 403, 405, 405),
+    "review:invitation_revoke": SAME(404, 403, 403, 403, 403, 405, 405),
+    "review:due_set": SAME(404, 403, 403, 403, 403, 405, 405),
     "review:archive": SAME(404, 403, 403, 403, 403, 405, 405),
     "review:policy": SAME(404, 403, 403, 403, 403, 405, 405),
     # the glossary: the board decides on wording, and approves newer definitions for an approved page
@@ -152,6 +159,8 @@ def _url(name: str, article, comment) -> str:
     if name == "studio:article_restore":
         revision = article_latest_revision(article)
         return reverse(name, kwargs={"slug": article.slug, "revision_id": revision.pk})
+    if name in ("review:due_set", "review:invitation_revoke", "studio:preview_revoke"):
+        return reverse(name, kwargs={"slug": article.slug, "pk": 1})
     if name == "review:glossary_decide":
         return reverse(name, kwargs={"pk": 1})
     if name == "studio:article_compare":

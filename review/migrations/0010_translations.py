@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('review', '0006_glossary_review'),
+        ('review', '0009_preview_links'),
     ]
 
     operations = [

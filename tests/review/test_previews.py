@@ -1,0 +1,104 @@
+"""Shareable previews: pinned to a revision, expiring, revocable, marked as a draft, private and never indexed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import services as article_services
+from audit.models import WorkflowEvent
+from review import previews
+from review.exceptions import ReviewError, ReviewPermissionError
+from review.models import PreviewLink
+
+pytestmark = pytest.mark.django_db
+
+BANNER = "Draft — not approved — not medical advice"
+
+
+def make(article, user, days=7) -> PreviewLink:
+    return previews.preview_link_create(
+        article, acting_user=user, expires_on=timezone.localdate() + dt.timedelta(days=days)
+    )
+
+
+def url(link) -> str:
+    return reverse("preview:show", kwargs={"token": previews.preview_token(link)})
+
+
+def test_a_preview_shows_its_revision_with_the_banner_privately(client, article, author):
+    link = make(article, author)
+    response = client.get(url(link))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert article.title in body and body.count(BANNER) == 2
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    assert "noindex" in response["X-Robots-Tag"] and '<meta name="robots" content="noindex' in body
+    assert WorkflowEvent.objects.filter(article=article, action="preview_shared").exists()
+
+
+def test_a_later_edit_does_not_leak_through_an_old_link(client, article, author):
+    link = make(article, author)
+    article_services.article_update(
+        article, acting_user=author, lock_version=article.lock_version, fields={"summary": "A brand new bottom line."}
+    )
+    body = client.get(url(link)).content.decode()
+    assert "A brand new bottom line." not in body and article.title in body
+    newer = make(article, author)
+    assert "A brand new bottom line." in client.get(url(newer)).content.decode()
+
+
+def test_revoked_expired_and_tampered_links_show_nothing(client, article, author):
+    link = make(article, author)
+    token = previews.preview_token(link)
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    assert client.get(reverse("preview:show", kwargs={"token": tampered})).status_code == 403
+    other = signing.dumps({"p": link.pk, "n": "guess"}, salt=previews.SALT, compress=True)
+    assert client.get(reverse("preview:show", kwargs={"token": other})).status_code == 403
+    PreviewLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    response = client.get(url(link))
+    assert response.status_code == 403 and "expired" in response.content.decode()
+    fresh = make(article, author)
+    previews.preview_link_revoke(fresh, acting_user=author)
+    fresh.refresh_from_db()
+    response = client.get(reverse("preview:show", kwargs={"token": token}))
+    assert response.status_code == 403
+    response = client.get(url(fresh))
+    assert response.status_code == 403 and article.title not in response.content.decode()
+
+
+def test_only_authors_and_editors_share_and_for_at_most_30_days(article, author, author2, reviewer, editor):
+    for outsider in (author2, reviewer):
+        with pytest.raises(ReviewPermissionError):
+            make(article, outsider)
+    with pytest.raises(ReviewError):
+        make(article, author, days=31)
+    assert make(article, editor).created_by == editor
+    assert PreviewLink.objects.count() == 1
+
+
+def test_studio_actions_make_and_revoke(client, article, author, author2):
+    client.force_login(author)
+    create = reverse("studio:preview_create", kwargs={"slug": article.slug})
+    client.post(create, {"expires_on": (timezone.localdate() + dt.timedelta(days=3)).isoformat()})
+    link = PreviewLink.objects.get()
+    page = client.get(reverse("studio:article_edit", kwargs={"slug": article.slug})).content.decode()
+    assert previews.preview_token(link) in page
+    client.force_login(author2)
+    revoke = reverse("studio:preview_revoke", kwargs={"slug": article.slug, "pk": link.pk})
+    assert client.post(revoke).status_code == 403
+    client.force_login(author)
+    client.post(revoke)
+    link.refresh_from_db()
+    assert link.revoked_at is not None
+
+
+def test_previews_are_not_in_the_sitemap(client, article, author):
+    link = make(article, author)
+    sitemap = client.get("/sitemap.xml")
+    assert previews.preview_token(link) not in sitemap.content.decode()
+    assert "/preview/" not in sitemap.content.decode()
