@@ -23,6 +23,7 @@ from review.models import ReviewDecision, ReviewRound
 
 from ..catalogue import catalogue_refresh
 from ..exceptions import ContentHashMismatch
+from ..furniture import FurnitureState
 from ..models import Disclaimer, Publication, PublishedPage
 from ..rendering import AudienceInfo, DisclaimerInfo, PageContext, build_pages, split_drugs
 from ..signals import pages_rendered
@@ -75,19 +76,24 @@ def _review_snapshot(article: Article, publication: Publication) -> dict:
     }
 
 
-def _disclaimers(audiences: list[Audience], now: dt.datetime) -> dict[int | None, DisclaimerInfo | None]:
-    """Return the disclaimer in force for each audience id (None: the all-audiences one)."""
-    active = list(Disclaimer.objects.filter(active=True, effective_from__lte=now).order_by("-effective_from", "-pk"))
+def _disclaimers(
+    audiences: list[Audience], now: dt.datetime, language: str | None = None
+) -> dict[int | None, DisclaimerInfo | None]:
+    """Return the disclaimer in force for each audience id (None: the all-audiences one) in the article's language.
+
+    The choice is the stored pages' own (``FurnitureState.disclaimer_for``): the audience's, else the
+    all-audiences one, each in the language, else in the source language.
+    """
+    active = tuple(Disclaimer.objects.filter(active=True, effective_from__lte=now).order_by("-effective_from", "-pk"))
+    state = FurnitureState(disclaimers=active, policy=None, versions={})
 
     def pick(audience_id: int | None) -> DisclaimerInfo | None:
-        for disclaimer in active:
-            if disclaimer.audience_id == audience_id:
-                return DisclaimerInfo(id=disclaimer.pk, name=disclaimer.name, text=disclaimer.text)
-        return None
+        disclaimer = state.disclaimer_for(audience_id, language)
+        return DisclaimerInfo(id=disclaimer.pk, name=disclaimer.name, text=disclaimer.text) if disclaimer else None
 
     chosen: dict[int | None, DisclaimerInfo | None] = {None: pick(None)}
     for audience in audiences:
-        chosen[audience.pk] = pick(audience.pk) or chosen[None]
+        chosen[audience.pk] = pick(audience.pk)
     return chosen
 
 
@@ -142,7 +148,7 @@ def publication_go_live(publication_id: int) -> Publication:
         content_hash=publication.content_hash,
         review_snapshot=_review_snapshot(article, publication),
         authors=_authors(article),
-        disclaimers=_disclaimers(audiences, now),
+        disclaimers=_disclaimers(audiences, now, article.language),
         glossary=content.glossary,
         codes=vocabulary_codes(condition=content.condition, drugs=split_drugs(content.drugs)),
     )

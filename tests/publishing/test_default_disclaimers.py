@@ -67,7 +67,10 @@ def test_the_migration_adds_nothing_when_the_site_has_disclaimers_and_fills_an_e
 def test_seed_demo_reuses_the_defaults_and_adds_only_the_student_disclaimer():
     before = set(Disclaimer.objects.values_list("pk", flat=True))
     call_command("seed_demo", i_know_this_is_not_production=True, stdout=io.StringIO())
-    added = Disclaimer.objects.exclude(pk__in=before)
+    added = Disclaimer.objects.exclude(pk__in=before).filter(language="en")
     assert [(d.audience.slug, d.name) for d in added] == [("student", "Educational purpose only")]
-    assert Disclaimer.objects.filter(audience__slug="professional").count() == 1
-    assert Disclaimer.objects.filter(audience__isnull=True).count() == 1
+    assert Disclaimer.objects.filter(audience__slug="professional", language="en").count() == 1
+    assert Disclaimer.objects.filter(audience__isnull=True, language="en").count() == 1
+    # The demo's Spanish pages get their own wording for the general and professional notices.
+    spanish = Disclaimer.objects.filter(language="es")
+    assert sorted(d.audience.slug if d.audience else "" for d in spanish) == ["", "professional"]

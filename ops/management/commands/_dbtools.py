@@ -140,9 +140,6 @@ def _plain(value: Any) -> Any:
             return value
     if isinstance(value, memoryview):
         return value.tobytes().hex()
-    if isinstance(value, bool):
-        # Django's SQLite connection converts boolean columns; a plain sqlite3 cursor returns 0/1.
-        return int(value)
     return value
 
 
