@@ -131,6 +131,8 @@ def invitation_create(
         disclosures_declared_on=today,
         credential_verified_until=expires_on,
         external=True,
+        # Invited for this article: the inviting editor vouches that they read its language.
+        languages=article.language,
     )
     expires_at = timezone.make_aware(dt.datetime.combine(expires_on, dt.time.max))
     invitation = Invitation.objects.create(

@@ -332,3 +332,21 @@ def test_a_new_disclaimer_is_proposed_in_a_language_and_reaches_only_that_langua
         furniture_change_propose(
             acting_user=editor, kind=FurnitureChange.Kind.DISCLAIMER, language="xx", values={"name": "A", "text": "B"}
         )
+
+
+def test_an_outside_reviewer_invited_to_a_translation_may_approve_it(published, author, editor):
+    from review.invitations import invitation_create
+
+    spanish = _translated(published.article, author)
+    review_services.article_submit(spanish, acting_user=author)
+    invitation = invitation_create(
+        spanish,
+        acting_user=editor,
+        email="farmaceutica@example.org",
+        name="Dra. Inés Vidal",
+        credentials="PharmD",
+        voting=True,
+        expires_on=dt.date.today() + dt.timedelta(days=10),
+    )
+    assert invitation.member.reads("es")  # invited for this Spanish article, by an editor
+    assert review_services.workflow.ineligibility_reason(invitation.member, spanish, user=invitation.member.user) == ""
