@@ -375,6 +375,13 @@ def due_set(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return _back(slug)
 
 
+def _form_errors_as_messages(request: HttpRequest, form) -> None:
+    """Flash each invalid field's label and errors (the review page's small forms post and come back)."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+
+
 @roles.role_required(roles.EDITORS, anonymous_404=True)
 @require_POST
 def invite(request: HttpRequest, slug: str) -> HttpResponse:
@@ -384,8 +391,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
     form = InvitationForm(request.POST)
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
+        _form_errors_as_messages(request, form)
         return _back(slug)
     _run(
         request,
@@ -415,8 +421,7 @@ def policy(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
     form = ReviewPolicyForm(request.POST)
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
+        _form_errors_as_messages(request, form)
         return _back(slug)
     _run(
         request,
