@@ -202,3 +202,47 @@ def test_a_search_counts_up_to_the_cap_and_says_there_are_more(client, reader_si
     assert "3 results" in html and "More than" not in html
     for slug in ("a1", "a2", "b1"):
         assert f"/articles/{slug}/" in html
+
+
+def test_reader_pages_and_lists_are_flat_as_articles_gain_languages(
+    client, reader_site, settings, django_capture_on_commit_callbacks
+):
+    """Translations add rows, never queries: a page, the lists, the sitemap and search cost the same."""
+    from articles import translations
+    from articles.models import Article
+
+    author, reviewer, editor = reader_site
+    settings.LANGUAGES = [*settings.LANGUAGES, ("fr", "Français")]
+    reviewer_member = reviewer.board_member
+    reviewer_member.languages = "en, es, fr"
+    reviewer_member.save(update_fields=["languages"])
+
+    def translate(slug: str, code: str) -> None:
+        source = Article.objects.get(slug=slug)
+        version = translations.translation_create(source, acting_user=author, language=code, slug=f"{slug}-{code}")
+        approve(version, author=author, reviewer=reviewer)
+        request_and_publish(version, editor=editor)
+
+    translate("a1", "es")  # one translation before the first count, so both counts read the language rows
+
+    def grow():
+        # After commit each go-live re-renders the other languages' pages (their hreflang links), as in production.
+        with django_capture_on_commit_callbacks(execute=True):
+            translate("a1", "fr")
+            translate("a2", "es")
+            translate("a2", "fr")
+
+    def showing(text: str):
+        return lambda body: text in body
+
+    assert_all_flat(
+        client,
+        {
+            "/articles/a1/": showing('hreflang="fr"'),
+            "/es/articles/a1-es/": showing('hreflang="fr"'),
+            "/": showing("a2-fr"),
+            "/sitemap-articles-1.xml": showing("/fr/articles/a2-fr/"),
+            "/es/search/?q=valganciclovir": showing("/es/articles/a2-es/"),
+        },
+        grow,
+    )
