@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import template
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
@@ -60,3 +61,10 @@ def html_dir() -> str:
 def in_reader_language(audience) -> str:
     """Return an audience's name in the active language (its stored English name when none is recorded)."""
     return audience.in_language(translation.get_language() or "")[0]
+
+
+@register.filter
+def article_address(entry) -> str:
+    """Return the public address of a listed article in its own language (/es/articles/<slug>/ for Spanish)."""
+    with languages.reading(getattr(entry, "language", "") or languages.default_language()):
+        return reverse("reader:article", args=[entry.slug])

@@ -22,6 +22,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from articles.rendering import render_markdown
+from cms import languages
 
 from . import selectors as rs
 from .cache import reader_cache_key, site_cache_key
@@ -98,12 +99,15 @@ def _cursor_decode(token: str) -> tuple[str, int]:
 
 def _list_item(entry) -> dict:
     slug = entry.slug
+    with languages.reading(entry.language):  # each article's addresses are in its own language
+        url, api_url = reverse("reader:article", args=[slug]), reverse("reader:api_article", args=[slug])
     return {
         "slug": slug,
         "title": entry.title,
+        "language": entry.language,
         "condition": entry.condition,
-        "url": _absolute(reverse("reader:article", args=[slug])),
-        "api_url": _absolute(reverse("reader:api_article", args=[slug])),
+        "url": _absolute(url),
+        "api_url": _absolute(api_url),
         "review_status": entry.kind,
         "last_updated": entry.live_at.isoformat() if entry.live_at else None,
     }

@@ -165,7 +165,10 @@ def refresh(article_id: int, *, CatalogueEntry, Publication, PublishedPage, Cata
     if live is None or page is None:
         CatalogueEntry.objects.filter(article_id=article_id).delete()  # the lead goes with it (CASCADE)
         return
-    entry, _created = CatalogueEntry.objects.update_or_create(article_id=article_id, defaults=_entry_fields(live, page))
+    fields = _entry_fields(live, page)
+    if any(field.name == "language" for field in CatalogueEntry._meta.fields):  # not yet in migrations before 0018
+        fields["language"] = language_of(live.article)
+    entry, _created = CatalogueEntry.objects.update_or_create(article_id=article_id, defaults=fields)
     if CatalogueLead is None:
         return
     fields = lead_fields(

@@ -14,6 +14,7 @@ from django.utils.html import escape
 from django.views.decorators.http import require_safe
 
 from articles.text import clean_text
+from cms import languages
 
 from . import selectors as rs
 from .cache import site_cache_key
@@ -76,7 +77,8 @@ class ArticleUpdatesFeed(Feed):
         return item.feed_description
 
     def item_link(self, item: PublishedPage) -> str:
-        return reverse("reader:article", args=[item.publication.slug])
+        with languages.reading(item.publication.article.language):  # each entry at its own language's address
+            return reverse("reader:article", args=[item.publication.slug])
 
     def item_guid(self, item: PublishedPage) -> str:
         return f"{settings.SITE_URL}{self.item_link(item)}#publication-{item.publication_id}"

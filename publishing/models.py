@@ -357,6 +357,9 @@ class CatalogueEntry(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     search_names = models.TextField(blank=True, help_text=gettext_lazy("Lowercased title, condition and drugs."))
     search_text = models.TextField(blank=True, help_text=gettext_lazy("The published summary and body as plain text."))
+    language = models.CharField(
+        max_length=12, default="en", help_text=gettext_lazy("The article's language: its address's prefix in lists.")
+    )
 
     class Meta:
         indexes = [

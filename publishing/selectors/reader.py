@@ -102,7 +102,7 @@ def reader_message_counts() -> dict[str, int]:
 # --- the reader catalogue: index, search, sitemap and API list ------------------------
 
 # What a list shows of each article; never the searchable text.
-CATALOGUE_LIST_FIELDS = ("id", "slug", "title", "condition", "condition_key", "drugs", "kind", "live_at")
+CATALOGUE_LIST_FIELDS = ("id", "slug", "title", "condition", "condition_key", "drugs", "kind", "live_at", "language")
 LETTERS = tuple(string.ascii_uppercase)
 OTHER_LETTER = "0-9"
 

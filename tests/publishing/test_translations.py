@@ -350,3 +350,13 @@ def test_an_outside_reviewer_invited_to_a_translation_may_approve_it(published, 
     )
     assert invitation.member.reads("es")  # invited for this Spanish article, by an editor
     assert review_services.workflow.ineligibility_reason(invitation.member, spanish, user=invitation.member.user) == ""
+
+
+def test_lists_link_each_article_at_its_own_languages_address(client, live_translation):
+    index = client.get("/").content.decode()
+    assert 'href="/es/articles/tratamiento-cmv/"' in index and 'href="/articles/tratamiento-cmv/"' not in index
+    api = client.get("/api/articles/").json()
+    spanish = next(item for item in api["results"] if item["slug"] == "tratamiento-cmv")
+    assert spanish["language"] == "es" and spanish["url"].endswith("/es/articles/tratamiento-cmv/")
+    feed = client.get("/feed/").content.decode()
+    assert "/es/articles/tratamiento-cmv/" in feed
