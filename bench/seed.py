@@ -685,6 +685,7 @@ def copy_templates(plan: list[tuple[Template, CopySpec]], prepared: dict[str, Pr
                         live.expires_at,
                         " ".join([spec.title, spec.condition, drugs]).casefold(),
                         template.search_texts[page.pk],
+                        "en",  # language: the generated copies are of the English templates
                     ]
                 )
 
