@@ -124,3 +124,20 @@ class PreviewLinkForm(forms.Form):
     expires_on = forms.DateField(
         label=gettext_lazy("Link works until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+
+
+class PreviewCommentForm(forms.Form):
+    """An outside comment on a shared preview (no account needed)."""
+
+    name = forms.CharField(
+        max_length=120,
+        required=False,
+        label=gettext_lazy("Your name (optional)"),
+        help_text=gettext_lazy("Shown to the authors with your comment."),
+    )
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),
+        max_length=2000,
+        label=gettext_lazy("Your comment"),
+        help_text=gettext_lazy("Goes to the article's authors as an outside comment. It is not published."),
+    )

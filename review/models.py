@@ -327,3 +327,20 @@ class PreviewLink(models.Model):
 
     def __str__(self) -> str:
         return f"Preview {self.pk} of {self.article} (revision {self.revision_id})"
+
+
+class PreviewComment(models.Model):
+    """A comment left on a shared preview by someone outside (no account): shown to the authors as an outside comment."""
+
+    link = models.ForeignKey(PreviewLink, on_delete=models.CASCADE, related_name="comments")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="preview_comments")
+    name = models.CharField(max_length=120, blank=True, help_text=gettext_lazy("As the commenter gave it; unverified."))
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["article", "-created_at"], name="preview_comment_article")]
+
+    def __str__(self) -> str:
+        return f"Outside comment on {self.article} (preview {self.link_id})"

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.models import Article, Audience
 from articles.rendering import render_content
@@ -23,7 +23,7 @@ from cms import roles
 
 from . import previews
 from .exceptions import InvitationError, ReviewError, ReviewPermissionError
-from .forms import PreviewLinkForm
+from .forms import PreviewCommentForm, PreviewLinkForm
 from .models import PreviewLink
 
 
@@ -34,8 +34,23 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 @never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 def preview(request: HttpRequest, token: str) -> HttpResponse:
+    """Show the pinned revision; a POST leaves an outside comment for the authors."""
+    form = PreviewCommentForm(request.POST if request.method == "POST" else None)
+    status = 200
     try:
+        if request.method == "POST" and form.is_valid():
+            try:
+                previews.preview_comment_add(token, name=form.cleaned_data["name"], text=form.cleaned_data["text"])
+            except ReviewError as exc:
+                form.add_error("text", str(exc))
+                status = 400
+            else:
+                messages.success(request, gettext("Thank you: your comment went to the authors."))
+                return _private(redirect("preview:show", token=token))
+        elif request.method == "POST":
+            status = 400
         link, content = previews.preview_content(token)
     except InvitationError as exc:
         return _private(render(request, "review/invited_refused.html", {"message": str(exc)}, status=403))
@@ -48,7 +63,8 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
         render(
             request,
             "review/preview.html",
-            {"link": link, "article": link.article, "content": content, "versions": versions},
+            {"link": link, "article": link.article, "content": content, "versions": versions, "form": form},
+            status=status,
         )
     )
 

@@ -21,15 +21,18 @@ from django.utils.translation import gettext
 from articles.content import ArticleContent, content_from_revision
 from articles.models import Article
 from articles.selectors import article_latest_revision
+from articles.text import clean_text
 from audit.services import event_record
 from cms import roles
 
 from . import workflow
 from .exceptions import InvitationError, ReviewError, ReviewPermissionError
-from .models import PreviewLink
+from .models import PreviewComment, PreviewLink
 
 SALT = "review.preview.link"
 MAX_DAYS = 30
+COMMENT_MAX_LENGTH = 2000
+COMMENTS_PER_LINK_PER_HOUR = 20  # a shared link is not a way to flood the authors
 
 
 def preview_token(link: PreviewLink) -> str:
@@ -114,3 +117,29 @@ def preview_content(token: str) -> tuple[PreviewLink, ArticleContent]:
             gettext("This preview no longer matches the version it was made for, so it is not shown.")
         )
     return link, content
+
+
+@transaction.atomic
+def preview_comment_add(token: str, *, name: str, text: str) -> PreviewComment:
+    """Record an outside comment on the revision a valid preview link shows (nobody signs in to comment).
+
+    Raises InvitationError for a link that shows nothing (revoked, expired,
+    tampered) and ReviewError for an empty or over-long comment or too many on
+    one link within the hour.
+    """
+    link, _content = preview_content(token)
+    text = clean_text(text or "").strip()
+    if not text:
+        raise ReviewError(gettext("Write your comment first."))
+    if len(text) > COMMENT_MAX_LENGTH:
+        raise ReviewError(
+            gettext("The comment is %(count)s characters long; keep it under %(limit)s.")
+            % {"count": len(text), "limit": COMMENT_MAX_LENGTH}
+        )
+    PreviewLink.objects.select_for_update().filter(pk=link.pk).first()  # one at a time per link, for the count
+    recent = PreviewComment.objects.filter(link=link, created_at__gte=timezone.now() - dt.timedelta(hours=1))
+    if recent.count() >= COMMENTS_PER_LINK_PER_HOUR:
+        raise ReviewError(gettext("This preview has had many comments in the last hour; try again later."))
+    return PreviewComment.objects.create(
+        link=link, article=link.article, name=clean_text(name or "", multiline=False).strip()[:120], text=text
+    )

@@ -74,7 +74,13 @@ def review_studio_feedback(context, article):
         "round": round_,
         "decisions": decisions,
         "open_comments": list(selectors.review_comment_list(article, open_only=True)),
+        # From people a preview link was shared with: the newest few, and how many there are.
+        "outside_comments": list(article.preview_comments.select_related("link")[:OUTSIDE_COMMENTS_SHOWN]),
+        "outside_comment_count": article.preview_comments.count(),
     }
+
+
+OUTSIDE_COMMENTS_SHOWN = 10
 
 
 @register.simple_tag

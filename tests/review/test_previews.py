@@ -102,3 +102,43 @@ def test_previews_are_not_in_the_sitemap(client, article, author):
     sitemap = client.get("/sitemap.xml")
     assert previews.preview_token(link) not in sitemap.content.decode()
     assert "/preview/" not in sitemap.content.decode()
+
+
+# --- outside comments ------------------------------------------------------------
+
+
+def test_a_preview_viewer_comments_and_the_authors_see_it_as_an_outside_comment(client, article, author):
+    from review.models import PreviewComment
+
+    link = make(article, author)
+    response = client.post(url(link), {"name": "Sam from Legal", "text": "Please add the date of the label."})
+    assert response.status_code == 302 and response["Location"] == url(link)
+    assert "no-store" in response["Cache-Control"]
+    comment = PreviewComment.objects.get()
+    assert comment.article == article and comment.link == link and comment.name == "Sam from Legal"
+    client.force_login(author)
+    studio = client.get(f"/studio/{article.slug}/").content.decode()
+    assert "Outside comment" in studio and "Please add the date of the label." in studio and "Sam from Legal" in studio
+
+
+def test_outside_comments_are_refused_when_empty_too_long_too_many_or_on_a_dead_link(client, article, author):
+    from review.models import PreviewComment
+
+    link = make(article, author)
+    assert client.post(url(link), {"text": ""}).status_code == 400
+    assert client.post(url(link), {"text": "x" * 2001}).status_code == 400
+    for n in range(previews.COMMENTS_PER_LINK_PER_HOUR):
+        previews.preview_comment_add(previews.preview_token(link), name="", text=f"Comment {n}")
+    response = client.post(url(link), {"text": "One more"})
+    assert response.status_code == 400 and "many comments" in response.content.decode()
+    previews.preview_link_revoke(link, acting_user=author)
+    assert client.post(url(link), {"text": "After revoking"}).status_code == 403
+    assert not PreviewComment.objects.filter(text__in=["One more", "After revoking"]).exists()
+
+
+def test_an_outside_comment_is_shown_escaped(client, article, author):
+    link = make(article, author)
+    client.post(url(link), {"name": "<b>x</b>", "text": "<script>alert(1)</script>"})
+    client.force_login(author)
+    studio = client.get(f"/studio/{article.slug}/").content.decode()
+    assert "<script>alert(1)</script>" not in studio and "&lt;script&gt;alert(1)&lt;/script&gt;" in studio
