@@ -330,7 +330,7 @@ class PreviewLink(models.Model):
 
 
 class PreviewComment(models.Model):
-    """A comment left on a shared preview by someone outside (no account): shown to the authors as an outside comment."""
+    """A comment left on a shared preview by someone without an account: the authors see it as an outside comment."""
 
     link = models.ForeignKey(PreviewLink, on_delete=models.CASCADE, related_name="comments")
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="preview_comments")
