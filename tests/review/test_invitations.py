@@ -340,3 +340,34 @@ def test_an_invited_reviewer_is_reminded_with_their_own_link(submitted, editor):
     assert link_from(to_invitee) == reverse("invited:open", kwargs={"token": invitations.invitation_token(invitation)})
     to_editors = [m for m in mail.outbox if m.to != ["nephro@example.org"]]
     assert to_editors and all(f"/review/{submitted.slug}/" in m.body for m in to_editors)
+
+
+def test_the_invited_review_page_and_a_preview_cost_the_same_queries_as_comments_grow(
+    client, submitted, editor, author, reviewer
+):
+    from review import previews
+    from tests.scale.helpers import assert_all_flat
+
+    invitation = invite(submitted, editor)
+    token = sign_in(client, invitation)
+    link = previews.preview_link_create(
+        submitted, acting_user=author, expires_on=timezone.localdate() + dt.timedelta(days=3)
+    )
+    preview_token = previews.preview_token(link)
+    services.review_claim(submitted, acting_user=reviewer)
+    services.review_comment_add(submitted, acting_user=reviewer, text="First comment.")
+
+    def grow():
+        for n in range(5):
+            services.review_comment_add(submitted, acting_user=reviewer, text=f"Comment number {n}.")
+            # Outside comments go to the authors, not onto the preview: its count must not follow them.
+            previews.preview_comment_add(preview_token, name=f"Viewer {n}", text=f"Outside {n}")
+
+    assert_all_flat(
+        client,
+        {
+            reverse("invited:review", kwargs={"token": token}): lambda body: "Comment number 4." in body,
+            reverse("preview:show", kwargs={"token": preview_token}): lambda body: "Comment on this draft" in body,
+        },
+        grow,
+    )

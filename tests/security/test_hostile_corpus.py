@@ -13,6 +13,7 @@ Two layers:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from html.parser import HTMLParser
 
@@ -177,7 +178,20 @@ def hostile_site(db, settings, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         for payload in PAYLOADS[200:230]:
             reader_message_create(article, kind="question", message=payload, name=payload[:120], ip="192.0.2.1")
-    return {"article": article, "editor": editor, "publication": publication}
+    # A Spanish translation of the hostile text, live; a shared preview with hostile outside comments.
+    from articles import translations
+    from review import previews
+
+    reviewer.board_member.languages = "en, es"
+    reviewer.board_member.save(update_fields=["languages"])
+    spanish = translations.translation_create(article, acting_user=author, language="es", slug="hostile-es")
+    approve(spanish, author=author, reviewer=reviewer)
+    request_and_publish(spanish, editor=editor)
+    link = previews.preview_link_create(article, acting_user=author, expires_on=dt.date.today() + dt.timedelta(days=3))
+    token = previews.preview_token(link)
+    for payload in PAYLOADS[230:245]:
+        previews.preview_comment_add(token, name=payload[:120], text=payload)
+    return {"article": article, "editor": editor, "publication": publication, "preview_token": token}
 
 
 def test_hostile_text_is_inert_on_every_page_kind(client, hostile_site):
@@ -196,6 +210,11 @@ def test_hostile_text_is_inert_on_every_page_kind(client, hostile_site):
         "/sitemap.xml",
         "/board/",
         "/editorial-policy/",
+        "/es/articles/hostile-es/",
+        "/es/articles/hostile-es/for/patient/",
+        f"/es/search/?q={PAYLOADS[0]}",
+        "/sitemap-articles-1.xml",
+        f"/preview/{hostile_site['preview_token']}/",
     ]
     for path in public:
         assert_page_safe(path, client.get(path, follow=True))
@@ -212,6 +231,8 @@ def test_hostile_text_is_inert_on_every_page_kind(client, hostile_site):
         "/publishing/",
         f"/publishing/articles/{slug}/history/",
         "/publishing/inbox/",
+        "/publishing/translations/",
+        "/studio/hostile-es/",
         "/publishing/policy/",
         "/admin/articles/article/",
         f"/admin/articles/article/{hostile_site['article'].pk}/change/",
