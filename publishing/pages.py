@@ -444,6 +444,11 @@ def list_addresses(*, spare: int = 0) -> list[str]:
 def site_addresses() -> list[str]:
     """Return the site-wide addresses that list articles (index and its pages, API pages, sitemap, feed, board)."""
     paths = ["/", "/?page=1", "/sitemap.xml", "/feed/", "/api/articles/", "/board/", "/editorial-policy/", "/changes/"]
+    # The same pages under every other language's prefix (their chrome is translated; their lists are the same).
+    for code in languages.reader_languages()[1:]:
+        prefix = languages.address_prefix(code)
+        paths += [f"{prefix}/", f"{prefix}/feed/", f"{prefix}/api/articles/", f"{prefix}/board/"]
+        paths += [f"{prefix}/editorial-policy/", f"{prefix}/changes/"]
     # One page past each index list's end: the page a withdrawal just emptied may still be cached.
     return paths + list_addresses(spare=1)
 

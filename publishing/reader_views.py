@@ -422,15 +422,28 @@ def editorial_policy(request: HttpRequest) -> HttpResponse:
         "policy": policy,
         # render_markdown sanitises its output with the allow-list.
         "policy_html": render_markdown(policy.body) if policy else "",
+        **_source_language_only(request),
     }
     return render(request, "publishing/reader/editorial_policy.html", context)
+
+
+def _source_language_only(request: HttpRequest) -> dict:
+    """Say so on a page whose text exists only in the source language (the policy, the board's entries)."""
+    if getattr(request, "LANGUAGE_CODE", languages.default_language()) == languages.default_language():
+        return {"untranslated": None}
+    code = languages.default_language()
+    return {"untranslated": {"code": code, "name": languages.language_name(code)}}
 
 
 @public_response
 @require_safe
 def board(request: HttpRequest) -> HttpResponse:
     """List the active Medical Advisory Board with credentials and disclosures."""
-    return render(request, "publishing/reader/board.html", {"members": rs.board_member_public_list()})
+    return render(
+        request,
+        "publishing/reader/board.html",
+        {"members": rs.board_member_public_list(), **_source_language_only(request)},
+    )
 
 
 @public_response

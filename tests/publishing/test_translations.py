@@ -360,3 +360,19 @@ def test_lists_link_each_article_at_its_own_languages_address(client, live_trans
     assert spanish["language"] == "es" and spanish["url"].endswith("/es/articles/tratamiento-cmv/")
     feed = client.get("/feed/").content.decode()
     assert "/es/articles/tratamiento-cmv/" in feed
+
+
+def test_pages_only_in_the_source_language_say_so_under_another_language(client, published):
+    from publishing.models import EditorialPolicy
+    from publishing.pages import site_addresses
+
+    EditorialPolicy.objects.create(title="How we work", body="Every article is reviewed.")
+    for path in ("/es/editorial-policy/", "/es/board/"):
+        html = client.get(path).content.decode()
+        assert '<html lang="es"' in html and "no está disponible en este idioma" in html, path
+    policy = client.get("/es/editorial-policy/").content.decode()
+    assert '<h1 lang="en">How we work</h1>' in policy
+    english = client.get("/editorial-policy/").content.decode()
+    assert "not yet available" not in english and 'lang="en">How we work' not in english
+    # A change to the policy purges the Spanish copies too.
+    assert {"/es/editorial-policy/", "/es/board/", "/es/"} <= set(site_addresses())
