@@ -80,7 +80,7 @@ def translation_create(
     if source.translations.filter(language=language).exists():
         raise ValidationError(
             gettext("“%(title)s” already has a translation in %(language)s.")
-            % {"title": source.title, "language": languages.language_name(language)}
+            % {"title": source.title, "language": languages.language_in_text(language)}
         )
     content = _source_content(source)
     translation = article_create(
@@ -94,7 +94,7 @@ def translation_create(
         variants=[VariantInput(v.audience_id, v.summary, v.body) for v in content.variants],
         references=[_reference_data(r) for r in content.references],
         comment=gettext("Started the %(language)s translation from approved revision %(revision)s of the source.")
-        % {"language": languages.language_name(language), "revision": source.last_approved_revision_id},
+        % {"language": languages.language_in_text(language), "revision": source.last_approved_revision_id},
         language=language,
         translation_of=source,
         translation_base_revision_id=source.last_approved_revision_id,
@@ -107,7 +107,7 @@ def translation_create(
         acting_user=acting_user,
         action="translation_start",
         comment=gettext("Translation into %(language)s started: %(slug)s.")
-        % {"language": languages.language_name(language), "slug": translation.slug},
+        % {"language": languages.language_in_text(language), "slug": translation.slug},
     )
     return translation
 
@@ -281,9 +281,9 @@ def translation_panel(article: Article, *, audience_names: dict[int, str]) -> di
     if article.is_translation:
         return {
             "is_translation": True,
-            "language_name": languages.language_name(article.language),
+            "language_name": languages.language_in_text(article.language),
             "source": article.translation_of,
-            "source_language_name": languages.language_name(article.translation_of.language),
+            "source_language_name": languages.language_in_text(article.translation_of.language),
             "source_diff": translation_source_diff(article, audience_names=audience_names),
         }
     rows = [
@@ -292,7 +292,7 @@ def translation_panel(article: Article, *, audience_names: dict[int, str]) -> di
     ]
     return {
         "is_translation": False,
-        "language_name": languages.language_name(article.language),
+        "language_name": languages.language_in_text(article.language),
         "translations": rows,
         "available": translation_languages_available(article) if article.last_approved_revision_id else [],
         "can_translate": article.last_approved_revision_id is not None,

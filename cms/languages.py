@@ -48,6 +48,22 @@ def language_name(code: str) -> str:
     return code
 
 
+# Languages that write language names in lower case inside a sentence ("en inglés").
+_LOWER_CASE_NAMES = frozenset({"es", "fr", "it", "pt", "ca"})
+
+
+def language_in_text(code: str) -> str:
+    """Return a language's name as a sentence in the active language says it ("Spanish"; "inglés" in Spanish).
+
+    ``language_name`` is the language's own name, for choosers and lists.
+    """
+    try:
+        name = str(translation.get_language_info(base(code))["name_translated"])
+    except KeyError:
+        return language_name(code)
+    return name.lower() if base(translation.get_language()) in _LOWER_CASE_NAMES else name
+
+
 def is_known(code: str) -> bool:
     return base(code) in reader_languages()
 

@@ -80,7 +80,13 @@ def _language_links(publication: Publication, audience: Audience | None) -> dict
         code = live.article.language
         with languages.reading(code):
             path = article_path(live.slug or live.article.slug, audience.slug if audience else None)
-        link = {"code": code, "name": languages.language_name(code), "path": path, "url": absolute_url(path)}
+        link = {
+            "code": code,
+            "name": languages.language_name(code),  # its own name, for the chooser
+            "in_text": languages.language_in_text(code),  # as the page's sentences say it
+            "path": path,
+            "url": absolute_url(path),
+        }
         alternates.append(link)
         if live.article_id == (article.translation_of_id or article.pk):
             source = link
@@ -155,7 +161,7 @@ def render_page(publication: Publication, audience: Audience | None, state: Furn
                 "language": languages.base(disclaimer.language),
                 # Shown in another language: the page says so (and marks the block's language).
                 "untranslated": languages.base(disclaimer.language) != languages.base(language),
-                "language_name": languages.language_name(disclaimer.language),
+                "language_name": languages.language_in_text(disclaimer.language),
             }
             if disclaimer
             else None

@@ -432,7 +432,7 @@ def _source_language_only(request: HttpRequest) -> dict:
     if getattr(request, "LANGUAGE_CODE", languages.default_language()) == languages.default_language():
         return {"untranslated": None}
     code = languages.default_language()
-    return {"untranslated": {"code": code, "name": languages.language_name(code)}}
+    return {"untranslated": {"code": code, "name": languages.language_in_text(code)}}
 
 
 @public_response

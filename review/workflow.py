@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 
 from articles.models import Article, ArticleVariant
 from articles.workflow import TRANSITIONS, Transition, allowed_actions, can_transition, edge_refusal
-from cms.languages import language_name
+from cms.languages import language_in_text
 
 from .exceptions import InvalidTransition
 from .models import BoardMember, ReviewRound
@@ -213,5 +213,5 @@ def ineligibility_reason(
         return gettext(
             "%(name)s does not review in %(language)s, the language of this article. "
             "Ask an editor to record the languages you review in."
-        ) % {"name": member.display_name, "language": language_name(article.language)}
+        ) % {"name": member.display_name, "language": language_in_text(article.language)}
     return recusal_reason(recusal_terms(member, article, text=text))

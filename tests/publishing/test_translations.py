@@ -84,7 +84,7 @@ def test_translation_is_refused_for_unapproved_text_a_second_time_and_for_reader
 def test_only_a_reviewer_who_reads_the_language_can_approve_it(published, author, reviewer, spanish_reviewer):
     spanish = _translated(published.article, author)
     review_services.article_submit(spanish, acting_user=author)
-    with pytest.raises(ReviewPermissionError, match="does not review in Español"):
+    with pytest.raises(ReviewPermissionError, match="does not review in Spanish"):
         review_services.review_claim(spanish, acting_user=reviewer)
     review_services.review_claim(spanish, acting_user=spanish_reviewer)
     review_services.review_approve(spanish, acting_user=spanish_reviewer)
@@ -142,6 +142,7 @@ def test_an_approved_source_change_marks_the_translation_out_of_date_and_the_pag
     assert WorkflowEvent.objects.filter(article=spanish, action="translation_out_of_date").exists()
     html = client.get("/es/articles/tratamiento-cmv/").content.decode()
     assert "translation-notice" in html and 'href="/articles/cmv-treatment/"' in html
+    assert "revisada por nuestro consejo, en inglés." in html  # the language named as Spanish names it
     # The source diff since the translation's base shows the change.
     diff = translations.translation_source_diff(spanish, audience_names={})
     assert diff is not None and diff.has_changes
