@@ -171,12 +171,16 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         snapshot = page.review_snapshot or {}
         data = page.data or {}
         furniture = furniture_state()
-        disclaimer = furniture.disclaimer_for(audience.pk if audience else None)
+        language = publication.article.language
+        disclaimer = furniture.disclaimer_for(audience.pk if audience else None, language)
         disclaimer_version = furniture.version(FurnitureChange.Kind.DISCLAIMER, disclaimer.pk) if disclaimer else 0
+        with languages.reading(language):  # the page's address is in the article's own language
+            url = reverse("reader:article", args=[slug])
         body = {
             "slug": slug,
             "title": page.title,
-            "url": _absolute(reverse("reader:article", args=[slug])),
+            "language": language,
+            "url": _absolute(url),
             "audience": audience.slug if audience else None,
             "audience_name": audience.name if audience else None,
             "condition": data.get("condition", ""),

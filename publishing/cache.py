@@ -18,6 +18,9 @@ import logging
 import time
 
 from django.core.cache import cache
+from django.utils import translation
+
+from cms import languages
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +60,21 @@ def reader_cache_key(article_slug: str, audience_slug: str | None, variant: str 
     HTML page and the JSON of the same article never share a key.
     """
     generation = _generation(_ARTICLE_GENERATION.format(slug=article_slug))
+    language = languages.base(translation.get_language())
+    if language != languages.default_language():  # the /es/ copy has its own links
+        variant = f"{variant}@{language}"
     return f"vetted:reader:{variant}:{article_slug}:{audience_slug or DEFAULT_AUDIENCE}:g{generation}"
 
 
 def site_cache_key(name: str) -> str:
-    """Return the cache key for a site-wide response (index, sitemap, feed, API list)."""
+    """Return the cache key for a site-wide response (index, sitemap, feed, API list) in the active language.
+
+    The same list under /es/ has its own links (the feed's self link, the API's
+    next page), so each language keeps its own copy; the default's key is unchanged.
+    """
+    language = languages.base(translation.get_language())
+    if language != languages.default_language():
+        name = f"{name}@{language}"
     return f"vetted:site:{name}:g{_generation(_SITE_GENERATION)}"
 
 

@@ -377,3 +377,15 @@ def test_pages_only_in_the_source_language_say_so_under_another_language(client,
     assert "not yet available" not in english and 'lang="en">How we work' not in english
     # A change to the policy purges the Spanish copies too.
     assert {"/es/editorial-policy/", "/es/board/", "/es/"} <= set(site_addresses())
+
+
+def test_each_languages_copy_of_a_list_is_cached_with_its_own_links(client, live_translation):
+    assert "/es/feed/" not in client.get("/feed/").content.decode()  # English first, into the cache
+    spanish_feed = client.get("/es/feed/").content.decode()
+    assert "/es/feed/" in spanish_feed  # its own self link
+    assert "/es/feed/" not in client.get("/feed/").content.decode()
+    detail = client.get("/api/articles/tratamiento-cmv/").json()
+    assert detail["language"] == "es" and detail["url"].endswith("/es/articles/tratamiento-cmv/")
+    english = client.get("/es/api/articles/cmv-treatment/").json()
+    assert english["language"] == "en" and english["url"].endswith("/articles/cmv-treatment/")
+    assert "/es/" not in english["url"]
