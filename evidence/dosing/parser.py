@@ -301,6 +301,10 @@ POPULATIONS = [  # longest phrases first: "older adults" is not "adult"
     (("haemodialysis",), "dialysis"),
     (("dialysis",), "dialysis"),
 ]
+# The phrases by their first word, longest first as listed: a position tries only the phrases that can start there.
+_POPULATIONS_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _words, _code in POPULATIONS:
+    _POPULATIONS_BY_FIRST.setdefault(_words[0], []).append((_words, _code))
 CLEARANCE_WORDS = {"crcl": "crcl", "clcr": "crcl", "egfr": "egfr"}
 COMPARATORS = [
     (("less", "than"), "<"),
@@ -934,7 +938,9 @@ class _Reader:
         return found
 
     def _population(self, i: int, end: int) -> tuple[int, str] | None:
-        for words, code in POPULATIONS:
+        if i >= end:
+            return None
+        for words, code in _POPULATIONS_BY_FIRST.get(self.toks[i].low, ()):
             if _match_words(self.toks, i, end, words):
                 return i + len(words), code
         return None

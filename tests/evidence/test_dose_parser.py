@@ -68,4 +68,6 @@ def test_hostile_input_finishes_quickly():
     text = ("ganciclovir 5 - 5 mg/kg q 1 - {dose drug=x " * 3000)[:100_000]
     started = time.monotonic()
     parse_doses(text, DRUGS)
-    assert time.monotonic() - started < 2
+    # A runaway guard, not a speed target (BENCHMARKS.md has the figures): about 0.6 s alone here, and a
+    # quadratic parser would take minutes; the margin is for a machine busy with the rest of the suite.
+    assert time.monotonic() - started < 6
