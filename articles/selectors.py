@@ -7,7 +7,7 @@ import time
 from django.db.models import Prefetch, Q, QuerySet
 from reversion.models import Revision, Version
 
-from .content import ArticleContent, GlossaryContent
+from .content import DEFAULT_LANGUAGE, ArticleContent, GlossaryContent
 from .glossary import GlossaryEntry, entries_used
 from .models import Article, Audience, DraftBuffer, GlossaryDefinition, GlossaryTerm
 from .readability import AudienceTarget
@@ -124,7 +124,12 @@ def glossary_snapshot(content: ArticleContent) -> tuple[GlossaryContent, ...]:
 
     This is what the board approves with the article and what its pages will
     explain terms with (review.services.article_submit pins it on the round).
+    The glossary is written in the source language: a text in another language
+    pins none (its page explains no term in English beside its own words)
+    until the glossary has definitions per language.
     """
+    if content.language != DEFAULT_LANGUAGE:
+        return ()
     texts = [content.title, content.summary, content.body]
     for variant in content.variants:
         texts += [variant.summary, variant.body]

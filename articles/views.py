@@ -146,7 +146,8 @@ def register_preview_panel(panel) -> None:
 def _preview_context(content: ArticleContent, audiences: list[Audience], audience_slug: str | None) -> dict:
     """Render content for one audience and run the checks and readability: the preview pane's context."""
     audience = next((a for a in audiences if a.slug == audience_slug), None)
-    glossary = selectors.glossary_entries()
+    # The glossary is in the source language: a translation's preview explains no term in English.
+    glossary = selectors.glossary_entries() if content.language == DEFAULT_LANGUAGE else ()
     plain = audience is not None and not audience.is_professional
     # Text over the size limit is refused on save; the preview renders only the part within it.
     limited = within_limits(content)

@@ -9,6 +9,7 @@ from django.contrib.syndication.views import Feed
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.views.decorators.http import require_safe
@@ -30,6 +31,12 @@ class ArticleUpdatesFeed(Feed):
 
     feed_type = Atom1Feed
 
+    @property
+    def language(self) -> str:
+        """Return the feed's xml:lang: LANGUAGE_CODE for the source language (its bytes unchanged), else "es"…"""
+        language = languages.base(translation.get_language())
+        return settings.LANGUAGE_CODE if language == languages.default_language() else language
+
     def title(self) -> str:
         return f"{settings.SITE_NAME}: new and updated articles"
 
@@ -43,7 +50,13 @@ class ArticleUpdatesFeed(Feed):
         return reverse("reader:feed")
 
     def items(self) -> list[PublishedPage]:
-        pages = rs.live_page_list(include_provisional=False).order_by("-publication__live_at", "-pk")[:FEED_SIZE]
+        # One feed per language: /feed/ the source language's articles, /es/feed/ the Spanish ones.
+        language = languages.base(translation.get_language())
+        pages = (
+            rs.live_page_list(include_provisional=False)
+            .filter(publication__article__language=language)
+            .order_by("-publication__live_at", "-pk")[:FEED_SIZE]
+        )
         items = []
         for page in pages:
             # One page that cannot be described is left out and logged; the feed still answers.

@@ -359,8 +359,13 @@ def test_lists_link_each_article_at_its_own_languages_address(client, live_trans
     api = client.get("/api/articles/").json()
     spanish = next(item for item in api["results"] if item["slug"] == "tratamiento-cmv")
     assert spanish["language"] == "es" and spanish["url"].endswith("/es/articles/tratamiento-cmv/")
-    feed = client.get("/feed/").content.decode()
-    assert "/es/articles/tratamiento-cmv/" in feed
+    # One feed per language, each entry at its own address.
+    feed = client.get("/es/feed/").content.decode()
+    assert (
+        'xml:lang="es"' in feed and "/es/articles/tratamiento-cmv/" in feed and "/articles/cmv-treatment/" not in feed
+    )
+    english = client.get("/feed/").content.decode()
+    assert 'xml:lang="en-us"' in english and "/articles/cmv-treatment/" in english and "tratamiento-cmv" not in english
 
 
 def test_pages_only_in_the_source_language_say_so_under_another_language(client, published):
@@ -389,3 +394,15 @@ def test_each_languages_copy_of_a_list_is_cached_with_its_own_links(client, live
     english = client.get("/es/api/articles/cmv-treatment/").json()
     assert english["language"] == "en" and english["url"].endswith("/articles/cmv-treatment/")
     assert "/es/" not in english["url"]
+
+
+def test_a_translation_pins_no_english_glossary_definitions(published, author, spanish_reviewer):
+    from articles.content import content_from_article
+    from articles.selectors import glossary_snapshot
+    from tests.factories import make_glossary_term
+
+    make_glossary_term("valganciclovir", "An antiviral medicine taken by mouth.")
+    assert glossary_snapshot(content_from_article(published.article))  # the English text uses the term
+    spanish = _translated(published.article, author)  # its text still names valganciclovir
+    review_services.article_submit(spanish, acting_user=author)
+    assert spanish.review_rounds.get().glossary == []
