@@ -17,6 +17,8 @@ cites equal those of its base revision (``translation_checks``).
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -113,8 +115,7 @@ def translation_create(
 
 
 def _reference_data(reference) -> dict:
-    from dataclasses import asdict
-
+    """Return a reference of the source's content as the edit services take it (a mapping of its fields)."""
     return asdict(reference)
 
 
