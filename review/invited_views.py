@@ -20,16 +20,13 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from articles.content import content_from_revision
 from articles.diff import content_diff
 from articles.models import Audience
-from articles.rendering import render_content
 
 from . import invitations, selectors, services
 from .exceptions import InvitationError, ReviewError
 from .forms import CommentForm, InvitedDecisionForm
 from .models import Invitation, ReviewRound
-from .views import _base_revision
 
 INVITED_SESSION_KEY = "invited_reviews"
 
@@ -110,15 +107,9 @@ def review(request: HttpRequest, invitation: Invitation, token: str) -> HttpResp
     round_ = invitation.round or selectors.review_round_latest(article)
     if round_ is None:
         return _refused(request, gettext("This article has nothing under review."), status=404)
-    content = content_from_revision(round_.revision, article_id=article.pk)
-    base = _base_revision(article, round_)
-    old = content_from_revision(base, article_id=article.pk) if base else None
-    audiences = list(Audience.objects.all())
-    names = {a.pk: a.name for a in audiences}
-    variant_ids = {v.audience_id for v in content.variants}
-    previews = [(gettext("Default text"), render_content(content))] + [
-        (a.name, render_content(content, audience_id=a.pk)) for a in audiences if a.pk in variant_ids
-    ]
+    texts = selectors.review_round_texts(article, round_)
+    content, base, old = texts.content, texts.base, texts.old
+    names, variant_ids, previews = texts.names, texts.variant_ids, texts.versions
     seat = round_.decisions.filter(reviewer=invitation.member).first()
     is_open = round_.status == ReviewRound.Status.OPEN
     decision_form = InvitedDecisionForm(initial={"content_hash": round_.content_hash}, voting=invitation.voting)

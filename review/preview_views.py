@@ -18,10 +18,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.models import Article, Audience
-from articles.rendering import render_content
 from cms import roles
 
-from . import previews
+from . import previews, selectors
 from .exceptions import InvitationError, ReviewError, ReviewPermissionError
 from .forms import PreviewCommentForm, PreviewLinkForm
 from .models import PreviewLink
@@ -54,11 +53,7 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
         link, content = previews.preview_content(token)
     except InvitationError as exc:
         return _private(render(request, "review/invited_refused.html", {"message": str(exc)}, status=403))
-    audiences = list(Audience.objects.all())
-    variant_ids = {v.audience_id for v in content.variants}
-    versions = [(gettext("Default text"), render_content(content))] + [
-        (a.name, render_content(content, audience_id=a.pk)) for a in audiences if a.pk in variant_ids
-    ]
+    versions = selectors.rendered_versions(content, list(Audience.objects.all()))
     return _private(
         render(
             request,

@@ -12,9 +12,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from articles.content import content_from_article
-from articles.models import Article
+from articles.content import ArticleContent, content_from_article, content_from_revision
+from articles.models import Article, Audience
+from articles.rendering import RenderedArticle, render_content
 from articles.selectors import glossary_snapshot
 from audit.models import WorkflowEvent
 from cms import notify, roles
@@ -519,4 +521,61 @@ def preview_links_live(article: Article) -> QuerySet:
 
     return PreviewLink.objects.filter(article=article, revoked_at__isnull=True, expires_at__gt=timezone.now()).order_by(
         "-created_at", "-pk"
+    )
+
+
+# --- the texts a review page shows --------------------------------------------------
+
+
+def review_round_base_revision(article: Article, round_: ReviewRound):
+    """Return the revision the round is compared with: the last one the board approved before it."""
+    previous = (
+        ReviewRound.objects.filter(
+            article=article, status=ReviewRound.Status.APPROVED, submitted_at__lt=round_.submitted_at
+        )
+        .exclude(pk=round_.pk)
+        .order_by("-submitted_at")
+        .first()
+    )
+    if previous is not None:
+        return previous.revision
+    if article.last_approved_revision_id and article.last_approved_revision_id != round_.revision_id:
+        return article.last_approved_revision
+    return None
+
+
+def rendered_versions(content: ArticleContent, audiences: list[Audience]) -> list[tuple[str, RenderedArticle]]:
+    """Return the default text and each audience version the content has, rendered (sanitised) for reading."""
+    variant_ids = {v.audience_id for v in content.variants}
+    return [(gettext("Default text"), render_content(content))] + [
+        (a.name, render_content(content, audience_id=a.pk)) for a in audiences if a.pk in variant_ids
+    ]
+
+
+@dataclass
+class RoundTexts:
+    """What the board's and an invited reviewer's review pages both show of a round."""
+
+    content: ArticleContent
+    base: object  # reversion Revision or None
+    old: ArticleContent | None
+    audiences: list[Audience]
+    names: dict[int, str]
+    variant_ids: set[int]
+    versions: list[tuple[str, RenderedArticle]]
+
+
+def review_round_texts(article: Article, round_: ReviewRound) -> RoundTexts:
+    """Return the round's pinned content, the approved content it is compared with and every version rendered."""
+    content = content_from_revision(round_.revision, article_id=article.pk)
+    base = review_round_base_revision(article, round_)
+    audiences = list(Audience.objects.all())
+    return RoundTexts(
+        content=content,
+        base=base,
+        old=content_from_revision(base, article_id=article.pk) if base else None,
+        audiences=audiences,
+        names={a.pk: a.name for a in audiences},
+        variant_ids={v.audience_id for v in content.variants},
+        versions=rendered_versions(content, audiences),
     )

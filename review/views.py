@@ -19,11 +19,10 @@ from django.views.decorators.http import require_POST
 
 from articles import selectors as article_selectors
 from articles.checks import check_content
-from articles.content import content_from_revision, glossary_from_json
+from articles.content import glossary_from_json
 from articles.diff import content_diff, split_sections
 from articles.models import Article, Audience, GlossaryDefinition
 from articles.readability import readability_checks, readability_reports
-from articles.rendering import render_content
 from cms import roles
 from cms.pagination import paginate
 
@@ -125,23 +124,6 @@ def editor_queue(request: HttpRequest) -> HttpResponse:
 # --- the review page ---------------------------------------------------------------------
 
 
-def _base_revision(article: Article, round_: ReviewRound):
-    """Return the revision the round is compared with: the last one the board approved before it."""
-    previous = (
-        ReviewRound.objects.filter(
-            article=article, status=ReviewRound.Status.APPROVED, submitted_at__lt=round_.submitted_at
-        )
-        .exclude(pk=round_.pk)
-        .order_by("-submitted_at")
-        .first()
-    )
-    if previous is not None:
-        return previous.revision
-    if article.last_approved_revision_id and article.last_approved_revision_id != round_.revision_id:
-        return article.last_approved_revision
-    return None
-
-
 # Extra sections for the review page, added by apps further down the data flow (the
 # evidence watch adds each reference's retraction/label status): each is called as
 # fn(request, article, content, audience_names) and returns safe HTML ("" for none).
@@ -161,15 +143,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     if round_ is None:
         # Never submitted: a draft is the authors' business only.
         raise Http404("This article has not been submitted for review.")
-    content = content_from_revision(round_.revision, article_id=article.pk)
-    base = _base_revision(article, round_)
-    old = content_from_revision(base, article_id=article.pk) if base else None
-    audiences = list(Audience.objects.all())
-    names = {a.pk: a.name for a in audiences}
-    variant_ids = {v.audience_id for v in content.variants}
-    previews = [("Default text", render_content(content))] + [
-        (a.name, render_content(content, audience_id=a.pk)) for a in audiences if a.pk in variant_ids
-    ]
+    texts = selectors.review_round_texts(article, round_)
+    content, base, old, audiences = texts.content, texts.base, texts.old, texts.audiences
+    names, variant_ids, previews = texts.names, texts.variant_ids, texts.versions
     readability = readability_reports(
         content, article_selectors.audience_targets(audiences), glossary=article_selectors.glossary_entries()
     )
