@@ -128,6 +128,12 @@ bench-lists-measure: dev-venv
 	@test -n "$(DATABASE_URL)" || (echo "Set DATABASE_URL to the generated benchmark database." && exit 1)
 	DEBUG=0 SECRET_KEY=bench TESTING=1 BENCH_MEASURE_ONLY=1 $(PY) -m bench bench_lists
 
+## bench-studio-save: a studio save (POST + the editor page) with and without the dose check, on DATABASE_URL
+.PHONY: bench-studio-save
+bench-studio-save: dev-venv
+	@test -n "$(DATABASE_URL)" || (echo "Set DATABASE_URL to a benchmark database (make bench-lists fills one)." && exit 1)
+	DEBUG=0 SECRET_KEY=bench TESTING=1 ALLOWED_HOSTS=testserver BENCH_STUDIO_SAVE=1 $(PY) -m bench bench_studio_save
+
 ## messages: refresh locale/<lang>/LC_MESSAGES/django.po and djangojs.po from the code, templates and studio scripts
 # Every language of settings.LANGUAGES but English (the source language): LOCALES="es fr" to choose.
 LOCALES ?= es

@@ -68,3 +68,11 @@ def article_address(entry) -> str:
     """Return the public address of a listed article in its own language (/es/articles/<slug>/ for Spanish)."""
     with languages.reading(getattr(entry, "language", "") or languages.default_language()):
         return reverse("reader:article", args=[entry.slug])
+
+
+@register.filter
+def translation_language(code: str) -> str:
+    """Return a language's name when it is not the source language ("Español"), "" for the source language."""
+    if not code or languages.base(code) == languages.default_language():
+        return ""
+    return languages.language_name(code)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from reversion.models import Version
 
 from articles.selectors import translations_out_of_date
-from cms import roles
+from cms import languages, roles
 from cms.pagination import paginate
 
 from . import selectors as rs
@@ -87,8 +87,16 @@ def inbox_set_state(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @roles.role_required(roles.EDITORS)
 def policy_edit(request: HttpRequest) -> HttpResponse:
-    """Propose a new version of the public editorial policy; it goes live once someone else approves it."""
-    policy = rs.editorial_policy_get()
+    """Propose a new version of the editorial policy in one language; it goes live once someone else approves it.
+
+    ``?language=es`` edits the Spanish policy; a language without one starts
+    from the source language's text, to be translated.
+    """
+    language = request.POST.get("language") or request.GET.get("language") or languages.default_language()
+    if language not in languages.reader_languages():
+        language = languages.default_language()
+    policy = rs.editorial_policy_get(language)
+    own = policy if policy is not None and policy.language == language else None
     if request.method == "POST":
         form = EditorialPolicyForm(request.POST)
         if form.is_valid():
@@ -96,6 +104,7 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
                 furniture_change_propose(
                     acting_user=request.user,
                     kind=FurnitureChange.Kind.POLICY,
+                    language=language,
                     values={"title": form.cleaned_data["title"], "body": form.cleaned_data["body"]},
                 )
             except FurnitureChangeInvalid as exc:
@@ -106,12 +115,25 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("publishing:furniture")
     else:
-        initial = {"title": policy.title, "body": policy.body} if policy else {"title": "Editorial policy"}
+        initial = {"title": policy.title, "body": policy.body} if policy else {"title": gettext("Editorial policy")}
         form = EditorialPolicyForm(initial=initial)
     versions = []
-    if policy is not None:
-        versions = list(Version.objects.get_for_object(policy).select_related("revision__user")[:20])
-    return render(request, "publishing/desk/policy_edit.html", {"form": form, "policy": policy, "versions": versions})
+    if own is not None:
+        versions = list(Version.objects.get_for_object(own).select_related("revision__user")[:20])
+    context = {
+        "form": form,
+        "policy": own,
+        "versions": versions,
+        "language": language,
+        "language_name": languages.language_in_text(language),
+        "starting_from": policy if own is None else None,
+        "other_languages": [
+            {"code": code, "name": languages.language_name(code)}
+            for code in languages.reader_languages()
+            if code != language
+        ],
+    }
+    return render(request, "publishing/desk/policy_edit.html", context)
 
 
 @roles.role_required(roles.EDITORS)
@@ -141,6 +163,7 @@ def furniture(request: HttpRequest) -> HttpResponse:
                 acting_user=request.user,
                 kind=FurnitureChange.Kind.BOARD_MEMBER,
                 board_member=board_form.cleaned_data["board_member"],
+                language=board_form.cleaned_data["language"] or "",
                 values={"bio": board_form.cleaned_data["bio"], "disclosures": board_form.cleaned_data["disclosures"]},
                 note=board_form.cleaned_data["note"],
             )

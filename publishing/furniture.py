@@ -78,8 +78,14 @@ class FurnitureState:
     """What every page of one render run shares: the disclaimers in force, the policy, every version number."""
 
     disclaimers: tuple[Disclaimer, ...]
-    policy: EditorialPolicy | None
+    policies: dict[str, EditorialPolicy]  # language -> the policy in it
     versions: dict[tuple[str, int], int]
+
+    def policy_for(self, language: str | None = None) -> EditorialPolicy | None:
+        """Return the editorial policy a page in this language links to: its own language's, else the source's."""
+        default = languages.default_language()
+        code = languages.base(language) if language else default
+        return self.policies.get(code) or self.policies.get(default)
 
     def version(self, kind: str, object_id: int) -> int:
         """Return the approved version of an object (0: as it was before furniture was versioned)."""
@@ -109,7 +115,9 @@ def furniture_state(now: dt.datetime | None = None) -> FurnitureState:
     disclaimers = tuple(
         Disclaimer.objects.filter(active=True, effective_from__lte=now).order_by("-effective_from", "-pk")
     )
-    policy = EditorialPolicy.objects.order_by("pk").first()
+    policies: dict[str, EditorialPolicy] = {}
+    for policy in EditorialPolicy.objects.only("pk", "language").order_by("-pk"):
+        policies[languages.base(policy.language)] = policy  # the first of a language (by id) wins
     versions: dict[tuple[str, int], int] = {}
     rows = (
         FurnitureChange.objects.filter(state=FurnitureChange.State.APPROVED)
@@ -120,14 +128,15 @@ def furniture_state(now: dt.datetime | None = None) -> FurnitureState:
     for row in rows:
         object_id = row["disclaimer_id"] or row["policy_id"] or row["board_member_id"]
         versions[(row["kind"], object_id)] = row["latest"] or 0
-    return FurnitureState(disclaimers=disclaimers, policy=policy, versions=versions)
+    return FurnitureState(disclaimers=disclaimers, policies=policies, versions=versions)
 
 
 def page_furniture(
     state: FurnitureState, *, audience_id: int | None, board_member_ids: list[int], language: str | None = None
 ) -> dict:
-    """Return the furniture versions of one page: its disclaimer, the policy, each board member it names."""
+    """Return the furniture versions of one page: its disclaimer, the policy in its language, each board member it names."""
     disclaimer = state.disclaimer_for(audience_id, language)
+    policy = state.policy_for(language)
     return {
         "disclaimer": (
             {"id": disclaimer.pk, "version": state.version(Kind.DISCLAIMER, disclaimer.pk), "name": disclaimer.name}
@@ -135,7 +144,9 @@ def page_furniture(
             else None
         ),
         "editorial_policy": (
-            {"id": state.policy.pk, "version": state.version(Kind.POLICY, state.policy.pk)} if state.policy else None
+            {"id": policy.pk, "version": state.version(Kind.POLICY, policy.pk), "language": policy.language}
+            if policy
+            else None
         ),
         "board_members": [
             {"id": member_id, "version": state.version(Kind.BOARD_MEMBER, member_id)}

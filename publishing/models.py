@@ -228,10 +228,20 @@ class ReaderMessage(models.Model):
 
 
 class EditorialPolicy(models.Model):
-    """The public editorial policy; versioned with django-reversion."""
+    """The public editorial policy, one per language; versioned with django-reversion.
+
+    A reader language without a policy of its own is shown the source
+    language's, with a notice (``publishing.selectors.reader.editorial_policy_get``).
+    """
 
     title = models.CharField(max_length=200, default="Editorial policy")
     body = models.TextField(help_text=gettext_lazy("Markdown."))
+    language = models.CharField(
+        max_length=12,
+        default="en",
+        db_index=True,
+        help_text=gettext_lazy("The language of the text (en, es…). The first policy of a language (by id) is the one shown."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -411,7 +421,11 @@ class FurnitureChange(models.Model):
         related_name="+",
         help_text=gettext_lazy("A new disclaimer's audience (empty: all audiences)."),
     )
-    language = models.CharField(max_length=12, default="en", help_text=gettext_lazy("A new disclaimer's language."))
+    language = models.CharField(
+        max_length=12,
+        default="en",
+        help_text=gettext_lazy("The language of the text: a new disclaimer's, the policy's or a board entry's."),
+    )
     policy = models.ForeignKey(EditorialPolicy, null=True, blank=True, on_delete=models.PROTECT, related_name="changes")
     board_member = models.ForeignKey(
         "review.BoardMember", null=True, blank=True, on_delete=models.PROTECT, related_name="furniture_changes"

@@ -447,6 +447,15 @@ def list_addresses(*, spare: int = 0) -> list[str]:
     return paths
 
 
+def furniture_addresses() -> list[str]:
+    """Return the pages that show furniture itself (the change log, the policy, the board) in every language."""
+    paths = []
+    for code in languages.reader_languages():
+        prefix = languages.address_prefix(code)
+        paths += [f"{prefix}/changes/", f"{prefix}/editorial-policy/", f"{prefix}/board/"]
+    return paths
+
+
 def site_addresses() -> list[str]:
     """Return the site-wide addresses that list articles (index and its pages, API pages, sitemap, feed, board)."""
     paths = ["/", "/?page=1", "/sitemap.xml", "/feed/", "/api/articles/", "/board/", "/editorial-policy/", "/changes/"]

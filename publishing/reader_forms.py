@@ -116,8 +116,21 @@ class BoardEntryChangeForm(forms.Form):
         queryset=BoardMember.objects.filter(active=True, external=False).order_by("display_name"),
         label=gettext_lazy("Board member"),
     )
+    language = forms.ChoiceField(
+        choices=(),
+        required=False,
+        label=gettext_lazy("Language"),
+        help_text=gettext_lazy(
+            "The language this wording is in. In another language than the source it is a translation, shown to "
+            "readers of that language; the source wording stays as it is."
+        ),
+    )
     bio = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, label=gettext_lazy("Biography"))
     disclosures = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), required=False, label=gettext_lazy("Conflict-of-interest disclosures")
     )
     note = forms.CharField(max_length=300, required=False, label=gettext_lazy("Why (for the approver)"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [(code, language_name(code)) for code in reader_languages()]

@@ -416,34 +416,38 @@ def search(request: HttpRequest) -> HttpResponse:
 @public_response
 @require_safe
 def editorial_policy(request: HttpRequest) -> HttpResponse:
-    """Show the editorial policy and when it last changed."""
-    policy = rs.editorial_policy_get()
+    """Show the editorial policy in the reader's language (else the source language's, saying so)."""
+    reading = _reading_language(request)
+    policy = rs.editorial_policy_get(reading)
     context = {
         "policy": policy,
         # render_markdown sanitises its output with the allow-list.
         "policy_html": render_markdown(policy.body) if policy else "",
-        **_source_language_only(request),
+        "untranslated": _shown_in(policy.language) if policy and languages.base(policy.language) != reading else None,
     }
     return render(request, "publishing/reader/editorial_policy.html", context)
 
 
-def _source_language_only(request: HttpRequest) -> dict:
-    """Say so on a page whose text exists only in the source language (the policy, the board's entries)."""
-    if getattr(request, "LANGUAGE_CODE", languages.default_language()) == languages.default_language():
-        return {"untranslated": None}
-    code = languages.default_language()
-    return {"untranslated": {"code": code, "name": languages.language_in_text(code)}}
+def _reading_language(request: HttpRequest) -> str:
+    return languages.base(getattr(request, "LANGUAGE_CODE", None) or languages.default_language())
+
+
+def _shown_in(code: str) -> dict:
+    """The notice's context for text shown in another language than the page's: {code, name}."""
+    return {"code": languages.base(code), "name": languages.language_in_text(code)}
 
 
 @public_response
 @require_safe
 def board(request: HttpRequest) -> HttpResponse:
-    """List the active Medical Advisory Board with credentials and disclosures."""
-    return render(
-        request,
-        "publishing/reader/board.html",
-        {"members": rs.board_member_public_list(), **_source_language_only(request)},
-    )
+    """List the active Medical Advisory Board with credentials and disclosures, in the reader's language where written."""
+    reading = _reading_language(request)
+    members = list(rs.board_member_public_list())
+    for member in members:
+        member.shown_bio, member.shown_disclosures, shown = member.entry_in(reading, languages.default_language())
+        member.shown_language = shown if shown != reading else ""
+    untranslated = next((_shown_in(m.shown_language) for m in members if m.shown_language), None)
+    return render(request, "publishing/reader/board.html", {"members": members, "untranslated": untranslated})
 
 
 @public_response

@@ -42,6 +42,14 @@ class BoardMember(models.Model):
     disclosed_companies = models.CharField(
         max_length=500, blank=True, help_text=gettext_lazy("Comma-separated companies.")
     )
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=gettext_lazy(
+            'The biography and disclosures in other languages: {"es": {"bio": "…", "disclosures": "…"}}. '
+            "Written only by an approved furniture change; a language missing here shows the source wording."
+        ),
+    )
     disclosures_declared_on = models.DateField(null=True, blank=True)
     languages = models.CharField(
         max_length=100,
@@ -76,6 +84,18 @@ class BoardMember(models.Model):
 
     def reads(self, language: str) -> bool:
         return language.split("-")[0].lower() in self.language_list()
+
+    def entry_in(self, language: str, default_language: str = "en") -> tuple[str, str, str]:
+        """Return (biography, disclosures, the language they are in) for a reader language.
+
+        The translation approved for the language if there is one, else the
+        source-language wording (the caller says so on the page).
+        """
+        code = language.split("-")[0].lower()
+        wording = (self.translations or {}).get(code) if code != default_language else None
+        if wording:
+            return wording.get("bio", ""), wording.get("disclosures", ""), code
+        return self.bio, self.disclosures, default_language
 
     def disclosed_terms(self) -> list[str]:
         return (

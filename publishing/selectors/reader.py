@@ -14,6 +14,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from articles.models import Article, Audience
+from cms import languages
 from cms.pagination import IdsFirst
 from cms.replicas import read_alias
 from review.models import BoardMember
@@ -58,9 +59,20 @@ def board_member_public_list() -> QuerySet[BoardMember]:
     return BoardMember.objects.filter(active=True, external=False).order_by("display_name")
 
 
-def editorial_policy_get() -> EditorialPolicy | None:
-    """Return the editorial policy, or None if editors have not written one yet."""
-    return EditorialPolicy.objects.select_related("updated_by").order_by("pk").first()
+def editorial_policy_get(language: str | None = None) -> EditorialPolicy | None:
+    """Return the editorial policy in a language, else in the source language; None if none is written yet.
+
+    The caller compares the result's ``language`` with the one asked for to
+    say that the page is shown untranslated.
+    """
+    default = languages.default_language()
+    code = languages.base(language) if language else default
+    wanted = [code] if code == default else [code, default]
+    found = {
+        p.language: p
+        for p in EditorialPolicy.objects.filter(language__in=wanted).select_related("updated_by").order_by("-pk")
+    }
+    return next((found[c] for c in wanted if c in found), None)
 
 
 def furniture_change_pending() -> QuerySet[FurnitureChange]:

@@ -38,7 +38,7 @@ from ..exceptions import FurnitureChangeInvalid, FurniturePermissionError
 from ..export import export_site
 from ..furniture import FIELDS, approval_refusal, furniture_state, proposal_refusal, render_fingerprint
 from ..models import Disclaimer, EditorialPolicy, FurnitureChange, Publication, RenderRun, StoredPage
-from ..pages import article_addresses, site_addresses, store_page
+from ..pages import article_addresses, furniture_addresses, site_addresses, store_page
 from ..purge import GENERATION_PREFIX, purge_paths
 
 logger = logging.getLogger(__name__)
@@ -87,12 +87,17 @@ def furniture_change_propose(
         raise FurnitureChangeInvalid(gettext("Choose the board member whose entry changes."))
     if language and not languages.is_known(language):
         raise FurnitureChangeInvalid(gettext("“%(code)s” is not one of the site's languages.") % {"code": language})
-    policy = EditorialPolicy.objects.order_by("pk").first() if kind == Kind.POLICY else None
+    default = languages.default_language()
+    code = languages.base(language) if language else default
+    if kind == Kind.DISCLAIMER and disclaimer is not None:
+        code = languages.base(disclaimer.language)  # a disclaimer's wording changes in its own language
+    # The policy of that language (None: approving the change writes the language's first policy).
+    policy = EditorialPolicy.objects.filter(language=code).order_by("pk").first() if kind == Kind.POLICY else None
     return FurnitureChange.objects.create(
         kind=kind,
         disclaimer=disclaimer if kind == Kind.DISCLAIMER else None,
         audience=audience if kind == Kind.DISCLAIMER and disclaimer is None else None,
-        language=languages.base(language) if language and kind == Kind.DISCLAIMER and disclaimer is None else "en",
+        language=code,
         policy=policy,
         board_member=board_member if kind == Kind.BOARD_MEMBER else None,
         proposed=_cleaned(kind, values),
@@ -129,23 +134,34 @@ def _apply(change: FurnitureChange, acting_user, now: dt.datetime) -> tuple[obje
             scope = {"disclaimer": target.pk}
         change.disclaimer = target
     elif change.kind == Kind.POLICY:
-        target = EditorialPolicy.objects.select_for_update().order_by("pk").first()
+        language = change.language or languages.default_language()
+        target = EditorialPolicy.objects.select_for_update().filter(language=language).order_by("pk").first()
         if target is None:
-            target = EditorialPolicy(updated_by=acting_user, **values)
+            target = EditorialPolicy(updated_by=acting_user, language=language, **values)
             target.save()
         else:
             target.title, target.body, target.updated_by = values["title"], values["body"], acting_user
             target.save(update_fields=["title", "body", "updated_by", "updated_at"])
-        summary = "Editorial policy updated"
+        summary = "Editorial policy updated" + _in_language(language)
         scope = {"all": True}
         change.policy = target
     else:
         target = BoardMember.objects.select_for_update().get(pk=change.board_member_id)
-        target.bio, target.disclosures = values["bio"], values["disclosures"]
-        target.save(update_fields=["bio", "disclosures"])
-        summary = f"Biography and disclosures of {target.display_name} updated"
+        language = change.language or languages.default_language()
+        if language == languages.default_language():
+            target.bio, target.disclosures = values["bio"], values["disclosures"]
+            target.save(update_fields=["bio", "disclosures"])
+        else:
+            target.translations = {**(target.translations or {}), language: dict(values)}
+            target.save(update_fields=["translations"])
+        summary = f"Biography and disclosures of {target.display_name} updated" + _in_language(language)
         scope = {"board_member": target.pk}
     return target, summary, scope
+
+
+def _in_language(language: str) -> str:
+    """Return " (es)" for a change in a language other than the source, "" for the source (the change log's words)."""
+    return "" if language == languages.default_language() else f" ({language})"
 
 
 @transaction.atomic
@@ -181,7 +197,7 @@ def furniture_change_approve(change: FurnitureChange, *, acting_user) -> Furnitu
     )
     logger.info("Furniture change %s approved by %s: %s", change.pk, acting_user.get_username(), summary)
     run = render_run_create(reason=summary, scope=scope, change=change)
-    transaction.on_commit(lambda: purge_paths(["/changes/", "/editorial-policy/", "/board/"]))
+    transaction.on_commit(lambda: purge_paths(furniture_addresses()))
     if run is None:  # no stored page shows it yet: the lists still change
         transaction.on_commit(lambda: purge_paths(site_addresses()))
     return change

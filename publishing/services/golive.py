@@ -85,7 +85,7 @@ def _disclaimers(
     all-audiences one, each in the language, else in the source language.
     """
     active = tuple(Disclaimer.objects.filter(active=True, effective_from__lte=now).order_by("-effective_from", "-pk"))
-    state = FurnitureState(disclaimers=active, policy=None, versions={})
+    state = FurnitureState(disclaimers=active, policies={}, versions={})
 
     def pick(audience_id: int | None) -> DisclaimerInfo | None:
         disclaimer = state.disclaimer_for(audience_id, language)

@@ -95,6 +95,31 @@ def test_studio_preview_shows_each_statement_and_the_mismatch(client, author):
     assert 'data-dose-code="outside_range"' in html and "9000 mg orally twice daily for 21 days" in html
 
 
+def test_saving_in_the_studio_shows_the_check_on_the_page_the_save_lands_on(client, author):
+    from tests.articles.test_studio_views import _edit_data
+
+    _import()
+    article = _article(author)
+    client.force_login(author)
+    edit_url = reverse("studio:article_edit", kwargs={"slug": article.slug})
+    data = _edit_data(article, body=article.body.replace("900 mg", "9000 mg"))
+    data.update({"references-0-spl_set_id": SET_ID, "references-0-spl_version": 1})
+    response = client.post(edit_url, data, follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain == [(edit_url, 302)]  # saved, then the editor with its preview
+    article.refresh_from_db()
+    assert "9000 mg" in article.body and article.references.get().spl_set_id == SET_ID
+    assert 'data-dose-code="outside_range"' in html and "9000 mg orally twice daily" in html
+    # The live preview, as the author types the fix, runs the same check on the unsaved text.
+    data = _edit_data(article, body=article.body.replace("9000 mg", "900 mg"))
+    data.update({"references-0-spl_set_id": SET_ID, "references-0-spl_version": 1})
+    fragment = client.post(
+        reverse("studio:article_preview", kwargs={"slug": article.slug}), data, headers={"X-Studio-Preview": "1"}
+    )
+    assert 'data-dose-code="match"' in fragment.content.decode()
+    assert 'data-dose-code="outside_range"' not in fragment.content.decode()
+
+
 def test_studio_preview_warns_about_an_unreadable_dose(client, author):
     _import()
     article = _article(author, dose="2 tablets")
