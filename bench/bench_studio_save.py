@@ -108,8 +108,10 @@ def _saves(client, article, saves: int) -> dict:
         data = _post_data(article)
         key = "variant-professional-body"
         # Alternate one dose so every save is a real change (and the second is a label mismatch).
-        data[key] = data[key].replace("900 mg twice", "9000 mg twice", 1) if i % 2 == 0 else data[key].replace(
-            "9000 mg twice", "900 mg twice", 1
+        data[key] = (
+            data[key].replace("900 mg twice", "9000 mg twice", 1)
+            if i % 2 == 0
+            else data[key].replace("9000 mg twice", "900 mg twice", 1)
         )
         started = time.perf_counter()
         response = client.post(edit_url, data)
@@ -124,7 +126,12 @@ def _saves(client, article, saves: int) -> dict:
         posts.append((posted - started) * 1000)
         editors.append((done - posted) * 1000)
     totals = [p + e for p, e in zip(posts, editors, strict=True)]
-    return {"post": _percentiles(posts), "editor": _percentiles(editors), "total": _percentiles(totals), "rows": statements}
+    return {
+        "post": _percentiles(posts),
+        "editor": _percentiles(editors),
+        "total": _percentiles(totals),
+        "rows": statements,
+    }
 
 
 def main() -> None:
@@ -148,11 +155,13 @@ def main() -> None:
     with mock.patch.object(doses, "dose_report", lambda content, audience_names: doses.DoseReport()):
         without = _saves(client, article, saves)
     print()
-    print("| dose check | statements shown | POST (save) p50 / p95 ms | editor page p50 / p95 ms | save + page p50 / p95 ms |")
+    columns = ["dose check", "statements shown", "POST (save)", "editor page", "save + page"]
+    print("| " + " | ".join(columns[:2] + [f"{c} p50 / p95 ms" for c in columns[2:]]) + " |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, result in (("on (as shipped)", with_check), ("off (empty report)", without)):
         print(
             f"| {name} | {result['rows']} | {result['post'][0]:.1f} / {result['post'][1]:.1f} "
-            f"| {result['editor'][0]:.1f} / {result['editor'][1]:.1f} | {result['total'][0]:.1f} / {result['total'][1]:.1f} |"
+            f"| {result['editor'][0]:.1f} / {result['editor'][1]:.1f} "
+            f"| {result['total'][0]:.1f} / {result['total'][1]:.1f} |"
         )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -134,7 +134,7 @@ def furniture_state(now: dt.datetime | None = None) -> FurnitureState:
 def page_furniture(
     state: FurnitureState, *, audience_id: int | None, board_member_ids: list[int], language: str | None = None
 ) -> dict:
-    """Return the furniture versions of one page: its disclaimer, the policy in its language, each board member it names."""
+    """Return the furniture versions of one page: its disclaimer, its language's policy, each board member it names."""
     disclaimer = state.disclaimer_for(audience_id, language)
     policy = state.policy_for(language)
     return {

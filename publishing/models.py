@@ -240,7 +240,9 @@ class EditorialPolicy(models.Model):
         max_length=12,
         default="en",
         db_index=True,
-        help_text=gettext_lazy("The language of the text (en, es…). The first policy of a language (by id) is the one shown."),
+        help_text=gettext_lazy(
+            "The language of the text (en, es…). The first policy of a language (by id) is the one shown."
+        ),
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

@@ -440,7 +440,7 @@ def _shown_in(code: str) -> dict:
 @public_response
 @require_safe
 def board(request: HttpRequest) -> HttpResponse:
-    """List the active Medical Advisory Board with credentials and disclosures, in the reader's language where written."""
+    """List the active board with credentials and disclosures, in the reader's language where translated."""
     reading = _reading_language(request)
     members = list(rs.board_member_public_list())
     for member in members:

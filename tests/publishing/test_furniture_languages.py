@@ -10,7 +10,7 @@ from publishing.models import EditorialPolicy, FurnitureChange, StoredPage
 from review.models import BoardMember
 from tests.factories import BoardMemberFactory, UserFactory
 from tests.publishing.reader_fixtures import *  # noqa: F403 (fixtures)
-from tests.publishing.test_translations import live_translation, spanish_reviewer  # noqa: F401 (fixtures)
+from tests.publishing.test_translations import live_translation, spanish_reviewer  # noqa: F401, F811 (fixtures)
 
 POLICY_EN = {"title": "How we work", "body": "Every article is reviewed by the board."}
 POLICY_ES = {"title": "Cómo trabajamos", "body": "La junta revisa cada artículo antes de publicarlo."}
@@ -55,7 +55,11 @@ def test_a_policy_per_language_each_reader_sees_their_own_and_the_fallback_says_
 
 
 def test_a_spanish_page_records_the_spanish_policy_it_links_to(
-    client, live_translation, editor, editor2, django_capture_on_commit_callbacks
+    client,
+    live_translation,  # noqa: F811
+    editor,
+    editor2,
+    django_capture_on_commit_callbacks,
 ):
     for path in ("/articles/cmv-treatment/", "/es/articles/tratamiento-cmv/"):
         assert client.get(path).status_code == 200  # stored on first request
@@ -85,7 +89,10 @@ def test_board_entries_per_language_with_a_notice_for_the_untranslated_ones(clie
         kind="board_member",
         board_member=translated,
         language="es",
-        values={"bio": "Veinte años en infecciones del trasplante.", "disclosures": "Ninguna relación con la industria."},
+        values={
+            "bio": "Veinte años en infecciones del trasplante.",
+            "disclosures": "Ninguna relación con la industria.",
+        },
     )
     assert "Veinte años" not in client.get("/es/board/").content.decode()  # not before approval
     services.furniture_change_approve(change, acting_user=editor2)
@@ -99,7 +106,9 @@ def test_board_entries_per_language_with_a_notice_for_the_untranslated_ones(clie
     assert '<p lang="en">Paediatrician.</p>' in spanish  # the untranslated entry, marked as English
     assert "Algunas entradas aún no están disponibles en este idioma" in spanish
     english = client.get("/board/").content.decode()
-    assert "Twenty years in transplant" in english and "Veinte años" not in english and "not yet available" not in english
+    assert (
+        "Twenty years in transplant" in english and "Veinte años" not in english and "not yet available" not in english
+    )
 
 
 def test_when_every_entry_is_translated_the_board_page_has_no_notice(client, editor, editor2, reviewer):
