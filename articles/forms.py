@@ -11,6 +11,8 @@ from django import forms
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext, gettext_lazy
 
+from cms.languages import language_name, reader_languages
+
 from .content import DEFAULT_LANGUAGE, REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
 from .models import Article, Audience, Reference, key_validator
 from .services import ARTICLE_EDITABLE_FIELDS, RESERVED_SLUGS, VariantInput
@@ -327,3 +329,13 @@ class GlossaryTermForm(forms.Form):
         help_text=gettext_lazy('Other spellings or abbreviations, comma-separated, e.g. "viraemia".'),
     )
     active = forms.BooleanField(label=gettext_lazy("Flag and explain this term"), required=False, initial=True)
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language"),
+        choices=(),
+        required=False,
+        help_text=gettext_lazy("The language of the term and its explanation; pages in that language explain it."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [(code, language_name(code)) for code in reader_languages()]

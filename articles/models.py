@@ -346,7 +346,16 @@ class GlossaryTerm(models.Model):
     when they are rendered: each approval pins the definitions it covered.
     """
 
-    term = models.CharField(max_length=100, unique=True, help_text=gettext_lazy('The word as written, e.g. "viremia".'))
+    term = models.CharField(max_length=100, help_text=gettext_lazy('The word as written, e.g. "viremia".'))
+    language = models.CharField(
+        max_length=12,
+        default="en",
+        db_index=True,
+        help_text=gettext_lazy(
+            "The language the term and its explanation are written in: pages in that language explain it. "
+            "Fixed once created."
+        ),
+    )
     explanation = models.CharField(
         max_length=300,
         blank=True,
@@ -369,7 +378,11 @@ class GlossaryTerm(models.Model):
 
     class Meta:
         ordering = ["term"]
-        constraints = [models.CheckConstraint(condition=~Q(term=""), name="glossary_term_not_empty")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(term=""), name="glossary_term_not_empty"),
+            # The same word may be a term in two languages ("CMV"), once in each.
+            models.UniqueConstraint(fields=["term", "language"], name="glossary_term_unique_per_language"),
+        ]
 
     def __str__(self) -> str:
         return self.term

@@ -84,29 +84,29 @@ def _has_arrived(buffer: DraftBuffer | None, awaiting: tuple[str, int]) -> bool:
     return buffer is not None and buffer.page == page and buffer.sequence >= sequence
 
 
-def _approved_terms() -> QuerySet[GlossaryTerm]:
+def _approved_terms(language: str) -> QuerySet[GlossaryTerm]:
     # The wording on GlossaryTerm is the board-approved one (only the approval writes it).
     return (
-        GlossaryTerm.objects.filter(active=True, approved_version__gt=0)
+        GlossaryTerm.objects.filter(active=True, approved_version__gt=0, language=language)
         .only("term", "explanation", "synonyms", "approved_version")
         .order_by("term")
     )
 
 
-def glossary_entries() -> list[GlossaryEntry]:
-    """Return the board-approved, active glossary terms as plain entries (the jargon check, previews).
+def glossary_entries(language: str = DEFAULT_LANGUAGE) -> list[GlossaryEntry]:
+    """Return the board-approved, active glossary terms of a language as plain entries (the jargon check, previews).
 
     A proposal waiting for the board is never here. Published pages do not use
     this: they use the snapshot their approval pinned (``glossary_snapshot``).
     """
     return [
         GlossaryEntry(term=t.term, explanation=t.explanation, synonyms=tuple(t.synonym_list()))
-        for t in _approved_terms()
+        for t in _approved_terms(language)
     ]
 
 
-def glossary_approved() -> list[GlossaryContent]:
-    """Return every approved, active definition as content, with its term id and version."""
+def glossary_approved(language: str = DEFAULT_LANGUAGE) -> list[GlossaryContent]:
+    """Return every approved, active definition of a language as content, with its term id and version."""
     return [
         GlossaryContent(
             term_id=t.pk,
@@ -115,7 +115,7 @@ def glossary_approved() -> list[GlossaryContent]:
             synonyms=tuple(t.synonym_list()),
             version=t.approved_version,
         )
-        for t in _approved_terms()
+        for t in _approved_terms(language)
     ]
 
 
@@ -124,16 +124,15 @@ def glossary_snapshot(content: ArticleContent) -> tuple[GlossaryContent, ...]:
 
     This is what the board approves with the article and what its pages will
     explain terms with (review.services.article_submit pins it on the round).
-    The glossary is written in the source language: a text in another language
-    pins none (its page explains no term in English beside its own words)
-    until the glossary has definitions per language.
+    Only the glossary of the text's own language counts: a Spanish page
+    explains its terms in Spanish, and a term with no Spanish definition is
+    not explained there (an English definition beside Spanish text would help
+    no one, and matching English words in Spanish text finds false friends).
     """
-    if content.language != DEFAULT_LANGUAGE:
-        return ()
     texts = [content.title, content.summary, content.body]
     for variant in content.variants:
         texts += [variant.summary, variant.body]
-    return tuple(entries_used(texts, glossary_approved()))
+    return tuple(entries_used(texts, glossary_approved(content.language or DEFAULT_LANGUAGE)))
 
 
 def glossary_proposal_waiting(term: GlossaryTerm) -> GlossaryDefinition | None:
@@ -160,7 +159,7 @@ def audience_targets(audiences) -> list[AudienceTarget]:
     ]
 
 
-def glossary_term_list(*, search: str = "") -> QuerySet[GlossaryTerm]:
+def glossary_term_list(*, search: str = "", language: str = "") -> QuerySet[GlossaryTerm]:
     """Return glossary terms alphabetically, optionally those whose term, synonyms or explanation match.
 
     Each carries ``proposal``: the wording waiting for the board, if any (one
@@ -170,12 +169,16 @@ def glossary_term_list(*, search: str = "") -> QuerySet[GlossaryTerm]:
         "glossary_term_id", "version", "term", "explanation", "synonyms", "active", "proposed_at"
     )
     qs = (
-        GlossaryTerm.objects.only("term", "explanation", "synonyms", "active", "approved_version", "updated_at")
+        GlossaryTerm.objects.only(
+            "term", "language", "explanation", "synonyms", "active", "approved_version", "updated_at"
+        )
         .prefetch_related(Prefetch("definitions", queryset=waiting, to_attr="proposals"))
         .order_by("term")
     )
     if search:
         qs = qs.filter(Q(term__icontains=search) | Q(synonyms__icontains=search) | Q(explanation__icontains=search))
+    if language:
+        qs = qs.filter(language=language)
     return qs
 
 

@@ -21,9 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from reversion.models import Revision
 
-from cms import roles
+from cms import languages, roles
 
 from .content import (
+    DEFAULT_LANGUAGE,
     NULLABLE_REFERENCE_FIELDS,
     REFERENCE_FIELDS,
     ArticleContent,
@@ -686,8 +687,12 @@ def glossary_term_save(
     explanation: str,
     synonyms: str = "",
     active: bool = True,
+    language: str = "",
 ) -> GlossaryDefinition:
     """Propose a new glossary term (term=None) or a new wording of one; editors only.
+
+    ``language`` is a new term's language (the source language by default);
+    a term keeps its language, and a word is a term once per language.
 
     The wording is medical content, so nothing a page, a preview or the jargon
     check uses changes here: the proposal is a new numbered
@@ -703,10 +708,21 @@ def glossary_term_save(
     _ensure_glossary_editor(acting_user)
     word, explanation = normalise_line(word), normalise_line(explanation)
     synonyms = ", ".join(s for s in (normalise_line(p) for p in synonyms.split(",")) if s)
-    clash = GlossaryTerm.objects.filter(term__iexact=word)
-    clashing_proposal = GlossaryDefinition.objects.filter(term__iexact=word, status=GlossaryDefinition.Status.PROPOSED)
     if term is not None:
         term = GlossaryTerm.objects.select_for_update().get(pk=term.pk)
+        language = term.language
+    elif not language:
+        language = DEFAULT_LANGUAGE
+    elif not languages.is_known(language):
+        raise ValidationError(
+            {"language": gettext("“%(code)s” is not one of the site's languages.") % {"code": language}}
+        )
+    language = languages.base(language)
+    clash = GlossaryTerm.objects.filter(term__iexact=word, language=language)
+    clashing_proposal = GlossaryDefinition.objects.filter(
+        term__iexact=word, glossary_term__language=language, status=GlossaryDefinition.Status.PROPOSED
+    )
+    if term is not None:
         clash = clash.exclude(pk=term.pk)
         clashing_proposal = clashing_proposal.exclude(glossary_term=term)
     if word and (clash.exists() or clashing_proposal.exists()):
@@ -727,7 +743,7 @@ def glossary_term_save(
     with reversion.create_revision():
         if term is None:
             # A new term is used nowhere until the board approves its first definition.
-            term = GlossaryTerm(term=word, active=False)
+            term = GlossaryTerm(term=word, language=language, active=False)
             term.save()
         waiting = (
             GlossaryDefinition.objects.select_for_update()
@@ -756,7 +772,7 @@ def glossary_definition_accept(definition: GlossaryDefinition, *, acting_user, a
     may approve). The definition row must be locked by the caller.
     """
     term = GlossaryTerm.objects.select_for_update().get(pk=definition.glossary_term_id)
-    if GlossaryTerm.objects.filter(term__iexact=definition.term).exclude(pk=term.pk).exists():
+    if GlossaryTerm.objects.filter(term__iexact=definition.term, language=term.language).exclude(pk=term.pk).exists():
         raise ValidationError(
             gettext("“%(term)s” is now another glossary term; reject this version.") % {"term": definition.term}
         )

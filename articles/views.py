@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from reversion.models import Revision
 
 from cms import roles
+from cms.languages import language_name, reader_languages
 from cms.pagination import paginate
 
 from . import selectors, services
@@ -146,8 +147,8 @@ def register_preview_panel(panel) -> None:
 def _preview_context(content: ArticleContent, audiences: list[Audience], audience_slug: str | None) -> dict:
     """Render content for one audience and run the checks and readability: the preview pane's context."""
     audience = next((a for a in audiences if a.slug == audience_slug), None)
-    # The glossary is in the source language: a translation's preview explains no term in English.
-    glossary = selectors.glossary_entries() if content.language == DEFAULT_LANGUAGE else ()
+    # The glossary of the text's own language: a translation's preview explains its terms in that language.
+    glossary = selectors.glossary_entries(content.language or DEFAULT_LANGUAGE)
     plain = audience is not None and not audience.is_professional
     # Text over the size limit is refused on save; the preview renders only the part within it.
     limited = within_limits(content)
@@ -667,6 +668,7 @@ def glossary(request: HttpRequest) -> HttpResponse:
                     explanation=data["explanation"],
                     synonyms=data["synonyms"],
                     active=data["active"],
+                    language=data["language"],
                 )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
@@ -690,13 +692,17 @@ def glossary(request: HttpRequest) -> HttpResponse:
                 "explanation": source.explanation,
                 "synonyms": source.synonyms,
                 "active": source.active,
+                "language": editing.language,
             }
         )
     else:
         form = GlossaryTermForm()
     query = request.GET.get("q", "").strip()
-    page = Paginator(selectors.glossary_term_list(search=query), 50).get_page(request.GET.get("page"))
+    language = request.GET.get("language", "") if request.GET.get("language", "") in reader_languages() else ""
+    terms = selectors.glossary_term_list(search=query, language=language)
+    page = Paginator(terms, 50).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "query": query, "may_edit": may_edit, "editing": editing}
+    context["language"], context["languages"] = language, [(c, language_name(c)) for c in reader_languages()]
     return render(request, "articles/glossary.html", context)
 
 

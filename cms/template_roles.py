@@ -76,3 +76,9 @@ def translation_language(code: str) -> str:
     if not code or languages.base(code) == languages.default_language():
         return ""
     return languages.language_name(code)
+
+
+@register.filter
+def language_label(code: str) -> str:
+    """Return a language's own name ("Español", "English") for a code."""
+    return languages.language_name(code) if code else ""

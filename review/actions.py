@@ -10,9 +10,12 @@ review/services.py enforce the same rules when the action is taken.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from articles.models import Article, GlossaryDefinition
 from cms import roles
 from cms.actions import Action, action, reverse_one
+from cms.languages import language_in_text
 
 from . import workflow
 from .exceptions import InvalidTransition
@@ -124,6 +127,10 @@ def glossary_definition_actions(
         why = "You proposed this wording; another board member must approve it."
     if not why and definition.pk in decided:
         why = "You already decided on this version."
+    if not why and not member.reads(definition.glossary_term.language):
+        why = gettext("You do not review in %(language)s, the language of this term.") % {
+            "language": language_in_text(definition.glossary_term.language)
+        }
     url = reverse_one("review:glossary_decide", definition.pk, kwarg="pk")
     return {
         "approve": action("approve", "Approve this wording", url, why),
@@ -136,6 +143,10 @@ def glossary_refresh_action(article: Article, user, *, member: BoardMember | Non
     why = _glossary_member_refusal(member, user)
     if not why and workflow.is_article_author(article, user):
         why = "You are an author of this article."
+    if not why and not member.reads(article.language):
+        why = gettext("You do not review in %(language)s, the language of this article.") % {
+            "language": language_in_text(article.language)
+        }
     if not why and not changed:
         why = "Its glossary definitions are the approved ones already."
     url = reverse_one("review:glossary_refresh", article.slug, kwarg="slug")

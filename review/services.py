@@ -52,6 +52,7 @@ from articles.translations import translation_checks, translations_mark_out_of_d
 from articles.workflow import article_transition
 from audit.services import event_record
 from cms import roles
+from cms.languages import language_in_text
 from cms.tasks import enqueue_on_commit
 
 from . import selectors, tasks, workflow
@@ -778,6 +779,12 @@ def _glossary_decide(definition: GlossaryDefinition, acting_user, decision: str,
         )
     if definition.proposed_by_id == acting_user.pk:
         raise ReviewPermissionError(gettext("You proposed this wording, so another board member must approve it."))
+    if not member.reads(definition.glossary_term.language):
+        # A definition is medical wording in its own language: only a reader of it can vouch for it.
+        raise ReviewPermissionError(
+            gettext("%(name)s does not review in %(language)s, the language of this term.")
+            % {"name": member.display_name, "language": language_in_text(definition.glossary_term.language)}
+        )
     if GlossaryApproval.objects.filter(definition=definition, member=member).exists():
         raise AlreadyDecided(
             gettext("You already decided on version %(version)s of “%(term)s”.")
@@ -863,6 +870,11 @@ def article_glossary_refresh(article: Article, *, acting_user, content_hash: str
     if workflow.is_article_author(article, acting_user):
         raise ReviewPermissionError(
             gettext("You are an author of “%(title)s”, so you cannot approve its glossary.") % {"title": article.title}
+        )
+    if not member.reads(article.language):
+        raise ReviewPermissionError(
+            gettext("%(name)s does not review in %(language)s, the language of this article.")
+            % {"name": member.display_name, "language": language_in_text(article.language)}
         )
     if article.status == Article.Status.ARCHIVED:
         raise InvalidTransition(

@@ -147,7 +147,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     content, base, old, audiences = texts.content, texts.base, texts.old, texts.audiences
     names, variant_ids, previews = texts.names, texts.variant_ids, texts.versions
     readability = readability_reports(
-        content, article_selectors.audience_targets(audiences), glossary=article_selectors.glossary_entries()
+        content,
+        article_selectors.audience_targets(audiences),
+        glossary=article_selectors.glossary_entries(article.language),
     )
     member = selectors.board_member_for(request.user)
     if member is not None and round_.status == ReviewRound.Status.OPEN:

@@ -131,6 +131,7 @@ def propose_term(
     active: bool = True,
     term: GlossaryTerm | None = None,
     editor=None,
+    language: str = "",
 ):
     """Propose a glossary definition through the editors' service; return the proposal."""
     return article_services.glossary_term_save(
@@ -140,6 +141,7 @@ def propose_term(
         explanation=explanation,
         synonyms=synonyms,
         active=active,
+        language=language,
     )
 
 
@@ -150,8 +152,15 @@ def approve_definition(definition, *, board=None):
 
 
 def make_glossary_term(
-    word: str, explanation: str, *, synonyms: str = "", term: GlossaryTerm | None = None, editor=None, board=None
+    word: str,
+    explanation: str,
+    *,
+    synonyms: str = "",
+    term: GlossaryTerm | None = None,
+    editor=None,
+    board=None,
+    language: str = "",
 ) -> GlossaryTerm:
     """Propose and approve a glossary term (or a new wording of `term`) through the real services."""
-    definition = propose_term(word, explanation, synonyms=synonyms, term=term, editor=editor)
+    definition = propose_term(word, explanation, synonyms=synonyms, term=term, editor=editor, language=language)
     return approve_definition(definition, board=board)
