@@ -120,13 +120,24 @@ def article_list(request: HttpRequest) -> HttpResponse:
 
     Keyset pagination: ``next`` carries a cursor (the last title and id seen),
     so every page is one index range scan, the last as cheap as the first.
+    ``?language=es`` lists one language's articles (each item says its
+    language either way); an unknown language is a 400 naming the known ones.
     """
     token = request.GET.get("cursor", "")
-    key = site_cache_key(f"api:list:{hashlib.sha256(token.encode()).hexdigest()[:32]}")
+    language = request.GET.get("language", "")
+    if language and language not in languages.reader_languages():
+        known = ", ".join(languages.reader_languages())
+        return _error(400, f"The language {language!r} is not one of this site's: use one of {known}, or leave it out.")
+    key = site_cache_key(f"api:list:{language}:{hashlib.sha256(token.encode()).hexdigest()[:32]}")
     body = cache.get(key)
     if body is None:
         list_url = reverse("reader:api_article_list")
+        if language:
+            list_url += f"?language={language}"
         entries = rs.catalogue_live().order_by("title", "id")
+        counted = rs.catalogue_counted()
+        if language:  # one language's articles only (keyset over catalogue_language_title)
+            entries, counted = entries.filter(language=language), counted.filter(language=language)
         if token:
             try:
                 title, pk = _cursor_decode(token)
@@ -140,8 +151,13 @@ def article_list(request: HttpRequest) -> HttpResponse:
         page, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
         body = json.dumps(
             {
-                "count": rs.catalogue_count(),
-                "next": _absolute(f"{list_url}?cursor={cursor_token(page[-1].title, page[-1].pk)}") if more else None,
+                "count": counted.count(),
+                "language": language or None,
+                "next": _absolute(
+                    f"{list_url}{'&' if language else '?'}cursor={cursor_token(page[-1].title, page[-1].pk)}"
+                )
+                if more
+                else None,
                 "first": _absolute(list_url),
                 "results": [_list_item(entry) for entry in page],
             },

@@ -384,6 +384,8 @@ class CatalogueEntry(models.Model):
             models.Index(
                 fields=["id"], include=["publication", "expires_at", "kind", "live_at", "slug"], name="catalogue_cover"
             ),
+            # The API list of one language (?language=es): its keyset pages and its count, from the index.
+            models.Index(fields=["language", "title", "id"], include=["expires_at"], name="catalogue_language_title"),
         ]
 
     def __str__(self) -> str:

@@ -409,3 +409,31 @@ def test_a_translation_pins_no_english_glossary_definitions(published, author, s
     spanish = _translated(published.article, author)  # its text still names valganciclovir
     review_services.article_submit(spanish, acting_user=author)
     assert spanish.review_rounds.get().glossary == []
+
+
+def test_the_api_list_gives_one_languages_articles_on_request(client, live_translation):
+    everything = client.get("/api/articles/").json()
+    assert {item["language"] for item in everything["results"]} == {"en", "es"} and everything["language"] is None
+    spanish = client.get("/api/articles/?language=es").json()
+    assert [item["slug"] for item in spanish["results"]] == ["tratamiento-cmv"]
+    assert spanish["count"] == 1 and spanish["language"] == "es" and spanish["first"].endswith("?language=es")
+    english = client.get("/es/api/articles/?language=en").json()
+    assert "tratamiento-cmv" not in {item["slug"] for item in english["results"]} and english["count"] >= 1
+    refused = client.get("/api/articles/?language=xx")
+    assert refused.status_code == 400 and "'xx' is not one of this site's" in refused.json()["error"]
+
+
+def test_the_api_list_of_one_language_pages_by_cursor_and_keeps_the_filter(
+    client, live_translation, author, editor, spanish_reviewer, monkeypatch
+):
+    from publishing import api
+
+    extra = make_article(author=author, slug="otro", title="¿Qué tratamiento tiene el herpes zóster?", language="es")
+    approve(extra, author=author, reviewer=spanish_reviewer)
+    request_and_publish(extra, editor=editor)
+    monkeypatch.setattr(api, "PAGE_SIZE", 1)
+    first = client.get("/api/articles/?language=es").json()
+    assert [item["slug"] for item in first["results"]] == ["tratamiento-cmv"]
+    assert "?language=es&cursor=" in first["next"]
+    second = client.get(first["next"].split("testserver", 1)[-1]).json()
+    assert [item["slug"] for item in second["results"]] == ["otro"] and second["next"] is None
