@@ -8,10 +8,14 @@ class PublishingConfig(AppConfig):
 
     def ready(self) -> None:
         import reversion
+        from django.db.backends.signals import connection_created
 
         from review.models import BoardMember
 
         from . import tasks  # noqa: F401 - registers the jobs the services send by name
+        from .selectors.search import register_sqlite_unaccent
+
+        connection_created.connect(register_sqlite_unaccent, dispatch_uid="vetted_sqlite_unaccent")
         from .models import Disclaimer, EditorialPolicy, SearchSynonym
 
         # Page furniture: every approved change is a version (publishing/services/furniture.py).

@@ -197,6 +197,112 @@ ES_DISCLAIMERS = (
 SOURCE_ADDITION = " Your care team checks the blood count each week while you take these medicines [@valcyte-label]."
 
 
+# The editorial policy in both languages, and Dr. Marín's entry in Spanish (the site's own wording):
+# proposed by the editor and approved by a board member, like any furniture change.
+POLICY = {
+    "en": {
+        "title": "Editorial policy",
+        "body": (
+            "## How an article is made\n\n"
+            "- An author writes it from published evidence: drug labels, guidelines and research, each cited "
+            "where it is used.\n"
+            "- A member of our Medical Advisory Board who did not write it checks every dose, duration and "
+            "claim against those sources before anyone can publish it.\n"
+            "- Readers see only the text the board approved. A change goes through the same review.\n\n"
+            "## Translations\n\n"
+            "- A translation is reviewed like the original, by a board member who reads its language. When "
+            "the original changes, the translation says so until it is reviewed again.\n"
+        ),
+    },
+    "es": {
+        "title": "Política editorial",
+        "body": (
+            "## Cómo se hace un artículo\n\n"
+            "- Un autor lo escribe a partir de pruebas publicadas: fichas técnicas, guías clínicas e "
+            "investigación, citadas donde se usan.\n"
+            "- Un miembro de nuestra junta médica que no lo ha escrito comprueba cada dosis, duración y "
+            "afirmación con esas fuentes antes de que se pueda publicar.\n"
+            "- Los lectores solo ven el texto que la junta aprobó. Cualquier cambio pasa por la misma revisión.\n\n"
+            "## Traducciones\n\n"
+            "- Una traducción se revisa como el original, por un miembro de la junta que lee su idioma. Si el "
+            "original cambia, la traducción lo indica hasta que se revisa de nuevo.\n"
+        ),
+    },
+}
+ES_BIO = {
+    "bio": "Oftalmóloga especializada en enfermedades de la retina y en la inflamación del ojo, incluidas las "
+    "infecciones de la retina.",
+    "disclosures": "Honorarios de consultoría de Lumen Eye Therapeutics por un panel asesor sobre faricimab en la "
+    "degeneración macular.",
+}
+# Spanish glossary terms, approved by the board member who reads Spanish before the translation is reviewed.
+ES_GLOSSARY = (
+    (
+        "citomegalovirus",
+        "Un virus muy común que casi nunca da problemas, pero que puede enfermar mucho a quien tiene las "
+        "defensas bajas.",
+        "CMV",
+    ),
+    ("antiviral", "Un medicamento que impide que un virus haga copias de sí mismo.", "antivirales"),
+    ("retinitis", "Inflamación de la capa del fondo del ojo que capta la luz; puede dañar la vista.", ""),
+    ("carga viral", "La cantidad de virus que mide un análisis de sangre.", ""),
+    (
+        "herpes zóster",
+        "Erupción dolorosa con ampollas que aparece cuando el virus de la varicela se reactiva.",
+        "zóster",
+    ),
+)
+
+
+def seed_furniture(users: dict, stdout=None) -> None:
+    """Propose and approve the policy (English and Spanish) and Dr. Marín's Spanish entry, if missing."""
+    from review.models import BoardMember
+
+    from .models import EditorialPolicy
+
+    editor, approver = users.get("editor"), users.get("reviewer")
+    if editor is None or approver is None:
+        return
+    done = []
+    for language, values in POLICY.items():
+        if not EditorialPolicy.objects.filter(language=language).exists():
+            change = services.furniture_change_propose(
+                acting_user=editor, kind="policy", values=values, language=language
+            )
+            services.furniture_change_approve(change, acting_user=approver)
+            done.append(f"editorial policy ({language})")
+    member = BoardMember.objects.filter(user=users.get("reviewer3")).first()
+    if member is not None and "es" not in (member.translations or {}):
+        change = services.furniture_change_propose(
+            acting_user=editor, kind="board_member", board_member=member, values=ES_BIO, language="es"
+        )
+        services.furniture_change_approve(change, acting_user=approver)
+        done.append(f"{member.display_name} (es)")
+    if done:
+        _write(stdout, f"Page furniture approved: {', '.join(done)}.")
+
+
+def seed_glossary(users: dict, stdout=None) -> None:
+    """Propose (editor) and approve (reviewer3, who reads Spanish) the Spanish glossary terms that are missing."""
+    from articles.models import GlossaryTerm
+    from articles.services import glossary_term_save
+
+    editor, board = users.get("editor"), users.get("reviewer3")
+    if editor is None or board is None:
+        return
+    added = 0
+    for word, explanation, synonyms in ES_GLOSSARY:
+        if GlossaryTerm.objects.filter(term__iexact=word, language="es").exists():
+            continue
+        proposal = glossary_term_save(
+            None, acting_user=editor, word=word, explanation=explanation, synonyms=synonyms, language="es"
+        )
+        review_services.glossary_definition_approve(proposal, acting_user=board)
+        added += 1
+    if added:
+        _write(stdout, f"Spanish glossary: {added} terms approved.")
+
+
 def _write(stdout, text: str) -> None:
     if stdout is not None:
         stdout.write(text)
@@ -233,6 +339,8 @@ def seed(users: dict, stdout=None) -> None:
         _write(stdout, "No approved CMV article (or demo users); no Spanish translation.")
         return
     seed_disclaimers(stdout)
+    seed_furniture(users, stdout)
+    seed_glossary(users, stdout)
     if source.translations.filter(language="es").exists():
         _write(stdout, "Kept the Spanish translation (already there).")
         return

@@ -55,7 +55,7 @@ def test_seed_demo_twice_leaves_exactly_the_same_rows(django_capture_on_commit_c
     # The snapshot really covers the demo: users, group memberships, articles, history.
     assert len(first["auth.User"]) == len(DEMO_USERS)
     assert len(first["auth.User_groups"]) >= len(DEMO_USERS) - 1
-    assert len(first["articles.Article"]) == 3  # two English articles and the Spanish CMV translation
+    assert len(first["articles.Article"]) == 5  # the CMV pair and shingles in English, CMV and shingles in Spanish
     assert len(first["articles.ArticleVariant"]) == 6
     assert len(first["articles.Reference"]) >= 10
     assert len(first["reversion.Revision"]) >= 2 and len(first["reversion.Version"]) >= 2
@@ -178,3 +178,25 @@ def test_the_demo_has_the_cmv_article_in_spanish_live_and_out_of_date(client, dj
         assert "Existe una versión más reciente" in page, path
     english = client.get("/articles/cmv-treatment/").content.decode()
     assert 'hreflang="es"' in english and "translation-notice" not in english
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_current_spanish_translation_and_spanish_furniture(client, django_capture_on_commit_callbacks):
+    _run_seed_demo(django_capture_on_commit_callbacks)
+    shingles = Article.objects.get(slug="tratamiento-herpes-zoster")
+    assert shingles.language == "es" and shingles.translation_of.slug == "shingles-treatment"
+    assert shingles.status == Article.Status.APPROVED and not shingles.translation_out_of_date
+    page = client.get("/es/articles/tratamiento-herpes-zoster/").content.decode()
+    assert '<html lang="es"' in page and "translation-notice" not in page and "valaciclovir 1 g" in page
+    assert 'hreflang="en"' in page and "/articles/shingles-treatment/" in page
+    # The Spanish page explains its terms with the Spanish glossary the Spanish reviewer approved.
+    patient = client.get("/es/articles/tratamiento-cmv/for/patient/").content.decode()
+    assert "Un virus muy común que casi nunca da problemas" in patient and "glossary-term" in patient
+    # Spanish policy and board entry, approved like any furniture: no fallback notice for them.
+    policy = client.get("/es/editorial-policy/").content.decode()
+    assert "<h1>Política editorial</h1>" in policy and "no está disponible" not in policy
+    board = client.get("/es/board/").content.decode()
+    assert "Oftalmóloga especializada" in board and 'lang="en"' in board  # the others are shown in English
+    # A Spanish reader finds the live Spanish page from search.
+    results = client.get("/es/search/", {"q": "herpes zóster"}).content.decode()
+    assert "/es/articles/tratamiento-herpes-zoster/" in results

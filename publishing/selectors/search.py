@@ -40,7 +40,7 @@ import unicodedata
 
 from django.conf import settings
 from django.db import connection, connections
-from django.db.models import BooleanField, Case, F, FloatField, IntegerField, Max, Q, Sum, Value, When
+from django.db.models import BooleanField, Case, F, FloatField, Func, IntegerField, Max, Q, Sum, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -79,6 +79,20 @@ def search_key(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(WORD.findall(plain.replace("_", " ")))
+
+
+def sqlite_unaccent(text: str | None) -> str | None:
+    """SQLite's ``vetted_unaccent(text)``: casefolded, accents removed (registered on each SQLite connection)."""
+    if text is None:
+        return None
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def register_sqlite_unaccent(sender, connection, **kwargs) -> None:
+    """connection_created receiver: give SQLite connections the function the SQLite search matches with."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("vetted_unaccent", 1, sqlite_unaccent, deterministic=True)
 
 
 def search_terms(query: str) -> str:
@@ -480,14 +494,22 @@ class SearchResults:
 
     # SQLite
     def _sqlite_matches(self):
-        entries = catalogue_counted().select_related("lead")
+        # Both sides without accents ("zoster" finds "zóster"), as vetted_unaccent does on PostgreSQL.
+        entries = (
+            catalogue_counted()
+            .select_related("lead")
+            .alias(
+                folded_names=Func(F("search_names"), function="vetted_unaccent", output_field=TextField()),
+                folded_text=Func(F("search_text"), function="vetted_unaccent", output_field=TextField()),
+            )
+        )
         names_all, text_all = Q(), Q()
         for group in self.parsed.groups:
             names = Q()
             text = Q()
             for phrase in group:
-                names |= Q(search_names__icontains=phrase)
-                text |= Q(search_names__icontains=phrase) | Q(search_text__icontains=phrase)
+                names |= Q(folded_names__contains=phrase)
+                text |= Q(folded_names__contains=phrase) | Q(folded_text__contains=phrase)
             if self.parsed.any_group:
                 names_all |= names
                 text_all |= text

@@ -161,6 +161,24 @@ def test_search_pages_cost_the_same_queries_at_any_size(client, catalogue, edito
     assert before == after
 
 
+def test_accents_are_ignored_on_either_side_on_every_database(client, catalogue, author, reviewer, editor):
+    live(
+        author,
+        reviewer,
+        editor,
+        "zoster-es",
+        title="¿Cuál es el tratamiento del herpes zóster?",
+        condition="Herpes zóster",
+        drugs="valaciclovir",
+        summary="Se trata con un antiviral por la boca durante siete días [@kotton2018].",
+        variants=[],
+    )
+    for query in ("herpes zóster", "herpes zoster", "ZOSTER", "zóster"):
+        assert "zoster-es" in [e.slug for e in search_selectors.catalogue_search(query)[:5]], query
+    page = client.get("/es/search/", {"q": "zoster"}).content.decode()
+    assert "zoster-es/" in page and '<html lang="es"' in page
+
+
 @pytest.mark.postgres
 def test_spanish_entries_match_without_accents_with_spanish_stemming_and_come_first_for_spanish_readers(
     client, catalogue, author, reviewer, editor

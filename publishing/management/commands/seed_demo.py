@@ -23,7 +23,7 @@ from cms import roles
 from cms.celery import configured as celery_configured
 from evidence import demo as evidence_demo
 from publishing import demo as publishing_demo
-from publishing import demo_translations
+from publishing import demo_shingles, demo_translations
 from review import demo as review_demo
 
 # bandit waiver (reviewed): the demo password; seed_demo refuses to run in production.
@@ -118,6 +118,7 @@ class Command(BaseCommand):
                 evidence_demo.seed,
                 publishing_demo.seed,
                 demo_translations.seed,
+                demo_shingles.seed,
             ):
                 step(users, stdout=self.stdout)
             sent = len(outbox)
