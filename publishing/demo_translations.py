@@ -220,11 +220,11 @@ POLICY = {
             "## Cómo se hace un artículo\n\n"
             "- Un autor lo escribe a partir de pruebas publicadas: fichas técnicas, guías clínicas e "
             "investigación, citadas donde se usan.\n"
-            "- Un miembro de nuestra junta médica que no lo ha escrito comprueba cada dosis, duración y "
+            "- Un miembro de nuestro Consejo Asesor Médico que no lo ha escrito comprueba cada dosis, duración y "
             "afirmación con esas fuentes antes de que se pueda publicar.\n"
-            "- Los lectores solo ven el texto que la junta aprobó. Cualquier cambio pasa por la misma revisión.\n\n"
+            "- Los lectores solo ven el texto que el consejo aprobó. Cualquier cambio pasa por la misma revisión.\n\n"
             "## Traducciones\n\n"
-            "- Una traducción se revisa como el original, por un miembro de la junta que lee su idioma. Si el "
+            "- Una traducción se revisa como el original, por un miembro del consejo que lee su idioma. Si el "
             "original cambia, la traducción lo indica hasta que se revisa de nuevo.\n"
         ),
     },

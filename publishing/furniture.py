@@ -21,6 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from cms import languages, roles
 from review.models import BoardMember
@@ -40,12 +41,12 @@ FIELDS: dict[str, tuple[str, ...]] = {
 def proposal_refusal(user, *, kind: str, board_member: BoardMember | None = None) -> str:
     """Return why user may not propose this change ("" if they may): editors, or a member for their own entry."""
     if not getattr(user, "is_authenticated", False):
-        return "Sign in to propose a change."
+        return gettext("Sign in to propose a change.")
     if roles.is_editor(user):
         return ""
     if kind == Kind.BOARD_MEMBER and board_member is not None and board_member.user_id == user.pk:
         return ""
-    return "Only editors propose changes to disclaimers, the editorial policy and the board's entries."
+    return gettext("Only editors propose changes to disclaimers, the editorial policy and the board's entries.")
 
 
 def approval_refusal(change: FurnitureChange, user) -> str:
@@ -58,15 +59,15 @@ def approval_refusal(change: FurnitureChange, user) -> str:
     the article quorum either, so any one other editor or board member does.
     """
     if not getattr(user, "is_authenticated", False):
-        return "Sign in to approve a change."
+        return gettext("Sign in to approve a change.")
     if change.state != FurnitureChange.State.PROPOSED:
-        return f"This change is already {change.get_state_display().lower()}."
+        return gettext("This change is already %(state)s.") % {"state": change.get_state_display().lower()}
     if not (roles.is_editor(user) or roles.is_board_member(user)):
-        return "Only editors and board members approve changes to page furniture."
+        return gettext("Only editors and board members approve changes to page furniture.")
     if change.proposed_by_id == user.pk:
-        return "You proposed this change; another editor or board member must approve it."
+        return gettext("You proposed this change; another editor or board member must approve it.")
     if change.board_member_id is not None and change.board_member.user_id == user.pk:
-        return "This is your own biography; another editor or board member must approve it."
+        return gettext("This is your own biography; another editor or board member must approve it.")
     return ""
 
 

@@ -13,7 +13,7 @@ from tests.publishing.reader_fixtures import *  # noqa: F403 (fixtures)
 from tests.publishing.test_translations import live_translation, spanish_reviewer  # noqa: F401, F811 (fixtures)
 
 POLICY_EN = {"title": "How we work", "body": "Every article is reviewed by the board."}
-POLICY_ES = {"title": "Cómo trabajamos", "body": "La junta revisa cada artículo antes de publicarlo."}
+POLICY_ES = {"title": "Cómo trabajamos", "body": "El consejo revisa cada artículo antes de publicarlo."}
 
 
 @pytest.fixture
