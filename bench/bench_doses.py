@@ -29,7 +29,7 @@ def _median_ms(work, rounds: int) -> float:
 
 def main() -> None:
     """Print the scores, then milliseconds per article parse."""
-    from articles import demo
+    from demo import texts as demo
     from evidence.dosing.parser import parse_doses
     from tests.evidence.dose_phrasings import load, score
 

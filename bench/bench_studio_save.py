@@ -38,9 +38,10 @@ def _article_and_author():
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from articles import demo, services
+    from articles import services
     from articles.models import Article
-    from evidence.demo import SAMPLE_LABEL, SAMPLE_SET_ID
+    from demo import texts as demo
+    from demo.labels import SAMPLE_LABEL, SAMPLE_SET_ID
     from evidence.files import read_label_document
     from evidence.models import LabelDosing
     from evidence.services import label_document_import

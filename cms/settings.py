@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "review",
     "evidence",
     "publishing",
+    "demo",  # the demo content and seed_demo (imports every app; nothing imports it)
     "ops",  # health checks, system checks, logs, metrics, backup/restore (see the Operations block)
 ]
 

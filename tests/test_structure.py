@@ -1,7 +1,7 @@
 """Structural rules checked in the source: who may import whom, and who may change a workflow state.
 
 - The apps form layers: audit ← articles ← review ← evidence ← publishing ←
-  ops. A module imports only apps below its own (anywhere in the file, also
+  ops ← demo. A module imports only apps below its own (anywhere in the file, also
   inside functions), so review never imports publishing and no app waits on
   one above it. `cms` holds shared helpers any app may use; only its entry
   points (settings, URLs, WSGI, Celery) may name the apps.
@@ -17,7 +17,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ["audit", "articles", "review", "evidence", "publishing", "ops"]
+LAYERS = ["audit", "articles", "review", "evidence", "publishing", "ops", "demo"]
 CMS_ENTRY_POINTS = {"cms/settings.py", "cms/urls.py", "cms/wsgi.py", "cms/celery.py"}
 
 
@@ -68,6 +68,18 @@ def test_apps_import_only_the_layers_below_them():
             if target in LAYERS and target != app and target not in allowed:
                 offenders.append(f"{rel} imports {module}")
     assert not offenders, "imports against the layers " + " ← ".join(LAYERS) + ":\n" + "\n".join(sorted(offenders))
+
+
+def test_only_the_demos_own_tests_use_the_demo_content():
+    """Demo prose lives only in demo/: no app imports it, and tests build their fixtures elsewhere."""
+    offenders = []
+    for path in sorted((ROOT / "tests").rglob("*.py")) + sorted((ROOT / "bench").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if "demo" in path.name or rel.startswith("bench/"):
+            continue  # tests of the demo itself, and benchmarks that time the demo's articles
+        tree = ast.parse(path.read_text(), filename=str(path))
+        offenders += [f"{rel} imports {m}" for m in _imports(rel, tree) if m.split(".")[0] == "demo"]
+    assert not offenders, "tests that take fixtures from the demo:\n" + "\n".join(offenders)
 
 
 def test_review_never_imports_publishing():

@@ -1,6 +1,6 @@
 """Demo: a short shingles article, live in English and in a current Spanish translation.
 
-With ``publishing.demo_translations`` (the CMV translation, left out of date
+With ``demo.translations`` (the CMV translation, left out of date
 by a newer English revision) the demo shows both states a translation can be
 in. The text is the project's own, written for the demo from the cited
 sources' facts; ``seed`` runs after the CMV demo, with the same users.
@@ -11,9 +11,8 @@ from __future__ import annotations
 from articles import translations
 from articles.models import Article
 from articles.services import article_create, article_update
+from publishing import services, tasks
 from review import services as review_services
-
-from . import services, tasks
 
 SLUG = "shingles-treatment"
 ES_SLUG = "tratamiento-herpes-zoster"

@@ -1,8 +1,10 @@
 """Load the demo: users for every role, two CMV articles, the board, a live page.
 
-Idempotent: running it again leaves the same data. Each app seeds its own
-part through its services (articles/demo.py, review/demo.py,
-publishing/demo.py); this command only orders them.
+Idempotent: running it again leaves the same data. The demo app holds all
+of it (demo/texts.py the articles and glossary, board.py the board and the
+review round, labels.py the sample label and codes, publish.py the live page,
+translations.py and shingles.py the Spanish pages); each part goes through
+the apps' services, and this command only orders them.
 """
 
 from __future__ import annotations
@@ -18,13 +20,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
-from articles import demo as articles_demo
 from cms import roles
 from cms.celery import configured as celery_configured
-from evidence import demo as evidence_demo
-from publishing import demo as publishing_demo
-from publishing import demo_shingles, demo_translations
-from review import demo as review_demo
+
+from ... import board, labels, publish, shingles, texts, translations
 
 # bandit waiver (reviewed): the demo password; seed_demo refuses to run in production.
 DEMO_PASSWORD = "vetted-demo"  # demo only; never used by production settings  # nosec B105
@@ -113,12 +112,12 @@ class Command(BaseCommand):
         # services mode, be mailed by the worker): keep them in memory, count them.
         with _everything_in_this_process() as outbox:
             for step in (
-                articles_demo.seed,
-                review_demo.seed,
-                evidence_demo.seed,
-                publishing_demo.seed,
-                demo_translations.seed,
-                demo_shingles.seed,
+                texts.seed,
+                board.seed,
+                labels.seed,
+                publish.seed,
+                translations.seed,
+                shingles.seed,
             ):
                 step(users, stdout=self.stdout)
             sent = len(outbox)

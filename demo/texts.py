@@ -3,7 +3,7 @@
 `seed` creates them through `articles.services.article_create`, so each one is
 a normal draft with one revision, authored by the demo user "author". It only
 creates what is missing: running it again changes nothing, so the review and
-publishing demos that follow can move the articles on without being undone.
+board and publishing parts of the demo that follow can move the articles on without being undone.
 
 The text is kept here as module constants so it reads as plain Markdown. Facts
 (drugs, doses, durations, monitoring, adverse effects, success rates) follow
@@ -18,8 +18,8 @@ from typing import TextIO
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from .models import Article, Audience, GlossaryTerm
-from .services import VariantInput, article_create, article_update, glossary_term_save
+from articles.models import Article, Audience, GlossaryTerm
+from articles.services import VariantInput, article_create, article_update, glossary_term_save
 
 # --------------------------------------------------------------------------
 # Shared references (each article lists only the ones it cites)
@@ -32,7 +32,7 @@ VALCYTE_LABEL = {
     "authors": "",
     "source": "Genentech, Inc.; U.S. Food and Drug Administration",
     "year": None,
-    # The demo's label is the project's sample SPL (evidence/demo.py imports it): its Set ID, not the real one.
+    # The demo's label is the project's sample SPL (demo/labels.py imports it): its Set ID, not the real one.
     "spl_set_id": "5a0b6c3d-4e8f-4a5b-9c7d-6b9c0d1e2f34",
     "spl_version": 1,
 }

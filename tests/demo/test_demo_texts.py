@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from reversion.models import Version
 
-from articles import demo
 from articles.content import ArticleContent, content_from_article, content_from_revision
 from articles.models import Article, ArticleVariant, Audience, Reference
+from demo import texts as demo
 from tests import factories
 
 REFERENCE_PAGES = Path(__file__).resolve().parents[2] / "docs" / "reference-pages"

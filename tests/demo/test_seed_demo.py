@@ -12,7 +12,7 @@ from django.urls import reverse
 from reversion.models import Revision, Version
 
 from articles.models import Article
-from publishing.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
+from demo.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
 
 # Refreshed on every save or sign-in without meaning the data changed.
 VOLATILE_FIELDS = {"last_login"}

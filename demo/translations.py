@@ -2,7 +2,7 @@
 
 The Spanish text is the project's own, written for the demo from the English
 article's facts (a shorter rendering of each version, with the same references
-and citations). ``seed`` runs after publishing.demo has put the English
+and citations). ``seed`` runs after demo/publish.py has put the English
 article live.
 """
 
@@ -13,10 +13,9 @@ from django.utils import timezone
 from articles import translations
 from articles.models import Article, Audience
 from articles.services import VariantInput, article_update
+from publishing import services, tasks
+from publishing.models import Disclaimer, Publication
 from review import services as review_services
-
-from . import services, tasks
-from .models import Disclaimer, Publication
 
 SOURCE_SLUG = "cmv-treatment"
 ES_SLUG = "tratamiento-cmv"
@@ -256,9 +255,8 @@ ES_GLOSSARY = (
 
 def seed_furniture(users: dict, stdout=None) -> None:
     """Propose and approve the policy (English and Spanish) and Dr. Marín's Spanish entry, if missing."""
+    from publishing.models import EditorialPolicy
     from review.models import BoardMember
-
-    from .models import EditorialPolicy
 
     editor, approver = users.get("editor"), users.get("reviewer")
     if editor is None or approver is None:

@@ -9,11 +9,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from articles.models import Article, Audience
+from publishing import services, tasks
+from publishing.defaults import DEFAULT_DISCLAIMERS
+from publishing.models import Disclaimer, Publication
 from review import services as review_services
-
-from . import services, tasks
-from .defaults import DEFAULT_DISCLAIMERS
-from .models import Disclaimer, Publication
 
 CMV_SLUG = "cmv-treatment"
 

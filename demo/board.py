@@ -1,6 +1,6 @@
 """Demo data for the review app: the board, and one article waiting in the queue.
 
-Called by `manage.py seed_demo` after articles/demo.py; safe to run again.
+Called by `manage.py seed_demo` after demo/texts.py; safe to run again.
 The names, credentials and disclosures are invented for the demo.
 """
 
@@ -12,9 +12,8 @@ from django.utils import timezone
 
 from articles import selectors as article_selectors
 from articles.models import Article
-
-from . import services
-from .models import BoardMember
+from review import services
+from review.models import BoardMember
 
 BOARD = {
     "reviewer": {
