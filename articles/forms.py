@@ -11,10 +11,11 @@ from django import forms
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext, gettext_lazy
 
-from .content import DEFAULT_LANGUAGE, REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
+from textkit.content import DEFAULT_LANGUAGE, REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
+from textkit.whitespace import normalise_markdown
+
 from .models import Article, Audience, Reference, key_validator
 from .services import ARTICLE_EDITABLE_FIELDS, RESERVED_SLUGS, VariantInput
-from .whitespace import normalise_markdown
 
 
 def _run_model_validators(form: forms.Form, model, names) -> None:

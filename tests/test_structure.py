@@ -9,6 +9,9 @@
   functions too (an import moved into a function to dodge a cycle is still a cycle).
 - `Article.status`, `ReviewRound.status` and `Publication.state` are set only
   by the workflow modules' one function each.
+- The text engine (`textkit/`) stands alone: it imports no database layer
+  (`django.db`, django-reversion) and no module of the project, so it can be
+  used and tested without models. Any app may import it.
 """
 
 from __future__ import annotations
@@ -19,9 +22,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ["audit", "articles", "review", "evidence", "publishing", "ops"]
 CMS_ENTRY_POINTS = {"cms/settings.py", "cms/urls.py", "cms/wsgi.py", "cms/celery.py"}
+TEXT_ENGINE = "textkit"
+# Imports the text engine may not make, besides the project's own packages (found on disk, below).
+DATABASE_LAYERS = ("django.db", "reversion")
 
 
-def _modules(apps=(*LAYERS, "cms")):
+def _modules(apps=(*LAYERS, "cms", TEXT_ENGINE)):
     for app in apps:
         for path in sorted((ROOT / app).rglob("*.py")):
             if "migrations" in path.parts:
@@ -57,6 +63,8 @@ def test_apps_import_only_the_layers_below_them():
     offenders = []
     for rel, tree in _modules():
         app = rel.split("/")[0]
+        if app == TEXT_ENGINE:
+            continue  # it imports no app at all (test_the_text_engine_imports_no_database_layer_and_no_project_app)
         if app == "cms":
             if rel in CMS_ENTRY_POINTS:
                 continue
@@ -68,6 +76,50 @@ def test_apps_import_only_the_layers_below_them():
             if target in LAYERS and target != app and target not in allowed:
                 offenders.append(f"{rel} imports {module}")
     assert not offenders, "imports against the layers " + " ← ".join(LAYERS) + ":\n" + "\n".join(sorted(offenders))
+
+
+def _project_packages() -> set[str]:
+    """Every top-level package of the project (a folder with an __init__.py, not a tool's), the engine included."""
+    return {path.parent.name for path in ROOT.glob("*/__init__.py") if not path.parent.name.startswith(".")}
+
+
+def _text_engine_offenders(modules) -> list[str]:
+    project = _project_packages() - {TEXT_ENGINE}
+    offenders = []
+    for rel, tree in modules:
+        for module in _imports(rel, tree):
+            if module.split(".")[0] in project:
+                offenders.append(f"{rel} imports {module} (a project package)")
+            elif any(module == layer or module.startswith(layer + ".") for layer in DATABASE_LAYERS):
+                offenders.append(f"{rel} imports {module} (the database layer)")
+    return sorted(set(offenders))
+
+
+def test_the_text_engine_imports_no_database_layer_and_no_project_app():
+    modules = list(_modules((TEXT_ENGINE,)))
+    assert len(modules) >= 10, "the text engine's modules were not found"
+    offenders = _text_engine_offenders(modules)
+    assert not offenders, "textkit/ must stand alone:\n" + "\n".join(offenders)
+
+
+def test_the_text_engine_rule_catches_an_app_or_orm_import():
+    """The rule above is not vacuous: an ORM import, reversion and an app import (also inside a function) fail it."""
+    samples = {
+        "textkit/bad_orm.py": "from django.db import models\n",
+        "textkit/bad_signal.py": "import django.db.models.signals\n",
+        "textkit/bad_app.py": "def f():\n    from articles.models import Article\n",
+        "textkit/bad_cms.py": "import cms.roles\n",
+        "textkit/bad_reversion.py": "from reversion.models import Revision\n",
+        "textkit/ok.py": "from django.utils.html import escape\nfrom .content import ArticleContent\n",
+    }
+    found = _text_engine_offenders((rel, ast.parse(source)) for rel, source in samples.items())
+    assert sorted({line.split(" ")[0] for line in found}) == [
+        "textkit/bad_app.py",
+        "textkit/bad_cms.py",
+        "textkit/bad_orm.py",
+        "textkit/bad_reversion.py",
+        "textkit/bad_signal.py",
+    ], found
 
 
 def test_review_never_imports_publishing():

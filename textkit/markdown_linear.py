@@ -34,7 +34,7 @@ Links
     One simplification: a link destination ends at the ``)`` that balances its
     ``(``, whatever quotes are inside; a title is the trailing ``"..."`` or
     ``'...'`` after white space. Without quoted titles the output is Python-
-    Markdown's, byte for byte (tests/articles/test_pathological.py).
+    Markdown's, byte for byte (tests/textkit/test_pathological.py).
 
 Inline patterns
     Python-Markdown applies each inline pattern (code spans, escapes,
@@ -43,7 +43,7 @@ Inline patterns
     copies of it. `LinearInlineExtension` applies each pattern in one pass
     over an unchanged paragraph and joins the pieces once, and builds text
     with lists instead of ``+=`` on element attributes. Ordinary text renders
-    byte for byte as before (tests/articles/test_inline_linear.py); on dense
+    byte for byte as before (tests/textkit/test_inline_linear.py); on dense
     runs of mixed ``*`` and ``_`` Python-Markdown 3.11's own emphasis cache
     sometimes drops or misplaces text, which this version does less often.
 """

@@ -1,7 +1,7 @@
-"""The one-pass inline processor gives the HTML Python-Markdown's own gave (articles/markdown_linear.py).
+"""The one-pass inline processor gives the HTML Python-Markdown's own gave (textkit/markdown_linear.py).
 
 The frozen samples were rendered by the old pipeline before the switch
-(tests/articles/inline_samples.py); the properties compare with stock
+(tests/textkit/inline_samples.py); the properties compare with stock
 Python-Markdown on random text made of ordinary inline pieces.
 """
 
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from articles.markdown_linear import LinearInlineExtension, LinearInlineProcessor, LinearLinksExtension
-from articles.rendering import _markdown
-from tests.articles.inline_samples import SAMPLES, expected, render_sample
+from tests.textkit.inline_samples import SAMPLES, expected, render_sample
+from textkit.markdown_linear import LinearInlineExtension, LinearInlineProcessor, LinearLinksExtension
+from textkit.rendering import _markdown
 
 FROZEN = expected()
 
