@@ -9,6 +9,11 @@
   functions too (an import moved into a function to dodge a cycle is still a cycle).
 - `Article.status`, `ReviewRound.status` and `Publication.state` are set only
   by the workflow modules' one function each.
+- No code uses a private attribute of a dependency: no name-mangled
+  ``_Class__name``, and no ``obj._name`` the project does not define itself
+  (Django's documented ``_meta`` and namedtuple's ``_replace``-style methods
+  excepted), so an upgrade of Django, psycopg or Markdown cannot silently
+  break a hot path.
 - The text engine (`textkit/`) stands alone: it imports no database layer
   (`django.db`, django-reversion) and no module of the project, so it can be
   used and tested without models. Any app may import it.
@@ -120,6 +125,88 @@ def test_the_text_engine_rule_catches_an_app_or_orm_import():
         "textkit/bad_reversion.py",
         "textkit/bad_signal.py",
     ], found
+
+
+# Underscored names that are public API all the same.
+PUBLIC_UNDERSCORED = {"_meta", "_default_manager", "_base_manager", "_state", "_replace", "_asdict", "_fields", "_make"}
+CODE_DIRS = (*LAYERS, "cms", TEXT_ENGINE, "demo", "bench", "tests")
+OWN_PREFIX = "_vetted"  # an attribute the project hangs on someone else's object (cms.roles caches roles on a user)
+# Known exceptions, each with its reason. Celery has no public way to drop the broker pools it built for
+# another broker URL (its own fork handler does exactly this); only the test helper that switches brokers needs it.
+ALLOWED_PRIVATE = {
+    ("tests/publishing/publish_helpers.py", "_pool"),
+    ("tests/publishing/publish_helpers.py", "_producer_pool"),
+}
+
+
+def _code_trees():
+    for folder in CODE_DIRS:
+        for path in sorted((ROOT / folder).rglob("*.py")) if (ROOT / folder).is_dir() else ():
+            yield path.relative_to(ROOT).as_posix(), ast.parse(path.read_text(), filename=str(path))
+
+
+def _names_defined(trees) -> set[str]:
+    """Every name the project's own code binds: functions, classes, attributes it assigns, arguments, imports."""
+    names: set[str] = set()
+    for _rel, tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.add(node.name)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                # Setting self._x defines it; setting other._x is using other's private attribute.
+                if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+                    names.add(node.attr)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.arg):
+                names.add(node.arg)
+            elif isinstance(node, ast.alias):
+                names.add((node.asname or node.name).split(".")[-1])
+            elif isinstance(node, ast.keyword) and node.arg:
+                names.add(node.arg)
+    return names
+
+
+def _mangled(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__") and "__" in name[1:] and not name.endswith("__")
+
+
+def _private_use(trees, defined: set[str]) -> list[str]:
+    found = []
+    for rel, tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _mangled(node.name):
+                found.append(f"{rel}:{node.lineno} defines {node.name} (a name-mangled method of a base class)")
+            elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+                if _mangled(node.attr):
+                    found.append(f"{rel}:{node.lineno} uses .{node.attr} (name-mangled)")
+                elif (
+                    node.attr not in defined
+                    and node.attr not in PUBLIC_UNDERSCORED
+                    and not node.attr.startswith(OWN_PREFIX)
+                    and (rel, node.attr) not in ALLOWED_PRIVATE
+                ):
+                    found.append(f"{rel}:{node.lineno} uses .{node.attr}, private to a dependency")
+    return found
+
+
+def test_no_private_attribute_of_a_dependency_is_used():
+    trees = list(_code_trees())
+    offenders = _private_use(trees, _names_defined(trees))
+    assert not offenders, "use the dependency's public API instead:\n" + "\n".join(offenders)
+
+
+def test_the_private_attribute_rule_catches_the_old_uses():
+    samples = [
+        ("a.py", "cursor = connection._prepare_cursor(raw)\n"),
+        ("b.py", "formset._non_form_errors = errors\n"),
+        ("c.py", "class P(InlineProcessor):\n    def _InlineProcessor__handleInline(self, d):\n        return d\n"),
+        ("d.py", "text = self._InlineProcessor__applyPattern(p, data, 0, 0)\n"),
+        ("e.py", "fields = model._meta.get_fields()\nself._mine = 1\nvalue = self._mine\n"),
+    ]
+    trees = [(rel, ast.parse(source)) for rel, source in samples]
+    found = _private_use(trees, _names_defined(trees))
+    assert [line.split(":")[0] for line in found] == ["a.py", "b.py", "c.py", "d.py"], found
 
 
 def test_review_never_imports_publishing():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +30,11 @@ print(json.dumps({"loaded": loaded, "html": html}))
 
 def test_every_engine_module_imports_and_renders_without_the_orm_or_an_app():
     # A fresh interpreter with no DJANGO_SETTINGS_MODULE: nothing of the project is configured.
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    # PYTHONPATH keeps whatever the run put first (e.g. a newer Markdown being tried), then the project.
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(ROOT)])),
+    }
     out = subprocess.run(
         [sys.executable, "-c", _PROBE, *ENGINE_MODULES], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
     )
