@@ -92,7 +92,7 @@ services: venv
 lint: dev-venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -q -c pyproject.toml -r cms audit articles review publishing evidence ops
+	$(VENV)/bin/bandit -q -c pyproject.toml -r cms textkit audit articles review publishing evidence ops
 
 format: dev-venv
 	$(VENV)/bin/ruff format .

@@ -12,11 +12,11 @@ from django.forms.models import fields_for_model
 from django.utils.translation import gettext, gettext_lazy
 
 from cms.languages import language_name, reader_languages
+from textkit.content import DEFAULT_LANGUAGE, REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
+from textkit.whitespace import normalise_markdown
 
-from .content import DEFAULT_LANGUAGE, REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
 from .models import Article, Audience, Reference, key_validator
 from .services import ARTICLE_EDITABLE_FIELDS, RESERVED_SLUGS, VariantInput
-from .whitespace import normalise_markdown
 
 
 def _run_model_validators(form: forms.Form, model, names) -> None:

@@ -25,9 +25,10 @@ from bibtexparser.latexenc import latex_to_unicode
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 
+from textkit.text import clean_text
+
 from .exceptions import ReferenceFileError
 from .models import Reference
-from .text import clean_text
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ENTRIES = 1000

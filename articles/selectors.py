@@ -7,10 +7,11 @@ import time
 from django.db.models import Prefetch, Q, QuerySet
 from reversion.models import Revision, Version
 
-from .content import DEFAULT_LANGUAGE, ArticleContent, GlossaryContent
-from .glossary import GlossaryEntry, entries_used
+from textkit.content import DEFAULT_LANGUAGE, ArticleContent, GlossaryContent
+from textkit.glossary import GlossaryEntry, entries_used
+from textkit.readability import AudienceTarget
+
 from .models import Article, Audience, DraftBuffer, GlossaryDefinition, GlossaryTerm
-from .readability import AudienceTarget
 
 ARTICLE_LIST_FIELDS = ("slug", "title", "condition", "status", "next_review_due", "updated_at")
 

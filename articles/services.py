@@ -22,15 +22,12 @@ from django.utils.translation import gettext
 from reversion.models import Revision
 
 from cms import languages, roles
+from textkit.content import DEFAULT_LANGUAGE, NULLABLE_REFERENCE_FIELDS, REFERENCE_FIELDS, ArticleContent
+from textkit.rendering import cited_keys
+from textkit.text import clean_text
+from textkit.whitespace import normalise_article_fields, normalise_line, normalise_markdown
 
-from .content import (
-    DEFAULT_LANGUAGE,
-    NULLABLE_REFERENCE_FIELDS,
-    REFERENCE_FIELDS,
-    ArticleContent,
-    content_from_article,
-    content_from_revision,
-)
+from .content import content_from_article, content_from_revision
 from .exceptions import (
     ContentLocked,
     DuplicateReference,
@@ -42,9 +39,7 @@ from .exceptions import (
 from .identifiers import IdentifierFields, normalise_doi, normalise_pmid, parse_identifier, resolve, suggest_key
 from .importers import parse_reference_file, plan_import
 from .models import Article, ArticleVariant, Audience, DraftBuffer, GlossaryDefinition, GlossaryTerm, Reference
-from .rendering import cited_keys
-from .text import clean_model_text, clean_text, ensure_max_length, validate_slug
-from .whitespace import normalise_article_fields, normalise_line, normalise_markdown
+from .text import clean_model_text, ensure_max_length, validate_slug
 from .workflow import article_transition, glossary_definition_transition
 
 ARTICLE_EDITABLE_FIELDS = ("slug", "title", "condition", "drugs", "summary", "body")

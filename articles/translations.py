@@ -28,12 +28,13 @@ from django.utils.translation import gettext
 
 from audit.services import event_record
 from cms import languages, roles
+from textkit.checks import ERROR, WARNING, CheckResult
+from textkit.content import ArticleContent
+from textkit.diff import content_diff
+from textkit.rendering import cited_keys
 
-from .checks import ERROR, WARNING, CheckResult
-from .content import ArticleContent, content_from_revision
-from .diff import content_diff
+from .content import content_from_revision
 from .models import Article
-from .rendering import cited_keys
 from .services import VariantInput, article_create, article_update
 
 

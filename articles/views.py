@@ -25,11 +25,14 @@ from reversion.models import Revision
 from cms import roles
 from cms.languages import language_name, reader_languages
 from cms.pagination import paginate
+from textkit.checks import check_content, has_errors, within_limits
+from textkit.content import DEFAULT_LANGUAGE, ArticleContent
+from textkit.diff import content_diff
+from textkit.readability import readability_checks, readability_reports
+from textkit.rendering import render_content
 
 from . import selectors, services
-from .checks import check_content, has_errors, within_limits
-from .content import DEFAULT_LANGUAGE, ArticleContent, content_from_article, content_from_revision
-from .diff import content_diff
+from .content import content_from_article, content_from_revision
 from .exceptions import (
     ArticleError,
     ContentLocked,
@@ -55,8 +58,6 @@ from .forms import (
     initial_references,
 )
 from .models import Article, Audience, GlossaryTerm
-from .readability import readability_checks, readability_reports
-from .rendering import render_content
 from .translations import translation_panel
 
 PREVIEW_HEADER = "HTTP_X_STUDIO_PREVIEW"

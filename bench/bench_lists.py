@@ -120,8 +120,8 @@ def measure_one(username: str, url: str, requests: int) -> dict:
 def measure_save(requests: int) -> dict:
     """Time saving a generated article through article_update (one revision with variants and references)."""
     from articles import services
-    from articles.content import REFERENCE_FIELDS
     from articles.models import Article
+    from textkit.content import REFERENCE_FIELDS
 
     # Its own article, so the generated copies keep their template's shape for the check.
     template = Article.objects.get(slug="bench-template-draft")

@@ -4,7 +4,7 @@ Sizes double (6,250 to 100,000 characters, the body's limit); linear growth
 shows as a ratio near 2 from one column to the next, quadratic as 4.
 BENCH_SIZES="1000 2000" and BENCH_ONLY="open brackets" narrow the run;
 BENCH_PART="render" or "grade" runs one of the two tables (render and
-check, as one preview does; reading grade, `articles.readability.measure`).
+check, as one preview does; reading grade, `textkit.readability.measure`).
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ def _table(title: str, work: Callable[[str], object], inputs: dict, sizes: list[
 
 def main() -> None:
     """Print seconds per render (and per reading-grade measure) and the growth ratio of the last doubling."""
-    from articles.checks import check_content
-    from articles.content import ArticleContent
-    from articles.readability import measure
-    from articles.rendering import render_content
-    from tests.articles.pathological_inputs import PATHOLOGICAL
+    from tests.textkit.pathological_inputs import PATHOLOGICAL
+    from textkit.checks import check_content
+    from textkit.content import ArticleContent
+    from textkit.readability import measure
+    from textkit.rendering import render_content
 
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "6250 12500 25000 50000 100000").split()]
     only = os.environ.get("BENCH_ONLY")

@@ -13,7 +13,7 @@ import time
 
 def long_article(sections: int = 30, references: int = 120):
     """Return an ArticleContent of the given size."""
-    from articles.content import ArticleContent, ReferenceContent
+    from textkit.content import ArticleContent, ReferenceContent
 
     refs = tuple(
         ReferenceContent(
@@ -49,8 +49,8 @@ def long_article(sections: int = 30, references: int = 120):
 
 def main() -> None:
     """Print how many long articles render per second, and the size of one."""
-    from articles.checks import check_content
-    from articles.rendering import render_content
+    from textkit.checks import check_content
+    from textkit.rendering import render_content
 
     runs = int(os.environ.get("BENCH_RUNS", "50"))
     content = long_article()

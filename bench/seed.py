@@ -33,7 +33,6 @@ from django.utils import timezone
 from reversion.models import Revision, Version
 
 from articles import services as article_services
-from articles.content import ARTICLE_FIELDS, REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
 from articles.models import Article, ArticleVariant, Audience, Reference
 from audit.models import WorkflowEvent
 from publishing import services as publishing_services
@@ -42,6 +41,7 @@ from publishing.catalogue import catalogue_leads_write, plain_text
 from publishing.models import CatalogueEntry, Disclaimer, Publication, PublishedPage
 from review import services as review_services
 from review.models import BoardMember, ReviewComment, ReviewDecision, ReviewRound
+from textkit.content import ARTICLE_FIELDS, REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
 
 PREFIX = "bench"
 AUTHORS = 20

@@ -436,7 +436,7 @@ if not 0 <= STORED_BROTLI_QUALITY <= 11:
     raise ImproperlyConfigured(f"STORED_BROTLI_QUALITY must be between 0 and 11, not {STORED_BROTLI_QUALITY}.")
 QUESTION_RATE_LIMIT = env_int("QUESTION_RATE_LIMIT", 5)  # per IP per hour
 
-# Evidence integrity (articles.grades, evidence/): grading scheme, data files, lookups.
+# Evidence integrity (textkit.grades, evidence/): grading scheme, data files, lookups.
 EVIDENCE_GRADING = os.environ.get("EVIDENCE_GRADING", "GRADE").strip().upper()
 if EVIDENCE_GRADING not in {"GRADE", "SORT"}:
     raise ImproperlyConfigured(f"EVIDENCE_GRADING must be GRADE or SORT, not {EVIDENCE_GRADING!r}.")

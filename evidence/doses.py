@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext
 
-from articles.content import ArticleContent
-from articles.markdown_linear import blank_code_spans
+from textkit.content import ArticleContent
+from textkit.markdown_linear import blank_code_spans
 
 from .dosing.compare import DoseCheck, LabelDoses, check_statement
 from .dosing.label import LabelStatement

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from articles.content import ArticleContent
-from articles.grades import GradedStatement, graded_statements
+from textkit.content import ArticleContent
+from textkit.grades import GradedStatement, graded_statements
 
 from .models import EvidenceAlert, EvidenceImport, EvidenceJustification, Retraction
 from .services import label_index, notices_for, retraction_index, superseding_label

@@ -33,8 +33,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from reversion.models import Version
 
-from articles.checks import ERROR, WARNING, CheckResult
-from articles.content import ArticleContent, ReferenceContent
 from articles.identifiers import normalise_doi, normalise_pmid
 from articles.models import Article, Reference
 from audit.models import WorkflowEvent
@@ -43,6 +41,8 @@ from cms import roles
 from cms.tasks import enqueue_on_commit
 from review import workflow
 from review.exceptions import ApprovalBlocked
+from textkit.checks import ERROR, WARNING, CheckResult
+from textkit.content import ArticleContent, ReferenceContent
 
 from . import doses, files
 from .dosing.label import LabelError, parse_label

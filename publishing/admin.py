@@ -11,8 +11,9 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext
 
-from articles.text import clean_text, ensure_max_length
+from articles.text import ensure_max_length
 from cms.admin_mixins import ReadOnlyAdminMixin
+from textkit.text import clean_text
 
 from .models import Disclaimer, Publication, PublishedPage, ReaderMessage
 

@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from articles.rendering import render_markdown
 from cms import languages
+from textkit.rendering import render_markdown
 
 from . import selectors as rs
 from .cache import reader_cache_key, site_cache_key

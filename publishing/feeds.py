@@ -14,8 +14,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.views.decorators.http import require_safe
 
-from articles.text import clean_text
 from cms import languages
+from textkit.text import clean_text
 
 from . import selectors as rs
 from .cache import site_cache_key

@@ -30,9 +30,9 @@ from django.utils.http import urlencode
 from django.utils.text import Truncator
 
 from articles.models import Audience
-from articles.rendering import render_markdown
 from cms import languages
 from cms.replicas import read_alias
+from textkit.rendering import render_markdown
 
 from . import presenters
 from . import selectors as rs

@@ -34,10 +34,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from articles.models import Audience
-from articles.rendering import render_markdown
 from cms import languages
 from cms.pagination import paginate
 from cms.security import client_ip
+from textkit.rendering import render_markdown
 
 from . import presenters
 from . import selectors as rs

@@ -2,7 +2,7 @@
 
 Pure functions of their inputs (no database access), so the publisher, the
 static export and tests all build the same page from the same content. The
-HTML comes from ``articles.rendering``, which sanitises everything it emits.
+HTML comes from ``textkit.rendering``, which sanitises everything it emits.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from articles.content import ArticleContent
-from articles.grades import active_scheme, graded_statements, grades_shown, schema_evidence_level
-from articles.rendering import render_content, render_markdown
 from evidence.dosing.parser import parse_doses
+from textkit.content import ArticleContent
+from textkit.grades import active_scheme, graded_statements, grades_shown, schema_evidence_level
+from textkit.rendering import render_content, render_markdown
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class PageContext:
     review_snapshot: dict[str, Any]
     authors: tuple[str, ...] = ()
     disclaimers: dict[int | None, DisclaimerInfo | None] = field(default_factory=dict)
-    glossary: tuple = ()  # articles.readability.GlossaryEntry values, for plain-language pages
+    glossary: tuple = ()  # textkit.readability.GlossaryEntry values, for plain-language pages
     # Standard codes looked up at go-live: "drug:<name>" / "condition:<name>" -> {"system", "code"} (issue 24).
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
 

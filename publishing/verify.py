@@ -36,9 +36,10 @@ from pathlib import Path
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from articles.content import ArticleContent, content_from_revision
+from articles.content import content_from_revision
 from articles.models import Audience, GlossaryDefinition
 from review.models import ReviewRound
+from textkit.content import ArticleContent
 
 from .furniture import FurnitureState, furniture_state, render_fingerprint
 from .httpcache import etag_for

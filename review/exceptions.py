@@ -52,7 +52,7 @@ class CommentRequired(ReviewError):
 
 
 class CommentTooLong(ReviewError):
-    """A comment is longer than articles.text.MAX_LENGTHS["comment"]."""
+    """A comment is longer than textkit.text.MAX_LENGTHS["comment"]."""
 
 
 class InvalidReviewPolicy(ReviewError):

@@ -20,8 +20,8 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from articles.diff import content_diff
 from articles.models import Audience
+from textkit.diff import content_diff
 
 from . import invitations, selectors, services
 from .exceptions import InvitationError, ReviewError

@@ -109,7 +109,7 @@ class ReviewRound(models.Model):
     """One submission of one revision of an article to the board.
 
     ``glossary`` is the snapshot of the approved glossary definitions the text
-    uses (articles.content.GlossaryContent as JSON), taken at submission and
+    uses (textkit.content.GlossaryContent as JSON), taken at submission and
     covered by ``content_hash``. A "glossary refresh" round re-approves the
     same revision with newer definitions: opened and approved at once by the
     board member who signs it (review.services.article_glossary_refresh).

@@ -18,12 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from articles.content import ArticleContent, content_from_revision
+from articles.content import content_from_revision
 from articles.models import Article
 from articles.selectors import article_latest_revision
-from articles.text import clean_text
 from audit.services import event_record
 from cms import roles
+from textkit.content import ArticleContent
+from textkit.text import clean_text
 
 from . import workflow
 from .exceptions import InvitationError, ReviewError, ReviewPermissionError

@@ -14,12 +14,13 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, Query
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from articles.content import ArticleContent, content_from_article, content_from_revision
+from articles.content import content_from_article, content_from_revision
 from articles.models import Article, Audience
-from articles.rendering import RenderedArticle, render_content
 from articles.selectors import glossary_snapshot
 from audit.models import WorkflowEvent
 from cms import notify, roles
+from textkit.content import ArticleContent
+from textkit.rendering import RenderedArticle, render_content
 
 from . import workflow
 from .models import BoardMember, ReviewComment, ReviewDecision, ReviewReminder, ReviewRound

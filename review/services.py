@@ -41,19 +41,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from articles.checks import check_content, has_errors
-from articles.content import ArticleContent, content_from_article, content_from_revision, glossary_to_json
-from articles.diff import content_diff
+from articles.content import content_from_article, content_from_revision
 from articles.models import Article, Audience, GlossaryDefinition
 from articles.selectors import article_latest_revision, glossary_snapshot
 from articles.services import glossary_definition_accept, glossary_definition_refuse
-from articles.text import MAX_LENGTHS
 from articles.translations import translation_checks, translations_mark_out_of_date
 from articles.workflow import article_transition
 from audit.services import event_record
 from cms import roles
 from cms.languages import language_in_text
 from cms.tasks import enqueue_on_commit
+from textkit.checks import check_content, has_errors
+from textkit.content import ArticleContent, glossary_to_json
+from textkit.diff import content_diff
+from textkit.text import MAX_LENGTHS
 
 from . import selectors, tasks, workflow
 from .exceptions import (
@@ -273,7 +274,7 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 
 def _changes_a_number(article: Article, old_revision, new_revision) -> bool:
-    """Return whether the newly approved text changes a dose or another number (articles.diff)."""
+    """Return whether the newly approved text changes a dose or another number (textkit.diff)."""
     if old_revision is None:
         return False
     diff = content_diff(

@@ -18,13 +18,13 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from articles import selectors as article_selectors
-from articles.checks import check_content
-from articles.content import glossary_from_json
-from articles.diff import content_diff, split_sections
 from articles.models import Article, Audience, GlossaryDefinition
-from articles.readability import readability_checks, readability_reports
 from cms import roles
 from cms.pagination import paginate
+from textkit.checks import check_content
+from textkit.content import glossary_from_json
+from textkit.diff import content_diff, split_sections
+from textkit.readability import readability_checks, readability_reports
 
 from . import actions as review_actions
 from . import selectors, services, workflow

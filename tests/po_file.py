@@ -8,6 +8,7 @@ the ``#, fuzzy`` flag. The header entry (empty msgid) is returned like any other
 from __future__ import annotations
 
 import ast
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,3 +101,30 @@ def read_po(path: Path) -> list[Entry]:
             setattr(current, name, (getattr(current, name) or "") + value)
     finish()
     return entries
+
+
+def read_mo(path: Path) -> dict:
+    """Return the messages of a compiled .mo file as gettext keys them: msgid (or ctxt EOT msgid) -> text.
+
+    A plural entry gives one key per form, ``(msgid, n)``. The format is GNU
+    gettext's: a header of 32-bit words (magic, revision, count, the offsets of
+    the original and translated string tables), then (length, offset) pairs.
+    """
+    data = path.read_bytes()
+    order = "<" if struct.unpack("<I", data[:4])[0] == 0x950412DE else ">"
+    _magic, _revision, count, originals, translations = struct.unpack(f"{order}5I", data[:20])
+
+    def string(table: int, index: int) -> str:
+        length, offset = struct.unpack(f"{order}2I", data[table + 8 * index : table + 8 * index + 8])
+        return data[offset : offset + length].decode("utf-8")
+
+    catalogue: dict = {}
+    for index in range(count):
+        msgid, text = string(originals, index), string(translations, index)
+        if "\x00" in msgid:
+            singular = msgid.split("\x00")[0]
+            for n, form in enumerate(text.split("\x00")):
+                catalogue[(singular, n)] = form
+        else:
+            catalogue[msgid] = text
+    return catalogue

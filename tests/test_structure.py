@@ -9,6 +9,14 @@
   functions too (an import moved into a function to dodge a cycle is still a cycle).
 - `Article.status`, `ReviewRound.status` and `Publication.state` are set only
   by the workflow modules' one function each.
+- No code uses a private attribute of a dependency: no name-mangled
+  ``_Class__name``, and no ``obj._name`` the project does not define itself
+  (Django's documented ``_meta`` and namedtuple's ``_replace``-style methods
+  excepted), so an upgrade of Django, psycopg or Markdown cannot silently
+  break a hot path.
+- The text engine (`textkit/`) stands alone: it imports no database layer
+  (`django.db`, django-reversion) and no module of the project, so it can be
+  used and tested without models. Any app may import it.
 """
 
 from __future__ import annotations
@@ -19,9 +27,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ["audit", "articles", "review", "evidence", "publishing", "ops", "demo"]
 CMS_ENTRY_POINTS = {"cms/settings.py", "cms/urls.py", "cms/wsgi.py", "cms/celery.py"}
+TEXT_ENGINE = "textkit"
+# Imports the text engine may not make, besides the project's own packages (found on disk, below).
+DATABASE_LAYERS = ("django.db", "reversion")
 
 
-def _modules(apps=(*LAYERS, "cms")):
+def _modules(apps=(*LAYERS, "cms", TEXT_ENGINE)):
     for app in apps:
         for path in sorted((ROOT / app).rglob("*.py")):
             if "migrations" in path.parts:
@@ -57,6 +68,8 @@ def test_apps_import_only_the_layers_below_them():
     offenders = []
     for rel, tree in _modules():
         app = rel.split("/")[0]
+        if app == TEXT_ENGINE:
+            continue  # it imports no app at all (test_the_text_engine_imports_no_database_layer_and_no_project_app)
         if app == "cms":
             if rel in CMS_ENTRY_POINTS:
                 continue
@@ -80,6 +93,132 @@ def test_only_the_demos_own_tests_use_the_demo_content():
         tree = ast.parse(path.read_text(), filename=str(path))
         offenders += [f"{rel} imports {m}" for m in _imports(rel, tree) if m.split(".")[0] == "demo"]
     assert not offenders, "tests that take fixtures from the demo:\n" + "\n".join(offenders)
+
+
+def _project_packages() -> set[str]:
+    """Every top-level package of the project (a folder with an __init__.py, not a tool's), the engine included."""
+    return {path.parent.name for path in ROOT.glob("*/__init__.py") if not path.parent.name.startswith(".")}
+
+
+def _text_engine_offenders(modules) -> list[str]:
+    project = _project_packages() - {TEXT_ENGINE}
+    offenders = []
+    for rel, tree in modules:
+        for module in _imports(rel, tree):
+            if module.split(".")[0] in project:
+                offenders.append(f"{rel} imports {module} (a project package)")
+            elif any(module == layer or module.startswith(layer + ".") for layer in DATABASE_LAYERS):
+                offenders.append(f"{rel} imports {module} (the database layer)")
+    return sorted(set(offenders))
+
+
+def test_the_text_engine_imports_no_database_layer_and_no_project_app():
+    modules = list(_modules((TEXT_ENGINE,)))
+    assert len(modules) >= 10, "the text engine's modules were not found"
+    offenders = _text_engine_offenders(modules)
+    assert not offenders, "textkit/ must stand alone:\n" + "\n".join(offenders)
+
+
+def test_the_text_engine_rule_catches_an_app_or_orm_import():
+    """The rule above is not vacuous: an ORM import, reversion and an app import (also inside a function) fail it."""
+    samples = {
+        "textkit/bad_orm.py": "from django.db import models\n",
+        "textkit/bad_signal.py": "import django.db.models.signals\n",
+        "textkit/bad_app.py": "def f():\n    from articles.models import Article\n",
+        "textkit/bad_cms.py": "import cms.roles\n",
+        "textkit/bad_reversion.py": "from reversion.models import Revision\n",
+        "textkit/ok.py": "from django.utils.html import escape\nfrom .content import ArticleContent\n",
+    }
+    found = _text_engine_offenders((rel, ast.parse(source)) for rel, source in samples.items())
+    assert sorted({line.split(" ")[0] for line in found}) == [
+        "textkit/bad_app.py",
+        "textkit/bad_cms.py",
+        "textkit/bad_orm.py",
+        "textkit/bad_reversion.py",
+        "textkit/bad_signal.py",
+    ], found
+
+
+# Underscored names that are public API all the same.
+PUBLIC_UNDERSCORED = {"_meta", "_default_manager", "_base_manager", "_state", "_replace", "_asdict", "_fields", "_make"}
+CODE_DIRS = (*LAYERS, "cms", TEXT_ENGINE, "demo", "bench", "tests")
+OWN_PREFIX = "_vetted"  # an attribute the project hangs on someone else's object (cms.roles caches roles on a user)
+# Known exceptions, each with its reason. Celery has no public way to drop the broker pools it built for
+# another broker URL (its own fork handler does exactly this); only the test helper that switches brokers needs it.
+ALLOWED_PRIVATE = {
+    ("tests/publishing/publish_helpers.py", "_pool"),
+    ("tests/publishing/publish_helpers.py", "_producer_pool"),
+}
+
+
+def _code_trees():
+    for folder in CODE_DIRS:
+        for path in sorted((ROOT / folder).rglob("*.py")) if (ROOT / folder).is_dir() else ():
+            yield path.relative_to(ROOT).as_posix(), ast.parse(path.read_text(), filename=str(path))
+
+
+def _names_defined(trees) -> set[str]:
+    """Every name the project's own code binds: functions, classes, attributes it assigns, arguments, imports."""
+    names: set[str] = set()
+    for _rel, tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.add(node.name)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                # Setting self._x defines it; setting other._x is using other's private attribute.
+                if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+                    names.add(node.attr)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.arg):
+                names.add(node.arg)
+            elif isinstance(node, ast.alias):
+                names.add((node.asname or node.name).split(".")[-1])
+            elif isinstance(node, ast.keyword) and node.arg:
+                names.add(node.arg)
+    return names
+
+
+def _mangled(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__") and "__" in name[1:] and not name.endswith("__")
+
+
+def _private_use(trees, defined: set[str]) -> list[str]:
+    found = []
+    for rel, tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _mangled(node.name):
+                found.append(f"{rel}:{node.lineno} defines {node.name} (a name-mangled method of a base class)")
+            elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+                if _mangled(node.attr):
+                    found.append(f"{rel}:{node.lineno} uses .{node.attr} (name-mangled)")
+                elif (
+                    node.attr not in defined
+                    and node.attr not in PUBLIC_UNDERSCORED
+                    and not node.attr.startswith(OWN_PREFIX)
+                    and (rel, node.attr) not in ALLOWED_PRIVATE
+                ):
+                    found.append(f"{rel}:{node.lineno} uses .{node.attr}, private to a dependency")
+    return found
+
+
+def test_no_private_attribute_of_a_dependency_is_used():
+    trees = list(_code_trees())
+    offenders = _private_use(trees, _names_defined(trees))
+    assert not offenders, "use the dependency's public API instead:\n" + "\n".join(offenders)
+
+
+def test_the_private_attribute_rule_catches_the_old_uses():
+    samples = [
+        ("a.py", "cursor = connection._prepare_cursor(raw)\n"),
+        ("b.py", "formset._non_form_errors = errors\n"),
+        ("c.py", "class P(InlineProcessor):\n    def _InlineProcessor__handleInline(self, d):\n        return d\n"),
+        ("d.py", "text = self._InlineProcessor__applyPattern(p, data, 0, 0)\n"),
+        ("e.py", "fields = model._meta.get_fields()\nself._mine = 1\nvalue = self._mine\n"),
+    ]
+    trees = [(rel, ast.parse(source)) for rel, source in samples]
+    found = _private_use(trees, _names_defined(trees))
+    assert [line.split(":")[0] for line in found] == ["a.py", "b.py", "c.py", "d.py"], found
 
 
 def test_review_never_imports_publishing():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db import migrations
 
-from articles.whitespace import normalise_line, normalise_markdown
+from textkit.whitespace import normalise_line, normalise_markdown
 
 
 def normalise_rows(apps, schema_editor):

@@ -1,4 +1,4 @@
-"""Clean the text already stored, as articles.text.clean_text now cleans every new value.
+"""Clean the text already stored, as textkit.text.clean_text now cleans every new value.
 
 Rows are rewritten only where something changes (a control character, a CR
 line ending, text not in NFC). The append-only workflow log and the stored
@@ -8,7 +8,7 @@ for byte, and the pages rendered from them strip control characters on output.
 
 from django.db import migrations, models
 
-from articles.text import clean_text
+from textkit.text import clean_text
 
 MODELS = [
     ("articles", "Audience"),

@@ -17,7 +17,7 @@ from django.db import migrations
 from django.db.models import Q
 from django.utils import timezone
 
-from articles.text import clean_text
+from textkit.text import clean_text
 
 COMMENT = "Line endings normalised by migration articles 0014 (no author: a data migration)."
 # The fields each model's versions record, as registered in articles/apps.py when this was written.

@@ -29,10 +29,10 @@ from django.utils.translation import gettext
 from reversion.models import Version
 
 from articles.models import Audience
-from articles.text import MAX_LENGTHS, clean_text
 from cms import languages
 from cms.tasks import enqueue
 from review.models import BoardMember
+from textkit.text import MAX_LENGTHS, clean_text
 
 from ..exceptions import FurnitureChangeInvalid, FurniturePermissionError
 from ..export import export_site

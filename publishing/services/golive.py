@@ -16,10 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from articles.content import ArticleContent, content_from_revision
+from articles.content import content_from_revision
 from articles.models import Article, Audience
 from evidence.services import vocabulary_codes
 from review.models import ReviewDecision, ReviewRound
+from textkit.content import ArticleContent
 
 from ..catalogue import catalogue_refresh
 from ..exceptions import ContentHashMismatch

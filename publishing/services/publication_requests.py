@@ -17,11 +17,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
-from articles.content import content_from_revision, glossary_from_json
+from articles.content import content_from_revision
 from articles.models import Article
 from articles.translations import withdraw_on_significant_change
 from evidence.exceptions import InvalidAlertAction
 from review.models import ReviewRound
+from textkit.content import glossary_from_json
 
 from ..catalogue import catalogue_refresh
 from ..exceptions import (

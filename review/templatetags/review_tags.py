@@ -6,10 +6,10 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from articles.checks import check_content
 from articles.content import content_from_article
 from articles.models import Audience
 from cms.pagination import paginate
+from textkit.checks import check_content
 
 from .. import selectors, workflow
 from ..forms import PreviewLinkForm

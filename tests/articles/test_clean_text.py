@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 
 from articles import services
 from articles.models import Article, Reference
-from articles.text import MAX_LENGTHS, clean_text
 from publishing.models import PublishedPage
 from review.models import BoardMember
 from tests import factories
 from tests.publishing.reader_fixtures import *  # noqa: F403 (fixtures)
+from textkit.text import MAX_LENGTHS, clean_text
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -55,7 +55,7 @@ def test_article_services_store_clean_text(author):
     article.refresh_from_db()
     assert article.title == "Pasted from Word"
     assert article.condition == "CMV"
-    assert article.summary == "Line one\nLine two\nthree\n"  # one final newline: articles.whitespace
+    assert article.summary == "Line one\nLine two\nthree\n"  # one final newline: textkit.whitespace
     assert article.body == "## Caf\u00e9\n\nText.\n"
     assert Reference.objects.get(article=article).title == "Title with NUL"
 

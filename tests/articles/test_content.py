@@ -5,8 +5,9 @@ import dataclasses
 import pytest
 
 from articles import selectors, services
-from articles.content import ReferenceContent, VariantContent, content_from_article, content_from_revision
+from articles.content import content_from_article, content_from_revision
 from articles.models import Audience
+from textkit.content import ReferenceContent, VariantContent
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from articles.content import GlossaryContent, content_from_article, glossary_from_json, glossary_to_json
+from articles.content import content_from_article
 from articles.selectors import glossary_snapshot
 from tests import factories
+from textkit.content import GlossaryContent, glossary_from_json, glossary_to_json
 
 pytestmark = pytest.mark.django_db
 

@@ -10,12 +10,12 @@ from django.urls import reverse
 from reversion.models import Version
 
 from articles.content import content_from_article, content_from_revision
-from articles.diff import content_diff
 from articles.models import Article, ArticleVariant, Audience
 from articles.services import VariantInput
-from articles.whitespace import normalise_line, normalise_markdown
 from tests import factories
 from tests.articles.test_studio_views import _edit_data
+from textkit.diff import content_diff
+from textkit.whitespace import normalise_line, normalise_markdown
 
 
 def test_normalise_markdown_fixes_line_endings_trailing_spaces_and_the_final_newline():

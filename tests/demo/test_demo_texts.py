@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from reversion.models import Version
 
-from articles.content import ArticleContent, content_from_article, content_from_revision
+from articles.content import content_from_article, content_from_revision
+from textkit.content import ArticleContent
 from articles.models import Article, ArticleVariant, Audience, Reference
 from demo import texts as demo
 from tests import factories
+from textkit.content import ArticleContent
 
 REFERENCE_PAGES = Path(__file__).resolve().parents[2] / "docs" / "reference-pages"
 # The captured seed pages are not part of the repository (their text is not
@@ -58,7 +60,7 @@ def _shingles(words: list[str]) -> set[tuple[str, ...]]:
 
 @pytest.mark.parametrize("slug", DEMO_SLUGS)
 def test_demo_article_passes_content_checks_without_errors_or_warnings(seeded, slug):
-    from articles.checks import check_content, has_errors
+    from textkit.checks import check_content, has_errors
 
     content = content_from_article(seeded[slug])
     names = {audience.pk: audience.name for audience in Audience.objects.all()}

@@ -200,8 +200,8 @@ def test_dose_sections_cost_the_same_queries_for_few_or_many_statements(client, 
 
 
 def test_doses_in_code_spans_are_not_statements():
-    from articles.content import ArticleContent
     from evidence.doses import dose_report
+    from textkit.content import ArticleContent
 
     content = ArticleContent(
         slug="x", title="x", drugs="valganciclovir", body="Write `{dose drug=valganciclovir}900 mg daily{/dose}`."

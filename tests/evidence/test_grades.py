@@ -7,13 +7,13 @@ import re
 
 import pytest
 
-from articles.checks import check_content
-from articles.content import ArticleContent, ReferenceContent
-from articles.diff import content_diff
-from articles.grades import graded_statements, grades_shown, schema_evidence_level
 from articles.models import Audience
-from articles.rendering import render_content
 from publishing.rendering import recommendations
+from textkit.checks import check_content
+from textkit.content import ArticleContent, ReferenceContent
+from textkit.diff import content_diff
+from textkit.grades import graded_statements, grades_shown, schema_evidence_level
+from textkit.rendering import render_content
 
 REFS = (ReferenceContent(key="a", title="A paper"),)
 

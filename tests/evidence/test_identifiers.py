@@ -151,7 +151,7 @@ def test_citing_by_identifier_in_the_text_creates_the_reference_at_save(online, 
     assert by_key["pmid:90000001"].doi == "10.5555/vetted.trial.001"
     assert by_key["doi:10.5555/vetted.cohort.003"].authors == "Poe AM, Loe B"
     from articles.content import content_from_article
-    from articles.rendering import render_content
+    from textkit.rendering import render_content
 
     article.refresh_from_db()
     rendered = render_content(content_from_article(article))
@@ -195,7 +195,7 @@ def test_edit_page_links_to_the_add_by_identifier_page(client, article, author):
 
 
 def test_doi_keys_are_citations_and_group_with_others():
-    from articles.rendering import cited_keys
+    from textkit.rendering import cited_keys
 
     assert cited_keys("A [@doi:10.5555/vetted.cohort.003; @a] and [@pmid:90000001].") == [
         "doi:10.5555/vetted.cohort.003",

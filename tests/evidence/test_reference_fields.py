@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from articles.content import ArticleContent, ReferenceContent, content_from_article, content_from_revision
+from articles.content import content_from_article, content_from_revision
 from articles.models import Reference
 from articles.selectors import article_latest_revision
 from tests.articles.test_studio_views import _edit_data
+from textkit.content import ArticleContent, ReferenceContent
 
 pytestmark = pytest.mark.django_db
 SET_ID = "1b7f2c9e-0a4d-4c1e-9f3a-2d5e6b7c8a90"

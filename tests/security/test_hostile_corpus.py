@@ -20,14 +20,14 @@ from html.parser import HTMLParser
 import pytest
 
 from articles import services as article_services
-from articles.content import ArticleContent, ReferenceContent
 from articles.models import Audience
-from articles.rendering import _ALLOWED_ATTRIBUTES, _ALLOWED_TAGS, render_content
 from publishing.models import EditorialPolicy
 from publishing.services import reader_message_create
 from tests import factories
 from tests.publishing.publish_helpers import approve, make_disclaimers, request_and_publish
 from tests.security.xss_payloads import PAYLOADS
+from textkit.content import ArticleContent, ReferenceContent
+from textkit.rendering import _ALLOWED_ATTRIBUTES, _ALLOWED_TAGS, render_content
 
 GLOBAL_ATTRIBUTES = {"class", "rel"}
 

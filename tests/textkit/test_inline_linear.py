@@ -1,7 +1,7 @@
-"""The one-pass inline processor gives the HTML Python-Markdown's own gave (articles/markdown_linear.py).
+"""The one-pass inline processor gives the HTML Python-Markdown's own gave (textkit/markdown_linear.py).
 
 The frozen samples were rendered by the old pipeline before the switch
-(tests/articles/inline_samples.py); the properties compare with stock
+(tests/textkit/inline_samples.py); the properties compare with stock
 Python-Markdown on random text made of ordinary inline pieces.
 """
 
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from articles.markdown_linear import LinearInlineExtension, LinearInlineProcessor, LinearLinksExtension
-from articles.rendering import _markdown
-from tests.articles.inline_samples import SAMPLES, expected, render_sample
+from tests.textkit.inline_samples import SAMPLES, expected, render_sample
+from textkit.markdown_linear import LinearInlineExtension, LinearInlineProcessor, LinearLinksExtension
+from textkit.rendering import _markdown
 
 FROZEN = expected()
 
@@ -90,8 +90,23 @@ def test_escaped_backslash_before_a_code_span_still_opens_it():
     assert "<code>a</code>" in linear and "<code>b</code>" in linear
 
 
-def test_delimiter_soup_keeps_its_text_where_python_markdown_loses_it():
-    # Python-Markdown 3.11 shifts its cached emphasis regions by the wrong amount when a
-    # stray "*" sits between them and drops text; the one-pass version keeps every letter.
-    _, linear = _both("**a *b* x * y *c* d")
-    assert linear == "<p>**a <em>b</em> x * y <em>c</em> d</p>"
+def test_delimiter_soup_keeps_every_letter():
+    # Python-Markdown 3.11.3 shifted its cached emphasis regions by the wrong amount when a
+    # stray "*" sat between them and dropped the "y"; 3.11.4, which the engine requires, keeps it.
+    stock, linear = _both("**a *b* x * y *c* d")
+    assert linear == stock == "<p>**a <em>b</em> x * y <em>c</em> d</p>"
+
+
+def test_an_older_python_markdown_is_refused_with_a_clear_message(monkeypatch):
+    monkeypatch.setattr(markdown, "__version_info__", (3, 11, 3, "final", 0))
+    monkeypatch.setattr(markdown, "__version__", "3.11.3")
+    with pytest.raises(RuntimeError, match=r"needs Python-Markdown 3\.11\.4 or later; 3\.11\.3 is installed"):
+        markdown.Markdown(extensions=[LinearInlineExtension()])
+
+
+def test_the_inline_processor_inherits_nothing_from_python_markdowns():
+    # Python-Markdown's own inline processor has only private (name-mangled) helpers; nothing of it is reused.
+    from markdown import treeprocessors
+
+    assert not issubclass(LinearInlineProcessor, treeprocessors.InlineProcessor)
+    assert issubclass(LinearInlineProcessor, treeprocessors.Treeprocessor)

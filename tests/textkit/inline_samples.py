@@ -2,7 +2,7 @@
 
 `samples/inline_expected.json` maps each sample to the body HTML that
 `render_content` gave before the linear inline pass replaced Python-Markdown's
-(regenerate it only on purpose: `python -m tests.articles.inline_samples`).
+(regenerate it only on purpose: `python -m tests.textkit.inline_samples`).
 """
 
 from __future__ import annotations
@@ -67,8 +67,8 @@ SAMPLES: tuple[str, ...] = (
 
 def render_sample(text: str) -> str:
     """Return the body HTML the renderer gives for one sample (references a and b known)."""
-    from articles.content import ArticleContent, ReferenceContent
-    from articles.rendering import render_content
+    from textkit.content import ArticleContent, ReferenceContent
+    from textkit.rendering import render_content
 
     content = ArticleContent(
         slug="x",

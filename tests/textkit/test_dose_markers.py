@@ -1,13 +1,13 @@
-"""The dose marker's tags are hidden from readers; everything else renders as before (articles.dosemarks)."""
+"""The dose marker's tags are hidden from readers; everything else renders as before (textkit.dosemarks)."""
 
 from __future__ import annotations
 
 import time
 
-from articles.content import ArticleContent
-from articles.dosemarks import strip_dose_tags
-from articles.rendering import render_content, render_markdown
 from evidence.dosing.parser import parse_doses
+from textkit.content import ArticleContent
+from textkit.dosemarks import strip_dose_tags
+from textkit.rendering import render_content, render_markdown
 
 
 def body_html(body: str) -> str:

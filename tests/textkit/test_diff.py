@@ -1,4 +1,4 @@
-"""Unit tests for articles.diff: pure functions, no database."""
+"""Unit tests for textkit.diff: pure functions, no database."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import re
 
 from django.template.loader import render_to_string
 
-from articles.content import ArticleContent, ReferenceContent, VariantContent
-from articles.diff import content_diff, mentions_dose, split_sections, word_diff_html
+from textkit.content import ArticleContent, ReferenceContent, VariantContent
+from textkit.diff import content_diff, mentions_dose, split_sections, word_diff_html
 
 BODY = """Intro paragraph.
 

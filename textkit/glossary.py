@@ -1,7 +1,7 @@
 """Explain medical terms on reader pages: the first use of each glossary term, and a "Words explained" list.
 
 Pure: a function of sanitised HTML and the glossary entries passed in. It runs
-after the sanitiser (articles.rendering) and adds only fixed markup around
+after the sanitiser (textkit.rendering) and adds only fixed markup around
 text that was already escaped, with the explanation escaped here:
 
     <a class="glossary-term" href="#glossary-cmv"><abbr title="…">CMV</abbr></a>

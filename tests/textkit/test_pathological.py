@@ -1,4 +1,4 @@
-"""Hostile Markdown renders in bounded time (the corpus is tests/articles/pathological_inputs.py).
+"""Hostile Markdown renders in bounded time (the corpus is tests/textkit/pathological_inputs.py).
 
 Each input is about 30,000 characters (the body takes 100,000). Before the
 linear scanners, several of these took from tens of seconds to minutes; the
@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from articles.checks import check_content
-from articles.content import ArticleContent, ReferenceContent
-from articles.markdown_linear import LinearLinksExtension
-from articles.readability import measure
-from articles.rendering import render_content
-from tests.articles.pathological_inputs import PATHOLOGICAL
+from tests.textkit.pathological_inputs import PATHOLOGICAL
+from textkit.checks import check_content
+from textkit.content import ArticleContent, ReferenceContent
+from textkit.markdown_linear import LinearLinksExtension
+from textkit.readability import measure
+from textkit.rendering import render_content
 
 SIZE = 30_000
 CAP_SECONDS = 5.0

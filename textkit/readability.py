@@ -8,7 +8,7 @@ Grades are Flesch–Kincaid (words per sentence and syllables per word) and
 Coleman–Liau (letters per word, so it needs no syllables), counted here in
 one pass over the text the way textstat 0.7 counts them (`text_counts`):
 textstat's results on the demo articles are reproduced exactly
-(tests/articles/test_readability.py). Syllables come from pyphen's
+(tests/textkit/test_readability.py). Syllables come from pyphen's
 hyphenation rules (what textstat uses offline), looked up once per distinct
 word. The whole text is measured: the counting and `plain_text` take time
 linear in its length (textstat itself and the old link and tag patterns did
@@ -102,7 +102,7 @@ _QUOTE_RE = re.compile(r"^[ \t]*>\s?", re.M)
 # A table's rule line (|---|:--:|): only "|", "-", ":", spaces and tabs, with a "|" after the first character.
 _TABLE_RULE_RE = re.compile(r"^[ \t:|-]+$", re.M)
 _EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_|~~)")
-_GRADE_MARK_RE = re.compile(r"\{grade=[^{}\n]{0,40}\}")  # evidence grades (articles/grades.py); spaces before go too
+_GRADE_MARK_RE = re.compile(r"\{grade=[^{}\n]{0,40}\}")  # evidence grades (textkit/grades.py); spaces before go too
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
 _WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 

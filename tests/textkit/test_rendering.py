@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles.content import ArticleContent, ReferenceContent, VariantContent
-from articles.rendering import compress_numbers, render_content, render_markdown
+from textkit.content import ArticleContent, ReferenceContent, VariantContent
+from textkit.rendering import compress_numbers, render_content, render_markdown
 
 REFS = (
     ReferenceContent(key="alpha", kind="guideline", title="Alpha guideline", authors="Ada A", source="J A", year=2020),

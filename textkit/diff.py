@@ -8,12 +8,12 @@ class names, so the result is marked safe for templates.
 
 Lines that mention a dose or a dosing schedule are flagged: a changed number
 of milligrams is a clinical change, not an edit of wording, and reviewers must
-not miss it. Changed evidence grades (``{grade=X}``, see articles.grades) are
+not miss it. Changed evidence grades (``{grade=X}``, see textkit.grades) are
 flagged the same way: "grade changed from B to A" changes what a
 recommendation is worth.
 
 Both sides are passed through the same whitespace normalisation the services
-apply on the way in (articles.whitespace) before they are compared. Revisions
+apply on the way in (textkit.whitespace) before they are compared. Revisions
 stored before that normalisation existed (the data migration fixed the live
 rows, not the reversion history) may still end a summary with a newline or a
 CRLF; without this a reviewer would be sent to fields nobody touched. Only the

@@ -61,7 +61,7 @@ PATHOLOGICAL: dict[str, Callable[[int], str]] = {
     "quote and list markers": lambda n: "> - " * (n // 4) + "a",
     "many list items": lambda n: "- a\n" * (n // 4),
     "wide table": lambda n: "|" + "a|" * (n // 4) + "\n|" + "-|" * (n // 4) + "\n",
-    # Dose markers (articles.dosemarks).
+    # Dose markers (textkit.dosemarks).
     "open dose tags": lambda n: "{dose " * (n // 6),
     "dose tag without its brace": lambda n: "{dose drug=" + "a" * n,
     "many dose markers": lambda n: "{dose drug=x}5 mg{/dose} " * (n // 25),

@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles.checks import CheckResult, check_content, has_errors
-from articles.content import ArticleContent, ReferenceContent, VariantContent, content_from_article
+from articles.content import content_from_article
+from textkit.checks import CheckResult, check_content, has_errors
+from textkit.content import ArticleContent, ReferenceContent, VariantContent
 
 REFS = (ReferenceContent(key="alpha", title="Alpha"), ReferenceContent(key="beta", title="Beta"))
 

@@ -34,7 +34,7 @@ Links
     One simplification: a link destination ends at the ``)`` that balances its
     ``(``, whatever quotes are inside; a title is the trailing ``"..."`` or
     ``'...'`` after white space. Without quoted titles the output is Python-
-    Markdown's, byte for byte (tests/articles/test_pathological.py).
+    Markdown's, byte for byte (tests/textkit/test_pathological.py).
 
 Inline patterns
     Python-Markdown applies each inline pattern (code spans, escapes,
@@ -43,9 +43,28 @@ Inline patterns
     copies of it. `LinearInlineExtension` applies each pattern in one pass
     over an unchanged paragraph and joins the pieces once, and builds text
     with lists instead of ``+=`` on element attributes. Ordinary text renders
-    byte for byte as before (tests/articles/test_inline_linear.py); on dense
-    runs of mixed ``*`` and ``_`` Python-Markdown 3.11's own emphasis cache
-    sometimes drops or misplaces text, which this version does less often.
+    byte for byte as Python-Markdown renders it (tests/textkit/test_inline_linear.py).
+
+    Emphasis is Python-Markdown's own processor, called through its public
+    ``handleMatch``: from 3.11.4 on it pairs every delimiter of a paragraph at
+    its first match and hands the elements out where they were found, which
+    is exactly what a pass over an unchanged paragraph needs (3.11.3 shifted
+    them by the growth of a rewritten text and lost letters on dense runs of
+    ``*`` and ``_``). Hence the requirement ``Markdown>=3.11.4`` and the check
+    in `LinearInlineExtension`. The one difference left from Python-Markdown's
+    own loop: a new run of a different delimiter directly after an emphasis
+    element is read with the character before it, not Python-Markdown's
+    placeholder; in 4,055 generated delimiter-heavy texts three rendered
+    differently (they kept their underscores), no prose did.
+
+Public API only
+    Everything here is reached through Python-Markdown's extension API:
+    processors registered by name and priority (replacing ``"inline"`` and
+    the link patterns), the public methods of the pattern classes
+    (``handleMatch``, ``getText``, ``getLink``, ``getCompiledRegExp``,
+    ``unescape``), and ``markdown.util``'s placeholder constants. No
+    underscored name of Python-Markdown is called, overridden or read
+    (tests/test_structure.py::test_no_private_attribute_of_a_dependency_is_used).
 """
 
 from __future__ import annotations
@@ -327,8 +346,6 @@ def blank_code_spans(text: str) -> str:
 
 # A negative lookbehind with no group inside it, e.g. (?<!\\) or (?<![\s*]).
 _NEGATIVE_LOOKBEHIND_RE = re.compile(r"\(\?<![^()]*\)")
-# Any lookbehind, positive or negative, for the delimiter boundaries (see _LinearDelimiters).
-_ANY_LOOKBEHIND_RE = re.compile(r"\(\?<[!=][^()]*\)")
 _NOT_ANYTHING = object()
 
 
@@ -349,8 +366,17 @@ def _after_placeholder(regex: re.Pattern) -> re.Pattern | None | object:
     return re.compile(_NEGATIVE_LOOKBEHIND_RE.sub("", source), regex.flags)
 
 
-class LinearInlineProcessor(treeprocessors.InlineProcessor):
-    """Python-Markdown's inline tree processor, with each pattern applied in one pass over the text.
+class LinearInlineProcessor(treeprocessors.Treeprocessor):
+    """The inline tree processor: applies every inline pattern to the tree's text, each in one pass.
+
+    It replaces Python-Markdown's own (registered under the same name,
+    ``"inline"``, through the public extension API) and is written only
+    against public parts of Python-Markdown: the registry of inline patterns,
+    each pattern's ``getCompiledRegExp`` / ``handleMatch`` / ``type`` /
+    ``ANCESTOR_EXCLUDES``, the placeholder format in ``markdown.util`` and
+    the ``stashed_nodes`` attribute other patterns read. No method of
+    Python-Markdown's processor is inherited or called, so its private
+    (name-mangled) methods can change without touching this one.
 
     Python-Markdown applies a pattern by finding one match, putting a
     placeholder in its place (``data[:start] + placeholder + data[end:]``,
@@ -363,7 +389,8 @@ class LinearInlineProcessor(treeprocessors.InlineProcessor):
     just inserted; only a lookbehind at the very start of a match can notice,
     so right after a replacement the pattern is tried with its leading negative
     lookbehinds removed (`_after_placeholder`). A pattern whose lookbehinds
-    cannot be emulated that way keeps Python-Markdown's own loop.
+    cannot be emulated that way is applied one match at a time, as
+    Python-Markdown does (`_one_match_at_a_time`).
 
     The tree walk uses a queue and, when no pattern excludes ancestors (none
     of ours does), does not copy the list of ancestors for every nested
@@ -372,17 +399,30 @@ class LinearInlineProcessor(treeprocessors.InlineProcessor):
 
     def __init__(self, md: markdown.Markdown) -> None:
         super().__init__(md)
+        self.inlinePatterns = md.inlinePatterns  # the name Python-Markdown gives the registry
+        self.ancestors: list[str] = []
+        self.stashed_nodes: dict[str, etree.Element | str] = {}  # read by Python-Markdown's patterns
+        self.parent_map: dict[etree.Element, etree.Element] = {}
         self._variants: dict[int, re.Pattern | None | object] = {}
-        self.continues_after = -1  # where the current pass continues right after a placeholder
 
-    # Python-Markdown calls these through their mangled names, so overriding them here is enough.
-    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803
+    # ----------------------------------------------------------------- placeholders
+
+    def stash(self, node: etree.Element | str) -> str:
+        """Keep a node (or a string) and return the placeholder that stands for it in the text."""
+        key = f"{len(self.stashed_nodes):04d}"
+        self.stashed_nodes[key] = node
+        return util.INLINE_PLACEHOLDER % key
+
+    # ----------------------------------------------------------------- applying patterns
+
+    def handle_inline(self, data: str, pattern_index: int = 0) -> str:
+        """Return the text with every pattern from `pattern_index` on replaced by placeholders."""
         if isinstance(data, util.AtomicString):
             return data
         count = len(self.inlinePatterns)
-        while patternIndex < count:
-            data = self._apply_everywhere(self.inlinePatterns[patternIndex], data, patternIndex)
-            patternIndex += 1
+        while pattern_index < count:
+            data = self._apply_everywhere(self.inlinePatterns[pattern_index], data, pattern_index)
+            pattern_index += 1
         return data
 
     def _variant(self, pattern) -> re.Pattern | None | object:
@@ -394,11 +434,49 @@ class LinearInlineProcessor(treeprocessors.InlineProcessor):
                 self._variants[key] = _after_placeholder(pattern.getCompiledRegExp())
         return self._variants[key]
 
-    def _python_markdown_loop(self, pattern, data: str, index: int) -> str:
-        start, matched = 0, True
-        while matched:
-            data, matched, start = self._InlineProcessor__applyPattern(pattern, data, index, start)
-        return data
+    def _process_children(self, node: etree.Element, index: int) -> None:
+        """Apply the later patterns to a new element's text and this pattern on to its children's tails."""
+        if isinstance(node, str) or isinstance(node.text, util.AtomicString):
+            return
+        for child in [node, *node]:
+            if child.text:
+                self.ancestors.append(child.tag.lower())
+                child.text = self.handle_inline(child.text, index + 1)
+                self.ancestors.pop()
+            if child.tail:
+                child.tail = self.handle_inline(child.tail, index)
+
+    def _one_match_at_a_time(self, pattern, data: str, index: int) -> str:
+        """Apply a pattern as Python-Markdown does: replace one match, search again just past its placeholder."""
+        start = 0
+        while True:
+            if isinstance(pattern, inlinepatterns.InlineProcessor):
+                for m in pattern.getCompiledRegExp().finditer(data, start):
+                    node, begin, end = pattern.handleMatch(m, data)
+                    if begin is not None and end is not None:
+                        break
+                else:
+                    return data
+                if node is None:
+                    start = end
+                    continue
+                self._process_children(node, index)
+                placeholder = self.stash(node)
+                data = f"{data[:begin]}{placeholder}{data[end:]}"
+                start = begin + len(placeholder)
+            else:  # a legacy Pattern: it matches the whole rest of the text from `start`
+                m = pattern.getCompiledRegExp().match(data[start:])
+                if m is None:
+                    return data
+                node = pattern.handleMatch(m)
+                if node is None:
+                    start += m.end(0)
+                    continue
+                self._process_children(node, index)
+                placeholder = self.stash(node)
+                before = data[:start] + m.group(1)
+                data = f"{before}{placeholder}{m.groups()[-1]}"
+                start = len(before) + len(placeholder)
 
     def _apply_everywhere(self, pattern, data: str, index: int) -> str:
         for exclude in pattern.ANCESTOR_EXCLUDES:
@@ -406,7 +484,7 @@ class LinearInlineProcessor(treeprocessors.InlineProcessor):
                 return data
         variant = self._variant(pattern)
         if variant is _NOT_ANYTHING:
-            return self._python_markdown_loop(pattern, data, index)
+            return self._one_match_at_a_time(pattern, data, index)
         regex = pattern.getCompiledRegExp()
         pieces: list[str] = []
         copied = position = 0
@@ -419,16 +497,9 @@ class LinearInlineProcessor(treeprocessors.InlineProcessor):
             if node is None:  # consumed without a replacement (an unmatched backtick run)
                 position, after_placeholder = end, -1
                 continue
-            if not isinstance(node, str) and not isinstance(node.text, util.AtomicString):
-                for child in [node, *node]:
-                    if child.text:
-                        self.ancestors.append(child.tag.lower())
-                        child.text = self._InlineProcessor__handleInline(child.text, index + 1)
-                        self.ancestors.pop()
-                    if child.tail:
-                        child.tail = self._InlineProcessor__handleInline(child.tail, index)
+            self._process_children(node, index)
             pieces.append(data[copied:start])
-            pieces.append(self._InlineProcessor__stashNode(node, pattern.type()))
+            pieces.append(self.stash(node))
             copied = position = after_placeholder = end
         if not pieces:
             return data
@@ -437,7 +508,6 @@ class LinearInlineProcessor(treeprocessors.InlineProcessor):
 
     def _next_match(self, pattern, regex, variant, data: str, position: int, after_placeholder: int):
         """Return (node, start, end) of the next match the pattern accepts at or after `position`, or None."""
-        self.continues_after = after_placeholder
         if position == after_placeholder and variant is not None:
             m = variant.match(data, position)
             if m is not None:
@@ -453,11 +523,21 @@ class LinearInlineProcessor(treeprocessors.InlineProcessor):
                 return node, start, end
         return None
 
-    def _InlineProcessor__processPlaceholders(  # noqa: N802
-        self,
-        data: str | None,
-        parent: etree.Element,
-        isText: bool = True,  # noqa: N803
+    # ----------------------------------------------------------------- placeholders back into elements
+
+    def _process_element_text(self, node: etree.Element, subnode: etree.Element, is_text: bool = True) -> None:
+        """Turn the placeholders in a stashed element's text (or tail) into its children (or siblings)."""
+        if is_text:
+            text, subnode.text = subnode.text, None
+        else:
+            text, subnode.tail = subnode.tail, None
+        found = self.process_placeholders(text, subnode, is_text)
+        at = list(node).index(subnode) + 1 if not is_text and node is not subnode else 0
+        for new_child, _ in reversed(found):
+            node.insert(at, new_child)
+
+    def process_placeholders(
+        self, data: str | None, parent: etree.Element, is_text: bool = True
     ) -> list[tuple[etree.Element, list[str]]]:
         """Turn a string with placeholders into elements, as Python-Markdown does, joining text once.
 
@@ -475,7 +555,7 @@ class LinearInlineProcessor(treeprocessors.InlineProcessor):
             if result:
                 holder, attribute = result[-1][0], "tail"
             else:
-                holder, attribute = parent, ("text" if isText else "tail")
+                holder, attribute = parent, ("text" if is_text else "tail")
             before = getattr(holder, attribute)
             if before:
                 setattr(holder, attribute, before + "".join(pending))
@@ -509,21 +589,24 @@ class LinearInlineProcessor(treeprocessors.InlineProcessor):
             flush()
             for child in [node, *node]:
                 if child.tail and child.tail.strip():
-                    self._InlineProcessor__processElementText(node, child, False)
+                    self._process_element_text(node, child, False)
                 if child.text and child.text.strip():
-                    self._InlineProcessor__processElementText(child, child)
+                    self._process_element_text(child, child)
             position = after
             result.append((node, self.ancestors[:]))
         flush()
         return result
 
+    # ----------------------------------------------------------------- the tree walk
+
     def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
-        if ancestors or any(p.ANCESTOR_EXCLUDES for p in self.inlinePatterns):
-            return super().run(tree, ancestors)
-        # As Python-Markdown's walk, with a queue and without ancestor lists (nothing reads them).
+        """Apply the inline patterns to every text of the tree (not inside an AtomicString) and return it."""
         self.stashed_nodes = {}
         self.ancestors = []
         self.parent_map = {}
+        if ancestors or any(p.ANCESTOR_EXCLUDES for p in self.inlinePatterns):
+            return self._run_with_ancestors(tree, ancestors)
+        # Nothing reads the ancestors: a queue, and no list of them per element.
         queue: deque[etree.Element] = deque([tree])
         while queue:
             current = queue.popleft()
@@ -531,19 +614,11 @@ class LinearInlineProcessor(treeprocessors.InlineProcessor):
             for child in current:
                 if child.text and not isinstance(child.text, util.AtomicString):
                     text, child.text = child.text, None
-                    found = self._InlineProcessor__processPlaceholders(self._InlineProcessor__handleInline(text), child)
+                    found = self.process_placeholders(self.handle_inline(text), child)
                     queue.extend(node for node, _ in found)
                     inserts.append((child, found))
                 if child.tail:
-                    tail = self._InlineProcessor__handleInline(child.tail)
-                    holder = etree.Element("d")
-                    child.tail = None
-                    found = self._InlineProcessor__processPlaceholders(tail, holder, False)
-                    if holder.tail:
-                        child.tail = holder.tail
-                    at = list(current).index(child) + 1
-                    for node, _ in reversed(found):
-                        current.insert(at, node)
+                    self._expand_tail(current, child)
                 if len(child):
                     queue.append(child)
             for element, found in inserts:
@@ -551,48 +626,70 @@ class LinearInlineProcessor(treeprocessors.InlineProcessor):
                     element.insert(i, node)
         return tree
 
+    def _expand_tail(self, current: etree.Element, child: etree.Element) -> list[etree.Element]:
+        """Apply the patterns to a child's tail and put the elements it yields after the child."""
+        tail = self.handle_inline(child.tail)
+        holder = etree.Element("d")
+        child.tail = None
+        found = self.process_placeholders(tail, holder, False)
+        if holder.tail:
+            child.tail = holder.tail
+        at = list(current).index(child) + 1
+        for node, _ in reversed(found):
+            current.insert(at, node)
+        return [node for node, _ in found]
 
-class _LinearDelimiters(inlinepatterns.DelimiterProcessor):
-    """Python-Markdown's emphasis processor, for a text that is not rewritten between matches.
+    def _run_with_ancestors(self, tree: etree.Element, ancestors: list[str] | None) -> etree.Element:
+        """The same walk keeping each element's list of ancestor tags, for patterns with ANCESTOR_EXCLUDES."""
+        tree_parents = list(ancestors or ())
+        self.parent_map = {child: parent for parent in tree.iter() for child in parent}
+        above, parent = [], tree
+        while parent is not None:
+            above.append(parent.tag.lower())
+            parent = self.parent_map.get(parent)
+        tree_parents.extend(reversed(above))
+        queue: deque[tuple[etree.Element, list[str]]] = deque([(tree, tree_parents)])
+        while queue:
+            current, parents = queue.popleft()
+            self.ancestors = parents
+            if current is not tree:
+                self.ancestors.append(current.tag.lower())
+            inserts = []
+            for child in current:
+                if child.text and not isinstance(child.text, util.AtomicString):
+                    self.ancestors.append(child.tag.lower())
+                    text, child.text = child.text, None
+                    found = self.process_placeholders(self.handle_inline(text), child)
+                    for node, _ in found:
+                        self.parent_map[node] = child
+                    queue.extend(found)
+                    inserts.append((child, found))
+                    self.ancestors.pop()
+                if child.tail:
+                    for node in self._expand_tail(current, child):
+                        self.parent_map[node] = current
+                if len(child):
+                    self.parent_map[child] = current
+                    queue.append((child, self.ancestors[:]))
+            for element, found in inserts:
+                for i, (node, _) in enumerate(found):
+                    element.insert(i, node)
+        return tree
 
-    Python-Markdown's processor pairs every delimiter of a run of emphasis at
-    its first match, caches the regions and hands them out one by one,
-    shifting their positions by how much the text has grown since (its
-    placeholders are longer than what they replace). `LinearInlineProcessor`
-    does not rewrite the text during a pass, so the regions are handed out
-    where they were found. Right after a placeholder the boundary patterns
-    are tried as if ETX preceded them (every lookbehind passes).
-    """
 
-    def _after_placeholder(self, data: str, start: int) -> bool:
-        inline = self.md.treeprocessors["inline"] if "inline" in self.md.treeprocessors else None
-        return isinstance(inline, LinearInlineProcessor) and inline.continues_after == start
-
-    def get_match(self, data: str, start: int) -> re.Match[str] | None:
-        if not self._after_placeholder(data, start):
-            return super().get_match(data, start)
-        for delimiter in self.delimiters.values():
-            boundary = getattr(delimiter, "vetted_after_placeholder", None)
-            if boundary is None:
-                boundary = re.compile(_ANY_LOOKBEHIND_RE.sub("", delimiter.boundary.pattern), delimiter.boundary.flags)
-                delimiter.vetted_after_placeholder = boundary
-            m = boundary.match(data, start)
-            if m is not None:
-                return m
-        return None
-
-    def get_cached_result(self, pos: int, data: str) -> tuple[etree.Element, int, int]:
-        start, end = self.regions[self.cache_index][0], self.regions[self.cache_index][3]
-        element, count = self._build_element(data, self.cache_index, 0)
-        self.increment_next_position(start, count)
-        return element, start, end
+# The first release whose emphasis processor hands out its elements where it found them (see the module's
+# docstring, "Inline patterns"); with an older one emphasis would land in the wrong place.
+MINIMUM_MARKDOWN = (3, 11, 4)
 
 
 class LinearInlineExtension(Extension):
     """Apply inline patterns in one pass per pattern (see LinearInlineProcessor)."""
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
+        if tuple(markdown.__version_info__[:3]) < MINIMUM_MARKDOWN:
+            wanted = ".".join(map(str, MINIMUM_MARKDOWN))
+            raise RuntimeError(
+                f"The text engine needs Python-Markdown {wanted} or later; {markdown.__version__} is installed. "
+                "Install the project's requirements again (pip install -r requirements.txt)."
+            )
         md.treeprocessors.register(LinearInlineProcessor(md), "inline", 20)
-        delimiters = _LinearDelimiters("*", "strong,em", md)
-        delimiters.add("_", "strong,em", smart=True)
-        md.inlinePatterns.register(delimiters, "em_strong", 60)

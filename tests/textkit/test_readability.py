@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from articles import readability as readability_module
-from articles.content import ArticleContent, VariantContent
-from articles.glossary import annotate
-from articles.readability import (
+from textkit import readability as readability_module
+from textkit.content import ArticleContent, VariantContent
+from textkit.glossary import annotate
+from textkit.readability import (
     AudienceTarget,
     GlossaryEntry,
     find_jargon,
@@ -23,7 +23,7 @@ from articles.readability import (
     readability_reports,
     text_counts,
 )
-from articles.rendering import render_content
+from textkit.rendering import render_content
 
 GLOSSARY = [
     GlossaryEntry("viremia", "Virus found in the blood.", ("viraemia",)),
@@ -136,11 +136,11 @@ def test_glossary_escapes_explanations_and_renders_through_render_content():
     assert render_content(content).glossary_html == ""
 
 
-# --- linear counting (articles.readability.text_counts and the plain-text scanners) ---------------
+# --- linear counting (textkit.readability.text_counts and the plain-text scanners) ---------------
 
 # Figures textstat 0.7.13 gave for six article versions (the demo's CMV texts as they were
-# then, kept in tests/articles/texts/readability_articles.json so the demo may change) before
-# the counting moved into articles/readability.py: (Flesch–Kincaid, Coleman–Liau, words,
+# then, kept in tests/textkit/texts/readability_articles.json so the demo may change) before
+# the counting moved into textkit/readability.py: (Flesch–Kincaid, Coleman–Liau, words,
 # sentences, long sentences).
 DEMO_FIGURES = {
     ("cmv-treatment", "default"): (9.9, 11.4, 701, 35, 7),
@@ -214,7 +214,7 @@ def test_counts_of_empty_text_are_zero_and_grades_none():
 
 
 def test_spanish_text_gets_fernandez_huerta_ease_and_no_english_grade():
-    from articles.readability import fernandez_huerta, measure, spanish_syllable_count, text_counts
+    from textkit.readability import fernandez_huerta, measure, spanish_syllable_count, text_counts
 
     easy = measure(
         "El virus se trata con una pastilla. Se toma con comida.", label="", slug="", target=6, language="es"
@@ -236,7 +236,7 @@ def test_spanish_text_gets_fernandez_huerta_ease_and_no_english_grade():
 
 
 def test_a_language_without_a_formula_gets_no_grade_at_all():
-    from articles.readability import measure
+    from textkit.readability import measure
 
     report = measure("Le virus se soigne avec un comprimé.", label="", slug="", target=6, language="fr")
     assert report.fk_grade is None and report.ease is None and report.words > 0

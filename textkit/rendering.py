@@ -38,12 +38,11 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
-from .content import ArticleContent, ReferenceContent
+from .content import FALLBACK_REFERENCE_KIND, REFERENCE_KINDS, ArticleContent, ReferenceContent
 from .dosemarks import DoseMarkerExtension
 from .glossary import annotate
 from .grades import BADGE_CLASSES, GradeExtension
 from .markdown_linear import LinearBlocksExtension, LinearInlineExtension, LinearLinksExtension
-from .models import Reference
 
 # bandit waiver (reviewed) for the xml.etree import: it only builds elements for Markdown, never parses XML.
 
@@ -116,7 +115,7 @@ class RenderedArticle:
     references: tuple[RenderedReference, ...]  # cited references, in citation-number order
     references_html: str  # the <ol> reference list ("" when nothing is cited)
     unknown_keys: tuple[str, ...]
-    glossary_html: str = ""  # "Words explained" (articles.glossary), when a glossary was passed in
+    glossary_html: str = ""  # "Words explained" (textkit.glossary), when a glossary was passed in
 
 
 # --------------------------------------------------------------------------- sanitiser
@@ -199,7 +198,7 @@ _ALLOWED_CLASSES = {
     "sup": {"citation", "citation--unknown"},
     "h2": {"section-heading"},
     "ol": {"references"},
-    "li": {"reference", *(f"reference--{kind}" for kind in Reference.Kind.values)},
+    "li": {"reference", *(f"reference--{kind}" for kind in REFERENCE_KINDS)},
     "span": {
         "reference__kind",
         "reference__authors",
@@ -213,7 +212,7 @@ _ALLOWED_CLASSES = {
     "cite": {"reference__title"},
     "a": {"reference__link", "reference__backlink"},
 }
-_ALLOWED_CLASSES["span"] = _ALLOWED_CLASSES["span"] | BADGE_CLASSES  # evidence grades (articles.grades)
+_ALLOWED_CLASSES["span"] = _ALLOWED_CLASSES["span"] | BADGE_CLASSES  # evidence grades (textkit.grades)
 _SAFE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 _ALIGN_VALUES = {"left", "right", "center"}
 _NUMBER_RE = re.compile(r"^\d{1,4}$")
@@ -429,8 +428,8 @@ def _markdown(*, citations: bool) -> markdown.Markdown:
         ]
         if citations:
             extensions.append(_CitationExtension())
-            extensions.append(GradeExtension())  # {grade=X} badges (articles.grades)
-            extensions.append(DoseMarkerExtension())  # {dose drug=x}...{/dose} tags hidden (articles.dosemarks)
+            extensions.append(GradeExtension())  # {grade=X} badges (textkit.grades)
+            extensions.append(DoseMarkerExtension())  # {dose drug=x}...{/dose} tags hidden (textkit.dosemarks)
         md = markdown.Markdown(
             extensions=extensions,
             extension_configs={"tables": {"use_align_attribute": True}},
@@ -480,10 +479,7 @@ def compress_numbers(numbers: Iterable[int]) -> list[tuple[int, int]]:
 
 
 def _kind_label(kind: str) -> str:
-    try:
-        return Reference.Kind(kind).label
-    except ValueError:
-        return Reference.Kind.OTHER.label
+    return REFERENCE_KINDS.get(kind, REFERENCE_KINDS[FALLBACK_REFERENCE_KIND])
 
 
 class _Numbering:
@@ -566,7 +562,7 @@ class _Numbering:
 
 def _reference_item(ref: RenderedReference, citing_ids: list[str]) -> str:
     e = html.escape
-    kind = ref.kind if ref.kind in Reference.Kind.values else Reference.Kind.OTHER
+    kind = ref.kind if ref.kind in REFERENCE_KINDS else FALLBACK_REFERENCE_KIND
     parts = [f'<span class="reference__kind">{e(ref.kind_label)}</span>']
     if ref.authors:
         parts.append(f'<span class="reference__authors">{e(ref.authors.rstrip("."))}.</span>')
@@ -617,8 +613,8 @@ def _split_sections(body_html: str) -> tuple[Section, ...]:
 def render_content(content: ArticleContent, *, audience_id: int | None = None, glossary=()) -> RenderedArticle:
     """Render an article's summary, body and cited references for one audience (None: default text).
 
-    `glossary` (articles.glossary.GlossaryEntry values) explains the
-    medical terms the body uses; see articles.glossary.
+    `glossary` (textkit.glossary.GlossaryEntry values) explains the
+    medical terms the body uses; see textkit.glossary.
     """
     summary, body = content.text_for(audience_id)
     state = _RenderState(nonce=secrets.token_hex(8))

@@ -7,10 +7,10 @@ An author grades the statement a marker follows::
 The scheme comes from ``settings.EVIDENCE_GRADING``: ``"GRADE"`` (high,
 moderate, low, very low) or ``"SORT"`` (A, B, C). Values are matched without
 regard to case, hyphens or underscores ("Very-Low" is "very low"). A value the
-scheme does not know is an error in the content checks (`articles.checks`) and
+scheme does not know is an error in the content checks (`textkit.checks`) and
 renders as a visible "unknown grade" badge, never silently.
 
-This module is the Markdown extension (registered by `articles.rendering`),
+This module is the Markdown extension (registered by `textkit.rendering`),
 the pure scanner the checks, the diff and the publisher use
 (`graded_statements`), and the switch that hides badges for an audience that
 should not see them (`grades_shown`). Like the rest of rendering it reads no
@@ -104,7 +104,7 @@ SCHEMES: dict[str, Scheme] = {
     ),
 }
 
-# Classes the badge uses; articles.rendering adds them to the sanitiser's allow-list.
+# Classes the badge uses; textkit.rendering adds them to the sanitiser's allow-list.
 BADGE_CLASSES = frozenset(
     {"evidence-grade", "evidence-grade--unknown", "visually-hidden"}
     | {f"evidence-grade--{grade.css}" for scheme in SCHEMES.values() for grade in scheme.grades}
@@ -123,8 +123,13 @@ def normalise(value: str) -> str:
 
 
 def active_scheme() -> Scheme:
-    """Return the scheme named by settings.EVIDENCE_GRADING (GRADE unless set)."""
-    return SCHEMES[getattr(settings, "EVIDENCE_GRADING", "GRADE")]
+    """Return the scheme named by settings.EVIDENCE_GRADING (GRADE unless set, or when Django is not configured).
+
+    Read at each call, not at import, so the engine imports without settings
+    and a test's ``settings`` override takes effect at once.
+    """
+    name = getattr(settings, "EVIDENCE_GRADING", "GRADE") if settings.configured else "GRADE"
+    return SCHEMES[name]
 
 
 def lookup_grade(value: str) -> Grade | None:

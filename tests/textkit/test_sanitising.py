@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from articles.content import ArticleContent, ReferenceContent
-from articles.rendering import render_content, render_markdown, sanitize_html
+from textkit.content import ArticleContent, ReferenceContent
+from textkit.rendering import render_content, render_markdown, sanitize_html
 
 DANGEROUS_TAG_RE = re.compile(
     r"<\s*/?\s*(script|style|iframe|object|embed|svg|math|form|input|button|img|textarea|base|meta|link)\b", re.I
@@ -356,7 +356,7 @@ def test_html_that_is_already_normal_comes_back_byte_for_byte():
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("[]@;,-_:.aZ09 \\`\n")), max_size=80))
 def test_the_citation_parser_never_fails_and_finds_only_well_formed_keys(text):
-    from articles.rendering import KEY_PATTERN, cited_keys
+    from textkit.rendering import KEY_PATTERN, cited_keys
 
     for key in cited_keys(text):
         assert re.fullmatch(KEY_PATTERN, key)
@@ -365,6 +365,6 @@ def test_the_citation_parser_never_fails_and_finds_only_well_formed_keys(text):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_:.\-]{0,12}", fullmatch=True), min_size=1, max_size=6))
 def test_a_citation_group_gives_back_its_keys(keys):
-    from articles.rendering import cited_keys
+    from textkit.rendering import cited_keys
 
     assert cited_keys("See [" + "; ".join(f"@{k}" for k in keys) + "].") == keys
