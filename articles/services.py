@@ -639,7 +639,7 @@ def draft_buffer_save(
     write from another page load (or with no page) replaces what is kept.
     """
     if article is not None:
-        if not (acting_user.is_superuser or article.authors.filter(pk=acting_user.pk).exists()):
+        if not (acting_user.is_superuser or roles.is_article_author(article, acting_user)):
             raise PermissionDenied(gettext("Only the article's authors can keep unsaved text for it."))
         _ensure_editable(article)
     elif not roles.is_author(acting_user):

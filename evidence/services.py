@@ -41,7 +41,6 @@ from audit.models import WorkflowEvent
 from audit.services import event_record
 from cms import roles
 from cms.tasks import enqueue_on_commit
-from review import workflow
 from review.exceptions import ApprovalBlocked
 
 from . import doses, files
@@ -693,7 +692,7 @@ def alert_withdraw_page(alert: EvidenceAlert, *, acting_user, reason: str, mode:
 def justification_record(article: Article, *, acting_user, reference_key: str, text: str) -> EvidenceJustification:
     """Record (or replace) an author's reason for still citing a flagged reference; the board sees it."""
     article = Article.objects.select_for_update().get(pk=article.pk)
-    if not workflow.is_article_author(article, acting_user):
+    if not roles.is_article_author(article, acting_user):
         raise EvidencePermissionError(
             gettext("Only an author of “%(title)s” can justify its references.") % {"title": article.title}
         )
@@ -773,7 +772,7 @@ def dose_mismatch_accept(article: Article, *, acting_user, reason: str) -> DoseC
     )
     if round_ is None:
         raise InvalidAlertAction(gettext("The article has no open review round, so there is nothing to approve."))
-    if workflow.is_article_author(article, acting_user):
+    if roles.is_article_author(article, acting_user):
         raise EvidencePermissionError(gettext("An author of the article cannot accept its dose mismatches."))
     if not ReviewDecision.objects.filter(round=round_, reviewer__user=acting_user).exists():
         raise EvidencePermissionError(

@@ -25,7 +25,6 @@ from articles.text import clean_text
 from audit.services import event_record
 from cms import roles
 
-from . import workflow
 from .exceptions import InvitationError, ReviewError, ReviewPermissionError
 from .models import PreviewComment, PreviewLink
 
@@ -40,7 +39,7 @@ def preview_token(link: PreviewLink) -> str:
 
 
 def _ensure_may_share(article: Article, acting_user) -> None:
-    if not (workflow.is_article_author(article, acting_user) or roles.is_editor(acting_user)):
+    if not (roles.is_article_author(article, acting_user) or roles.is_editor(acting_user)):
         raise ReviewPermissionError(
             gettext("Only an author of “%(title)s” or an editor can share a preview of it.") % {"title": article.title}
         )

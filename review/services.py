@@ -53,6 +53,7 @@ from articles.workflow import article_transition
 from audit.services import event_record
 from cms import roles
 from cms.tasks import enqueue_on_commit
+from cms.workflow import ensure_transition
 
 from . import selectors, tasks, workflow
 from .exceptions import (
@@ -193,7 +194,7 @@ def _require_open_round(article: Article) -> ReviewRound:
 
 
 def _ensure_author(article: Article, acting_user, doing: str) -> None:
-    if not workflow.is_article_author(article, acting_user):
+    if not roles.is_article_author(article, acting_user):
         raise ReviewPermissionError(
             gettext("Only an author of “%(title)s” can %(doing)s.") % {"title": article.title, "doing": doing}
         )
@@ -313,7 +314,7 @@ def article_submit(article: Article, *, acting_user, comment: str = "", confirme
     """
     original, article = article, _lock(article)
     _ensure_author(article, acting_user, "submit it for review")
-    workflow.ensure_transition(article, "submit")
+    ensure_transition(workflow.REVIEW_EDGES, article, "submit", acting_user=acting_user)
     revision = article_latest_revision(article)
     if revision is None:
         raise InvalidTransition(
@@ -374,7 +375,7 @@ def article_withdraw(article: Article, *, acting_user, comment: str = "") -> Art
     """Pull the article back from the board to a draft, closing its open round as withdrawn."""
     original, article = article, _lock(article)
     _ensure_author(article, acting_user, "withdraw it from review")
-    workflow.ensure_transition(article, "withdraw")
+    ensure_transition(workflow.REVIEW_EDGES, article, "withdraw", acting_user=acting_user)
     round_ = _open_round(article)
     if round_ is not None:
         workflow.round_close(round_, "withdraw")
@@ -387,7 +388,7 @@ def article_archive(article: Article, *, acting_user, comment: str = "") -> Arti
     """Archive the article (editors only); it becomes read-only and archive hooks run (its page comes down)."""
     original, article = article, _lock(article)
     _ensure_editor(acting_user, "archive an article")
-    workflow.ensure_transition(article, "archive")
+    ensure_transition(workflow.REVIEW_EDGES, article, "archive", acting_user=acting_user)
     article_transition(article, "archive", acting_user=acting_user, comment=comment)
     for hook in list(_archive_hooks):
         hook(article, acting_user)
@@ -456,7 +457,7 @@ def review_due_on(article: Article, assigned_at: dt.datetime) -> dt.date:
 def review_claim(article: Article, *, acting_user) -> Article:
     """Make the acting board member a reviewer of the article's open round (→ in review)."""
     original, article = article, _lock(article)
-    workflow.ensure_transition(article, "claim")
+    ensure_transition(workflow.REVIEW_EDGES, article, "claim", acting_user=acting_user)
     member = _ensure_may_review(_member_of(acting_user), article, acting_user)
     round_ = _require_open_round(article)
     if round_.decisions.filter(reviewer=member).exists():
@@ -480,7 +481,7 @@ def review_assign(article: Article, *, acting_user, reviewers: Iterable[BoardMem
     """
     original, article = article, _lock(article)
     _ensure_editor(acting_user, "assign reviewers")
-    workflow.ensure_transition(article, "assign")
+    ensure_transition(workflow.REVIEW_EDGES, article, "assign", acting_user=acting_user)
     reviewers = list(reviewers)
     if not reviewers:
         raise ReviewError(gettext("Choose at least one board member to assign."))
@@ -531,13 +532,13 @@ def _take_seat(
     article: Article, acting_user, action: str, comment: str, content_hash: str | None, *, voting_only: bool = False
 ):
     _ensure_comment_size(comment)
-    workflow.ensure_transition(article, action)
+    ensure_transition(workflow.REVIEW_EDGES, article, action, acting_user=acting_user)
     round_ = _require_open_round(article)
     member = _member_of(acting_user)
     seat = None
     if member is not None:
         seat = ReviewDecision.objects.select_for_update().filter(round=round_, reviewer=member).first()
-    if workflow.is_article_author(article, acting_user):
+    if roles.is_article_author(article, acting_user):
         raise ReviewPermissionError(
             gettext("You are an author of “%(title)s”, so you cannot review it.") % {"title": article.title}
         )
@@ -860,7 +861,7 @@ def article_glossary_refresh(article: Article, *, acting_user, content_hash: str
     original, article = article, _lock(article)
     member = _ensure_glossary_reviewer(acting_user)
     _ensure_comment_size(comment)
-    if workflow.is_article_author(article, acting_user):
+    if roles.is_article_author(article, acting_user):
         raise ReviewPermissionError(
             gettext("You are an author of “%(title)s”, so you cannot approve its glossary.") % {"title": article.title}
         )
