@@ -563,7 +563,8 @@ def _new_reference_key(fields, existing: Iterable[tuple[str, str, str]], key: st
     key = key.strip() or suggest_key(fields, taken)
     if key in taken:
         raise DuplicateReference(
-            gettext("The key “%(key)s” is already used in this article. Choose another key.") % {"key": key}
+            gettext("The key “%(key)s” is already used in this article. Choose another key.") % {"key": key},
+            field="key",
         )
     return key
 

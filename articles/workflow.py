@@ -1,8 +1,10 @@
 """The article workflow: the one table of allowed status changes, and the one function that applies them.
 
-`TRANSITIONS` is the only place that says which article statuses an action
-may start from, where it leads, who may take it and how its audit event
-reads. `article_transition` is the only code that changes `Article.status`
+`TRANSITIONS` (also named `ARTICLE_TABLE`; a table of the one kit,
+cms/workflow.py, checked by its `ensure_transition`) is the only place that
+says which article statuses an action may start from, where it leads, who may
+take it and how its audit event reads. `GLOSSARY_TABLE` does the same for a
+glossary definition's status. `article_transition` is the only code that changes `Article.status`
 (a test checks the source): it locks the row, checks the edge and the actor,
 saves with ``update_fields``, appends the audit event and registers side
 effects on commit.
@@ -53,7 +55,7 @@ def _t(action: str, sources: set[str], target: str, who: str, label: str, event_
 
 
 TRANSITIONS = TransitionTable.declare(
-    "article",
+    gettext_noop("article"),
     [
         _t(
             "submit",
@@ -198,7 +200,7 @@ G = GlossaryDefinition.Status
 BOARD_RULES = "board_rules"
 
 GLOSSARY_TABLE = TransitionTable.declare(
-    "glossary definition",
+    gettext_noop("glossary definition"),
     [
         Transition("approve", {G.PROPOSED}, G.APPROVED, BOARD_RULES, gettext_noop("approve it")),
         Transition("reject", {G.PROPOSED}, G.REJECTED, BOARD_RULES, gettext_noop("reject it")),

@@ -72,7 +72,7 @@ def anyone(obj, user) -> bool:
 class TransitionTable(Mapping):
     """The allowed edges of one state machine, the actors they name, and the errors its guard raises."""
 
-    name: str  # "article", "publication": words the refusal for an unknown action
+    name: str  # gettext_noop'd: "article", "publishing": words the refusal for an unknown action
     transitions: Mapping[str, Transition]
     actors: Mapping[str, Actor]
     state_of: Callable[[object], str]
@@ -126,7 +126,8 @@ class TransitionTable(Mapping):
         """Return why the table refuses `action` from the object's state, or "" if the edge exists."""
         transition = self.transitions.get(action)
         if transition is None:
-            return gettext("“%(action)s” is not a %(name)s workflow action.") % {"action": action, "name": self.name}
+            words = {"action": action, "name": gettext(self.name)}
+            return gettext("“%(action)s” is not a %(name)s workflow action.") % words
         state = self.state_of(obj)
         if state in transition.sources:
             return ""

@@ -12,7 +12,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.content import content_from_article
-from articles.models import Article, Audience
+from articles.models import Article
+from articles.selectors import audience_names
 from cms import roles
 
 from . import doses, selectors, services
@@ -118,7 +119,7 @@ def article_evidence(request: HttpRequest, slug: str) -> HttpResponse:
                     % {"value": form.cleaned_data["reference_key"]},
                 )
                 return redirect("evidence:article", slug=article.slug)
-    names = {a.pk: a.name for a in Audience.objects.all()}
+    names = audience_names()
     panel = selectors.evidence_panel(article.pk, content_from_article(article), names)
     context = {
         "article": article,
@@ -143,7 +144,7 @@ def review_panel(request: HttpRequest, article: Article, content, audience_names
 def studio_dose_panel(content, audience_names: dict[int, str]) -> str:
     """Return the studio preview's dose section: each recognised statement and its label check.
 
-    Registered with articles.views.register_preview_panel; one query (the labels).
+    Registered in cms.hooks.PREVIEW_PANELS; one query (the labels).
     """
     return render_to_string("evidence/_doses.html", {"report": doses.dose_report(content, audience_names)})
 

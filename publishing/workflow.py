@@ -53,7 +53,7 @@ def _state_label(state: str) -> str:
 
 
 TRANSITIONS = TransitionTable.declare(
-    "publishing",
+    gettext_noop("publishing"),
     [
         _t("request", {NEW}, S.PENDING, EDITOR, gettext_noop("publish it"), "publication_requested"),
         _t("schedule", {NEW}, S.SCHEDULED, EDITOR, gettext_noop("schedule it"), "publication_scheduled"),

@@ -14,16 +14,12 @@ article, freshly loaded; the instance passed in is updated in place too.
 Status is workflow state, not content: it is saved outside any reversion
 revision, so a status change never creates a version.
 
-Extension point: `register_approval_hook(fn)` adds a callable run inside the
-approving transaction as `fn(article, round, acting_user)` when a round
-reaches its quorum. The publishing app can register one (in its
-AppConfig.ready) to request publication when AUTO_PUBLISH_ON_APPROVAL is on;
-an exception from a hook rolls the approval back.
-
-Likewise `register_archive_hook(fn)` adds a callable run inside the archiving
-transaction as `fn(article, acting_user)`, after the status is saved. The
-publishing app registers one to take the article's page down; an exception
-from a hook rolls the archiving back.
+Approval → publish: when a round reaches its quorum, `review_approve` runs
+`cms.hooks.ON_APPROVAL` inside the approving transaction; publishing
+registers the one function there (AUTO_PUBLISH_ON_APPROVAL), and an exception
+from it rolls the approval back. Archiving runs `cms.hooks.ON_ARCHIVE` the
+same way (the page comes down). cms/hooks.py lists every hook, who registers
+what and why it cannot be a direct call.
 """
 
 from __future__ import annotations
@@ -45,13 +41,13 @@ from articles.checks import check_content, has_errors
 from articles.content import ArticleContent, content_from_article, content_from_revision, glossary_to_json
 from articles.diff import content_diff
 from articles.models import Article, Audience, GlossaryDefinition
-from articles.selectors import article_latest_revision, glossary_snapshot
+from articles.selectors import article_latest_revision, audience_names, glossary_snapshot
 from articles.services import glossary_definition_accept, glossary_definition_refuse
 from articles.text import MAX_LENGTHS
 from articles.translations import translation_checks, translations_mark_out_of_date
 from articles.workflow import article_transition
 from audit.services import event_record
-from cms import roles
+from cms import hooks, roles
 from cms.tasks import enqueue_on_commit
 from cms.workflow import ensure_transition
 
@@ -70,80 +66,6 @@ from .exceptions import (
     RevisionMismatch,
 )
 from .models import BoardMember, GlossaryApproval, Invitation, ReviewComment, ReviewDecision, ReviewRound
-
-ApprovalHook = Callable[[Article, ReviewRound, object], None]
-_approval_hooks: list[ApprovalHook] = []
-ArchiveHook = Callable[[Article, object], None]
-_archive_hooks: list[ArchiveHook] = []
-GlossaryRefreshHook = Callable[[Article, ReviewRound, object], None]
-_glossary_refresh_hooks: list[GlossaryRefreshHook] = []
-
-
-def register_glossary_refresh_hook(hook: GlossaryRefreshHook) -> None:
-    """Run `hook(article, round, acting_user)` inside the transaction of a glossary refresh (publishing's request)."""
-    if hook not in _glossary_refresh_hooks:
-        _glossary_refresh_hooks.append(hook)
-
-
-def unregister_glossary_refresh_hook(hook: GlossaryRefreshHook) -> None:
-    if hook in _glossary_refresh_hooks:
-        _glossary_refresh_hooks.remove(hook)
-
-
-def register_approval_hook(hook: ApprovalHook) -> None:
-    """Run `hook(article, round, acting_user)` inside the transaction that approves a round."""
-    if hook not in _approval_hooks:
-        _approval_hooks.append(hook)
-
-
-def unregister_approval_hook(hook: ApprovalHook) -> None:
-    """Remove a hook added by register_approval_hook (tests use this)."""
-    if hook in _approval_hooks:
-        _approval_hooks.remove(hook)
-
-
-def register_archive_hook(hook: ArchiveHook) -> None:
-    """Run `hook(article, acting_user)` inside the transaction that archives an article."""
-    if hook not in _archive_hooks:
-        _archive_hooks.append(hook)
-
-
-def unregister_archive_hook(hook: ArchiveHook) -> None:
-    """Remove a hook added by register_archive_hook (tests use this)."""
-    if hook in _archive_hooks:
-        _archive_hooks.remove(hook)
-
-
-ApprovalGuard = Callable[[Article, ReviewRound, object], None]
-_approval_guards: list[ApprovalGuard] = []
-
-
-def register_approval_guard(guard: ApprovalGuard) -> None:
-    """Run `guard(article, round, acting_user)` before an approval is recorded; it raises ApprovalBlocked to refuse."""
-    if guard not in _approval_guards:
-        _approval_guards.append(guard)
-
-
-def unregister_approval_guard(guard: ApprovalGuard) -> None:
-    """Remove a guard added by register_approval_guard (tests use this)."""
-    if guard in _approval_guards:
-        _approval_guards.remove(guard)
-
-
-SubmissionCheck = Callable[[Article, object], list]
-_submission_checks: list[SubmissionCheck] = []
-
-
-def register_submission_check(check: SubmissionCheck) -> None:
-    """Run `check(article, content)` at submission; its error results block the submission."""
-    if check not in _submission_checks:
-        _submission_checks.append(check)
-
-
-def unregister_submission_check(check: SubmissionCheck) -> None:
-    """Remove a check added by register_submission_check (tests use this)."""
-    if check in _submission_checks:
-        _submission_checks.remove(check)
 
 
 @dataclass(frozen=True)
@@ -279,13 +201,9 @@ def _changes_a_number(article: Article, old_revision, new_revision) -> bool:
     diff = content_diff(
         content_from_revision(old_revision, article_id=article.pk),
         content_from_revision(new_revision, article_id=article.pk),
-        audience_names=_audience_names(),
+        audience_names=audience_names(),
     )
     return bool(diff.dose_changes)
-
-
-def _audience_names() -> dict[int, str]:
-    return {a.pk: a.name for a in Audience.objects.all()}
 
 
 def _describe_errors(results) -> str:
@@ -342,8 +260,8 @@ def article_submit(article: Article, *, acting_user, comment: str = "", confirme
         raise CommentRequired(
             gettext("Write a reply for the reviewers: say why the text is unchanged or the comments are left open.")
         )
-    results = check_content(content, audience_names=_audience_names()) + translation_checks(article, content)
-    for check in list(_submission_checks):
+    results = check_content(content, audience_names=audience_names()) + translation_checks(article, content)
+    for check in hooks.SUBMISSION_CHECKS:
         results = [*results, *check(article, content)]
     if has_errors(results):
         errors = [r for r in results if getattr(r, "level", "error") == "error"] or list(results)
@@ -390,7 +308,7 @@ def article_archive(article: Article, *, acting_user, comment: str = "") -> Arti
     _ensure_editor(acting_user, "archive an article")
     ensure_transition(workflow.REVIEW_EDGES, article, "archive", acting_user=acting_user)
     article_transition(article, "archive", acting_user=acting_user, comment=comment)
-    for hook in list(_archive_hooks):
+    for hook in hooks.ON_ARCHIVE:
         hook(article, acting_user)
     return _sync_back(original, article)
 
@@ -587,7 +505,7 @@ def review_approve(article: Article, *, acting_user, comment: str = "", content_
     """
     original, article = article, _lock(article)
     round_, seat = _take_seat(article, acting_user, "approve", comment, content_hash)
-    for guard in list(_approval_guards):
+    for guard in hooks.APPROVAL_GUARDS:
         guard(article, round_, acting_user)  # raises ApprovalBlocked; the transaction undoes the seat
     approvals = (
         round_.decisions.filter(decision=ReviewDecision.Decision.APPROVE, revision_id=round_.revision_id, voting=True)
@@ -636,7 +554,7 @@ def review_approve(article: Article, *, acting_user, comment: str = "", content_
         translations_mark_out_of_date(
             article, acting_user=acting_user, significant=_changes_a_number(article, previous_approved, round_.revision)
         )
-    for hook in list(_approval_hooks):
+    for hook in hooks.ON_APPROVAL:
         hook(article, round_, acting_user)
     return _sync_back(original, article)
 
@@ -914,7 +832,7 @@ def article_glossary_refresh(article: Article, *, acting_user, content_hash: str
         round_=refresh,
         comment=comment or ("Glossary definitions approved for the page: " + (", ".join(changed) or "terms removed")),
     )
-    for hook in list(_glossary_refresh_hooks):
+    for hook in hooks.ON_GLOSSARY_REFRESH:
         hook(article, refresh, acting_user)
     _sync_back(original, article)
     return refresh

@@ -64,7 +64,7 @@ REVIEW_EDGES = ARTICLE_TABLE.raising(invalid=InvalidTransition, forbidden=Review
 #: services' rule (a reviewer of the round, the author), checked before; so the table's actor is "anyone".
 CLOSER = "review_services"
 ROUND_TABLE = TransitionTable.declare(
-    "review round",
+    gettext_noop("review round"),
     [
         Transition("approve", {R.OPEN}, R.APPROVED, CLOSER, gettext_noop("approve it")),
         Transition("request_changes", {R.OPEN}, R.CHANGES_REQUESTED, CLOSER, gettext_noop("request changes")),

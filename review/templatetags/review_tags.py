@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 
 from articles.checks import check_content
 from articles.content import content_from_article
-from articles.models import Audience
+from articles.selectors import audience_names
 from cms import roles
 from cms.pagination import paginate
 
@@ -34,7 +34,7 @@ def review_studio_panel(context, article):
     """Render the article's review state for its authors: submit/withdraw, open comments, history."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    names = {a.pk: a.name for a in Audience.objects.all()}
+    names = audience_names()
     can_submit = workflow.REVIEW_EDGES.can(article, "submit")
     checks = check_content(content_from_article(article), audience_names=names) if can_submit else []
     return {
