@@ -308,7 +308,7 @@ def article_archive(article: Article, *, acting_user, comment: str = "") -> Arti
     _ensure_editor(acting_user, "archive an article")
     ensure_transition(workflow.REVIEW_EDGES, article, "archive", acting_user=acting_user)
     article_transition(article, "archive", acting_user=acting_user, comment=comment)
-    for hook in hooks.ON_ARCHIVE:
+    for hook in hooks.ON_ARCHIVE:  # publishing takes the page down (cms/hooks.py)
         hook(article, acting_user)
     return _sync_back(original, article)
 
@@ -554,6 +554,8 @@ def review_approve(article: Article, *, acting_user, comment: str = "", content_
         translations_mark_out_of_date(
             article, acting_user=acting_user, significant=_changes_a_number(article, previous_approved, round_.revision)
         )
+    # Approve → publish: publishing's publication_on_approval_hook requests the publication when
+    # AUTO_PUBLISH_ON_APPROVAL is on (cms/hooks.py: review cannot import publishing).
     for hook in hooks.ON_APPROVAL:
         hook(article, round_, acting_user)
     return _sync_back(original, article)

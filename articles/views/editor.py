@@ -74,10 +74,10 @@ def _awaited_write(request: HttpRequest, article: Article | None) -> tuple[str, 
     return None
 
 
-def _kept_draft(request: HttpRequest, article: Article | None):
+def _kept_new_draft(request: HttpRequest):
     """Return the user's unsaved text for the new-article page, first waiting for the closing page's flush."""
     awaiting = _awaited_write(request, None)
-    return selectors.draft_buffer_get(article, request.user, awaiting=awaiting, wait=settings.DRAFT_FLUSH_WAIT_SECONDS)
+    return selectors.draft_buffer_get(None, request.user, awaiting=awaiting, wait=settings.DRAFT_FLUSH_WAIT_SECONDS)
 
 
 def _render_editor(request: HttpRequest, context: dict, *, status: int = 200) -> HttpResponse:
@@ -144,7 +144,7 @@ def article_create(request: HttpRequest) -> HttpResponse:
     """Create a draft article (the author becomes its first author)."""
     audiences = studio_audiences()
     # Text typed here before a reload or a crash, kept by autosave (article_create_draft).
-    draft = _kept_draft(request, None) if request.method == "GET" else None
+    draft = _kept_new_draft(request) if request.method == "GET" else None
     kept = content_from_post(draft.data, audiences=audiences) if draft is not None else None
     form, variant_forms, formset = _editor_forms(request, audiences, content=kept, lock=0)
     context = {
