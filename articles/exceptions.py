@@ -53,9 +53,16 @@ class SlugTaken(ArticleError):
 class IdentifierNotFound(ArticleError):
     """A PMID or DOI could not be resolved from the cache or the online services; the message says what to do."""
 
+    #: The form field the error belongs beside (the views show it there without reading the message).
+    field = "identifier"
+
 
 class DuplicateReference(IdentifierNotFound):
     """The paper, or the chosen key, is already a reference of the article; the message names it."""
+
+    def __init__(self, message: str, *, field: str = "identifier") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class MalformedIdentifier(IdentifierNotFound):

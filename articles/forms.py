@@ -19,43 +19,29 @@ from .models import Article, Audience, Reference, key_validator
 from .services import ARTICLE_EDITABLE_FIELDS, RESERVED_SLUGS, VariantInput
 
 
-def _run_model_validators(form: forms.Form, model, names) -> None:
-    """Run the model fields' own validators (PMID digits, DOI shape…) that form fields do not carry."""
-    for name in names:
-        if name not in form.cleaned_data or form.cleaned_data[name] in (None, ""):
-            continue
-        try:
-            model._meta.get_field(name).run_validators(form.cleaned_data[name])
-        except forms.ValidationError as exc:
-            form.add_error(name, exc)
+def _with_model_validators(form_fields: dict, model) -> dict:
+    """Give each form field the validators of its model field that formfield() leaves out (PMID digits, DOI shape…).
+
+    Validators the form field already has (its length, its slug shape) are
+    not added twice. The fields are built once, at import: a form instance
+    copies them, so validating a post runs no code of ours per field.
+    """
+    for name, field in form_fields.items():
+        extra = [v for v in model._meta.get_field(name).validators if v not in field.validators]
+        field.validators = [*field.validators, *extra]
+    return form_fields
 
 
-class ArticleForm(forms.Form):
-    """The article's own fields plus the optimistic-lock token and a change comment."""
+def _article_form_fields() -> dict:
+    model_fields = fields_for_model(Article, fields=ARTICLE_EDITABLE_FIELDS)
+    fields = {name: model_fields[name] for name in ("title", "slug", "condition", "drugs", "summary", "body")}
+    fields["summary"].widget.attrs.update(rows=4)
+    fields["body"].widget.attrs.update(rows=22, spellcheck="true")
+    fields["title"].widget.attrs.update(size=60)
+    return _with_model_validators(fields, Article)
 
-    lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
-    comment = forms.CharField(
-        label=gettext_lazy("Change comment"),
-        required=False,
-        max_length=500,
-        help_text=gettext_lazy("Optional: what you changed and why. Shown in the version history."),
-        widget=forms.TextInput(attrs={"placeholder": "e.g. Updated dosing from the 2024 guideline"}),
-    )
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        model_fields = fields_for_model(Article, fields=ARTICLE_EDITABLE_FIELDS)
-        fields = {name: model_fields[name] for name in ("title", "slug", "condition", "drugs", "summary", "body")}
-        fields["summary"].widget.attrs.update(rows=4)
-        fields["body"].widget.attrs.update(rows=22, spellcheck="true")
-        fields["title"].widget.attrs.update(size=60)
-        self.fields = {**fields, **self.fields}
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        _run_model_validators(self, Article, ARTICLE_EDITABLE_FIELDS)
-        return cleaned
-
+class _ArticleFormBase(forms.Form):
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"]
         if slug in RESERVED_SLUGS:
@@ -69,6 +55,26 @@ class ArticleForm(forms.Form):
         return {name: self.cleaned_data[name] for name in ARTICLE_EDITABLE_FIELDS}
 
 
+#: The article's own fields (from the model, with its validators) plus the optimistic-lock token and a comment.
+ArticleForm = type(
+    "ArticleForm",
+    (_ArticleFormBase,),
+    {
+        "__module__": __name__,
+        "__doc__": "The article's own fields plus the optimistic-lock token and a change comment.",
+        **_article_form_fields(),
+        "lock_version": forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0),
+        "comment": forms.CharField(
+            label=gettext_lazy("Change comment"),
+            required=False,
+            max_length=500,
+            help_text=gettext_lazy("Optional: what you changed and why. Shown in the version history."),
+            widget=forms.TextInput(attrs={"placeholder": "e.g. Updated dosing from the 2024 guideline"}),
+        ),
+    },
+)
+
+
 class VariantForm(forms.Form):
     """One audience's own summary and body; both empty means it reads the default text."""
 
@@ -79,72 +85,64 @@ class VariantForm(forms.Form):
         self.audience = audience
         kwargs.setdefault("prefix", f"variant-{audience.slug}")
         super().__init__(*args, **kwargs)
+        # Say what this audience reads for each field, from what the field holds now.
+        self.values = {}
         for name in ("summary", "body"):
-            self.fields[name].help_text = self._hint(name)
-
-    def _value(self, name: str) -> str:
-        if self.is_bound:
-            return (self.data.get(self.add_prefix(name)) or "").strip()
-        return (self.initial.get(name) or "").strip()
-
-    def _hint(self, name: str) -> str:
-        """Say what this audience reads for the field, from what the field holds now."""
-        if self._value(name):
-            return f"{self.audience.name} readers see this text. Empty it to show them the default {name}."
-        return f"Empty: {self.audience.name} readers see the default {name}."
+            raw = self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
+            self.values[name] = (raw or "").strip()
+            self.fields[name].help_text = (
+                f"{audience.name} readers see this text. Empty it to show them the default {name}."
+                if self.values[name]
+                else f"Empty: {audience.name} readers see the default {name}."
+            )
 
     @property
     def uses_default_summary(self) -> bool:
         """Return True when the summary is empty (this audience reads the default summary)."""
-        return not self._value("summary")
+        return not self.values["summary"]
 
     @property
     def uses_default_body(self) -> bool:
         """Return True when the body is empty (this audience reads the default body)."""
-        return not self._value("body")
+        return not self.values["body"]
 
     @property
     def is_used(self) -> bool:
         """Return True when the bound or initial data has text in it (the fieldset starts open)."""
-        return any(self._value(name) for name in ("summary", "body"))
-
-    def variant_input(self) -> VariantInput:
-        return VariantInput(
-            audience_id=self.audience.pk,
-            summary=self.cleaned_data.get("summary", ""),
-            body=self.cleaned_data.get("body", ""),
-        )
+        return any(self.values.values())
 
 
-class ReferenceForm(forms.Form):
-    """One reference row of the editor."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        model_fields = fields_for_model(Reference, fields=[name for name in REFERENCE_FIELDS if name != "url"])
-        model_fields["url"] = forms.URLField(
-            label=gettext("URL"), max_length=500, required=False, assume_scheme="https"
-        )
-        self.fields.update({name: model_fields[name] for name in REFERENCE_FIELDS})
-        self.fields["key"].widget.attrs.update(size=14, placeholder="kotton2018")
-        self.fields["title"].widget = forms.Textarea(attrs={"rows": 2})
-        self.fields["year"].widget.attrs.update({"class": "input--year"})
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        _run_model_validators(self, Reference, REFERENCE_FIELDS)
-        return cleaned
-
-    def reference_data(self) -> dict:
-        data = {name: self.cleaned_data.get(name) for name in REFERENCE_FIELDS}
-        for name in REFERENCE_FIELDS:
-            if name not in ("year", "spl_version", "spl_date") and data[name] is None:
-                data[name] = ""
-        return data
+def variant_inputs(variant_forms: list[VariantForm]) -> list[VariantInput]:
+    """Return the audience versions of validated variant forms for article_create / article_update."""
+    inputs = []
+    for form in variant_forms:
+        summary, body = form.cleaned_data.get("summary", ""), form.cleaned_data.get("body", "")
+        inputs.append(VariantInput(audience_id=form.audience.pk, summary=summary, body=body))
+    return inputs
 
 
-def _deleted(form: forms.Form) -> bool:
-    return bool(form.cleaned_data.get(forms.formsets.DELETION_FIELD_NAME))
+def _reference_form_fields() -> dict:
+    model_fields = fields_for_model(Reference, fields=[name for name in REFERENCE_FIELDS if name != "url"])
+    model_fields["url"] = forms.URLField(
+        label=gettext_lazy("URL"), max_length=500, required=False, assume_scheme="https"
+    )
+    fields = {name: model_fields[name] for name in REFERENCE_FIELDS}
+    fields["key"].widget.attrs.update(size=14, placeholder="kotton2018")
+    fields["title"].widget = forms.Textarea(attrs={"rows": 2})
+    fields["year"].widget.attrs.update({"class": "input--year"})
+    return _with_model_validators(fields, Reference)
+
+
+#: One reference row of the editor (the model's fields and validators).
+ReferenceForm = type(
+    "ReferenceForm",
+    (forms.Form,),
+    {"__module__": __name__, "__doc__": "One reference row of the editor.", **_reference_form_fields()},
+)
+
+_DELETE = forms.formsets.DELETION_FIELD_NAME
+#: Reference fields a service takes as None when empty; the others as "".
+_NULLABLE = ("year", "spl_version", "spl_date")
 
 
 class BaseReferenceFormSet(forms.BaseFormSet):
@@ -167,7 +165,7 @@ class BaseReferenceFormSet(forms.BaseFormSet):
             return
         seen: dict[str, int] = {}
         for index, form in enumerate(self.forms, start=1):
-            if _deleted(form):
+            if form.cleaned_data.get(_DELETE):
                 continue
             key = form.cleaned_data.get("key")
             if key in seen:
@@ -181,7 +179,17 @@ class BaseReferenceFormSet(forms.BaseFormSet):
 
     def references(self) -> list[dict]:
         """Return the kept, filled-in references as dicts for the services."""
-        return [form.reference_data() for form in self.forms if not _deleted(form) and form.cleaned_data.get("key")]
+        kept = []
+        for form in self.forms:
+            cleaned = form.cleaned_data
+            if cleaned.get(_DELETE) or not cleaned.get("key"):
+                continue
+            data = {name: cleaned.get(name) for name in REFERENCE_FIELDS}
+            for name in REFERENCE_FIELDS:
+                if name not in _NULLABLE and data[name] is None:
+                    data[name] = ""
+            kept.append(data)
+        return kept
 
 
 ReferenceFormSet = forms.formset_factory(ReferenceForm, formset=BaseReferenceFormSet, extra=1, can_delete=True)

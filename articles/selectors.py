@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 
 from django.db.models import Prefetch, Q, QuerySet
 from reversion.models import Revision, Version
@@ -20,6 +21,17 @@ def audience_list(*, active_only: bool = True) -> QuerySet[Audience]:
     """Return audiences in display order."""
     qs = Audience.objects.all()
     return qs.filter(active=True) if active_only else qs
+
+
+def audience_names(audiences: Iterable[Audience] | None = None) -> dict[int, str]:
+    """Return {audience id: name}: the one map of audience names (checks, diffs, panels, emails).
+
+    From `audiences` when the caller already loaded them (no query), else every
+    audience, inactive ones too (old versions and rounds may name them): one query.
+    """
+    if audiences is None:
+        return dict(Audience.objects.values_list("pk", "name"))
+    return {a.pk: a.name for a in audiences}
 
 
 def article_list_for_author(user, *, search: str = "") -> QuerySet[Article]:

@@ -559,7 +559,8 @@ def _new_reference_key(fields, existing: Iterable[tuple[str, str, str]], key: st
     key = key.strip() or suggest_key(fields, taken)
     if key in taken:
         raise DuplicateReference(
-            gettext("The key “%(key)s” is already used in this article. Choose another key.") % {"key": key}
+            gettext("The key “%(key)s” is already used in this article. Choose another key.") % {"key": key},
+            field="key",
         )
     return key
 
@@ -635,7 +636,7 @@ def draft_buffer_save(
     write from another page load (or with no page) replaces what is kept.
     """
     if article is not None:
-        if not (acting_user.is_superuser or article.authors.filter(pk=acting_user.pk).exists()):
+        if not (acting_user.is_superuser or roles.is_article_author(article, acting_user)):
             raise PermissionDenied(gettext("Only the article's authors can keep unsaved text for it."))
         _ensure_editable(article)
     elif not roles.is_author(acting_user):

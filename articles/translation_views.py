@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from . import translations
 from .exceptions import ContentLocked, SlugTaken
 from .models import Article
-from .views import studio_article_view
+from .views.common import studio_article_view
 
 
 def _errors(exc: ValidationError) -> str:

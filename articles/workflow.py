@@ -1,8 +1,10 @@
 """The article workflow: the one table of allowed status changes, and the one function that applies them.
 
-`TRANSITIONS` is the only place that says which article statuses an action
-may start from, where it leads, who may take it and how its audit event
-reads. `article_transition` is the only code that changes `Article.status`
+`TRANSITIONS` (also named `ARTICLE_TABLE`; a table of the one kit,
+cms/workflow.py, checked by its `ensure_transition`) is the only place that
+says which article statuses an action may start from, where it leads, who may
+take it and how its audit event reads. `GLOSSARY_TABLE` does the same for a
+glossary definition's status. `article_transition` is the only code that changes `Article.status`
 (a test checks the source): it locks the row, checks the edge and the actor,
 saves with ``update_fields``, appends the audit event and registers side
 effects on commit.
@@ -21,13 +23,13 @@ article is edited. Who may act:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 
 from audit.services import event_record
 from cms import roles
+from cms.workflow import Actor, Transition, TransitionTable, anyone, ensure_transition
 
 from .exceptions import ArticleTransitionForbidden, InvalidArticleTransition
 from .models import Article, GlossaryDefinition
@@ -38,28 +40,22 @@ AUTHOR = "author"
 EDITOR = "editor"
 BOARD = "board"
 
-_WHO = {
-    AUTHOR: gettext_noop("an author of the article"),
-    EDITOR: gettext_noop("an editor"),
-    BOARD: gettext_noop("a member of the Medical Advisory Board"),
-}
+
+def _is_author(article: Article, user) -> bool:
+    return roles.is_article_author(article, user)
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str  # also the audit event's action
-    sources: frozenset[str]
-    target: str
-    who: str
-    label: str  # "you cannot <label> now"
-    event_label: str  # how the audit event reads after the actor's name
+def _decides_like_board(article: Article, user) -> bool:
+    # An invited outside reviewer decides like the board; review's services check the invitation covers it.
+    return roles.is_board_member(user) or roles.is_invited_reviewer(user)
 
 
-def _t(action: str, sources: set[str], target: str, who: str, label: str, event_label: str):
-    return action, Transition(action, frozenset(sources), target, who, label, event_label)
+def _t(action: str, sources: set[str], target: str, who: str, label: str, event_label: str) -> Transition:
+    return Transition(action, frozenset(sources), target, who, label, event_label=event_label)
 
 
-TRANSITIONS: dict[str, Transition] = dict(
+TRANSITIONS = TransitionTable.declare(
+    gettext_noop("article"),
     [
         _t(
             "submit",
@@ -123,71 +119,34 @@ TRANSITIONS: dict[str, Transition] = dict(
             gettext_noop("edit it"),
             "edited the approved text, starting a new draft",
         ),
-    ]
+    ],
+    actors={
+        AUTHOR: Actor(gettext_noop("an author of the article"), _is_author),
+        EDITOR: Actor(gettext_noop("an editor"), lambda article, user: roles.is_editor(user)),
+        BOARD: Actor(gettext_noop("a member of the Medical Advisory Board"), _decides_like_board),
+    },
+    state_of=lambda article: article.status,
+    state_label=lambda status: Article.Status(status).label.lower(),
+    invalid=InvalidArticleTransition,
+    forbidden=ArticleTransitionForbidden,
+    edge_refusal_text=gettext_noop(
+        "“%(title)s” is %(status)s, so you cannot %(label)s now (only when it is "
+        "%(allowed)s). Reload the page to see its current state."
+    ),
+    describe=lambda article: {"title": article.title, "status": article.get_status_display().lower()},
 )
+#: The article table under its usual name in the services and the review app.
+ARTICLE_TABLE = TRANSITIONS
 
 #: How the audit events of the table read (registered in ArticlesConfig.ready()).
-EVENT_LABELS = {t.action: t.event_label for t in TRANSITIONS.values()}
+EVENT_LABELS = {t.event: t.event_label for t in TRANSITIONS.values()}
 #: The approval that completes the board's review reads differently from one below the quorum.
 EVENT_LABELS_REACHING = {("approve", S.APPROVED): "approved it — the board's review is complete"}
 
-
-def allowed_actions(status: str) -> list[str]:
-    """Return the actions the table allows from this status."""
-    return [name for name, t in TRANSITIONS.items() if status in t.sources]
-
-
-def can_transition(article: Article, action: str) -> bool:
-    """Return True if the table allows `action` from the article's current status."""
-    return article.status in TRANSITIONS[action].sources
-
-
-def edge_refusal(article: Article, action: str) -> str:
-    """Return why the table refuses `action` from the article's status, or "" if it allows it."""
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        return gettext("“%(action)s” is not an article workflow action.") % {"action": action}
-    if article.status not in transition.sources:
-        allowed = ", ".join(sorted(Article.Status(s).label.lower() for s in transition.sources))
-        return gettext(
-            "“%(title)s” is %(status)s, so you cannot %(label)s now (only when it is "
-            "%(allowed)s). Reload the page to see its current state."
-        ) % {
-            "title": article.title,
-            "status": article.get_status_display().lower(),
-            "label": gettext(transition.label),
-            "allowed": allowed,
-        }
-    return ""
-
-
-def actor_refusal(article: Article, action: str, user) -> str:
-    """Return why `user` may not take `action` on the article, or "" if they may (one query for ``author``)."""
-    transition = TRANSITIONS[action]
-    if transition.who == EDITOR:
-        allowed = roles.is_editor(user)
-    elif transition.who == BOARD:
-        # An invited outside reviewer decides like the board; review's services check the invitation covers it.
-        allowed = roles.is_board_member(user) or roles.is_invited_reviewer(user)
-    else:
-        allowed = user is not None and user.is_authenticated and article.authors.filter(pk=user.pk).exists()
-    if allowed:
-        return ""
-    return gettext("Only %(who)s can %(label)s.") % {
-        "who": gettext(_WHO[transition.who]),
-        "label": gettext(transition.label),
-    }
-
-
-def ensure_transition(article: Article, action: str, user) -> Transition:
-    """Return the transition, or raise InvalidArticleTransition / ArticleTransitionForbidden."""
-    reason = edge_refusal(article, action)
-    if reason:
-        raise InvalidArticleTransition(reason)
-    reason = actor_refusal(article, action, user)
-    if reason:
-        raise ArticleTransitionForbidden(reason)
-    return TRANSITIONS[action]
+allowed_actions = TRANSITIONS.allowed_actions
+can_transition = TRANSITIONS.can
+edge_refusal = TRANSITIONS.edge_refusal
+actor_refusal = TRANSITIONS.actor_refusal
 
 
 def article_transition(
@@ -214,7 +173,7 @@ def article_transition(
     """
     with transaction.atomic(savepoint=False):
         article.status = Article.objects.select_for_update().values_list("status", flat=True).get(pk=article.pk)
-        transition = ensure_transition(article, action, acting_user)
+        transition = ensure_transition(TRANSITIONS, article, action, acting_user=acting_user)
         from_status = article.status
         fields = list(update_fields)
         if transition.target != from_status or fields:
@@ -237,35 +196,40 @@ def article_transition(
 # --- glossary definitions ------------------------------------------------------------
 
 G = GlossaryDefinition.Status
-#: action -> (from statuses, to status). The board's rules (who, how many) are in review.services.
-GLOSSARY_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "approve": (frozenset({G.PROPOSED}), G.APPROVED),
-    "reject": (frozenset({G.PROPOSED}), G.REJECTED),
-    "withdraw": (frozenset({G.PROPOSED}), G.WITHDRAWN),  # the editor proposed a newer wording first
-    "supersede": (frozenset({G.APPROVED}), G.SUPERSEDED),  # a newer version was approved
-}
+#: Who decides is the board's rule (who, how many), checked in review.services before the edge.
+BOARD_RULES = "board_rules"
+
+GLOSSARY_TABLE = TransitionTable.declare(
+    gettext_noop("glossary definition"),
+    [
+        Transition("approve", {G.PROPOSED}, G.APPROVED, BOARD_RULES, gettext_noop("approve it")),
+        Transition("reject", {G.PROPOSED}, G.REJECTED, BOARD_RULES, gettext_noop("reject it")),
+        # The editor proposed a newer wording first.
+        Transition("withdraw", {G.PROPOSED}, G.WITHDRAWN, BOARD_RULES, gettext_noop("withdraw it")),
+        # A newer version was approved.
+        Transition("supersede", {G.APPROVED}, G.SUPERSEDED, BOARD_RULES, gettext_noop("supersede it")),
+    ],
+    actors={BOARD_RULES: Actor(gettext_noop("the board"), anyone)},
+    state_of=lambda definition: definition.status,
+    state_label=lambda status: GlossaryDefinition.Status(status).label.lower(),
+    invalid=InvalidArticleTransition,
+    forbidden=InvalidArticleTransition,
+    edge_refusal_text=gettext_noop(
+        "Version %(version)s of “%(term)s” is %(status)s; it cannot be changed now. "
+        "Reload the page to see the glossary as it is."
+    ),
+    describe=lambda d: {"version": d.version, "term": d.term, "status": d.get_status_display().lower()},
+)
 
 
 def glossary_definition_transition(definition: GlossaryDefinition, action: str, *, at) -> GlossaryDefinition:
-    """Move a glossary definition along `GLOSSARY_TRANSITIONS`: the only code that sets its status.
+    """Move a glossary definition along `GLOSSARY_TABLE`: the only code that sets its status.
 
-    The caller holds the row locked. Raises InvalidArticleTransition when the
-    table refuses (a definition already decided).
+    The caller holds the row locked and checked the board's rules. Raises
+    InvalidArticleTransition when the table refuses (a definition already decided).
     """
-    sources, target = GLOSSARY_TRANSITIONS[action]
-    if definition.status not in sources:
-        raise InvalidArticleTransition(
-            gettext(
-                "Version %(version)s of “%(term)s” is %(status)s; it cannot be changed now. "
-                "Reload the page to see the glossary as it is."
-            )
-            % {
-                "version": definition.version,
-                "term": definition.term,
-                "status": definition.get_status_display().lower(),
-            }
-        )
-    definition.status = target
+    transition = ensure_transition(GLOSSARY_TABLE, definition, action, acting_user=None)
+    definition.status = transition.target
     fields = ["status"]
     if action != "supersede":
         definition.decided_at = at

@@ -61,6 +61,32 @@ def is_invited_reviewer(user) -> bool:
     return bool(member is not None and member.external and user.is_active)
 
 
+def is_article_author(article, user, *, author_ids: frozenset[int] | None = None) -> bool:
+    """Return True if the user is one of the article's authors: the one answer to "is this user an author?".
+
+    From `author_ids` when the caller read them in bulk (no query), else one
+    query. Holding the Authors role is not needed: a former author stays one.
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    if author_ids is not None:
+        return user.pk in author_ids
+    return article.authors.filter(pk=user.pk).exists()
+
+
+def can_author(user, article) -> bool:
+    """Return True if the user may open and edit this article in the studio (its author, or a superuser).
+
+    An author must also hold the Authors role and an active account, so
+    taking the role away closes the studio to them at once.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return is_author(user) and is_article_author(article, user)
+
+
 def role_required(*groups: str, anonymous_404: bool = False) -> Callable:
     """Guard a view: anonymous → login (or 404), signed in without a role → 403."""
 

@@ -21,18 +21,16 @@ class EvidenceConfig(AppConfig):
                 "dose_mismatch_accepted": "recorded why doses that differ from the drug label are right",
             }
         )
-        from articles.views import register_preview_panel
-        from review.selectors import register_due_reasons
-        from review.services import register_approval_guard, register_submission_check
-        from review.views import register_detail_panel
+        # The hooks the earlier apps run (cms/hooks.py says who runs each and why it is not a direct call).
+        from cms import hooks
 
         from .selectors import alert_due_reasons
         from .services import dose_approval_guard, submission_evidence_check
         from .views import dose_review_panel, review_panel, studio_dose_panel
 
-        register_submission_check(submission_evidence_check)
-        register_due_reasons(alert_due_reasons)
-        register_detail_panel(review_panel)
-        register_detail_panel(dose_review_panel)
-        register_approval_guard(dose_approval_guard)
-        register_preview_panel(studio_dose_panel)
+        hooks.SUBMISSION_CHECKS.register(submission_evidence_check)
+        hooks.DUE_REASONS.register(alert_due_reasons)
+        hooks.REVIEW_PANELS.register(review_panel)
+        hooks.REVIEW_PANELS.register(dose_review_panel)
+        hooks.APPROVAL_GUARDS.register(dose_approval_guard)
+        hooks.PREVIEW_PANELS.register(studio_dose_panel)

@@ -4,7 +4,7 @@ The app sits between review and publishing in the data flow: it imports
 articles, review and audit (to read approved revisions and write audit events) and
 is imported by publishing (the editors' dashboard and the withdraw action).
 It never imports publishing; taking a page down from an alert goes through a
-hook that publishing registers (`evidence.services.register_page_withdrawer`).
+hook that publishing registers (`cms.hooks.PAGE_WITHDRAWERS`).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ FINDING_WORDS = {
 def alert_due_reasons(articles: list) -> dict[int, list[str]]:
     """Return, per article, its alerts as reasons for re-review ("Evidence alert — retracted: “title” [@key]").
 
-    Registered with review.selectors.register_due_reasons; one query for the list.
+    Registered in cms.hooks.DUE_REASONS; one query for the list.
     """
     alerts = (
         EvidenceAlert.objects.filter(article__in=[a.pk for a in articles], state__in=DUE_STATES)

@@ -14,14 +14,14 @@ re-review today (the editors' overdue list and the daily re-review email
 pick it up) and emails editors and the board after the transaction commits.
 A person then acknowledges it, opens a re-review, or withdraws/marks the
 page; each of those is a WorkflowEvent. Withdrawing goes through a hook
-that the publishing app registers (`register_page_withdrawer`): this app
+that the publishing app registers (`cms.hooks.PAGE_WITHDRAWERS`): this app
 sits before publishing in the data flow and does not import it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO
 
@@ -35,11 +35,11 @@ from reversion.models import Version
 
 from articles.identifiers import normalise_doi, normalise_pmid
 from articles.models import Article, Reference
+from articles.selectors import audience_names
 from audit.models import WorkflowEvent
 from audit.services import event_record
-from cms import roles
+from cms import hooks, roles
 from cms.tasks import enqueue_on_commit
-from review import workflow
 from review.exceptions import ApprovalBlocked
 from textkit.checks import ERROR, WARNING, CheckResult
 from textkit.content import ArticleContent, ReferenceContent
@@ -68,16 +68,6 @@ FLAGGED_NATURES = {
     Retraction.Nature.CORRECTION: (Alert.Kind.CORRECTION, Alert.Severity.MODERATE),
 }
 LABEL_SEVERITY = Alert.Severity.HIGH
-
-PageWithdrawer = Callable[..., object]
-_page_withdrawers: list[PageWithdrawer] = []
-
-
-def register_page_withdrawer(withdrawer: PageWithdrawer) -> None:
-    """Let `withdrawer(article, acting_user=, reason=, mode=)` take a page down (publishing registers one)."""
-    if withdrawer not in _page_withdrawers:
-        _page_withdrawers.append(withdrawer)
-
 
 # --------------------------------------------------------------------------- imports
 
@@ -505,10 +495,9 @@ def _with_dose_changes(article: Article, references: list[ReferenceContent], fin
             continue
         if content is None:
             from articles.content import content_from_revision
-            from articles.models import Audience
 
             content = content_from_revision(article.last_approved_revision, article_id=article.pk)
-            names = dict(Audience.objects.values_list("pk", "name"))
+            names = audience_names()
         before = doses.dose_report(content, names, versions={set_id: dosings[ref.spl_version]})
         after = doses.dose_report(content, names, versions={set_id: dosings[int(version)]})
         changes = doses.dose_changes(before, after)
@@ -554,7 +543,7 @@ def _audit_resolved(alert: EvidenceAlert, article: Article) -> None:
 def submission_evidence_check(article: Article, content: ArticleContent) -> list[CheckResult]:
     """Return problems with the submitted references: flagged papers without a justification, outdated labels.
 
-    Registered with review.services.register_submission_check. A retracted,
+    Registered in cms.hooks.SUBMISSION_CHECKS. A retracted,
     corrected or expression-of-concern paper is an error unless an author has
     recorded why it is still cited (then a warning the board sees).
     """
@@ -677,13 +666,13 @@ def alert_withdraw_page(alert: EvidenceAlert, *, acting_user, reason: str, mode:
     withdrawer) in the same transaction: if withdrawing fails, the alert is
     left as it was.
     """
-    if not _page_withdrawers:
+    if not hooks.PAGE_WITHDRAWERS:
         raise InvalidAlertAction(gettext("Withdrawing pages is not available: the publishing app is not installed."))
     reason = (reason or "").strip()
     if not reason:
         raise InvalidAlertAction(gettext("Give a reason for the withdrawal; readers see it when the page is marked."))
     alert, article = _alert_transition(alert, acting_user=acting_user, action="withdraw", note=reason)
-    for withdraw in _page_withdrawers:
+    for withdraw in hooks.PAGE_WITHDRAWERS:
         withdraw(article, acting_user=acting_user, reason=reason, mode=mode)
     _audit(article, acting_user=acting_user, action="evidence_withdrawn", comment=_comment(alert, reason))
     return alert
@@ -693,7 +682,7 @@ def alert_withdraw_page(alert: EvidenceAlert, *, acting_user, reason: str, mode:
 def justification_record(article: Article, *, acting_user, reference_key: str, text: str) -> EvidenceJustification:
     """Record (or replace) an author's reason for still citing a flagged reference; the board sees it."""
     article = Article.objects.select_for_update().get(pk=article.pk)
-    if not workflow.is_article_author(article, acting_user):
+    if not roles.is_article_author(article, acting_user):
         raise EvidencePermissionError(
             gettext("Only an author of “%(title)s” can justify its references.") % {"title": article.title}
         )
@@ -717,17 +706,16 @@ def justification_record(article: Article, *, acting_user, reference_key: str, t
 
 def _round_dose_report(article: Article, round_) -> doses.DoseReport:
     from articles.content import content_from_revision
-    from articles.models import Audience
 
     content = content_from_revision(round_.revision, article_id=article.pk)
-    names = dict(Audience.objects.values_list("pk", "name"))
+    names = audience_names()
     return doses.dose_report(content, names)
 
 
 def dose_approval_guard(article: Article, round_, acting_user) -> None:
     """Refuse an approval while a dose statement does not match its label and no reviewer recorded why.
 
-    Registered with review.services.register_approval_guard; runs inside the
+    Registered in cms.hooks.APPROVAL_GUARDS; runs inside the
     approval's transaction, so a refusal leaves nothing recorded.
     """
     report = _round_dose_report(article, round_)
@@ -773,7 +761,7 @@ def dose_mismatch_accept(article: Article, *, acting_user, reason: str) -> DoseC
     )
     if round_ is None:
         raise InvalidAlertAction(gettext("The article has no open review round, so there is nothing to approve."))
-    if workflow.is_article_author(article, acting_user):
+    if roles.is_article_author(article, acting_user):
         raise EvidencePermissionError(gettext("An author of the article cannot accept its dose mismatches."))
     if not ReviewDecision.objects.filter(round=round_, reviewer__user=acting_user).exists():
         raise EvidencePermissionError(

@@ -12,9 +12,9 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.content import content_from_article
-from articles.models import Article, Audience
+from articles.models import Article
+from articles.selectors import audience_names
 from cms import roles
-from review import workflow
 
 from . import doses, selectors, services
 from .exceptions import EvidenceError, EvidencePermissionError
@@ -81,7 +81,7 @@ def alert_act(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _may_see_evidence(user, article: Article) -> bool:
-    if workflow.is_article_author(article, user):
+    if roles.is_article_author(article, user):
         return True
     return roles.is_editor(user) or roles.is_board_member(user)
 
@@ -94,7 +94,7 @@ def article_evidence(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
     if not _may_see_evidence(request.user, article):
         raise PermissionDenied(gettext("Only the article's authors, the board and editors can see its evidence."))
-    is_author = workflow.is_article_author(article, request.user)
+    is_author = roles.is_article_author(article, request.user)
     if not is_author and not article.review_rounds.exists():
         # Never submitted: a draft is its authors' business only (as on the review page).
         raise Http404("This article has not been submitted for review.")
@@ -119,7 +119,7 @@ def article_evidence(request: HttpRequest, slug: str) -> HttpResponse:
                     % {"value": form.cleaned_data["reference_key"]},
                 )
                 return redirect("evidence:article", slug=article.slug)
-    names = {a.pk: a.name for a in Audience.objects.all()}
+    names = audience_names()
     panel = selectors.evidence_panel(article.pk, content_from_article(article), names)
     context = {
         "article": article,
@@ -144,7 +144,7 @@ def review_panel(request: HttpRequest, article: Article, content, audience_names
 def studio_dose_panel(content, audience_names: dict[int, str]) -> str:
     """Return the studio preview's dose section: each recognised statement and its label check.
 
-    Registered with articles.views.register_preview_panel; one query (the labels).
+    Registered in cms.hooks.PREVIEW_PANELS; one query (the labels).
     """
     return render_to_string("evidence/_doses.html", {"report": doses.dose_report(content, audience_names)})
 
@@ -164,7 +164,7 @@ def dose_review_panel(request: HttpRequest, article: Article, content, audience_
             .first()
         )
         may_accept = (
-            not workflow.is_article_author(article, request.user)
+            not roles.is_article_author(article, request.user)
             and ReviewDecision.objects.filter(round=round_, reviewer__user=request.user).exists()
         )
     review = {"article": article, "acceptance": acceptance, "may_accept": may_accept}

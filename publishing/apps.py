@@ -31,23 +31,20 @@ class PublishingConfig(AppConfig):
 
         register_actions(EVENT_LABELS)
 
-        from review.services import register_approval_hook, register_archive_hook, register_glossary_refresh_hook
+        # The hooks the earlier apps run (cms/hooks.py says who runs each and why it is not a direct call).
+        from cms import hooks
 
         from .services import (
             publication_on_approval_hook,
             publication_on_archive_hook,
             publication_on_glossary_refresh_hook,
+            publication_withdraw_for_evidence,
         )
 
-        register_approval_hook(publication_on_approval_hook)
-        register_archive_hook(publication_on_archive_hook)
-        register_glossary_refresh_hook(publication_on_glossary_refresh_hook)
-
-        from evidence.services import register_page_withdrawer
-
-        from .services import publication_withdraw_for_evidence
-
-        register_page_withdrawer(publication_withdraw_for_evidence)
+        hooks.ON_APPROVAL.register(publication_on_approval_hook)
+        hooks.ON_ARCHIVE.register(publication_on_archive_hook)
+        hooks.ON_GLOSSARY_REFRESH.register(publication_on_glossary_refresh_hook)
+        hooks.PAGE_WITHDRAWERS.register(publication_withdraw_for_evidence)
         # What every stored page shows besides its article: the audiences (the
         # personalise form), disclaimers and the board. A change re-renders them.
         from django.db.models.signals import post_delete, post_save

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, feeds, reader_views, sitemaps
+from . import api, feeds, question_views, reader_views, sitemaps
 
 app_name = "reader"
 
@@ -11,8 +11,8 @@ urlpatterns = [
     path("search/", reader_views.search, name="search"),
     path("articles/<slug:slug>/", reader_views.article, name="article"),
     path("articles/<slug:slug>/for/<slug:audience_slug>/", reader_views.article_for, name="article_for"),
-    path("articles/<slug:slug>/question/", reader_views.question, name="question"),
-    path("articles/<slug:slug>/question/sent/", reader_views.question_sent, name="question_sent"),
+    path("articles/<slug:slug>/question/", question_views.question, name="question"),
+    path("articles/<slug:slug>/question/sent/", question_views.question_sent, name="question_sent"),
     path("articles/<slug:slug>/provenance.json", reader_views.provenance, name="provenance"),
     path("personalise/", reader_views.personalise, name="personalise"),
     path("editorial-policy/", reader_views.editorial_policy, name="editorial_policy"),

@@ -1,8 +1,9 @@
 """The publishing workflow: the one table of allowed publication state changes, and its guard.
 
-`TRANSITIONS` is the only place that says which state a publication action
-may start from, where it leads, who may take it and what the history calls
-it; `ensure_transition` is the only guard that checks it, and
+`TRANSITIONS` (a table of the one kit, cms/workflow.py) is the only place
+that says which state a publication action may start from, where it leads,
+who may take it and what the history calls it; the kit's
+`ensure_transition(TRANSITIONS, …)` is the only guard that checks it, and
 `publishing.services.transitions.publication_transition` the only code that
 applies it (a test checks that no other code assigns ``Publication.state``).
 
@@ -18,13 +19,12 @@ Who may act:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 
 from cms import roles
 from cms.actions import Action, reverse_one
 from cms.actions import action as make_action
+from cms.workflow import Actor, Transition, TransitionTable, anyone
 
 from .exceptions import InvalidPublicationState, PublishingPermissionError
 from .models import Publication
@@ -39,21 +39,21 @@ APPROVER = "approver"
 SYSTEM = "system"
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset[str]
-    target: str
-    who: str
-    label: str  # "you cannot <label> now"
-    event: str  # WorkflowEvent.action written for it
+def _t(action: str, sources: set[str], target: str, who: str, label: str, event: str) -> Transition:
+    return Transition(action, frozenset(sources), target, who, label, event)
 
 
-def _t(action: str, sources: set[str], target: str, who: str, label: str, event: str) -> tuple[str, Transition]:
-    return action, Transition(action, frozenset(sources), target, who, label, event)
+def state_of(publication: Publication) -> str:
+    """Return the publication's state, NEW when it is not saved yet."""
+    return publication.state if publication.pk else NEW
 
 
-TRANSITIONS: dict[str, Transition] = dict(
+def _state_label(state: str) -> str:
+    return "new" if state == NEW else Publication.State(state).label.lower()
+
+
+TRANSITIONS = TransitionTable.declare(
+    gettext_noop("publishing"),
     [
         _t("request", {NEW}, S.PENDING, EDITOR, gettext_noop("publish it"), "publication_requested"),
         _t("schedule", {NEW}, S.SCHEDULED, EDITOR, gettext_noop("schedule it"), "publication_scheduled"),
@@ -112,8 +112,31 @@ TRANSITIONS: dict[str, Transition] = dict(
             "publication_withdrawn",
         ),
         _t("expire", {S.LIVE}, S.WITHDRAWN, SYSTEM, gettext_noop("let it expire"), "publication_expired"),
-    ]
+    ],
+    actors={
+        EDITOR: Actor(
+            gettext_noop("editors"),
+            lambda publication, user: roles.is_editor(user),
+            gettext_noop(
+                "Only editors can %(label)s. Ask a member of the Editors group, or an administrator, to do it."
+            ),
+        ),
+        # The approval service checked the approving board member before it asks.
+        APPROVER: Actor(gettext_noop("the approving board member"), anyone),
+        # The publisher, the scheduler and other services' hooks checked their own actor.
+        SYSTEM: Actor(gettext_noop("the publisher"), anyone),
+    },
+    state_of=state_of,
+    state_label=_state_label,
+    invalid=InvalidPublicationState,
+    forbidden=PublishingPermissionError,
+    edge_refusal_text=gettext_noop(
+        "This publication is %(now)s, so you cannot %(label)s now (only when it is "
+        "%(allowed)s). Reload the page to see its current state."
+    ),
 )
+#: The publication table under the name the kit's other tables use.
+PUBLICATION_TABLE = TRANSITIONS
 
 #: How each audit event of the table reads in a history (audit.registry, registered in apps.ready()).
 EVENT_LABELS = {
@@ -135,59 +158,19 @@ OPEN_STATES = (S.PENDING, S.SCHEDULED)
 WITHDRAWABLE_STATES = (S.LIVE, *OPEN_STATES)
 
 
-def state_of(publication: Publication) -> str:
-    """Return the publication's state, NEW when it is not saved yet."""
-    return publication.state if publication.pk else NEW
-
-
-def _state_label(state: str) -> str:
-    return "new" if state == NEW else Publication.State(state).label.lower()
-
-
-def allowed_actions(state: str) -> list[str]:
-    """Return the actions the table allows from this state."""
-    return [name for name, t in TRANSITIONS.items() if state in t.sources]
+allowed_actions = TRANSITIONS.allowed_actions
 
 
 def refusal(publication: Publication, action: str, user=None) -> str:
     """Return why `user` may not take `action` on the publication now, or "" if they may."""
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        return gettext("“%(action)s” is not a publishing workflow action.") % {"action": action}
-    state = state_of(publication)
-    if state not in transition.sources:
-        now = _state_label(state)
-        allowed = ", ".join(sorted(_state_label(s) for s in transition.sources))
-        return gettext(
-            "This publication is %(now)s, so you cannot %(label)s now (only when it is "
-            "%(allowed)s). Reload the page to see its current state."
-        ) % {"now": now, "label": gettext(transition.label), "allowed": allowed}
-    if transition.who == EDITOR and not roles.is_editor(user):
-        return gettext(
-            "Only editors can %(label)s. Ask a member of the Editors group, or an administrator, to do it."
-        ) % {"label": gettext(transition.label)}
-    return ""
+    return TRANSITIONS.refusal(publication, action, user)
 
 
 def ensure_actor(action: str, user) -> None:
     """Raise PublishingPermissionError if `user` may not take `action` at all (checked before any work)."""
-    transition = TRANSITIONS[action]
-    if transition.who == EDITOR and not roles.is_editor(user):
-        raise PublishingPermissionError(
-            gettext("Only editors can %(label)s. Ask a member of the Editors group, or an administrator, to do it.")
-            % {"label": gettext(transition.label)}
-        )
-
-
-def ensure_transition(publication: Publication, action: str, user=None) -> Transition:
-    """Return the transition for `action`, or raise if the state or the actor does not allow it."""
-    reason = refusal(publication, action, user)
+    reason = TRANSITIONS.actor_refusal(None, action, user)
     if reason:
-        transition = TRANSITIONS.get(action)
-        if transition is not None and state_of(publication) in transition.sources:
-            raise PublishingPermissionError(reason)
-        raise InvalidPublicationState(reason)
-    return TRANSITIONS[action]
+        raise PublishingPermissionError(reason)
 
 
 # --- what an editor may do now (the desk's buttons) -----------------------------

@@ -18,7 +18,6 @@ from cms.actions import Action, action, reverse_one
 from cms.languages import language_in_text
 
 from . import workflow
-from .exceptions import InvalidTransition
 from .models import BoardMember, GlossaryApproval, ReviewDecision, ReviewRound
 
 NOT_A_MEMBER = "Only members of the Medical Advisory Board can review articles."
@@ -60,10 +59,7 @@ def available_actions(
     if not why and seat is not None:
         why = "You already hold a seat on this review."
     if not why:
-        try:
-            workflow.ensure_transition(article, "claim")
-        except InvalidTransition as exc:
-            why = str(exc)
+        why = workflow.REVIEW_EDGES.edge_refusal(article, "claim")
     actions["claim"] = action("claim", "Claim this review", url, why)
 
     url = reverse_one("review:decide", slug, kwarg="slug")
@@ -141,7 +137,7 @@ def glossary_definition_actions(
 def glossary_refresh_action(article: Article, user, *, member: BoardMember | None, changed: bool) -> Action:
     """Return the "approve the newer glossary for this page" action of one article."""
     why = _glossary_member_refusal(member, user)
-    if not why and workflow.is_article_author(article, user):
+    if not why and roles.is_article_author(article, user):
         why = "You are an author of this article."
     if not why and not member.reads(article.language):
         why = gettext("You do not review in %(language)s, the language of this article.") % {

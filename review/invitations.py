@@ -35,6 +35,7 @@ from articles.models import Article
 from articles.workflow import article_transition
 from audit.services import event_record
 from cms.tasks import enqueue_on_commit
+from cms.workflow import ensure_transition
 
 from . import services, tasks, workflow
 from .exceptions import InvitationError, ReviewError
@@ -103,7 +104,7 @@ def invitation_create(
     """
     services._ensure_editor(acting_user, "invite an outside reviewer")
     article = Article.objects.select_for_update().get(pk=article.pk)
-    workflow.ensure_transition(article, "assign")
+    ensure_transition(workflow.REVIEW_EDGES, article, "assign", acting_user=acting_user)
     round_ = services._require_open_round(article)
     email, name, credentials = email.strip(), name.strip(), credentials.strip()
     try:

@@ -26,7 +26,6 @@ from cms import roles
 from textkit.content import ArticleContent
 from textkit.text import clean_text
 
-from . import workflow
 from .exceptions import InvitationError, ReviewError, ReviewPermissionError
 from .models import PreviewComment, PreviewLink
 
@@ -41,7 +40,7 @@ def preview_token(link: PreviewLink) -> str:
 
 
 def _ensure_may_share(article: Article, acting_user) -> None:
-    if not (workflow.is_article_author(article, acting_user) or roles.is_editor(acting_user)):
+    if not (roles.is_article_author(article, acting_user) or roles.is_editor(acting_user)):
         raise ReviewPermissionError(
             gettext("Only an author of “%(title)s” or an editor can share a preview of it.") % {"title": article.title}
         )

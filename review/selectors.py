@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -16,9 +16,9 @@ from django.utils.translation import gettext
 
 from articles.content import content_from_article, content_from_revision
 from articles.models import Article, Audience
-from articles.selectors import glossary_snapshot
+from articles.selectors import audience_names, glossary_snapshot
 from audit.models import WorkflowEvent
-from cms import notify, roles
+from cms import hooks, notify, roles
 from textkit.content import ArticleContent
 from textkit.rendering import RenderedArticle, render_content
 
@@ -317,16 +317,7 @@ def articles_due_for_review(*, on: dt.date | None = None) -> QuerySet[Article]:
     )
 
 
-# Why an article is due besides its schedule: `source(articles)` returns {article pk: [reason, …]} in one
-# query. Apps later in the data flow register one (the evidence watch names its open alerts).
-DueReasons = Callable[[list[Article]], dict[int, list[str]]]
-_due_reason_sources: list[DueReasons] = []
-
-
-def register_due_reasons(source: DueReasons) -> None:
-    """Add a source of reasons an article is due for re-review (shown on the overdue list and in the email)."""
-    if source not in _due_reason_sources:
-        _due_reason_sources.append(source)
+# Why an article is due besides its schedule comes from cms.hooks.DUE_REASONS (the evidence watch's alerts).
 
 
 def articles_with_due_reasons(articles: Iterable[Article]) -> list[Article]:
@@ -339,7 +330,7 @@ def articles_with_due_reasons(articles: Iterable[Article]) -> list[Article]:
     for article in articles:
         article.due_reasons = []
     if articles:
-        for source in _due_reason_sources:
+        for source in hooks.DUE_REASONS:
             for pk, reasons in source(articles).items():
                 if pk in by_pk:
                     by_pk[pk].due_reasons.extend(reasons)
@@ -576,7 +567,19 @@ def review_round_texts(article: Article, round_: ReviewRound) -> RoundTexts:
         base=base,
         old=content_from_revision(base, article_id=article.pk) if base else None,
         audiences=audiences,
-        names={a.pk: a.name for a in audiences},
+        names=audience_names(audiences),
         variant_ids={v.audience_id for v in content.variants},
         versions=rendered_versions(content, audiences),
     )
+
+
+def glossary_changes(old, new) -> list[dict]:
+    """Pair the definitions of two snapshots by term: each row has the old and the new (either may be None)."""
+    before = {g.term_id: g for g in old}
+    after = {g.term_id: g for g in new}
+    rows = []
+    for term_id in sorted(before.keys() | after.keys(), key=lambda i: (after.get(i) or before.get(i)).term.lower()):
+        a, b = before.get(term_id), after.get(term_id)
+        changed = a is None or b is None or (a.version, a.explanation) != (b.version, b.explanation)
+        rows.append({"old": a, "new": b, "changed": changed})
+    return rows

@@ -14,16 +14,12 @@ article, freshly loaded; the instance passed in is updated in place too.
 Status is workflow state, not content: it is saved outside any reversion
 revision, so a status change never creates a version.
 
-Extension point: `register_approval_hook(fn)` adds a callable run inside the
-approving transaction as `fn(article, round, acting_user)` when a round
-reaches its quorum. The publishing app can register one (in its
-AppConfig.ready) to request publication when AUTO_PUBLISH_ON_APPROVAL is on;
-an exception from a hook rolls the approval back.
-
-Likewise `register_archive_hook(fn)` adds a callable run inside the archiving
-transaction as `fn(article, acting_user)`, after the status is saved. The
-publishing app registers one to take the article's page down; an exception
-from a hook rolls the archiving back.
+Approval → publish: when a round reaches its quorum, `review_approve` runs
+`cms.hooks.ON_APPROVAL` inside the approving transaction; publishing
+registers the one function there (AUTO_PUBLISH_ON_APPROVAL), and an exception
+from it rolls the approval back. Archiving runs `cms.hooks.ON_ARCHIVE` the
+same way (the page comes down). cms/hooks.py lists every hook, who registers
+what and why it cannot be a direct call.
 """
 
 from __future__ import annotations
@@ -43,14 +39,15 @@ from django.utils.translation import gettext
 
 from articles.content import content_from_article, content_from_revision
 from articles.models import Article, Audience, GlossaryDefinition
-from articles.selectors import article_latest_revision, glossary_snapshot
+from articles.selectors import article_latest_revision, audience_names, glossary_snapshot
 from articles.services import glossary_definition_accept, glossary_definition_refuse
 from articles.translations import translation_checks, translations_mark_out_of_date
 from articles.workflow import article_transition
 from audit.services import event_record
-from cms import roles
+from cms import hooks, roles
 from cms.languages import language_in_text
 from cms.tasks import enqueue_on_commit
+from cms.workflow import ensure_transition
 from textkit.checks import check_content, has_errors
 from textkit.content import ArticleContent, glossary_to_json
 from textkit.diff import content_diff
@@ -71,80 +68,6 @@ from .exceptions import (
     RevisionMismatch,
 )
 from .models import BoardMember, GlossaryApproval, Invitation, ReviewComment, ReviewDecision, ReviewRound
-
-ApprovalHook = Callable[[Article, ReviewRound, object], None]
-_approval_hooks: list[ApprovalHook] = []
-ArchiveHook = Callable[[Article, object], None]
-_archive_hooks: list[ArchiveHook] = []
-GlossaryRefreshHook = Callable[[Article, ReviewRound, object], None]
-_glossary_refresh_hooks: list[GlossaryRefreshHook] = []
-
-
-def register_glossary_refresh_hook(hook: GlossaryRefreshHook) -> None:
-    """Run `hook(article, round, acting_user)` inside the transaction of a glossary refresh (publishing's request)."""
-    if hook not in _glossary_refresh_hooks:
-        _glossary_refresh_hooks.append(hook)
-
-
-def unregister_glossary_refresh_hook(hook: GlossaryRefreshHook) -> None:
-    if hook in _glossary_refresh_hooks:
-        _glossary_refresh_hooks.remove(hook)
-
-
-def register_approval_hook(hook: ApprovalHook) -> None:
-    """Run `hook(article, round, acting_user)` inside the transaction that approves a round."""
-    if hook not in _approval_hooks:
-        _approval_hooks.append(hook)
-
-
-def unregister_approval_hook(hook: ApprovalHook) -> None:
-    """Remove a hook added by register_approval_hook (tests use this)."""
-    if hook in _approval_hooks:
-        _approval_hooks.remove(hook)
-
-
-def register_archive_hook(hook: ArchiveHook) -> None:
-    """Run `hook(article, acting_user)` inside the transaction that archives an article."""
-    if hook not in _archive_hooks:
-        _archive_hooks.append(hook)
-
-
-def unregister_archive_hook(hook: ArchiveHook) -> None:
-    """Remove a hook added by register_archive_hook (tests use this)."""
-    if hook in _archive_hooks:
-        _archive_hooks.remove(hook)
-
-
-ApprovalGuard = Callable[[Article, ReviewRound, object], None]
-_approval_guards: list[ApprovalGuard] = []
-
-
-def register_approval_guard(guard: ApprovalGuard) -> None:
-    """Run `guard(article, round, acting_user)` before an approval is recorded; it raises ApprovalBlocked to refuse."""
-    if guard not in _approval_guards:
-        _approval_guards.append(guard)
-
-
-def unregister_approval_guard(guard: ApprovalGuard) -> None:
-    """Remove a guard added by register_approval_guard (tests use this)."""
-    if guard in _approval_guards:
-        _approval_guards.remove(guard)
-
-
-SubmissionCheck = Callable[[Article, object], list]
-_submission_checks: list[SubmissionCheck] = []
-
-
-def register_submission_check(check: SubmissionCheck) -> None:
-    """Run `check(article, content)` at submission; its error results block the submission."""
-    if check not in _submission_checks:
-        _submission_checks.append(check)
-
-
-def unregister_submission_check(check: SubmissionCheck) -> None:
-    """Remove a check added by register_submission_check (tests use this)."""
-    if check in _submission_checks:
-        _submission_checks.remove(check)
 
 
 @dataclass(frozen=True)
@@ -195,7 +118,7 @@ def _require_open_round(article: Article) -> ReviewRound:
 
 
 def _ensure_author(article: Article, acting_user, doing: str) -> None:
-    if not workflow.is_article_author(article, acting_user):
+    if not roles.is_article_author(article, acting_user):
         raise ReviewPermissionError(
             gettext("Only an author of “%(title)s” can %(doing)s.") % {"title": article.title, "doing": doing}
         )
@@ -280,13 +203,9 @@ def _changes_a_number(article: Article, old_revision, new_revision) -> bool:
     diff = content_diff(
         content_from_revision(old_revision, article_id=article.pk),
         content_from_revision(new_revision, article_id=article.pk),
-        audience_names=_audience_names(),
+        audience_names=audience_names(),
     )
     return bool(diff.dose_changes)
-
-
-def _audience_names() -> dict[int, str]:
-    return {a.pk: a.name for a in Audience.objects.all()}
 
 
 def _describe_errors(results) -> str:
@@ -315,7 +234,7 @@ def article_submit(article: Article, *, acting_user, comment: str = "", confirme
     """
     original, article = article, _lock(article)
     _ensure_author(article, acting_user, "submit it for review")
-    workflow.ensure_transition(article, "submit")
+    ensure_transition(workflow.REVIEW_EDGES, article, "submit", acting_user=acting_user)
     revision = article_latest_revision(article)
     if revision is None:
         raise InvalidTransition(
@@ -343,8 +262,8 @@ def article_submit(article: Article, *, acting_user, comment: str = "", confirme
         raise CommentRequired(
             gettext("Write a reply for the reviewers: say why the text is unchanged or the comments are left open.")
         )
-    results = check_content(content, audience_names=_audience_names()) + translation_checks(article, content)
-    for check in list(_submission_checks):
+    results = check_content(content, audience_names=audience_names()) + translation_checks(article, content)
+    for check in hooks.SUBMISSION_CHECKS:
         results = [*results, *check(article, content)]
     if has_errors(results):
         errors = [r for r in results if getattr(r, "level", "error") == "error"] or list(results)
@@ -376,7 +295,7 @@ def article_withdraw(article: Article, *, acting_user, comment: str = "") -> Art
     """Pull the article back from the board to a draft, closing its open round as withdrawn."""
     original, article = article, _lock(article)
     _ensure_author(article, acting_user, "withdraw it from review")
-    workflow.ensure_transition(article, "withdraw")
+    ensure_transition(workflow.REVIEW_EDGES, article, "withdraw", acting_user=acting_user)
     round_ = _open_round(article)
     if round_ is not None:
         workflow.round_close(round_, "withdraw")
@@ -389,9 +308,9 @@ def article_archive(article: Article, *, acting_user, comment: str = "") -> Arti
     """Archive the article (editors only); it becomes read-only and archive hooks run (its page comes down)."""
     original, article = article, _lock(article)
     _ensure_editor(acting_user, "archive an article")
-    workflow.ensure_transition(article, "archive")
+    ensure_transition(workflow.REVIEW_EDGES, article, "archive", acting_user=acting_user)
     article_transition(article, "archive", acting_user=acting_user, comment=comment)
-    for hook in list(_archive_hooks):
+    for hook in hooks.ON_ARCHIVE:  # publishing takes the page down (cms/hooks.py)
         hook(article, acting_user)
     return _sync_back(original, article)
 
@@ -458,7 +377,7 @@ def review_due_on(article: Article, assigned_at: dt.datetime) -> dt.date:
 def review_claim(article: Article, *, acting_user) -> Article:
     """Make the acting board member a reviewer of the article's open round (→ in review)."""
     original, article = article, _lock(article)
-    workflow.ensure_transition(article, "claim")
+    ensure_transition(workflow.REVIEW_EDGES, article, "claim", acting_user=acting_user)
     member = _ensure_may_review(_member_of(acting_user), article, acting_user)
     round_ = _require_open_round(article)
     if round_.decisions.filter(reviewer=member).exists():
@@ -482,7 +401,7 @@ def review_assign(article: Article, *, acting_user, reviewers: Iterable[BoardMem
     """
     original, article = article, _lock(article)
     _ensure_editor(acting_user, "assign reviewers")
-    workflow.ensure_transition(article, "assign")
+    ensure_transition(workflow.REVIEW_EDGES, article, "assign", acting_user=acting_user)
     reviewers = list(reviewers)
     if not reviewers:
         raise ReviewError(gettext("Choose at least one board member to assign."))
@@ -533,13 +452,13 @@ def _take_seat(
     article: Article, acting_user, action: str, comment: str, content_hash: str | None, *, voting_only: bool = False
 ):
     _ensure_comment_size(comment)
-    workflow.ensure_transition(article, action)
+    ensure_transition(workflow.REVIEW_EDGES, article, action, acting_user=acting_user)
     round_ = _require_open_round(article)
     member = _member_of(acting_user)
     seat = None
     if member is not None:
         seat = ReviewDecision.objects.select_for_update().filter(round=round_, reviewer=member).first()
-    if workflow.is_article_author(article, acting_user):
+    if roles.is_article_author(article, acting_user):
         raise ReviewPermissionError(
             gettext("You are an author of “%(title)s”, so you cannot review it.") % {"title": article.title}
         )
@@ -588,7 +507,7 @@ def review_approve(article: Article, *, acting_user, comment: str = "", content_
     """
     original, article = article, _lock(article)
     round_, seat = _take_seat(article, acting_user, "approve", comment, content_hash)
-    for guard in list(_approval_guards):
+    for guard in hooks.APPROVAL_GUARDS:
         guard(article, round_, acting_user)  # raises ApprovalBlocked; the transaction undoes the seat
     approvals = (
         round_.decisions.filter(decision=ReviewDecision.Decision.APPROVE, revision_id=round_.revision_id, voting=True)
@@ -637,7 +556,9 @@ def review_approve(article: Article, *, acting_user, comment: str = "", content_
         translations_mark_out_of_date(
             article, acting_user=acting_user, significant=_changes_a_number(article, previous_approved, round_.revision)
         )
-    for hook in list(_approval_hooks):
+    # Approve → publish: publishing's publication_on_approval_hook requests the publication when
+    # AUTO_PUBLISH_ON_APPROVAL is on (cms/hooks.py: review cannot import publishing).
+    for hook in hooks.ON_APPROVAL:
         hook(article, round_, acting_user)
     return _sync_back(original, article)
 
@@ -868,7 +789,7 @@ def article_glossary_refresh(article: Article, *, acting_user, content_hash: str
     original, article = article, _lock(article)
     member = _ensure_glossary_reviewer(acting_user)
     _ensure_comment_size(comment)
-    if workflow.is_article_author(article, acting_user):
+    if roles.is_article_author(article, acting_user):
         raise ReviewPermissionError(
             gettext("You are an author of “%(title)s”, so you cannot approve its glossary.") % {"title": article.title}
         )
@@ -926,7 +847,7 @@ def article_glossary_refresh(article: Article, *, acting_user, content_hash: str
         round_=refresh,
         comment=comment or ("Glossary definitions approved for the page: " + (", ".join(changed) or "terms removed")),
     )
-    for hook in list(_glossary_refresh_hooks):
+    for hook in hooks.ON_GLOSSARY_REFRESH:
         hook(article, refresh, acting_user)
     _sync_back(original, article)
     return refresh

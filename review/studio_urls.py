@@ -6,12 +6,12 @@ Included into the "studio" namespace; the panel on the studio edit page
 
 from django.urls import path
 
-from . import preview_views, views
+from . import preview_views, studio_views
 
 urlpatterns = [
-    path("<slug:slug>/review/submit/", views.studio_submit, name="review_submit"),
-    path("<slug:slug>/review/withdraw/", views.studio_withdraw, name="review_withdraw"),
-    path("review/comments/<int:pk>/resolve/", views.studio_comment_resolve, name="review_comment_resolve"),
+    path("<slug:slug>/review/submit/", studio_views.studio_submit, name="review_submit"),
+    path("<slug:slug>/review/withdraw/", studio_views.studio_withdraw, name="review_withdraw"),
+    path("review/comments/<int:pk>/resolve/", studio_views.studio_comment_resolve, name="review_comment_resolve"),
     path("<slug:slug>/previews/", preview_views.preview_create, name="preview_create"),
     path("<slug:slug>/previews/<int:pk>/revoke/", preview_views.preview_revoke, name="preview_revoke"),
 ]

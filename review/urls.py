@@ -2,15 +2,15 @@
 
 from django.urls import path
 
-from . import views
+from . import glossary_views, views
 
 app_name = "review"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("editor/", views.editor_queue, name="editor_queue"),
-    path("glossary/", views.glossary_queue, name="glossary_queue"),
-    path("glossary/<int:pk>/decide/", views.glossary_decide, name="glossary_decide"),
+    path("glossary/", glossary_views.glossary_queue, name="glossary_queue"),
+    path("glossary/<int:pk>/decide/", glossary_views.glossary_decide, name="glossary_decide"),
     path("<slug:slug>/", views.detail, name="detail"),
     path("<slug:slug>/claim/", views.claim, name="claim"),
     path("<slug:slug>/decide/", views.decide, name="decide"),
@@ -22,5 +22,5 @@ urlpatterns = [
     path("<slug:slug>/seats/<int:pk>/due/", views.due_set, name="due_set"),
     path("<slug:slug>/archive/", views.archive, name="archive"),
     path("<slug:slug>/policy/", views.policy, name="policy"),
-    path("<slug:slug>/glossary-refresh/", views.glossary_refresh, name="glossary_refresh"),
+    path("<slug:slug>/glossary-refresh/", glossary_views.glossary_refresh, name="glossary_refresh"),
 ]

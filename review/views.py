@@ -1,4 +1,7 @@
-"""The board's review workspace (/review/) and the authors' review actions in /studio/.
+"""The board's review workspace (/review/): queues, the review page and the board's and editors' actions.
+
+The authors' review actions in /studio/ are in studio_views.py, the glossary's
+pages in glossary_views.py.
 
 Views parse input, call one service and redirect; the services enforce the
 rules. A refused actor gets 403 with the reason; any other workflow error
@@ -17,30 +20,29 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from articles import selectors as article_selectors
-from articles.models import Article, Audience, GlossaryDefinition
-from cms import roles
+from articles.models import Article, Audience
+from articles.previews import content_assessment
+from cms import hooks, roles
 from cms.pagination import paginate
-from textkit.checks import check_content
 from textkit.content import glossary_from_json
 from textkit.diff import content_diff, split_sections
-from textkit.readability import readability_checks, readability_reports
 
 from . import actions as review_actions
 from . import selectors, services, workflow
-from .exceptions import CommentRequired, ResubmitNeedsConfirmation, ReviewError, ReviewPermissionError
+from .exceptions import ReviewError, ReviewPermissionError
 from .forms import AssignForm, CommentForm, DecisionForm, DeclineForm, DueDateForm, InvitationForm, ReviewPolicyForm
-from .models import Invitation, ReviewComment, ReviewDecision, ReviewRound
+from .models import Invitation, ReviewDecision, ReviewRound
 
 
-def _studio_url(article: Article) -> str:
+def studio_url(article: Article) -> str:
+    """Return the article's studio page (the article list if it has none)."""
     try:
         return article.get_absolute_url()
     except NoReverseMatch:
         return reverse("studio:article_list")
 
 
-def _run(request: HttpRequest, action, success: str) -> bool:
+def run_service(request: HttpRequest, action, success: str) -> bool:
     """Call a service; turn a refused actor into 403 and other workflow errors into a message."""
     try:
         action()
@@ -124,18 +126,6 @@ def editor_queue(request: HttpRequest) -> HttpResponse:
 # --- the review page ---------------------------------------------------------------------
 
 
-# Extra sections for the review page, added by apps further down the data flow (the
-# evidence watch adds each reference's retraction/label status): each is called as
-# fn(request, article, content, audience_names) and returns safe HTML ("" for none).
-_detail_panels: list = []
-
-
-def register_detail_panel(panel) -> None:
-    """Add a section to the review page: `panel(request, article, content, audience_names)` returns HTML."""
-    if panel not in _detail_panels:
-        _detail_panels.append(panel)
-
-
 @roles.role_required(roles.BOARD, roles.EDITORS, anonymous_404=True)
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
@@ -146,11 +136,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     texts = selectors.review_round_texts(article, round_)
     content, base, old, audiences = texts.content, texts.base, texts.old, texts.audiences
     names, variant_ids, previews = texts.names, texts.variant_ids, texts.versions
-    readability = readability_reports(
-        content,
-        article_selectors.audience_targets(audiences),
-        glossary=article_selectors.glossary_entries(article.language),
-    )
+    assessment = content_assessment(content, audiences, names=names)
     member = selectors.board_member_for(request.user)
     if member is not None and round_.status == ReviewRound.Status.OPEN:
         services.review_round_viewing_record(round_, acting_user=request.user)
@@ -170,7 +156,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         .order_by("-closed_at", "-pk")
         .first()
     )
-    glossary_rows = glossary_changes(
+    glossary_rows = selectors.glossary_changes(
         glossary_from_json(previous_approved.glossary if previous_approved else []), glossary_from_json(round_.glossary)
     )
     decision_form = DecisionForm(initial={"content_hash": round_.content_hash})
@@ -190,8 +176,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "previews": previews,
             "glossary_rows": [row for row in glossary_rows if row["new"] is not None],
             "glossary_changed": any(row["changed"] for row in glossary_rows),
-            "checks": check_content(content, audience_names=names) + readability_checks(readability),
-            "readability": readability,
+            "checks": assessment.checks,
+            "readability": assessment.readability,
             "sections": [title for title, _text in split_sections(content.body) if title],
             "member": member,
             "seat": seat,
@@ -221,7 +207,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             "default_approvals": settings.REVIEW_REQUIRED_APPROVALS,
             "default_interval": settings.REVIEW_INTERVAL_MONTHS,
-            "extra_panels": [panel(request, article, content, names) for panel in _detail_panels],
+            "extra_panels": [panel(request, article, content, names) for panel in hooks.REVIEW_PANELS],
         },
     )
 
@@ -234,7 +220,7 @@ def _back(slug: str) -> HttpResponseRedirect:
 @require_POST
 def claim(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
-    _run(
+    run_service(
         request,
         lambda: services.review_claim(article, acting_user=request.user),
         "You are now reviewing this article.",
@@ -274,7 +260,7 @@ def decide(request: HttpRequest, slug: str) -> HttpResponse:
             article, acting_user=request.user, comment=comment, content_hash=content_hash
         )
     label = dict(ReviewDecision.Decision.choices)[decision]
-    _run(request, call, f"Your decision is recorded: {label.lower()}.")
+    run_service(request, call, f"Your decision is recorded: {label.lower()}.")
     return _back(slug)
 
 
@@ -287,7 +273,7 @@ def comment_add(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, gettext("The comment is empty. Write what the author should change."))
         return _back(slug)
     data = form.cleaned_data
-    _run(
+    run_service(
         request,
         lambda: services.review_comment_add(
             article, acting_user=request.user, text=data["text"], section=data["section"], audience=data["audience"]
@@ -306,7 +292,7 @@ def assign(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, gettext("Choose at least one board member to assign."))
     else:
         reviewers = list(form.cleaned_data["reviewers"])
-        _run(
+        run_service(
             request,
             lambda: services.review_assign(article, acting_user=request.user, reviewers=reviewers),
             "Assigned " + ", ".join(m.display_name for m in reviewers) + ".",
@@ -325,7 +311,7 @@ def decline(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, gettext("Say why you decline, so the editors can find the right reviewer."))
         return _back(slug)
-    ok = _run(
+    ok = run_service(
         request,
         lambda: services.review_decline(article, acting_user=request.user, reason=form.cleaned_data["reason"]),
         gettext("You declined the review; the editors were told."),
@@ -343,7 +329,7 @@ def due_set(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, gettext("Enter the due date as a date, e.g. 2026-12-31."))
     else:
-        _run(
+        run_service(
             request,
             lambda: services.review_seat_due_set(seat, acting_user=request.user, due_on=form.cleaned_data["due_on"]),
             gettext("Due date saved."),
@@ -371,7 +357,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         _form_errors_as_messages(request, form)
         return _back(slug)
-    _run(
+    run_service(
         request,
         lambda: invitations.invitation_create(article, acting_user=request.user, **form.cleaned_data),
         gettext("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
@@ -385,7 +371,7 @@ def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     from . import invitations
 
     invitation = get_object_or_404(Invitation, pk=pk, article__slug=slug)
-    _run(
+    run_service(
         request,
         lambda: invitations.invitation_revoke(invitation, acting_user=request.user),
         gettext("Invitation withdrawn: its link no longer opens anything."),
@@ -401,7 +387,7 @@ def policy(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         _form_errors_as_messages(request, form)
         return _back(slug)
-    _run(
+    run_service(
         request,
         lambda: services.article_review_policy_set(article, acting_user=request.user, **form.cleaned_data),
         "Review settings saved.",
@@ -413,162 +399,9 @@ def policy(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def archive(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
-    _run(
+    run_service(
         request,
         lambda: services.article_archive(article, acting_user=request.user, comment=request.POST.get("comment", "")),
         f"“{article.title}” is archived.",
     )
     return redirect("review:editor_queue")
-
-
-# --- authors' actions, under /studio/ ----------------------------------------------------
-
-
-@roles.role_required(roles.AUTHORS, anonymous_404=True)
-@require_POST
-def studio_submit(request: HttpRequest, slug: str) -> HttpResponse:
-    """Submit for review; a resubmission that may waste the board's time asks for confirmation and a reply first."""
-    article = get_object_or_404(Article, slug=slug)
-    comment = request.POST.get("comment", "")
-    confirmed = request.POST.get("confirmed") == "1"
-    try:
-        services.article_submit(article, acting_user=request.user, comment=comment, confirmed=confirmed)
-    except ReviewPermissionError as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except ResubmitNeedsConfirmation as exc:
-        return _resubmit_confirm(request, article, reasons=exc.reasons, comment=comment)
-    except CommentRequired as exc:
-        if confirmed:
-            reasons = selectors.resubmit_concerns(article, content_hash=selectors.submission_hash(article))
-            return _resubmit_confirm(request, article, reasons=reasons, comment=comment, error=str(exc))
-        messages.error(request, str(exc))
-    except ReviewError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request,
-            gettext(
-                "Submitted to the Medical Advisory Board. The content is locked until the review "
-                "ends or you withdraw it."
-            ),
-        )
-    return redirect(_studio_url(article))
-
-
-def _resubmit_confirm(request, article: Article, *, reasons: list[str], comment: str, error: str = "") -> HttpResponse:
-    context = {
-        "article": article,
-        "reasons": reasons,
-        "comment": comment,
-        "error": error,
-        "open_comments": list(selectors.review_comment_list(article, open_only=True)),
-    }
-    return render(request, "review/resubmit_confirm.html", context, status=409 if error else 200)
-
-
-@roles.role_required(roles.AUTHORS, anonymous_404=True)
-@require_POST
-def studio_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
-    article = get_object_or_404(Article, slug=slug)
-    _run(
-        request,
-        lambda: services.article_withdraw(article, acting_user=request.user, comment=request.POST.get("comment", "")),
-        "Withdrawn from review. It is a draft again and you can edit it.",
-    )
-    return redirect(_studio_url(article))
-
-
-@roles.role_required(roles.AUTHORS, anonymous_404=True)
-@require_POST
-def studio_comment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = get_object_or_404(ReviewComment.objects.select_related("round__article"), pk=pk)
-    _run(
-        request,
-        lambda: services.review_comment_resolve(comment, acting_user=request.user),
-        "Comment marked resolved.",
-    )
-    return redirect(_studio_url(comment.round.article))
-
-
-# --- the glossary ------------------------------------------------------------------------
-
-
-@roles.role_required(roles.BOARD, roles.EDITORS)
-def glossary_queue(request: HttpRequest) -> HttpResponse:
-    """Glossary wording waiting for the board: the approved and the proposed wording side by side."""
-    member = selectors.board_member_for(request.user)
-    pager = paginate(request, article_selectors.glossary_proposals_waiting(), per_page=BOARD_PAGE)
-    definitions = list(pager.object_list)
-    decided = review_actions.glossary_decided_ids(member, definitions)
-    pager.items = [
-        (d, review_actions.glossary_definition_actions(d, request.user, member=member, decided=decided))
-        for d in definitions
-    ]
-    return render(request, "review/glossary_queue.html", {"member": member, "proposals": pager})
-
-
-@roles.role_required(roles.BOARD)
-@require_POST
-def glossary_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    definition = get_object_or_404(GlossaryDefinition, pk=pk)
-    decision = request.POST.get("decision")
-    comment = request.POST.get("comment", "")
-    if decision == "approve":
-        service, done = services.glossary_definition_approve, "approved"
-    elif decision == "reject":
-        service, done = services.glossary_definition_reject, "rejected"
-    else:
-        messages.error(request, gettext("Choose approve or reject."))
-        return redirect("review:glossary_queue")
-    _run(
-        request,
-        lambda: service(definition, acting_user=request.user, comment=comment),
-        f"You {done} version {definition.version} of “{definition.term}”.",
-    )
-    return redirect("review:glossary_queue")
-
-
-@roles.role_required(roles.BOARD, roles.EDITORS, anonymous_404=True)
-def glossary_refresh(request: HttpRequest, slug: str) -> HttpResponse:
-    """Show the glossary definitions an approved page pins against today's approved ones; a board member signs."""
-    article = get_object_or_404(Article, slug=slug)
-    member = selectors.board_member_for(request.user)
-    if request.method == "POST":
-        ok = _run(
-            request,
-            lambda: services.article_glossary_refresh(
-                article,
-                acting_user=request.user,
-                content_hash=request.POST.get("content_hash", ""),
-                comment=request.POST.get("comment", ""),
-            ),
-            f"You approved the newer glossary definitions for “{article.title}”; its page is being published again.",
-        )
-        return redirect("review:glossary_refresh", slug=article.slug) if not ok else redirect("review:queue")
-    round_, pinned, fresh = services.glossary_refresh_preview(article)
-    if round_ is None:
-        raise Http404("This article has no approved text.")
-    rows = glossary_changes(pinned.glossary, fresh.glossary)
-    changed = fresh.content_hash() != round_.content_hash
-    return render(
-        request,
-        "review/glossary_refresh.html",
-        {
-            "article": article,
-            "rows": rows,
-            "content_hash": fresh.content_hash(),
-            "action": review_actions.glossary_refresh_action(article, request.user, member=member, changed=changed),
-        },
-    )
-
-
-def glossary_changes(old, new) -> list[dict]:
-    """Pair the definitions of two snapshots by term: each row has the old and the new (either may be None)."""
-    before = {g.term_id: g for g in old}
-    after = {g.term_id: g for g in new}
-    rows = []
-    for term_id in sorted(before.keys() | after.keys(), key=lambda i: (after.get(i) or before.get(i)).term.lower()):
-        a, b = before.get(term_id), after.get(term_id)
-        changed = a is None or b is None or (a.version, a.explanation) != (b.version, b.explanation)
-        rows.append({"old": a, "new": b, "changed": changed})
-    return rows

@@ -1,9 +1,11 @@
 """The review workflow: the board's steps of the article table, review rounds, and the rules about people.
 
-The article's status table lives in articles/workflow.py (`TRANSITIONS`,
+The article's status table lives in articles/workflow.py (`ARTICLE_TABLE`,
 applied only by `article_transition`); review's services check an edge
-first with `ensure_transition` here, which words the refusal as a review
-error. A review round's own status changes only through `round_close`.
+first with `cms.workflow.ensure_transition(REVIEW_EDGES, …)`, the same table
+worded as review errors. A review round's own status is the `ROUND_TABLE`
+here, applied only by `round_close`. Both are tables of the one kit
+(cms/workflow.py).
 The functions below it answer questions about board members (eligible?
 recused, and why?) without writing anything; the services in
 review/services.py enforce them.
@@ -16,16 +18,18 @@ import re
 from dataclasses import dataclass
 
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from articles.models import Article, ArticleVariant
-from articles.workflow import TRANSITIONS, Transition, allowed_actions, can_transition, edge_refusal
+from articles.workflow import ARTICLE_TABLE
+from cms import roles
 from cms.languages import language_in_text
+from cms.workflow import Actor, Transition, TransitionTable, anyone, ensure_transition
 
-from .exceptions import InvalidTransition
+from .exceptions import InvalidTransition, ReviewPermissionError
 from .models import BoardMember, ReviewRound
 
-__all__ = ["TRANSITIONS", "Transition", "allowed_actions", "can_transition", "ensure_transition", "round_close"]
+__all__ = ["REVIEW_EDGES", "ROUND_TABLE", "round_close"]
 
 S = Article.Status
 R = ReviewRound.Status
@@ -48,30 +52,38 @@ EVENT_LABELS = {
 }
 
 
-def ensure_transition(article: Article, action: str) -> str:
-    """Return the target status of `action`, or raise InvalidTransition from this status."""
-    reason = edge_refusal(article, action)
-    if reason:
-        raise InvalidTransition(reason)
-    return TRANSITIONS[action].target
+#: The article table as the review services check it: the same edges and actors, worded as review errors
+#: (InvalidTransition, ReviewPermissionError), which the review pages show. The services check their finer
+#: rules (eligibility, recusal, quorum) too; `article_transition` checks the same edge again when it applies it.
+REVIEW_EDGES = ARTICLE_TABLE.raising(invalid=InvalidTransition, forbidden=ReviewPermissionError)
 
 
 # --- review rounds ------------------------------------------------------------
 
-#: How a decision or a withdrawal closes the open round (a round only ever moves open → closed).
-ROUND_CLOSINGS = {
-    "approve": R.APPROVED,
-    "request_changes": R.CHANGES_REQUESTED,
-    "reject": R.REJECTED,
-    "withdraw": R.WITHDRAWN,
-}
+#: A round only ever moves open → closed: a decision or a withdrawal closes it. Who may is the review
+#: services' rule (a reviewer of the round, the author), checked before; so the table's actor is "anyone".
+CLOSER = "review_services"
+ROUND_TABLE = TransitionTable.declare(
+    gettext_noop("review round"),
+    [
+        Transition("approve", {R.OPEN}, R.APPROVED, CLOSER, gettext_noop("approve it")),
+        Transition("request_changes", {R.OPEN}, R.CHANGES_REQUESTED, CLOSER, gettext_noop("request changes")),
+        Transition("reject", {R.OPEN}, R.REJECTED, CLOSER, gettext_noop("reject it")),
+        Transition("withdraw", {R.OPEN}, R.WITHDRAWN, CLOSER, gettext_noop("withdraw it from review")),
+    ],
+    actors={CLOSER: Actor(gettext_noop("a reviewer of the round"), anyone)},
+    state_of=lambda round_: round_.status,
+    state_label=lambda status: ReviewRound.Status(status).label.lower(),
+    invalid=InvalidTransition,
+    forbidden=ReviewPermissionError,
+    edge_refusal_text=gettext_noop("This review round is already closed. Reload the page to see its state."),
+)
 
 
 def round_close(round_: ReviewRound, action: str) -> ReviewRound:
     """Close an open (locked) round for `action`; the article's audit event for the action records it."""
-    if round_.status != R.OPEN:
-        raise InvalidTransition(gettext("This review round is already closed. Reload the page to see its state."))
-    round_.status = ROUND_CLOSINGS[action]
+    transition = ensure_transition(ROUND_TABLE, round_, action, acting_user=None)
+    round_.status = transition.target
     round_.closed_at = timezone.now()
     round_.save(update_fields=["status", "closed_at"])
     return round_
@@ -97,15 +109,6 @@ def refresh_round_record(**fields) -> ReviewRound:
 
 
 # --- People ---------------------------------------------------------------
-
-
-def is_article_author(article: Article, user, *, author_ids: frozenset[int] | None = None) -> bool:
-    """Return True if the user is one of the article's authors (from `author_ids` when the caller has them)."""
-    if user is None or not user.is_authenticated:
-        return False
-    if author_ids is not None:
-        return user.pk in author_ids
-    return article.authors.filter(pk=user.pk).exists()
 
 
 def credential_valid(member: BoardMember, on: dt.date | None = None) -> bool:
@@ -204,7 +207,7 @@ def ineligibility_reason(
         return gettext(
             "%(name)s's credential verification has lapsed. Ask an editor to re-verify it before reviewing."
         ) % {"name": member.display_name}
-    if is_article_author(article, user or member.user, author_ids=facts.author_ids if facts else None):
+    if roles.is_article_author(article, user or member.user, author_ids=facts.author_ids if facts else None):
         return gettext("%(display_name)s is an author of this article and cannot review it.") % {
             "display_name": member.display_name
         }

@@ -319,3 +319,23 @@ def test_the_setters_the_check_allows_exist():
     for (rel, function), _attr in SETTERS.items():
         tree = ast.parse((ROOT / rel).read_text())
         assert function in {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}, (rel, function)
+
+
+# --- views only translate HTTP: no views module grows into a room of its own ------------------
+
+MAX_VIEWS_LINES = 450
+
+
+def test_no_views_module_is_longer_than_450_lines():
+    """A views module that grows is split by room (articles/views/ is a package of them)."""
+    too_long = []
+    for app in (*LAYERS, "cms"):
+        for path in sorted((ROOT / app).rglob("*.py")):
+            rel = path.relative_to(ROOT)
+            if "migrations" in rel.parts:
+                continue
+            if path.name in ("views.py",) or path.name.endswith("_views.py") or "views" in rel.parts[:-1]:
+                lines = len(path.read_text().splitlines())
+                if lines > MAX_VIEWS_LINES:
+                    too_long.append(f"{rel.as_posix()}: {lines} lines")
+    assert not too_long, f"views modules over {MAX_VIEWS_LINES} lines:\n" + "\n".join(too_long)

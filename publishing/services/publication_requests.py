@@ -333,7 +333,7 @@ def publication_request_on_approval(article: Article, *, acting_user: AbstractBa
 def publication_on_glossary_refresh_hook(article: Article, review_round: ReviewRound, acting_user) -> None:
     """Publish the approved revision again with the glossary a board member just refreshed.
 
-    Registered with review.services.register_glossary_refresh_hook, so it runs
+    Registered in cms.hooks.ON_GLOSSARY_REFRESH, so it runs
     inside the refresh's transaction with the board member as the approver: a
     refusal rolls the refresh back (nothing half-done). Only when the
     article's approved revision is live or about to go live (pending): a
@@ -446,7 +446,7 @@ def publication_retry(publication: Publication, *, acting_user: AbstractBaseUser
 def publication_on_approval_hook(article: Article, review_round: ReviewRound, acting_user) -> None:
     """Request publication inside the approving transaction when AUTO_PUBLISH_ON_APPROVAL is on.
 
-    Registered with review.services.register_approval_hook. A refusal here is
+    Registered in cms.hooks.ON_APPROVAL. A refusal here is
     logged, never raised: it must not undo the board's approval, and the
     outbox sweeper tries again.
     """
@@ -487,7 +487,7 @@ def _translations_follow_source(source: Article, acting_user) -> None:
 def publication_on_archive_hook(article: Article, acting_user) -> None:
     """Take down the page of an article being archived, and cancel anything waiting to go live.
 
-    Registered with review.services.register_archive_hook, so it runs inside
+    Registered in cms.hooks.ON_ARCHIVE, so it runs inside
     the archiving transaction (the editor check is the archive's own). An
     exception here rolls the archiving back: an archived article is never
     left live.
@@ -505,7 +505,7 @@ def publication_on_archive_hook(article: Article, acting_user) -> None:
 def publication_withdraw_for_evidence(article: Article, *, acting_user, reason: str, mode: str) -> list[Publication]:
     """Withdraw (mode "remove") or mark (mode "notice") the article's page from an evidence alert.
 
-    Registered with evidence.services.register_page_withdrawer; publishing
+    Registered in cms.hooks.PAGE_WITHDRAWERS; publishing
     errors come back as the evidence app's InvalidAlertAction so the alert
     report can show them.
     """

@@ -23,11 +23,12 @@ from django.utils import timezone
 from articles.models import Article
 from audit.services import event_record
 from cms.tasks import enqueue
+from cms.workflow import ensure_transition
 
 from ..export import export_article
 from ..models import PageRefresh, Publication
 from ..pages import refresh_articles
-from ..workflow import NEW, ensure_transition, state_of
+from ..workflow import NEW, TRANSITIONS, state_of
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def publication_transition(
     InvalidPublicationState or PublishingPermissionError and changes nothing
     when the table refuses.
     """
-    transition = ensure_transition(publication, action, acting_user)
+    transition = ensure_transition(TRANSITIONS, publication, action, acting_user=acting_user)
     created = state_of(publication) == NEW
     publication.state = transition.target
     for name, value in fields.items():

@@ -7,7 +7,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from articles.content import content_from_article
-from articles.models import Audience
+from articles.selectors import audience_names
+from cms import roles
 from cms.pagination import paginate
 from textkit.checks import check_content
 
@@ -33,16 +34,16 @@ def review_studio_panel(context, article):
     """Render the article's review state for its authors: submit/withdraw, open comments, history."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    names = {a.pk: a.name for a in Audience.objects.all()}
-    can_submit = workflow.can_transition(article, "submit")
+    names = audience_names()
+    can_submit = workflow.REVIEW_EDGES.can(article, "submit")
     checks = check_content(content_from_article(article), audience_names=names) if can_submit else []
     return {
         "article": article,
         "request": request,
         "csrf_token": context.get("csrf_token"),
-        "is_author": workflow.is_article_author(article, user),
+        "is_author": roles.is_article_author(article, user),
         "can_submit": can_submit,
-        "can_withdraw": workflow.can_transition(article, "withdraw"),
+        "can_withdraw": workflow.REVIEW_EDGES.can(article, "withdraw"),
         "checks": checks,
         "check_errors": [c for c in checks if c.level == "error"],
         "round": selectors.review_round_latest(article),
@@ -70,7 +71,7 @@ def review_studio_feedback(context, article):
     return {
         "article": article,
         "csrf_token": context.get("csrf_token"),
-        "is_author": workflow.is_article_author(article, user),
+        "is_author": roles.is_article_author(article, user),
         "round": round_,
         "decisions": decisions,
         "open_comments": list(selectors.review_comment_list(article, open_only=True)),

@@ -11,7 +11,6 @@ import pytest
 from reversion.models import Version
 
 from articles.content import content_from_article, content_from_revision
-from textkit.content import ArticleContent
 from articles.models import Article, ArticleVariant, Audience, Reference
 from demo import texts as demo
 from tests import factories

@@ -10,6 +10,7 @@ import socket
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from articles.models import IdentifierRecord, Reference
 from review import services as review_services
@@ -178,3 +179,15 @@ def test_the_editor_has_the_dialog_and_keeps_the_link_for_no_javascript(client, 
     # Both openers are plain links to the separate page, which works without JavaScript.
     assert html.count(f'href="/studio/{article.slug}/references/add-by-id/" data-reference-lookup-open') == 2
     assert "onclick" not in html and 'style="' not in html
+
+
+def test_the_taken_key_is_named_by_its_field_in_every_language(client, online, article, author):
+    """The view reads the error's field, not its words: a Spanish message still points at the key field."""
+    client.force_login(author)
+    IdentifierRecord.objects.create(scheme="pmid", value="29596116", title="Guidelines", pmid="29596116")
+    with translation.override("es"):
+        taken = _post(client, article, identifier="90000001", key="kotton2018")
+        paper = _post(client, article, identifier="29596116")
+    assert taken.status_code == 409 and taken.json()["field"] == "key"
+    assert taken.json()["error"] == "La clave «kotton2018» ya se usa en este artículo. Elija otra clave."
+    assert paper.status_code == 409 and paper.json()["field"] == "identifier"

@@ -10,6 +10,7 @@ from articles.exceptions import ContentLocked
 from articles.models import Article
 from articles.selectors import article_latest_revision
 from audit.models import WorkflowEvent
+from cms import hooks
 from review import services
 from review.exceptions import (
     AlreadyDecided,
@@ -292,11 +293,11 @@ def test_approval_hook_runs_inside_the_approving_transaction(in_review, reviewer
     def hook(article, round_, acting_user):
         calls.append((article.status, round_.status, acting_user))
 
-    services.register_approval_hook(hook)
+    hooks.ON_APPROVAL.register(hook)
     try:
         services.review_approve(in_review, acting_user=reviewer)
     finally:
-        services.unregister_approval_hook(hook)
+        hooks.ON_APPROVAL.unregister(hook)
     assert calls == [("approved", "approved", reviewer)]
 
 
@@ -453,11 +454,11 @@ def test_archive_hook_runs_inside_the_archiving_transaction(article, editor):
     def hook(article, acting_user):
         calls.append((Article.objects.get(pk=article.pk).status, last_event(article).action, acting_user))
 
-    services.register_archive_hook(hook)
+    hooks.ON_ARCHIVE.register(hook)
     try:
         services.article_archive(article, acting_user=editor)
     finally:
-        services.unregister_archive_hook(hook)
+        hooks.ON_ARCHIVE.unregister(hook)
     assert calls == [("archived", "archive", editor)]
 
 
@@ -466,12 +467,12 @@ def test_a_failing_archive_hook_rolls_the_archiving_back(article, editor):
         raise RuntimeError("page could not be taken down")
 
     events_before = WorkflowEvent.objects.count()
-    services.register_archive_hook(hook)
+    hooks.ON_ARCHIVE.register(hook)
     try:
         with pytest.raises(RuntimeError):
             services.article_archive(article, acting_user=editor)
     finally:
-        services.unregister_archive_hook(hook)
+        hooks.ON_ARCHIVE.unregister(hook)
     article.refresh_from_db()
     assert article.status == S.DRAFT
     assert WorkflowEvent.objects.count() == events_before
@@ -483,12 +484,12 @@ def test_refused_archive_runs_no_hook(article, author):
     def hook(article, acting_user):
         calls.append(article)
 
-    services.register_archive_hook(hook)
+    hooks.ON_ARCHIVE.register(hook)
     try:
         with pytest.raises(ReviewPermissionError):
             services.article_archive(article, acting_user=author)
     finally:
-        services.unregister_archive_hook(hook)
+        hooks.ON_ARCHIVE.unregister(hook)
     assert calls == []
 
 
