@@ -13,9 +13,9 @@ class PublishingConfig(AppConfig):
         from review.models import BoardMember
 
         from . import tasks  # noqa: F401 - registers the jobs the services send by name
-        from .selectors.search import register_sqlite_unaccent
+        from .selectors.search import install_sqlite_unaccent
 
-        connection_created.connect(register_sqlite_unaccent, dispatch_uid="vetted_sqlite_unaccent")
+        connection_created.connect(install_sqlite_unaccent, dispatch_uid="vetted_sqlite_unaccent")
         from .models import Disclaimer, EditorialPolicy, SearchSynonym
 
         # Page furniture: every approved change is a version (publishing/services/furniture.py).

@@ -89,7 +89,7 @@ def sqlite_unaccent(text: str | None) -> str | None:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def register_sqlite_unaccent(sender, connection, **kwargs) -> None:
+def install_sqlite_unaccent(sender, connection, **kwargs) -> None:
     """connection_created receiver: give SQLite connections the function the SQLite search matches with."""
     if connection.vendor == "sqlite":
         connection.connection.create_function("vetted_unaccent", 1, sqlite_unaccent, deterministic=True)
