@@ -44,7 +44,7 @@ import unicodedata
 
 from django.conf import settings
 from django.db import connection, connections
-from django.db.models import BooleanField, Case, F, FloatField, IntegerField, Max, Q, Sum, Value, When
+from django.db.models import Case, F, FloatField, IntegerField, Max, Q, Sum, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -696,16 +696,38 @@ CLOSE_CANDIDATES = 200
 SUGGESTION_CUTOFF = 0.75
 
 
-def catalogue_did_you_mean(query: str, close: list[CatalogueEntry]) -> str:
-    """Return the query with each unknown word replaced by the closest word of the close matches' names, or "".
+# Vocabulary words looked at per word of the query (the closest by trigram similarity).
+SUGGESTION_CANDIDATES = 5
 
-    No query: the words compared are those of the few articles already found
-    spelled alike (``catalogue_close_matches``).
+
+def catalogue_name_words(query: str) -> list[str]:
+    """Return the words of live articles' names spelled like the query's words (PostgreSQL, pg_trgm; one query).
+
+    From ``publishing_searchword`` (migration 0020: each distinct word of the
+    catalogue's names, with a trigram index): per word of four letters or more,
+    the SUGGESTION_CANDIDATES closest, and the word itself where it is known.
+    Empty on other databases.
+    """
+    words = [w for w in search_key(search_terms(query)).split() if len(w) >= 4][:8]
+    if not words or connection.vendor != "postgresql":
+        return []
+    sql = (
+        "SELECT v.word FROM unnest(%s::text[]) AS q(w), LATERAL (SELECT s.word FROM publishing_searchword s"
+        " WHERE s.word %% q.w ORDER BY similarity(s.word, q.w) DESC, s.word LIMIT %s) v"
+        " UNION SELECT s.word FROM publishing_searchword s WHERE s.word = ANY(%s)"
+    )
+    return sorted({row[0] for row in _fetch(sql, [words, SUGGESTION_CANDIDATES, words])})
+
+
+def catalogue_did_you_mean(query: str, vocabulary: list[str]) -> str:
+    """Return the query with each unknown word replaced by its closest word of the vocabulary, or "".
+
+    No query: the vocabulary is the names' words already found spelled alike
+    (``catalogue_name_words``). A word of fewer than four letters, or one the
+    vocabulary has, stays as typed.
     """
     words = search_key(search_terms(query)).split()
-    vocabulary = sorted(
-        {w for entry in close for w in search_key(f"{entry.title} {entry.condition} {entry.drugs}").split()}
-    )
+    vocabulary = sorted(set(vocabulary))
     if not words or not vocabulary:
         return ""
     known = set(vocabulary)
@@ -731,12 +753,16 @@ def catalogue_close_matches(query: str) -> list[CatalogueEntry]:
         return []
     # "<%" (word similarity at least pg_trgm.word_similarity_threshold, 0.6 by default) can use the
     # trigram index; the similarity itself only orders the few rows found.
-    # Unqualified: this is a subquery of the page's (Django aliases the table there), with no join.
-    close = RawSQL("%s <%% search_names", [query], BooleanField())
     similarity = RawSQL("word_similarity(%s, publishing_catalogueentry.search_names)", [query], FloatField())
     # A bounded set of candidates (a misspelled common drug is close to thousands of names, all alike):
-    # the trigram index finds them, and only these are ordered by similarity.
-    candidates = CatalogueEntry.objects.alias(close=close).filter(close=True).values("pk")[:CLOSE_CANDIDATES]
+    # the trigram index finds them, and only these are ordered by similarity. The CTE is planned
+    # without the LIMIT, so it takes the index; with it, the planner chose a sequential scan that
+    # computed the similarity of row after row (150 ms at 100,000 for "valgancyclovir").
+    candidates = RawSQL(
+        "WITH close AS MATERIALIZED (SELECT c.id FROM publishing_catalogueentry c WHERE %s <%% c.search_names)"
+        " SELECT close.id FROM close LIMIT %s",
+        [query, CLOSE_CANDIDATES],
+    )
     return list(
         catalogue_live()
         .filter(pk__in=candidates)
@@ -797,20 +823,22 @@ def catalogue_search_answer(query: str, filters: Filters | None = None, *, langu
     """Return the search page's answer: ranked results, else a corrected spelling's, else what is close.
 
     A fixed number of queries: the search (and its looser form); when it finds
-    nothing, the names spelled alike, the corrected query's search, and the
-    closest conditions.
+    nothing, the names' words spelled alike and the corrected query's search;
+    when that finds nothing too, the articles spelled alike and the closest
+    conditions.
     """
     results, some_words = catalogue_search_page(query, filters, language=language)
     answer = SearchAnswer(query=query, results=results, some_words=some_words)
     if results.count():
         return answer
     answer.found_nothing = True
-    answer.close_matches = catalogue_close_matches(query)
-    suggestion = catalogue_did_you_mean(query, answer.close_matches)
+    suggestion = catalogue_did_you_mean(query, catalogue_name_words(query))
     if suggestion:
         corrected, corrected_some = catalogue_search_page(suggestion, filters, language=language)
         if corrected.count():
             answer.results, answer.some_words, answer.suggestion = corrected, corrected_some, suggestion
             return answer
+    # Still nothing: the articles spelled alike and the closest conditions (shown only on this page).
+    answer.close_matches = catalogue_close_matches(query)
     answer.close_conditions = catalogue_close_conditions(query)
     return answer
