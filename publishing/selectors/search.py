@@ -60,8 +60,9 @@ SEARCH_MAX_LENGTH = 200
 SEARCH_PAGE_SIZE = 20
 # Places read with the count (ten pages), and the facets' sample.
 SEARCH_WINDOW = 200
-# Body-only matches are looked for among this many body matches (a word in every body stays cheap).
-SEARCH_BODY_SCAN = 600
+# Body-only matches are looked for among this many body matches (a word in every body stays cheap); when there
+# are more, the count is a lower bound and the page says "at least".
+SEARCH_BODY_SCAN = 300
 # Matches are counted up to this many; the page then says "more than".
 SEARCH_COUNT_CAP = 1000
 # Lead matches ranked: every match up to this many (one more than the cap, so the count is exact up to it),
@@ -320,20 +321,6 @@ class PostgresSearch:
         tier_params = [*self.m_params, *self.f_params, SEARCH_CANDIDATES]
         return sql, [*tier_params, *tier_params, SEARCH_CANDIDATES]
 
-    def _body_matches(self) -> tuple[str, list]:
-        """Entries that match through their body only, among the first SEARCH_BODY_SCAN body matches (bounded).
-
-        Reads the CTE ``bm`` (every body match, computed only as far as read): planned
-        on its own, it takes the index; with the LIMIT beside it the planner chose a
-        sequential scan, expecting matches sooner than they came (42 ms at 100,000).
-        """
-        return (
-            "FROM (SELECT bm.id, bm.search_vector FROM bm LIMIT %s) e"
-            " JOIN publishing_cataloguelead l ON l.entry_id = e.id"
-            f" WHERE NOT (l.tsv @@ {self.q_sql}) AND {self.f_sql}",
-            [SEARCH_BODY_SCAN, *self.q_params, *self.f_params],
-        )
-
     def facets_sql(self) -> str:
         """Conditions and drugs among the window (the CTE ``w``), commonest first: (kind, name, n, NULL)."""
         return (
@@ -350,17 +337,22 @@ class PostgresSearch:
     def statement(self, start: int, stop: int) -> tuple[str, list]:
         """One statement: the counts, the ids of places (start, stop] in order, and the window's facets.
 
-        Rows: ('count', NULL, lead matches (at most SEARCH_CANDIDATES), body-only
-        matches (at most SEARCH_COUNT_CAP + 1; none read when the lead tier is
-        full)), then ('page', id, place, NULL), then ('condition' | 'drug', name,
-        n, NULL). The lead candidates are read once (CTE ``c``, one index scan);
-        places follow ts_rank_cd weighted by the prior, the reader's language
-        first; body-only matches come after every lead match.
+        Rows: ('count', body matches scanned, lead matches (at most
+        SEARCH_CANDIDATES), body-only matches among those scanned), then ('page',
+        id, place, NULL), then ('condition' | 'drug', name, n, NULL). The lead
+        candidates are read once (CTE ``c``, one index scan); places follow
+        ts_rank_cd weighted by the prior, the reader's language first.
+
+        Body-only matches come after every lead match. They are looked for only
+        when the lead tier is not full, among the first SEARCH_BODY_SCAN + 1 body
+        matches (CTE ``bm``, every body match computed only as far as read:
+        planned on its own, without the LIMIT beside it, so the planner neither
+        bets on a sequential scan finding them soon nor reads them all), and
+        ranked only when the places asked for reach them.
         """
         candidates, c_params = self._candidates()
-        body, b_params = self._body_matches()
         score = f"ts_rank_cd(c.tsv, {self.q_sql}) * (1 + %s * c.prior)"
-        b_score = f"ts_rank_cd(x.search_vector, {self.q_sql}) * (1 + %s * x.prior)"
+        b_score = f"ts_rank_cd(bc.search_vector, {self.q_sql}) * (1 + %s * bc.prior)"
         sql = (
             f"WITH c AS MATERIALIZED ({candidates}),"  # nosec B608: fixed SQL, values bound
             " bm AS MATERIALIZED (SELECT e.id, e.search_vector FROM publishing_catalogueentry e"
@@ -368,12 +360,15 @@ class PostgresSearch:
             " n AS MATERIALIZED (SELECT count(*) AS lead FROM c),"
             " r AS MATERIALIZED (SELECT c.entry_id, row_number() OVER"
             f" (ORDER BY (c.language = %s) DESC, {score} DESC, c.entry_id) AS pos FROM c),"
-            " b AS MATERIALIZED (SELECT x.id AS entry_id, row_number() OVER"
-            f" (ORDER BY (x.language = %s) DESC, {b_score} DESC, x.id) AS pos"
-            f" FROM (SELECT e.id, e.search_vector, l.prior, l.language {body} LIMIT %s) x"
-            " WHERE (SELECT lead FROM n) <= %s),"
+            " bs AS MATERIALIZED (SELECT bm.id, bm.search_vector FROM bm WHERE (SELECT lead FROM n) <= %s LIMIT %s),"
+            " bc AS MATERIALIZED (SELECT bs.id, bs.search_vector, l.prior, l.language FROM bs"
+            " JOIN publishing_cataloguelead l ON l.entry_id = bs.id"
+            f" WHERE NOT (l.tsv @@ {self.q_sql}) AND {self.f_sql}),"
+            " b AS (SELECT bc.id AS entry_id, row_number() OVER"
+            f" (ORDER BY (bc.language = %s) DESC, {b_score} DESC, bc.id) AS pos"
+            " FROM bc WHERE (SELECT lead FROM n) < %s),"
             " w AS (SELECT entry_id FROM r WHERE pos <= %s)"
-            " SELECT 'count', NULL::text, (SELECT lead FROM n), (SELECT count(*) FROM b)"
+            " SELECT 'count', (SELECT count(*) FROM bs)::text, (SELECT lead FROM n), (SELECT count(*) FROM bc)"
             " UNION ALL (SELECT 'page', r.entry_id::text, r.pos, NULL::bigint FROM r WHERE r.pos > %s AND r.pos <= %s)"
             " UNION ALL (SELECT 'page', b.entry_id::text, n.lead + b.pos, NULL::bigint FROM b, n"
             " WHERE n.lead + b.pos > %s AND n.lead + b.pos <= %s)"
@@ -385,12 +380,14 @@ class PostgresSearch:
             self.language,
             *self.q_params,
             SEARCH_PRIOR_WEIGHT,
+            SEARCH_COUNT_CAP,
+            SEARCH_BODY_SCAN + 1,
+            *self.q_params,
+            *self.f_params,
             self.language,
             *self.q_params,
             SEARCH_PRIOR_WEIGHT,
-            *b_params,
-            SEARCH_COUNT_CAP + 1,
-            SEARCH_COUNT_CAP,
+            stop,
             SEARCH_WINDOW,
             start,
             stop,
@@ -421,7 +418,9 @@ class SearchResults:
     PostgreSQL: one statement gives the counts, the ids of the first SEARCH_WINDOW
     places and the facets (``PostgresSearch.statement``); a page inside the window
     is sliced from them, a page past it runs the statement again for its places.
-    ``capped`` is True when there were more than SEARCH_COUNT_CAP matches.
+    ``capped`` is True when there were more than SEARCH_COUNT_CAP matches;
+    ``at_least`` when the count is below the cap but a lower bound (more body
+    matches than SEARCH_BODY_SCAN were there to look through).
     """
 
     def __init__(self, parsed: ParsedQuery, filters: Filters | None = None, *, language: str | None = None):
@@ -434,6 +433,7 @@ class SearchResults:
         self._facets: dict | None = None  # read with the window (PostgreSQL)
         self._window: list[int] = []  # ids of the first SEARCH_WINDOW places (PostgreSQL)
         self.capped = False
+        self.body_partial = False  # PostgreSQL: body matches were scanned up to SEARCH_BODY_SCAN only
 
     def _read(self, start: int, stop: int) -> list[int]:
         """Run the search statement for places [start, stop); keep its counts and facets the first time."""
@@ -442,12 +442,15 @@ class SearchResults:
         for kind, name, n, m in rows:
             if kind == "count":
                 counts = (n or 0, m or 0)
+                scanned = int(name or 0)
             elif kind == "page":
                 page.append((n, int(name)))
             else:
                 facets[kind].append((name, n))
         if self._counts is None:
             self._counts, self._facets = counts, facets
+            # More body matches than were scanned: the body-only count is a lower bound ("at least").
+            self.body_partial = scanned > SEARCH_BODY_SCAN
         return [pk for _n, pk in sorted(page)]
 
     # counts
@@ -478,6 +481,11 @@ class SearchResults:
         total = lead + body
         self.capped = total > SEARCH_COUNT_CAP
         return min(total, SEARCH_COUNT_CAP)
+
+    @property
+    def at_least(self) -> bool:
+        """True when the count is a lower bound below the cap: more body matches exist than were scanned."""
+        return self.body_partial and not self.capped
 
     def __len__(self) -> int:
         return self.count()

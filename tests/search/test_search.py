@@ -370,3 +370,17 @@ def test_a_capped_count_says_more_than_in_english_and_in_spanish(client, catalog
     assert "More than 1 results for “treated”" in html
     es = client.get("/es/search/", {"q": "treated"}).content.decode()
     assert "Más de 1 resultados para «treated»" in es
+
+
+@pytest.mark.postgres
+def test_a_count_that_read_only_part_of_the_body_matches_says_at_least(client, catalogue, monkeypatch):
+    # "retinitis" is in every body and in no title, condition, drug or bottom line: body-only matches.
+    html = client.get("/search/", {"q": "retinitis"}).content.decode()
+    assert "3 results for “retinitis”" in html and "At least" not in html
+    monkeypatch.setattr(search_selectors, "SEARCH_BODY_SCAN", 1)
+    found = search_selectors.catalogue_search("retinitis")
+    assert found.count() == 2 and found.at_least and not found.capped
+    html = client.get("/search/", {"q": "retinitis"}).content.decode()
+    assert "At least 2 results for “retinitis”" in html and "only in their text" in html
+    es = client.get("/es/search/", {"q": "retinitis"}).content.decode()
+    assert "Al menos 2 resultados para «retinitis»" in es and "solo lo mencionan en el texto" in es
