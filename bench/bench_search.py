@@ -7,8 +7,8 @@ one's rows), the judged set is scored, and each query of QUERIES is requested
 as a reader through Django's test client, BENCH_REQUESTS times (default 30)
 after one warm-up, the page cache cleared before each: the whole search page,
 uncached. With BENCH_SEARCH_GIN=1 the same is measured again with the lead's
-RUM index replaced by GIN (the fallback where the rum extension is absent),
-then RUM is put back. Prints Markdown tables and the load average (the
+RUM indexes (text and the two prior tiers) replaced by one GIN index (the
+fallback where the rum extension is absent), then RUM is put back. Prints Markdown tables and the load average (the
 machine is shared).
 """
 
@@ -63,16 +63,30 @@ def _measure(url: str, requests: int) -> dict:
 
 
 def _swap_index(kind: str) -> None:
+    """Give the lead the indexes of `kind`: "gin" (the text index only, as without the rum extension) or "rum"."""
     from django.db import connection
 
-    from publishing.selectors.search import LEAD_INDEX
+    from publishing.selectors.search import LEAD_INDEX, SEARCH_PRIOR_SPLIT, prior_order_forget
 
     using = "rum (tsv rum_tsvector_ops)" if kind == "rum" else "gin (tsv)"
+    prior = "USING rum (tsv rum_tsvector_addon_ops, prior) WITH (attach = 'prior', to = 'tsv')"
     with connection.cursor() as cursor:
         cursor.execute(f"DROP INDEX IF EXISTS {LEAD_INDEX}")
-        # Fixed SQL: the index name and method are constants.
+        cursor.execute("DROP INDEX IF EXISTS catalogue_lead_prior_high")
+        cursor.execute("DROP INDEX IF EXISTS catalogue_lead_prior_low")
+        # Fixed SQL: the index names, methods and the split are constants.
         cursor.execute(f"CREATE INDEX {LEAD_INDEX} ON publishing_cataloguelead USING {using}")  # nosec B608
+        if kind == "rum":  # the two prior tiers of migration 0021
+            cursor.execute(
+                f"CREATE INDEX catalogue_lead_prior_high ON publishing_cataloguelead {prior}"
+                f" WHERE prior >= {SEARCH_PRIOR_SPLIT}"
+            )
+            cursor.execute(
+                f"CREATE INDEX catalogue_lead_prior_low ON publishing_cataloguelead {prior}"
+                f" WHERE prior < {SEARCH_PRIOR_SPLIT}"
+            )
         cursor.execute("ANALYZE publishing_cataloguelead")
+    prior_order_forget()
 
 
 def _table(size: int, kind: str, requests: int) -> None:
@@ -116,6 +130,8 @@ def main() -> None:
         started = time.perf_counter()
         written = search_catalogue.generate(size, out=lambda *_: None)
         print(f"\n## {size:,} generated live articles ({written:,} written in {time.perf_counter() - started:.0f} s)")
+        with connection.cursor() as cursor:  # fresh statistics and visibility for the rows just written
+            cursor.execute("VACUUM (ANALYZE) publishing_cataloguelead, publishing_catalogueentry")
         kind = search_index_kind()
         _table(size, kind, requests)
         if os.environ.get("BENCH_SEARCH_GIN") == "1" and kind == "rum":

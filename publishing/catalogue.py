@@ -8,7 +8,8 @@ transaction. On PostgreSQL both search vectors are computed by the database in
 the lead's text-search configuration (``SEARCH_TEXT_CONFIGS``), accents removed
 where the unaccent extension is installed (``vetted_unaccent``, migration 0016):
 the lead's ``tsv`` weights title and condition (A), drugs (B), the bottom line
-(C); the entry's ``search_vector`` adds the body (D), for body-only matches.
+(C), and carries the search filters (audiences, condition, drugs) as lexemes of
+their own; the entry's ``search_vector`` adds the body (D), for body-only matches.
 """
 
 from __future__ import annotations
@@ -27,15 +28,23 @@ from .purge import GENERATION_PREFIX, purge_paths
 
 # search_text is "summary\nbody" (plain_text leaves no other newline), so the two parts get their own weights.
 # Each row in its lead's text-search configuration; vetted_unaccent is unaccent() where installed, else the text.
+# The search filters as lexemes of their own ("~a:patient", "~c:herpes zoster", "~d:valacyclovir"), without
+# positions: a filtered search is answered inside the index (``tsv @@ words && filter``) instead of reading
+# every match's row to test it. No reader's words can become such a lexeme (the parser splits "~" and ":").
+LEAD_FILTER_TOKENS_SQL = r"""array_to_tsvector(ARRAY(
+    SELECT '~a:' || a FROM unnest(string_to_array(btrim(l.audiences), ' ')) AS a WHERE a <> ''
+    UNION ALL SELECT '~c:' || l.condition_key WHERE l.condition_key <> ''
+    UNION ALL SELECT '~d:' || d FROM unnest(string_to_array(btrim(l.drug_keys, '|'), '|')) AS d WHERE d <> ''))"""
 LEAD_VECTOR_SQL = r"""
 UPDATE publishing_cataloguelead l SET tsv =
     setweight(to_tsvector(l.text_config::regconfig, vetted_unaccent(coalesce(e.title, ''))), 'A')
  || setweight(to_tsvector(l.text_config::regconfig, vetted_unaccent(coalesce(e.condition, ''))), 'A')
  || setweight(to_tsvector(l.text_config::regconfig, vetted_unaccent(coalesce(e.drugs, ''))), 'B')
  || setweight(to_tsvector(l.text_config::regconfig, vetted_unaccent(split_part(e.search_text, E'\n', 1))), 'C')
+ || {FILTER_TOKENS}
 FROM publishing_catalogueentry e
 WHERE e.id = l.entry_id AND l.entry_id = ANY(%s)
-"""
+""".replace("{FILTER_TOKENS}", LEAD_FILTER_TOKENS_SQL)
 ENTRY_VECTOR_SQL = r"""
 UPDATE publishing_catalogueentry e SET search_vector = l.tsv
  || setweight(to_tsvector(l.text_config::regconfig,

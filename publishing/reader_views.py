@@ -325,6 +325,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "close_matches": answer.close_matches if answer is not None else [],
         "close_conditions": answer.close_conditions if answer is not None else [],
         "capped": pager is not None and results.capped,
+        "at_least": pager is not None and results.at_least,
         "cap": number_format(results.cap if results is not None else rs.SEARCH_COUNT_CAP, force_grouping=True),
     }
     return render(request, "publishing/reader/search.html", context)

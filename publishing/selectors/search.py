@@ -11,20 +11,24 @@ Matches come in two tiers: first the entries whose **lead** (title and
 condition, drugs, bottom line: ``CatalogueLead.tsv``) matches, then those that
 match only through the body (``CatalogueEntry.search_vector``).
 
-- With the RUM index (``search_index_kind() == "rum"``), ``ORDER BY tsv <=> q
-  LIMIT SEARCH_WINDOW`` returns the best SEARCH_WINDOW lead matches by text
-  rank from the index itself, however many match; those are re-ranked by
-  ``ts_rank_cd`` weighted by the prior, in the reader's language first.
-- With only GIN, the candidates are the SEARCH_CANDIDATES matches with the
-  highest prior, ranked the same way (a common term's best article is still
-  found as long as it is among them; the lead table is narrow, so reading them
-  is cheap).
+The lead tier ranks a bounded candidate set, read in one index scan: every lead
+match when there are at most SEARCH_CANDIDATES (then the ranking is exact), else
+the SEARCH_CANDIDATES matches with the highest prior (query-independent: audiences,
+recency, a question title). With RUM the second index, ``catalogue_lead_prior``,
+returns matches in prior order from the index itself; with only GIN the matches'
+rows are read and the top by prior kept. The candidates are ranked by
+``ts_rank_cd`` weighted by the prior, the reader's language first. A filter is
+part of the index condition: the lead's ``tsv`` carries "~a:", "~c:", "~d:"
+lexemes for its audiences, condition and drugs (``publishing.catalogue``), ANDed
+to the words (the columns are checked again). Body-only matches are looked for
+only when the lead tier is not full.
 
-Pages past the window follow the text rank. Counting stops at
-SEARCH_COUNT_CAP ("more than 1,000"). A search page costs a fixed number of
-queries whatever the catalogue size: synonyms, count, page ids, rows,
-snippets, facets (and, only when nothing is found, the looser query, the close
-matches and the miss counter).
+Counting stops at SEARCH_COUNT_CAP: the page then says "more than 1,000". A
+search page costs a fixed number of queries whatever the catalogue size:
+synonyms, the search statement (counts, the first SEARCH_WINDOW places' ids and
+the facets, together), rows, snippets (and, only when nothing is found, the
+looser query, the close matches and the miss counter); a page past the window
+runs the statement once more for its places.
 
 SQLite (``make run``): each group must appear in the names (title, condition,
 drugs) or the text, case-insensitively; name matches first, then by prior.
@@ -40,7 +44,7 @@ import unicodedata
 
 from django.conf import settings
 from django.db import connection, connections
-from django.db.models import BooleanField, Case, F, FloatField, Func, IntegerField, Max, Q, Sum, TextField, Value, When
+from django.db.models import Case, F, FloatField, Func, IntegerField, Max, Q, Sum, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -54,16 +58,18 @@ from .reader import CATALOGUE_LIST_FIELDS, catalogue_counted, catalogue_live
 SEARCH_MAX_LENGTH = 200
 # Results a page lists (SEARCH_WINDOW is a whole number of pages).
 SEARCH_PAGE_SIZE = 20
-# Lead matches re-ranked with the prior (the best by text rank with RUM).
+# Places read with the count (ten pages), and the facets' sample.
 SEARCH_WINDOW = 200
-# GIN fallback: how many lead matches, by prior, are ranked.
-SEARCH_CANDIDATES = 2000
-# RUM: the matches with the highest prior that are candidates beside the best SEARCH_WINDOW by text rank.
-SEARCH_PRIOR_CANDIDATES = 300
-# Body-only matches are looked for among this many body matches (a word in every body stays cheap).
-SEARCH_BODY_SCAN = 600
+# Body-only matches are looked for among this many body matches (a word in every body stays cheap); when there
+# are more, the count is a lower bound and the page says "at least".
+SEARCH_BODY_SCAN = 300
 # Matches are counted up to this many; the page then says "more than".
 SEARCH_COUNT_CAP = 1000
+# Lead matches ranked: every match up to this many (one more than the cap, so the count is exact up to it),
+# else this many with the highest prior.
+SEARCH_CANDIDATES = SEARCH_COUNT_CAP + 1
+# The prior that splits the candidates' two tiers (and the two partial indexes of migration 0021: the same text).
+SEARCH_PRIOR_SPLIT = "0.7"
 # How much the prior lifts the text rank (rank * (1 + SEARCH_PRIOR_WEIGHT * prior)).
 SEARCH_PRIOR_WEIGHT = 0.5
 # Longest synonym phrase looked up, in words.
@@ -71,6 +77,7 @@ SYNONYM_MAX_WORDS = 4
 FACET_SIZE = 8
 
 LEAD_INDEX = "catalogue_lead_tsv"
+PRIOR_INDEX = "catalogue_lead_prior_high"
 WORD = re.compile(r"\w+")
 
 
@@ -245,130 +252,163 @@ def _lead_filters(filters: Filters, now) -> tuple[str, list]:
     return " AND ".join(sql), params
 
 
+def _lexeme_tsquery(lexeme: str) -> str:
+    """Return the tsquery input of one lexeme taken as it is (quoted: spaces kept, quotes and backslashes escaped)."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _filter_tsquery(filters: Filters) -> tuple[str, list]:
+    """Return the SQL of the filters as a tsquery of the lead's filter lexemes (see LEAD_FILTER_TOKENS_SQL), or ""."""
+    lexemes = []
+    if filters.audience:
+        lexemes.append(f"~a:{filters.audience}")
+    if filters.condition:
+        lexemes.append(f"~c:{filters.condition}")
+    if filters.drug:
+        lexemes.append(f"~d:{filters.drug}")
+    return " && ".join(["%s::tsquery"] * len(lexemes)), [_lexeme_tsquery(lexeme) for lexeme in lexemes]
+
+
+# Whether the lead's prior-ordered index is RUM, per database alias: a fact of the schema (migrations), read once.
+_PRIOR_ORDER_RUM: dict[str, bool] = {}
+
+
+def prior_order_is_rum() -> bool:
+    """Return True when ``catalogue_lead_prior_high`` (RUM, matches ordered by prior inside the index) exists.
+
+    Read once per process and database alias; ``prior_order_forget()`` makes the next
+    search read it again (the benchmark and the tests that swap indexes call it).
+    """
+    alias = read_alias()
+    if alias not in _PRIOR_ORDER_RUM:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT " + _INDEX_KIND_SQL, [PRIOR_INDEX])
+            row = cursor.fetchone()
+        _PRIOR_ORDER_RUM[alias] = bool(row and row[0] == "rum")
+    return _PRIOR_ORDER_RUM[alias]
+
+
+def prior_order_forget() -> None:
+    """Forget which index orders matches by prior (after creating or dropping it)."""
+    _PRIOR_ORDER_RUM.clear()
+
+
 class PostgresSearch:
-    """The SQL of one search: count, a page of ids, facets. Every value is a bound parameter."""
+    """The SQL of one search: counts, a range of ranked ids and the facets in one statement (values bound)."""
 
     def __init__(self, parsed: ParsedQuery, filters: Filters, language: str):
         self.parsed, self.filters, self.language = parsed, filters, language
         self.q_sql, self.q_params = _tsquery(parsed)
         self.now = timezone.now()
         self.f_sql, self.f_params = _lead_filters(filters, self.now)
-        self.kind = "rum"
-
-    def _lead_matches(self) -> tuple[str, list]:
-        return (
-            f"FROM publishing_cataloguelead l WHERE l.tsv @@ {self.q_sql} AND {self.f_sql}",
-            [*self.q_params, *self.f_params],
-        )
-
-    def _body_matches(self) -> tuple[str, list]:
-        """Entries that match through their body only, among the first SEARCH_BODY_SCAN body matches (bounded)."""
-        scanned = (
-            "(SELECT e.id, e.search_vector FROM publishing_catalogueentry e"  # nosec B608: fixed SQL, values bound
-            f" WHERE e.search_vector @@ {self.q_sql} LIMIT %s) e"
-        )
-        return (
-            f"FROM {scanned} JOIN publishing_cataloguelead l ON l.entry_id = e.id"
-            f" WHERE NOT (l.tsv @@ {self.q_sql}) AND {self.f_sql}",
-            [*self.q_params, SEARCH_BODY_SCAN, *self.q_params, *self.f_params],
-        )
+        filter_sql, filter_params = _filter_tsquery(filters)
+        if filter_sql:
+            # The words AND the filter lexemes, so the index applies the filter; words that fold to
+            # nothing (stop words only) stay nothing (an empty query ANDed would match the filter alone).
+            self.m_sql = (
+                f"(CASE WHEN numnode({self.q_sql}) = 0 THEN {self.q_sql} ELSE {self.q_sql} && ({filter_sql}) END)"
+            )
+            self.m_params = [*self.q_params, *self.q_params, *self.q_params, *filter_params]
+        else:
+            self.m_sql, self.m_params = self.q_sql, self.q_params
+        self.rum = prior_order_is_rum()
 
     def _candidates(self) -> tuple[str, list]:
-        """The lead matches the window is chosen from (a bounded set, chosen by relevance).
+        """The lead matches that are ranked: all of them up to SEARCH_CANDIDATES, else that many with the highest prior.
 
-        RUM: the SEARCH_WINDOW best by text rank, and the SEARCH_PRIOR_CANDIDATES
-        with the highest prior (the second index, ``catalogue_lead_prior``, orders
-        matches by prior inside the index), so an article that ties on the words
-        with thousands of others is still a candidate when it is the better kept
-        one. GIN: the SEARCH_CANDIDATES matches with the highest prior.
+        In prior order, read in two tiers: the matches with a prior of at least
+        SEARCH_PRIOR_SPLIT, then (only when those are fewer than SEARCH_CANDIDATES:
+        the LIMIT over the UNION ALL stops before) the others. With RUM each tier has
+        its partial index (``catalogue_lead_prior_high`` / ``_low``, migration 0021)
+        that returns its matches in prior order, so a common term sorts the high
+        tier's matches only; with GIN each tier's matches are read and sorted.
+        The filter lexemes are in the index condition.
         """
-        matches, params = self._lead_matches()
-        columns = "l.entry_id, l.tsv, l.prior, l.language"
-        if self.kind == "rum":
-            sql = (
-                f"(SELECT {columns} {matches} ORDER BY l.tsv <=> {self.q_sql} LIMIT %s)"
-                f" UNION (SELECT {columns} {matches} ORDER BY l.prior <=> 1.0::float8 LIMIT %s)"
-            )
-            return sql, [*params, *self.q_params, SEARCH_WINDOW, *params, SEARCH_PRIOR_CANDIDATES]
-        sql = f"SELECT {columns} {matches} ORDER BY l.prior DESC, l.entry_id LIMIT %s"
-        return sql, [*params, SEARCH_CANDIDATES]
-
-    def _window(self) -> tuple[str, list]:
-        """The window: the best SEARCH_WINDOW candidates by ts_rank_cd and prior, the reader's language first."""
-        candidates, params = self._candidates()
-        score = f"ts_rank_cd(c.tsv, {self.q_sql}) * (1 + %s * c.prior)"
-        sql = (
-            "SELECT c.entry_id, row_number() OVER (ORDER BY (c.language = %s) DESC,"  # nosec B608: fixed SQL, values bound
-            f" {score} DESC, c.entry_id) AS pos FROM ({candidates}) c ORDER BY pos LIMIT %s"
+        order = "l.prior <=> 1.0::float8" if self.rum else "l.prior DESC, l.entry_id"
+        tier = (
+            "(SELECT l.entry_id, l.tsv, l.prior, l.language FROM publishing_cataloguelead l"  # nosec B608: fixed SQL, values bound
+            f" WHERE l.prior @OP@ {SEARCH_PRIOR_SPLIT} AND l.tsv @@ {self.m_sql} AND {self.f_sql}"
+            f" ORDER BY {order} LIMIT %s)"
         )
-        return sql, [self.language, *self.q_params, SEARCH_PRIOR_WEIGHT, *params, SEARCH_WINDOW]
-
-    def count_sql(self) -> tuple[str, list]:
-        lead, lead_params = self._lead_matches()
-        body, body_params = self._body_matches()
-        cap = SEARCH_COUNT_CAP + 1
-        sql = (
-            f"SELECT n, CASE WHEN n >= %s THEN 0 ELSE (SELECT count(*) FROM (SELECT 1 {body} LIMIT %s) b) END, "  # nosec B608: fixed SQL, values bound
-            f"{_INDEX_KIND_SQL} FROM (SELECT count(*) AS n FROM (SELECT 1 {lead} LIMIT %s) a) counted"
-        )
-        return sql, [cap, *body_params, cap, LEAD_INDEX, *lead_params, cap]
-
-    def ranked_sql(self, start: int, stop: int) -> tuple[str, list]:
-        """The ids of the window's places [start, stop), read from the CTE ``w``."""
-        return "SELECT w.entry_id FROM w WHERE w.pos > %s AND w.pos <= %s ORDER BY w.pos", [start, stop]
-
-    def tail_sql(self, start: int, stop: int) -> tuple[str, list]:
-        """Lead matches past the window (not in ``w``), by text rank (RUM) or prior (GIN)."""
-        matches, params = self._lead_matches()
-        if self.kind == "rum":
-            order, order_params = f"l.tsv <=> {self.q_sql}", self.q_params
-        else:
-            order, order_params = "l.prior DESC, l.entry_id", []
-        return (
-            f"SELECT l.entry_id {matches} AND l.entry_id NOT IN (SELECT entry_id FROM w)"  # nosec B608: fixed SQL, values bound
-            f" ORDER BY {order} OFFSET %s LIMIT %s",
-            [*params, *order_params, start - SEARCH_WINDOW, stop - start],
-        )
-
-    def body_sql(self, start: int, stop: int) -> tuple[str, list]:
-        """Body-only matches [start, stop): a bounded set, ranked by ts_rank_cd."""
-        body, params = self._body_matches()
-        inner = f"SELECT e.id, e.search_vector, l.prior, l.language {body} LIMIT %s"
-        score = f"ts_rank_cd(b.search_vector, {self.q_sql}) * (1 + %s * b.prior)"
-        return (
-            f"SELECT b.id FROM ({inner}) b ORDER BY (b.language = %s) DESC, {score} DESC, b.id OFFSET %s LIMIT %s",  # nosec B608: fixed SQL, values bound
-            [*params, SEARCH_COUNT_CAP, self.language, *self.q_params, SEARCH_PRIOR_WEIGHT, start, stop - start],
-        )
+        high, low = tier.replace("@OP@", ">="), tier.replace("@OP@", "<")
+        sql = f"SELECT * FROM ({high} UNION ALL {low}) tiers LIMIT %s"  # nosec B608: fixed SQL, values bound
+        tier_params = [*self.m_params, *self.f_params, SEARCH_CANDIDATES]
+        return sql, [*tier_params, *tier_params, SEARCH_CANDIDATES]
 
     def facets_sql(self) -> str:
-        """Conditions and drugs among the window's candidates (the CTE ``w``), commonest first: (kind, name, n)."""
+        """Conditions and drugs among the window (the CTE ``w``), commonest first: (kind, name, n, NULL)."""
         return (
-            "(SELECT 'condition', e.condition, count(*) FROM w JOIN publishing_catalogueentry e ON e.id = w.entry_id"  # nosec B608: fixed SQL, values bound
+            "(SELECT 'condition', e.condition, count(*), NULL::bigint FROM w"  # nosec B608: fixed SQL, values bound
+            " JOIN publishing_catalogueentry e ON e.id = w.entry_id"
             f" GROUP BY e.condition ORDER BY count(*) DESC, e.condition LIMIT {FACET_SIZE})"
             " UNION ALL "
-            "(SELECT 'drug', d.name, count(*) FROM w JOIN publishing_cataloguelead l ON l.entry_id = w.entry_id,"
+            "(SELECT 'drug', d.name, count(*), NULL::bigint FROM w"
+            " JOIN publishing_cataloguelead l ON l.entry_id = w.entry_id,"
             " unnest(string_to_array(trim(both '|' from l.drug_keys), '|')) AS d(name)"
             f" WHERE d.name <> '' GROUP BY d.name ORDER BY count(*) DESC, d.name LIMIT {FACET_SIZE})"
         )
 
-    def page_sql(self, parts: list[tuple[str, list]]) -> tuple[str, list]:
-        """One statement: the window (CTE ``w``, read once), the page's ids in order, and the facets.
+    def statement(self, start: int, stop: int) -> tuple[str, list]:
+        """One statement: the counts, the ids of places (start, stop] in order, and the window's facets.
 
-        Rows are ('page', id, position) then ('condition' | 'drug', name, count).
+        Rows: ('count', body matches scanned, lead matches (at most
+        SEARCH_CANDIDATES), body-only matches among those scanned), then ('page',
+        id, place, NULL), then ('condition' | 'drug', name, n, NULL). The lead
+        candidates are read once (CTE ``c``, one index scan); places follow
+        ts_rank_cd weighted by the prior, the reader's language first.
+
+        Body-only matches come after every lead match. They are looked for only
+        when the lead tier is not full, among the first SEARCH_BODY_SCAN + 1 body
+        matches (CTE ``bm``, every body match computed only as far as read:
+        planned on its own, without the LIMIT beside it, so the planner neither
+        bets on a sequential scan finding them soon nor reads them all), and
+        ranked only when the places asked for reach them.
         """
-        window, window_params = self._window()
-        # row_number() over each part's ordered rows keeps their order through the UNION.
-        pages = " UNION ALL ".join(
-            f"(SELECT {n} AS part, row_number() OVER () AS pos, x.entry_id FROM ({part}) x(entry_id))"  # nosec B608: fixed SQL, values bound
-            for n, (part, _params) in enumerate(parts)
-        )
-        params = [value for _sql, part_params in parts for value in part_params]
+        candidates, c_params = self._candidates()
+        score = f"ts_rank_cd(c.tsv, {self.q_sql}) * (1 + %s * c.prior)"
+        b_score = f"ts_rank_cd(bc.search_vector, {self.q_sql}) * (1 + %s * bc.prior)"
         sql = (
-            f"WITH w AS MATERIALIZED ({window}), p AS ({pages}) "  # nosec B608: fixed SQL, values bound
-            "SELECT * FROM ((SELECT 'page' AS kind, entry_id::text AS name, part * 100000 + pos AS n FROM p)"
-            f" UNION ALL {self.facets_sql()}) page_and_facets"
+            f"WITH c AS MATERIALIZED ({candidates}),"  # nosec B608: fixed SQL, values bound
+            " bm AS MATERIALIZED (SELECT e.id, e.search_vector FROM publishing_catalogueentry e"
+            f" WHERE e.search_vector @@ {self.q_sql}),"
+            " n AS MATERIALIZED (SELECT count(*) AS lead FROM c),"
+            " r AS MATERIALIZED (SELECT c.entry_id, row_number() OVER"
+            f" (ORDER BY (c.language = %s) DESC, {score} DESC, c.entry_id) AS pos FROM c),"
+            " bs AS MATERIALIZED (SELECT bm.id, bm.search_vector FROM bm WHERE (SELECT lead FROM n) <= %s LIMIT %s),"
+            " bc AS MATERIALIZED (SELECT bs.id, bs.search_vector, l.prior, l.language FROM bs"
+            " JOIN publishing_cataloguelead l ON l.entry_id = bs.id"
+            f" WHERE NOT (l.tsv @@ {self.q_sql}) AND {self.f_sql}),"
+            " b AS (SELECT bc.id AS entry_id, row_number() OVER"
+            f" (ORDER BY (bc.language = %s) DESC, {b_score} DESC, bc.id) AS pos"
+            " FROM bc WHERE (SELECT lead FROM n) < %s),"
+            " w AS (SELECT entry_id FROM r WHERE pos <= %s)"
+            " SELECT 'count', (SELECT count(*) FROM bs)::text, (SELECT lead FROM n), (SELECT count(*) FROM bc)"
+            " UNION ALL (SELECT 'page', r.entry_id::text, r.pos, NULL::bigint FROM r WHERE r.pos > %s AND r.pos <= %s)"
+            " UNION ALL (SELECT 'page', b.entry_id::text, n.lead + b.pos, NULL::bigint FROM b, n"
+            " WHERE n.lead + b.pos > %s AND n.lead + b.pos <= %s)"
+            f" UNION ALL {self.facets_sql()}"
         )
-        return sql, [*window_params, *params]
+        params = [
+            *c_params,
+            *self.q_params,
+            self.language,
+            *self.q_params,
+            SEARCH_PRIOR_WEIGHT,
+            SEARCH_COUNT_CAP,
+            SEARCH_BODY_SCAN + 1,
+            *self.q_params,
+            *self.f_params,
+            self.language,
+            *self.q_params,
+            SEARCH_PRIOR_WEIGHT,
+            stop,
+            SEARCH_WINDOW,
+            start,
+            stop,
+            start,
+            stop,
+        ]
+        return sql, params
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:
@@ -389,8 +429,12 @@ def reader_language() -> str:
 class SearchResults:
     """The matches of one search for the Paginator: a capped count, then a page of entries at a time.
 
-    ``lead_count`` and ``body_count`` say how many matched in each tier (capped);
-    ``capped`` is True when there were more than SEARCH_COUNT_CAP.
+    PostgreSQL: one statement gives the counts, the ids of the first SEARCH_WINDOW
+    places and the facets (``PostgresSearch.statement``); a page inside the window
+    is sliced from them, a page past it runs the statement again for its places.
+    ``capped`` is True when there were more than SEARCH_COUNT_CAP matches;
+    ``at_least`` when the count is below the cap but a lower bound (more body
+    matches than SEARCH_BODY_SCAN were there to look through).
     """
 
     def __init__(self, parsed: ParsedQuery, filters: Filters | None = None, *, language: str | None = None):
@@ -400,8 +444,28 @@ class SearchResults:
         self.postgres = connection.vendor == "postgresql"
         self.sql = PostgresSearch(parsed, self.filters, self.language) if self.postgres and parsed.groups else None
         self._counts: tuple[int, int] | None = None
-        self._facets: dict | None = None  # read with a page's ids (PostgreSQL)
+        self._facets: dict | None = None  # read with the window (PostgreSQL)
+        self._window: list[int] = []  # ids of the first SEARCH_WINDOW places (PostgreSQL)
         self.capped = False
+        self.body_partial = False  # PostgreSQL: body matches were scanned up to SEARCH_BODY_SCAN only
+
+    def _read(self, start: int, stop: int) -> list[int]:
+        """Run the search statement for places [start, stop); keep its counts and facets the first time."""
+        rows = _fetch(*self.sql.statement(start, stop))
+        page, facets = [], {"condition": [], "drug": []}
+        for kind, name, n, m in rows:
+            if kind == "count":
+                counts = (n or 0, m or 0)
+                scanned = int(name or 0)
+            elif kind == "page":
+                page.append((n, int(name)))
+            else:
+                facets[kind].append((name, n))
+        if self._counts is None:
+            self._counts, self._facets = counts, facets
+            # More body matches than were scanned: the body-only count is a lower bound ("at least").
+            self.body_partial = scanned > SEARCH_BODY_SCAN
+        return [pk for _n, pk in sorted(page)]
 
     # counts
     def _count(self) -> tuple[int, int]:
@@ -409,9 +473,7 @@ class SearchResults:
             if not self.parsed.groups:
                 self._counts = (0, 0)
             elif self.sql is not None:
-                lead, body, kind = _fetch(*self.sql.count_sql())[0]
-                self.sql.kind = kind or "gin"
-                self._counts = (lead, body)
+                self._window = self._read(0, SEARCH_WINDOW)
             else:
                 matches, cap = self._sqlite_matches(), SEARCH_COUNT_CAP + 1
                 lead = matches.filter(name_match=1)[:cap].count()
@@ -434,6 +496,11 @@ class SearchResults:
         self.capped = total > SEARCH_COUNT_CAP
         return min(total, SEARCH_COUNT_CAP)
 
+    @property
+    def at_least(self) -> bool:
+        """True when the count is a lower bound below the cap: more body matches exist than were scanned."""
+        return self.body_partial and not self.capped
+
     def __len__(self) -> int:
         return self.count()
 
@@ -451,25 +518,10 @@ class SearchResults:
     def _ids(self, start: int, stop: int) -> list[int]:
         if self.sql is None:
             return list(self._sqlite_ordered().values_list("pk", flat=True)[start:stop])
-        lead = self.lead_count
-        parts: list[tuple[str, list]] = []
-        if start < min(stop, SEARCH_WINDOW, lead):
-            parts.append(self.sql.ranked_sql(start, min(stop, SEARCH_WINDOW, lead)))
-        if stop > SEARCH_WINDOW and start < lead:
-            parts.append(self.sql.tail_sql(max(start, SEARCH_WINDOW), min(stop, lead)))  # after the window
-        if stop > lead:
-            parts.append(self.sql.body_sql(max(start - lead, 0), stop - lead))
-        if not parts:  # facets only
-            parts.append(("SELECT NULL::bigint WHERE false", []))
-        sql, params = self.sql.page_sql(parts)
-        page, facets = [], {"condition": [], "drug": []}
-        for kind, name, n in _fetch(sql, params):
-            if kind == "page":
-                page.append((n, int(name)))
-            else:
-                facets[kind].append((name, n))
-        self._facets = facets
-        return [pk for _n, pk in sorted(page)]
+        self._count()
+        if stop <= SEARCH_WINDOW:
+            return self._window[start:stop]
+        return self._read(start, stop)  # past the window: the same ranking, its places read again
 
     # facets
     def facets(self) -> dict[str, list[tuple[str, int]]]:
@@ -478,9 +530,7 @@ class SearchResults:
         if not self.parsed.groups or not self.count():
             return found
         if self.sql is not None:
-            if self._facets is None:  # no page read yet: the window and its facets alone
-                self._ids(0, 0)
-            return self._facets
+            return self._facets  # read with the count
         rows = self._sqlite_ordered().values_list("condition", "drugs")[:SEARCH_WINDOW]
         conditions: dict[str, int] = {}
         drugs: dict[str, int] = {}
@@ -676,16 +726,38 @@ CLOSE_CANDIDATES = 200
 SUGGESTION_CUTOFF = 0.75
 
 
-def catalogue_did_you_mean(query: str, close: list[CatalogueEntry]) -> str:
-    """Return the query with each unknown word replaced by the closest word of the close matches' names, or "".
+# Vocabulary words looked at per word of the query (the closest by trigram similarity).
+SUGGESTION_CANDIDATES = 5
 
-    No query: the words compared are those of the few articles already found
-    spelled alike (``catalogue_close_matches``).
+
+def catalogue_name_words(query: str) -> list[str]:
+    """Return the words of live articles' names spelled like the query's words (PostgreSQL, pg_trgm; one query).
+
+    From ``publishing_searchword`` (migration 0022: each distinct word of the
+    catalogue's names, with a trigram index): per word of four letters or more,
+    the SUGGESTION_CANDIDATES closest, and the word itself where it is known.
+    Empty on other databases.
+    """
+    words = [w for w in search_key(search_terms(query)).split() if len(w) >= 4][:8]
+    if not words or connection.vendor != "postgresql":
+        return []
+    sql = (
+        "SELECT v.word FROM unnest(%s::text[]) AS q(w), LATERAL (SELECT s.word FROM publishing_searchword s"
+        " WHERE s.word %% q.w ORDER BY similarity(s.word, q.w) DESC, s.word LIMIT %s) v"
+        " UNION SELECT s.word FROM publishing_searchword s WHERE s.word = ANY(%s)"
+    )
+    return sorted({row[0] for row in _fetch(sql, [words, SUGGESTION_CANDIDATES, words])})
+
+
+def catalogue_did_you_mean(query: str, vocabulary: list[str]) -> str:
+    """Return the query with each unknown word replaced by its closest word of the vocabulary, or "".
+
+    No query: the vocabulary is the names' words already found spelled alike
+    (``catalogue_name_words``). A word of fewer than four letters, or one the
+    vocabulary has, stays as typed.
     """
     words = search_key(search_terms(query)).split()
-    vocabulary = sorted(
-        {w for entry in close for w in search_key(f"{entry.title} {entry.condition} {entry.drugs}").split()}
-    )
+    vocabulary = sorted(set(vocabulary))
     if not words or not vocabulary:
         return ""
     known = set(vocabulary)
@@ -711,12 +783,16 @@ def catalogue_close_matches(query: str) -> list[CatalogueEntry]:
         return []
     # "<%" (word similarity at least pg_trgm.word_similarity_threshold, 0.6 by default) can use the
     # trigram index; the similarity itself only orders the few rows found.
-    # Unqualified: this is a subquery of the page's (Django aliases the table there), with no join.
-    close = RawSQL("%s <%% search_names", [query], BooleanField())
     similarity = RawSQL("word_similarity(%s, publishing_catalogueentry.search_names)", [query], FloatField())
     # A bounded set of candidates (a misspelled common drug is close to thousands of names, all alike):
-    # the trigram index finds them, and only these are ordered by similarity.
-    candidates = CatalogueEntry.objects.alias(close=close).filter(close=True).values("pk")[:CLOSE_CANDIDATES]
+    # the trigram index finds them, and only these are ordered by similarity. The CTE is planned
+    # without the LIMIT, so it takes the index; with it, the planner chose a sequential scan that
+    # computed the similarity of row after row (150 ms at 100,000 for "valgancyclovir").
+    candidates = RawSQL(
+        "WITH close AS MATERIALIZED (SELECT c.id FROM publishing_catalogueentry c WHERE %s <%% c.search_names)"
+        " SELECT close.id FROM close LIMIT %s",
+        [query, CLOSE_CANDIDATES],
+    )
     return list(
         catalogue_live()
         .filter(pk__in=candidates)
@@ -777,20 +853,22 @@ def catalogue_search_answer(query: str, filters: Filters | None = None, *, langu
     """Return the search page's answer: ranked results, else a corrected spelling's, else what is close.
 
     A fixed number of queries: the search (and its looser form); when it finds
-    nothing, the names spelled alike, the corrected query's search, and the
-    closest conditions.
+    nothing, the names' words spelled alike and the corrected query's search;
+    when that finds nothing too, the articles spelled alike and the closest
+    conditions.
     """
     results, some_words = catalogue_search_page(query, filters, language=language)
     answer = SearchAnswer(query=query, results=results, some_words=some_words)
     if results.count():
         return answer
     answer.found_nothing = True
-    answer.close_matches = catalogue_close_matches(query)
-    suggestion = catalogue_did_you_mean(query, answer.close_matches)
+    suggestion = catalogue_did_you_mean(query, catalogue_name_words(query))
     if suggestion:
         corrected, corrected_some = catalogue_search_page(suggestion, filters, language=language)
         if corrected.count():
             answer.results, answer.some_words, answer.suggestion = corrected, corrected_some, suggestion
             return answer
+    # Still nothing: the articles spelled alike and the closest conditions (shown only on this page).
+    answer.close_matches = catalogue_close_matches(query)
     answer.close_conditions = catalogue_close_conditions(query)
     return answer

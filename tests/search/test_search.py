@@ -248,3 +248,157 @@ def test_sqlite_and_postgres_parse_synonym_phrases_longest_first(editor):
     assert parsed.prefix == "" and search_selectors.parse_query("valganc").prefix == "valganc"
     assert search_selectors.search_key("Infección  CMV") == "infeccion cmv"
     assert SearchSynonym.objects.count() == 2
+
+
+# --- issue 21 at 100,000: one statement, filters inside the index, prior tiers, the vocabulary ------------------
+
+
+@pytest.fixture
+def forget_index_kind():
+    """Forget which prior index a search found, after a test that drops or creates one (before its rollback)."""
+    yield
+    search_selectors.prior_order_forget()
+
+
+def slugs_of(results, start: int = 0, stop: int = 20) -> list[str]:
+    return [e.slug for e in results[start:stop]]
+
+
+@pytest.mark.postgres
+def test_the_lead_carries_its_filters_as_lexemes_and_a_filtered_search_matches_the_columns(
+    client, catalogue, author, reviewer, editor
+):
+    live(
+        author,
+        reviewer,
+        editor,
+        "wort",
+        title="Does St. John's wort interact with valganciclovir?",
+        condition="Drug interactions",
+        drugs="St. John's wort, valganciclovir",
+        summary="It lowers some drug levels; ask before taking it with valganciclovir [@kotton2018].",
+    )
+    lead = CatalogueLead.objects.get(entry__slug="wort")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tsv::text FROM publishing_cataloguelead WHERE entry_id = %s", [lead.entry_id])
+        tsv = cursor.fetchone()[0]
+    assert "'~a:patient'" in tsv and "'~c:drug interactions'" in tsv
+    assert "'~d:st. john''s wort'" in tsv and "'~d:valganciclovir'" in tsv
+    # A drug name with a space, a dot and a quote is one lexeme: the filter finds it and nothing else.
+    found = search_selectors.catalogue_search("valganciclovir", search_selectors.Filters(drug="st. john's wort"))
+    assert slugs_of(found) == ["wort"]
+    assert slugs_of(
+        search_selectors.catalogue_search("valganciclovir", search_selectors.Filters(condition="drug interactions"))
+    ) == ["wort"]
+    everyone = search_selectors.catalogue_search("valganciclovir")[0:20]
+    patients = slugs_of(
+        search_selectors.catalogue_search("valganciclovir", search_selectors.Filters(audience="patient"))
+    )
+    assert "wort" in [e.slug for e in everyone]
+    assert sorted(patients) == sorted(e.slug for e in everyone if " patient " in e.lead.audiences)
+    # The page's filter links read the same: "St. John's wort" from the facets, through the address.
+    assert "/articles/wort/" in results_of(client, "valganciclovir", drug="St. John's wort")
+    assert "/articles/cmv-overview/" not in results_of(client, "valganciclovir", drug="St. John's wort")
+
+
+@pytest.mark.postgres
+def test_a_filter_never_makes_a_match_of_words_that_fold_to_nothing(catalogue):
+    # "a" is a stop word in English and in Spanish: the words are nothing, and a filter ANDed must not match alone.
+    assert search_selectors.catalogue_search("a", search_selectors.Filters(audience="patient")).count() == 0
+    assert search_selectors.catalogue_search("a").count() == 0
+    assert search_selectors.catalogue_search("treated", search_selectors.Filters(audience="patient")).count() > 0
+
+
+@pytest.mark.postgres
+def test_the_prior_split_changes_the_speed_never_the_results(catalogue, monkeypatch):
+    expected = {q: slugs_of(search_selectors.catalogue_search(q)) for q in ("treated", "valacyclovir", "zoster")}
+    assert expected["treated"]
+    for split in ("0.0", "0.5", "2.0"):  # everything in the low tier, both tiers, everything in the high tier
+        monkeypatch.setattr(search_selectors, "SEARCH_PRIOR_SPLIT", split)
+        assert {q: slugs_of(search_selectors.catalogue_search(q)) for q in expected} == expected, split
+
+
+@pytest.mark.postgres
+def test_with_more_matches_than_candidates_the_highest_prior_are_ranked(catalogue, monkeypatch):
+    leads = {lead.entry.slug: lead.prior for lead in CatalogueLead.objects.select_related("entry")}
+    CatalogueLead.objects.filter(entry__slug="zoster-overview").update(prior=0.9)
+    CatalogueLead.objects.filter(entry__slug="shingles-pain").update(prior=0.1)
+    CatalogueLead.objects.filter(entry__slug="cmv-overview").update(prior=0.5)
+    assert len(leads) == 3
+    monkeypatch.setattr(search_selectors, "SEARCH_CANDIDATES", 2)
+    monkeypatch.setattr(search_selectors, "SEARCH_COUNT_CAP", 1)
+    found = search_selectors.catalogue_search("treated")  # all three leads say "treated" (or "treatment")
+    assert found.count() == 1 and found.capped
+    # The window ranks the two candidates with the highest prior; the third is not among them.
+    ranked = {e.slug for e in search_selectors.search_rows(found._window)}
+    assert ranked == {"zoster-overview", "cmv-overview"}
+
+
+@pytest.mark.postgres
+def test_pages_past_the_window_continue_the_same_ranking(client, catalogue, author, reviewer, editor, monkeypatch):
+    for i in range(4):
+        live(author, reviewer, editor, f"treat-{i}", title=f"How is infection {i} treated?")
+    whole = slugs_of(search_selectors.catalogue_search("treated"), 0, 7)
+    assert len(whole) == 7
+    monkeypatch.setattr(search_selectors, "SEARCH_WINDOW", 2)
+    results = search_selectors.catalogue_search("treated")
+    # The count reads the window (2 places); later places are read again, in the same order, none twice.
+    assert results.count() == 7
+    assert slugs_of(results, 0, 2) + slugs_of(results, 2, 5) + slugs_of(results, 5, 7) == whole
+
+
+@pytest.mark.postgres
+def test_the_gin_fallback_without_the_prior_tiers_ranks_the_same(client, catalogue, forget_index_kind):
+    rum_order = slugs_of(search_selectors.catalogue_search("treated"))
+    filtered = slugs_of(search_selectors.catalogue_search("treated", search_selectors.Filters(audience="patient")))
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("DROP INDEX IF EXISTS catalogue_lead_prior_high")
+        cursor.execute("DROP INDEX IF EXISTS catalogue_lead_prior_low")
+    search_selectors.prior_order_forget()
+    assert search_selectors.prior_order_is_rum() is False
+    assert slugs_of(search_selectors.catalogue_search("treated")) == rum_order
+    assert slugs_of(search_selectors.catalogue_search("treated", search_selectors.Filters(audience="patient"))) == (
+        filtered
+    )
+
+
+@pytest.mark.postgres
+def test_misspellings_are_looked_up_among_the_names_words_kept_by_the_catalogue(client, catalogue):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word FROM publishing_searchword")
+        words = {row[0] for row in cursor.fetchall()}
+    # Every name's words (accents removed, three letters or more), written by the catalogue itself.
+    assert {"cytomegalovirus", "valganciclovir", "herpes", "zoster", "gabapentin", "postherpetic"} <= words
+    assert search_selectors.catalogue_name_words("valgancyclovir gabapentn") == sorted(
+        set(search_selectors.catalogue_name_words("valgancyclovir gabapentn"))
+    )
+    close = search_selectors.catalogue_name_words("valgancyclovir gabapentn")
+    assert "valganciclovir" in close and "gabapentin" in close
+    assert search_selectors.catalogue_did_you_mean("valgancyclovir gabapentn", close) == "valganciclovir gabapentin"
+    html = client.get("/search/", {"q": "gabapentn"}).content.decode()
+    assert "Did you mean <strong>gabapentin</strong>" in html and "/articles/shingles-pain/" in html
+    es = client.get("/es/search/", {"q": "gabapentn"}).content.decode()
+    assert "<strong>gabapentin</strong>" in es and "/articles/shingles-pain/" in es
+
+
+def test_a_capped_count_says_more_than_in_english_and_in_spanish(client, catalogue, monkeypatch):
+    monkeypatch.setattr(search_selectors, "SEARCH_COUNT_CAP", 1)
+    html = client.get("/search/", {"q": "treated"}).content.decode()
+    assert "More than 1 results for “treated”" in html
+    es = client.get("/es/search/", {"q": "treated"}).content.decode()
+    assert "Más de 1 resultados para «treated»" in es
+
+
+@pytest.mark.postgres
+def test_a_count_that_read_only_part_of_the_body_matches_says_at_least(client, catalogue, monkeypatch):
+    # "retinitis" is in every body and in no title, condition, drug or bottom line: body-only matches.
+    html = client.get("/search/", {"q": "retinitis"}).content.decode()
+    assert "3 results for “retinitis”" in html and "At least" not in html
+    monkeypatch.setattr(search_selectors, "SEARCH_BODY_SCAN", 1)
+    found = search_selectors.catalogue_search("retinitis")
+    assert found.count() == 2 and found.at_least and not found.capped
+    html = client.get("/search/", {"q": "retinitis"}).content.decode()
+    assert "At least 2 results for “retinitis”" in html and "only in their text" in html
+    es = client.get("/es/search/", {"q": "retinitis"}).content.decode()
+    assert "Al menos 2 resultados para «retinitis»" in es and "solo lo mencionan en el texto" in es
