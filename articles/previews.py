@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils import translation
+
 from cms import hooks
 from textkit.checks import CheckResult, check_content, has_errors, within_limits
 from textkit.content import DEFAULT_LANGUAGE, ArticleContent
@@ -63,9 +65,10 @@ def studio_preview(content: ArticleContent, audiences: list[Audience], audience_
     glossary = preview_glossary(content)
     names = selectors.audience_names(audiences)
     plain = audience is not None and not audience.is_professional
-    rendered = render_content(
-        within_limits(content), audience_id=audience.pk if audience else None, glossary=glossary if plain else ()
-    )
+    with translation.override(content.language or DEFAULT_LANGUAGE):  # as its readers will see it
+        rendered = render_content(
+            within_limits(content), audience_id=audience.pk if audience else None, glossary=glossary if plain else ()
+        )
     assessment = content_assessment(content, audiences, names=names, glossary=glossary)
     checks, reports = assessment.checks, assessment.readability
     slug = audience.slug if audience else ""

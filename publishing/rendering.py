@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+
 from evidence.dosing.parser import parse_doses
 from textkit.content import ArticleContent
 from textkit.grades import active_scheme, graded_statements, grades_shown, schema_evidence_level
@@ -72,7 +75,8 @@ def build_page(content: ArticleContent, *, audience: AudienceInfo | None, contex
     audience_id = audience.id if audience else None
     show_grades = bool(audience and audience.show_grades)
     glossary = context.glossary if audience is not None and audience.plain_language else ()
-    with grades_shown(show_grades):
+    # In the text's own language: the engine's own words (the glossary's heading) follow it.
+    with grades_shown(show_grades), translation.override(content.language or settings.LANGUAGE_CODE):
         rendered = render_content(content, audience_id=audience_id, glossary=glossary)
     disclaimer = context.disclaimers.get(audience_id)
     if disclaimer is None and audience_id is not None:

@@ -57,15 +57,15 @@ def available_actions(
     url = reverse_one("review:claim", slug, kwarg="slug")
     why = board_refusal()
     if not why and seat is not None:
-        why = "You already hold a seat on this review."
+        why = gettext("You already hold a seat on this review.")
     if not why:
         why = workflow.REVIEW_EDGES.edge_refusal(article, "claim")
-    actions["claim"] = action("claim", "Claim this review", url, why)
+    actions["claim"] = action("claim", gettext("Claim this review"), url, why)
 
     url = reverse_one("review:decide", slug, kwarg="slug")
     why = board_refusal()
     if not why and seat is None:
-        why = "Claim the review (or be assigned to it) before deciding."
+        why = gettext("Claim the review (or be assigned to it) before deciding.")
     if not why and seat.decision:
         why = f"You already decided: {seat.get_decision_display().lower()}."
     if not why and article.status != Article.Status.IN_REVIEW:
@@ -76,13 +76,13 @@ def available_actions(
     url = reverse_one("review:comment_add", slug, kwarg="slug")
     why = board_refusal()
     if not why and seat is None:
-        why = "Only the reviewers of this round can comment; claim the review first."
-    actions["comment"] = action("comment", "Add comment", url, why)
+        why = gettext("Only the reviewers of this round can comment; claim the review first.")
+    actions["comment"] = action("comment", gettext("Add comment"), url, why)
 
     editor_only = "Only editors can do this."
     url = reverse_one("review:assign", slug, kwarg="slug")
     why = editor_only if not is_editor else ("" if is_open else CLOSED)
-    actions["assign"] = action("assign", "Assign", url, why)
+    actions["assign"] = action("assign", gettext("Assign"), url, why)
 
     url = reverse_one("review:policy", slug, kwarg="slug")
     label = "Save review settings"
@@ -104,11 +104,11 @@ def available_actions_for_items(items, user, *, member: BoardMember | None) -> N
 
 def _glossary_member_refusal(member: BoardMember | None, user) -> str:
     if member is None or not roles.is_board_member(user):
-        return "Only members of the Medical Advisory Board approve glossary definitions."
+        return gettext("Only members of the Medical Advisory Board approve glossary definitions.")
     if not member.active:
-        return "Inactive board members cannot decide."
+        return gettext("Inactive board members cannot decide.")
     if not workflow.credential_valid(member):
-        return "Your credential is not verified for today."
+        return gettext("Your credential is not verified for today.")
     return ""
 
 
@@ -120,17 +120,17 @@ def glossary_definition_actions(
     if not why and definition.status != GlossaryDefinition.Status.PROPOSED:
         why = f"This version is {definition.get_status_display().lower()}."
     if not why and definition.proposed_by_id == getattr(user, "pk", None):
-        why = "You proposed this wording; another board member must approve it."
+        why = gettext("You proposed this wording; another board member must approve it.")
     if not why and definition.pk in decided:
-        why = "You already decided on this version."
+        why = gettext("You already decided on this version.")
     if not why and not member.reads(definition.glossary_term.language):
         why = gettext("You do not review in %(language)s, the language of this term.") % {
             "language": language_in_text(definition.glossary_term.language)
         }
     url = reverse_one("review:glossary_decide", definition.pk, kwarg="pk")
     return {
-        "approve": action("approve", "Approve this wording", url, why),
-        "reject": action("reject", "Reject", url, why),
+        "approve": action("approve", gettext("Approve this wording"), url, why),
+        "reject": action("reject", gettext("Reject"), url, why),
     }
 
 
@@ -138,15 +138,15 @@ def glossary_refresh_action(article: Article, user, *, member: BoardMember | Non
     """Return the "approve the newer glossary for this page" action of one article."""
     why = _glossary_member_refusal(member, user)
     if not why and roles.is_article_author(article, user):
-        why = "You are an author of this article."
+        why = gettext("You are an author of this article.")
     if not why and not member.reads(article.language):
         why = gettext("You do not review in %(language)s, the language of this article.") % {
             "language": language_in_text(article.language)
         }
     if not why and not changed:
-        why = "Its glossary definitions are the approved ones already."
+        why = gettext("Its glossary definitions are the approved ones already.")
     url = reverse_one("review:glossary_refresh", article.slug, kwarg="slug")
-    return action("glossary_refresh", "Approve the newer definitions for its page", url, why)
+    return action("glossary_refresh", gettext("Approve the newer definitions for its page"), url, why)
 
 
 def glossary_decided_ids(member: BoardMember | None, definitions) -> set[int]:

@@ -22,6 +22,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 
 @dataclass(frozen=True)
 class GlossaryEntry:
@@ -126,8 +128,10 @@ def annotate(body_html: str, entries: Sequence[GlossaryEntry]) -> tuple[str, str
         f'<dt><dfn id="{_anchor(entry.term)}">{label(entry)}</dfn></dt><dd>{html.escape(entry.explanation)}</dd>'
         for entry in sorted(used.values(), key=lambda e: e.term.lower())
     )
+    heading = html.escape(gettext("Words explained"))  # in the page's language (the render activates it)
     section = (
         '<section class="glossary" aria-labelledby="glossary-title">'
-        f'<h2 id="glossary-title">Words explained</h2><dl class="glossary__list">{items}</dl></section>'
+        f'<h2 id="glossary-title">{heading}</h2>'
+        f'<dl class="glossary__list">{items}</dl></section>'
     )
     return "".join(out), section

@@ -225,7 +225,7 @@ def article_edit(request: HttpRequest, article: Article) -> HttpResponse:
         return _conflict_response(request, exc, form=form, audiences=audiences)
     except ContentLocked as exc:
         form.add_error(None, str(exc))
-        return _edit_page(request, article, audiences, forms=(form, variant_forms, formset), status=409)
+        return _edit_page(request, article, audiences, forms=(form, variant_forms, formset), status=409, locked=True)
     except SlugTaken as exc:
         form.add_error("slug", str(exc))
         return _edit_page(request, article, audiences, forms=(form, variant_forms, formset))
@@ -236,9 +236,15 @@ def article_edit(request: HttpRequest, article: Article) -> HttpResponse:
     return redirect("studio:article_edit", slug=article.slug)
 
 
-def _edit_page(request: HttpRequest, article: Article, audiences, *, forms=None, status: int = 200) -> HttpResponse:
-    """Show the editor: the saved text (or the author's unsaved text) on GET, the posted forms after a refusal."""
-    locked = services.article_is_locked(article)
+def _edit_page(
+    request: HttpRequest, article: Article, audiences, *, forms=None, status: int = 200, locked: bool | None = None
+) -> HttpResponse:
+    """Show the editor: the saved text (or the author's unsaved text) on GET, the posted forms after a refusal.
+
+    ``locked=True`` when the save was refused because the article was locked meanwhile (the article as
+    loaded with the request may not say so yet).
+    """
+    locked = services.article_is_locked(article) if locked is None else locked
     text = None
     if forms is None:
         awaiting = _awaited_write(request, article) if not locked else None

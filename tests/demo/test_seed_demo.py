@@ -192,6 +192,7 @@ def test_the_demo_has_a_current_spanish_translation_and_spanish_furniture(client
     # The Spanish page explains its terms with the Spanish glossary the Spanish reviewer approved.
     patient = client.get("/es/articles/tratamiento-cmv/for/patient/").content.decode()
     assert "Un virus muy común que casi nunca da problemas" in patient and "glossary-term" in patient
+    assert ">Palabras explicadas</h2>" in patient and "Words explained" not in patient
     # Spanish policy and board entry, approved like any furniture: no fallback notice for them.
     policy = client.get("/es/editorial-policy/").content.decode()
     assert "<h1>Política editorial</h1>" in policy and "no está disponible" not in policy
