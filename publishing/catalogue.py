@@ -44,7 +44,7 @@ UPDATE publishing_cataloguelead l SET tsv =
  || {FILTER_TOKENS}
 FROM publishing_catalogueentry e
 WHERE e.id = l.entry_id AND l.entry_id = ANY(%s)
-""".replace("{FILTER_TOKENS}", LEAD_FILTER_TOKENS_SQL)
+""".replace("{FILTER_TOKENS}", LEAD_FILTER_TOKENS_SQL)  # nosec B608: two module constants; the ids are bound
 ENTRY_VECTOR_SQL = r"""
 UPDATE publishing_catalogueentry e SET search_vector = l.tsv
  || setweight(to_tsvector(l.text_config::regconfig,
