@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.forms.models import fields_for_model
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from cms.languages import language_name, reader_languages
 from textkit.content import DEFAULT_LANGUAGE, REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
@@ -90,11 +90,22 @@ class VariantForm(forms.Form):
         for name in ("summary", "body"):
             raw = self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
             self.values[name] = (raw or "").strip()
-            self.fields[name].help_text = (
-                f"{audience.name} readers see this text. Empty it to show them the default {name}."
-                if self.values[name]
-                else f"Empty: {audience.name} readers see the default {name}."
-            )
+            # The audience's name in the staff's language (inline: the save path counts its function stays).
+            wording = (audience.translations or {}).get((get_language() or "").split("-")[0]) or {}
+            audience_name = wording.get("name") or audience.name
+            if name == "summary":
+                hint = (
+                    gettext("%(audience)s readers see this text. Empty it to show them the default summary.")
+                    if self.values[name]
+                    else gettext("Empty: %(audience)s readers see the default summary.")
+                )
+            else:
+                hint = (
+                    gettext("%(audience)s readers see this text. Empty it to show them the default body.")
+                    if self.values[name]
+                    else gettext("Empty: %(audience)s readers see the default body.")
+                )
+            self.fields[name].help_text = hint % {"audience": audience_name}
 
     @property
     def uses_default_summary(self) -> bool:
