@@ -6,7 +6,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 
-from celery import Celery
+from celery import Celery, current_app
 from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings")
@@ -35,16 +35,18 @@ app.conf.beat_schedule = {
 
 @contextlib.contextmanager
 def configured(**values) -> Iterator[None]:
-    """Set Celery configuration keys for a block, then put back exactly what was there before.
+    """Set Celery configuration keys of the current app for a block, then put back exactly what was there before.
 
-    The app reads CELERY_* through to Django's settings. Assigning a key to
+    The current app is this project's app except inside a test that sends to a broker of its
+    own (tests/publishing/publish_helpers.py ``broker``). The app reads CELERY_* through to Django's settings. Assigning a key to
     ``app.conf`` pins it: saving a value and assigning it back afterwards would
     keep it pinned, so a later change of the setting would be ignored. Keys
     not pinned before the block are unpinned after it.
     """
-    changes = app.conf.changes
+    conf = current_app.conf
+    changes = conf.changes
     pinned_before = {key: changes[key] for key in values if key in changes}
-    app.conf.update(values)
+    conf.update(values)
     try:
         yield
     finally:

@@ -11,17 +11,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from celery import Task
+from celery import Task, current_app
 from django.db import transaction
 
-from .celery import app
 
 logger = logging.getLogger(__name__)
 
 
 def task_named(task: Task | str) -> Task:
     """Return the task object for a task or its registered name (KeyError if nobody registered it)."""
-    return app.tasks[task] if isinstance(task, str) else task
+    return current_app.tasks[task] if isinstance(task, str) else task
 
 
 def enqueue(task: Task | str, *args: Any, run_inline_if_broker_down: bool = False) -> bool:

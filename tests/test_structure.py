@@ -143,12 +143,8 @@ def test_the_text_engine_rule_catches_an_app_or_orm_import():
 PUBLIC_UNDERSCORED = {"_meta", "_default_manager", "_base_manager", "_state", "_replace", "_asdict", "_fields", "_make"}
 CODE_DIRS = (*LAYERS, "cms", TEXT_ENGINE, "demo", "bench", "tests")
 OWN_PREFIX = "_vetted"  # an attribute the project hangs on someone else's object (cms.roles caches roles on a user)
-# Known exceptions, each with its reason. Celery has no public way to drop the broker pools it built for
-# another broker URL (its own fork handler does exactly this); only the test helper that switches brokers needs it.
-ALLOWED_PRIVATE = {
-    ("tests/publishing/publish_helpers.py", "_pool"),
-    ("tests/publishing/publish_helpers.py", "_producer_pool"),
-}
+# Known exceptions, each with its reason (none at present).
+ALLOWED_PRIVATE: set[tuple[str, str]] = set()
 
 
 def _code_trees():

@@ -6,13 +6,12 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterator
 
+from celery import Celery
 from django.utils import timezone
-from kombu import pools
 
 from articles import services as article_services
 from articles.models import Article, Audience
 from cms.celery import app as celery_app
-from cms.celery import configured as celery_configured
 from publishing import services, tasks
 from publishing.models import Disclaimer, Publication
 from review import services as review_services
@@ -72,16 +71,22 @@ def make_disclaimers() -> dict[str, Disclaimer]:
 
 @contextlib.contextmanager
 def broker(url: str) -> Iterator[None]:
-    """Point this process's Celery app at a broker and send for real (not eagerly)."""
+    """Send this process's tasks to a broker for real (not eagerly), through a Celery app of their own.
 
-    def reset_pools() -> None:
-        pools.reset()
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    reset_pools()
+    An app keeps the connection pool it built for the first broker it used, and Celery has no
+    public way to drop it. So the block makes a second app on the same settings with this broker
+    and sets it current: every task here is a shared task, found through the current app. The
+    project's app is current again afterwards, with its own pool untouched, and the block's
+    connections are closed.
+    """
+    app = Celery("cms", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(broker_url=url, task_always_eager=False)
+    app.autodiscover_tasks()
+    app.set_current()
     try:
-        with celery_configured(broker_url=url, task_always_eager=False):
-            yield
+        yield
     finally:
-        reset_pools()
+        celery_app.set_current()
+        app.pool.force_close_all()
+        app.close()
