@@ -15,6 +15,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 PER_PAGE = 50
 
@@ -87,13 +88,15 @@ def _numbers(current: int, last: int, *, around: int = 2) -> list[int | None]:
 def range_label(page: Page) -> str:
     """Return "1–50 of 12,345" for a page ("0 of 0" for an empty list)."""
     total = page.paginator.count
+    count = number_format(total, force_grouping=True)
     if not total:
-        return "0 of 0"
+        return gettext("%(span)s of %(count)s") % {"span": count, "count": count}
     first, last = page.start_index(), page.end_index()
     span = number_format(first, force_grouping=True)
     if last != first:
         span += f"–{number_format(last, force_grouping=True)}"
-    return f"{span} of {number_format(total, force_grouping=True)}"
+    # Translators: a list's range, "1–50 of 12,345".
+    return gettext("%(span)s of %(count)s") % {"span": span, "count": count}
 
 
 class IdsFirst:

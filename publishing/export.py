@@ -17,6 +17,8 @@ holding the app's own compression of those bytes (nginx ``gzip_static``). Layout
     DIR/_query/index/page-<n>.html                  /?page=<n>
     DIR/_query/index/letter-<X>.html                /?letter=<X>
     DIR/_query/index/letter-<X>-page-<n>.html       /?letter=<X>&page=<n>
+    DIR/es/…                                        the same for Spanish (/es/, /es/?letter=<X>, /es/board/,
+                                                    /es/feed/, /es/api/articles/, /es/articles/<slug>/…)
     DIR/_query/api/cursor/<token>.json              /api/articles/?cursor=<token>
     DIR/static/...                                  collectstatic output
 
@@ -75,11 +77,18 @@ SITE_FILES = {
 QUERY_DIR = "_query"
 CURSOR_CHUNK = 200
 CURSOR_MAX = 4 * CURSOR_CHUNK
-# The index's query strings exactly as its own links write them (cms.pagination keeps letter first).
+# Each language's site files: the same pages under its prefix ("/es/board/" → "es/board/index.html").
+LANGUAGE_SITE_FILES = ("/", "/editorial-policy/", "/board/", "/feed/", "/api/articles/")
+# The index's query strings exactly as its own links write them (cms.pagination keeps letter first),
+# under each language's prefix ("/es/?letter=C" → "es/_query/index/letter-C.html").
+_INDEX_PREFIX = r"^(?:/(?P<language>[a-z]{2,3}))?/\?"
 _INDEX_QUERIES = (
-    (re.compile(r"^/\?page=(?P<page>[1-9][0-9]*)$"), "page-{page}"),
-    (re.compile(r"^/\?letter=(?P<letter>[A-Z]|0-9)$"), "letter-{letter}"),
-    (re.compile(r"^/\?letter=(?P<letter>[A-Z]|0-9)&page=(?P<page>[1-9][0-9]*)$"), "letter-{letter}-page-{page}"),
+    (re.compile(_INDEX_PREFIX + r"page=(?P<page>[1-9][0-9]*)$"), "page-{page}"),
+    (re.compile(_INDEX_PREFIX + r"letter=(?P<letter>[A-Z]|0-9)$"), "letter-{letter}"),
+    (
+        re.compile(_INDEX_PREFIX + r"letter=(?P<letter>[A-Z]|0-9)&page=(?P<page>[1-9][0-9]*)$"),
+        "letter-{letter}-page-{page}",
+    ),
 )
 _CURSOR_QUERY = re.compile(r"^/api/articles/\?cursor=(?P<token>[A-Za-z0-9_-]+)$")
 _SITEMAP_SECTION = re.compile(r"^/(?P<name>sitemap-[a-z0-9-]+\.xml)$")
@@ -187,7 +196,11 @@ def list_file(address: str) -> str | None:
     for pattern, name in _INDEX_QUERIES:
         match = pattern.match(address)
         if match:
-            return f"{QUERY_DIR}/index/{name.format(**match.groupdict())}.html"
+            language = match["language"]
+            if language is not None and (language == languages.default_language() or not languages.is_known(language)):
+                return None
+            folder = f"{language}/" if language else ""
+            return f"{folder}{QUERY_DIR}/index/{name.format(**match.groupdict())}.html"
     match = _CURSOR_QUERY.match(address)
     if match:
         token = match["token"]
@@ -201,15 +214,25 @@ def list_file(address: str) -> str | None:
     return None
 
 
+def _site_files() -> dict[str, str]:
+    """Return the site-wide addresses and their files: the default language's, then each other language's."""
+    files = dict(SITE_FILES)
+    for folder in _language_dirs():
+        if folder:
+            files.update({f"/{folder}{url[1:]}": f"{folder}{SITE_FILES[url]}" for url in LANGUAGE_SITE_FILES})
+    return files
+
+
 def _export_site_files(client: Client, root: Path, result: ExportResult) -> None:
-    for url, name in SITE_FILES.items():
+    for url, name in _site_files().items():
         body = _fetch(client, url, result)
         if body is not None:
             _write(root, name, body, result)
     # The lists' further pages: every one is rewritten, and none of the old ones is kept
     # (a list that got shorter must not leave a page behind).
-    if (root / QUERY_DIR).is_dir():
-        shutil.rmtree(root / QUERY_DIR)
+    for folder in _language_dirs():
+        if (root / folder / QUERY_DIR).is_dir():
+            shutil.rmtree(root / folder / QUERY_DIR)
     for old in root.glob("sitemap-*.xml*"):
         old.unlink()
     for address in list_addresses():

@@ -397,33 +397,40 @@ def article_addresses(slug: str) -> list[str]:
 
 
 def index_addresses(*, spare: int = 0) -> list[str]:
-    """Return the A–Z index's addresses past "/": its further pages, every letter and each letter's pages.
+    """Return every language's A–Z index addresses past its first page: further pages, letters, letters' pages.
 
-    The same query strings the index's own links use (``?page=N``,
-    ``?letter=X``, ``?letter=X&page=N``); one grouped query for the counts.
-    ``spare`` adds that many pages past each list's end (a page that a
-    withdrawal just emptied, for purging).
+    The same query strings the index's own links use (``/?page=N``,
+    ``/es/?letter=X``, ``/?letter=X&page=N``), for each reader language (each
+    has its own index); one grouped query for the counts. ``spare`` adds that
+    many pages past each list's end (a page that a withdrawal just emptied,
+    for purging).
     """
-    counts: dict[str, int] = {}
+    counts: dict[str, dict[str, int]] = {code: {} for code in languages.reader_languages()}
     rows = (
         rs.catalogue_live()
         .annotate(first=Substr("condition_key", 1, 1))
-        .values("first")
+        .values("language", "first")
         .annotate(rows=Count("id"))
         .order_by()
     )
     for row in rows:
+        per_letter = counts.get(row["language"])
+        if per_letter is None:  # a language the site no longer offers has no index
+            continue
         upper = (row["first"] or "").upper()
         letter = upper if upper in rs.LETTERS else rs.OTHER_LETTER
-        counts[letter] = counts.get(letter, 0) + row["rows"]
+        per_letter[letter] = per_letter.get(letter, 0) + row["rows"]
 
     def pages(count: int) -> range:
         return range(2, max(1, math.ceil(count / presenters.INDEX_PAGE_SIZE)) + 1 + spare)
 
-    paths = [f"/?page={n}" for n in pages(sum(counts.values()))]
-    for letter in (*rs.LETTERS, rs.OTHER_LETTER):
-        paths.append(f"/?{urlencode({'letter': letter})}")
-        paths += [f"/?{urlencode({'letter': letter, 'page': n})}" for n in pages(counts.get(letter, 0))]
+    paths = []
+    for code, per_letter in counts.items():
+        index = f"{languages.address_prefix(code)}/"
+        paths += [f"{index}?page={n}" for n in pages(sum(per_letter.values()))]
+        for letter in (*rs.LETTERS, rs.OTHER_LETTER):
+            paths.append(f"{index}?{urlencode({'letter': letter})}")
+            paths += [f"{index}?{urlencode({'letter': letter, 'page': n})}" for n in pages(per_letter.get(letter, 0))]
     return paths
 
 

@@ -251,8 +251,10 @@ def _by_condition(entries) -> list[tuple[str, list]]:
 @public_response
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
-    """List live articles by condition, A–Z, a page at a time; ?letter= narrows to one letter.
+    """List the reader's language's live articles by condition, A–Z, a page at a time; ?letter= narrows it.
 
+    Each language has its own index (/ and /es/); the page names the other
+    languages that have articles, with their counts and their index's address.
     A search (?q=) has its own page: old links to /?q= are sent there.
     """
     query = (request.GET.get("q") or "").strip()
@@ -261,16 +263,38 @@ def index(request: HttpRequest) -> HttpResponse:
     letter = (request.GET.get("letter") or "").upper()
     if letter not in rs.LETTERS and letter != rs.OTHER_LETTER:
         letter = ""
-    pager = paginate(request, rs.catalogue_index(letter or None), per_page=presenters.INDEX_PAGE_SIZE)
-    # Which letters have articles changes only when something goes live or comes down.
-    letters_key = site_cache_key("index:letters")
-    present = cache.get(letters_key)
-    if present is None:
-        present = rs.catalogue_letters()
-        cache.set(letters_key, present, timeout=settings.READER_CACHE_SECONDS)
+    reading = _reading_language(request)
+    pager = paginate(
+        request, rs.catalogue_index(letter or None, language=reading), per_page=presenters.INDEX_PAGE_SIZE
+    )
+    # Which letters and languages have articles changes only when something goes live or comes down.
+    summary_key = site_cache_key("index:letters")  # per language (site_cache_key)
+    summary = cache.get(summary_key)
+    if summary is None:
+        summary = (rs.catalogue_letters(reading), rs.catalogue_languages())
+        cache.set(summary_key, summary, timeout=settings.READER_CACHE_SECONDS)
+    present, counts = summary
     letters = [(value, value in present) for value in (*rs.LETTERS, rs.OTHER_LETTER)]
-    context = {"pager": pager, "by_condition": _by_condition(pager.object_list), "letter": letter, "letters": letters}
+    context = {
+        "pager": pager,
+        "by_condition": _by_condition(pager.object_list),
+        "letter": letter,
+        "letters": letters,
+        "other_languages": _other_indexes(reading, counts),
+    }
     return render(request, "publishing/reader/index.html", context)
+
+
+def _other_indexes(reading: str, counts: dict[str, int]) -> list[dict]:
+    """The other reader languages with live articles: code, name in the page's language, count, index address."""
+    others = []
+    for code in languages.reader_languages():
+        if code == reading or not counts.get(code):
+            continue
+        with languages.reading(code):
+            address = reverse("reader:index")
+        others.append({"code": code, "name": languages.language_in_text(code), "count": counts[code], "url": address})
+    return others
 
 
 SEARCH_FILTER_LENGTH = 200

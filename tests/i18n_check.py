@@ -9,7 +9,9 @@ typed outside the catalogue and is reported with its line number.
 
 A string literal a template hands to ``|default:"…"`` (in a variable or in a
 tag such as ``{% blocktranslate with … %}``) is shown to users too, so it must
-be written ``|default:_("…")``.
+be written ``|default:_("…")``; so is a literal handed to an included template
+(``{% include "includes/pager.html" with pager_label=_("articles") %}``) and
+the ``content`` of ``<meta name="description">`` (search engines show it).
 
 Not checked: the contents of ``<script>``, ``<style>`` and of ``<code>``,
 ``<kbd>`` and ``<samp>`` (what a user types as is, such as ``[@key]``), ``{% comment %}`` blocks and
@@ -38,6 +40,13 @@ HIDDEN_ELEMENTS = frozenset({"script", "style", "code", "kbd", "samp"})
 USER_VISIBLE_ATTRIBUTES = frozenset({"title", "alt", "placeholder", "aria-label"})
 BUTTON_INPUT_TYPES = frozenset({"submit", "button", "reset"})
 DEFAULT_LITERAL = re.compile(r"""\|\s*default\s*:\s*(["'])(?P<text>.*?)\1""")
+# A literal handed to an included template as its label, title or text (`{% include "x.html" with
+# pager_label="…" %}`) is shown there; other names (a CSS class, an id) are code.
+INCLUDE_LITERAL = re.compile(
+    r"""(?<![\w.])\w*(?:label|title|text|heading|message|hint|caption)=(["'])(?P<text>.*?)\1"""
+)
+# <meta name="description" content="…">: the snippet search engines show under the page's title.
+VISIBLE_META = frozenset({"description", "og:title", "og:description", "twitter:title", "twitter:description"})
 LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -72,6 +81,11 @@ def _flatten(source: str) -> tuple[str, list[Finding]]:
             continue
         if token.token_type in (TokenType.VAR, TokenType.BLOCK):
             for match in DEFAULT_LITERAL.finditer(token.contents):
+                if _words_left(match["text"]):
+                    findings.append(Finding(token.lineno, match["text"]))
+        if token.token_type == TokenType.BLOCK and token.contents.split()[:1] == ["include"]:
+            _name, _with, arguments = token.contents.partition(" with ")
+            for match in INCLUDE_LITERAL.finditer(arguments):
                 if _words_left(match["text"]):
                     findings.append(Finding(token.lineno, match["text"]))
         if token.token_type == TokenType.TEXT:
@@ -109,8 +123,10 @@ class _TextFinder(HTMLParser):
         line = self.getpos()[0]
         for name, value in attrs:
             # A <button>'s value is what the form sends, not what it shows; an <input type=submit>'s is its label.
-            visible = name in USER_VISIBLE_ATTRIBUTES or (
-                name == "value" and tag == "input" and values.get("type") in BUTTON_INPUT_TYPES
+            visible = (
+                name in USER_VISIBLE_ATTRIBUTES
+                or (name == "value" and tag == "input" and values.get("type") in BUTTON_INPUT_TYPES)
+                or (name == "content" and tag == "meta" and (values.get("name") or values.get("property")) in VISIBLE_META)
             )
             if visible and value and _words_left(value):
                 self.findings.append(Finding(line, f"{name}={value.strip()}"))

@@ -30,6 +30,8 @@ BAD_TEMPLATE = """{% extends "base.html" %}
 <nav aria-label="Pages"></nav>
 <input type="submit" value="Send it">
 <p>{{ value|default:"nothing yet" }}</p>
+{% include "includes/pager.html" with pager=pager pager_label="articles" number="" %}
+<meta name="description" content="Plain answers"><meta name="viewport" content="width=device-width">
 {% endblock %}
 """
 
@@ -45,6 +47,8 @@ def test_the_checker_reports_each_unmarked_string_with_its_line():
         (9, "aria-label=Pages"),
         (10, "value=Send it"),
         (11, "nothing yet"),
+        (12, "articles"),
+        (13, "content=Plain answers"),
     ]
 
 
@@ -58,6 +62,8 @@ def test_the_checker_passes_marked_text_code_and_the_allow_list():
 {# a comment #}{% comment %}Unmarked in a comment{% endcomment %}
 <button type="submit" name="state" value="answered">{% translate "Mark answered" %}</button>
 <input type="hidden" name="next" value="somewhere">
+{% include "includes/pager.html" with pager=pager pager_label=_("articles") css="pager--wide" %}
+<meta name="description" content="{% translate 'Plain answers' %}">
 """
     assert untranslated_text(good) == []
 

@@ -221,31 +221,43 @@ def _letter_filter(entries: QuerySet[CatalogueEntry], letter: str | None) -> Que
     return entries
 
 
-def catalogue_index(letter: str | None = None) -> CatalogueList:
-    """Return live articles by condition A–Z, then title; optionally only conditions starting with a letter.
+def catalogue_index(letter: str | None = None, *, language: str | None = None) -> CatalogueList:
+    """Return one language's live articles by condition A–Z, then title; optionally one letter's.
 
-    `letter` is one of LETTERS, or OTHER_LETTER for conditions that start with anything else.
+    `letter` is one of LETTERS, or OTHER_LETTER for conditions that start with
+    anything else; `language` is a reader language (the default language when
+    None). Each language has its own index: a reader of /es/ reads Spanish
+    titles, and the page says which other languages have articles.
     """
+    code = language or languages.default_language()
     return CatalogueList(
-        _letter_filter(catalogue_live(), letter), _letter_filter(catalogue_counted(), letter), INDEX_ORDER
+        _letter_filter(catalogue_live().filter(language=code), letter),
+        _letter_filter(catalogue_counted().filter(language=code), letter),
+        INDEX_ORDER,
     )
+
+
+def catalogue_languages() -> dict[str, int]:
+    """Return how many live articles each language has (one grouped query, read from the A–Z index)."""
+    rows = catalogue_counted().values("language").annotate(rows=Count("id")).order_by()
+    return {row["language"]: row["rows"] for row in rows}
 
 
 # One probe per letter, written out rather than built by the ORM (27 querysets cost ~12 ms of Python):
 # the same rules as _letter_filter, over catalogue_counted's rows.
 _UNEXPIRED_SQL = "(expires_at IS NULL OR expires_at > %s)"
 _LETTER_PROBE_SQL = (
-    "EXISTS (SELECT 1 FROM publishing_catalogueentry WHERE condition_key >= %s{upper}"  # nosec B608: values bound
-    " AND condition_key LIKE %s AND " + _UNEXPIRED_SQL + ")"
+    "EXISTS (SELECT 1 FROM publishing_catalogueentry WHERE language = %s"  # nosec B608: values bound
+    " AND condition_key >= %s{upper} AND condition_key LIKE %s AND " + _UNEXPIRED_SQL + ")"
 )
 _OTHER_PROBE_SQL = (
-    "EXISTS (SELECT 1 FROM publishing_catalogueentry WHERE substr(condition_key, 1, 1) NOT IN ({letters})"  # nosec B608
-    " AND " + _UNEXPIRED_SQL + ")"
+    "EXISTS (SELECT 1 FROM publishing_catalogueentry WHERE language = %s"  # nosec B608: values bound
+    " AND substr(condition_key, 1, 1) NOT IN ({letters}) AND " + _UNEXPIRED_SQL + ")"
 )
 
 
-def catalogue_letters() -> set[str]:
-    """Return the index letters that have at least one live article (one query).
+def catalogue_letters(language: str | None = None) -> set[str]:
+    """Return the index letters that have at least one live article in a language (one query).
 
     One EXISTS per letter, each stopping at the letter's first entry in the
     A–Z index (index-only on PostgreSQL), instead of reading every row for its
@@ -253,14 +265,15 @@ def catalogue_letters() -> set[str]:
     not a letter.
     """
     now = connection.ops.adapt_datetimefield_value(timezone.now())  # as the ORM would pass it
+    code = language or languages.default_language()
     parts, params = [], []
     for letter in LETTERS:
         low = letter.lower()
         upper = "" if low == "z" else " AND condition_key < %s"
         parts.append(_LETTER_PROBE_SQL.format(upper=upper))
-        params += [low] + ([] if low == "z" else [chr(ord(low) + 1)]) + [f"{low}%", now]
+        params += [code, low] + ([] if low == "z" else [chr(ord(low) + 1)]) + [f"{low}%", now]
     parts.append(_OTHER_PROBE_SQL.format(letters=", ".join(["%s"] * len(LETTERS))))
-    params += [letter.lower() for letter in LETTERS] + [now]
+    params += [code] + [letter.lower() for letter in LETTERS] + [now]
     with connections[read_alias()].cursor() as cursor:
         # Fixed SQL; every value is a bound parameter.
         cursor.execute("SELECT " + ", ".join(parts), params)  # nosec B608

@@ -19,9 +19,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
+from articles import translations
+from articles.models import Article
 from publishing import services
 from publishing.export import export_site
-from tests.publishing.publish_helpers import approve, make_disclaimers, request_and_publish
+from tests.publishing.publish_helpers import approve, edit, make_disclaimers, request_and_publish
 from tests.publishing.tools import require
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -196,15 +198,30 @@ def test_export_behind_nginx_serves_list_pages_letters_sitemap_sections_and_api_
     ]:
         article = factories.make_article(author=author, slug=slug, title=title, condition=condition)
         request_and_publish(approve(article, author=author, reviewer=reviewer), editor=editor)
+    # Two Spanish translations: the Spanish index has pages and letters of its own.
+    spanish_reviewer = factories.BoardMemberFactory(
+        user=factories.UserFactory(username="revisora", groups=["Medical Advisory Board"]), languages="en, es"
+    ).user
+    for source, slug, condition in [
+        ("croup-steroids", "corticoides-crup", "Crup"),
+        ("asthma-inhalers", "inhaladores-asma", "Asma"),
+    ]:
+        spanish = translations.translation_create(
+            Article.objects.get(slug=source), acting_user=author, language="es", slug=slug
+        )
+        spanish = edit(spanish, author=author, title=f"¿Qué tratamiento para {condition.lower()}?", condition=condition)
+        request_and_publish(approve(spanish, author=author, reviewer=spanish_reviewer), editor=editor)
     export = tmp_path / "export"
     export_site(export, static=False)
     cursors = [a for a in list_addresses() if a.startswith("/api/articles/?cursor=")]
-    assert len(cursors) == 2 and max(len(c) for c in cursors) > 230
+    assert len(cursors) >= 2 and max(len(c) for c in cursors) > 230
     conf = _site_conf("export.conf", live_site, **{"/srv/vetted/export": str(export)})
     nginx = Nginx(conf, tmp_path / "nginx")
     try:
         paths = ["/?page=2", "/?letter=C", "/?letter=C&page=2", "/?letter=Q", "/sitemap-articles-1.xml", *cursors]
         paths += ["/api/articles/croup-steroids/?for=patient"]
+        paths += ["/es/", "/es/?page=2", "/es/?letter=A", "/es/?letter=C", "/es/?letter=Q", "/es/board/"]
+        paths += ["/es/editorial-policy/", "/es/feed/", "/es/api/articles/"]
         for path in paths:
             app = Client().get(path)
             assert app.status_code == 200, path
@@ -217,11 +234,20 @@ def test_export_behind_nginx_serves_list_pages_letters_sitemap_sections_and_api_
         # Served from the export: the app is not asked (its files changed, nginx still has the export's).
         (export / "_query/index/page-2.html").write_bytes(b"from the export")
         assert nginx.request("GET", "/?page=2")[2] == b"from the export"
+        (export / "es/_query/index/letter-A.html").write_bytes(b"Spanish, from the export")
+        assert nginx.request("GET", "/es/?letter=A")[2] == b"Spanish, from the export"
         long_cursor = next(export.glob("_query/api/cursor/*/*.json"))
         long_cursor.write_bytes(b"long cursor from the export")
         assert b"long cursor from the export" in {nginx.request("GET", c)[2] for c in cursors}
         # Anything the export does not hold goes to the app, as the reader asked for it.
-        for path in ("/?page=9", "/?letter=c", "/?page=2&letter=C", "/?q=croup", "/api/articles/?cursor=bad!"):
+        for path in (
+            "/?page=9",
+            "/?letter=c",
+            "/?page=2&letter=C",
+            "/?q=croup",
+            "/api/articles/?cursor=bad!",
+            "/es/?page=9",
+        ):
             status, _, body = nginx.request("GET", path)
             app = Client().get(path)
             assert status == app.status_code, path
@@ -229,6 +255,7 @@ def test_export_behind_nginx_serves_list_pages_letters_sitemap_sections_and_api_
                 assert body == app.content, path
         # The files for query strings are not addresses of their own.
         assert nginx.request("GET", "/_query/index/letter-C.html")[0] == 404
+        assert nginx.request("GET", "/es/_query/index/letter-A.html")[0] == 404
         assert nginx.request("GET", "/api/articles/croup-steroids/for/patient.json")[0] == 404
     finally:
         nginx.stop()

@@ -9,6 +9,8 @@ import re
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
+from django.utils import translation
+from django.utils.translation import gettext, ngettext
 
 from articles import translations
 from articles.models import Article
@@ -353,9 +355,25 @@ def test_an_outside_reviewer_invited_to_a_translation_may_approve_it(published, 
     assert review_services.workflow.ineligibility_reason(invitation.member, spanish, user=invitation.member.user) == ""
 
 
+def test_each_language_has_its_own_index_and_names_the_others(client, live_translation):
+    english = client.get("/").content.decode()
+    assert 'href="/articles/cmv-treatment/"' in english and "tratamiento-cmv" not in english
+    assert '<a href="/es/" hreflang="es">1 article in Spanish</a>' in english
+    spanish = client.get("/es/").content.decode()
+    assert 'href="/es/articles/tratamiento-cmv/"' in spanish and "cmv-treatment" not in spanish
+    with translation.override("es"):
+        also = gettext("Also published:")
+        english_count = ngettext("%(count)s article in %(name)s", "%(count)s articles in %(name)s", 1) % {
+            "count": 1,
+            "name": "inglés",
+        }
+    assert also in spanish and f'<a href="/" hreflang="en">{english_count}</a>' in spanish
+    # A letter narrows the reader's language only: C has the Spanish article at /es/, and none at / for Spanish.
+    assert "tratamiento-cmv" in client.get("/es/?letter=C").content.decode()
+    assert "tratamiento-cmv" not in client.get("/?letter=C").content.decode()
+
+
 def test_lists_link_each_article_at_its_own_languages_address(client, live_translation):
-    index = client.get("/").content.decode()
-    assert 'href="/es/articles/tratamiento-cmv/"' in index and 'href="/articles/tratamiento-cmv/"' not in index
     api = client.get("/api/articles/").json()
     spanish = next(item for item in api["results"] if item["slug"] == "tratamiento-cmv")
     assert spanish["language"] == "es" and spanish["url"].endswith("/es/articles/tratamiento-cmv/")
