@@ -37,8 +37,9 @@ app.conf.beat_schedule = {
 def configured(**values) -> Iterator[None]:
     """Set Celery configuration keys of the current app for a block, then put back exactly what was there before.
 
-    The current app is this project's app except inside a test that sends to a broker of its
-    own (tests/publishing/publish_helpers.py ``broker``). The app reads CELERY_* through to Django's settings. Assigning a key to
+    The current app is this project's app except inside a test that sends to a
+    broker of its own (tests/publishing/publish_helpers.py ``broker``). The app
+    reads CELERY_* through to Django's settings. Assigning a key to
     ``app.conf`` pins it: saving a value and assigning it back afterwards would
     keep it pinned, so a later change of the setting would be ignored. Keys
     not pinned before the block are unpinned after it.

@@ -14,7 +14,6 @@ from typing import Any
 from celery import Task, current_app
 from django.db import transaction
 
-
 logger = logging.getLogger(__name__)
 
 

@@ -378,7 +378,9 @@ class CatalogueEntry(models.Model):
             # Each language's A–Z order; expires_at included (PostgreSQL) so a letter's count, the
             # letters present and the ids of a deep page are read from the index alone.
             models.Index(
-                fields=["language", "condition_key", "title", "id"], include=["expires_at"], name="catalogue_language_az"
+                fields=["language", "condition_key", "title", "id"],
+                include=["expires_at"],
+                name="catalogue_language_az",
             ),
             models.Index(fields=["title", "id"], name="catalogue_title"),
             # Narrow copy of what counts, the sitemap and its lastmod read (index-only on PostgreSQL):

@@ -264,9 +264,7 @@ def index(request: HttpRequest) -> HttpResponse:
     if letter not in rs.LETTERS and letter != rs.OTHER_LETTER:
         letter = ""
     reading = _reading_language(request)
-    pager = paginate(
-        request, rs.catalogue_index(letter or None, language=reading), per_page=presenters.INDEX_PAGE_SIZE
-    )
+    pager = paginate(request, rs.catalogue_index(letter or None, language=reading), per_page=presenters.INDEX_PAGE_SIZE)
     # Which letters and languages have articles changes only when something goes live or comes down.
     summary_key = site_cache_key("index:letters")  # per language (site_cache_key)
     summary = cache.get(summary_key)

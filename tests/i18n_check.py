@@ -120,13 +120,14 @@ class _TextFinder(HTMLParser):
         if tag in HIDDEN_ELEMENTS:
             self._hidden += 1
         values = dict(attrs)
+        meta_name = values.get("name") or values.get("property")
         line = self.getpos()[0]
         for name, value in attrs:
             # A <button>'s value is what the form sends, not what it shows; an <input type=submit>'s is its label.
             visible = (
                 name in USER_VISIBLE_ATTRIBUTES
                 or (name == "value" and tag == "input" and values.get("type") in BUTTON_INPUT_TYPES)
-                or (name == "content" and tag == "meta" and (values.get("name") or values.get("property")) in VISIBLE_META)
+                or (name == "content" and tag == "meta" and meta_name in VISIBLE_META)
             )
             if visible and value and _words_left(value):
                 self.findings.append(Finding(line, f"{name}={value.strip()}"))
