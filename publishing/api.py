@@ -180,6 +180,8 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     key = reader_cache_key(slug, audience.slug if audience else None, variant="api")
     cached = cache.get(key)
     if cached is None:
+        from .pages import language_links  # pages imports this module (the API's cursors, for purging)
+
         publication = publication_live_get(slug)
         if publication is None:
             return _error(404, f"No published article has the address {slug!r}.")
@@ -192,6 +194,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         disclaimer_version = furniture.version(FurnitureChange.Kind.DISCLAIMER, disclaimer.pk) if disclaimer else 0
         with languages.reading(language):  # the page's address is in the article's own language
             url = reverse("reader:article", args=[slug])
+            links = language_links(publication, audience)
         body = {
             "slug": slug,
             "title": page.title,
@@ -229,8 +232,19 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 "version": disclaimer_version,
             },
             "content_hash": page.content_hash,
+            # Every live language of the article, and for a translation whose source has a newer approved
+            # revision the source's address (the page's out-of-date notice), as the stored page shows them.
+            "languages": [{"language": link["code"], "url": link["url"]} for link in links["alternates"]],
+            "newer_source": (
+                {"language": links["newer_source"]["code"], "url": links["newer_source"]["url"]}
+                if links["newer_source"]
+                else None
+            ),
         }
-        etag = f'"{page.content_hash}-{audience.slug if audience else "default"}-d{disclaimer_version}"'
+        # The languages are not in the content hash: a new translation or an out-of-date mark changes the ETag too.
+        languages_tag = hashlib.sha256(json.dumps([body["languages"], body["newer_source"]]).encode()).hexdigest()[:8]
+        audience_tag = audience.slug if audience else "default"
+        etag = f'"{page.content_hash}-{audience_tag}-d{disclaimer_version}-l{languages_tag}"'
         cached = {"body": json.dumps(body, ensure_ascii=False), "etag": etag}
         cache.set(key, cached, timeout=settings.READER_CACHE_SECONDS)
     return _json_response(request, cached["body"], cached["etag"])

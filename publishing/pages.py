@@ -67,7 +67,7 @@ def _in_language(audiences, language: str) -> list[dict]:
     return rows
 
 
-def _language_links(publication: Publication, audience: Audience | None) -> dict:
+def language_links(publication: Publication, audience: Audience | None) -> dict:
     """Return this page's other languages (hreflang and the chooser) and the out-of-date notice of a translation.
 
     Rendered under the page's own language; each alternate's address is made
@@ -137,7 +137,7 @@ def _page_context(publication: Publication, page: PublishedPage, audience: Audie
         "description": description,
         "form": FollowUpForm(),
         "question_url": reverse("reader:question", args=[slug]),
-        **_language_links(publication, audience),
+        **language_links(publication, audience),
     }
 
 

@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 from django.utils import translation
@@ -133,11 +134,16 @@ def test_a_translation_at_the_wrong_language_address_redirects_to_its_own(client
 
 
 def test_an_approved_source_change_marks_the_translation_out_of_date_and_the_page_says_so(
-    client, live_translation, published, author, reviewer
+    client, live_translation, published, author, reviewer, django_capture_on_commit_callbacks
 ):
     source = published.article
+    before = client.get("/es/api/articles/tratamiento-cmv/")
+    assert before.json()["newer_source"] is None
+    assert {item["language"] for item in before.json()["languages"]} == {"en", "es"}
+    etag_before = before["ETag"]
     edit(source, author=author, summary=source.summary + " Ask your care team about blood tests.")
-    approve(source, author=author, reviewer=reviewer)
+    with django_capture_on_commit_callbacks(execute=True):  # the re-render and purge after the approval commits
+        approve(source, author=author, reviewer=reviewer)
     spanish = live_translation.article
     spanish.refresh_from_db()
     assert spanish.translation_out_of_date and not spanish.source_change_significant
@@ -145,6 +151,11 @@ def test_an_approved_source_change_marks_the_translation_out_of_date_and_the_pag
     html = client.get("/es/articles/tratamiento-cmv/").content.decode()
     assert "translation-notice" in html and 'href="/articles/cmv-treatment/"' in html
     assert "revisada por nuestro consejo, en inglés." in html  # the language named as Spanish names it
+    # The API says so too, with a new ETag (the cached copy from before the change is not served).
+    api = client.get("/es/api/articles/tratamiento-cmv/")
+    newer = api.json()["newer_source"]
+    assert newer["language"] == "en" and newer["url"] == settings.SITE_URL.rstrip("/") + "/articles/cmv-treatment/"
+    assert api["ETag"] != etag_before
     # The source diff since the translation's base shows the change.
     diff = translations.translation_source_diff(spanish, audience_names={})
     assert diff is not None and diff.has_changes
