@@ -266,7 +266,8 @@ def index(request: HttpRequest) -> HttpResponse:
     reading = _reading_language(request)
     pager = paginate(request, rs.catalogue_index(letter or None, language=reading), per_page=presenters.INDEX_PAGE_SIZE)
     # Which letters and languages have articles changes only when something goes live or comes down.
-    summary_key = site_cache_key("index:letters")  # per language (site_cache_key)
+    # A new key name: the old "index:letters" held a bare set, which a cache surviving a deploy would still hand out.
+    summary_key = site_cache_key("index:summary")  # per language (site_cache_key)
     summary = cache.get(summary_key)
     if summary is None:
         summary = (rs.catalogue_letters(reading), rs.catalogue_languages())
