@@ -29,6 +29,7 @@ from .cache import reader_cache_key, site_cache_key
 from .furniture import furniture_state
 from .httpcache import public_response
 from .models import FurnitureChange
+from .presenters import language_links
 from .selectors import publication_live_get, published_page_get
 
 PAGE_SIZE = 50
@@ -180,8 +181,6 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     key = reader_cache_key(slug, audience.slug if audience else None, variant="api")
     cached = cache.get(key)
     if cached is None:
-        from .pages import language_links  # pages imports this module (the API's cursors, for purging)
-
         publication = publication_live_get(slug)
         if publication is None:
             return _error(404, f"No published article has the address {slug!r}.")

@@ -40,7 +40,15 @@ from .api import list_cursors
 from .furniture import FurnitureState, board_member_column, furniture_state, page_furniture, render_fingerprint
 from .httpcache import Entry, etag_for, make_entry
 from .models import Publication, PublishedPage, StoredPage, StoredPageVersion
-from .presenters import absolute_url, article_structured_data, json_for_script, review_stepper, when
+from .presenters import (
+    absolute_url,
+    article_path,
+    article_structured_data,
+    json_for_script,
+    language_links,
+    review_stepper,
+    when,
+)
 from .purge import GENERATION_PREFIX, purge_paths
 from .reader_forms import FollowUpForm
 from .selectors import publication_history, publication_live_get, published_page_get
@@ -51,13 +59,6 @@ logger = logging.getLogger(__name__)
 HTML = "text/html; charset=utf-8"
 
 
-def article_path(slug: str, audience_slug: str | None = None) -> str:
-    """Return the public address of an article for an audience (None: the default text)."""
-    if audience_slug:
-        return reverse("reader:article_for", args=[slug, audience_slug])
-    return reverse("reader:article", args=[slug])
-
-
 def _in_language(audiences, language: str) -> list[dict]:
     """Return the audiences as the page's choice shows them: id, slug and wording in the page's language."""
     rows = []
@@ -65,39 +66,6 @@ def _in_language(audiences, language: str) -> list[dict]:
         name, help_text = audience.in_language(language)
         rows.append({"pk": audience.pk, "slug": audience.slug, "name": name, "help_text": help_text})
     return rows
-
-
-def language_links(publication: Publication, audience: Audience | None) -> dict:
-    """Return this page's other languages (hreflang and the chooser) and the out-of-date notice of a translation.
-
-    Rendered under the page's own language; each alternate's address is made
-    in its language (``/es/articles/…`` for Spanish). One query, whatever the
-    number of languages (``publication_family_live``).
-    """
-    article = publication.article
-    alternates, source = [], None
-    for live in rs.publication_family_live(article):
-        code = live.article.language
-        with languages.reading(code):
-            path = article_path(live.slug or live.article.slug, audience.slug if audience else None)
-        link = {
-            "code": code,
-            "name": languages.language_name(code),  # its own name, for the chooser
-            "in_text": languages.language_in_text(code),  # as the page's sentences say it
-            "path": path,
-            "url": absolute_url(path),
-        }
-        alternates.append(link)
-        if live.article_id == (article.translation_of_id or article.pk):
-            source = link
-    newer_source = source if article.translation_out_of_date and source and source["code"] != article.language else None
-    return {
-        "language": article.language,
-        "language_name": languages.language_name(article.language),
-        "alternates": alternates if len(alternates) > 1 else [],
-        "x_default": source["url"] if source and len(alternates) > 1 else "",
-        "newer_source": newer_source,
-    }
 
 
 def _page_context(publication: Publication, page: PublishedPage, audience: Audience | None) -> dict:

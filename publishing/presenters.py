@@ -20,6 +20,7 @@ from articles.models import Audience
 from cms import languages
 from cms.pagination import PER_PAGE
 
+from . import selectors as rs
 from .models import Publication, PublishedPage
 
 # Articles per page of the A–Z index (publishing.pages.list_addresses reads it to list the pages).
@@ -207,3 +208,43 @@ def article_structured_data(
     if snapshot.get("kind") == Publication.Kind.PROVISIONAL:
         structured["creativeWorkStatus"] = "Pending medical review"
     return structured
+
+
+def article_path(slug: str, audience_slug: str | None = None) -> str:
+    """Return the public address of an article for an audience (None: the default text)."""
+    if audience_slug:
+        return reverse("reader:article_for", args=[slug, audience_slug])
+    return reverse("reader:article", args=[slug])
+
+
+def language_links(publication: Publication, audience: Audience | None) -> dict:
+    """Return this page's other languages (hreflang and the chooser) and the out-of-date notice of a translation.
+
+    Rendered under the page's own language; each alternate's address is made
+    in its language (``/es/articles/…`` for Spanish). One query, whatever the
+    number of languages (``publication_family_live``).
+    """
+    article = publication.article
+    alternates, source = [], None
+    for live in rs.publication_family_live(article):
+        code = live.article.language
+        with languages.reading(code):
+            path = article_path(live.slug or live.article.slug, audience.slug if audience else None)
+        link = {
+            "code": code,
+            "name": languages.language_name(code),  # its own name, for the chooser
+            "in_text": languages.language_in_text(code),  # as the page's sentences say it
+            "path": path,
+            "url": absolute_url(path),
+        }
+        alternates.append(link)
+        if live.article_id == (article.translation_of_id or article.pk):
+            source = link
+    newer_source = source if article.translation_out_of_date and source and source["code"] != article.language else None
+    return {
+        "language": article.language,
+        "language_name": languages.language_name(article.language),
+        "alternates": alternates if len(alternates) > 1 else [],
+        "x_default": source["url"] if source and len(alternates) > 1 else "",
+        "newer_source": newer_source,
+    }

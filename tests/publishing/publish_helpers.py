@@ -76,8 +76,10 @@ def broker(url: str) -> Iterator[None]:
     An app keeps the connection pool it built for the first broker it used, and Celery has no
     public way to drop it. So the block makes a second app on the same settings with this broker
     and sets it current: every task here is a shared task, found through the current app. The
-    project's app is current again afterwards, with its own pool untouched, and the block's
-    connections are closed.
+    project's app is current again afterwards, with its pools untouched. Nothing is closed:
+    an app's connection and producer pools are kombu's process-wide pools for the broker's
+    address, shared with every app that sends there (closing them at the end of a block left
+    the project's own app on the same Redis failing with "Acquire on closed pool").
     """
     app = Celery("cms", set_as_current=False)
     app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -88,5 +90,3 @@ def broker(url: str) -> Iterator[None]:
         yield
     finally:
         celery_app.set_current()
-        app.pool.force_close_all()
-        app.close()
