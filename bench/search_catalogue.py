@@ -268,6 +268,7 @@ def generate(n: int, *, out=print) -> int:
     from publishing.catalogue import lead_fields, search_vectors_write
     from publishing.models import CatalogueEntry, CatalogueLead, Publication, SearchSynonym
     from publishing.selectors.search import search_key
+    from textkit.text import folded
 
     user, _created = get_user_model().objects.get_or_create(username=f"{PREFIX}-editor")
     existing = set(Article.objects.filter(slug__startswith=f"{PREFIX}-").values_list("slug", flat=True))
@@ -305,7 +306,7 @@ def generate(n: int, *, out=print) -> int:
                 [
                     CatalogueEntry(
                         article=a, publication=p, slug=s.slug, title=s.title, condition=s.condition,
-                        condition_key=s.condition.casefold(), drugs=s.drugs, kind="approved", live_at=p.live_at,
+                        condition_key=folded(s.condition), drugs=s.drugs, kind="approved", live_at=p.live_at,
                         search_names=" ".join([s.title, s.condition, s.drugs]).casefold(),
                         search_text=" ".join(s.summary.split()) + "\n" + " ".join(s.body.replace("#", "").split()),
                     )

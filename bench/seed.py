@@ -42,6 +42,7 @@ from publishing.models import CatalogueEntry, Disclaimer, Publication, Published
 from review import services as review_services
 from review.models import BoardMember, ReviewComment, ReviewDecision, ReviewRound
 from textkit.content import ARTICLE_FIELDS, REFERENCE_FIELDS, ArticleContent, ReferenceContent, VariantContent
+from textkit.text import folded
 
 PREFIX = "bench"
 AUTHORS = 20
@@ -678,7 +679,7 @@ def copy_templates(plan: list[tuple[Template, CopySpec]], prepared: dict[str, Pr
                         spec.slug,
                         spec.title,
                         spec.condition,
-                        spec.condition.casefold(),
+                        folded(spec.condition),
                         drugs,
                         live.kind,
                         live.live_at or now,

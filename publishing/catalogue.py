@@ -22,6 +22,8 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from textkit.text import folded
+
 from .models import CatalogueEntry, CatalogueLead, Publication, PublishedPage
 from .pages import site_addresses
 from .purge import GENERATION_PREFIX, purge_paths
@@ -152,7 +154,7 @@ def _entry_fields(publication, page) -> dict:
         "slug": publication.slug or publication.article.slug,
         "title": page.title,
         "condition": condition[:200],
-        "condition_key": condition.casefold()[:200],
+        "condition_key": folded(condition)[:200],
         "drugs": drugs_text[:500],
         "kind": publication.kind,
         "live_at": publication.live_at,

@@ -36,6 +36,7 @@ from articles.models import Audience
 from cms import languages
 from cms.pagination import paginate
 from textkit.rendering import render_markdown
+from textkit.text import folded
 
 from . import presenters
 from . import selectors as rs
@@ -299,12 +300,20 @@ def _other_indexes(reading: str, counts: dict[str, int]) -> list[dict]:
 SEARCH_FILTER_LENGTH = 200
 
 
+def _marked_facets(facets: dict, filters: rs.Filters) -> dict:
+    """Return the facets as (name, count, chosen) rows; a name is chosen when the filter is its folded form."""
+    return {
+        "condition": [(name, n, folded(name) == filters.condition) for name, n in facets.get("condition", [])],
+        "drug": [(name, n, name == filters.drug) for name, n in facets.get("drug", [])],
+    }
+
+
 def _search_filters(request: HttpRequest, audiences) -> rs.Filters:
     """Read the search filters from the query string; unknown or malformed values are ignored."""
     audience = (request.GET.get("audience") or "").strip()
     if audience not in {a.slug for a in audiences}:
         audience = ""
-    condition = " ".join((request.GET.get("condition") or "").split()).casefold()[:SEARCH_FILTER_LENGTH]
+    condition = folded(" ".join((request.GET.get("condition") or "").split()))[:SEARCH_FILTER_LENGTH]
     drug = " ".join((request.GET.get("drug") or "").split()).casefold()[:SEARCH_FILTER_LENGTH]
     return rs.Filters(audience=audience, condition=condition, drug=drug)
 
@@ -342,7 +351,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "some_words": answer is not None and answer.some_words,
         "suggestion": answer.suggestion if answer is not None else "",
         "expansions": results.parsed.expansions if results is not None else [],
-        "facets": results.facets() if pager else {},
+        "facets": _marked_facets(results.facets(), filters) if pager else {},
         "filters": filters,
         "audiences": audiences,
         "close_matches": answer.close_matches if answer is not None else [],

@@ -24,6 +24,7 @@ import unicodedata
 __all__ = [
     "MAX_LENGTHS",
     "clean_text",
+    "folded",
     "has_control_characters",
 ]
 
@@ -56,3 +57,14 @@ def clean_text(value: str, *, multiline: bool = True) -> str:
         value = value.replace("\n", " ")
     value = _CONTROL_RE.sub("", value)
     return unicodedata.normalize("NFC", value)
+
+
+def folded(value: str) -> str:
+    """Return text as it is compared and filed: casefolded, accents removed ("Úlcera" → "ulcera").
+
+    The A–Z index files a condition under its folded first letter, so "Ácido …"
+    sits under A beside "Acné" in its order, not under "0-9"; search compares
+    words the same way (SQLite's stand-in for PostgreSQL's unaccent).
+    """
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -40,7 +40,6 @@ import dataclasses
 import datetime as dt
 import difflib
 import re
-import unicodedata
 
 from django.conf import settings
 from django.db import connection, connections
@@ -51,6 +50,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from cms.replicas import read_alias
+from textkit.text import folded
 
 from ..models import CatalogueEntry, SearchMiss, SearchSynonym, SearchSynonymEvent
 from .reader import CATALOGUE_LIST_FIELDS, catalogue_counted, catalogue_live
@@ -83,17 +83,14 @@ WORD = re.compile(r"\w+")
 
 def search_key(text: str) -> str:
     """Return the form phrases are compared in: casefolded, accents removed, hyphens as spaces, single-spaced."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(WORD.findall(plain.replace("_", " ")))
+    return " ".join(WORD.findall(folded(text or "").replace("_", " ")))
 
 
 def sqlite_unaccent(text: str | None) -> str | None:
     """SQLite's ``vetted_unaccent(text)``: casefolded, accents removed (registered on each SQLite connection)."""
     if text is None:
         return None
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return folded(text)
 
 
 def install_sqlite_unaccent(sender, connection, **kwargs) -> None:

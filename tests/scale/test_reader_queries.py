@@ -188,6 +188,57 @@ def test_index_letters_pages_and_counts_agree_with_the_rows(client, reader_site,
     assert "7 of 7" in html
 
 
+def test_an_accented_condition_is_filed_under_its_letter_and_filters_by_any_spelling(client, reader_site):
+    from publishing import selectors as rs
+    from publishing.models import CatalogueEntry
+
+    author, reviewer, editor = reader_site
+    _live(author, reviewer, editor, ["u1"], condition="Úlcera péptica")
+    _live(author, reviewer, editor, ["e1"], condition="Enfermedad de Lyme")
+    _live(author, reviewer, editor, ["e2"], condition="Émesis gravídica")
+    assert CatalogueEntry.objects.get(slug="u1").condition_key == "ulcera peptica"
+    assert rs.catalogue_letters() == {"C", "E", "U"}  # nothing under "0-9"
+    assert "/articles/u1/" in client.get("/", {"letter": "U"}).content.decode()
+    assert "/articles/u1/" not in client.get("/", {"letter": "0-9"}).content.decode()
+    # Under E the accented name sorts where a reader looks for it: "Émesis" before "Enfermedad".
+    under_e = client.get("/", {"letter": "E"}).content.decode()
+    assert under_e.index("/articles/e2/") < under_e.index("/articles/e1/")
+    # The search filter matches with or without the accent, and marks the facet it came from.
+    for spelling in ("Úlcera péptica", "ulcera peptica", "ÚLCERA  PÉPTICA"):
+        html = client.get("/search/", {"q": "What treats", "condition": spelling}).content.decode()
+        assert "/articles/u1/" in html and "/articles/e1/" not in html, spelling
+    html = client.get("/search/", {"q": "What treats", "condition": "ulcera peptica"}).content.decode()
+    assert 'aria-current="true">Úlcera péptica (1)</a>' in html
+
+
+def test_the_migration_refiles_conditions_stored_with_their_accents(client, reader_site):
+    import importlib
+
+    from django.apps import apps as django_apps
+    from django.db import connection
+
+    from publishing.models import CatalogueEntry, CatalogueLead
+
+    author, reviewer, editor = reader_site
+    _live(author, reviewer, editor, ["u1"], condition="Úlcera péptica")
+    # As the catalogue stored it before: casefolded only, so "ú" fell under "0-9".
+    CatalogueEntry.objects.filter(slug="u1").update(condition_key="úlcera péptica")
+    CatalogueLead.objects.filter(entry__slug="u1").update(condition_key="úlcera péptica")
+    assert "/articles/u1/" in client.get("/", {"letter": "0-9"}).content.decode()
+    migration = importlib.import_module("publishing.migrations.0024_condition_key_folded")
+
+    class Editor:  # the schema editor the migration is given: only its connection is read
+        pass
+
+    Editor.connection = connection
+    migration.forward(django_apps, Editor())
+    assert CatalogueEntry.objects.get(slug="u1").condition_key == "ulcera peptica"
+    assert CatalogueLead.objects.get(entry__slug="u1").condition_key == "ulcera peptica"
+    assert CatalogueEntry.objects.exclude(slug="u1").filter(condition_key__regex=r"[^ -~]").count() == 0
+    html = client.get("/search/", {"q": "What treats", "condition": "Úlcera péptica"}).content.decode()
+    assert "/articles/u1/" in html and "/articles/a1/" not in html
+
+
 def test_a_search_counts_up_to_the_cap_and_says_there_are_more(client, reader_site, monkeypatch):
     from publishing.selectors import search
 
