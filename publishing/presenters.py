@@ -21,7 +21,7 @@ from cms import languages
 from cms.pagination import PER_PAGE
 
 from . import selectors as rs
-from .models import Publication, PublishedPage
+from .models import FurnitureChange, Publication, PublishedPage
 
 # Articles per page of the A–Z index (publishing.pages.list_addresses reads it to list the pages).
 INDEX_PAGE_SIZE = PER_PAGE
@@ -248,3 +248,33 @@ def language_links(publication: Publication, audience: Audience | None) -> dict:
         "x_default": source["url"] if source and len(alternates) > 1 else "",
         "newer_source": newer_source,
     }
+
+
+def furniture_change_summary(change: FurnitureChange) -> str:
+    """Return a change log line in the reader's language ("Aviso para profesionales actualizado (inglés)").
+
+    ``FurnitureChange.summary`` keeps the English sentence the approval wrote,
+    for the revision comment and the audit trail; readers get this one, made
+    from the change's own fields. A disclaimer's name is its text, in its own
+    language. Needs ``proposed``, ``language``, ``version``, ``kind``, ``summary``
+    and the board member's ``display_name`` (``furniture_change_log``).
+    """
+    proposed = change.proposed or {}
+    if change.kind == FurnitureChange.Kind.DISCLAIMER:
+        name = proposed.get("name", "")
+        # The approval of a new disclaimer wrote exactly "<name> added"; every other one "<name> updated".
+        if change.summary == f"{name} added":
+            line = gettext("%(name)s added") % {"name": name}
+        else:
+            line = gettext("%(name)s updated") % {"name": name}
+    elif change.kind == FurnitureChange.Kind.POLICY:
+        line = gettext("Editorial policy updated")
+    else:
+        name = change.board_member.display_name if change.board_member_id else ""
+        line = gettext("Biography and disclosures of %(name)s updated") % {"name": name}
+    if change.language and change.language != languages.default_language():
+        line = gettext("%(change)s (%(language)s)") % {
+            "change": line,
+            "language": languages.language_in_text(change.language),
+        }
+    return line

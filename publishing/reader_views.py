@@ -404,7 +404,10 @@ def board(request: HttpRequest) -> HttpResponse:
 @require_safe
 def changes(request: HttpRequest) -> HttpResponse:
     """List the approved changes of disclaimers, the editorial policy and board entries, newest first."""
-    return render(request, "publishing/reader/changes.html", {"pager": paginate(request, rs.furniture_change_log())})
+    pager = paginate(request, rs.furniture_change_log())
+    for change in pager:
+        change.line = presenters.furniture_change_summary(change)
+    return render(request, "publishing/reader/changes.html", {"pager": pager})
 
 
 @public_response

@@ -85,10 +85,21 @@ def furniture_change_pending() -> QuerySet[FurnitureChange]:
 
 
 def furniture_change_log() -> QuerySet[FurnitureChange]:
-    """Return the approved furniture changes for the public change log, newest first (summary and date only)."""
+    """Return the approved furniture changes for the public change log, newest first (what its lines are made of)."""
     return (
         FurnitureChange.objects.filter(state=FurnitureChange.State.APPROVED)
-        .only("pk", "summary", "decided_at", "version", "kind")
+        .select_related("board_member")
+        .only(
+            "pk",
+            "summary",
+            "decided_at",
+            "version",
+            "kind",
+            "proposed",
+            "language",
+            "board_member__id",
+            "board_member__display_name",
+        )  # fmt: skip
         .order_by("-decided_at", "-pk")
     )
 

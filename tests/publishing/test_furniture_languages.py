@@ -146,3 +146,28 @@ def test_the_policy_editor_edits_one_language_at_a_time(client, editor, editor2)
     assert change.language == "es" and change.proposed == POLICY_ES
     # An unknown language falls back to the source language's editor rather than inventing one.
     assert 'name="language" value="en"' in client.get("/publishing/policy/?language=xx").content.decode()
+
+
+def test_the_change_log_reads_in_each_readers_language(client, editor, editor2):
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    _approved_policy(editor, editor2, POLICY_EN)
+    _approved_policy(editor, editor2, POLICY_ES, language="es")
+    member = BoardMemberFactory(display_name="Dr. Ana Ruiz")
+    change = services.furniture_change_propose(
+        acting_user=editor, kind="board_member", board_member=member, values={"bio": "Treinta años.", "disclosures": ""}
+    )
+    services.furniture_change_approve(change, acting_user=editor2)
+    english = client.get("/changes/").content.decode()
+    assert "Editorial policy updated on" in english and "Editorial policy updated (Spanish) on" in english
+    assert "Biography and disclosures of Dr. Ana Ruiz updated on" in english
+    spanish = client.get("/es/changes/").content.decode()
+    with translation.override("es"):
+        policy = gettext("Editorial policy updated")
+        board = gettext("Biography and disclosures of %(name)s updated") % {"name": "Dr. Ana Ruiz"}
+    assert policy != "Editorial policy updated"  # the catalogue has it
+    assert f"{policy} (español)" in spanish and board in spanish
+    assert "updated" not in spanish  # no stored English sentence reaches a Spanish reader
+    # The stored summary stays the English record (the revision comment, the audit trail).
+    assert FurnitureChange.objects.filter(summary="Editorial policy updated (es)").exists()
