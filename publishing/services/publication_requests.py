@@ -20,6 +20,7 @@ from django.utils.translation import gettext, gettext_noop
 from articles.content import content_from_revision
 from articles.models import Article
 from articles.translations import withdraw_on_significant_change
+from cms import languages
 from evidence.exceptions import InvalidAlertAction
 from review.models import ReviewRound
 from textkit.content import glossary_from_json
@@ -330,6 +331,12 @@ def publication_request_on_approval(article: Article, *, acting_user: AbstractBa
     )
 
 
+def _in_article_language(article: Article, message: str) -> str:
+    """Return a system-written line of the page's history in the article's language (it is stored as written)."""
+    with languages.reading(article.language):
+        return gettext(message)
+
+
 def publication_on_glossary_refresh_hook(article: Article, review_round: ReviewRound, acting_user) -> None:
     """Publish the approved revision again with the glossary a board member just refreshed.
 
@@ -359,7 +366,7 @@ def publication_on_glossary_refresh_hook(article: Article, review_round: ReviewR
         content_hash=content_hash,
         glossary=glossary,
         kind=Kind.APPROVED,
-        change_summary="Glossary definitions refreshed by the board.",
+        change_summary=_in_article_language(article, gettext_noop("Glossary definitions refreshed by the board.")),
     )
 
 

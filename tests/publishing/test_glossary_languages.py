@@ -102,6 +102,30 @@ def test_refreshing_a_translations_glossary_needs_a_reader_of_its_language(
     assert [item["term"] for item in refreshed.glossary] == ["ganciclovir"]
 
 
+def test_a_live_translations_glossary_refresh_is_noted_in_its_language(
+    published,
+    author,
+    editor,
+    spanish_reviewer,  # noqa: F811
+):
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from publishing.models import Publication
+
+    spanish = _translated(published.article, author)
+    approve(spanish, author=author, reviewer=spanish_reviewer)
+    request_and_publish(spanish, editor=editor)
+    make_glossary_term("ganciclovir", "Un antiviral que se da por la vena.", language="es", board=spanish_reviewer)
+    _round, _pinned, fresh = review_services.glossary_refresh_preview(spanish)
+    review_services.article_glossary_refresh(spanish, acting_user=spanish_reviewer, content_hash=fresh.content_hash())
+    newest = Publication.objects.filter(article=spanish).order_by("-pk").first()
+    with translation.override("es"):
+        expected = gettext("Glossary definitions refreshed by the board.")
+    assert expected != "Glossary definitions refreshed by the board."  # the catalogue has it
+    assert newest.change_summary == expected  # the Spanish page's history says it in Spanish
+
+
 def test_the_studio_glossary_lists_each_terms_language_and_filters_by_it(client, editor, spanish_reviewer):  # noqa: F811
     make_glossary_term("viremia", "Virus in the blood.")
     make_glossary_term("viremia", "Virus en la sangre.", language="es", board=spanish_reviewer)
