@@ -196,6 +196,8 @@ class ReviewDecision(models.Model):
             # The board queue's counts ("awaiting": rounds without the member's seat; "mine": their
             # undecided seats) read one member's seats from this index alone (BENCHMARKS.md).
             models.Index(fields=["reviewer", "decision", "round"], name="decision_reviewer_seat"),
+            # The editors' queue: each member's latest decisions for the median turnaround (a bounded read).
+            models.Index(fields=["reviewer", "-decided_at"], name="decision_reviewer_recent"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["round", "reviewer"], name="one_decision_per_reviewer_per_round"),

@@ -232,6 +232,36 @@ def test_median_turnaround_is_per_reviewer(in_review, reviewer):
     assert medians[member.pk] == pytest.approx(4.0, abs=0.1)
 
 
+def test_median_turnaround_reads_each_members_latest_decisions_within_the_year(in_review, reviewer, monkeypatch):
+    member = BoardMember.objects.get(user=reviewer)
+    services.review_approve(in_review, acting_user=reviewer)
+    decided = ReviewDecision.objects.exclude(decision="").get(reviewer=member)
+    now = timezone.now()
+
+    def seat(*, decided_days_ago: float, took_days: float) -> None:
+        """A closed round of the same article with this member's decision, taking that long."""
+        round_ = ReviewRound.objects.get(pk=decided.round_id)
+        round_.pk, round_.status = None, ReviewRound.Status.APPROVED
+        round_.save()
+        copy = ReviewDecision.objects.get(pk=decided.pk)
+        at = now - dt.timedelta(days=decided_days_ago)
+        copy.pk, copy.round = None, round_
+        copy.decided_at, copy.assigned_at = at, at - dt.timedelta(days=took_days)
+        copy.save()
+
+    ReviewDecision.objects.filter(pk=decided.pk).update(
+        decided_at=now - dt.timedelta(days=1), assigned_at=now - dt.timedelta(days=3)
+    )
+    seat(decided_days_ago=2, took_days=5)
+    seat(decided_days_ago=10, took_days=30)
+    seat(decided_days_ago=400, took_days=90)  # before the year: never counted
+    assert selectors.median_turnaround_days([member]) == {member.pk: pytest.approx(5.0, abs=0.1)}  # 2, 5, 30
+    monkeypatch.setattr(selectors, "TURNAROUND_SAMPLE", 2)
+    assert selectors.median_turnaround_days([member]) == {member.pk: pytest.approx(3.5, abs=0.1)}  # 2 and 5
+    monkeypatch.setattr(selectors, "TURNAROUND_SAMPLE", 1)
+    assert selectors.median_turnaround_days([member]) == {member.pk: pytest.approx(2.0, abs=0.1)}
+
+
 def test_editor_queue_queries_do_not_grow_with_reviewers(client, editor, in_review, reviewer):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
