@@ -24,7 +24,7 @@ class FollowUpForm(forms.Form):
         choices=ReaderMessage.Kind.choices,
         initial=ReaderMessage.Kind.QUESTION,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose whether this is a question or a problem report."},
+        error_messages={"required": gettext_lazy("Choose whether this is a question or a problem report.")},
     )
     message = forms.CharField(
         label=gettext_lazy("Your message"),
@@ -35,8 +35,8 @@ class FollowUpForm(forms.Form):
         )
         % {"MESSAGE_MAX_LENGTH": MESSAGE_MAX_LENGTH},
         error_messages={
-            "required": "Write your question or describe the problem before sending.",
-            "max_length": f"Your message is too long: keep it under {MESSAGE_MAX_LENGTH} characters.",
+            "required": gettext_lazy("Write your question or describe the problem before sending."),
+            "max_length": gettext_lazy("Your message is too long: keep it under %(limit_value)d characters."),
         },
     )
     name = forms.CharField(label=gettext_lazy("Name (optional)"), max_length=NAME_MAX_LENGTH, required=False)
@@ -44,7 +44,9 @@ class FollowUpForm(forms.Form):
         label=gettext_lazy("Email (optional)"),
         required=False,
         help_text=gettext_lazy("Only if you would like a reply. We never publish it."),
-        error_messages={"invalid": "That email address does not look right; check it or leave the field empty."},
+        error_messages={
+            "invalid": gettext_lazy("That email address does not look right; check it or leave the field empty.")
+        },
     )
     website = forms.CharField(
         label=gettext_lazy("Leave this field empty"),
