@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils.translation import gettext_lazy
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from articles.models import Audience
 from cms.languages import language_name, reader_languages
@@ -14,6 +15,13 @@ from .models import MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH, Disclaimer, ReaderMessa
 # Named like a field a bot would fill; people never see it (hidden by CSS and
 # from assistive technology), so any value means an automated submission.
 HONEYPOT_FIELD = "website"
+
+
+def _message_help() -> str:
+    # Formatted when shown, in the active language: gettext_lazy("…") % {…} would translate at import time.
+    return gettext("Up to %(MESSAGE_MAX_LENGTH)s characters. Please do not include personal medical details.") % {
+        "MESSAGE_MAX_LENGTH": MESSAGE_MAX_LENGTH
+    }
 
 
 class FollowUpForm(forms.Form):
@@ -30,10 +38,7 @@ class FollowUpForm(forms.Form):
         label=gettext_lazy("Your message"),
         max_length=MESSAGE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=gettext_lazy(
-            "Up to %(MESSAGE_MAX_LENGTH)s characters. Please do not include personal medical details."
-        )
-        % {"MESSAGE_MAX_LENGTH": MESSAGE_MAX_LENGTH},
+        help_text=lazy(_message_help, str)(),
         error_messages={
             "required": gettext_lazy("Write your question or describe the problem before sending."),
             "max_length": gettext_lazy("Your message is too long: keep it under %(limit_value)d characters."),

@@ -34,6 +34,9 @@ call (``gettext``, ``gettext_lazy``, ``pgettext``, ``ngettext``, their
 - an email: the subject and body of ``send_mail``, ``EmailMessage`` and
   ``EmailMultiAlternatives`` (positional or ``subject=``/``body=``/``message=``).
 
+A lazy string formatted where it is written (``gettext_lazy("Up to %(n)s") % {…}``)
+is reported too: ``%`` translates it on the spot, at import time, in English.
+
 Not checked: variables and calls other than the ones above (the checker cannot
 know what a name holds, which is why the places above pass *literals* through
 the catalogue at the point they are written), logging, and JSON responses:
@@ -145,6 +148,10 @@ def unmarked(node: ast.AST | None) -> Iterator[ast.AST]:
         if _is_prose(literal):
             yield node
     elif isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Mod) and (_call_name(node.left) or "").endswith("_lazy"):
+            # ``gettext_lazy("…") % {…}`` formats, so translates, at once: at import time, in English.
+            yield node
+            return
         yield from unmarked(node.left)
         if isinstance(node.op, ast.Add):
             yield from unmarked(node.right)

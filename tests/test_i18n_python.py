@@ -59,6 +59,7 @@ class ThingForm(forms.Form):
     )
     kind = forms.ChoiceField(choices=[("a", "Apples"), ("b", gettext_lazy("Bananas"))])
     note = forms.CharField(label=gettext_lazy("Note"), help_text=pgettext("form", "Optional."))
+    body = forms.CharField(help_text=gettext_lazy("Up to %(n)s.") % {"n": 5})
 
 
 def view(request, thing):
@@ -103,16 +104,17 @@ def test_the_checker_reports_each_unmarked_string_with_its_place():
         (29, "attrs placeholder", "e.g. Shingles"),
         (30, "error_messages=", "Write a title."),
         (32, "choices=", "Apples"),
-        (37, "messages.success", "Saved."),
-        (38, "messages.error", "f'{thing} is locked.'"),
-        (40, "messages.add_message", "Careful "),
-        (42, "ValidationError", "Too long."),
-        (47, "SlugTaken", "That address is taken."),
-        (52, "send_mail subject", "Your review"),
-        (52, "send_mail body", "Please look at it."),
-        (53, "EmailMessage body", "Unmarked body"),
-        (57, "why", "Only editors can do this."),
-        (58, "action label", "Publish"),
+        (34, "help_text=", "gettext_lazy('Up to %(n)s.') % {'n': 5}"),
+        (38, "messages.success", "Saved."),
+        (39, "messages.error", "f'{thing} is locked.'"),
+        (41, "messages.add_message", "Careful "),
+        (43, "ValidationError", "Too long."),
+        (48, "SlugTaken", "That address is taken."),
+        (53, "send_mail subject", "Your review"),
+        (53, "send_mail body", "Please look at it."),
+        (54, "EmailMessage body", "Unmarked body"),
+        (58, "why", "Only editors can do this."),
+        (59, "action label", "Publish"),
     ]
 
 
@@ -164,7 +166,9 @@ def test_choice_labels_field_texts_and_form_errors_follow_the_active_language():
         form = FollowUpForm(data={"kind": "question", "message": ""})
         assert not form.is_valid()
         assert form.errors["message"] == [SPANISH_REQUIRED]
+        assert str(form.fields["message"].help_text).startswith("Hasta ")
     assert Article.Status.IN_REVIEW.label == "Under review"
+    assert str(FollowUpForm().fields["message"].help_text).startswith("Up to ")
     assert FollowUpForm(data={"kind": "question", "message": ""}).errors["message"] == [
         "Write your question or describe the problem before sending."
     ]
