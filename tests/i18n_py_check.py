@@ -14,7 +14,10 @@ call (``gettext``, ``gettext_lazy``, ``pgettext``, ``ngettext``, their
   ``form.add_error(field, …)``;
 - a project error (a class defined in an app's ``exceptions.py``, or a subclass
   of one): views show ``str(exc)`` to users, so ``raise SlugTaken("…")`` is
-  user-facing;
+  user-facing; so are ``PermissionDenied`` (``templates/403.html`` shows its
+  message) and the errors in ``USER_FACING_ERRORS`` whose message a project
+  error quotes. ``Http404``'s message is not shown (``templates/404.html``
+  says its own words), so it is not checked;
 - a field or widget: the keywords ``label``, ``help_text``, ``verbose_name``,
   ``verbose_name_plural``, ``empty_label`` and ``description`` (admin
   ``@admin.display``/``@admin.action``), the values of ``error_messages={…}``,
@@ -99,6 +102,13 @@ FIELD_ATTRIBUTES = frozenset({"label", "help_text", "empty_label"})
 WIDGET_TEXT_ATTRS = frozenset({"placeholder", "title", "aria-label"})
 EMAIL_CALLS = frozenset({"send_mail", "EmailMessage", "EmailMultiAlternatives"})
 EMAIL_KEYWORDS = frozenset({"subject", "body", "message", "html_message"})
+# Errors from outside the apps' exceptions.py whose message reaches a user.
+USER_FACING_ERRORS = frozenset(
+    {
+        "PermissionDenied",  # templates/403.html shows the message
+        "LabelError",  # evidence/dosing/label.py; EvidenceFileError quotes it to the editor who uploaded the file
+    }
+)
 ACTION_CALLS = frozenset({"action", "make_action"})
 REFUSAL_NAMES = frozenset({"why", "refusal"})
 # Model fields whose first positional argument is another model, not the verbose name.
@@ -328,7 +338,7 @@ def error_classes(trees: dict[str, ast.Module]) -> frozenset[str]:
                 if isinstance(node, ast.ClassDef) and node.name not in names and _base_names(node) & names:
                     names.add(node.name)
                     grew = True
-    return frozenset(names)
+    return frozenset(names | USER_FACING_ERRORS)
 
 
 def _allowance(finding: Finding) -> tuple[str, str | None] | None:

@@ -11,6 +11,7 @@ from django.utils import translation
 
 from tests.i18n_py_check import (
     APPS,
+    USER_FACING_ERRORS,
     Finding,
     check_source,
     check_tree,
@@ -123,7 +124,7 @@ def test_the_checker_finds_the_project_error_classes_and_their_subclasses():
         "articles/exceptions.py": ast.parse("class ArticleError(Exception): ...\nclass SlugTaken(ArticleError): ..."),
         "articles/importers.py": ast.parse("class ReferenceLineError(SlugTaken): ...\nclass Other(Exception): ..."),
     }
-    assert error_classes(trees) == {"ArticleError", "SlugTaken", "ReferenceLineError"}
+    assert error_classes(trees) == {"ArticleError", "SlugTaken", "ReferenceLineError", *USER_FACING_ERRORS}
 
 
 def test_the_checker_reads_every_app_and_skips_migrations_and_commands():
