@@ -70,12 +70,12 @@ def article_edit_refusal(article: Article) -> str:
     The one rule every edit service enforces and every editor page shows.
     """
     if article.is_locked_for_review:
-        return (
-            f"“{article.title}” is with the Medical Advisory Board ({article.get_status_display().lower()}) "
+        return gettext(
+            "“%(title)s” is with the Medical Advisory Board (%(status)s) "
             "and cannot be edited. Withdraw it from review first."
-        )
+        ) % {"title": article.title, "status": article.get_status_display().lower()}
     if article.status == Article.Status.ARCHIVED:
-        return f"“{article.title}” is archived and read-only."
+        return gettext("“%(title)s” is archived and read-only.") % {"title": article.title}
     return ""
 
 
@@ -428,7 +428,9 @@ def article_revert(
     """
     article = Article.objects.select_for_update().get(pk=article.pk)
     if lock_version is not None and article.lock_version != lock_version:
-        raise EditConflict(article, {}, "The article changed after you opened its history. Reload and try again.")
+        raise EditConflict(
+            article, {}, gettext("The article changed after you opened its history. Reload and try again.")
+        )
     _ensure_editable(article)
     if not revision.version_set.filter(object_id=str(article.pk), content_type__model="article").exists():
         raise ValueError(f"Revision {revision.pk} is not a version of “{article.title}”.")
@@ -490,8 +492,11 @@ def reference_import(
         raise EditConflict(
             article,
             {},
-            f"“{article.title}” was changed by someone else after you opened it. "
-            "Nothing was imported; reload the page and upload the file again.",
+            gettext(
+                "“%(title)s” was changed by someone else after you opened it. "
+                "Nothing was imported; reload the page and upload the file again."
+            )
+            % {"title": article.title},
         )
     _ensure_editable(article)
     existing = list(Reference.objects.filter(article=article))
@@ -540,8 +545,11 @@ def _reference_add_locked(
         raise EditConflict(
             article,
             {},
-            f"“{article.title}” was changed by someone else after you opened it. "
-            "Nothing was added; reload the page and try again.",
+            gettext(
+                "“%(title)s” was changed by someone else after you opened it. "
+                "Nothing was added; reload the page and try again."
+            )
+            % {"title": article.title},
         )
     _ensure_editable(article)
     existing = list(Reference.objects.filter(article=article))

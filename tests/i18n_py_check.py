@@ -8,16 +8,20 @@ call (``gettext``, ``gettext_lazy``, ``pgettext``, ``ngettext``, their
 ``_lazy`` forms, ``gettext_noop`` or an alias such as ``_``):
 
 - a flash message: ``messages.success/error/warning/info/debug(request, …)``,
-  ``messages.add_message(request, level, …)`` and the admin's
-  ``self.message_user(request, …)``;
+  ``messages.add_message(request, level, …)``, the admin's
+  ``self.message_user(request, …)``, and the argument of any project function
+  that hands one of its parameters to ``messages.*`` (``run_service(request,
+  call, "Your comment was added.")``: found by reading the functions, see
+  ``flash_helpers``);
 - a validation error: ``ValidationError(…)`` (a message or a dict of them),
   ``form.add_error(field, …)``;
 - a project error (a class defined in an app's ``exceptions.py``, or a subclass
-  of one): views show ``str(exc)`` to users, so ``raise SlugTaken("…")`` is
-  user-facing; so are ``PermissionDenied`` (``templates/403.html`` shows its
-  message) and the errors in ``USER_FACING_ERRORS`` whose message a project
-  error quotes. ``Http404``'s message is not shown (``templates/404.html``
-  says its own words), so it is not checked;
+  of one): views show ``str(exc)`` to users, so every literal argument of
+  ``SlugTaken(…)`` or ``EditConflict(article, {}, "…")`` is user-facing; so
+  are ``PermissionDenied`` (``templates/403.html`` shows its message) and the
+  errors in ``USER_FACING_ERRORS`` whose message a project error quotes.
+  ``Http404``'s message is not shown (``templates/404.html`` says its own
+  words), so it is not checked;
 - a field or widget: the keywords ``label``, ``help_text``, ``verbose_name``,
   ``verbose_name_plural``, ``empty_label`` and ``description`` (admin
   ``@admin.display``/``@admin.action``), the values of ``error_messages={…}``,
@@ -32,6 +36,9 @@ call (``gettext``, ``gettext_lazy``, ``pgettext``, ``ngettext``, their
 - the label of a ``TextChoices``/``IntegerChoices`` member (``X = "x", _("X")``);
   a member with no label gets Django's English one made from its name, so it
   is reported too;
+- what a function named ``…_refusal`` or ``…_message`` returns (the reason
+  an edit is refused, the text of a conflict), and the ``error`` of a
+  ``JsonResponse({"error": …})`` (the studio's scripts show it to the author);
 - a plain response body a person reads: ``HttpResponse("…")`` and its subclasses
   (the reader's follow-up form answers a refused POST with one);
 - an email: the subject and body of ``send_mail``, ``EmailMessage`` and
@@ -40,12 +47,15 @@ call (``gettext``, ``gettext_lazy``, ``pgettext``, ``ngettext``, their
 A lazy string formatted where it is written (``gettext_lazy("Up to %(n)s") % {…}``)
 is reported too: ``%`` translates it on the spot, at import time, in English.
 
-Not checked: variables and calls other than the ones above (the checker cannot
-know what a name holds, which is why the places above pass *literals* through
-the catalogue at the point they are written), logging, and JSON responses:
-the public JSON API (``publishing/api.py``) answers machines and keeps its
-error texts English like its field names, by choice (docs/architecture.md,
-"Languages (the interface)"). Deliberate English elsewhere is in ``ALLOWED``.
+Not checked: variables, module constants and calls other than the ones above
+(the checker cannot know what a name holds, which is why the places above
+pass *literals* through the catalogue where they are written, and a constant
+shown to users is written ``gettext_noop("…")`` and translated where used),
+logging, audit event texts and revision comments (stored data, English by
+choice), and the public JSON API (``publishing/api.py``, its ``_error(…)``
+texts included): it answers machines and stays English like its field names,
+by choice (docs/architecture.md, "Languages (the interface)"). Deliberate
+English elsewhere is in ``ALLOWED``.
 """
 
 from __future__ import annotations
@@ -74,6 +84,18 @@ SKIPPED_PARTS = {
 ALLOWED: dict[tuple[str, str | None], str] = {
     # A command line, shown as typed: the desk says the verification run was started by this command.
     ("publishing/models.py", "manage.py verify_live"): "a command's name",
+    # An evidence alert's message is stored on the alert when a background import finds it (no reader or
+    # editor language is active then) and quotes the imported record; like the audit texts it is data.
+    (
+        "evidence/services.py",
+        "f'[@{ref.key}] “{ref.title}” has a {nature.lower()} notice{when} "
+        "(Retraction Watch record {notice.record_id}).{reason}'",
+    ): "stored alert text",
+    (
+        "evidence/services.py",
+        "f'[@{ref.key}] cites version {ref.spl_version} of the FDA label “{ref.title}”; version "
+        "{label.version}{when} is current (SPL Set ID {label.set_id}). Check doses and warnings against it.'",
+    ): "stored alert text",
 }
 
 # Identifiers that are the same in every language (the template checker's list).
@@ -111,6 +133,7 @@ USER_FACING_ERRORS = frozenset(
 )
 ACTION_CALLS = frozenset({"action", "make_action"})
 REFUSAL_NAMES = frozenset({"why", "refusal"})
+TEXT_FUNCTION_SUFFIXES = ("_refusal", "_message")
 # Model fields whose first positional argument is another model, not the verbose name.
 RELATION_FIELDS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField"})
 CHOICES_BASES = frozenset({"TextChoices", "IntegerChoices", "Choices"})
@@ -217,9 +240,10 @@ def _base_names(node: ast.ClassDef) -> set[str]:
 
 
 class _Visitor(ast.NodeVisitor):
-    def __init__(self, path: str, error_classes: frozenset[str]) -> None:
+    def __init__(self, path: str, error_classes: frozenset[str], helpers: dict[str, tuple[int, str]]) -> None:
         self.path = path
         self.error_classes = error_classes
+        self.helpers = helpers
         self.findings: list[Finding] = []
 
     def report(self, nodes: Iterable[ast.AST], place: str) -> None:
@@ -240,8 +264,18 @@ class _Visitor(ast.NodeVisitor):
                 self.report(unmarked(args[2] if len(args) > 2 else keywords.get("message")), "messages.add_message")
         elif name == "message_user":
             self.report(unmarked(args[1] if len(args) > 1 else keywords.get("message")), "message_user")
-        elif name == "ValidationError" or name in self.error_classes:
+        elif name == "ValidationError":
             self.report(unmarked(args[0] if args else keywords.get("message")), name)
+        elif name in self.error_classes:
+            for arg in [*args, keywords.get("message")]:
+                self.report(unmarked(arg), name)
+        elif name in self.helpers:
+            index, parameter = self.helpers[name]
+            self.report(unmarked(args[index] if len(args) > index else keywords.get(parameter)), f"{name}() message")
+        elif name == "JsonResponse" and args and isinstance(args[0], ast.Dict):
+            for key, text in zip(args[0].keys, args[0].values, strict=True):
+                if isinstance(key, ast.Constant) and key.value == "error":
+                    self.report(unmarked(text), "JsonResponse error")
         elif name == "add_error" and isinstance(func, ast.Attribute):
             self.report(unmarked(args[1] if len(args) > 1 else keywords.get("error")), "add_error")
         elif name in ACTION_CALLS:
@@ -304,6 +338,15 @@ class _Visitor(ast.NodeVisitor):
         ):
             self.report(unmarked(value), f"attrs {target.slice.value}")
 
+    # --- functions that return a user-facing text -------------------------------------------
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        if node.name.endswith(TEXT_FUNCTION_SUFFIXES):
+            for child in ast.walk(node):
+                if isinstance(child, ast.Return):
+                    self.report(unmarked(child.value), f"{node.name}() returns")
+        self.generic_visit(node)
+
     # --- choices --------------------------------------------------------------------------------
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
@@ -348,15 +391,55 @@ def _allowance(finding: Finding) -> tuple[str, str | None] | None:
     return None
 
 
-def check_source(source: str, *, path: str = "<source>", errors: frozenset[str] = frozenset()) -> list[Finding]:
+def flash_helpers(trees: Iterable[ast.Module]) -> dict[str, tuple[int, str]]:
+    """Return the functions that flash one of their parameters: name -> (position, parameter name)."""
+    helpers = {}
+    for tree in trees:
+        for function in ast.walk(tree):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            parameters = [argument.arg for argument in function.args.posonlyargs + function.args.args]
+            for call in ast.walk(function):
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Attribute)
+                    and isinstance(call.func.value, ast.Name)
+                    and call.func.value.id == "messages"
+                    and call.func.attr in MESSAGE_LEVELS
+                    and len(call.args) > 1
+                    and isinstance(call.args[1], ast.Name)
+                    and call.args[1].id in parameters
+                ):
+                    helpers[function.name] = (parameters.index(call.args[1].id), call.args[1].id)
+    return helpers
+
+
+def check_source(
+    source: str,
+    *,
+    path: str = "<source>",
+    errors: frozenset[str] = frozenset(),
+    helpers: dict[str, tuple[int, str]] | None = None,
+) -> list[Finding]:
     """Return the untranslated user-facing literals of one module's source, the allow-list aside."""
-    return [finding for finding in all_findings(source, path=path, errors=errors) if _allowance(finding) is None]
+    found = all_findings(source, path=path, errors=errors, helpers=helpers)
+    return [finding for finding in found if _allowance(finding) is None]
 
 
-def all_findings(source: str, *, path: str = "<source>", errors: frozenset[str] = frozenset()) -> list[Finding]:
-    """Return the untranslated user-facing literals of one module's source, allowed ones included."""
-    visitor = _Visitor(path, errors)
-    visitor.visit(ast.parse(source))
+def all_findings(
+    source: str,
+    *,
+    path: str = "<source>",
+    errors: frozenset[str] = frozenset(),
+    helpers: dict[str, tuple[int, str]] | None = None,
+) -> list[Finding]:
+    """Return the untranslated user-facing literals of one module's source, allowed ones included.
+
+    ``helpers`` (``flash_helpers`` of the whole tree) defaults to the module's own.
+    """
+    tree = ast.parse(source)
+    visitor = _Visitor(path, errors, flash_helpers([tree]) if helpers is None else helpers)
+    visitor.visit(tree)
     return sorted(visitor.findings, key=lambda finding: finding.line)
 
 
@@ -386,7 +469,8 @@ def _tree_findings(root: Path) -> list[Finding]:
     sources = project_modules(root)
     trees = {path: ast.parse(source) for path, source in sources.items()}
     errors = error_classes(trees)
+    helpers = flash_helpers(trees.values())
     findings: list[Finding] = []
     for path, source in sources.items():
-        findings.extend(all_findings(source, path=path, errors=errors))
+        findings.extend(all_findings(source, path=path, errors=errors, helpers=helpers))
     return findings

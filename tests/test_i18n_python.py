@@ -90,6 +90,24 @@ def buttons(url):
 
 def fine():
     return {"status": "ok"}, ValidationError("12:00 — 13:00"), ValidationError("PMID")
+
+
+def run_service(request, call, success):
+    call()
+    messages.success(request, success)
+
+
+def edit_refusal(article):
+    if article:
+        return f"{article} is archived."
+    return ""
+
+
+def conflict(request, article):
+    run_service(request, lambda: None, "Done.")
+    run_service(request, lambda: None, gettext("Marked done."))
+    JsonResponse({"error": "Reload the page.", "field": "slug"})
+    raise SlugTaken(article, "Changed meanwhile.")
 """
 
 
@@ -116,6 +134,10 @@ def test_the_checker_reports_each_unmarked_string_with_its_place():
         (54, "EmailMessage body", "Unmarked body"),
         (58, "why", "Only editors can do this."),
         (59, "action label", "Publish"),
+        (73, "edit_refusal() returns", "f'{article} is archived.'"),
+        (78, "run_service() message", "Done."),
+        (80, "JsonResponse error", "Reload the page."),
+        (81, "SlugTaken", "Changed meanwhile."),
     ]
 
 
