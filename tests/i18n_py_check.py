@@ -31,8 +31,10 @@ call (``gettext``, ``gettext_lazy``, ``pgettext``, ``ngettext``, their
 - a model field's ``verbose_name`` given first (``models.CharField("Title", …)``);
 - a button of the workflow core: the label and refusal of ``action(name, label, url, refusal)``
   (and ``make_action``), and a refusal assigned to ``why``/``refusal`` before it is handed over;
-- a model's ``Meta.verbose_name``/``verbose_name_plural`` and an admin's
-  ``site_header``/``site_title``/``index_title``/``short_description``;
+- a model's ``Meta.verbose_name``/``verbose_name_plural``, an admin's
+  ``site_header``/``site_title``/``index_title``/``short_description`` and
+  the titles of its ``fieldsets``, and the text (outside the tags) of the
+  template handed to ``format_html("…")``;
 - the label of a ``TextChoices``/``IntegerChoices`` member (``X = "x", _("X")``);
   a member with no label gets Django's English one made from its name, so it
   is reported too;
@@ -138,6 +140,7 @@ TEXT_FUNCTION_SUFFIXES = ("_refusal", "_message")
 RELATION_FIELDS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField"})
 CHOICES_BASES = frozenset({"TextChoices", "IntegerChoices", "Choices"})
 
+HTML_TAG = re.compile(r"<[^>]*>")
 LETTER = re.compile(r"[^\W\d_]")
 WORD = re.compile(r"[^\W\d_][\w.-]*")
 
@@ -272,6 +275,9 @@ class _Visitor(ast.NodeVisitor):
         elif name in self.helpers:
             index, parameter = self.helpers[name]
             self.report(unmarked(args[index] if len(args) > index else keywords.get(parameter)), f"{name}() message")
+        elif name == "format_html" and args and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str):
+            if _is_prose(HTML_TAG.sub(" ", args[0].value).replace("{}", " ")):
+                self.report([args[0]], "format_html")
         elif name == "JsonResponse" and args and isinstance(args[0], ast.Dict):
             for key, text in zip(args[0].keys, args[0].values, strict=True):
                 if isinstance(key, ast.Constant) and key.value == "error":
@@ -323,7 +329,11 @@ class _Visitor(ast.NodeVisitor):
         self.generic_visit(node)
 
     def _assigned(self, target: ast.AST, value: ast.AST) -> None:
-        if isinstance(target, ast.Name) and target.id in REFUSAL_NAMES:
+        if isinstance(target, ast.Name) and target.id == "fieldsets" and isinstance(value, (ast.Tuple, ast.List)):
+            for fieldset in value.elts:
+                if isinstance(fieldset, ast.Tuple) and len(fieldset.elts) == 2:
+                    self.report(unmarked(fieldset.elts[0]), "fieldsets title")
+        elif isinstance(target, ast.Name) and target.id in REFUSAL_NAMES:
             self.report(unmarked(value), target.id)
         elif isinstance(target, ast.Name) and target.id in TEXT_ATTRIBUTES:
             self.report(unmarked(value), target.id)

@@ -108,6 +108,13 @@ def conflict(request, article):
     run_service(request, lambda: None, gettext("Marked done."))
     JsonResponse({"error": "Reload the page.", "field": "slug"})
     raise SlugTaken(article, "Changed meanwhile.")
+
+
+class ThingAdmin:
+    fieldsets = ((None, {"fields": ("name",)}), ("Workflow", {"fields": ("size",)}))
+
+    def link(self, obj):
+        return format_html('<a href="{}">Open it</a>', obj.url), format_html('<b class="x">{}</b>', obj)
 """
 
 
@@ -138,6 +145,8 @@ def test_the_checker_reports_each_unmarked_string_with_its_place():
         (78, "run_service() message", "Done."),
         (80, "JsonResponse error", "Reload the page."),
         (81, "SlugTaken", "Changed meanwhile."),
+        (85, "fieldsets title", "Workflow"),
+        (88, "format_html", '<a href="{}">Open it</a>'),
     ]
 
 
