@@ -83,9 +83,9 @@ class ArticleAdmin(VersionAdmin):
     inlines = (ArticleVariantInline, ReferenceInline)
     history_latest_first = True
     fieldsets = (
-        ("Content (edit in the studio)", {"fields": ("studio_link", *ARTICLE_EDITABLE_FIELDS)}),
-        ("Configuration", {"fields": CONFIG_FIELDS + REVIEW_POLICY_FIELDS}),
-        ("Workflow (changed only by the review and publishing services)", {"fields": WORKFLOW_FIELDS}),
+        (gettext_lazy("Content (edit in the studio)"), {"fields": ("studio_link", *ARTICLE_EDITABLE_FIELDS)}),
+        (gettext_lazy("Configuration"), {"fields": CONFIG_FIELDS + REVIEW_POLICY_FIELDS}),
+        (gettext_lazy("Workflow (changed only by the review and publishing services)"), {"fields": WORKFLOW_FIELDS}),
     )
 
     def _reversion_autoregister(self, model, follow) -> None:
@@ -99,9 +99,11 @@ class ArticleAdmin(VersionAdmin):
         if not obj.pk:
             return "-"
         return format_html(
-            '<a href="{}">Edit the content in the studio</a> · <a href="{}">Version history</a>',
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
             reverse("studio:article_edit", kwargs={"slug": obj.slug}),
+            gettext("Edit the content in the studio"),
             reverse("studio:article_history", kwargs={"slug": obj.slug}),
+            gettext("Version history"),
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):

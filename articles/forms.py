@@ -69,7 +69,7 @@ ArticleForm = type(
             required=False,
             max_length=500,
             help_text=gettext_lazy("Optional: what you changed and why. Shown in the version history."),
-            widget=forms.TextInput(attrs={"placeholder": "e.g. Updated dosing from the 2024 guideline"}),
+            widget=forms.TextInput(attrs={"placeholder": gettext_lazy("e.g. Updated dosing from the 2024 guideline")}),
         ),
     },
 )

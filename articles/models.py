@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .text import validate_slug
 
@@ -56,9 +56,9 @@ class Audience(models.Model):
     )
 
     class EvidenceGrades(models.TextChoices):
-        AUTO = "auto", "Only if this is a professional audience"
-        SHOW = "show", "Show"
-        HIDE = "hide", "Hide"
+        AUTO = "auto", gettext_lazy("Only if this is a professional audience")
+        SHOW = "show", gettext_lazy("Show")
+        HIDE = "hide", gettext_lazy("Hide")
 
     evidence_grades = models.CharField(
         max_length=8,
@@ -90,12 +90,12 @@ class Article(models.Model):
     """A treatment article: the question, the bottom line and the sections."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
-        IN_REVIEW = "in_review", "Under review"
-        CHANGES_REQUESTED = "changes_requested", "Changes requested"
-        APPROVED = "approved", "Approved"
-        ARCHIVED = "archived", "Archived"
+        DRAFT = "draft", gettext_lazy("Draft")
+        SUBMITTED = "submitted", gettext_lazy("Submitted")
+        IN_REVIEW = "in_review", gettext_lazy("Under review")
+        CHANGES_REQUESTED = "changes_requested", gettext_lazy("Changes requested")
+        APPROVED = "approved", gettext_lazy("Approved")
+        ARCHIVED = "archived", gettext_lazy("Archived")
 
     slug = models.SlugField(
         max_length=120,
@@ -259,11 +259,11 @@ class Reference(models.Model):
     """A typed source cited in an article as [@key]."""
 
     class Kind(models.TextChoices):
-        FDA_LABEL = "fda_label", "FDA drug label"
-        GUIDELINE = "guideline", "Guideline"
-        RESEARCH = "research", "Research"
-        REVIEW = "review", "Review"
-        OTHER = "other", "Other"
+        FDA_LABEL = "fda_label", gettext_lazy("FDA drug label")
+        GUIDELINE = "guideline", gettext_lazy("Guideline")
+        RESEARCH = "research", gettext_lazy("Research")
+        REVIEW = "review", gettext_lazy("Review")
+        OTHER = "other", gettext_lazy("Other")
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="references")
     key = models.CharField(
@@ -289,7 +289,7 @@ class Reference(models.Model):
     )
     url = models.URLField("URL", max_length=500, blank=True)
     spl_set_id = models.CharField(
-        "SPL Set ID",
+        gettext_lazy("SPL Set ID"),
         max_length=64,
         blank=True,
         validators=[
@@ -303,13 +303,13 @@ class Reference(models.Model):
         ),
     )
     spl_version = models.PositiveIntegerField(
-        "SPL version",
+        gettext_lazy("SPL version"),
         null=True,
         blank=True,
         help_text=gettext_lazy("FDA drug labels: the label version the text was written from."),
     )
     spl_date = models.DateField(
-        "SPL date", null=True, blank=True, help_text=gettext_lazy("FDA drug labels: that version's date.")
+        gettext_lazy("SPL date"), null=True, blank=True, help_text=gettext_lazy("FDA drug labels: that version's date.")
     )
 
     class Meta:
@@ -401,11 +401,11 @@ class GlossaryDefinition(models.Model):
     """
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "Waiting for the board"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        SUPERSEDED = "superseded", "Superseded"
-        WITHDRAWN = "withdrawn", "Replaced before a decision"
+        PROPOSED = "proposed", pgettext_lazy("glossary version", "Waiting for the board")
+        APPROVED = "approved", pgettext_lazy("glossary version", "Approved")
+        REJECTED = "rejected", pgettext_lazy("glossary version", "Rejected")
+        SUPERSEDED = "superseded", pgettext_lazy("glossary version", "Superseded")
+        WITHDRAWN = "withdrawn", pgettext_lazy("glossary version", "Replaced before a decision")
 
     glossary_term = models.ForeignKey(GlossaryTerm, on_delete=models.PROTECT, related_name="definitions")
     version = models.PositiveIntegerField()

@@ -70,12 +70,12 @@ def article_edit_refusal(article: Article) -> str:
     The one rule every edit service enforces and every editor page shows.
     """
     if article.is_locked_for_review:
-        return (
-            f"“{article.title}” is with the Medical Advisory Board ({article.get_status_display().lower()}) "
+        return gettext(
+            "“%(title)s” is with the Medical Advisory Board (%(status)s) "
             "and cannot be edited. Withdraw it from review first."
-        )
+        ) % {"title": article.title, "status": article.get_status_display().lower()}
     if article.status == Article.Status.ARCHIVED:
-        return f"“{article.title}” is archived and read-only."
+        return gettext("“%(title)s” is archived and read-only.") % {"title": article.title}
     return ""
 
 
@@ -150,7 +150,12 @@ def _sync_references(article: Article, references: Iterable[Mapping]) -> None:
     for data in references:
         key = data["key"]
         if key in wanted:
-            raise ValidationError({"references": f"The reference key “{key}” is used twice; keys must be unique."})
+            raise ValidationError(
+                {
+                    "references": gettext("The reference key “%(key)s” is used twice; keys must be unique.")
+                    % {"key": key}
+                }
+            )
         wanted[key] = data
     for existing in Reference.objects.filter(article=article):
         if existing.key not in wanted:
@@ -367,19 +372,29 @@ def _add_identifier_references(
             if isinstance(fields, IdentifierNotFound):
                 raise fields
         except IdentifierNotFound as exc:
-            raise ValidationError({"body": f"[@{key}]: {exc} Nothing was saved."}) from exc
+            raise ValidationError(
+                {"body": gettext("[@%(key)s]: %(problem)s Nothing was saved.") % {"key": key, "problem": exc}}
+            ) from exc
         data = fields.reference_fields()
         if any(
             data["pmid"] and r.pmid == data["pmid"] or data["doi"] and r.doi.lower() == data["doi"] for r in existing
         ):
             raise ValidationError(
                 {
-                    "body": f"[@{key}] is a paper this article already lists under another key. "
-                    "Cite it with that key instead. Nothing was saved."
+                    "body": gettext(
+                        "[@%(key)s] is a paper this article already lists under another key. "
+                        "Cite it with that key instead. Nothing was saved."
+                    )
+                    % {"key": key}
                 }
             )
         if len(key) > 80:
-            raise ValidationError({"body": f"[@{key}] is too long for a reference key; add the reference by hand."})
+            raise ValidationError(
+                {
+                    "body": gettext("[@%(key)s] is too long for a reference key; add the reference by hand.")
+                    % {"key": key}
+                }
+            )
         reference = Reference(article=article, key=key, **data)
         _save_full_clean(reference)
         existing.append(reference)
@@ -413,7 +428,9 @@ def article_revert(
     """
     article = Article.objects.select_for_update().get(pk=article.pk)
     if lock_version is not None and article.lock_version != lock_version:
-        raise EditConflict(article, {}, "The article changed after you opened its history. Reload and try again.")
+        raise EditConflict(
+            article, {}, gettext("The article changed after you opened its history. Reload and try again.")
+        )
     _ensure_editable(article)
     if not revision.version_set.filter(object_id=str(article.pk), content_type__model="article").exists():
         raise ValueError(f"Revision {revision.pk} is not a version of “{article.title}”.")
@@ -475,8 +492,11 @@ def reference_import(
         raise EditConflict(
             article,
             {},
-            f"“{article.title}” was changed by someone else after you opened it. "
-            "Nothing was imported; reload the page and upload the file again.",
+            gettext(
+                "“%(title)s” was changed by someone else after you opened it. "
+                "Nothing was imported; reload the page and upload the file again."
+            )
+            % {"title": article.title},
         )
     _ensure_editable(article)
     existing = list(Reference.objects.filter(article=article))
@@ -525,8 +545,11 @@ def _reference_add_locked(
         raise EditConflict(
             article,
             {},
-            f"“{article.title}” was changed by someone else after you opened it. "
-            "Nothing was added; reload the page and try again.",
+            gettext(
+                "“%(title)s” was changed by someone else after you opened it. "
+                "Nothing was added; reload the page and try again."
+            )
+            % {"title": article.title},
         )
     _ensure_editable(article)
     existing = list(Reference.objects.filter(article=article))
@@ -722,13 +745,15 @@ def glossary_term_save(
         clash = clash.exclude(pk=term.pk)
         clashing_proposal = clashing_proposal.exclude(glossary_term=term)
     if word and (clash.exists() or clashing_proposal.exists()):
-        raise ValidationError({"term": f"“{word}” is already in the glossary. Edit that term instead."})
+        raise ValidationError(
+            {"term": gettext("“%(term)s” is already in the glossary. Edit that term instead.") % {"term": word}}
+        )
     candidate = GlossaryDefinition(term=word, explanation=explanation, synonyms=synonyms, active=active)
     candidate.full_clean(
         exclude=["glossary_term", "version", "proposed_at"], validate_unique=False, validate_constraints=False
     )
     if not explanation:
-        raise ValidationError({"explanation": "Write the plain-language explanation readers will see."})
+        raise ValidationError({"explanation": gettext("Write the plain-language explanation readers will see.")})
     if (
         term is not None
         and term.approved_version

@@ -40,10 +40,10 @@ def ensure_max_length(value: str, *, kind: str, label: str, field: str | None = 
     """Raise ValidationError if `value` is longer than MAX_LENGTHS[kind], naming the field and the limit."""
     limit = MAX_LENGTHS[kind]
     if value and len(value) > limit:
-        message = (
-            f"{label} is {len(value):,} characters long; the most this field takes is {limit:,}. "
+        message = gettext(
+            "%(label)s is %(length)s characters long; the most this field takes is %(limit)s. "
             "Shorten it, or split the text into separate articles."
-        )
+        ) % {"label": label, "length": f"{len(value):,}", "limit": f"{limit:,}"}
         raise ValidationError({field: message} if field else message)
 
 

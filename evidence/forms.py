@@ -10,7 +10,11 @@ class AlertActionForm(forms.Form):
     """One action on an alert: acknowledge, open a re-review, or withdraw/mark the page."""
 
     action = forms.ChoiceField(
-        choices=[("acknowledge", "Acknowledge"), ("re_review", "Open a re-review"), ("withdraw", "Withdraw or mark")]
+        choices=[
+            ("acknowledge", gettext_lazy("Acknowledge")),
+            ("re_review", gettext_lazy("Open a re-review")),
+            ("withdraw", gettext_lazy("Withdraw or mark")),
+        ]
     )
     note = forms.CharField(
         label=gettext_lazy("Note (a reason, for withdrawing)"),
@@ -20,7 +24,10 @@ class AlertActionForm(forms.Form):
     )
     mode = forms.ChoiceField(
         label=gettext_lazy("Page"),
-        choices=[("notice", "Replace the page with a notice"), ("remove", "Remove the page")],
+        choices=[
+            ("notice", gettext_lazy("Replace the page with a notice")),
+            ("remove", gettext_lazy("Remove the page")),
+        ],
         required=False,
         initial="notice",
     )

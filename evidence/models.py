@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from articles.models import Article
 
@@ -21,10 +21,10 @@ class EvidenceImport(models.Model):
     """One run of an import command: where the file came from, what was read and what was skipped."""
 
     class Kind(models.TextChoices):
-        RETRACTIONS = "retractions", "Retraction Watch"
-        LABELS = "labels", "Drug label versions"
-        LABEL_DOCUMENTS = "label_documents", "Drug label documents (SPL)"
-        VOCABULARY = "vocabulary", "Drug and condition codes"
+        RETRACTIONS = "retractions", gettext_lazy("Retraction Watch")
+        LABELS = "labels", gettext_lazy("Drug label versions")
+        LABEL_DOCUMENTS = "label_documents", gettext_lazy("Drug label documents (SPL)")
+        VOCABULARY = "vocabulary", gettext_lazy("Drug and condition codes")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     source = models.CharField(max_length=500, help_text=gettext_lazy("The path or URL the file was read from."))
@@ -48,13 +48,13 @@ class Retraction(models.Model):
     """One Retraction Watch record, in the database's own column layout (Record ID is the key)."""
 
     class Nature(models.TextChoices):
-        RETRACTION = "retraction", "Retraction"
-        CORRECTION = "correction", "Correction"
-        CONCERN = "expression_of_concern", "Expression of concern"
-        REINSTATEMENT = "reinstatement", "Reinstatement"
-        OTHER = "other", "Other"
+        RETRACTION = "retraction", gettext_lazy("Retraction")
+        CORRECTION = "correction", gettext_lazy("Correction")
+        CONCERN = "expression_of_concern", gettext_lazy("Expression of concern")
+        REINSTATEMENT = "reinstatement", gettext_lazy("Reinstatement")
+        OTHER = "other", gettext_lazy("Other")
 
-    record_id = models.CharField("Record ID", max_length=20, unique=True)
+    record_id = models.CharField(gettext_lazy("Record ID"), max_length=20, unique=True)
     title = models.TextField(blank=True)
     subject = models.TextField(blank=True)
     institution = models.TextField(blank=True)
@@ -62,7 +62,7 @@ class Retraction(models.Model):
     publisher = models.CharField(max_length=500, blank=True)
     country = models.CharField(max_length=500, blank=True)
     author = models.TextField(blank=True)
-    urls = models.TextField("URLS", blank=True)
+    urls = models.TextField(gettext_lazy("URLS"), blank=True)
     article_type = models.CharField(max_length=300, blank=True)
     retraction_date = models.DateField(null=True, blank=True)
     retraction_doi = models.CharField(max_length=300, blank=True)
@@ -74,7 +74,7 @@ class Retraction(models.Model):
     original_paper_pmid = models.CharField(max_length=12, blank=True, db_index=True)
     nature = models.CharField(max_length=30, choices=Nature.choices)
     nature_text = models.CharField(
-        "RetractionNature", max_length=100, blank=True, help_text=gettext_lazy("As in the file.")
+        gettext_lazy("RetractionNature"), max_length=100, blank=True, help_text=gettext_lazy("As in the file.")
     )
     reason = models.TextField(blank=True)
     paywalled = models.CharField(max_length=20, blank=True)
@@ -100,7 +100,9 @@ class Retraction(models.Model):
 class LabelVersion(models.Model):
     """The current version of one FDA drug label (SPL Set ID), from a DailyMed-style listing."""
 
-    set_id = models.CharField("SPL Set ID", max_length=64, unique=True, help_text=gettext_lazy("Lower case."))
+    set_id = models.CharField(
+        gettext_lazy("SPL Set ID"), max_length=64, unique=True, help_text=gettext_lazy("Lower case.")
+    )
     version = models.PositiveIntegerField()
     published_date = models.DateField(null=True, blank=True)
     title = models.CharField(max_length=1000, blank=True)
@@ -122,7 +124,7 @@ class LabelDosing(models.Model):
     against and the current one.
     """
 
-    set_id = models.CharField("SPL Set ID", max_length=64, help_text=gettext_lazy("Lower case."))
+    set_id = models.CharField(gettext_lazy("SPL Set ID"), max_length=64, help_text=gettext_lazy("Lower case."))
     version = models.PositiveIntegerField()
     effective_date = models.DateField(null=True, blank=True)
     title = models.CharField(max_length=1000, blank=True)
@@ -148,22 +150,22 @@ class EvidenceAlert(models.Model):
     """Evidence under an approved article moved: a cited paper was retracted or a label was superseded."""
 
     class Kind(models.TextChoices):
-        RETRACTION = "retraction", "Retracted paper"
-        CORRECTION = "correction", "Corrected paper"
-        CONCERN = "expression_of_concern", "Expression of concern"
-        LABEL = "label", "Newer drug label"
+        RETRACTION = "retraction", gettext_lazy("Retracted paper")
+        CORRECTION = "correction", gettext_lazy("Corrected paper")
+        CONCERN = "expression_of_concern", gettext_lazy("Expression of concern")
+        LABEL = "label", gettext_lazy("Newer drug label")
 
     class Severity(models.IntegerChoices):
-        CRITICAL = 3, "Critical"
-        HIGH = 2, "High"
-        MODERATE = 1, "Moderate"
+        CRITICAL = 3, gettext_lazy("Critical")
+        HIGH = 2, gettext_lazy("High")
+        MODERATE = 1, gettext_lazy("Moderate")
 
     class State(models.TextChoices):
-        OPEN = "open", "Open"
-        ACKNOWLEDGED = "acknowledged", "Acknowledged"
-        RE_REVIEW = "re_review", "Re-review opened"
-        WITHDRAWN = "withdrawn", "Page withdrawn or marked"
-        RESOLVED = "resolved", "Resolved by a newer approval"
+        OPEN = "open", pgettext_lazy("evidence alert", "Open")
+        ACKNOWLEDGED = "acknowledged", gettext_lazy("Acknowledged")
+        RE_REVIEW = "re_review", gettext_lazy("Re-review opened")
+        WITHDRAWN = "withdrawn", gettext_lazy("Page withdrawn or marked")
+        RESOLVED = "resolved", gettext_lazy("Resolved by a newer approval")
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="evidence_alerts")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -253,8 +255,8 @@ class VocabularyCode(models.Model):
     """A standard code for a drug (RxNorm) or a condition (ICD-10-CM, SNOMED CT), looked up by name."""
 
     class Kind(models.TextChoices):
-        DRUG = "drug", "Drug"
-        CONDITION = "condition", "Condition"
+        DRUG = "drug", gettext_lazy("Drug")
+        CONDITION = "condition", gettext_lazy("Condition")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     name = models.CharField(max_length=300, help_text=gettext_lazy("Lower case; matched against the article's names."))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from articles.models import Article, Audience, GlossaryTerm
 from audit.models import AppendOnly
@@ -50,20 +50,20 @@ class Publication(models.Model):
     """One request to put one pinned revision of an article live; also the outbox row."""
 
     class Kind(models.TextChoices):
-        APPROVED = "approved", "Approved"
-        PROVISIONAL = "provisional", "Provisional (pending review)"
+        APPROVED = "approved", pgettext_lazy("publication", "Approved")
+        PROVISIONAL = "provisional", gettext_lazy("Provisional (pending review)")
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SCHEDULED = "scheduled", "Scheduled"
-        LIVE = "live", "Live"
-        SUPERSEDED = "superseded", "Superseded"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", pgettext_lazy("publication", "Pending")
+        SCHEDULED = "scheduled", pgettext_lazy("publication", "Scheduled")
+        LIVE = "live", pgettext_lazy("publication", "Live")
+        SUPERSEDED = "superseded", pgettext_lazy("publication", "Superseded")
+        WITHDRAWN = "withdrawn", pgettext_lazy("publication", "Withdrawn")
+        FAILED = "failed", pgettext_lazy("publication", "Failed")
 
     class WithdrawalMode(models.TextChoices):
-        REMOVE = "remove", "Remove the page (404)"
-        NOTICE = "notice", "Replace it with a withdrawal notice"
+        REMOVE = "remove", gettext_lazy("Remove the page (404)")
+        NOTICE = "notice", gettext_lazy("Replace it with a withdrawal notice")
 
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="publications")
     revision = models.ForeignKey("reversion.Revision", on_delete=models.PROTECT, related_name="+")
@@ -197,13 +197,13 @@ class ReaderMessage(models.Model):
     """A follow-up question or problem report from a reader; only editors see it."""
 
     class Kind(models.TextChoices):
-        QUESTION = "question", "Follow-up question"
-        PROBLEM = "problem", "Report a problem"
+        QUESTION = "question", gettext_lazy("Follow-up question")
+        PROBLEM = "problem", gettext_lazy("Report a problem")
 
     class State(models.TextChoices):
-        OPEN = "open", "Open"
-        ANSWERED = "answered", "Answered"
-        DISMISSED = "dismissed", "Dismissed"
+        OPEN = "open", pgettext_lazy("reader message", "Open")
+        ANSWERED = "answered", gettext_lazy("Answered")
+        DISMISSED = "dismissed", gettext_lazy("Dismissed")
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="reader_messages")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.QUESTION)
@@ -410,14 +410,14 @@ class FurnitureChange(models.Model):
     """
 
     class Kind(models.TextChoices):
-        DISCLAIMER = "disclaimer", "Disclaimer"
-        POLICY = "policy", "Editorial policy"
-        BOARD_MEMBER = "board_member", "Board member biography and disclosures"
+        DISCLAIMER = "disclaimer", gettext_lazy("Disclaimer")
+        POLICY = "policy", gettext_lazy("Editorial policy")
+        BOARD_MEMBER = "board_member", gettext_lazy("Board member biography and disclosures")
 
     class State(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        PROPOSED = "proposed", gettext_lazy("Proposed")
+        APPROVED = "approved", gettext_lazy("Approved")
+        REJECTED = "rejected", gettext_lazy("Rejected")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     disclaimer = models.ForeignKey(Disclaimer, null=True, blank=True, on_delete=models.PROTECT, related_name="changes")
@@ -554,7 +554,7 @@ class VerifyRun(models.Model):
     """
 
     class Origin(models.TextChoices):
-        DESK = "desk", "Started on the desk"
+        DESK = "desk", gettext_lazy("Started on the desk")
         COMMAND = "command", "manage.py verify_live"
 
     origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.DESK)
@@ -621,16 +621,24 @@ class CatalogueLead(models.Model):
     """
 
     entry = models.OneToOneField(CatalogueEntry, primary_key=True, on_delete=models.CASCADE, related_name="lead")
-    language = models.CharField(max_length=12, help_text="Primary language subtag of the text, e.g. en, es.")
+    language = models.CharField(
+        max_length=12, help_text=gettext_lazy("Primary language subtag of the text, e.g. en, es.")
+    )
     text_config = models.CharField(
-        max_length=63, default="simple", help_text="PostgreSQL text-search configuration (SEARCH_TEXT_CONFIGS)."
+        max_length=63,
+        default="simple",
+        help_text=gettext_lazy("PostgreSQL text-search configuration (SEARCH_TEXT_CONFIGS)."),
     )
-    prior = models.FloatField(default=0.0, help_text="Query-independent weight, 0 to 1.")
+    prior = models.FloatField(default=0.0, help_text=gettext_lazy("Query-independent weight, 0 to 1."))
     audiences = models.CharField(
-        max_length=400, blank=True, help_text="Space-separated slugs of the audiences with text of their own."
+        max_length=400,
+        blank=True,
+        help_text=gettext_lazy("Space-separated slugs of the audiences with text of their own."),
     )
-    condition_key = models.CharField(max_length=200, help_text="Lowercased condition, for the filter.")
-    drug_keys = models.CharField(max_length=500, blank=True, help_text="Lowercased drug names, '|' around each.")
+    condition_key = models.CharField(max_length=200, help_text=gettext_lazy("Lowercased condition, for the filter."))
+    drug_keys = models.CharField(
+        max_length=500, blank=True, help_text=gettext_lazy("Lowercased drug names, '|' around each.")
+    )
     reviewed_on = models.DateField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 
@@ -650,15 +658,17 @@ class SearchSynonym(models.Model):
     """
 
     class Kind(models.TextChoices):
-        ABBREVIATION = "abbreviation", "Abbreviation ↔ condition"
-        BRAND = "brand", "Brand ↔ generic"
-        LAY = "lay", "Lay ↔ clinical"
-        OTHER = "other", "Other"
+        ABBREVIATION = "abbreviation", gettext_lazy("Abbreviation ↔ condition")
+        BRAND = "brand", gettext_lazy("Brand ↔ generic")
+        LAY = "lay", gettext_lazy("Lay ↔ clinical")
+        OTHER = "other", gettext_lazy("Other")
 
-    term = models.CharField(max_length=120, help_text='What readers type, e.g. "CMV" or "Valcyte".')
-    synonym = models.CharField(max_length=120, help_text='What the articles say, e.g. "cytomegalovirus".')
+    term = models.CharField(max_length=120, help_text=gettext_lazy('What readers type, e.g. "CMV" or "Valcyte".'))
+    synonym = models.CharField(max_length=120, help_text=gettext_lazy('What the articles say, e.g. "cytomegalovirus".'))
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
-    source = models.CharField(max_length=80, blank=True, help_text='Where it comes from, e.g. "RxNorm", "MeSH".')
+    source = models.CharField(
+        max_length=80, blank=True, help_text=gettext_lazy('Where it comes from, e.g. "RxNorm", "MeSH".')
+    )
     term_key = models.CharField(max_length=120, db_index=True, editable=False)
     synonym_key = models.CharField(max_length=120, db_index=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -686,11 +696,11 @@ class SearchSynonymEvent(models.Model):
     """An append-only record of one change to the search vocabulary (added, changed, deleted, imported)."""
 
     class Action(models.TextChoices):
-        ADDED = "added", "Added"
-        CHANGED = "changed", "Changed"
-        DELETED = "deleted", "Deleted"
+        ADDED = "added", pgettext_lazy("synonym change", "Added")
+        CHANGED = "changed", pgettext_lazy("synonym change", "Changed")
+        DELETED = "deleted", pgettext_lazy("synonym change", "Deleted")
 
-    synonym_id_at_event = models.BigIntegerField(help_text="The synonym's id (kept after it is deleted).")
+    synonym_id_at_event = models.BigIntegerField(help_text=gettext_lazy("The synonym's id (kept after it is deleted)."))
     action = models.CharField(max_length=20, choices=Action.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     before = models.JSONField(default=dict, blank=True)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
@@ -53,7 +54,7 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
     """Take a follow-up question or problem report about a live article."""
     if not origin_is_this_site(request):
         return HttpResponse(
-            "This form can only be sent from our own article pages. Open the article and send it from there.",
+            gettext("This form can only be sent from our own article pages. Open the article and send it from there."),
             status=403,
             content_type="text/plain; charset=utf-8",
         )

@@ -185,7 +185,7 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
             expires_at=data["expires_at"],
             change_summary=data["change_summary"],
         ),
-        f"“{article.title}” is scheduled.",
+        gettext("“%(title)s” is scheduled.") % {"title": article.title},
     )
 
 
@@ -202,7 +202,7 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
         lambda data: services.publication_withdraw(
             article, acting_user=request.user, reason=data["reason"], mode=data["mode"]
         ),
-        f"“{article.title}” was withdrawn.",
+        gettext("“%(title)s” was withdrawn.") % {"title": article.title},
     )
 
 

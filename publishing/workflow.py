@@ -19,7 +19,7 @@ Who may act:
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from cms import roles
 from cms.actions import Action, reverse_one
@@ -177,8 +177,8 @@ def ensure_actor(action: str, user) -> None:
 
 # Desk button -> (table action, label, URL name, URL argument: "pk" of the publication or "slug" of its article).
 _PUBLICATION_BUTTONS = {
-    "retry": ("retry", "Retry", "publishing:retry", "pk"),
-    "withdraw": ("withdraw", "Withdraw…", "publishing:withdraw", "slug"),
+    "retry": ("retry", gettext_noop("Retry"), "publishing:retry", "pk"),
+    "withdraw": ("withdraw", gettext_noop("Withdraw…"), "publishing:withdraw", "slug"),
 }
 
 
@@ -192,11 +192,11 @@ def available_actions(publication: Publication, user) -> dict[str, Action]:
     actions = {}
     for name, (edge, label, url_name, arg) in _PUBLICATION_BUTTONS.items():
         if name == "withdraw" and publication.state == S.SCHEDULED:
-            label = "Cancel…"
+            label = gettext_noop("Cancel…")
         value = publication.pk if arg == "pk" else publication.article.slug
         url = reverse_one(url_name, value)
         why = refusal(publication, edge, user)
-        actions[name] = make_action(name, label, url, why)
+        actions[name] = make_action(name, gettext(label), url, why)
     return actions
 
 
@@ -209,17 +209,17 @@ def available_article_actions(article, user, *, provisional_enabled: bool = Fals
     new = Publication()
     in_review = article.status in ("submitted", "in_review")
     buttons = [
-        ("publish", "request", "Publish now…", "publishing:publish"),
-        ("schedule", "schedule", "Schedule…", "publishing:schedule"),
-        ("publish_provisional", "request", "Publish provisionally…", "publishing:publish_provisional"),
+        ("publish", "request", gettext_noop("Publish now…"), "publishing:publish"),
+        ("schedule", "schedule", gettext_noop("Schedule…"), "publishing:schedule"),
+        ("publish_provisional", "request", gettext_noop("Publish provisionally…"), "publishing:publish_provisional"),
     ]
     actions = {}
     for name, edge, label, url_name in buttons:
         url = reverse_one(url_name, article.slug)
         why = refusal(new, edge, user)
         if not why and name == "publish_provisional" and not (provisional_enabled and in_review):
-            why = "Provisional publishing is off, or the article is not with the board."
+            why = gettext("Provisional publishing is off, or the article is not with the board.")
         if not why and name != "publish_provisional" and article.last_approved_revision_id is None:
-            why = "Nothing approved yet: only text the board approved can be published."
-        actions[name] = make_action(name, label, url, why)
+            why = gettext("Nothing approved yet: only text the board approved can be published.")
+        actions[name] = make_action(name, gettext(label), url, why)
     return actions

@@ -10,7 +10,7 @@ review/services.py enforce the same rules when the action is taken.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from articles.models import Article, GlossaryDefinition
 from cms import roles
@@ -20,8 +20,8 @@ from cms.languages import language_in_text
 from . import workflow
 from .models import BoardMember, GlossaryApproval, ReviewDecision, ReviewRound
 
-NOT_A_MEMBER = "Only members of the Medical Advisory Board can review articles."
-CLOSED = "This review round is closed."
+NOT_A_MEMBER = gettext_noop("Only members of the Medical Advisory Board can review articles.")
+CLOSED = gettext_noop("This review round is closed.")
 
 
 def available_actions(
@@ -47,9 +47,9 @@ def available_actions(
 
     def board_refusal() -> str:
         if member is None:
-            return NOT_A_MEMBER
+            return gettext(NOT_A_MEMBER)
         if not is_open:
-            return CLOSED
+            return gettext(CLOSED)
         return reason
 
     actions: dict[str, Action] = {}
@@ -67,10 +67,13 @@ def available_actions(
     if not why and seat is None:
         why = gettext("Claim the review (or be assigned to it) before deciding.")
     if not why and seat.decision:
-        why = f"You already decided: {seat.get_decision_display().lower()}."
+        why = gettext("You already decided: %(decision)s.") % {"decision": seat.get_decision_display().lower()}
     if not why and article.status != Article.Status.IN_REVIEW:
-        why = f"“{article.title}” is {article.get_status_display().lower()}; decisions are taken while it is in review."
-    label = "Record my decision"
+        why = gettext("“%(title)s” is %(status)s; decisions are taken while it is in review.") % {
+            "title": article.title,
+            "status": article.get_status_display().lower(),
+        }
+    label = gettext("Record my decision")
     actions["decide"] = action("decide", label, url, why)
 
     url = reverse_one("review:comment_add", slug, kwarg="slug")
@@ -79,13 +82,13 @@ def available_actions(
         why = gettext("Only the reviewers of this round can comment; claim the review first.")
     actions["comment"] = action("comment", gettext("Add comment"), url, why)
 
-    editor_only = "Only editors can do this."
+    editor_only = gettext("Only editors can do this.")
     url = reverse_one("review:assign", slug, kwarg="slug")
-    why = editor_only if not is_editor else ("" if is_open else CLOSED)
+    why = editor_only if not is_editor else ("" if is_open else gettext(CLOSED))
     actions["assign"] = action("assign", gettext("Assign"), url, why)
 
     url = reverse_one("review:policy", slug, kwarg="slug")
-    label = "Save review settings"
+    label = gettext("Save review settings")
     actions["policy"] = action("policy", label, url, "" if is_editor else editor_only)
     return actions
 
@@ -118,7 +121,7 @@ def glossary_definition_actions(
     """Return approve / reject for a proposed definition; `decided` holds the ids the member already decided on."""
     why = _glossary_member_refusal(member, user)
     if not why and definition.status != GlossaryDefinition.Status.PROPOSED:
-        why = f"This version is {definition.get_status_display().lower()}."
+        why = gettext("This version is %(status)s.") % {"status": definition.get_status_display().lower()}
     if not why and definition.proposed_by_id == getattr(user, "pk", None):
         why = gettext("You proposed this wording; another board member must approve it.")
     if not why and definition.pk in decided:

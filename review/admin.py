@@ -35,9 +35,9 @@ class BoardMemberAdmin(admin.ModelAdmin):
     readonly_fields = ("bio", "disclosures")
     fieldsets = (
         (None, {"fields": ("user", "display_name", "credentials", "specialties", "languages", "bio")}),
-        ("Status", {"fields": ("active", "credential_verified_until")}),
+        (gettext_lazy("Status"), {"fields": ("active", "credential_verified_until")}),
         (
-            "Conflict-of-interest disclosures",
+            gettext_lazy("Conflict-of-interest disclosures"),
             {
                 "fields": (
                     "disclosures",

@@ -13,9 +13,9 @@ from .models import BoardMember
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[
-            ("approve", "Approve"),
-            ("request_changes", "Request changes"),
-            ("reject", "Reject"),
+            ("approve", gettext_lazy("Approve")),
+            ("request_changes", gettext_lazy("Request changes")),
+            ("reject", gettext_lazy("Reject")),
         ],
         widget=forms.RadioSelect,
     )

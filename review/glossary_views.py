@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from articles import selectors as article_selectors
@@ -39,16 +39,22 @@ def glossary_decide(request: HttpRequest, pk: int) -> HttpResponse:
     decision = request.POST.get("decision")
     comment = request.POST.get("comment", "")
     if decision == "approve":
-        service, done = services.glossary_definition_approve, "approved"
+        service, done = (
+            services.glossary_definition_approve,
+            gettext_noop("You approved version %(version)s of “%(term)s”."),
+        )
     elif decision == "reject":
-        service, done = services.glossary_definition_reject, "rejected"
+        service, done = (
+            services.glossary_definition_reject,
+            gettext_noop("You rejected version %(version)s of “%(term)s”."),
+        )
     else:
         messages.error(request, gettext("Choose approve or reject."))
         return redirect("review:glossary_queue")
     run_service(
         request,
         lambda: service(definition, acting_user=request.user, comment=comment),
-        f"You {done} version {definition.version} of “{definition.term}”.",
+        gettext(done) % {"version": definition.version, "term": definition.term},
     )
     return redirect("review:glossary_queue")
 
@@ -67,7 +73,8 @@ def glossary_refresh(request: HttpRequest, slug: str) -> HttpResponse:
                 content_hash=request.POST.get("content_hash", ""),
                 comment=request.POST.get("comment", ""),
             ),
-            f"You approved the newer glossary definitions for “{article.title}”; its page is being published again.",
+            gettext("You approved the newer glossary definitions for “%(title)s”; its page is being published again.")
+            % {"title": article.title},
         )
         return redirect("review:glossary_refresh", slug=article.slug) if not ok else redirect("review:queue")
     round_, pinned, fresh = services.glossary_refresh_preview(article)

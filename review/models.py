@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from articles.models import Article, GlossaryDefinition
 
@@ -116,15 +116,15 @@ class ReviewRound(models.Model):
     """
 
     class Kind(models.TextChoices):
-        REVIEW = "review", "Review"
-        GLOSSARY_REFRESH = "glossary_refresh", "Glossary refresh"
+        REVIEW = "review", gettext_lazy("Review")
+        GLOSSARY_REFRESH = "glossary_refresh", gettext_lazy("Glossary refresh")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        APPROVED = "approved", "Approved"
-        CHANGES_REQUESTED = "changes_requested", "Changes requested"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        OPEN = "open", pgettext_lazy("review round", "Open")
+        APPROVED = "approved", pgettext_lazy("review round", "Approved")
+        CHANGES_REQUESTED = "changes_requested", pgettext_lazy("review round", "Changes requested")
+        REJECTED = "rejected", pgettext_lazy("review round", "Rejected")
+        WITHDRAWN = "withdrawn", pgettext_lazy("review round", "Withdrawn")
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="review_rounds")
     revision = models.ForeignKey("reversion.Revision", on_delete=models.PROTECT, related_name="+")
@@ -160,9 +160,9 @@ class ReviewDecision(models.Model):
     """A reviewer's seat on a round and, once made, their decision."""
 
     class Decision(models.TextChoices):
-        APPROVE = "approve", "Approve"
-        REQUEST_CHANGES = "request_changes", "Request changes"
-        REJECT = "reject", "Reject"
+        APPROVE = "approve", gettext_lazy("Approve")
+        REQUEST_CHANGES = "request_changes", gettext_lazy("Request changes")
+        REJECT = "reject", gettext_lazy("Reject")
 
     round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="decisions")
     reviewer = models.ForeignKey(BoardMember, on_delete=models.PROTECT, related_name="decisions")
@@ -215,8 +215,8 @@ class ReviewReminder(models.Model):
     """
 
     class Kind(models.TextChoices):
-        DUE_SOON = "due_soon", "Due soon"
-        OVERDUE = "overdue", "Overdue"
+        DUE_SOON = "due_soon", gettext_lazy("Due soon")
+        OVERDUE = "overdue", gettext_lazy("Overdue")
 
     seat = models.ForeignKey(ReviewDecision, on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -237,8 +237,8 @@ class GlossaryApproval(models.Model):
     """A board member's decision on a proposed glossary definition; rows are only ever added."""
 
     class Decision(models.TextChoices):
-        APPROVE = "approve", "Approve"
-        REJECT = "reject", "Reject"
+        APPROVE = "approve", gettext_lazy("Approve")
+        REJECT = "reject", gettext_lazy("Reject")
 
     definition = models.ForeignKey(GlossaryDefinition, on_delete=models.PROTECT, related_name="board_decisions")
     member = models.ForeignKey(BoardMember, on_delete=models.PROTECT, related_name="glossary_decisions")

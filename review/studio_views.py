@@ -67,7 +67,7 @@ def studio_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     run_service(
         request,
         lambda: services.article_withdraw(article, acting_user=request.user, comment=request.POST.get("comment", "")),
-        "Withdrawn from review. It is a draft again and you can edit it.",
+        gettext("Withdrawn from review. It is a draft again and you can edit it."),
     )
     return redirect(studio_url(article))
 
@@ -79,6 +79,6 @@ def studio_comment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     run_service(
         request,
         lambda: services.review_comment_resolve(comment, acting_user=request.user),
-        "Comment marked resolved.",
+        gettext("Comment marked resolved."),
     )
     return redirect(studio_url(comment.round.article))

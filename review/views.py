@@ -223,7 +223,7 @@ def claim(request: HttpRequest, slug: str) -> HttpResponse:
     run_service(
         request,
         lambda: services.review_claim(article, acting_user=request.user),
-        "You are now reviewing this article.",
+        gettext("You are now reviewing this article."),
     )
     return _back(slug)
 
@@ -260,7 +260,7 @@ def decide(request: HttpRequest, slug: str) -> HttpResponse:
             article, acting_user=request.user, comment=comment, content_hash=content_hash
         )
     label = dict(ReviewDecision.Decision.choices)[decision]
-    run_service(request, call, f"Your decision is recorded: {label.lower()}.")
+    run_service(request, call, gettext("Your decision is recorded: %(decision)s.") % {"decision": label.lower()})
     return _back(slug)
 
 
@@ -278,7 +278,7 @@ def comment_add(request: HttpRequest, slug: str) -> HttpResponse:
         lambda: services.review_comment_add(
             article, acting_user=request.user, text=data["text"], section=data["section"], audience=data["audience"]
         ),
-        "Your comment was added.",
+        gettext("Your comment was added."),
     )
     return _back(slug)
 
@@ -295,7 +295,7 @@ def assign(request: HttpRequest, slug: str) -> HttpResponse:
         run_service(
             request,
             lambda: services.review_assign(article, acting_user=request.user, reviewers=reviewers),
-            "Assigned " + ", ".join(m.display_name for m in reviewers) + ".",
+            gettext("Assigned %(reviewers)s.") % {"reviewers": ", ".join(m.display_name for m in reviewers)},
         )
     if request.POST.get("next") == "editor":
         return redirect("review:editor_queue")
@@ -390,7 +390,7 @@ def policy(request: HttpRequest, slug: str) -> HttpResponse:
     run_service(
         request,
         lambda: services.article_review_policy_set(article, acting_user=request.user, **form.cleaned_data),
-        "Review settings saved.",
+        gettext("Review settings saved."),
     )
     return _back(slug)
 
@@ -402,6 +402,6 @@ def archive(request: HttpRequest, slug: str) -> HttpResponse:
     run_service(
         request,
         lambda: services.article_archive(article, acting_user=request.user, comment=request.POST.get("comment", "")),
-        f"“{article.title}” is archived.",
+        gettext("“%(title)s” is archived.") % {"title": article.title},
     )
     return redirect("review:editor_queue")

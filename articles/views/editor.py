@@ -374,11 +374,13 @@ def _keep_or_discard_draft(request: HttpRequest, article: Article | None) -> Htt
         # A new article has no version yet: its buffer always starts from nothing.
         lock_version = int(request.POST.get("lock_version", "")) if article is not None else 0
     except ValueError:
-        return JsonResponse({"error": "The editor's version token is missing. Reload the page."}, status=400)
+        return JsonResponse({"error": gettext("The editor's version token is missing. Reload the page.")}, status=400)
     page = request.POST.get("draft_page", "")
     sequence = request.POST.get("draft_sequence", "0")
     if not sequence.isdigit():
-        return JsonResponse({"error": "The editor's autosave number is not valid. Reload the page."}, status=400)
+        return JsonResponse(
+            {"error": gettext("The editor's autosave number is not valid. Reload the page.")}, status=400
+        )
     data = {key: request.POST.get(key, "") for key in request.POST if key not in ("draft_page", "draft_sequence")}
     try:
         buffer = services.draft_buffer_save(

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 from defusedxml import ElementTree as SafeElementTree
 from defusedxml.common import DefusedXmlException
+from django.utils.translation import gettext
 
 from .parser import POPULATIONS, DoseStatement, parse_doses
 
@@ -221,23 +222,32 @@ def parse_label(xml: bytes) -> LabelDosing:
     or one without a Set ID or version number.
     """
     if len(xml) > MAX_LABEL_BYTES:
-        raise LabelError(f"The file is {len(xml):,} bytes; an SPL label is at most {MAX_LABEL_BYTES:,}.")
+        raise LabelError(
+            gettext("The file is %(size)s bytes; an SPL label is at most %(limit)s.")
+            % {"size": f"{len(xml):,}", "limit": f"{MAX_LABEL_BYTES:,}"}
+        )
     try:
         root = SafeElementTree.fromstring(xml, forbid_dtd=True)
     except DefusedXmlException as exc:
-        raise LabelError(f"The XML uses a feature refused for safety ({type(exc).__name__}).") from exc
+        raise LabelError(
+            gettext("The XML uses a feature refused for safety (%(feature)s).") % {"feature": type(exc).__name__}
+        ) from exc
     except SafeElementTree.ParseError as exc:
-        raise LabelError(f"The file is not well-formed XML: {exc}.") from exc
+        raise LabelError(gettext("The file is not well-formed XML: %(problem)s.") % {"problem": exc}) from exc
     if root.tag != f"{_NS}document":
-        raise LabelError("This is not an SPL document (the root element is not urn:hl7-org:v3 document).")
+        raise LabelError(gettext("This is not an SPL document (the root element is not urn:hl7-org:v3 document)."))
     set_id_element = _child(root, "setId")
     version_element = _child(root, "versionNumber")
     set_id = (set_id_element.get("root", "") if set_id_element is not None else "").strip().lower()
     version_text = (version_element.get("value", "") if version_element is not None else "").strip()
     if len(set_id) != 36 or set_id.count("-") != 4:
-        raise LabelError(f"The document's setId “{set_id}” is not an SPL Set ID (a UUID).")
+        raise LabelError(
+            gettext("The document's setId “%(set_id)s” is not an SPL Set ID (a UUID).") % {"set_id": set_id}
+        )
     if not version_text.isdigit():
-        raise LabelError(f"The document's versionNumber “{version_text}” is not a whole number.")
+        raise LabelError(
+            gettext("The document's versionNumber “%(version)s” is not a whole number.") % {"version": version_text}
+        )
     effective = _child(root, "effectiveTime")
     drugs = _drug_names(root)
     statements: list[LabelStatement] = []

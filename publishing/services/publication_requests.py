@@ -119,10 +119,10 @@ def live_elsewhere(article: Article, slug: str) -> Publication | None:
 
 def slug_taken_message(article: Article, slug: str, other: Publication) -> str:
     """Return the explanation shown when another article is already live at this slug."""
-    return (
-        f"“{article.title}” cannot go live: another article is already live at /articles/{slug}/ for "
-        f"“{other.article.title}”; change this article's slug or withdraw the other first."
-    )
+    return gettext(
+        "“%(title)s” cannot go live: another article is already live at /articles/%(slug)s/ for "
+        "“%(other)s”; change this article's slug or withdraw the other first."
+    ) % {"title": article.title, "slug": slug, "other": other.article.title}
 
 
 def _ensure_slug_free(article: Article, slug: str) -> None:
