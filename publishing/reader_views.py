@@ -401,7 +401,13 @@ def changes(request: HttpRequest) -> HttpResponse:
 @public_response
 @require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
-    """Tell crawlers to keep out of the staff areas and where the sitemap is."""
+    """Tell crawlers to keep out of the staff areas and where the sitemap is (at the root only, like the sitemap).
+
+    Crawlers read /robots.txt alone; a copy under a language's prefix would
+    name a sitemap that does not exist (/es/sitemap.xml), so there is none.
+    """
+    if _reading_language(request) != languages.default_language():
+        raise Http404("robots.txt is at /robots.txt for every language.")
     lines = [
         "User-agent: *",
         "Disallow: /studio/",

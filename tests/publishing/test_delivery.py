@@ -24,20 +24,15 @@ from tests.publishing.reader_fixtures import *  # noqa: F403 (fixtures)
 pytestmark = pytest.mark.django_db
 
 URL = "/articles/cmv-treatment/"
-PUBLIC = [
-    "/",
-    "/board/",
-    "/editorial-policy/",
-    "/sitemap.xml",
-    "/feed/",
-    "/robots.txt",
-    "/api/articles/",
-    "/api/articles/cmv-treatment/",
-    URL,
-    URL + "for/patient/",
-    URL + "for/professional/",
-    URL + "provenance.json",
-]
+
+
+def public_addresses(site) -> list[str]:
+    """Every public address of the site in one language, its article's among them."""
+    url = site.article_url
+    paths = ["/", "/board/", "/editorial-policy/", "/feed/", "/api/articles/"]
+    paths = [site.url(path) for path in paths] + [site.url(f"/api/articles/{site.slug}/")]
+    paths += [url, url + "for/patient/", url + "for/professional/", url + "provenance.json"]
+    return ["/robots.txt", "/sitemap.xml", *paths]  # one of each for every language, at the root
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -119,10 +114,10 @@ def test_stored_pages_are_brotli_compressed_once_at_the_configured_quality(
     assert brotli.decompress(bytes(row.body_br)) == body
 
 
-def test_every_public_address_is_shared_cacheable_bytes(published, editor):
+def test_every_public_address_is_shared_cacheable_bytes(live_site, editor):
     anonymous, staff = Client(), Client()
     staff.force_login(editor)
-    for path in PUBLIC:
+    for path in public_addresses(live_site):
         first = anonymous.get(path)
         assert first.status_code == 200, path
         for response in (first, staff.get(path)):
@@ -130,7 +125,7 @@ def test_every_public_address_is_shared_cacheable_bytes(published, editor):
             assert "Cookie" not in response.get("Vary", ""), path
             control = response["Cache-Control"]
             assert "public" in control and "s-maxage=600" in control, path
-            if path == URL:  # browsers revalidate the address a chosen audience redirects from
+            if path == live_site.article_url:  # browsers revalidate the address a chosen audience redirects from
                 assert "max-age=0" in control and "must-revalidate" in control
             else:
                 assert "max-age=60" in control and "stale-while-revalidate=30" in control, path
@@ -139,8 +134,15 @@ def test_every_public_address_is_shared_cacheable_bytes(published, editor):
         assert staff.get(path).content == first.content, path  # a signed-in editor gets the same bytes
 
 
-def test_conditional_requests_head_and_gzip(client, published):
-    for path in (URL, URL + "for/patient/", "/", "/feed/", "/api/articles/"):
+def test_conditional_requests_head_and_gzip(client, live_site):
+    url = live_site.article_url
+    for path in (
+        url,
+        url + "for/patient/",
+        live_site.url("/"),
+        live_site.url("/feed/"),
+        live_site.url("/api/articles/"),
+    ):
         first = client.get(path)
         etag, modified = first["ETag"], first["Last-Modified"]
         not_modified = client.get(path, HTTP_IF_NONE_MATCH=etag)
@@ -271,15 +273,16 @@ def test_a_misconfigured_purger_still_purges_the_app_cache_and_keeps_the_rest(pu
     assert PurgeRequest.objects.filter(target="http").exists()  # kept until the backend works again
 
 
-def test_page_cache_hits_serve_each_encoding_from_its_own_key(client, published, django_assert_num_queries):
+def test_page_cache_hits_serve_each_encoding_from_its_own_key(client, live_site, django_assert_num_queries):
     from django.core.cache import cache
 
-    identity = client.get(URL + "for/patient/")
-    key = cache_key_for(URL + "for/patient/", "")
+    patient = live_site.audience_url("patient")
+    identity = client.get(patient)
+    key = cache_key_for(patient, "")
     assert cache.get(key)[2] == identity.content and cache.get(key + "|br")[2] == b""  # no other form's bytes
     for accept, decode in (("", bytes), ("gzip", gzip.decompress), ("gzip, br", brotli.decompress)):
         with django_assert_num_queries(0):  # answered by the fast path
-            hit = client.get(URL + "for/patient/", HTTP_ACCEPT_ENCODING=accept)
+            hit = client.get(patient, HTTP_ACCEPT_ENCODING=accept)
         assert decode(hit.content) == identity.content
         assert hit.get("Content-Encoding", "") == accept.split(", ")[-1]
 

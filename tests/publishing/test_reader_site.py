@@ -229,6 +229,12 @@ def test_robots_txt_keeps_crawlers_out_of_staff_areas(client, db):
     assert "Sitemap: " in text and text.strip().splitlines()[-1].endswith("/sitemap.xml")
 
 
+def test_robots_txt_and_the_sitemap_are_at_the_root_only_for_every_language(client, db):
+    # Crawlers read /robots.txt alone, and the one sitemap lists every language's alternates.
+    for path in ("/es/robots.txt", "/es/sitemap.xml"):
+        assert client.get(path).status_code == 404, path
+
+
 def test_unknown_page_gets_the_friendly_404(client, db):
     response = client.get("/no-such-page/")
     assert response.status_code == 404 and "We could not find that page" in response.content.decode()
