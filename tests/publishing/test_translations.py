@@ -19,7 +19,7 @@ from audit.models import WorkflowEvent
 from publishing.models import Publication, StoredPage
 from review import services as review_services
 from review.exceptions import ContentCheckFailed, ReviewPermissionError
-from tests.factories import BoardMemberFactory, UserFactory, make_article
+from tests.factories import UserFactory, make_article
 from tests.publishing.publish_helpers import approve, edit, request_and_publish
 from tests.publishing.reader_fixtures import *  # noqa: F403 (fixtures)
 from tests.publishing.reader_fixtures import SPANISH_SUMMARY, translate
