@@ -188,18 +188,26 @@ def test_feed_parses_without_bozo(client, published):
 
 
 def test_a_change_purges_its_addresses_through_the_http_purger(
-    client, published, article, editor, settings, recorder, django_capture_on_commit_callbacks
+    client, live_site, editor, settings, recorder, django_capture_on_commit_callbacks
 ):
     settings.PURGE_BACKEND = "http"
     settings.PURGE_HTTP_URL = f"http://127.0.0.1:{recorder.server_port}"
-    assert client.get(URL).status_code == 200
+    url = live_site.article_url
+    assert client.get(url).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        services.publication_withdraw(article, acting_user=editor, reason="Out of date.", mode="remove")
+        services.publication_withdraw(
+            live_site.publication.article, acting_user=editor, reason="Out of date.", mode="remove"
+        )
     purged = {(seen["method"], seen["path"]) for seen in recorder.seen}
-    for path in (URL, URL + "for/patient/", "/", "/sitemap.xml", "/feed/", "/api/articles/cmv-treatment/"):
+    site = live_site.url
+    for path in (url, url + "for/patient/", url + "provenance.json", f"{site('/api/articles/')}{live_site.slug}/"):
+        assert ("PURGE", path) in purged, path
+    # Every list page of the article's language: its index, first page, letters, board, feed, API list.
+    lists = ["/", "/?page=1", "/?letter=C", "/board/", "/editorial-policy/", "/feed/", "/api/articles/"]
+    for path in [*map(site, lists), "/sitemap.xml"]:
         assert ("PURGE", path) in purged, path
     assert all(seen["headers"]["Host"] == "127.0.0.1:8000" or seen["headers"]["Host"] for seen in recorder.seen)
-    assert client.get(URL).status_code == 404  # and the app's own cache was purged too
+    assert client.get(url).status_code == 404  # and the app's own cache was purged too
     assert PurgeRequest.objects.count() == 0
 
 
@@ -414,10 +422,12 @@ def test_cloudflare_tag_purger_batches_tags_and_keeps_failed_tags_for_the_retry(
     assert recorder.seen[0]["path"] == "/client/v4/zones/zone9/purge_cache"
 
 
-def test_tag_headers_follow_the_setting(client, published, settings):
+def test_tag_headers_follow_the_setting(client, live_site, settings):
     settings.CACHE_TAG_HEADERS = ["cache-tag"]
-    response = client.get(URL + "for/patient/")
-    assert response["Cache-Tag"] == "site,article-cmv-treatment,audience-patient"
+    response = client.get(live_site.audience_url("patient"))
+    assert response["Cache-Tag"] == f"site,article-{live_site.slug},audience-patient"
+    for page, tag in (("/board/", "board"), ("/editorial-policy/", "policy"), ("/changes/", "changes")):
+        assert client.get(live_site.url(page))["Cache-Tag"] == f"site,catalogue,{tag}", page
     assert "xkey" not in response and "Surrogate-Key" not in response
     settings.CACHE_TAG_HEADERS = []
     assert "Cache-Tag" not in client.get("/")
