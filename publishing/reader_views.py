@@ -159,7 +159,7 @@ def article_for(request: HttpRequest, slug: str, audience_slug: str) -> HttpResp
     return _article_response(request, slug, audience)
 
 
-_ARTICLE_NEXT = re.compile(r"^/articles/([a-z0-9_-]+)/(?:for/[a-z0-9_-]+/)?$")
+_ARTICLE_NEXT = re.compile(r"^/articles/([a-z0-9_-]+)/(?:for/[a-z0-9_-]+/)?$")  # matched without a language prefix
 
 
 @require_safe
@@ -169,9 +169,11 @@ def personalise(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=False):
         next_url = "/"
     audience = rs.reader_audience_get(request.GET.get("for"))
-    match = _ARTICLE_NEXT.match(next_url)
+    match = _ARTICLE_NEXT.match(languages.without_prefix(next_url))
     if match:
-        next_url = article_path(match.group(1), audience.slug if audience else None)
+        # Back to the page's own language: /es/articles/<slug>/… stays Spanish, whichever form sent the choice.
+        with languages.reading(languages.language_of_path(next_url)):
+            next_url = article_path(match.group(1), audience.slug if audience else None)
     response = private_redirect(next_url)
     _remember_audience(response, request, audience)
     return response

@@ -120,21 +120,35 @@ def test_missing_variant_falls_back_to_default_text(client, published):
     assert "Showing the version for: Caregiver" in caregiver
 
 
-def test_personalise_form_sets_cookie_and_redirects_back(client, published):
-    response = client.get("/personalise/", {"for": "patient", "next": URL})
-    assert response.status_code == 302 and response["Location"] == URL + "for/patient/"
+def test_personalise_form_sets_cookie_and_redirects_back(client, live_site):
+    url, personalise = live_site.article_url, live_site.url("/personalise/")
+    html = client.get(url).content.decode()
+    assert f'action="{personalise}"' in html and f'name="next" value="{url}"' in html  # the page's own language
+    response = client.get(personalise, {"for": "patient", "next": url})
+    assert response.status_code == 302 and response["Location"] == url + "for/patient/"
     assert response.cookies["vetted_audience"].value == "patient"
     assert "private" in response["Cache-Control"]
     # The plain address now sends this reader to their version, privately.
-    again = client.get(URL)
-    assert again.status_code == 302 and again["Location"] == URL + "for/patient/"
+    again = client.get(url)
+    assert again.status_code == 302 and again["Location"] == url + "for/patient/"
     assert "private" in again["Cache-Control"]
-    text = _text(client.get(URL, follow=True).content.decode())
-    assert "Showing the version for: Patient" in text and "Most people take an antiviral medicine" in text
+    followed = client.get(url, follow=True)
+    assert followed.redirect_chain == [(url + "for/patient/", 302)]
+    assert 'value="patient" checked' in followed.content.decode()
+    # Another choice from an audience's page goes to that audience's version, in the same language.
+    switched = client.get(personalise, {"for": "professional", "next": url + "for/patient/"})
+    assert switched["Location"] == url + "for/professional/"
     # Clearing the choice goes back to the general version.
-    cleared = client.get("/personalise/", {"for": "", "next": URL + "for/patient/"})
-    assert cleared["Location"] == URL
-    assert "Showing the version for: General readers" in _text(client.get(URL).content.decode())
+    cleared = client.get(personalise, {"for": "", "next": url + "for/patient/"})
+    assert cleared["Location"] == url
+    assert 'value="" checked' in client.get(url).content.decode()
+
+
+def test_the_audience_choice_is_in_the_pages_language(client, live_translation):
+    text = _text(client.get("/es/articles/tratamiento-cmv/for/patient/").content.decode())
+    assert "Which best describes you?" not in text and "Show this version" not in text
+    english = _text(client.get(URL + "for/patient/").content.decode())
+    assert "Which best describes you?" in english
 
 
 def test_personalise_never_redirects_off_site(client, db):
