@@ -186,6 +186,10 @@ def provenance(request: HttpRequest, slug: str) -> JsonResponse:
     publication = publication_live_get(slug)
     if publication is None:
         raise Http404("No published article at this address.")
+    if languages.base(publication.article.language) != request.LANGUAGE_CODE:
+        # Like the page: an article's provenance is at its own language's address only.
+        with languages.reading(publication.article.language):
+            return HttpResponsePermanentRedirect(reverse("reader:provenance", args=[slug]))
     pages = list(published_page_list(publication))
     default = next((page for page in pages if page.audience_id is None), pages[0] if pages else None)
     if default is None:

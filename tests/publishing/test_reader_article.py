@@ -248,12 +248,26 @@ def test_jsonld_cannot_break_out_of_its_script(client, article, author, reviewer
     assert json.loads(script)["name"] == "Is </script><script>alert(1)</script> & more safe?"
 
 
-def test_provenance_json_lists_authors_reviewers_and_hash(client, published):
-    data = client.get("/articles/cmv-treatment/provenance.json").json()
-    assert data["authors"] and data["reviewers"][0]["name"] == "Dr. Rita Reviewer"
-    assert data["content_hash"] == published.content_hash
-    assert data["revision_id"] == published.revision_id
+def test_provenance_json_lists_authors_reviewers_and_hash(client, live_site):
+    publication = live_site.publication
+    data = client.get(live_site.article_url + "provenance.json").json()
+    reviewer = "Dr. Rita Reviewer" if live_site.language == "en" else "Dra. Lucía Ferrer"
+    assert data["authors"] and data["reviewers"][0]["name"] == reviewer
+    assert data["content_hash"] == publication.content_hash
+    assert data["revision_id"] == publication.revision_id
     assert {d["audience"] for d in data["disclaimers"]} >= {None, "professional"}
+    assert data["url"].endswith(live_site.article_url)
+    assert data["editorial_policy"].endswith(live_site.url("/editorial-policy/"))
+
+
+def test_provenance_at_another_languages_address_redirects_to_its_own_like_the_page(client, live_translation):
+    for wrong, right in (
+        ("/articles/tratamiento-cmv/provenance.json", "/es/articles/tratamiento-cmv/provenance.json"),
+        ("/es/articles/cmv-treatment/provenance.json", "/articles/cmv-treatment/provenance.json"),
+    ):
+        response = client.get(wrong)
+        assert response.status_code == 301 and response["Location"] == right, wrong
+        assert client.get(right).status_code == 200
 
 
 def test_draft_and_unpublished_articles_are_404_everywhere(client, article):
