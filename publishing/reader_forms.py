@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils.translation import gettext_lazy
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from articles.models import Audience
 from cms.languages import language_name, reader_languages
@@ -16,27 +17,39 @@ from .models import MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH, Disclaimer, ReaderMessa
 HONEYPOT_FIELD = "website"
 
 
+# The literal msgids stay inside gettext() calls, so makemessages finds them.
+def _message_help() -> str:
+    message = gettext("Up to %(MESSAGE_MAX_LENGTH)s characters. Please do not include personal medical details.")
+    return message % {"MESSAGE_MAX_LENGTH": MESSAGE_MAX_LENGTH}
+
+
+def _message_too_long() -> str:
+    message = gettext("Your message is too long: keep it under %(MESSAGE_MAX_LENGTH)s characters.")
+    return message % {"MESSAGE_MAX_LENGTH": MESSAGE_MAX_LENGTH}
+
+
 class FollowUpForm(forms.Form):
-    """A reader's follow-up question or problem report."""
+    """A reader's follow-up question or problem report.
+
+    Every wording is lazy, so a page shows it in the page's language: ``gettext_lazy(...) % {...}``
+    would be translated once, when this module is imported, in whatever language was active then.
+    """
 
     kind = forms.ChoiceField(
         label=gettext_lazy("What would you like to do?"),
         choices=ReaderMessage.Kind.choices,
         initial=ReaderMessage.Kind.QUESTION,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose whether this is a question or a problem report."},
+        error_messages={"required": gettext_lazy("Choose whether this is a question or a problem report.")},
     )
     message = forms.CharField(
         label=gettext_lazy("Your message"),
         max_length=MESSAGE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=gettext_lazy(
-            "Up to %(MESSAGE_MAX_LENGTH)s characters. Please do not include personal medical details."
-        )
-        % {"MESSAGE_MAX_LENGTH": MESSAGE_MAX_LENGTH},
+        help_text=lazy(_message_help, str)(),
         error_messages={
-            "required": "Write your question or describe the problem before sending.",
-            "max_length": f"Your message is too long: keep it under {MESSAGE_MAX_LENGTH} characters.",
+            "required": gettext_lazy("Write your question or describe the problem before sending."),
+            "max_length": lazy(_message_too_long, str)(),
         },
     )
     name = forms.CharField(label=gettext_lazy("Name (optional)"), max_length=NAME_MAX_LENGTH, required=False)
@@ -44,7 +57,9 @@ class FollowUpForm(forms.Form):
         label=gettext_lazy("Email (optional)"),
         required=False,
         help_text=gettext_lazy("Only if you would like a reply. We never publish it."),
-        error_messages={"invalid": "That email address does not look right; check it or leave the field empty."},
+        error_messages={
+            "invalid": gettext_lazy("That email address does not look right; check it or leave the field empty.")
+        },
     )
     website = forms.CharField(
         label=gettext_lazy("Leave this field empty"),
