@@ -77,7 +77,9 @@ def test_a_withdrawn_translation_leaves_every_spanish_address(
 ):
     from publishing import services
 
-    assert client.get(SPANISH).status_code == 200
+    for path in (SPANISH, SPANISH + "for/patient/", "/es/", "/es/feed/", "/es/api/articles/", "/es/board/"):
+        assert client.get(path).status_code == 200, path  # now in the page cache, which the withdrawal must empty
+    assert SPANISH_SLUG in client.get("/es/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         services.publication_withdraw(live_translation.article, acting_user=editor, reason="Error.", mode="remove")
     _refuses_everywhere(client)
