@@ -296,19 +296,19 @@ def test_page_cache_hits_serve_each_encoding_from_its_own_key(client, live_site,
 
 
 def test_a_cold_stored_page_is_answered_before_sessions_and_csrf_with_the_views_bytes(
-    published, settings, django_assert_num_queries
+    live_site, settings, django_assert_num_queries
 ):
     from django.core.cache import cache
     from django.test import override_settings
 
     from publishing.pages import store_article_pages
 
-    store_article_pages("cmv-treatment")
+    store_article_pages(live_site.slug)
     fast_client, view_client = Client(), Client()
     without_fast_path = [name for name in settings.MIDDLEWARE if not name.endswith("FastPathMiddleware")]
     with override_settings(MIDDLEWARE=without_fast_path):  # the whole stack and the view answer this client
         view_client.handler.load_middleware()
-    for path in (URL, URL + "for/patient/"):
+    for path in (live_site.article_url, live_site.audience_url("patient")):
         for method, accept, extra in (
             ("get", "", {}),
             ("get", "gzip", {}),
@@ -339,18 +339,19 @@ def test_a_cold_stored_page_is_answered_before_sessions_and_csrf_with_the_views_
             assert fast_client.get(path).status_code == 200
 
 
-def test_the_cold_fast_path_leaves_the_audience_redirect_and_queries_to_the_view(client, published):
+def test_the_cold_fast_path_leaves_the_audience_redirect_and_queries_to_the_view(client, live_site):
     from publishing.pages import store_article_pages
 
-    store_article_pages("cmv-treatment")
+    url = live_site.article_url
+    store_article_pages(live_site.slug)
     client.cookies["vetted_audience"] = "patient"
-    redirect = client.get(URL)
-    assert redirect.status_code == 302 and redirect["Location"] == URL + "for/patient/"
+    redirect = client.get(url)
+    assert redirect.status_code == 302 and redirect["Location"] == url + "for/patient/"
     assert redirect["Cache-Control"] == "private, no-store"
-    assert client.get(URL + "for/patient/").status_code == 200  # the cookie does not matter there
+    assert client.get(url + "for/patient/").status_code == 200  # the cookie does not matter there
     del client.cookies["vetted_audience"]
-    chosen = client.get(URL + "?for=professional")
-    assert chosen.status_code == 302 and chosen["Location"] == URL + "for/professional/"
+    chosen = client.get(url + "?for=professional")
+    assert chosen.status_code == 302 and chosen["Location"] == url + "for/professional/"
     assert chosen.cookies["vetted_audience"].value == "professional"
     assert hasattr(chosen.wsgi_request, "session")  # answered by the view, not the fast path
 
