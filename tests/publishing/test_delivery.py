@@ -432,3 +432,18 @@ def test_tag_headers_follow_the_setting(client, live_site, settings):
     assert "xkey" not in response and "Surrogate-Key" not in response
     settings.CACHE_TAG_HEADERS = []
     assert "Cache-Tag" not in client.get("/")
+
+
+@pytest.mark.parametrize("prefix", ["", "/es"])
+def test_a_purge_list_becomes_the_same_narrow_tags_in_every_language(prefix):
+    from publishing.httpcache import tags_for, tags_for_addresses
+
+    assert tags_for_addresses([f"{prefix}/board/"]) == ["board"]
+    assert tags_for_addresses([f"{prefix}/editorial-policy/", f"{prefix}/changes/"]) == ["changes", "policy"]
+    assert tags_for_addresses([f"{prefix}/", f"{prefix}/?letter=C", f"{prefix}/feed/"]) == ["catalogue"]
+    assert tags_for_addresses([f"{prefix}/articles/x/for/patient/", f"{prefix}/api/articles/x/"]) == ["article-x"]
+    assert tags_for(f"{prefix}/board/") == ["site", "catalogue", "board"]
+    # The page cache keys and the plain article's revalidation follow the same shapes.
+    assert cache_key_for(f"{prefix}/board/", "") == f"vetted:resp:{prefix}/board/"
+    assert cache_key_for(f"{prefix}/articles/x/", "", "vetted_audience=patient") is None
+    assert cache_key_for(f"{prefix}/studio/", "") is None

@@ -227,6 +227,17 @@ def test_a_withdrawal_empties_the_edge_of_the_article_at_once(edge, edge_site, e
     assert edge.get(OTHER)[0] == 200
 
 
+def test_a_reader_with_an_audience_gets_the_apps_private_redirect_past_the_edge(edge, edge_site):
+    prefix, article, _ = edge_site
+    url = f"{prefix}/articles/{article.slug}/"
+    _fill(edge, (url,))
+    for _ in range(2):  # never answered from, nor stored at, the edge
+        status, headers, _body = edge.request("GET", url, {"Cookie": "vetted_audience=patient"})
+        assert status == 302 and headers["location"] == url + "for/patient/"
+        assert headers["x-cache"] != "HIT" and "private" in headers["cache-control"]
+    assert edge.get(url)[1]["x-cache"] == "HIT"  # everyone else still gets the shared copy
+
+
 def test_the_address_purge_misses_what_the_tag_purge_finds(edge, settings):
     _fill(edge, ADDRESSES)
     settings.PURGE_BACKEND = "http"  # the old way: PURGE each address the code can list
