@@ -90,6 +90,19 @@ def language_of_path(path: str) -> str:
     return default_language()
 
 
+def without_prefix(path: str) -> str:
+    """Return an address as its source-language twin: "/es/board/" → "/board/" (an unprefixed one unchanged).
+
+    The caches and the edge tags recognise an address by its shape, which is
+    the same in every language once the prefix is off.
+    """
+    code = language_of_path(path)
+    if code == default_language():
+        return path
+    rest = path[len(code) + 1 :]
+    return rest if rest.startswith("/") else "/" + rest
+
+
 @contextmanager
 def reading(code: str) -> Iterator[None]:
     """Render (templates, reverse, catalogues) as a reader of this language."""

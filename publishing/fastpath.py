@@ -12,10 +12,13 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from cms.languages import without_prefix
+
 from .httpcache import cache_get, cache_set, encoding_for, request_cache_key, respond
 from .pages import stored_entry
 
-# The article addresses whose bytes are stored (``publishing.pages``), without a query string.
+# The article addresses whose bytes are stored (``publishing.pages``), without a query string
+# and without a language prefix (a Spanish page is stored at /es/articles/…).
 _STORED = re.compile(r"^/articles/[a-z0-9_-]+/(?:for/[a-z0-9_-]+/)?$")
 
 
@@ -25,7 +28,7 @@ class FastPathMiddleware:
     Placed before the session, auth, messages and CSRF middleware: a hit costs
     one cache read and building the response from bytes. On a page-cache miss
     for a stored article address (``/articles/<slug>/`` or
-    ``/articles/<slug>/for/<audience>/``, no query string) the ``StoredPage``
+    ``/articles/<slug>/for/<audience>/``, in any language: ``/es/articles/…``; no query string) the ``StoredPage``
     row is read here (one indexed query), answered and put in the page cache,
     exactly as the view would. ``request_cache_key`` already refuses the plain
     address when the audience cookie is set, so that private redirect, the
@@ -40,7 +43,11 @@ class FastPathMiddleware:
         key = request_cache_key(request)
         if key is not None:
             entry = cache_get(key, encoding_for(request))
-            if entry is None and not request.META.get("QUERY_STRING") and _STORED.match(request.path_info):
+            if (
+                entry is None
+                and not request.META.get("QUERY_STRING")
+                and _STORED.match(without_prefix(request.path_info))
+            ):
                 entry = stored_entry(request.path_info)
                 if entry is not None:
                     cache_set(key, entry)

@@ -39,12 +39,16 @@ from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import http_date, parse_http_date_safe
 
+from cms.languages import without_prefix
+
 logger = logging.getLogger(__name__)
 
 AUDIENCE_COOKIE = "vetted_audience"
 KEY_PREFIX = "vetted:resp:"
 
-# Addresses whose 200 responses are the same for everyone and may be cached.
+# Addresses whose 200 responses are the same for everyone and may be cached, in
+# the source language; each is the same under a language's prefix (/es/board/),
+# so the patterns are matched against ``without_prefix(path)``.
 _EXACT = frozenset({"/", "/board/", "/editorial-policy/", "/sitemap.xml", "/feed/", "/robots.txt", "/api/articles/"})
 _ARTICLE = re.compile(r"^/articles/[a-z0-9_-]+/(?:for/[a-z0-9_-]+/|provenance\.json)?$")
 _PLAIN_ARTICLE = re.compile(r"^/articles/[a-z0-9_-]+/$")
@@ -143,8 +147,9 @@ def tags_for(path: str) -> list[str]:
             tags.append(f"audience-{match['audience']}")
         return tags
     tags = ["site", "catalogue"]
-    if path in _FURNITURE_TAGS:
-        tags.append(_FURNITURE_TAGS[path])
+    furniture = _FURNITURE_TAGS.get(without_prefix(path))  # /es/board/ shows the board too
+    if furniture:
+        tags.append(furniture)
     return tags
 
 
@@ -175,7 +180,7 @@ def _narrowest_tag(path: str) -> str:
     match = _TAGGED_ARTICLE.match(path)
     if match:
         return f"article-{match['slug']}"
-    return _FURNITURE_TAGS.get(path, "catalogue")
+    return _FURNITURE_TAGS.get(without_prefix(path), "catalogue")
 
 
 def _tag_headers(path: str) -> dict[str, str]:
@@ -194,7 +199,7 @@ def cache_control(path: str = "") -> str:
     must ask again each time (a cheap 304): once its reader picks an
     audience, the same address answers with a redirect to their version.
     """
-    if _PLAIN_ARTICLE.match(path):
+    if _PLAIN_ARTICLE.match(without_prefix(path)):
         return f"public, max-age=0, must-revalidate, s-maxage={settings.PUBLIC_S_MAXAGE}"
     return (
         f"public, max-age={settings.PUBLIC_MAX_AGE}, s-maxage={settings.PUBLIC_S_MAXAGE}, "
@@ -271,8 +276,9 @@ def cache_key_for(path: str, query: str, cookies: str = "") -> str | None:
     """
     if query and not _QUERY.match(query):
         return None
-    if path in _EXACT or _ARTICLE.match(path) or _API_ARTICLE.match(path):
-        if AUDIENCE_COOKIE in cookies and _PLAIN_ARTICLE.match(path) and not query:
+    shape = without_prefix(path)  # /es/articles/<slug>/ is cached like /articles/<slug>/
+    if shape in _EXACT or _ARTICLE.match(shape) or _API_ARTICLE.match(shape):
+        if AUDIENCE_COOKIE in cookies and _PLAIN_ARTICLE.match(shape) and not query:
             return None
         return _address_key(path, query)
     return None

@@ -432,13 +432,18 @@ def furniture_addresses() -> list[str]:
 
 
 def site_addresses() -> list[str]:
-    """Return the site-wide addresses that list articles (index and its pages, API pages, sitemap, feed, board)."""
-    paths = ["/", "/?page=1", "/sitemap.xml", "/feed/", "/api/articles/", "/board/", "/editorial-policy/", "/changes/"]
-    # The same pages under every other language's prefix (their chrome is translated; their lists are the same).
-    for code in languages.reader_languages()[1:]:
+    """Return the site-wide addresses that list articles (index and its pages, API pages, sitemap, feed, board).
+
+    Every language has its own copy of each list page (``/es/``, ``/es/?page=1``,
+    ``/es/feed/``, ``/es/board/``…: the chrome is translated and the index and
+    feed hold that language's articles); the sitemap is one, at the root, for
+    every language.
+    """
+    paths = ["/sitemap.xml"]
+    for code in languages.reader_languages():
         prefix = languages.address_prefix(code)
-        paths += [f"{prefix}/", f"{prefix}/feed/", f"{prefix}/api/articles/", f"{prefix}/board/"]
-        paths += [f"{prefix}/editorial-policy/", f"{prefix}/changes/"]
+        paths += [f"{prefix}/", f"{prefix}/?page=1", f"{prefix}/feed/", f"{prefix}/api/articles/"]
+        paths += [f"{prefix}/board/", f"{prefix}/editorial-policy/", f"{prefix}/changes/"]
     # One page past each index list's end: the page a withdrawal just emptied may still be cached.
     return paths + list_addresses(spare=1)
 

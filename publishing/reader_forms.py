@@ -25,7 +25,11 @@ def _message_help() -> str:
 
 
 class FollowUpForm(forms.Form):
-    """A reader's follow-up question or problem report."""
+    """A reader's follow-up question or problem report.
+
+    Every wording is lazy, so a page shows it in the page's language: ``gettext_lazy(...) % {...}``
+    would be translated once, when this module is imported, in whatever language was active then.
+    """
 
     kind = forms.ChoiceField(
         label=gettext_lazy("What would you like to do?"),

@@ -160,7 +160,7 @@ def article_for(request: HttpRequest, slug: str, audience_slug: str) -> HttpResp
     return _article_response(request, slug, audience)
 
 
-_ARTICLE_NEXT = re.compile(r"^/articles/([a-z0-9_-]+)/(?:for/[a-z0-9_-]+/)?$")
+_ARTICLE_NEXT = re.compile(r"^/articles/([a-z0-9_-]+)/(?:for/[a-z0-9_-]+/)?$")  # matched without a language prefix
 
 
 @require_safe
@@ -170,9 +170,11 @@ def personalise(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=False):
         next_url = "/"
     audience = rs.reader_audience_get(request.GET.get("for"))
-    match = _ARTICLE_NEXT.match(next_url)
+    match = _ARTICLE_NEXT.match(languages.without_prefix(next_url))
     if match:
-        next_url = article_path(match.group(1), audience.slug if audience else None)
+        # Back to the page's own language: /es/articles/<slug>/… stays Spanish, whichever form sent the choice.
+        with languages.reading(languages.language_of_path(next_url)):
+            next_url = article_path(match.group(1), audience.slug if audience else None)
     response = private_redirect(next_url)
     _remember_audience(response, request, audience)
     return response
@@ -185,6 +187,10 @@ def provenance(request: HttpRequest, slug: str) -> JsonResponse:
     publication = publication_live_get(slug)
     if publication is None:
         raise Http404("No published article at this address.")
+    if languages.base(publication.article.language) != request.LANGUAGE_CODE:
+        # Like the page: an article's provenance is at its own language's address only.
+        with languages.reading(publication.article.language):
+            return HttpResponsePermanentRedirect(reverse("reader:provenance", args=[slug]))
     pages = list(published_page_list(publication))
     default = next((page for page in pages if page.audience_id is None), pages[0] if pages else None)
     if default is None:
@@ -413,7 +419,13 @@ def changes(request: HttpRequest) -> HttpResponse:
 @public_response
 @require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
-    """Tell crawlers to keep out of the staff areas and where the sitemap is."""
+    """Tell crawlers to keep out of the staff areas and where the sitemap is (at the root only, like the sitemap).
+
+    Crawlers read /robots.txt alone; a copy under a language's prefix would
+    name a sitemap that does not exist (/es/sitemap.xml), so there is none.
+    """
+    if _reading_language(request) != languages.default_language():
+        raise Http404("robots.txt is at /robots.txt for every language.")
     lines = [
         "User-agent: *",
         "Disallow: /studio/",

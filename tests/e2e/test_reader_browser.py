@@ -192,3 +192,68 @@ def test_the_content_security_policy_stops_injected_inline_code_in_the_browser(p
     )
     assert ran is False
     assert violations, "the browser reported no Content-Security-Policy violation"
+
+
+# --- the same reader, in each language -------------------------------------------
+
+EMPTY_MESSAGE_ERROR = {
+    "en": "Write your question or describe the problem before sending.",
+    "es": "Escriba su pregunta o describa el problema antes de enviarlo.",
+}
+
+
+@pytest.fixture(params=["en", "es"])
+def reader_article(request, live_article, article, author, editor) -> tuple[str, str, str]:
+    """The live article's address in each language: (language, site URL, article URL).
+
+    The "es" run puts the Spanish translation live through the services (a board member who reads Spanish).
+    """
+    from tests.factories import BoardMemberFactory, UserFactory
+    from tests.publishing.reader_fixtures import SPANISH_SLUG, translate
+
+    site = live_article.removesuffix("/articles/cmv-treatment/")
+    if request.param == "en":
+        return "en", site, live_article
+    spanish_reviewer = BoardMemberFactory(
+        user=UserFactory(username="revisora", groups=["Medical Advisory Board"]), languages="en, es"
+    ).user
+    spanish = approve(translate(article, author), author=author, reviewer=spanish_reviewer)
+    services.publication_request(spanish, acting_user=editor, change_summary="Primera publicación.")
+    assert Publication.objects.get(article=spanish).state == Publication.State.LIVE
+    return "es", f"{site}/es", f"{site}/es/articles/{SPANISH_SLUG}/"
+
+
+def test_the_audience_form_keeps_the_page_language(page, reader_article):
+    language, _, url = reader_article
+    page.goto(url)
+    assert page.locator("html").get_attribute("lang") == language
+    page.locator('input[name="for"][value="patient"]').check()
+    page.locator(".personalise form button[type=submit]").click()
+    page.wait_for_url(f"{url}for/patient/")  # the audience's address in the same language
+    assert page.locator("html").get_attribute("lang") == language
+    assert page.locator('input[name="for"][value="patient"]').is_checked()
+    page.locator('input[name="for"][value="professional"]').check()
+    page.locator(".personalise form button[type=submit]").click()
+    page.wait_for_url(f"{url}for/professional/")
+    page.goto(url)  # the cookie remembers the choice: the plain address redirects
+    assert page.url == f"{url}for/professional/"
+
+
+def test_an_empty_question_shows_the_error_in_the_pages_language(page, reader_article):
+    language, _, url = reader_article
+    page.goto(url)
+    page.locator("#follow-up form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert EMPTY_MESSAGE_ERROR[language] in page.locator("#follow-up").inner_text()
+    assert ReaderMessage.objects.count() == 0
+
+
+def test_each_languages_pages_have_no_serious_accessibility_violations(page, reader_article):
+    if not AXE.exists():
+        pytest.skip("needs axe-core: run `npm install` to get node_modules/axe-core")
+    _, site, url = reader_article
+    problems = []
+    for address in (url, f"{url}for/professional/", f"{site}/", f"{site}/board/", f"{site}/editorial-policy/"):
+        page.goto(address)
+        problems += [(address, v["id"], [n["target"] for n in v["nodes"]][:3]) for v in _axe_violations(page)]
+    assert problems == []

@@ -24,20 +24,15 @@ from tests.publishing.reader_fixtures import *  # noqa: F403 (fixtures)
 pytestmark = pytest.mark.django_db
 
 URL = "/articles/cmv-treatment/"
-PUBLIC = [
-    "/",
-    "/board/",
-    "/editorial-policy/",
-    "/sitemap.xml",
-    "/feed/",
-    "/robots.txt",
-    "/api/articles/",
-    "/api/articles/cmv-treatment/",
-    URL,
-    URL + "for/patient/",
-    URL + "for/professional/",
-    URL + "provenance.json",
-]
+
+
+def public_addresses(site) -> list[str]:
+    """Every public address of the site in one language, its article's among them."""
+    url = site.article_url
+    paths = ["/", "/board/", "/editorial-policy/", "/feed/", "/api/articles/"]
+    paths = [site.url(path) for path in paths] + [site.url(f"/api/articles/{site.slug}/")]
+    paths += [url, url + "for/patient/", url + "for/professional/", url + "provenance.json"]
+    return ["/robots.txt", "/sitemap.xml", *paths]  # one of each for every language, at the root
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -119,10 +114,10 @@ def test_stored_pages_are_brotli_compressed_once_at_the_configured_quality(
     assert brotli.decompress(bytes(row.body_br)) == body
 
 
-def test_every_public_address_is_shared_cacheable_bytes(published, editor):
+def test_every_public_address_is_shared_cacheable_bytes(live_site, editor):
     anonymous, staff = Client(), Client()
     staff.force_login(editor)
-    for path in PUBLIC:
+    for path in public_addresses(live_site):
         first = anonymous.get(path)
         assert first.status_code == 200, path
         for response in (first, staff.get(path)):
@@ -130,7 +125,7 @@ def test_every_public_address_is_shared_cacheable_bytes(published, editor):
             assert "Cookie" not in response.get("Vary", ""), path
             control = response["Cache-Control"]
             assert "public" in control and "s-maxage=600" in control, path
-            if path == URL:  # browsers revalidate the address a chosen audience redirects from
+            if path == live_site.article_url:  # browsers revalidate the address a chosen audience redirects from
                 assert "max-age=0" in control and "must-revalidate" in control
             else:
                 assert "max-age=60" in control and "stale-while-revalidate=30" in control, path
@@ -139,8 +134,15 @@ def test_every_public_address_is_shared_cacheable_bytes(published, editor):
         assert staff.get(path).content == first.content, path  # a signed-in editor gets the same bytes
 
 
-def test_conditional_requests_head_and_gzip(client, published):
-    for path in (URL, URL + "for/patient/", "/", "/feed/", "/api/articles/"):
+def test_conditional_requests_head_and_gzip(client, live_site):
+    url = live_site.article_url
+    for path in (
+        url,
+        url + "for/patient/",
+        live_site.url("/"),
+        live_site.url("/feed/"),
+        live_site.url("/api/articles/"),
+    ):
         first = client.get(path)
         etag, modified = first["ETag"], first["Last-Modified"]
         not_modified = client.get(path, HTTP_IF_NONE_MATCH=etag)
@@ -186,18 +188,26 @@ def test_feed_parses_without_bozo(client, published):
 
 
 def test_a_change_purges_its_addresses_through_the_http_purger(
-    client, published, article, editor, settings, recorder, django_capture_on_commit_callbacks
+    client, live_site, editor, settings, recorder, django_capture_on_commit_callbacks
 ):
     settings.PURGE_BACKEND = "http"
     settings.PURGE_HTTP_URL = f"http://127.0.0.1:{recorder.server_port}"
-    assert client.get(URL).status_code == 200
+    url = live_site.article_url
+    assert client.get(url).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        services.publication_withdraw(article, acting_user=editor, reason="Out of date.", mode="remove")
+        services.publication_withdraw(
+            live_site.publication.article, acting_user=editor, reason="Out of date.", mode="remove"
+        )
     purged = {(seen["method"], seen["path"]) for seen in recorder.seen}
-    for path in (URL, URL + "for/patient/", "/", "/sitemap.xml", "/feed/", "/api/articles/cmv-treatment/"):
+    site = live_site.url
+    for path in (url, url + "for/patient/", url + "provenance.json", f"{site('/api/articles/')}{live_site.slug}/"):
+        assert ("PURGE", path) in purged, path
+    # Every list page of the article's language: its index, first page, letters, board, feed, API list.
+    lists = ["/", "/?page=1", "/?letter=C", "/board/", "/editorial-policy/", "/feed/", "/api/articles/"]
+    for path in [*map(site, lists), "/sitemap.xml"]:
         assert ("PURGE", path) in purged, path
     assert all(seen["headers"]["Host"] == "127.0.0.1:8000" or seen["headers"]["Host"] for seen in recorder.seen)
-    assert client.get(URL).status_code == 404  # and the app's own cache was purged too
+    assert client.get(url).status_code == 404  # and the app's own cache was purged too
     assert PurgeRequest.objects.count() == 0
 
 
@@ -271,33 +281,34 @@ def test_a_misconfigured_purger_still_purges_the_app_cache_and_keeps_the_rest(pu
     assert PurgeRequest.objects.filter(target="http").exists()  # kept until the backend works again
 
 
-def test_page_cache_hits_serve_each_encoding_from_its_own_key(client, published, django_assert_num_queries):
+def test_page_cache_hits_serve_each_encoding_from_its_own_key(client, live_site, django_assert_num_queries):
     from django.core.cache import cache
 
-    identity = client.get(URL + "for/patient/")
-    key = cache_key_for(URL + "for/patient/", "")
+    patient = live_site.audience_url("patient")
+    identity = client.get(patient)
+    key = cache_key_for(patient, "")
     assert cache.get(key)[2] == identity.content and cache.get(key + "|br")[2] == b""  # no other form's bytes
     for accept, decode in (("", bytes), ("gzip", gzip.decompress), ("gzip, br", brotli.decompress)):
         with django_assert_num_queries(0):  # answered by the fast path
-            hit = client.get(URL + "for/patient/", HTTP_ACCEPT_ENCODING=accept)
+            hit = client.get(patient, HTTP_ACCEPT_ENCODING=accept)
         assert decode(hit.content) == identity.content
         assert hit.get("Content-Encoding", "") == accept.split(", ")[-1]
 
 
 def test_a_cold_stored_page_is_answered_before_sessions_and_csrf_with_the_views_bytes(
-    published, settings, django_assert_num_queries
+    live_site, settings, django_assert_num_queries
 ):
     from django.core.cache import cache
     from django.test import override_settings
 
     from publishing.pages import store_article_pages
 
-    store_article_pages("cmv-treatment")
+    store_article_pages(live_site.slug)
     fast_client, view_client = Client(), Client()
     without_fast_path = [name for name in settings.MIDDLEWARE if not name.endswith("FastPathMiddleware")]
     with override_settings(MIDDLEWARE=without_fast_path):  # the whole stack and the view answer this client
         view_client.handler.load_middleware()
-    for path in (URL, URL + "for/patient/"):
+    for path in (live_site.article_url, live_site.audience_url("patient")):
         for method, accept, extra in (
             ("get", "", {}),
             ("get", "gzip", {}),
@@ -328,18 +339,19 @@ def test_a_cold_stored_page_is_answered_before_sessions_and_csrf_with_the_views_
             assert fast_client.get(path).status_code == 200
 
 
-def test_the_cold_fast_path_leaves_the_audience_redirect_and_queries_to_the_view(client, published):
+def test_the_cold_fast_path_leaves_the_audience_redirect_and_queries_to_the_view(client, live_site):
     from publishing.pages import store_article_pages
 
-    store_article_pages("cmv-treatment")
+    url = live_site.article_url
+    store_article_pages(live_site.slug)
     client.cookies["vetted_audience"] = "patient"
-    redirect = client.get(URL)
-    assert redirect.status_code == 302 and redirect["Location"] == URL + "for/patient/"
+    redirect = client.get(url)
+    assert redirect.status_code == 302 and redirect["Location"] == url + "for/patient/"
     assert redirect["Cache-Control"] == "private, no-store"
-    assert client.get(URL + "for/patient/").status_code == 200  # the cookie does not matter there
+    assert client.get(url + "for/patient/").status_code == 200  # the cookie does not matter there
     del client.cookies["vetted_audience"]
-    chosen = client.get(URL + "?for=professional")
-    assert chosen.status_code == 302 and chosen["Location"] == URL + "for/professional/"
+    chosen = client.get(url + "?for=professional")
+    assert chosen.status_code == 302 and chosen["Location"] == url + "for/professional/"
     assert chosen.cookies["vetted_audience"].value == "professional"
     assert hasattr(chosen.wsgi_request, "session")  # answered by the view, not the fast path
 
@@ -411,10 +423,27 @@ def test_cloudflare_tag_purger_batches_tags_and_keeps_failed_tags_for_the_retry(
     assert recorder.seen[0]["path"] == "/client/v4/zones/zone9/purge_cache"
 
 
-def test_tag_headers_follow_the_setting(client, published, settings):
+def test_tag_headers_follow_the_setting(client, live_site, settings):
     settings.CACHE_TAG_HEADERS = ["cache-tag"]
-    response = client.get(URL + "for/patient/")
-    assert response["Cache-Tag"] == "site,article-cmv-treatment,audience-patient"
+    response = client.get(live_site.audience_url("patient"))
+    assert response["Cache-Tag"] == f"site,article-{live_site.slug},audience-patient"
+    for page, tag in (("/board/", "board"), ("/editorial-policy/", "policy"), ("/changes/", "changes")):
+        assert client.get(live_site.url(page))["Cache-Tag"] == f"site,catalogue,{tag}", page
     assert "xkey" not in response and "Surrogate-Key" not in response
     settings.CACHE_TAG_HEADERS = []
     assert "Cache-Tag" not in client.get("/")
+
+
+@pytest.mark.parametrize("prefix", ["", "/es"])
+def test_a_purge_list_becomes_the_same_narrow_tags_in_every_language(prefix):
+    from publishing.httpcache import tags_for, tags_for_addresses
+
+    assert tags_for_addresses([f"{prefix}/board/"]) == ["board"]
+    assert tags_for_addresses([f"{prefix}/editorial-policy/", f"{prefix}/changes/"]) == ["changes", "policy"]
+    assert tags_for_addresses([f"{prefix}/", f"{prefix}/?letter=C", f"{prefix}/feed/"]) == ["catalogue"]
+    assert tags_for_addresses([f"{prefix}/articles/x/for/patient/", f"{prefix}/api/articles/x/"]) == ["article-x"]
+    assert tags_for(f"{prefix}/board/") == ["site", "catalogue", "board"]
+    # The page cache keys and the plain article's revalidation follow the same shapes.
+    assert cache_key_for(f"{prefix}/board/", "") == f"vetted:resp:{prefix}/board/"
+    assert cache_key_for(f"{prefix}/articles/x/", "", "vetted_audience=patient") is None
+    assert cache_key_for(f"{prefix}/studio/", "") is None

@@ -16,6 +16,7 @@ from publishing.export import export_site, write_atomic
 from publishing.models import PageRefresh, StoredPage
 from tests import factories
 from tests.publishing.publish_helpers import approve, request_and_publish
+from tests.publishing.reader_fixtures import *  # noqa: F403 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -133,25 +134,44 @@ def test_write_atomic_replaces_the_file_in_one_step(tmp_path):
     assert [p.name for p in target.parent.iterdir()] == ["b.html"]
 
 
-def test_export_holds_exactly_the_bytes_the_app_serves_and_swaps_trees_atomically(two_articles, client, tmp_path):
+def test_export_holds_exactly_the_bytes_the_app_serves_and_swaps_trees_atomically(live_site, client, tmp_path):
     import gzip
 
     site = tmp_path / "site"
     first = export_site(site, static=False)
-    assert site.is_symlink() and (site / "articles/cmv-treatment/index.html").exists()
-    for path, name in [
-        ("/articles/cmv-treatment/", "articles/cmv-treatment/index.html"),
-        ("/articles/cmv-treatment/for/patient/", "articles/cmv-treatment/for/patient/index.html"),
+    folder = live_site.prefix.lstrip("/") + "/" if live_site.prefix else ""
+    page = f"{folder}articles/{live_site.slug}"
+    assert site.is_symlink() and (site / f"{page}/index.html").exists()
+    files = [
+        (live_site.article_url, f"{page}/index.html"),
+        (live_site.audience_url("patient"), f"{page}/for/patient/index.html"),
+        (live_site.article_url + "provenance.json", f"{page}/provenance.json"),
+        (live_site.url(f"/api/articles/{live_site.slug}/"), f"{folder}api/articles/{live_site.slug}/index.json"),
+        (
+            live_site.url(f"/api/articles/{live_site.slug}/?for=patient"),
+            f"{folder}api/articles/{live_site.slug}/for/patient.json",
+        ),
         ("/sitemap.xml", "sitemap.xml"),
-        ("/feed/", "feed/index.xml"),
-        ("/api/articles/", "api/articles/index.json"),
-    ]:
+        ("/robots.txt", "robots.txt"),
+        # The language's own site pages.
+        (live_site.url("/"), f"{folder}index.html"),
+        (live_site.url("/feed/"), f"{folder}feed/index.xml"),
+        (live_site.url("/api/articles/"), f"{folder}api/articles/index.json"),
+        (live_site.url("/board/"), f"{folder}board/index.html"),
+        (live_site.url("/editorial-policy/"), f"{folder}editorial-policy/index.html"),
+        (live_site.url("/?letter=C"), f"{folder}_query/index/letter-C.html"),
+    ]
+    for path, name in files:
         served = client.get(path)
+        assert served.status_code == 200, path
         assert served.content == (site / name).read_bytes(), path
         zipped = client.get(path, HTTP_ACCEPT_ENCODING="gzip")
         assert zipped["Content-Encoding"] == "gzip"
         assert zipped.content == (site / f"{name}.gz").read_bytes()
         assert gzip.decompress(zipped.content) == served.content
+    if folder:  # a Spanish page is never written at the English address, nor the reverse
+        assert not (site / f"articles/{live_site.slug}").exists()
+        assert not (site / f"{folder}articles/cmv-treatment").exists()
     second = export_site(site, static=False)
     assert second.tree != first.tree and os.path.realpath(site) == second.tree
     assert not list(tmp_path.glob(".site.link-*"))

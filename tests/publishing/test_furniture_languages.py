@@ -10,7 +10,6 @@ from publishing.models import EditorialPolicy, FurnitureChange, StoredPage
 from review.models import BoardMember
 from tests.factories import BoardMemberFactory, UserFactory
 from tests.publishing.reader_fixtures import *  # noqa: F403 (fixtures)
-from tests.publishing.test_translations import live_translation, spanish_reviewer  # noqa: F401, F811 (fixtures)
 
 POLICY_EN = {"title": "How we work", "body": "Every article is reviewed by the board."}
 POLICY_ES = {"title": "Cómo trabajamos", "body": "El consejo revisa cada artículo antes de publicarlo."}
@@ -30,7 +29,9 @@ def _approved_policy(editor, approver, values, language="", run=None):
     return approve(change, acting_user=approver)
 
 
-def test_a_policy_per_language_each_reader_sees_their_own_and_the_fallback_says_so(client, editor, editor2):
+def test_a_policy_per_language_each_reader_sees_their_own_and_the_fallback_says_so(
+    client, editor, editor2, django_capture_on_commit_callbacks
+):
     _approved_policy(editor, editor2, POLICY_EN)
     spanish_before = client.get("/es/editorial-policy/").content.decode()
     assert "no está disponible en este idioma" in spanish_before and '<h1 lang="en">How we work</h1>' in spanish_before
@@ -38,7 +39,8 @@ def test_a_policy_per_language_each_reader_sees_their_own_and_the_fallback_says_
     change = services.furniture_change_propose(acting_user=editor, kind="policy", values=POLICY_ES, language="es")
     assert change.language == "es" and change.policy is None  # the language's first policy
     assert "Cómo trabajamos" not in client.get("/es/editorial-policy/").content.decode()  # a proposal shows nowhere
-    services.furniture_change_approve(change, acting_user=editor2)
+    with django_capture_on_commit_callbacks(execute=True):  # the purge of the cached page, after the commit
+        services.furniture_change_approve(change, acting_user=editor2)
 
     spanish = client.get("/es/editorial-policy/").content.decode()
     assert "<h1>Cómo trabajamos</h1>" in spanish and "cada artículo" in spanish
@@ -48,7 +50,9 @@ def test_a_policy_per_language_each_reader_sees_their_own_and_the_fallback_says_
     assert set(EditorialPolicy.objects.values_list("language", flat=True)) == {"en", "es"}
 
     # A second Spanish change edits the Spanish policy (version 2 of it), not the English one.
-    again = _approved_policy(editor, editor2, {**POLICY_ES, "body": "Revisamos todo."}, language="es")
+    again = _approved_policy(
+        editor, editor2, {**POLICY_ES, "body": "Revisamos todo."}, language="es", run=django_capture_on_commit_callbacks
+    )
     assert again.version == 2 and again.policy.language == "es" and again.summary.endswith("(es)")
     assert EditorialPolicy.objects.get(language="en").body == POLICY_EN["body"]
     assert "Revisamos todo." in client.get("/es/editorial-policy/").content.decode()
@@ -76,7 +80,9 @@ def test_a_spanish_page_records_the_spanish_policy_it_links_to(
         assert furniture["editorial_policy"] == {"id": english.pk, "version": 1, "language": "en"}
 
 
-def test_board_entries_per_language_with_a_notice_for_the_untranslated_ones(client, editor, editor2, reviewer):
+def test_board_entries_per_language_with_a_notice_for_the_untranslated_ones(
+    client, editor, editor2, reviewer, django_capture_on_commit_callbacks
+):
     translated = BoardMember.objects.get(user=reviewer)
     other = BoardMemberFactory(user=UserFactory(username="other-member"), display_name="Dr. Omar Said")
     for member, bio in ((translated, "Twenty years in transplant infectious disease."), (other, "Paediatrician.")):
@@ -95,7 +101,8 @@ def test_board_entries_per_language_with_a_notice_for_the_untranslated_ones(clie
         },
     )
     assert "Veinte años" not in client.get("/es/board/").content.decode()  # not before approval
-    services.furniture_change_approve(change, acting_user=editor2)
+    with django_capture_on_commit_callbacks(execute=True):  # the purge of the cached page, after the commit
+        services.furniture_change_approve(change, acting_user=editor2)
     translated.refresh_from_db()
     assert translated.bio == "Twenty years in transplant infectious disease."  # the source wording is untouched
     assert translated.translations["es"]["bio"].startswith("Veinte años")

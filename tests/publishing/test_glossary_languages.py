@@ -14,7 +14,7 @@ from review.exceptions import ReviewPermissionError
 from tests.factories import make_glossary_term, propose_term
 from tests.publishing.publish_helpers import approve, request_and_publish
 from tests.publishing.reader_fixtures import *  # noqa: F403 (fixtures)
-from tests.publishing.test_translations import _translated, spanish_reviewer  # noqa: F401 (fixtures)
+from tests.publishing.reader_fixtures import translate
 
 ES_EXPLANATION = "Un virus común que casi nunca da problemas, salvo con las defensas bajas."
 
@@ -63,7 +63,7 @@ def test_a_translation_pins_and_its_page_explains_the_spanish_definition(
 ):
     make_glossary_term("valganciclovir", "An antiviral medicine taken by mouth.")
     make_glossary_term("valganciclovir", "Un antiviral que se toma por la boca.", language="es", board=spanish_reviewer)
-    spanish = _translated(published.article, author)  # its texts name valganciclovir
+    spanish = translate(published.article, author)  # its texts name valganciclovir
     snapshot = glossary_snapshot(content_from_article(spanish))
     assert [(g.term, g.explanation) for g in snapshot] == [("valganciclovir", "Un antiviral que se toma por la boca.")]
 
@@ -90,7 +90,7 @@ def test_refreshing_a_translations_glossary_needs_a_reader_of_its_language(
     reviewer,
     spanish_reviewer,  # noqa: F811
 ):
-    spanish = _translated(published.article, author)
+    spanish = translate(published.article, author)
     approve(spanish, author=author, reviewer=spanish_reviewer)
     make_glossary_term("ganciclovir", "Un antiviral que se da por la vena.", language="es", board=spanish_reviewer)
     _round, _pinned, fresh = review_services.glossary_refresh_preview(spanish)

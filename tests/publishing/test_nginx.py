@@ -23,7 +23,9 @@ from articles import translations
 from articles.models import Article
 from publishing import services
 from publishing.export import export_site
+from tests import factories
 from tests.publishing.publish_helpers import approve, edit, make_disclaimers, request_and_publish
+from tests.publishing.reader_fixtures import SPANISH_SLUG, translate
 from tests.publishing.tools import require
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -106,6 +108,22 @@ def live_site(live_server, article, author, reviewer, editor, settings):
     return live_server
 
 
+@pytest.fixture(params=["en", "es"])
+def language_site(request, live_site, article, author, editor) -> tuple[str, str]:
+    """The app behind nginx with the article live in English, and in the "es" run its Spanish translation too.
+
+    Returns the language's prefix and the address of its article's page.
+    """
+    if request.param == "en":
+        return "", URL
+    spanish_reviewer = factories.BoardMemberFactory(
+        user=factories.UserFactory(username="revisora", groups=["Medical Advisory Board"]), languages="en, es"
+    ).user
+    spanish = translate(article, author)
+    request_and_publish(approve(spanish, author=author, reviewer=spanish_reviewer), editor=editor)
+    return "/es", f"/es/articles/{SPANISH_SLUG}/"
+
+
 def _site_conf(name: str, live_server, **replacements: str) -> str:
     text = (DEPLOY / name).read_text()
     text = text.replace("server 127.0.0.1:8000;", f"server {live_server.url.removeprefix('http://')};")
@@ -115,37 +133,59 @@ def _site_conf(name: str, live_server, **replacements: str) -> str:
 
 
 def test_export_behind_nginx_serves_the_apps_bytes_and_hands_forms_and_audiences_to_the_app(
-    live_site, tmp_path, client
+    live_site, language_site, tmp_path, client
 ):
+    prefix, url = language_site
+    slug = url.rstrip("/").rsplit("/", 1)[1]
     export = tmp_path / "export"
     export_site(export, static=False)
     conf = _site_conf("export.conf", live_site, **{"/srv/vetted/export": str(export)})
     nginx = Nginx(conf, tmp_path / "nginx")
     try:
-        for path in (URL, URL + "for/patient/", "/", "/sitemap.xml", "/feed/", "/api/articles/", "/board/"):
+        site = ["/", "/feed/", "/api/articles/", "/board/", "/editorial-policy/", f"/api/articles/{slug}/"]
+        paths = [url, url + "for/patient/", url + "provenance.json", "/sitemap.xml", "/robots.txt"]
+        paths += [prefix + path for path in site] + [f"{prefix}/api/articles/{slug}/?for=patient"]
+        for path in paths:
             app = Client().get(path)
+            assert app.status_code == 200, path
             status, headers, body = nginx.request("GET", path)
             assert status == 200, path
             assert body == app.content, path  # byte for byte
             assert headers["content-type"] == app["Content-Type"], path
-            assert "public" in headers["cache-control"] and "s-maxage" in headers["cache-control"], path
+            assert headers["cache-control"] == app["Cache-Control"], path  # the app's policy, revalidation too
             assert "set-cookie" not in headers, path
             status, headers, zipped = nginx.request("GET", path, {"Accept-Encoding": "gzip"})
             assert headers.get("content-encoding") == "gzip" and gzip.decompress(zipped) == app.content, path
         # What needs the app goes to it: ?for= links, the remembered audience, the form.
-        status, headers, _ = nginx.request("GET", URL + "?for=patient")
-        assert status == 302 and headers["location"] == URL + "for/patient/" and "set-cookie" in headers
-        status, headers, _ = nginx.request("GET", URL, {"Cookie": "vetted_audience=professional"})
-        assert status == 302 and headers["location"] == URL + "for/professional/"
+        status, headers, _ = nginx.request("GET", url + "?for=patient")
+        assert status == 302 and headers["location"] == url + "for/patient/" and "set-cookie" in headers
+        status, headers, _ = nginx.request("GET", url, {"Cookie": "vetted_audience=professional"})
+        assert status == 302 and headers["location"] == url + "for/professional/"
+        status, headers, _ = nginx.request("GET", f"{prefix}/personalise/?for=patient&next={url}")
+        assert status == 302 and headers["location"] == url + "for/patient/"
         status, headers, _ = nginx.request(
             "POST",
-            URL + "question/",
+            url + "question/",
             {"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin"},
             b"kind=question&message=Through+nginx",
         )
         assert status == 303, headers
-        status, _, _ = nginx.request("GET", "/articles/no-such-article/")
+        status, _, _ = nginx.request("GET", f"{prefix}/articles/no-such-article/")
         assert status == 404
+        # The files of an article's audiences in the API are not addresses of their own.
+        assert nginx.request("GET", f"{prefix}/api/articles/{slug}/for/patient.json")[0] == 404
+        # Served from the export's files, the app not asked: the page, its API audience, the feed.
+        folder = export / prefix.lstrip("/")
+        for path, name in (
+            (url, f"articles/{slug}/index.html"),
+            (f"{prefix}/api/articles/{slug}/?for=patient", f"api/articles/{slug}/for/patient.json"),
+            (f"{prefix}/feed/", "feed/index.xml"),
+            (f"{prefix}/", "index.html"),
+        ):
+            (folder / name).write_bytes(b"from the export")
+            for suffix in (".gz", ".br"):
+                (folder / f"{name}{suffix}").unlink(missing_ok=True)
+            assert nginx.request("GET", path)[2] == b"from the export", path
     finally:
         nginx.stop()
 

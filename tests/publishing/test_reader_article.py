@@ -120,21 +120,35 @@ def test_missing_variant_falls_back_to_default_text(client, published):
     assert "Showing the version for: Caregiver" in caregiver
 
 
-def test_personalise_form_sets_cookie_and_redirects_back(client, published):
-    response = client.get("/personalise/", {"for": "patient", "next": URL})
-    assert response.status_code == 302 and response["Location"] == URL + "for/patient/"
+def test_personalise_form_sets_cookie_and_redirects_back(client, live_site):
+    url, personalise = live_site.article_url, live_site.url("/personalise/")
+    html = client.get(url).content.decode()
+    assert f'action="{personalise}"' in html and f'name="next" value="{url}"' in html  # the page's own language
+    response = client.get(personalise, {"for": "patient", "next": url})
+    assert response.status_code == 302 and response["Location"] == url + "for/patient/"
     assert response.cookies["vetted_audience"].value == "patient"
     assert "private" in response["Cache-Control"]
     # The plain address now sends this reader to their version, privately.
-    again = client.get(URL)
-    assert again.status_code == 302 and again["Location"] == URL + "for/patient/"
+    again = client.get(url)
+    assert again.status_code == 302 and again["Location"] == url + "for/patient/"
     assert "private" in again["Cache-Control"]
-    text = _text(client.get(URL, follow=True).content.decode())
-    assert "Showing the version for: Patient" in text and "Most people take an antiviral medicine" in text
+    followed = client.get(url, follow=True)
+    assert followed.redirect_chain == [(url + "for/patient/", 302)]
+    assert 'value="patient" checked' in followed.content.decode()
+    # Another choice from an audience's page goes to that audience's version, in the same language.
+    switched = client.get(personalise, {"for": "professional", "next": url + "for/patient/"})
+    assert switched["Location"] == url + "for/professional/"
     # Clearing the choice goes back to the general version.
-    cleared = client.get("/personalise/", {"for": "", "next": URL + "for/patient/"})
-    assert cleared["Location"] == URL
-    assert "Showing the version for: General readers" in _text(client.get(URL).content.decode())
+    cleared = client.get(personalise, {"for": "", "next": url + "for/patient/"})
+    assert cleared["Location"] == url
+    assert 'value="" checked' in client.get(url).content.decode()
+
+
+def test_the_audience_choice_is_in_the_pages_language(client, live_translation):
+    text = _text(client.get("/es/articles/tratamiento-cmv/for/patient/").content.decode())
+    assert "Which best describes you?" not in text and "Show this version" not in text
+    english = _text(client.get(URL + "for/patient/").content.decode())
+    assert "Which best describes you?" in english
 
 
 def test_personalise_never_redirects_off_site(client, db):
@@ -161,11 +175,11 @@ def test_cached_page_never_crosses_audiences(client, published, django_assert_ma
     assert "Professional Medical Disclaimer" in via_cookie and "Most people take" not in via_cookie
 
 
-def test_every_visitor_gets_the_same_bytes_and_no_cookie(client, published, editor):
+def test_every_visitor_gets_the_same_bytes_and_no_cookie(client, live_site, editor):
     other = client.__class__()
     other.force_login(editor)
-    first = client.get(URL)
-    second = other.get(URL)  # a signed-in editor: no staff navigation, no token in the shared page
+    first = client.get(live_site.article_url)
+    second = other.get(live_site.article_url)  # a signed-in editor: no staff navigation, no token in the shared page
     assert first.content == second.content
     for response in (first, second):
         assert not response.cookies and "Cookie" not in response.get("Vary", "")
@@ -173,11 +187,12 @@ def test_every_visitor_gets_the_same_bytes_and_no_cookie(client, published, edit
     assert 'href="/accounts/home/"' in first.content.decode()  # the way to the staff side
 
 
-def test_old_for_links_redirect_to_the_audience_address_and_remember_it(client, published):
-    response = client.get(URL, {"for": "patient"})
-    assert response.status_code == 302 and response["Location"] == URL + "for/patient/"
+def test_old_for_links_redirect_to_the_audience_address_and_remember_it(client, live_site):
+    url = live_site.article_url
+    response = client.get(url, {"for": "patient"})
+    assert response.status_code == 302 and response["Location"] == url + "for/patient/"
     assert response.cookies["vetted_audience"].value == "patient" and "private" in response["Cache-Control"]
-    assert client.get(URL + "for/nobody/").status_code == 404
+    assert client.get(url + "for/nobody/").status_code == 404
 
 
 def test_new_publication_replaces_the_cached_page(
@@ -234,12 +249,26 @@ def test_jsonld_cannot_break_out_of_its_script(client, article, author, reviewer
     assert json.loads(script)["name"] == "Is </script><script>alert(1)</script> & more safe?"
 
 
-def test_provenance_json_lists_authors_reviewers_and_hash(client, published):
-    data = client.get("/articles/cmv-treatment/provenance.json").json()
-    assert data["authors"] and data["reviewers"][0]["name"] == "Dr. Rita Reviewer"
-    assert data["content_hash"] == published.content_hash
-    assert data["revision_id"] == published.revision_id
+def test_provenance_json_lists_authors_reviewers_and_hash(client, live_site):
+    publication = live_site.publication
+    data = client.get(live_site.article_url + "provenance.json").json()
+    reviewer = "Dr. Rita Reviewer" if live_site.language == "en" else "Dra. Lucía Ferrer"
+    assert data["authors"] and data["reviewers"][0]["name"] == reviewer
+    assert data["content_hash"] == publication.content_hash
+    assert data["revision_id"] == publication.revision_id
     assert {d["audience"] for d in data["disclaimers"]} >= {None, "professional"}
+    assert data["url"].endswith(live_site.article_url)
+    assert data["editorial_policy"].endswith(live_site.url("/editorial-policy/"))
+
+
+def test_provenance_at_another_languages_address_redirects_to_its_own_like_the_page(client, live_translation):
+    for wrong, right in (
+        ("/articles/tratamiento-cmv/provenance.json", "/es/articles/tratamiento-cmv/provenance.json"),
+        ("/es/articles/cmv-treatment/provenance.json", "/articles/cmv-treatment/provenance.json"),
+    ):
+        response = client.get(wrong)
+        assert response.status_code == 301 and response["Location"] == right, wrong
+        assert client.get(right).status_code == 200
 
 
 def test_draft_and_unpublished_articles_are_404_everywhere(client, article):
@@ -252,40 +281,48 @@ def test_approved_but_not_published_article_is_404(client, article, author, revi
     assert client.get(URL).status_code == 404
 
 
-def test_withdrawn_with_notice_shows_the_reason_with_410(
-    client, published, article, editor, django_capture_on_commit_callbacks
-):
-    client.get(URL)  # warm the cache
+def test_withdrawn_with_notice_shows_the_reason_with_410(client, live_site, editor, django_capture_on_commit_callbacks):
+    url = live_site.article_url
+    for path in (url, url + "provenance.json", live_site.url(f"/api/articles/{live_site.slug}/")):
+        assert client.get(path).status_code == 200, path  # warm the cache
     with django_capture_on_commit_callbacks(execute=True):
         services.publication_withdraw(
-            article, acting_user=editor, reason="Dosing advice is being corrected.", mode="notice"
+            live_site.publication.article,
+            acting_user=editor,
+            reason="Dosing advice is being corrected.",
+            mode="notice",
         )
-    response = client.get(URL)
+    response = client.get(url)
     assert response.status_code == 410
     text = _text(response.content.decode())
-    assert "This article has been withdrawn" in text and "Dosing advice is being corrected." in text
-    assert "Ganciclovir by vein" not in text
-    assert client.get(URL + "provenance.json").status_code == 404
-    assert client.get("/api/articles/cmv-treatment/").status_code == 404
+    assert "Dosing advice is being corrected." in text
+    assert f'<html lang="{live_site.language}"' in response.content.decode()  # the notice in the page's language
+    assert "Ganciclovir by vein" not in text and "Casi siempre se empieza" not in text
+    assert client.get(url + "provenance.json").status_code == 404
+    assert client.get(live_site.url(f"/api/articles/{live_site.slug}/")).status_code == 404
 
 
-def test_withdrawn_with_remove_is_404(client, published, article, editor, django_capture_on_commit_callbacks):
-    client.get(URL + "for/patient/")  # warm the cache
+def test_withdrawn_with_remove_is_404(client, live_site, editor, django_capture_on_commit_callbacks):
+    url = live_site.article_url
+    client.get(url + "for/patient/")  # warm the cache
     with django_capture_on_commit_callbacks(execute=True):
-        services.publication_withdraw(article, acting_user=editor, reason="Out of date.", mode="remove")
-    assert client.get(URL + "for/patient/").status_code == 404
-    assert client.get(URL).status_code == 404
+        services.publication_withdraw(
+            live_site.publication.article, acting_user=editor, reason="Out of date.", mode="remove"
+        )
+    assert client.get(url + "for/patient/").status_code == 404
+    assert client.get(url).status_code == 404
 
 
-def test_a_draft_edit_never_reaches_the_live_page(client, published, article, author):
-    edit(article, author=author, summary="UNREVIEWED DRAFT TEXT [@kotton2018].")
+def test_a_draft_edit_never_reaches_the_live_page(client, live_site, author):
+    edit(live_site.publication.article, author=author, summary="UNREVIEWED DRAFT TEXT [@kotton2018].")
     for audience in (None, "patient", "professional"):
-        address = f"{URL}for/{audience}/" if audience else URL
+        address = live_site.audience_url(audience) if audience else live_site.article_url
         assert "UNREVIEWED DRAFT TEXT" not in client.get(address).content.decode()
 
 
-def test_article_page_refuses_other_methods(client, published):
-    assert client.put(URL).status_code == 405
+def test_article_page_refuses_other_methods(client, live_site):
+    assert client.put(live_site.article_url).status_code == 405
+    assert client.post(live_site.audience_url("patient")).status_code == 405
 
 
 def test_plain_language_page_explains_glossary_terms_without_javascript(

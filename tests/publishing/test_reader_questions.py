@@ -137,3 +137,23 @@ def test_rate_limit_behind_a_proxy_counts_the_reader_not_the_proxy(client, publi
     other = {"HTTP_X_FORWARDED_FOR": "203.0.113.8"}
     third = client.post(URL, {"kind": "question", "message": "three"}, REMOTE_ADDR="10.0.0.1", **other)
     assert third.status_code == 303
+
+
+def test_the_follow_up_form_speaks_the_pages_language(client, live_site):
+    # Rendered in one process for both languages: no wording may be fixed when the form is first imported.
+    spanish = live_site.language == "es"
+    help_text = "Hasta 2000 caracteres." if spanish else "Up to 2000 characters."
+    for path in (live_site.article_url, live_site.audience_url("patient")):
+        html = client.get(path).content.decode()
+        assert help_text in html, path
+        assert ("Up to 2000 characters." in html) is not spanish, path
+    question = live_site.article_url + "question/"
+    response = client.post(question, {"kind": "question", "message": "  ", "email": "not-an-email"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert help_text in html
+    english = ("Write your question or describe the problem before sending.", "That email address does not look right")
+    for error in english:
+        assert (error in html) is not spanish, error
+    too_long = client.post(question, {"kind": "question", "message": "x" * 2001}).content.decode()
+    assert "2000" in too_long and ("keep it under 2000 characters" in too_long) is not spanish

@@ -6,6 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.conf import settings as django_settings
 
 from publishing import services
 from publishing.models import EditorialPolicy
@@ -151,40 +152,59 @@ def test_api_list_has_exactly_the_live_pages(client, site):
     assert item["url"].endswith("/articles/cmv-treatment/") and item["last_updated"]
 
 
-def test_api_detail_gives_the_audience_version_with_references_as_data(client, published):
-    data = client.get("/api/articles/cmv-treatment/", {"for": "patient"}).json()
-    assert data["audience"] == "patient"
-    assert "Most people take an antiviral medicine" in data["summary_html"]
+def test_api_detail_gives_the_audience_version_with_references_as_data(client, live_site):
+    api = live_site.url(f"/api/articles/{live_site.slug}/")
+    data = client.get(api, {"for": "patient"}).json()
+    assert data["audience"] == "patient" and data["language"] == live_site.language
+    assert "Most people take an antiviral medicine" in data["summary_html"]  # the translation copied the version
     assert [s["title"] for s in data["sections"]] == ["From the FDA drug label", "Dosing"]
     assert {r["pmid"] for r in data["references"]} >= {"29596116", "11948268"}
     assert data["review_status"]["stage"] == "approved"
-    assert data["review_status"]["reviewers"][0]["name"] == "Dr. Rita Reviewer"
+    reviewer = "Dr. Rita Reviewer" if live_site.language == "en" else "Dra. Lucía Ferrer"
+    assert data["review_status"]["reviewers"][0]["name"] == reviewer
     assert data["disclaimer"]["html"]
-    professional = client.get("/api/articles/cmv-treatment/", {"for": "professional"}).json()
+    professional = client.get(api, {"for": "professional"}).json()
     assert professional["disclaimer"]["name"] == "Professional Medical Disclaimer"
 
 
-def test_api_detail_etag_depends_on_audience_and_answers_304(client, published):
-    first = client.get("/api/articles/cmv-treatment/", {"for": "patient"})
+def test_api_detail_etag_depends_on_audience_and_answers_304(client, live_site):
+    api = live_site.url(f"/api/articles/{live_site.slug}/")
+    first = client.get(api, {"for": "patient"})
     etag = first["ETag"]
     assert re.fullmatch(r'"[0-9a-f]{32}"', etag)  # strong, from the bytes
-    assert client.get("/api/articles/cmv-treatment/", {"for": "professional"})["ETag"] != etag
-    again = client.get("/api/articles/cmv-treatment/", {"for": "patient"}, HTTP_IF_NONE_MATCH=etag)
+    assert client.get(api, {"for": "professional"})["ETag"] != etag
+    again = client.get(api, {"for": "patient"}, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again["ETag"] == etag
-    assert (
-        client.get("/api/articles/cmv-treatment/", {"for": "patient"}, HTTP_IF_NONE_MATCH='"nope"').status_code == 200
-    )
+    assert client.get(api, {"for": "patient"}, HTTP_IF_NONE_MATCH='"nope"').status_code == 200
 
 
-def test_api_is_read_only(client, published):
-    assert client.post("/api/articles/").status_code == 405
-    assert client.post("/api/articles/cmv-treatment/").status_code == 405
-    assert client.delete("/api/articles/cmv-treatment/").status_code == 405
+def test_api_is_read_only(client, live_site):
+    for path in (live_site.url("/api/articles/"), live_site.url(f"/api/articles/{live_site.slug}/")):
+        assert client.post(path).status_code == 405, path
+        assert client.delete(path).status_code == 405, path
 
 
-def test_api_rejects_unknown_audience_clearly(client, published):
-    response = client.get("/api/articles/cmv-treatment/", {"for": "martians"})
+def test_api_rejects_unknown_audience_clearly(client, live_site):
+    response = client.get(live_site.url(f"/api/articles/{live_site.slug}/"), {"for": "martians"})
     assert response.status_code == 400 and "patient" in response.json()["error"]
+
+
+def test_each_languages_lists_hold_its_own_articles_at_their_own_addresses(client, live_site):
+    url, other = live_site.article_url, ("/es/articles/tratamiento-cmv/", "/articles/cmv-treatment/")
+    other = other[live_site.language == "es"]
+    index = client.get(live_site.url("/")).content.decode()
+    assert f'<html lang="{live_site.language}"' in index and f'href="{url}"' in index
+    assert f'href="{other}"' not in index
+    feed = ET.fromstring(client.get(live_site.url("/feed/")).content)
+    assert feed.get("{http://www.w3.org/XML/1998/namespace}lang", "").startswith(live_site.language)
+    links = [entry.find(f"{ATOM}link").get("href") for entry in feed.findall(f"{ATOM}entry")]
+    assert len(links) == 1 and links[0].endswith(url)
+    items = client.get(live_site.url("/api/articles/"), {"language": live_site.language}).json()["results"]
+    assert [item["url"].removeprefix(django_settings.SITE_URL.rstrip("/")) for item in items] == [url]
+    board = client.get(live_site.url("/board/")).content.decode()
+    assert f'<html lang="{live_site.language}"' in board and "Dr. Rita Reviewer" in board
+    policy = client.get(live_site.url("/editorial-policy/"))
+    assert policy.status_code == 200 and f'<html lang="{live_site.language}"' in policy.content.decode()
 
 
 def test_api_and_provenance_hide_unpublished_and_withdrawn(client, site):
@@ -227,6 +247,12 @@ def test_robots_txt_keeps_crawlers_out_of_staff_areas(client, db):
     for path in ("/studio/", "/review/", "/publishing/", "/admin/", "/accounts/"):
         assert f"Disallow: {path}" in text
     assert "Sitemap: " in text and text.strip().splitlines()[-1].endswith("/sitemap.xml")
+
+
+def test_robots_txt_and_the_sitemap_are_at_the_root_only_for_every_language(client, db):
+    # Crawlers read /robots.txt alone, and the one sitemap lists every language's alternates.
+    for path in ("/es/robots.txt", "/es/sitemap.xml"):
+        assert client.get(path).status_code == 404, path
 
 
 def test_unknown_page_gets_the_friendly_404(client, db):

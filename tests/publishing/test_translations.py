@@ -19,41 +19,15 @@ from audit.models import WorkflowEvent
 from publishing.models import Publication, StoredPage
 from review import services as review_services
 from review.exceptions import ContentCheckFailed, ReviewPermissionError
-from tests.factories import BoardMemberFactory, UserFactory, make_article
+from tests.factories import UserFactory, make_article
 from tests.publishing.publish_helpers import approve, edit, request_and_publish
 from tests.publishing.reader_fixtures import *  # noqa: F403 (fixtures)
-
-SPANISH_SUMMARY = "Casi siempre se empieza con ganciclovir por la vena o valganciclovir por la boca [@kotton2018]."
+from tests.publishing.reader_fixtures import SPANISH_SUMMARY, translate
 
 
 def _jsonld(html: str) -> dict:
     match = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
     return json.loads(match.group(1))
-
-
-@pytest.fixture
-def spanish_reviewer(db):
-    return BoardMemberFactory(
-        user=UserFactory(username="revisora", groups=["Medical Advisory Board"]),
-        display_name="Dra. Lucía Ferrer",
-        languages="en, es",
-    ).user
-
-
-def _translated(source, author) -> Article:
-    spanish = translations.translation_create(source, acting_user=author, language="es", slug="tratamiento-cmv")
-    return edit(
-        spanish, author=author, title="¿Cuál es el tratamiento de la infección por CMV?", summary=SPANISH_SUMMARY
-    )
-
-
-@pytest.fixture
-def live_translation(published, author, spanish_reviewer, editor):
-    spanish = _translated(published.article, author)
-    approve(spanish, author=author, reviewer=spanish_reviewer)
-    publication = request_and_publish(spanish, editor=editor)
-    assert publication.state == Publication.State.LIVE
-    return publication
 
 
 def test_translation_starts_from_the_approved_revision_with_the_sources_references(published, author):
@@ -85,7 +59,7 @@ def test_translation_is_refused_for_unapproved_text_a_second_time_and_for_reader
 
 
 def test_only_a_reviewer_who_reads_the_language_can_approve_it(published, author, reviewer, spanish_reviewer):
-    spanish = _translated(published.article, author)
+    spanish = translate(published.article, author)
     review_services.article_submit(spanish, acting_user=author)
     with pytest.raises(ReviewPermissionError, match="does not review in Spanish"):
         review_services.review_claim(spanish, acting_user=reviewer)
@@ -97,7 +71,7 @@ def test_only_a_reviewer_who_reads_the_language_can_approve_it(published, author
 
 
 def test_a_translation_must_keep_the_sources_references_and_citations(published, author):
-    spanish = _translated(published.article, author)
+    spanish = translate(published.article, author)
     edit(spanish, author=author, summary="Sin citas.", body="## Dosis\n\n- Texto sin citas.")
     with pytest.raises(ContentCheckFailed, match="must cite what the source cites"):
         review_services.article_submit(spanish, acting_user=author)
@@ -247,7 +221,7 @@ def test_the_desk_lists_out_of_date_translations_for_editors_only(
 def test_the_desks_translation_list_is_flat(client, published, author, reviewer, spanish_reviewer, editor):
     from tests.scale.helpers import assert_flat
 
-    spanish = _translated(published.article, author)
+    spanish = translate(published.article, author)
     spanish.source_changed_at = spanish.created_at
     spanish.save(update_fields=["source_changed_at"])
     client.force_login(editor)
@@ -315,7 +289,7 @@ def test_a_spanish_page_shows_the_spanish_disclaimer_and_audience_names(
         language="es",
         effective_from=timezone.now() - dt.timedelta(minutes=5),
     )
-    spanish = _translated(published.article, author)
+    spanish = translate(published.article, author)
     approve(spanish, author=author, reviewer=spanish_reviewer)
     request_and_publish(spanish, editor=editor)
     general = client.get("/es/articles/tratamiento-cmv/").content.decode()
@@ -351,7 +325,7 @@ def test_a_new_disclaimer_is_proposed_in_a_language_and_reaches_only_that_langua
 def test_an_outside_reviewer_invited_to_a_translation_may_approve_it(published, author, editor):
     from review.invitations import invitation_create
 
-    spanish = _translated(published.article, author)
+    spanish = translate(published.article, author)
     review_services.article_submit(spanish, acting_user=author)
     invitation = invitation_create(
         spanish,
@@ -435,7 +409,7 @@ def test_a_translation_pins_no_english_glossary_definitions(published, author, s
 
     make_glossary_term("valganciclovir", "An antiviral medicine taken by mouth.")
     assert glossary_snapshot(content_from_article(published.article))  # the English text uses the term
-    spanish = _translated(published.article, author)  # its text still names valganciclovir
+    spanish = translate(published.article, author)  # its text still names valganciclovir
     review_services.article_submit(spanish, acting_user=author)
     assert spanish.review_rounds.get().glossary == []
 

@@ -24,6 +24,7 @@ from publishing.models import PurgeRequest
 from publishing.purge import purge_paths
 from tests import factories
 from tests.publishing.publish_helpers import approve, edit, make_disclaimers, request_and_publish
+from tests.publishing.reader_fixtures import translate
 from tests.publishing.test_nginx import Nginx, _free_port
 from tests.publishing.tools import require
 
@@ -118,18 +119,41 @@ def edge(live_server, article, author, reviewer, editor, settings, tmp_path):
     shutil.rmtree(tmp_path / "varnish", ignore_errors=True)
 
 
-# Every address of the article an edge may hold, including ones no purge list
-# names: a tracking parameter and an audience page asked with a query string.
-ADDRESSES = (
-    URL,
-    URL + "for/patient/",
-    URL + "for/professional/",
-    URL + "for/patient/?utm_source=newsletter",
-    URL + "?fbclid=abc",
-    URL + "provenance.json",
-    "/api/articles/cmv-treatment/",
-    "/api/articles/cmv-treatment/?for=patient",
-)
+def _addresses(prefix: str = "", slug: str = "cmv-treatment") -> tuple[str, ...]:
+    """Every address of an article an edge may hold, including ones no purge list names.
+
+    A tracking parameter and an audience page asked with a query string.
+    """
+    url = f"{prefix}/articles/{slug}/"
+    return (
+        url,
+        url + "for/patient/",
+        url + "for/professional/",
+        url + "for/patient/?utm_source=newsletter",
+        url + "?fbclid=abc",
+        url + "provenance.json",
+        f"{prefix}/api/articles/{slug}/",
+        f"{prefix}/api/articles/{slug}/?for=patient",
+    )
+
+
+ADDRESSES = _addresses()
+
+
+@pytest.fixture(params=["en", "es"])
+def edge_site(request, edge, article, author, editor):
+    """The edge in front of the article in English, or (the "es" run) of its live Spanish translation.
+
+    Returns the language's prefix, the article and the reviewer who may approve it.
+    """
+    if request.param == "en":
+        return "", article, request.getfixturevalue("reviewer")
+    spanish_reviewer = factories.BoardMemberFactory(
+        user=factories.UserFactory(username="revisora", groups=["Medical Advisory Board"]), languages="en, es"
+    ).user
+    spanish = translate(article, author)
+    request_and_publish(approve(spanish, author=author, reviewer=spanish_reviewer), editor=editor)
+    return "/es", spanish, spanish_reviewer
 
 
 def _fill(varnish: Varnish, paths) -> dict[str, bytes]:
@@ -145,51 +169,73 @@ def _fill(varnish: Varnish, paths) -> dict[str, bytes]:
     return held
 
 
-def test_the_app_tags_every_public_response_with_what_it_shows(edge):
+def test_the_app_tags_every_public_response_with_what_it_shows(edge_site):
+    prefix, article, _ = edge_site
+    url, tag = f"{prefix}/articles/{article.slug}/", f"article-{article.slug}"
     client = Client()
-    page = client.get(URL + "for/patient/?utm_source=x")
-    assert page["xkey"].split() == ["site", "article-cmv-treatment", "audience-patient"]
-    assert page["Surrogate-Key"] == page["xkey"] and page["Cache-Tag"] == "site,article-cmv-treatment,audience-patient"
-    assert client.get("/api/articles/cmv-treatment/")["xkey"].split() == ["site", "article-cmv-treatment"]
-    assert client.get("/")["xkey"].split() == ["site", "catalogue"]
-    assert client.get("/board/")["xkey"].split() == ["site", "catalogue", "board"]
+    page = client.get(url + "for/patient/?utm_source=x")
+    assert page["xkey"].split() == ["site", tag, "audience-patient"]
+    assert page["Surrogate-Key"] == page["xkey"] and page["Cache-Tag"] == f"site,{tag},audience-patient"
+    assert client.get(f"{prefix}/api/articles/{article.slug}/")["xkey"].split() == ["site", tag]
+    assert client.get(f"{prefix}/")["xkey"].split() == ["site", "catalogue"]
+    assert client.get(f"{prefix}/feed/")["xkey"].split() == ["site", "catalogue"]
+    assert client.get(f"{prefix}/board/")["xkey"].split() == ["site", "catalogue", "board"]
+    assert client.get(f"{prefix}/editorial-policy/")["xkey"].split() == ["site", "catalogue", "policy"]
     assert client.get("/sitemap.xml")["xkey"].split() == ["site", "catalogue"]
     assert "xkey" not in client.get("/accounts/login/")  # staff and forms are never tagged
 
 
 def test_a_go_live_refreshes_every_copy_of_the_article_with_one_tag_purge_and_leaves_others_cached(
-    edge, article, author, reviewer, editor
+    edge, edge_site, author, editor
 ):
-    before = _fill(edge, (*ADDRESSES, "/", "/feed/"))
+    prefix, article, reviewer = edge_site
+    addresses = (*_addresses(prefix, article.slug), f"{prefix}/", f"{prefix}/feed/")
+    before = _fill(edge, addresses)
     other_before = _fill(edge, (OTHER, OTHER + "for/patient/"))
-    assert b"Fresh wording for readers" not in before[URL + "for/professional/"]
+    professional = f"{prefix}/articles/{article.slug}/for/professional/"
+    assert b"Fresh wording for readers" not in before[professional]
 
     edit(article, author=author, summary="Fresh wording for readers: antivirals treat CMV [@kotton2018].")
     approve(article, author=author, reviewer=reviewer)
     request_and_publish(article, editor=editor, change_summary="New summary")
 
     app = Client()
-    for path in (*ADDRESSES, "/", "/feed/"):
+    for path in addresses:
         status, headers, body = edge.get(path)
         assert status == 200, path
         assert headers["x-cache"] == "MISS", path  # no stale copy survived, not even the ones no list names
         assert body == app.get(path).content, path
-    assert b"Fresh wording for readers" in edge.get(URL + "for/professional/")[2]
+    assert b"Fresh wording for readers" in edge.get(professional)[2]
     for path, body in other_before.items():
         status, headers, again = edge.get(path)
         assert headers["x-cache"] == "HIT" and again == body, path  # the unrelated article stayed cached
     assert PurgeRequest.objects.count() == 0
 
 
-def test_a_withdrawal_empties_the_edge_of_the_article_at_once(edge, article, editor):
-    _fill(edge, ADDRESSES)
+def test_a_withdrawal_empties_the_edge_of_the_article_at_once(edge, edge_site, editor):
+    prefix, article, _ = edge_site
+    addresses = _addresses(prefix, article.slug)
+    _fill(edge, (*addresses, f"{prefix}/"))
     services.publication_withdraw(article, acting_user=editor, reason="Under correction.", mode="remove")
-    for path in ADDRESSES:
+    for path in addresses:
         status, headers, body = edge.get(path)
         assert status == 404, path
         assert b"Fresh" not in body
         assert edge.get(path)[1]["x-cache"] == "MISS", path  # the 404 is not stored either
+    status, headers, index = edge.get(f"{prefix}/")
+    assert headers["x-cache"] == "MISS" and f"/articles/{article.slug}/".encode() not in index  # the list too
     assert edge.get(OTHER)[0] == 200
+
+
+def test_a_reader_with_an_audience_gets_the_apps_private_redirect_past_the_edge(edge, edge_site):
+    prefix, article, _ = edge_site
+    url = f"{prefix}/articles/{article.slug}/"
+    _fill(edge, (url,))
+    for _ in range(2):  # never answered from, nor stored at, the edge
+        status, headers, _body = edge.request("GET", url, {"Cookie": "vetted_audience=patient"})
+        assert status == 302 and headers["location"] == url + "for/patient/"
+        assert headers["x-cache"] != "HIT" and "private" in headers["cache-control"]
+    assert edge.get(url)[1]["x-cache"] == "HIT"  # everyone else still gets the shared copy
 
 
 def test_the_address_purge_misses_what_the_tag_purge_finds(edge, settings):

@@ -15,6 +15,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from cms import languages
 from cms.security import is_staff_path
 from tests import factories
 from tests.publishing.reader_fixtures import *  # noqa: F403 (fixtures)
@@ -77,14 +78,16 @@ def _check(response, path):
 
 
 @pytest.mark.parametrize("who", ["reader", "staff"])
-def test_every_url_pattern_sends_the_headers_of_its_kind(client, published, who):
+def test_every_url_pattern_sends_the_headers_of_its_kind(client, live_site, who):
     if who == "staff":
         user = factories.UserFactory(
             username="everyone", is_staff=True, is_superuser=True, groups=["Authors", "Editors"]
         )
         client.force_login(user)
-    paths = _paths(published.slug, published.article_id)
+    with languages.reading(live_site.language):  # the reader patterns under the language's prefix (/es/…)
+        paths = _paths(live_site.slug, live_site.publication.article_id)
     assert len(paths) > 30
+    assert live_site.article_url in paths
     client.raise_request_exception = False  # an error page must carry the headers too
     for path in paths:
         response = client.get(path)
