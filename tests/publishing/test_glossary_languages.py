@@ -113,7 +113,7 @@ def test_a_live_translations_glossary_refresh_is_noted_in_its_language(
 
     from publishing.models import Publication
 
-    spanish = _translated(published.article, author)
+    spanish = translate(published.article, author)
     approve(spanish, author=author, reviewer=spanish_reviewer)
     request_and_publish(spanish, editor=editor)
     make_glossary_term("ganciclovir", "Un antiviral que se da por la vena.", language="es", board=spanish_reviewer)
