@@ -318,6 +318,18 @@ class _Visitor(ast.NodeVisitor):
 
     # --- assignments --------------------------------------------------------------------------
 
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        # makemessages (xgettext) does not read inside an f-string: a message marked there never
+        # reaches the catalogue, so it stays English in every language.
+        for part in node.values:
+            if isinstance(part, ast.FormattedValue):
+                for inner in ast.walk(part.value):
+                    if isinstance(inner, ast.Call) and _call_name(inner) in TRANSLATION_FUNCTIONS:
+                        self.findings.append(
+                            Finding(self.path, inner.lineno, "translation inside an f-string", _text(inner))
+                        )
+        self.generic_visit(node)
+
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
             self._assigned(target, node.value)

@@ -150,6 +150,17 @@ def test_the_checker_reports_each_unmarked_string_with_its_place():
     ]
 
 
+def test_the_checker_reports_a_translation_call_that_makemessages_cannot_see():
+    source = (
+        "from django.utils.translation import gettext, pgettext\n"
+        "def link(url):\n"
+        "    word = pgettext('reference', 'Link')\n"
+        "    fine = f'<a href={url}>{word}</a>'\n"
+        "    return f'<a href={url}>{pgettext(\"reference\", \"Link\")}</a>'\n"
+    )
+    assert [(f.line, f.place) for f in check_source(source)] == [(5, "translation inside an f-string")]
+
+
 def test_the_checker_finds_the_project_error_classes_and_their_subclasses():
     trees = {
         "articles/exceptions.py": ast.parse("class ArticleError(Exception): ...\nclass SlugTaken(ArticleError): ..."),

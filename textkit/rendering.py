@@ -34,6 +34,7 @@ from urllib.parse import quote
 
 import markdown
 import nh3
+from django.utils.translation import gettext, pgettext
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
@@ -579,13 +580,18 @@ def _reference_item(ref: RenderedReference, citing_ids: list[str]) -> str:
         href = f"https://doi.org/{quote(ref.doi, safe='/:;()._-')}"
         links.append(f'<a class="reference__link" href="{e(href)}">doi:{e(ref.doi)}</a>')
     if ref.url:
-        links.append(f'<a class="reference__link" href="{e(ref.url)}">Link</a>')
+        word = e(pgettext("reference", "Link"))  # outside the f-string: makemessages does not read inside one
+        links.append(f'<a class="reference__link" href="{e(ref.url)}">{word}</a>')
     if links:
         parts.append(f'<span class="reference__links">{" ".join(links)}</span>')
     if citing_ids:
         backs = []
         for i, cite_id in enumerate(citing_ids, start=1):
-            label = f"Back to citation {i} of reference {ref.number}"
+            # In the text's language, like the glossary's heading (the render activates it).
+            label = e(
+                gettext("Back to citation %(citation)s of reference %(reference)s")
+                % {"citation": i, "reference": ref.number}
+            )
             suffix = f"<sup>{i}</sup>" if len(citing_ids) > 1 else ""
             backs.append(f'<a class="reference__backlink" href="#{cite_id}" aria-label="{label}">↩{suffix}</a>')
         parts.append(f'<span class="reference__backlinks">{" ".join(backs)}</span>')

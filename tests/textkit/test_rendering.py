@@ -49,6 +49,20 @@ def test_repeated_key_keeps_its_number_and_gets_a_backlink_per_citing_place():
     assert entry.count("↩") == 2
 
 
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_references_own_words_are_in_the_texts_language(language):
+    from django.utils import translation
+    from django.utils.translation import gettext, pgettext
+
+    with translation.override(language):
+        rendered = render_content(make(body="One [@beta]. Two [@gamma]."))
+        back = gettext("Back to citation %(citation)s of reference %(reference)s") % {"citation": 1, "reference": 1}
+        link = pgettext("reference", "Link")
+    assert f'aria-label="{back}"' in rendered.references_html and f">{link}</a>" in rendered.references_html
+    if language == "es":  # the catalogue has both, so a Spanish page never says them in English
+        assert "Back to citation" not in rendered.references_html and ">Link</a>" not in rendered.references_html
+
+
 def test_group_numbers_are_sorted_and_runs_compressed_with_en_dash():
     body = "First [@eps] [@delta] [@gamma] [@beta] [@alpha]. Group [@alpha; @beta; @gamma; @eps; @delta]."
     rendered = render_content(make(body=body))
