@@ -156,7 +156,7 @@ def test_the_checker_reports_a_translation_call_that_makemessages_cannot_see():
         "def link(url):\n"
         "    word = pgettext('reference', 'Link')\n"
         "    fine = f'<a href={url}>{word}</a>'\n"
-        "    return f'<a href={url}>{pgettext(\"reference\", \"Link\")}</a>'\n"
+        '    return f\'<a href={url}>{pgettext("reference", "Link")}</a>\'\n'
     )
     assert [(f.line, f.place) for f in check_source(source)] == [(5, "translation inside an f-string")]
 
