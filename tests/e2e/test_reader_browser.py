@@ -198,7 +198,7 @@ def test_the_content_security_policy_stops_injected_inline_code_in_the_browser(p
 
 EMPTY_MESSAGE_ERROR = {
     "en": "Write your question or describe the problem before sending.",
-    "es": "Escriba su pregunta o describa el problema antes de enviarlo.",
+    "es": "Escriba su pregunta o describa el problema antes de enviarla.",
 }
 
 
