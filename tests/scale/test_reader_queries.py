@@ -227,11 +227,8 @@ def test_the_migration_refiles_conditions_stored_with_their_accents(client, read
     assert "/articles/u1/" in client.get("/", {"letter": "0-9"}).content.decode()
     migration = importlib.import_module("publishing.migrations.0024_condition_key_folded")
 
-    class Editor:  # the schema editor the migration is given: only its connection is read
-        pass
-
-    Editor.connection = connection
-    migration.forward(django_apps, Editor())
+    editor_ = type("Editor", (), {"connection": connection})()  # the migration reads only its connection
+    migration.forward(django_apps, editor_)
     assert CatalogueEntry.objects.get(slug="u1").condition_key == "ulcera peptica"
     assert CatalogueLead.objects.get(entry__slug="u1").condition_key == "ulcera peptica"
     assert CatalogueEntry.objects.exclude(slug="u1").filter(condition_key__regex=r"[^ -~]").count() == 0
