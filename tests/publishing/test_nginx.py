@@ -191,8 +191,9 @@ def test_export_behind_nginx_serves_the_apps_bytes_and_hands_forms_and_audiences
 
 
 def test_proxy_cache_serves_hits_bypasses_for_the_audience_cookie_and_is_purged_on_withdrawal(
-    live_site, tmp_path, settings, article, editor
+    live_site, language_site, tmp_path, settings, article, editor
 ):
+    prefix, url = language_site
     require(PURGE_MODULE.exists(), "needs the nginx cache purge module (apt-get install libnginx-mod-http-cache-purge)")
     folder = tmp_path / "nginx"
     conf = _site_conf("proxy-cache.conf", live_site, **{"/var/cache/nginx/vetted": str(folder / "cache")})
@@ -200,20 +201,21 @@ def test_proxy_cache_serves_hits_bypasses_for_the_audience_cookie_and_is_purged_
     try:
         statuses = []
         for _ in range(2):
-            status, headers, body = nginx.request("GET", URL)
+            status, headers, body = nginx.request("GET", url)
             assert status == 200 and "set-cookie" not in headers
             statuses.append(headers["x-cache-status"])
         assert statuses == ["MISS", "HIT"]
-        status, headers, _ = nginx.request("GET", URL, {"Cookie": "vetted_audience=patient"})
+        status, headers, _ = nginx.request("GET", url, {"Cookie": "vetted_audience=patient"})
         assert status == 302 and headers["x-cache-status"] == "BYPASS"
-        assert headers["location"] == URL + "for/patient/" and "private" in headers["cache-control"]
-        status, headers, zipped = nginx.request("GET", URL, {"Accept-Encoding": "gzip"})
+        assert headers["location"] == url + "for/patient/" and "private" in headers["cache-control"]
+        status, headers, zipped = nginx.request("GET", url, {"Accept-Encoding": "gzip"})
         assert headers["x-cache-status"] == "HIT" and gzip.decompress(zipped) == body
 
         settings.PURGE_BACKEND = "http"
         settings.PURGE_HTTP_URL = f"http://127.0.0.1:{nginx.port}"
-        services.publication_withdraw(article, acting_user=editor, reason="Recall.", mode="remove")
-        status, headers, _ = nginx.request("GET", URL)
+        withdrawn = Article.objects.get(slug=SPANISH_SLUG) if prefix else article  # the page's own article
+        services.publication_withdraw(withdrawn, acting_user=editor, reason="Recall.", mode="remove")
+        status, headers, _ = nginx.request("GET", url)
         assert status == 404 and headers["x-cache-status"] != "HIT"
         from publishing.models import PurgeRequest
 
