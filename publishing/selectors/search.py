@@ -575,9 +575,10 @@ class SearchResults:
         return entries
 
     def _sqlite_ordered(self):
+        # As on PostgreSQL: the reader's language first, then the best match within it.
         in_language = Case(When(lead__language=self.language, then=Value(1)), default=Value(0))
         return self._sqlite_matches().order_by(
-            "-name_match", in_language.desc(), F("lead__prior").desc(nulls_last=True), "title", "id"
+            in_language.desc(), "-name_match", F("lead__prior").desc(nulls_last=True), "title", "id"
         )
 
 

@@ -175,6 +175,13 @@ def test_search_finds_by_title_condition_and_drug(client, site, query):
     assert site.say("Articles by condition") not in html
 
 
+def test_search_ranks_the_readers_language_above_another_languages_title_match(client, site):
+    # "treatment" is in the English title; the Spanish translation has it only in its (copied) body.
+    html = client.get(site.url("/search/"), {"q": "treatment"}).content.decode()
+    found = re.findall(r'href="((?:/es)?/articles/[a-z0-9-]+/)"', html.split('id="results-title"')[1])
+    assert found[0].startswith(f"{site.prefix}/articles/"), found
+
+
 def test_old_search_links_go_to_the_search_page(client, site):
     response = client.get(site.url("/"), {"q": "valganciclovir"})
     assert response.status_code == 302 and response["Location"] == site.url("/search/?q=valganciclovir")
