@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -420,18 +421,30 @@ def seats_to_remind(*, on: dt.date | None = None) -> list[tuple[ReviewDecision, 
 
 
 def reviewer_load() -> QuerySet[BoardMember]:
-    """Return active board members with `open_seats` and `overdue_seats` counted, busiest first (one query)."""
+    """Return active board members with `open_seats` and `overdue_seats` counted, busiest first (one query).
+
+    Each count is a subquery over that member's open seats (the index
+    decision_reviewer_seat: reviewer, then the empty decision), so its cost
+    follows the open seats, never every decision the board has ever made.
+    """
     today = timezone.localdate()
-    open_seat = Q(decisions__decision="", decisions__round__status=ReviewRound.Status.OPEN)
+    open_seats = ReviewDecision.objects.filter(
+        reviewer=OuterRef("pk"), decision="", round__status=ReviewRound.Status.OPEN
+    ).order_by()
     return (
         BoardMember.objects.filter(active=True, external=False)
         .annotate(
-            open_seats=Count("decisions", filter=open_seat),
-            overdue_seats=Count("decisions", filter=open_seat & Q(decisions__due_on__lt=today)),
-            oldest_due=Min("decisions__due_on", filter=open_seat),
+            open_seats=_counted(open_seats),
+            overdue_seats=_counted(open_seats.filter(due_on__lt=today)),
+            oldest_due=Subquery(open_seats.filter(due_on__isnull=False).order_by("due_on").values("due_on")[:1]),
         )
         .order_by("-open_seats", "display_name", "pk")
     )
+
+
+def _counted(seats: QuerySet[ReviewDecision]) -> Coalesce:
+    """Return how many rows a member's correlated subquery has (0 when none)."""
+    return Coalesce(Subquery(seats.values("reviewer").annotate(n=Count("pk")).values("n")), 0)
 
 
 # Turnaround is measured over each member's most recent decisions (at most this many) of the last this many days.

@@ -118,6 +118,7 @@ def editor_queue(request: HttpRequest) -> HttpResponse:
             "by_status": by_status,
             "late": late,
             "load": load,
+            "turnaround_sample": selectors.TURNAROUND_SAMPLE,
             "today": timezone.localdate(),
         },
     )

@@ -215,11 +215,35 @@ def test_editor_queue_lists_late_reviews_and_the_reviewers_load(client, in_revie
     page = client.get(reverse("review:editor_queue")).content.decode()
     late = page.split("Reviews past their due date")[1].split("Reviewers&#x27; load")[0]
     assert in_review.title in late and "Dr. Rita Reviewer" in late
+    assert f"latest {selectors.TURNAROUND_SAMPLE} decisions of the past year" in page  # what the median covers
     load = selectors.reviewer_load()
     by_name = {m.display_name: m for m in load}
     assert by_name["Dr. Rita Reviewer"].open_seats == 1 and by_name["Dr. Rita Reviewer"].overdue_seats == 1
     assert by_name["Dr. Raj Second"].open_seats == 0
     assert list(load)[0].display_name == "Dr. Rita Reviewer"  # busiest first
+
+
+def test_the_reviewers_load_counts_only_open_seats_of_open_rounds(in_review, reviewer, editor):
+    from tests import factories
+
+    member = BoardMember.objects.get(user=reviewer)
+    author = factories.UserFactory(username="author-load", groups=["Authors"])
+    seats = []
+    for i in range(4):
+        article = factories.make_article(author=author, slug=f"load-{i}", title=f"Load {i}")
+        services.article_submit(article, acting_user=author)
+        services.review_assign(article, acting_user=editor, reviewers=[member])
+        seats.append(seat_of(article, reviewer))
+    _make_due(seat_of(in_review, reviewer), 6)
+    _make_due(seats[0], -3)  # open and late
+    _make_due(seats[1], 2)  # open, the soonest due
+    services.review_approve(ReviewRound.objects.get(pk=seats[2].round_id).article, acting_user=reviewer)  # decided
+    ReviewRound.objects.filter(pk=seats[3].round_id).update(status=ReviewRound.Status.WITHDRAWN)  # round closed
+    loaded = selectors.reviewer_load().get(pk=member.pk)
+    assert (loaded.open_seats, loaded.overdue_seats) == (3, 1)  # in_review, seats 0 and 1
+    assert loaded.oldest_due == timezone.localdate() - dt.timedelta(days=3)
+    idle = selectors.reviewer_load().exclude(pk=member.pk).first()
+    assert idle is None or (idle.open_seats, idle.overdue_seats, idle.oldest_due) == (0, 0, None)
 
 
 def test_median_turnaround_is_per_reviewer(in_review, reviewer):
