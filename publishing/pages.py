@@ -80,6 +80,10 @@ def _page_context(publication: Publication, page: PublishedPage, audience: Audie
         f"{page.title} — reviewed by our Medical Advisory Board."
     )
     first_published = rs.article_first_published(publication.article)
+    links = language_links(publication, audience)
+    structured = article_structured_data(
+        page, audience=audience, first_published=first_published, url=canonical, source_live=links["source_live"]
+    )
     return {
         "SITE_NAME": settings.SITE_NAME,
         "title": page.title,
@@ -98,14 +102,12 @@ def _page_context(publication: Publication, page: PublishedPage, audience: Audie
         "audiences": _in_language(rs.reader_audience_list(), publication.article.language),
         "audience": _in_language([audience], publication.article.language)[0] if audience else None,
         "history": list(publication_history(publication.article)),
-        "structured_data": json_for_script(
-            article_structured_data(page, audience=audience, first_published=first_published, url=canonical)
-        ),
+        "structured_data": json_for_script(structured),
         "canonical_url": canonical,
         "description": description,
         "form": FollowUpForm(),
         "question_url": reverse("reader:question", args=[slug]),
-        **language_links(publication, audience),
+        **links,
     }
 
 

@@ -149,9 +149,18 @@ def _source_url(article) -> str:
 
 
 def article_structured_data(
-    page: PublishedPage, *, audience: Audience | None, first_published: dt.datetime | None, url: str | None = None
+    page: PublishedPage,
+    *,
+    audience: Audience | None,
+    first_published: dt.datetime | None,
+    url: str | None = None,
+    source_live: bool = True,
 ) -> dict:
-    """Return the schema.org MedicalWebPage description of one published page (url: its canonical address)."""
+    """Return the schema.org MedicalWebPage description of one published page (url: its canonical address).
+
+    A translation names the work it translates only while that source is live
+    (``source_live``): an archived or withdrawn source's address is a dead end.
+    """
     snapshot = page.review_snapshot or {}
     data = page.data or {}
     publication = page.publication
@@ -189,7 +198,7 @@ def article_structured_data(
         "publishingPrinciples": absolute_url(reverse("reader:editorial_policy")),
         "inLanguage": publication.article.language,
     }
-    if publication.article.translation_of_id:
+    if publication.article.translation_of_id and source_live:
         structured["translationOfWork"] = {"@id": _source_url(publication.article)}
     if data.get("recommendations"):
         structured["hasPart"] = [
@@ -247,6 +256,7 @@ def language_links(publication: Publication, audience: Audience | None) -> dict:
         "alternates": alternates if len(alternates) > 1 else [],
         "x_default": source["url"] if source and len(alternates) > 1 else "",
         "newer_source": newer_source,
+        "source_live": source is not None,
     }
 
 

@@ -13,6 +13,7 @@ from publishing.exceptions import InvalidPublicationState
 from publishing.models import Publication
 from review import services as review_services
 from tests.publishing.publish_helpers import approve, request_and_publish, run_publish
+from tests.publishing.reader_fixtures import *  # noqa: F403 (fixtures: live_site and what it needs)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,25 +26,28 @@ def approved(article, author, reviewer):
 
 
 def test_archiving_a_published_article_takes_its_page_down(
-    client, approved, editor, django_capture_on_commit_callbacks
+    client, live_site, editor, django_capture_on_commit_callbacks
 ):
-    publication = request_and_publish(approved, editor=editor)
-    assert client.get("/articles/cmv-treatment/for/patient/").status_code == 200  # now cached
+    publication = live_site.publication
+    archived = publication.article
+    assert client.get(live_site.audience_url("patient")).status_code == 200  # now cached
 
     with django_capture_on_commit_callbacks(execute=True):
-        review_services.article_archive(approved, acting_user=editor, comment="No longer maintained.")
+        review_services.article_archive(archived, acting_user=editor, comment="No longer maintained.")
 
     publication.refresh_from_db()
     assert publication.state == State.WITHDRAWN
     assert publication.withdrawal_mode == Publication.WithdrawalMode.REMOVE
     assert publication.withdrawal_reason == "Archived by the editors."
     assert publication.withdrawn_at is not None
-    assert selectors.publication_live_get("cmv-treatment") is None
-    assert client.get("/articles/cmv-treatment/for/patient/").status_code == 404
-    assert client.get("/articles/cmv-treatment/").status_code == 404
-    events = list(WorkflowEvent.objects.filter(article=approved).order_by("pk").values_list("action", "actor"))
+    assert selectors.publication_live_get(live_site.slug) is None
+    assert client.get(live_site.audience_url("patient")).status_code == 404
+    assert client.get(live_site.article_url).status_code == 404
+    if live_site.language == "es":  # archiving a translation leaves its source's page up
+        assert client.get("/articles/cmv-treatment/for/patient/").status_code == 200
+    events = list(WorkflowEvent.objects.filter(article=archived).order_by("pk").values_list("action", "actor"))
     assert events[-2:] == [("archive", editor.pk), ("publication_withdrawn", editor.pk)]
-    withdrawn = WorkflowEvent.objects.get(article=approved, action="publication_withdrawn")
+    withdrawn = WorkflowEvent.objects.get(article=archived, action="publication_withdrawn")
     assert (withdrawn.revision_id, withdrawn.comment) == (publication.revision_id, "Archived by the editors.")
 
 
@@ -91,3 +95,19 @@ def test_an_archived_article_cannot_be_published_or_retried(approved, editor):
         services.publication_retry(failed, acting_user=editor)
     failed.refresh_from_db()
     assert failed.state == State.FAILED
+
+
+def test_archiving_the_source_leaves_its_live_translation_up_without_links_to_the_source(
+    client, live_translation, editor, django_capture_on_commit_callbacks
+):
+    source = live_translation.article.translation_of
+    spanish = client.get("/es/articles/tratamiento-cmv/").content.decode()
+    assert 'hreflang="en"' in spanish and '"translationOfWork"' in spanish  # while the source is live
+    with django_capture_on_commit_callbacks(execute=True):
+        review_services.article_archive(source, acting_user=editor)
+    assert client.get("/articles/cmv-treatment/").status_code == 404
+    response = client.get("/es/articles/tratamiento-cmv/")
+    assert response.status_code == 200  # the translation was approved on its own
+    html = response.content.decode()
+    # Re-rendered without the dead source: no alternate, no chooser link, no translationOfWork.
+    assert 'hreflang="en"' not in html and "/articles/cmv-treatment/" not in html
