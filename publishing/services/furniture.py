@@ -324,9 +324,10 @@ def render_run_batch(run_id: int, *, batch_size: int | None = None) -> RenderRun
 
 def _addresses_of(path: str) -> list[str]:
     """Return what to purge when one stored page changed: it, its article's provenance, API and cache generation."""
-    slug = path.split("/")[2]
-    api = [address for address in article_addresses(slug) if address.startswith("/api/")]
-    return [path, f"/articles/{slug}/provenance.json", *api, f"{GENERATION_PREFIX}{slug}"]
+    slug = languages.without_prefix(path).split("/")[2]  # "/es/articles/<slug>/…" as "/articles/<slug>/…"
+    prefix = languages.address_prefix(languages.language_of_path(path))
+    api = [address for address in article_addresses(slug) if address.startswith(f"{prefix}/api/")]
+    return [path, f"{prefix}/articles/{slug}/provenance.json", *api, f"{GENERATION_PREFIX}{slug}"]
 
 
 def _export_after(run: RenderRun) -> None:

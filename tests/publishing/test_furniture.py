@@ -6,7 +6,8 @@ import datetime as dt
 import json
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from reversion.models import Version
 
 from articles.models import Audience
@@ -16,6 +17,7 @@ from publishing.models import Disclaimer, FurnitureChange, PublishedPage, Render
 from review.models import BoardMember
 from tests import factories
 from tests.publishing.publish_helpers import approve, broker, make_disclaimers
+from tests.publishing.reader_fixtures import SPANISH_SLUG, spanish_reviewer, translate  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +34,30 @@ def live(article, author, reviewer, editor, django_capture_on_commit_callbacks):
         services.publication_request(article, acting_user=editor)
     assert StoredPage.objects.filter(path=PRO).exists()
     return disclaimers
+
+
+@pytest.fixture(params=["en", "es"])
+def reader(request, live, article, author, editor, django_capture_on_commit_callbacks) -> dict:
+    """The live article's addresses in each language, and the board member who approved that language's text.
+
+    The "es" run puts the Spanish translation live too (every stored page written).
+    """
+    if request.param == "en":
+        member = BoardMember.objects.get(user__username="rita")
+        return {"language": "en", "prefix": "", "url": URL, "pro": PRO, "member": member}
+    board_member = request.getfixturevalue("spanish_reviewer")
+    spanish = approve(translate(article, author), author=author, reviewer=board_member)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publication_request(spanish, acting_user=editor)
+    url = f"/es/articles/{SPANISH_SLUG}/"
+    assert StoredPage.objects.filter(path=url + "for/professional/").exists()
+    member = BoardMember.objects.get(user=board_member)
+    return {"language": "es", "prefix": "/es", "url": url, "pro": url + "for/professional/", "member": member}
+
+
+def _in(language: str, text: str, **values) -> str:
+    with translation.override(language):
+        return gettext(text) % values if values else gettext(text)
 
 
 @pytest.fixture
@@ -109,33 +135,35 @@ def test_broker_down_the_re_render_is_recorded_and_the_sweep_finishes_it(
 
 
 def test_provenance_lists_the_furniture_versions_of_each_stored_page(
-    client, live, editor, reviewer, django_capture_on_commit_callbacks
+    client, live, reader, editor, reviewer, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.furniture_change_approve(_propose_pro(live, editor), acting_user=reviewer)
-    body = json.loads(client.get(URL + "provenance.json").content)
+    url, pro = reader["url"], reader["pro"]
+    body = json.loads(client.get(url + "provenance.json").content)
     by_path = {entry["path"]: entry for entry in body["furniture"]}
-    assert set(by_path) == set(StoredPage.objects.values_list("path", flat=True))
-    assert by_path[PRO]["audience"] == "professional"
-    assert by_path[PRO]["disclaimer"]["version"] == 1
-    member = BoardMember.objects.get(user=reviewer)
-    assert by_path[URL]["board_members"] == [{"id": member.pk, "version": 0}]
-    assert by_path[URL]["disclaimer"] == {"id": live["all"].pk, "version": 0, "name": "About this information"}
+    assert set(by_path) == set(StoredPage.objects.filter(path__startswith=url).values_list("path", flat=True))
+    assert by_path[pro]["audience"] == "professional"
+    assert by_path[pro]["disclaimer"]["version"] == 1  # the English disclaimer, re-rendered into every language
+    assert by_path[url]["board_members"] == [{"id": reader["member"].pk, "version": 0}]
+    assert by_path[url]["disclaimer"] == {"id": live["all"].pk, "version": 0, "name": "About this information"}
 
 
 def test_the_change_log_lists_approved_changes_with_their_date_a_page_at_a_time(
-    client, live, editor, reviewer, django_capture_on_commit_callbacks
+    client, live, reader, editor, reviewer, django_capture_on_commit_callbacks
 ):
+    language, changes = reader["language"], reader["prefix"] + "/changes/"
     with django_capture_on_commit_callbacks(execute=True):
         services.furniture_change_approve(_propose_pro(live, editor), acting_user=reviewer)
     _propose_pro(live, editor, text="Not approved yet.")
-    html = client.get("/changes/").content.decode()
+    html = client.get(changes).content.decode()
     today = timezone.now().date().isoformat()
-    assert f'Professional Medical Disclaimer updated on <time datetime="{today}">{today}</time>' in html
-    assert html.count("Professional Medical Disclaimer updated") == 1  # the proposal is not listed
+    line = _in(language, "%(name)s updated", name="Professional Medical Disclaimer")
+    assert f'{_in(language, "%(summary)s on", summary=line)} <time datetime="{today}">{today}</time>' in html
+    assert html.count(line) == 1  # the proposal is not listed
     for n in range(55):
         services.furniture_change_approve(_propose_pro(live, editor, text=f"Wording {n}."), acting_user=reviewer)
-    assert "Professional Medical Disclaimer updated" in client.get("/changes/?page=2").content.decode()
+    assert line in client.get(changes + "?page=2").content.decode()
 
 
 def test_who_may_propose_and_approve(live, author, editor, editor2, reviewer):
@@ -217,13 +245,14 @@ def test_a_new_audience_disclaimer_reaches_that_audience_only(
 
 
 def test_the_api_shows_the_approved_disclaimer_and_its_etag_moves_with_it(
-    client, live, editor, reviewer, django_capture_on_commit_callbacks
+    client, live, reader, editor, reviewer, django_capture_on_commit_callbacks
 ):
-    before = client.get("/api/articles/cmv-treatment/?for=professional")
+    api = reader["prefix"] + "/api" + reader["url"].removeprefix(reader["prefix"]) + "?for=professional"
+    before = client.get(api)
     assert before.json()["disclaimer"]["version"] == 0
     with django_capture_on_commit_callbacks(execute=True):
         services.furniture_change_approve(_propose_pro(live, editor), acting_user=reviewer)
-    after = client.get("/api/articles/cmv-treatment/?for=professional")
+    after = client.get(api)
     assert after.json()["disclaimer"]["version"] == 1 and "check local guidance" in after.json()["disclaimer"]["html"]
     assert after["ETag"] != before["ETag"]
 
@@ -262,7 +291,7 @@ def _queries(client, url: str) -> int:
 
 
 def test_the_change_log_and_the_desk_take_the_same_queries_however_many_changes(
-    client, live, editor, editor2, reviewer
+    client, live, reader, editor, editor2, reviewer
 ):
     def changes(n: int) -> None:
         for i in range(n):
@@ -271,6 +300,7 @@ def test_the_change_log_and_the_desk_take_the_same_queries_however_many_changes(
 
     changes(1)
     client.force_login(reviewer)
-    few = (_queries(client, "/changes/"), _queries(client, "/publishing/furniture/"))
+    log = reader["prefix"] + "/changes/"
+    few = (_queries(client, log), _queries(client, "/publishing/furniture/"))
     changes(12)
-    assert (_queries(client, "/changes/"), _queries(client, "/publishing/furniture/")) == few
+    assert (_queries(client, log), _queries(client, "/publishing/furniture/")) == few
