@@ -206,7 +206,7 @@ def article_structured_data(
                 "@type": "MedicalGuidelineRecommendation",
                 "description": item["statement"],
                 "evidenceLevel": item["evidence_level"],
-                "evidenceOrigin": f"{item['scheme']} {item['grade']}: {item['meaning']}",
+                "evidenceOrigin": f"{item['scheme']} {item.get('label', item['grade'])}: {item['meaning']}",
             }
             for item in data["recommendations"]
         ]

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext
 
 from evidence.dosing.parser import parse_doses
 from textkit.content import ArticleContent
@@ -169,7 +170,15 @@ def dose_schedules(content: ArticleContent, *, audience_id: int | None) -> list[
 
 
 def recommendations(content: ArticleContent, *, audience_id: int | None) -> list[dict[str, Any]]:
-    """Return the graded recommendations of an audience's text: statement, grade, scheme, meaning."""
+    """Return the graded recommendations of an audience's text: statement, grade, scheme, meaning.
+
+    The label and meaning are in the text's language, as its badges are.
+    """
+    with translation.override(content.language or settings.LANGUAGE_CODE):
+        return _recommendations(content, audience_id)
+
+
+def _recommendations(content: ArticleContent, audience_id: int | None) -> list[dict[str, Any]]:
     scheme = active_scheme()
     found = []
     for text in content.text_for(audience_id):
@@ -179,9 +188,10 @@ def recommendations(content: ArticleContent, *, audience_id: int | None) -> list
             found.append(
                 {
                     "statement": item.statement,
-                    "grade": item.grade.label,
+                    "grade": item.grade.label,  # the scheme's own (English) word: data, like the scheme
+                    "label": gettext(item.grade.label),  # in the text's language, for readers
                     "scheme": scheme.name,
-                    "meaning": item.grade.meaning,
+                    "meaning": gettext(item.grade.meaning),
                     "evidence_level": schema_evidence_level(item.grade),
                 }
             )

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import markdown
 from django.conf import settings
+from django.utils import translation
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 
@@ -80,26 +81,60 @@ class Scheme:
         return ", ".join(grade.label for grade in self.grades)
 
 
+def gettext(message: str) -> str:
+    """Translate into the active language; as written when Django is not configured (the engine on its own)."""
+    return translation.gettext(message) if settings.configured else message
+
+
+def gettext_noop(message: str) -> str:
+    """Mark a word for the catalogue (makemessages reads the name) without translating it at import."""
+    return message
+
+
 SCHEMES: dict[str, Scheme] = {
     "GRADE": Scheme(
         name="GRADE",
-        title="certainty of evidence (GRADE)",
+        title=gettext_noop("certainty of evidence (GRADE)"),
         grades=(
-            Grade("high", "High", "More research is very unlikely to change how sure we are of this effect."),
-            Grade("moderate", "Moderate", "More research could change how sure we are, and may change the estimate."),
-            Grade("low", "Low", "More research is likely to change the estimate; treat it with caution."),
-            Grade("very low", "Very low", "The estimate is very uncertain."),
+            Grade(
+                "high",
+                gettext_noop("High"),
+                gettext_noop("More research is very unlikely to change how sure we are of this effect."),
+            ),
+            Grade(
+                "moderate",
+                gettext_noop("Moderate"),
+                gettext_noop("More research could change how sure we are, and may change the estimate."),
+            ),
+            Grade(
+                "low",
+                gettext_noop("Low"),
+                gettext_noop("More research is likely to change the estimate; treat it with caution."),
+            ),
+            Grade("very low", gettext_noop("Very low"), gettext_noop("The estimate is very uncertain.")),
         ),
     ),
     "SORT": Scheme(
         name="SORT",
-        title="strength of recommendation (SORT)",
+        title=gettext_noop("strength of recommendation (SORT)"),
         grades=(
-            Grade("a", "A", "Based on consistent, good-quality evidence about outcomes that matter to patients."),
             Grade(
-                "b", "B", "Based on inconsistent or limited-quality evidence about outcomes that matter to patients."
+                "a",
+                "A",
+                gettext_noop("Based on consistent, good-quality evidence about outcomes that matter to patients."),
             ),
-            Grade("c", "C", "Based on consensus, usual practice, expert opinion, case series or surrogate outcomes."),
+            Grade(
+                "b",
+                "B",
+                gettext_noop(
+                    "Based on inconsistent or limited-quality evidence about outcomes that matter to patients."
+                ),
+            ),
+            Grade(
+                "c",
+                "C",
+                gettext_noop("Based on consensus, usual practice, expert opinion, case series or surrogate outcomes."),
+            ),
         ),
     ),
 }
@@ -233,16 +268,22 @@ def _badge(value: str) -> etree.Element:
     badge = etree.Element("span")
     if grade is None:
         badge.set("class", "evidence-grade evidence-grade--unknown")
-        badge.text = f"Unknown evidence grade “{value.strip()}” (use {scheme.choices()})"
+        badge.text = gettext("Unknown evidence grade “%(value)s” (use %(choices)s)") % {
+            "value": value.strip(),
+            "choices": scheme.choices(),
+        }
         return badge
+    # In the text's language: the renderer runs under the article's language (publishing.rendering).
+    label, meaning = gettext(grade.label), gettext(grade.meaning)
     badge.set("class", f"evidence-grade evidence-grade--{grade.css}")
-    badge.text = "Evidence: "
+    badge.text = gettext("Evidence:") + " "
     abbr = etree.SubElement(badge, "abbr")
-    abbr.set("title", f"{scheme.name} {grade.label}: {grade.meaning}")
-    abbr.text = f"{scheme.name} {grade.label}"
+    abbr.set("title", f"{scheme.name} {label}: {meaning}")
+    abbr.text = f"{scheme.name} {label}"
     hidden = etree.SubElement(badge, "span")
     hidden.set("class", "visually-hidden")
-    hidden.text = f" — {scheme.title}: {grade.meaning}"
+    title = gettext(scheme.title)
+    hidden.text = f" — {title}: {meaning}"
     return badge
 
 

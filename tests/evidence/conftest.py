@@ -79,3 +79,22 @@ def import_samples(*, retractions: bool = True, labels: bool = True) -> None:
     if labels:
         with open_source(str(LABELS)) as stream:
             label_versions_import(stream, source=str(LABELS))
+
+
+@pytest.fixture(params=["en", "es"])
+def live_page(request, live_article, author, editor) -> tuple[str, str]:
+    """The live evidence article in each language: (address prefix, slug).
+
+    The "es" run translates it (the grades and citations come with the text),
+    has a Spanish-reading board member approve the translation and puts it live.
+    """
+    if request.param == "en":
+        return "", live_article.slug
+    from articles import translations
+
+    reviewer = factories.BoardMemberFactory(
+        user=factories.UserFactory(username="revisora", groups=["Medical Advisory Board"]), languages="en, es"
+    ).user
+    spanish = translations.translation_create(live_article, acting_user=author, language="es", slug="inventavir-es")
+    request_and_publish(approve(spanish, author=author, reviewer=reviewer), editor=editor)
+    return "/es", "inventavir-es"

@@ -6,6 +6,8 @@ import json
 import re
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 
 from articles.models import Audience
 from publishing.rendering import recommendations
@@ -142,28 +144,38 @@ def _jsonld(html: str) -> dict:
 
 
 @pytest.mark.django_db
-def test_professional_page_shows_badges_and_recommendations_patient_page_does_not(client, live_article):
-    slug = live_article.slug
-    pro = client.get(f"/articles/{slug}/?for=professional", follow=True).content.decode()
-    assert 'class="evidence-grade evidence-grade--high"' in pro
+def test_professional_page_shows_badges_and_recommendations_patient_page_does_not(client, live_page):
+    prefix, slug = live_page
+    language = "es" if prefix else "en"
+    with translation.override(language):  # the badge speaks the page's language
+        high, meaning = (
+            gettext("High"),
+            gettext("More research is very unlikely to change how sure we are of this effect."),
+        )
+        evidence, title = gettext("Evidence:"), gettext("certainty of evidence (GRADE)")
+    pro = client.get(f"{prefix}/articles/{slug}/?for=professional", follow=True).content.decode()
+    badge = pro.split('class="evidence-grade evidence-grade--high">')[1].split("</span></span>")[0]
+    assert badge.startswith(f"{evidence} <abbr") and f"GRADE {high}</abbr>" in badge
+    assert f" — {title}: {meaning}" in badge
     recommendations = _jsonld(pro)["hasPart"]
     assert recommendations[0] == {
         "@type": "MedicalGuidelineRecommendation",
         "description": "Inventavir by mouth is the usual first treatment.",
-        "evidenceLevel": "GRADE High",
-        "evidenceOrigin": "GRADE High: More research is very unlikely to change how sure we are of this effect.",
+        "evidenceLevel": "GRADE High",  # schema.org data: the scheme's own words
+        "evidenceOrigin": f"GRADE {high}: {meaning}",
     }
     assert [r["evidenceLevel"] for r in recommendations] == ["GRADE High", "GRADE Moderate", "GRADE Low"]
-    patient = client.get(f"/articles/{slug}/?for=patient", follow=True).content.decode()
+    patient = client.get(f"{prefix}/articles/{slug}/?for=patient", follow=True).content.decode()
     assert "evidence-grade" not in patient and "{grade" not in patient and "hasPart" not in patient
 
-    api = client.get(f"/api/articles/{slug}/?for=professional").json()
+    api = client.get(f"{prefix}/api/articles/{slug}/?for=professional").json()
     assert [(r["grade"], r["scheme"]) for r in api["recommendations"]] == [
         ("High", "GRADE"),
         ("Moderate", "GRADE"),
         ("Low", "GRADE"),
     ]
-    assert client.get(f"/api/articles/{slug}/?for=patient").json()["recommendations"] == []
+    assert api["recommendations"][0]["meaning"] == meaning and api["recommendations"][0]["label"] == high
+    assert client.get(f"{prefix}/api/articles/{slug}/?for=patient").json()["recommendations"] == []
 
 
 @pytest.mark.django_db
