@@ -726,12 +726,19 @@ class SearchMiss(models.Model):
     """How many searches for one normalised query found nothing on one day. Nothing about who searched."""
 
     query_key = models.CharField(max_length=200)
+    language = models.CharField(
+        max_length=12, default="en", help_text=gettext_lazy("The language of the search page the reader used.")
+    )
     day = models.DateField()
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["query_key", "day"], name="one_search_miss_per_query_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["query_key", "language", "day"], name="one_search_miss_per_query_language_day"
+            )
+        ]
         indexes = [models.Index(fields=["day"], name="search_miss_day")]
 
     def __str__(self) -> str:
-        return f"{self.query_key} ({self.day}: {self.count})"
+        return f"{self.query_key} [{self.language}] ({self.day}: {self.count})"

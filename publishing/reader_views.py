@@ -341,7 +341,7 @@ def search(request: HttpRequest) -> HttpResponse:
     answer = rs.catalogue_search_answer(query, filters) if query else None
     results = answer.results if answer is not None else None
     if answer is not None and answer.found_nothing and not filters:
-        search_miss_record(query)
+        search_miss_record(query, language=_reading_language(request))
     pager = paginate(request, results, per_page=rs.SEARCH_PAGE_SIZE) if results is not None else None
     best = None
     if pager:

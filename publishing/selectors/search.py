@@ -824,13 +824,13 @@ SEARCH_MISS_REPORT_DAYS = 30
 
 
 def search_miss_list(*, days: int = SEARCH_MISS_REPORT_DAYS):
-    """Return the queries that found nothing in the last `days` days with their total count, commonest first."""
+    """Return the queries that found nothing in the last `days` days, per language, with their count, commonest first."""
     since = timezone.localdate() - dt.timedelta(days=days - 1)
     return (
         SearchMiss.objects.filter(day__gte=since)
-        .values("query_key")
+        .values("query_key", "language")
         .annotate(searches=Sum("count"), last_day=Max("day"))
-        .order_by("-searches", "query_key")
+        .order_by("-searches", "query_key", "language")
     )
 
 

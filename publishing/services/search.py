@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from reversion.models import Version
 
-from cms import roles
+from cms import languages, roles
 
 from ..exceptions import SearchPermissionError, SearchSynonymImportError, SearchSynonymInvalid
 from ..models import SearchMiss, SearchSynonym, SearchSynonymEvent
@@ -235,19 +235,25 @@ def search_synonyms_import(text: str, *, acting_user, source_name: str = "") -> 
 
 # One statement, the same on PostgreSQL and SQLite: today's row for the query, created or counted up.
 _MISS_UPSERT_SQL = (
-    "INSERT INTO publishing_searchmiss (query_key, day, count) VALUES (%s, %s, 1) "
-    "ON CONFLICT (query_key, day) DO UPDATE SET count = publishing_searchmiss.count + 1"
+    "INSERT INTO publishing_searchmiss (query_key, language, day, count) VALUES (%s, %s, %s, 1) "
+    "ON CONFLICT (query_key, language, day) DO UPDATE SET count = publishing_searchmiss.count + 1"
 )
 
 
-def search_miss_record(query: str) -> None:
-    """Count one search that found nothing, by its normalised words and today's date (no reader identity)."""
+def search_miss_record(query: str, *, language: str) -> None:
+    """Count one search that found nothing, by its normalised words, the page's language and today's date.
+
+    Nothing about the reader is kept. The language tells the editors which
+    readers are missing an article: a Spanish search that finds nothing may
+    need a translation rather than a new article.
+    """
     key = search_key(query)[:SEARCH_MAX_LENGTH]
     if not key:
         return
+    language = languages.base(language) if languages.is_known(language) else languages.default_language()
     with connection.cursor() as cursor:
-        # Fixed SQL; the query's words and the date are bound parameters.
-        cursor.execute(_MISS_UPSERT_SQL, [key, timezone.localdate()])
+        # Fixed SQL; the query's words, the language and the date are bound parameters.
+        cursor.execute(_MISS_UPSERT_SQL, [key, language, timezone.localdate()])
 
 
 def search_miss_prune(*, keep_days: int | None = None) -> int:

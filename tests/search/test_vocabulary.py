@@ -12,6 +12,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from audit.models import AppendOnly
+from cms.languages import language_name
 from publishing import services
 from publishing.exceptions import SearchPermissionError, SearchSynonymImportError, SearchSynonymInvalid
 from publishing.models import SearchMiss, SearchSynonym, SearchSynonymEvent
@@ -168,18 +169,32 @@ def test_the_synonym_list_is_paginated_with_flat_queries(client, editor, django_
     assert "term59" in html and "term00" not in html
 
 
-def test_searches_that_find_nothing_are_counted_without_identity(client, editor, disclaimers):
+@pytest.mark.parametrize("prefix, language", [("", "en"), ("/es", "es")])
+def test_searches_that_find_nothing_are_counted_without_identity(client, editor, disclaimers, prefix, language):
     for _ in range(3):
-        client.get("/search/", {"q": "  Zzq  Unknown-Thing "})
-    client.get("/search/", {"q": "other nothing"})
-    client.get("/search/", {"q": "zzq unknown", "audience": "patient"})  # filtered: not a vocabulary gap
-    assert {m.query_key: m.count for m in SearchMiss.objects.all()} == {"zzq unknown thing": 3, "other nothing": 1}
+        client.get(f"{prefix}/search/", {"q": "  Zzq  Unknown-Thing "})
+    client.get(f"{prefix}/search/", {"q": "other nothing"})
+    client.get(f"{prefix}/search/", {"q": "zzq unknown", "audience": "patient"})  # filtered: not a vocabulary gap
+    counts = {(m.query_key, m.language): m.count for m in SearchMiss.objects.all()}
+    assert counts == {("zzq unknown thing", language): 3, ("other nothing", language): 1}
     fields = {f.name for f in SearchMiss._meta.get_fields()}
-    assert fields == {"id", "query_key", "day", "count"}
+    assert fields == {"id", "query_key", "language", "day", "count"}
     client.force_login(editor)
     html = client.get("/publishing/search/misses/").content.decode()
     assert html.index("zzq unknown thing") < html.index("other nothing")
+    assert f'<span lang="{language}">zzq unknown thing</span></th>\n      <td>{language_name(language)}</td>' in html
     assert "/publishing/search/synonyms/add/?term=zzq%20unknown%20thing" in html
+
+
+def test_the_same_words_missed_in_two_languages_are_two_rows_of_the_report(client, editor, disclaimers):
+    client.get("/search/", {"q": "zzq"})
+    client.get("/es/search/", {"q": "zzq"})
+    client.get("/es/search/", {"q": "zzq"})
+    assert {(m.language, m.count) for m in SearchMiss.objects.filter(query_key="zzq")} == {("en", 1), ("es", 2)}
+    client.force_login(editor)
+    html = client.get("/publishing/search/misses/").content.decode()
+    # Commonest first: the Spanish row (2) above the English one (1).
+    assert html.index('<span lang="es">zzq</span>') < html.index('<span lang="en">zzq</span>')
 
 
 def test_the_report_covers_30_days_and_old_counts_are_pruned(client, editor, settings):
