@@ -95,47 +95,47 @@ def test_the_studio_form_shows_the_size_limit_beside_the_field(client, author):
     assert not Article.objects.filter(slug="long-one").exists()
 
 
-def test_a_control_character_in_a_stored_title_does_not_break_the_feed(client, published, caplog):
+def test_a_control_character_in_a_stored_title_does_not_break_the_feed(client, live_site, caplog):
     # Stored before the cleaning existed: written past the services on purpose (PostgreSQL refuses NUL itself).
-    PublishedPage.objects.filter(publication=published).update(title="Treatment\x0bof CMV\x01")
-    response = client.get("/feed/")
+    PublishedPage.objects.filter(publication=live_site.publication).update(title="Treatment\x0bof CMV\x01")
+    response = client.get(live_site.url("/feed/"))
     assert response.status_code == 200
     root = ET.fromstring(response.content)
     titles = [entry.find(f"{ATOM}title").text for entry in root.findall(f"{ATOM}entry")]
     assert titles == ["Treatment of CMV"]
 
 
-def test_a_page_that_cannot_be_read_is_left_out_of_the_feed_and_logged(client, published, caplog, monkeypatch):
+def test_a_page_that_cannot_be_read_is_left_out_of_the_feed_and_logged(client, live_site, caplog, monkeypatch):
     from publishing import feeds
 
     def broken(page):
         raise ValueError("unreadable row")
 
     monkeypatch.setattr(feeds.ArticleUpdatesFeed, "_description", lambda self, page: broken(page))
-    response = client.get("/feed/")
+    response = client.get(live_site.url("/feed/"))
     assert response.status_code == 200
     assert ET.fromstring(response.content).findall(f"{ATOM}entry") == []
     assert "left out published page" in caplog.text
 
 
-def test_control_characters_stored_in_a_live_page_break_no_public_page(client, published):
-    PublishedPage.objects.filter(publication=published).update(
+def test_control_characters_stored_in_a_live_page_break_no_public_page(client, live_site):
+    PublishedPage.objects.filter(publication=live_site.publication).update(
         title="Treatment\x0bof CMV\x01", summary_html="<p>Summary\x0b\x1b</p>"
     )
-    slug = published.slug
+    slug = live_site.slug
     for path in (
-        "/",
-        "/?letter=C",
-        "/search/?q=CMV",
-        f"/articles/{slug}/",
-        "/api/articles/",
-        f"/api/articles/{slug}/",
-        "/feed/",
+        live_site.url("/"),
+        live_site.url("/?letter=C"),
+        live_site.url("/search/?q=CMV"),
+        live_site.article_url,
+        live_site.url("/api/articles/"),
+        live_site.url(f"/api/articles/{slug}/"),
+        live_site.url("/feed/"),
         "/sitemap.xml",
     ):
         response = client.get(path)
         assert response.status_code == 200, path
-    ET.fromstring(client.get("/feed/").content)  # still well-formed XML
+    ET.fromstring(client.get(live_site.url("/feed/")).content)  # still well-formed XML
 
 
 def test_an_overlong_review_comment_is_refused_with_the_limit(article, author, reviewer):
