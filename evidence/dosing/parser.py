@@ -1,9 +1,23 @@
 """Dose statements recognised in article text (issue 24 item 1).
 
-`parse_doses(text, drugs)` reads Markdown source (or plain text) and returns a
-`ParseResult`: the `DoseStatement`s it recognised, in text order, and a
-`DoseWarning` for every number with a unit-like word next to a drug that it
-could not read, so that nothing which looks like a dose is silently dropped.
+`parse_doses(text, drugs, language="en")` reads Markdown source (or plain
+text) and returns a `ParseResult`: the `DoseStatement`s it recognised, in text
+order, and a `DoseWarning` for every number with a unit-like word next to a
+drug that it could not read, so that nothing which looks like a dose is
+silently dropped.
+
+It reads English and Spanish. `language` is the text's language code (the
+article's `language`; "es-MX" reads as "es"; a language with no words of its
+own reads as English). The grammar below is the same for both; the words are
+each language's `Vocabulary` in `evidence.dosing.words` ("twice daily" and
+"dos veces al día", "every 12 hours" and "cada 12 horas" or "c/12 h", "for 21
+days" and "durante 21 días", "orally" and "por vía oral", "up to" and
+"hasta"), and the statements carry the same machine values in both (doses a
+day, hours, days, route and population codes). Numbers differ by language:
+in English "," only groups thousands ("1,000 mg") and "." is the decimal
+point; in Spanish either mark is a decimal ("2,5 mg", "0,125 mg", "2.5 mg")
+unless it is followed by a group of three digits after one to three that do
+not start with 0 ("1.000 mg", "1,000 mg", "10 000 mg" are thousands).
 
 How it reads, in one pass and in linear time:
 
