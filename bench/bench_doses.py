@@ -1,7 +1,8 @@
 """Print the dose parser's precision/recall on the phrasing table and its parse time per article.
 
-`python -m bench bench_doses` (also part of `make bench`). The table is
-tests/evidence/dose_phrasings.json; "found" counts a statement with the right
+`python -m bench bench_doses` (also part of `make bench`). The tables are
+tests/evidence/dose_phrasings.json and, read as Spanish,
+tests/evidence/dose_phrasings_es.json; "found" counts a statement with the right
 drug, amount and unit, "exact" also every other field (see
 tests/evidence/dose_phrasings.py). Parse times are process-CPU medians of
 BENCH_DOSE_ROUNDS (default 20) runs over every audience's summary and body of
@@ -31,14 +32,17 @@ def main() -> None:
     """Print the scores, then milliseconds per article parse."""
     from demo import texts as demo
     from evidence.dosing.parser import parse_doses
-    from tests.evidence.dose_phrasings import load, score
+    from tests.evidence.dose_phrasings import SPANISH_TABLE, load, score
 
     table = load()
-    print(f"phrasing table: {len(table['cases'])} cases, {sum(len(c['doses']) for c in table['cases'])} statements")
-    print(f"{'score':10}{'precision':>11}{'recall':>9}{'misses':>8}")
-    for name, exact in (("found", False), ("exact", True)):
-        result, misses = score(table, exact=exact)
-        print(f"{name:10}{result.precision:11.3f}{result.recall:9.3f}{len(misses):8}")
+    for each in (table, load(SPANISH_TABLE)):
+        cases = each["cases"]
+        language = each.get("language", "en")
+        print(f"phrasing table ({language}): {len(cases)} cases, {sum(len(c['doses']) for c in cases)} statements")
+        print(f"{'score':10}{'precision':>11}{'recall':>9}{'misses':>8}")
+        for name, exact in (("found", False), ("exact", True)):
+            result, misses = score(each, exact=exact)
+            print(f"{name:10}{result.precision:11.3f}{result.recall:9.3f}{len(misses):8}")
 
     rounds = int(os.environ.get("BENCH_DOSE_ROUNDS", "20"))
     articles = []

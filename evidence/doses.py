@@ -167,7 +167,7 @@ def dose_report(
         if not text:
             continue
         # Code spans are shown literally (a marker there is not one), so they hold no statements.
-        result = parse_doses(blank_code_spans(text), drugs)
+        result = parse_doses(blank_code_spans(text), drugs, language=content.language)
         for statement in result.statements:
             line_end = text.find("\n", statement.end)
             cited = "[@" in text[statement.end : line_end if line_end >= 0 else len(text)]

@@ -150,7 +150,7 @@ def dose_schedules(content: ArticleContent, *, audience_id: int | None) -> list[
     drugs = split_drugs(content.drugs)
     found = []
     for text in content.text_for(audience_id):
-        for statement in parse_doses(text, drugs).statements:
+        for statement in parse_doses(text, drugs, language=content.language).statements:
             value = format(statement.amount_low.normalize(), "f")
             if statement.amount_high is not None:
                 value += "-" + format(statement.amount_high.normalize(), "f")

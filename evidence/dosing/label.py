@@ -34,7 +34,8 @@ from defusedxml import ElementTree as SafeElementTree
 from defusedxml.common import DefusedXmlException
 from django.utils.translation import gettext
 
-from .parser import POPULATIONS, DoseStatement, parse_doses
+from .parser import DoseStatement, parse_doses
+from .words import POPULATIONS
 
 __all__ = ["DOSAGE_SECTION_CODE", "LabelDosing", "LabelError", "LabelStatement", "parse_label"]
 

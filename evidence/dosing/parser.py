@@ -1,9 +1,23 @@
 """Dose statements recognised in article text (issue 24 item 1).
 
-`parse_doses(text, drugs)` reads Markdown source (or plain text) and returns a
-`ParseResult`: the `DoseStatement`s it recognised, in text order, and a
-`DoseWarning` for every number with a unit-like word next to a drug that it
-could not read, so that nothing which looks like a dose is silently dropped.
+`parse_doses(text, drugs, language="en")` reads Markdown source (or plain
+text) and returns a `ParseResult`: the `DoseStatement`s it recognised, in text
+order, and a `DoseWarning` for every number with a unit-like word next to a
+drug that it could not read, so that nothing which looks like a dose is
+silently dropped.
+
+It reads English and Spanish. `language` is the text's language code (the
+article's `language`; "es-MX" reads as "es"; a language with no words of its
+own reads as English). The grammar below is the same for both; the words are
+each language's `Vocabulary` in `evidence.dosing.words` ("twice daily" and
+"dos veces al día", "every 12 hours" and "cada 12 horas" or "c/12 h", "for 21
+days" and "durante 21 días", "orally" and "por vía oral", "up to" and
+"hasta"), and the statements carry the same machine values in both (doses a
+day, hours, days, route and population codes). Numbers differ by language:
+in English "," only groups thousands ("1,000 mg") and "." is the decimal
+point; in Spanish either mark is a decimal ("2,5 mg", "0,125 mg", "2.5 mg")
+unless it is followed by a group of three digits after one to three that do
+not start with 0 ("1.000 mg", "1,000 mg", "10 000 mg" are thousands).
 
 How it reads, in one pass and in linear time:
 
@@ -39,6 +53,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .words import ENGLISH, Vocabulary, fold, vocabulary_for
+
 # The only expression run over user text: one token at a time, each
 # alternative a single character class with one quantifier.
 _TOKEN = re.compile(r"\d+|[^\W\d_]+|\n|[^\w\s]|_")
@@ -48,296 +64,8 @@ MARKER_CLOSE = "{/dose}"
 MARKER_MAX_TAG = 200  # characters from "{dose" to its "}"
 MARKER_MAX_BODY = 500  # characters between the tags
 
-MASS_UNITS = {
-    "mg": "mg",
-    "milligram": "mg",
-    "milligrams": "mg",
-    "g": "g",
-    "gm": "g",
-    "gram": "g",
-    "grams": "g",
-    "mcg": "mcg",
-    "µg": "mcg",
-    "μg": "mcg",
-    "ug": "mcg",
-    "microgram": "mcg",
-    "micrograms": "mcg",
-}
-OTHER_UNITS = {
-    "units": "units",
-    "unit": "units",
-    "iu": "units",
-    "u": "units",
-    "ml": "mL",
-    "milliliter": "mL",
-    "milliliters": "mL",
-    "millilitre": "mL",
-    "millilitres": "mL",
-}
-UNITS = {**MASS_UNITS, **OTHER_UNITS}
-# Words right after a number that are plainly not a dose: no statement, no warning.
-NOT_UNITS = {
-    "day",
-    "days",
-    "week",
-    "weeks",
-    "month",
-    "months",
-    "year",
-    "years",
-    "hour",
-    "hours",
-    "h",
-    "hr",
-    "hrs",
-    "minute",
-    "minutes",
-    "min",
-    "mins",
-    "times",
-    "time",
-    "x",
-    "patients",
-    "patient",
-    "people",
-    "trials",
-    "trial",
-    "studies",
-    "study",
-    "kg",
-    "cm",
-    "mm",
-    "mmhg",
-    "copies",
-    "cells",
-    "percent",
-    "doses",
-    "dose",
-    "and",
-    "or",
-    "to",
-    "of",
-    "in",
-    "per",
-    "divided",
-    "decades",
-    "am",
-    "pm",
-    "st",
-    "nd",
-    "rd",
-    "th",
-    "hourly",
-    "daily",
-    "weekly",
-    "l",
-    "dl",
-    "kilograms",
-    "kilogram",
-    "lb",
-    "lbs",
-    "pounds",
-    "ng",
-    "log",
-    "cases",
-    "subjects",
-    "adults",
-    "children",
-    "infants",
-    "visits",
-    "mmol",
-}
-# Words after a number next to a drug that look like a dose we cannot read: a warning.
-SUSPECT_UNITS = {
-    "tablet",
-    "tablets",
-    "tab",
-    "tabs",
-    "capsule",
-    "capsules",
-    "cap",
-    "caps",
-    "puff",
-    "puffs",
-    "drop",
-    "drops",
-    "meq",
-    "mgs",
-    "mgm",
-    "mcgs",
-    "ugs",
-    "mls",
-    "cc",
-    "gtt",
-    "gtts",
-    "sachet",
-    "sachets",
-    "vial",
-    "vials",
-    "ampoule",
-    "ampoules",
-    "spoon",
-    "spoonful",
-    "teaspoon",
-    "teaspoons",
-    "tsp",
-    "tbsp",
-    "grain",
-    "grains",
-    "mu",
-    "miu",
-    "mk",
-    "mq",
-    "gr",
-    "kgs",
-    "nanograms",
-    "pills",
-    "pill",
-    "injection",
-    "injections",
-}
-NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fourteen": 14,
-    "twenty": 20,
-    "thirty": 30,
-}
-COUNT_WORDS = {"once": 1, "twice": 2, "thrice": 3}
-ABBREVIATIONS = {
-    "qd": (1, None),
-    "od": (1, None),
-    "qhs": (1, None),
-    "qam": (1, None),
-    "qpm": (1, None),
-    "hs": (1, None),
-    "bid": (2, None),
-    "bd": (2, None),
-    "tid": (3, None),
-    "tds": (3, None),
-    "qid": (4, None),
-    "qds": (4, None),
-    "qod": (None, 48),
-    "qwk": (Decimal(1) / 7, None),
-}
-HOUR_WORDS = {
-    "h": 1,
-    "hr": 1,
-    "hrs": 1,
-    "hour": 1,
-    "hours": 1,
-    "hourly": 1,
-    "day": 24,
-    "days": 24,
-    "week": 168,
-    "weeks": 168,
-}
-DAY_WORDS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "month": 30, "months": 30}
-ROUTES = {
-    "orally": "oral",
-    "oral": "oral",
-    "po": "oral",
-    "intravenously": "iv",
-    "intravenous": "iv",
-    "iv": "iv",
-    "intramuscularly": "im",
-    "intramuscular": "im",
-    "im": "im",
-    "subcutaneously": "sc",
-    "subcutaneous": "sc",
-    "sc": "sc",
-    "sq": "sc",
-    "subcut": "sc",
-    "intravitreally": "intravitreal",
-    "intravitreal": "intravitreal",
-    "topically": "topical",
-    "topical": "topical",
-    "inhaled": "inhaled",
-    "inhalation": "inhaled",
-    "rectally": "rectal",
-    "rectal": "rectal",
-    "sublingually": "sublingual",
-    "sublingual": "sublingual",
-    "nebulised": "inhaled",
-    "nebulized": "inhaled",
-}
-# Short route abbreviations count only as written in capitals (or dotted): "IM", not "im".
-CAPITAL_ONLY_ROUTES = {"im", "sc", "sq", "po", "iv"}
-POPULATIONS = [  # longest phrases first: "older adults" is not "adult"
-    (("older", "adults"), "elderly"),
-    (("renal", "impairment"), "renal_impairment"),
-    (("renal", "insufficiency"), "renal_impairment"),
-    (("renal", "failure"), "renal_impairment"),
-    (("kidney", "disease"), "renal_impairment"),
-    (("hepatic", "impairment"), "hepatic_impairment"),
-    (("liver", "disease"), "hepatic_impairment"),
-    (("adults",), "adult"),
-    (("adult",), "adult"),
-    (("children",), "child"),
-    (("child",), "child"),
-    (("pediatric",), "child"),
-    (("paediatric",), "child"),
-    (("infants",), "infant"),
-    (("infant",), "infant"),
-    (("neonates",), "neonate"),
-    (("neonate",), "neonate"),
-    (("newborns",), "neonate"),
-    (("adolescents",), "adolescent"),
-    (("adolescent",), "adolescent"),
-    (("elderly",), "elderly"),
-    (("pregnancy",), "pregnancy"),
-    (("pregnant",), "pregnancy"),
-    (("hemodialysis",), "dialysis"),
-    (("haemodialysis",), "dialysis"),
-    (("dialysis",), "dialysis"),
-]
-# The phrases by their first word, longest first as listed: a position tries only the phrases that can start there.
-_POPULATIONS_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-for _words, _code in POPULATIONS:
-    _POPULATIONS_BY_FIRST.setdefault(_words[0], []).append((_words, _code))
-CLEARANCE_WORDS = {"crcl": "crcl", "clcr": "crcl", "egfr": "egfr"}
-COMPARATORS = [
-    (("less", "than"), "<"),
-    (("fewer", "than"), "<"),
-    (("below",), "<"),
-    (("under",), "<"),
-    (("<",), "<"),
-    (("≤",), "<="),
-    (("<", "="), "<="),
-    (("greater", "than"), ">"),
-    (("more", "than"), ">"),
-    (("above",), ">"),
-    (("over",), ">"),
-    ((">",), ">"),
-    (("≥",), ">="),
-    ((">", "="), ">="),
-    (("at", "least"), ">="),
-]
-MAXIMUM_WORDS = [
-    ("up", "to"),
-    ("maximum",),
-    ("max",),
-    ("maximal",),
-    ("not", "to", "exceed"),
-    ("not", "exceeding"),
-    ("no", "more", "than"),
-    ("at", "most"),
-    ("should", "not", "exceed"),
-]
-# After "two 200 mg ...": the strength of each unit of the form, not a dose.
-STRENGTH_FORMS = {"tablet", "tablets", "tab", "tabs", "capsule", "capsules", "cap", "caps", "vial", "vials"}
-PHASES = {"loading": "loading", "induction": "induction", "maintenance": "maintenance"}
-RANGE_JOINERS = {"-", "–", "—", "to"}
+# Spaces that group thousands in Spanish typography ("10 000 mg"): no-break, narrow no-break, thin.
+_GROUP_SPACES = {"\u00a0", "\u202f", "\u2009"}
 
 
 @dataclass(frozen=True)
@@ -451,42 +179,83 @@ class _Tok:
     dotted: bool = False
 
 
-def _tokens(text: str, offset: int = 0) -> list[_Tok]:
+def _glued(raw: list[_Tok], j: int, end: int, separators: set[str]) -> bool:
+    """Whether raw[j] is one of the separators, glued between the number ending at `end` and digits after it."""
+    return (
+        j + 1 < len(raw)
+        and raw[j].text in separators
+        and raw[j].start == end
+        and raw[j + 1].kind == "num"
+        and raw[j + 1].start == raw[j].end
+    )
+
+
+def _english_number(raw: list[_Tok], i: int) -> tuple[str, int, int]:
+    """The digits of the number starting at raw[i], its end and the next raw index: "1,000" and "2.5"."""
+    digits, end, j = raw[i].text, raw[i].end, i + 1
+    # thousands: 1,000 / 1,500,000
+    while _glued(raw, j, end, {","}) and len(raw[j + 1].text) == 3:
+        digits += raw[j + 1].text
+        end = raw[j + 1].end
+        j += 2
+    if _glued(raw, j, end, {"."}):
+        digits += "." + raw[j + 1].text
+        end = raw[j + 1].end
+        j += 2
+    return digits, end, j
+
+
+def _spanish_number(raw: list[_Tok], i: int, text: str, offset: int) -> tuple[str, int, int]:
+    """As `_english_number`, with either mark for decimals: "2,5" and "2.5" are 2.5, "0,125" is 0.125.
+
+    Groups of three digits after a first group of one to three that does not
+    start with 0 are thousands, whichever mark (or a no-break or thin space)
+    separates them: "1.000", "1,000" and "10 000" are 1000 (Spain groups with
+    ".", Mexico with ","). A decimal written with three digits and no leading
+    zero ("1,500" for 1.5) is therefore read as thousands; dosing style forbids
+    such trailing zeros, and the label check flags the dose as out of range.
+    """
+    digits, end, j = raw[i].text, raw[i].end, i + 1
+    grouping = None
+    groupable = 1 <= len(digits) <= 3 and digits[0] != "0"
+    while groupable:
+        spaced = (
+            grouping in (None, " ")
+            and j < len(raw)
+            and raw[j].kind == "num"
+            and raw[j].start == end + 1
+            and text[end - offset] in _GROUP_SPACES
+        )
+        if spaced and len(raw[j].text) == 3:
+            grouping, digits, end, j = " ", digits + raw[j].text, raw[j].end, j + 1
+        elif _glued(raw, j, end, {",", "."}) and len(raw[j + 1].text) == 3 and grouping in (None, raw[j].text):
+            grouping, digits, end, j = raw[j].text, digits + raw[j + 1].text, raw[j + 1].end, j + 2
+        else:
+            break
+    decimal_marks = {",", "."} - {grouping}
+    if _glued(raw, j, end, decimal_marks):
+        digits += "." + raw[j + 1].text
+        end = raw[j + 1].end
+        j += 2
+    return digits, end, j
+
+
+def _tokens(text: str, offset: int = 0, vocabulary: Vocabulary = ENGLISH) -> list[_Tok]:
     raw = []
     for match in _TOKEN.finditer(text):
         piece = match.group()
         kind = "num" if piece.isdigit() else "nl" if piece == "\n" else "word" if piece.isalpha() else "punct"
-        raw.append(_Tok(kind, piece, piece.lower(), match.start() + offset, match.end() + offset))
+        low = fold(piece.lower()) if vocabulary.fold_accents else piece.lower()
+        raw.append(_Tok(kind, piece, low, match.start() + offset, match.end() + offset))
     out: list[_Tok] = []
     i = 0
     while i < len(raw):
         tok = raw[i]
         if tok.kind == "num":
-            digits = tok.text
-            end = tok.end
-            j = i + 1
-            # thousands: 1,000 / 1,500,000
-            while (
-                j + 1 < len(raw)
-                and raw[j].text == ","
-                and raw[j].start == end
-                and raw[j + 1].kind == "num"
-                and raw[j + 1].start == raw[j].end
-                and len(raw[j + 1].text) == 3
-            ):
-                digits += raw[j + 1].text
-                end = raw[j + 1].end
-                j += 2
-            if (
-                j + 1 < len(raw)
-                and raw[j].text == "."
-                and raw[j].start == end
-                and raw[j + 1].kind == "num"
-                and raw[j + 1].start == raw[j].end
-            ):
-                digits += "." + raw[j + 1].text
-                end = raw[j + 1].end
-                j += 2
+            if vocabulary.decimal_comma:
+                digits, end, j = _spanish_number(raw, i, text, offset)
+            else:
+                digits, end, j = _english_number(raw, i)
             out.append(_Tok("num", text[tok.start - offset : end - offset], digits, tok.start, end, Decimal(digits)))
             i = j
             continue
@@ -513,7 +282,7 @@ def _tokens(text: str, offset: int = 0) -> list[_Tok]:
                 else:
                     j += 1
                     break
-            word = letters.lower()
+            word = fold(letters.lower()) if vocabulary.fold_accents else letters.lower()
             out.append(_Tok("word", text[tok.start - offset : end - offset], word, tok.start, end, dotted=True))
             i = j
             continue
@@ -522,9 +291,9 @@ def _tokens(text: str, offset: int = 0) -> list[_Tok]:
     return out
 
 
-def _is_route(tok: _Tok) -> str | None:
-    route = ROUTES.get(tok.low)
-    if route and tok.low in CAPITAL_ONLY_ROUTES and not (tok.dotted or tok.text.isupper()):
+def _is_route(tok: _Tok, vocabulary: Vocabulary) -> str | None:
+    route = vocabulary.routes.get(tok.low)
+    if route and tok.low in vocabulary.capital_only_routes and not (tok.dotted or tok.text.isupper()):
         return None
     return route
 
@@ -535,22 +304,39 @@ def _match_words(toks: list[_Tok], i: int, end: int, words: tuple[str, ...]) -> 
     return all(toks[i + k].low == w for k, w in enumerate(words))
 
 
-def _number(toks: list[_Tok], i: int, end: int) -> Decimal | None:
+def _match_any(toks: list[_Tok], i: int, end: int, phrases) -> tuple | None:
+    """The first of the phrases (or of the (phrase, value) pairs) found at token i."""
+    for item in phrases:
+        words = item[0] if isinstance(item[0], tuple) else item
+        if _match_words(toks, i, end, words):
+            return item
+    return None
+
+
+def _number(toks: list[_Tok], i: int, end: int, vocabulary: Vocabulary) -> Decimal | None:
     if i >= end:
         return None
     tok = toks[i]
     if tok.kind == "num":
         return tok.value
-    if tok.low in NUMBER_WORDS:
-        return Decimal(NUMBER_WORDS[tok.low])
+    if tok.low in vocabulary.number_words:
+        return Decimal(vocabulary.number_words[tok.low])
     return None
 
 
 class _Sentence:
     """The tokens of one sentence, read for amounts and their attributes."""
 
-    def __init__(self, toks: list[_Tok], start: int, end: int, drugs: list[tuple[tuple[str, ...], str]]):
+    def __init__(
+        self,
+        toks: list[_Tok],
+        start: int,
+        end: int,
+        drugs: list[tuple[tuple[str, ...], str]],
+        vocabulary: Vocabulary = ENGLISH,
+    ):
         self.toks, self.start, self.end, self.drugs = toks, start, end, drugs
+        self.words = vocabulary
         self.drug_at: dict[int, str] = {}
         self.population_at: dict[int, tuple[int, str]] = {}  # index -> (end index, code)
         self.amounts: list[dict] = []
@@ -564,33 +350,31 @@ class _Sentence:
         return None
 
     def _clearance(self, i: int) -> tuple[int, str] | None:
-        toks, end = self.toks, self.end
+        toks, end, words = self.toks, self.end, self.words
         j = i
-        if toks[j].low in CLEARANCE_WORDS:
-            kind = CLEARANCE_WORDS[toks[j].low]
+        if toks[j].low in words.clearance_words:
+            kind = words.clearance_words[toks[j].low]
             j += 1
-        elif _match_words(toks, j, end, ("creatinine", "clearance")):
-            kind = "crcl"
-            j += 2
+        elif (phrase := _match_any(toks, j, end, words.clearance_phrases)) is not None:
+            kind = phrase[1]
+            j += len(phrase[0])
         else:
             return None
-        if j < end and toks[j].low in {"of", "is", ":", "("}:
+        if j < end and toks[j].low in words.clearance_fillers:
             j += 1
         op = ""
-        for words, symbol in COMPARATORS:
-            if _match_words(toks, j, end, words):
-                op = symbol
-                j += len(words)
-                break
-        if j < end and toks[j].low == "or" and _match_words(toks, j + 1, end, ("equal", "to")):
+        if (comparator := _match_any(toks, j, end, words.comparators)) is not None:
+            op = comparator[1]
+            j += len(comparator[0])
+        if _match_words(toks, j, end, words.or_equal):
             op += "="
-            j += 3
-        low = _number(toks, j, end)
+            j += len(words.or_equal)
+        low = _number(toks, j, end, words)
         if low is None or toks[j].kind != "num":
             return None
         j += 1
         code = f"{kind}{op}{_plain(low)}"
-        if j + 1 < end and toks[j].low in RANGE_JOINERS and toks[j + 1].kind == "num":
+        if j + 1 < end and toks[j].low in words.range_joiners and toks[j + 1].kind == "num":
             code = f"{kind}{_plain(low)}-{_plain(toks[j + 1].value)}"
             j += 2
         # the unit: mL/min (optionally /1.73 m2)
@@ -606,66 +390,73 @@ class _Sentence:
 
     def _unit(self, i: int) -> tuple[int, str, bool, bool, bool] | None:
         """The unit starting at token i: (end index, unit, per_weight, per_area, daily_total)."""
-        toks, end = self.toks, self.end
+        toks, end, words = self.toks, self.end, self.words
         if i >= end:
             return None
-        base = UNITS.get(toks[i].low)
-        if base is None and _match_words(toks, i, end, ("international", "units")):
-            base, i = "units", i + 1
-        if base is None or (toks[i].low == "u" and toks[i].text != "U"):
-            return None
         j = i + 1
+        base = words.units.get(toks[i].low)
+        if (phrase := _match_any(toks, i, end, words.unit_phrases)) is not None:
+            base, j = phrase[1], i + len(phrase[0])
+        elif base is None or (toks[i].low == "u" and toks[i].text != "U"):
+            return None
         per_weight = per_area = daily = False
         for _ in range(2):
-            sep = j < end and (toks[j].low == "/" or toks[j].low == "per")
+            sep = j < end and toks[j].low in words.per_words
             if not sep or j + 1 >= end:
                 break
             nxt = toks[j + 1].low
-            if nxt in {"kg", "kilogram"} and not per_weight and not per_area:
+            if nxt in words.weight_words and not per_weight and not per_area:
                 per_weight, j = True, j + 2
             elif nxt in {"m2", "m²"} and not per_weight and not per_area:
                 per_area, j = True, j + 2
             elif nxt == "m" and j + 2 < end and toks[j + 2].low == "2" and not per_area:
                 per_area, j = True, j + 3
-            elif nxt in {"day", "d", "24h"} and not daily:
+            elif nxt in words.day_units and not daily:
                 daily, j = True, j + 2
-            elif nxt == "24" and j + 2 < end and toks[j + 2].low in {"h", "hours", "hr"} and not daily:
+            elif nxt == "24" and j + 2 < end and toks[j + 2].low in words.hour_units and not daily:
                 daily, j = True, j + 3
-            elif nxt == "dose":
+            elif nxt in words.dose_words:
                 j += 2
             else:
                 break
-        if _match_words(toks, j, end, ("of", "body", "weight")):
-            j += 3
+        if (weight := _match_any(toks, j, end, words.body_weight)) is not None:
+            j += len(weight)
         unit = base + ("/kg" if per_weight else "/m2" if per_area else "")
         return j, unit, per_weight, per_area, daily
 
     def _rate_after(self, j: int) -> bool:
-        toks, end = self.toks, self.end
-        return j + 1 < end and toks[j].low in {"/", "per"} and toks[j + 1].low in {"h", "hr", "hour", "min", "minute"}
+        toks, end, words = self.toks, self.end, self.words
+        return j + 1 < end and toks[j].low in words.per_words and toks[j + 1].low in words.rate_words
 
     def _concentration_after(self, j: int) -> bool:
         toks, end = self.toks, self.end
-        return j + 1 < end and toks[j].low in {"/", "per"} and toks[j + 1].low in {"ml", "l", "dl"}
+        return j + 1 < end and toks[j].low in self.words.per_words and toks[j + 1].low in {"ml", "l", "dl"}
 
     def _strength(self, i: int, j: int) -> bool:
-        toks, end = self.toks, self.end
-        counted = i > self.start and _number(toks, i - 1, end) is not None
-        return counted and j < end and toks[j].low in STRENGTH_FORMS
+        toks, end, words = self.toks, self.end, self.words
+        if words.strength_form_first:  # "dos comprimidos de 200 mg"
+            return (
+                i - 3 >= self.start
+                and _number(toks, i - 3, end, words) is not None
+                and toks[i - 2].low in words.strength_forms
+                and toks[i - 1].low in words.of_words
+            )
+        counted = i > self.start and _number(toks, i - 1, end, words) is not None
+        return counted and j < end and toks[j].low in words.strength_forms
 
     def _amount(self, i: int) -> dict | None:
-        toks, end = self.toks, self.end
+        toks, end, words = self.toks, self.end, self.words
         low = toks[i].value
         j = i + 1
         high = None
-        if j + 1 < end and toks[j].low in RANGE_JOINERS | {"and"} and toks[j + 1].kind == "num":
-            if toks[j].low != "and" or (i > self.start and toks[i - 1].low == "between"):
+        if j + 1 < end and toks[j].low in words.range_joiners | {words.and_word} and toks[j + 1].kind == "num":
+            if toks[j].low != words.and_word or (i > self.start and toks[i - 1].low == words.between):
                 high, j = toks[j + 1].value, j + 2
         unit = self._unit(j)
         if unit is None:
             return None
         j, name, per_weight, per_area, daily = unit
-        if high is None and j + 1 < end and toks[j].low in RANGE_JOINERS and toks[j + 1].kind == "num":
+        if high is None and j + 1 < end and toks[j].low in words.range_joiners and toks[j + 1].kind == "num":
             second = self._unit(j + 2)
             if second is not None and second[1] == name:
                 high = toks[j + 1].value
@@ -718,15 +509,22 @@ class _Sentence:
                 if coded:
                     i += 1
                     continue
-                if nxt is not None and nxt.kind == "word" and nxt.low not in NOT_UNITS and nxt.low not in UNITS:
+                words = self.words
+                if (
+                    nxt is not None
+                    and nxt.kind == "word"
+                    and nxt.low not in words.not_units
+                    and nxt.low not in words.units
+                ):
                     glued = nxt.start == tok.end
-                    if nxt.low in SUSPECT_UNITS or (glued and nxt.low not in NUMBER_WORDS and len(nxt.low) <= 5):
+                    unknown = glued and nxt.low not in words.number_words and len(nxt.low) <= 5
+                    if nxt.low in words.suspect_units or unknown:
                         self.suspects.append((i, i + 2, "unknown_unit"))
                         i += 2
                         continue
                 if (
                     nxt is not None
-                    and nxt.low in UNITS
+                    and nxt.low in self.words.units
                     and i + 3 < self.end
                     and toks[i + 2].low == "/"
                     and toks[i + 3].kind == "word"
@@ -738,17 +536,18 @@ class _Sentence:
 
 
 class _Reader:
-    def __init__(self, text: str, drugs: list[str], offset: int = 0):
+    def __init__(self, text: str, drugs: list[str], offset: int = 0, vocabulary: Vocabulary = ENGLISH):
         self.text = text
         self.offset = offset
+        self.words = vocabulary
         names = []
         for drug in drugs:
-            words = tuple(t.low for t in _tokens(drug.strip()) if t.kind != "nl")
+            words = tuple(t.low for t in _tokens(drug.strip(), vocabulary=vocabulary) if t.kind != "nl")
             if words:
                 names.append((words, drug.strip()))
         names.sort(key=lambda item: -len(item[0]))
         self.drugs = names
-        self.toks = _tokens(text, offset)
+        self.toks = _tokens(text, offset, vocabulary)
         self.statements: list[dict] = []
         self.warnings: list[DoseWarning] = []
 
@@ -765,7 +564,7 @@ class _Reader:
                 tok.text == "."
                 and i > 0
                 and toks[i - 1].kind == "word"
-                and toks[i - 1].low in {"e", "eg", "ie", "vs", "approx", "dr"}
+                and toks[i - 1].low in self.words.abbreviations_before_dot
             ):
                 boundary = False
             if boundary:
@@ -784,7 +583,7 @@ class _Reader:
         for start, end, new_paragraph in self._sentences():
             if new_paragraph:
                 context_drug = None
-            sentence = _Sentence(self.toks, start, end, self.drugs)
+            sentence = _Sentence(self.toks, start, end, self.drugs, self.words)
             self._read_sentence(sentence, forced_drug or context_drug, forced_drug is not None)
             if sentence.drug_at:
                 context_drug = sentence.drug_at[max(sentence.drug_at)]
@@ -793,7 +592,7 @@ class _Reader:
         if forced:
             return context
         j = amount["j"]
-        if j + 1 < sentence.end and sentence.toks[j].low == "of" and j + 1 in sentence.drug_at:
+        if j + 1 < sentence.end and sentence.toks[j].low in self.words.of_words and j + 1 in sentence.drug_at:
             return sentence.drug_at[j + 1]
         before = [k for k in sentence.drug_at if k < amount["i"]]
         if before:
@@ -812,14 +611,15 @@ class _Reader:
             drug = self._drug_for(sentence, amount, context, forced)
             stop = amounts[n + 1]["i"] if n + 1 < len(amounts) else sentence.end
             window_end = stop
-            own = amount["j"] + 1 if toks[amount["j"]].low == "of" else None  # "900 mg of valganciclovir twice daily"
+            # "900 mg of valganciclovir twice daily"
+            own = amount["j"] + 1 if toks[amount["j"]].low in self.words.of_words else None
             for k in range(amount["j"], stop):
                 if k == own and sentence.drug_at.get(k) == drug:
                     continue
                 if k in sentence.drug_at and not forced:  # another drug named: its own statement begins
-                    window_end = k - 1 if k - 1 >= amount["j"] and _is_route(toks[k - 1]) else k
+                    window_end = k - 1 if k - 1 >= amount["j"] and _is_route(toks[k - 1], self.words) else k
                     break
-                if toks[k].low == "then" or (toks[k].low == "followed" and k + 1 < stop and toks[k + 1].low == "by"):
+                if self._link_at(k, stop):
                     window_end = k
                     break
             pre = self._attributes(sentence, pre_start, amount["i"], before=True)
@@ -870,13 +670,19 @@ class _Reader:
         return self.text[start - self.offset : end - self.offset]
 
     def _has_link(self, start: int, end: int) -> bool:
-        toks = self.toks
-        return any(
-            toks[k].low == "then" or (toks[k].low == "followed" and toks[k + 1].low == "by") for k in range(start, end)
-        )
+        return any(self._link_at(k, end) for k in range(start, end))
+
+    def _link_at(self, k: int, end: int) -> bool:
+        """Whether a "then" (or "followed by") starts at token k."""
+        toks, words = self.toks, self.words
+        link = _match_any(toks, k, end, words.links)
+        if link is None:
+            return False
+        after = k + len(link)
+        return not (after < len(toks) and toks[after].low in words.not_links.get(toks[k].low, ()))
 
     def _attributes(self, sentence: _Sentence, start: int, end: int, before: bool) -> dict:
-        toks = self.toks
+        toks, words = self.toks, self.words
         found = {
             "route": None,
             "population": (),
@@ -899,14 +705,15 @@ class _Reader:
             if i in sentence.population_at:
                 consumed, code = sentence.population_at[i]
                 population.append(code)
-            elif (route := _is_route(tok)) is not None:
+            elif (route := _is_route(tok, words)) is not None:
                 if found["route"] is None or before:
                     found["route"] = route
-            elif _match_words(toks, i, end, ("by", "mouth")) or _match_words(toks, i, end, ("per", "os")):
-                found["route"] = "oral"
-                consumed = i + 2
-            elif tok.low in PHASES:
-                found["phase"] = PHASES[tok.low]
+            elif (phrase := _match_any(toks, i, end, words.route_phrases)) is not None:
+                found["route"] = phrase[1]
+                consumed = i + len(phrase[0])
+            elif (phase := _match_any(toks, i, end, words.phases)) is not None:
+                found["phase"] = phase[1]
+                consumed = i + len(phase[0])
             elif (pop := self._population(i, end)) is not None:
                 consumed, code = pop
                 population.append(code)
@@ -927,8 +734,8 @@ class _Reader:
                 found["daily"] = True
                 if count is not None and found["per_day"] is None:
                     found["per_day"] = count
-            elif not before and _match_words(toks, i, end, ("per", "day")):
-                found["daily"], consumed = True, i + 2
+            elif not before and (daily := _match_any(toks, i, end, words.daily_phrases)) is not None:
+                found["daily"], consumed = True, i + len(daily)
             else:
                 matched = False
             if matched:
@@ -940,136 +747,123 @@ class _Reader:
     def _population(self, i: int, end: int) -> tuple[int, str] | None:
         if i >= end:
             return None
-        for words, code in _POPULATIONS_BY_FIRST.get(self.toks[i].low, ()):
+        for words, code in self.words.populations_by_first.get(self.toks[i].low, ()):
             if _match_words(self.toks, i, end, words):
                 return i + len(words), code
         return None
 
     def _maximum(self, i: int, end: int) -> int | None:
-        for words in MAXIMUM_WORDS:
-            if _match_words(self.toks, i, end, words):
-                j = i + len(words)
-                for filler in (("daily", "dose", "of"), ("dose", "of"), ("of",), ("dose",), ("daily", "dose"), (":",)):
-                    if _match_words(self.toks, j, end, filler):
-                        j += len(filler)
-                        break
-                return j
-        return None
+        words = _match_any(self.toks, i, end, self.words.maximum_words)
+        if words is None:
+            return None
+        j = i + len(words)
+        if (filler := _match_any(self.toks, j, end, self.words.maximum_fillers)) is not None:
+            j += len(filler)
+        return j
 
     def _divided(self, i: int, end: int) -> tuple[int, Decimal | None] | None:
-        toks = self.toks
-        if toks[i].low != "in":
+        toks, words = self.toks, self.words
+        if toks[i].low != words.divided_before:
             return None
         j = i + 1
-        count = _number(toks, j, end)
+        count = _number(toks, j, end, words)
         if count is not None:
             j += 1
-        if _match_words(toks, j, end, ("divided", "doses")) or _match_words(toks, j, end, ("equally", "divided")):
-            return j + 2, count
-        return None
+        ending = _match_any(toks, j, end, words.divided_endings)
+        if ending is None or (len(ending) == 1 and count is None):  # "en 2 tomas", never "en dosis"
+            return None
+        return j + len(ending), count
 
     def _frequency(self, i: int, end: int) -> tuple[int, Decimal | None, Decimal | None] | None:
-        toks = self.toks
+        toks, words = self.toks, self.words
         tok = toks[i]
         low = tok.low
         if low == "q" and i + 1 < end and toks[i + 1].kind == "num":
             j = i + 2
-            if j + 1 < end and toks[j].low in RANGE_JOINERS and toks[j + 1].kind == "num":
+            if j + 1 < end and toks[j].low in words.range_joiners and toks[j + 1].kind == "num":
                 j += 2
             if j < end and toks[j].low in {"h", "hr", "hrs", "hours", "hourly"}:
                 hours = toks[i + 1].value
                 return j + 1, _per_day(hours), hours
             return None
-        if low in ABBREVIATIONS:
-            per_day, interval = ABBREVIATIONS[low]
+        if low in words.latin_abbreviations:
+            per_day, interval = words.latin_abbreviations[low]
             if interval is not None:
                 return i + 1, _per_day(Decimal(interval)), Decimal(interval)
             return i + 1, _decimal(per_day), None
-        if low in {"every", "each"}:
-            j = i + 1
-            count = _number(toks, j, end)
+        if (every := _match_any(toks, i, end, words.interval_words)) is not None:
+            j = i + len(every)
+            count = _number(toks, j, end, words)
             if count is not None:
                 j += 1
-                if j + 1 < end and toks[j].low in RANGE_JOINERS and _number(toks, j + 1, end) is not None:
+                if j + 1 < end and toks[j].low in words.range_joiners and _number(toks, j + 1, end, words) is not None:
                     j += 2
-            elif _match_words(toks, j, end, ("other", "day")):
-                return j + 2, _per_day(Decimal(48)), Decimal(48)
-            if j < end and toks[j].low in HOUR_WORDS:
-                hours = (count or 1) * HOUR_WORDS[toks[j].low]
-                if count is None and toks[j].low in {"day", "days"}:
+            elif (other := _match_any(toks, j, end, words.every_other_day)) is not None:
+                return j + len(other), _per_day(Decimal(48)), Decimal(48)
+            if j < end and toks[j].low in words.hour_words:
+                hours = (count or 1) * words.hour_words[toks[j].low]
+                if count is None and toks[j].low in words.whole_days:
                     return j + 1, Decimal(1), None
                 return j + 1, _per_day(hours), Decimal(hours)
-            if count is None and j < end and toks[j].low in {"morning", "evening", "night"}:
+            if count is None and j < end and toks[j].low in words.times_of_day:
                 return j + 1, Decimal(1), None
             return None
         count = None
         j = i
-        if low in COUNT_WORDS:
-            count, j = Decimal(COUNT_WORDS[low]), i + 1
-        elif (n := _number(toks, i, end)) is not None and i + 1 < end and toks[i + 1].low in {"times", "x"}:
+        if low in words.count_words:
+            count, j = Decimal(words.count_words[low]), i + 1
+        elif (n := _number(toks, i, end, words)) is not None and i + 1 < end and toks[i + 1].low in words.times_words:
             count, j = n, i + 2
         if count is not None:
-            period = self._period(j, end)
+            period = _match_any(toks, j, end, words.periods)
             if period is None:
                 return None
-            j, days = period
-            return j, _decimal(count / days), None
-        if low in {"daily", "nightly"}:
-            return i + 1, Decimal(1), None
-        if low == "weekly":
-            return i + 1, _decimal(Decimal(1) / 7), None
-        if _match_words(toks, i, end, ("at", "bedtime")) or _match_words(toks, i, end, ("a", "day")):
-            return i + 2, Decimal(1), None
-        if _match_words(toks, i, end, ("a", "week")):
-            return i + 2, _decimal(Decimal(1) / 7), None
-        return None
-
-    def _period(self, j: int, end: int) -> tuple[int, Decimal] | None:
-        toks = self.toks
-        if j < end and toks[j].low in {"daily", "day"}:
-            return j + 1, Decimal(1)
-        if j < end and toks[j].low == "weekly":
-            return j + 1, Decimal(7)
-        if j + 1 < end and toks[j].low in {"a", "per", "each", "every", "/"}:
-            unit = toks[j + 1].low
-            if unit in {"day", "d"}:
-                return j + 2, Decimal(1)
-            if unit == "week":
-                return j + 2, Decimal(7)
+            return j + len(period[0]), _decimal(count / period[1]), None
+        if (fixed := _match_any(toks, i, end, words.fixed_frequencies)) is not None:
+            phrase, per_day, interval = fixed
+            if interval is not None:
+                return i + len(phrase), _per_day(interval), interval
+            return i + len(phrase), _decimal(per_day), None
         return None
 
     def _duration(self, i: int, end: int) -> tuple[int, Decimal, Decimal | None] | None:
-        toks = self.toks
+        """The course length at token i: (end index, days, at most days)."""
+        toks, words = self.toks, self.words
         j = i
-        if toks[i].low in {"for", "x", "×"}:
-            j = i + 1
-            for filler in (
-                ("at", "least"),
-                ("up", "to"),
-                ("a", "total", "of"),
-                ("another",),
-                ("a", "further"),
-                ("a", "minimum", "of"),
-            ):
-                if _match_words(toks, j, end, filler):
-                    j += len(filler)
-                    break
+        ranged_only = False
+        if (prefix := _match_any(toks, i, end, words.duration_words)) is not None:
+            j = i + len(prefix)
+            if (filler := _match_any(toks, j, end, words.duration_fillers)) is not None:
+                j += len(filler)
+        elif (prefix := _match_any(toks, i, end, words.range_duration_words)) is not None:
+            # "de 3 a 6 meses", unless it gives an age: "niños de 3 a 6 meses", "pacientes de 3 a 6 meses".
+            if i > 0 and toks[i - 1].low in words.not_duration_after:
+                return None
+            j, ranged_only = i + len(prefix), True
         elif toks[i].kind != "num":
             return None
-        low = _number(toks, j, end)
+        low = _number(toks, j, end, words)
         if low is None:
             return None
         j += 1
         high = None
-        if j + 1 < end and toks[j].low in RANGE_JOINERS | {"or"} and _number(toks, j + 1, end) is not None:
-            high, j = _number(toks, j + 1, end), j + 2
+        joiners = words.duration_range_joiners
+        if j + 1 < end and toks[j].low in joiners and _number(toks, j + 1, end, words) is not None:
+            high, j = _number(toks, j + 1, end, words), j + 2
+        if ranged_only and high is None:
+            return None
         if toks[i].kind == "num":  # "a 14-day course"
-            if j + 2 < end and toks[j].low == "-" and toks[j + 1].low in DAY_WORDS and toks[j + 2].low == "course":
-                days = DAY_WORDS[toks[j + 1].low]
+            if (
+                j + 2 < end
+                and toks[j].low == "-"
+                and toks[j + 1].low in words.day_words
+                and toks[j + 2].low == "course"
+            ):
+                days = words.day_words[toks[j + 1].low]
                 return j + 3, low * days, None
             return None
-        if j < end and toks[j].low in DAY_WORDS:
-            days = DAY_WORDS[toks[j].low]
+        if j < end and toks[j].low in words.day_words:
+            days = words.day_words[toks[j].low]
             return j + 1, low * days, high * days if high is not None else None
         return None
 
@@ -1121,8 +915,13 @@ def _marker_drug(attributes: str) -> str | None:
     return value.strip() or None
 
 
-def parse_doses(text: str, drugs: list[str] | tuple[str, ...] = ()) -> ParseResult:
-    """Every dose statement in `text` of the `drugs` named (and of any author's marker), with warnings."""
+def parse_doses(text: str, drugs: list[str] | tuple[str, ...] = (), *, language: str | None = "en") -> ParseResult:
+    """Every dose statement in `text` of the `drugs` named (and of any author's marker), with warnings.
+
+    `language` is the text's language code ("es", "es-MX"); a language without
+    a vocabulary of its own is read as English.
+    """
+    vocabulary = vocabulary_for(language)
     markers, warnings = _markers(text)
     statements: list[dict] = []
     # The text outside the markers, with each marker blanked out (same length, so spans hold).
@@ -1132,7 +931,7 @@ def parse_doses(text: str, drugs: list[str] | tuple[str, ...] = ()) -> ParseResu
         pieces.append(" " * (end - start))
         position = end
     pieces.append(text[position:])
-    reader = _Reader("".join(pieces), list(drugs))
+    reader = _Reader("".join(pieces), list(drugs), vocabulary=vocabulary)
     reader.read()
     statements.extend(reader.statements)
     warnings.extend(reader.warnings)
@@ -1140,7 +939,7 @@ def parse_doses(text: str, drugs: list[str] | tuple[str, ...] = ()) -> ParseResu
         if drug is None:
             warnings.append(DoseWarning("marker_without_drug", start, end, text[start:end]))
             continue
-        inner = _Reader(text[body_start:body_end], [drug], offset=body_start)
+        inner = _Reader(text[body_start:body_end], [drug], offset=body_start, vocabulary=vocabulary)
         inner.read(forced_drug=drug)
         warnings.extend(inner.warnings)
         if not inner.statements:

@@ -1,4 +1,5 @@
-"""The phrasing table (tests/evidence/dose_phrasings.json) and how the parser is scored on it.
+"""The phrasing tables (tests/evidence/dose_phrasings.json, and dose_phrasings_es.json in Spanish) and how the
+parser is scored on them.
 
 Shared by tests/evidence/test_dose_phrasings.py (which asserts thresholds) and
 bench/bench_doses.py (which prints the figures for BENCHMARKS.md).
@@ -24,10 +25,12 @@ from pathlib import Path
 from evidence.dosing.parser import DoseStatement, parse_doses
 
 TABLE = Path(__file__).with_name("dose_phrasings.json")
+SPANISH_TABLE = Path(__file__).with_name("dose_phrasings_es.json")
 
 
-def load() -> dict:
-    return json.loads(TABLE.read_text(encoding="utf-8"))
+def load(path: Path = TABLE) -> dict:
+    """Return a table: its drugs, its cases and the language they are written in ("en" unless it says)."""
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _num(value) -> str | None:
@@ -91,12 +94,14 @@ class Miss:
 
 
 def score(table: dict | None = None, *, exact: bool) -> tuple[Score, list[Miss]]:
-    """Return the parser's score on the table and the cases it did not get exactly right."""
+    """Return the parser's score on a table (the English one by default) and the cases it did not get right."""
     table = table or load()
+    language = table.get("language", "en")
     total, misses = Score(), []
     for case in table["cases"]:
         expected = Counter(_expected_key(d, exact) for d in case["doses"])
-        reported = Counter(_found_key(s, exact) for s in parse_doses(case["text"], table["drugs"]).statements)
+        statements = parse_doses(case["text"], table["drugs"], language=language).statements
+        reported = Counter(_found_key(s, exact) for s in statements)
         hits = sum((expected & reported).values())
         total.true_positives += hits
         total.expected += sum(expected.values())

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from articles import translations
 from evidence.models import VocabularyCode
 from tests import factories
 from tests.publishing.publish_helpers import approve, edit, make_disclaimers, request_and_publish
@@ -25,14 +27,40 @@ def _jsonld(html: str) -> dict:
     return json.loads(match.group(1))
 
 
+SPANISH_BODY = (
+    "## Tratamiento\n\n- Valganciclovir 900 mg por vía oral dos veces al día durante 21 días [@kotton2018].\n"
+)
+
+
 @pytest.fixture
-def published(author, reviewer, editor):
+def english(author, reviewer, editor):
     call_command("import_vocabulary", stdout=StringIO(), stderr=StringIO())
     make_disclaimers()
     article = factories.make_article(author=author, slug="valg", body=BODY, variants=[])
     approve(article, author=author, reviewer=reviewer)
     request_and_publish(article, editor=editor)
     return article
+
+
+@pytest.fixture(params=["en", "es"])
+def published(request, english, author, editor):
+    """The live article in each language: the "es" run's Spanish translation has its own Spanish text."""
+    if request.param == "en":
+        return Live(english, URL, "/api/articles/valg/")
+    reviewer = factories.BoardMemberFactory(
+        user=factories.UserFactory(username="revisora", groups=["Medical Advisory Board"]), languages="en, es"
+    ).user
+    spanish = translations.translation_create(english, acting_user=author, language="es", slug="valg-es")
+    spanish = edit(spanish, author=author, title="¿Cómo se trata el CMV?", body=SPANISH_BODY)
+    request_and_publish(approve(spanish, author=author, reviewer=reviewer), editor=editor)
+    return Live(spanish, "/es/articles/valg-es/", "/es/api/articles/valg-es/")
+
+
+@dataclass(frozen=True)
+class Live:
+    article: object
+    url: str
+    api: str
 
 
 def test_sample_vocabulary_imports_and_bad_rows_are_reported(tmp_path):
@@ -50,7 +78,7 @@ def test_sample_vocabulary_imports_and_bad_rows_are_reported(tmp_path):
 
 
 def test_jsonld_has_condition_code_drug_code_and_dose_schedule(client, published):
-    data = _jsonld(client.get(URL).content.decode())
+    data = _jsonld(client.get(published.url).content.decode())
     about = data["about"]
     assert about["code"] == {"@type": "MedicalCode", "codeValue": "B25.9", "codingSystem": "ICD-10-CM"}
     drugs = {drug["name"]: drug for drug in about["drug"]}
@@ -63,7 +91,7 @@ def test_jsonld_has_condition_code_drug_code_and_dose_schedule(client, published
 
 
 def test_json_api_carries_the_codes_and_schedules(client, published):
-    body = client.get("/api/articles/valg/").json()
+    body = client.get(published.api).json()
     assert body["condition_code"] == {"system": "ICD-10-CM", "code": "B25.9"}
     assert body["drug_codes"]["valganciclovir"]["code"] == "275891"
     assert [(s["drug"], s["doseValue"], s["route"]) for s in body["dose_schedules"]] == [
@@ -72,15 +100,15 @@ def test_json_api_carries_the_codes_and_schedules(client, published):
 
 
 def test_an_unapproved_edit_never_reaches_the_jsonld(client, published, author):
-    edit(published, author=author, body=BODY.replace("900 mg", "9000 mg"))
-    data = _jsonld(client.get(URL).content.decode())
+    edit(published.article, author=author, body=published.article.body.replace("900 mg", "9000 mg"))
+    data = _jsonld(client.get(published.url).content.decode())
     (valg,) = [d for d in data["about"]["drug"] if d["name"] == "valganciclovir"]
     assert valg["doseSchedule"][0]["doseValue"] == "900"
 
 
 def test_extruct_reads_drug_with_dose_schedule_and_codes(client, published):
     extruct = pytest.importorskip("extruct", reason="extruct is in requirements-dev.txt; install it to run this")
-    found = extruct.extract(client.get(URL).content.decode(), syntaxes=["json-ld"])["json-ld"]
+    found = extruct.extract(client.get(published.url).content.decode(), syntaxes=["json-ld"])["json-ld"]
     (page,) = [item for item in found if item.get("@type") == "MedicalWebPage"]
     (valg,) = [d for d in page["about"]["drug"] if d["name"] == "valganciclovir"]
     assert valg["@type"] == "Drug" and valg["code"]["codeValue"] == "275891"
