@@ -58,10 +58,12 @@ REFERENCE_LABELS = {
     "spl_date": "SPL date",
 }
 
-_AMOUNT = r"\d+(?:[.,]\d+)?(?:\s*(?:-|–|to)\s*\d+(?:[.,]\d+)?)?"
+_AMOUNT = r"\d+(?:[.,]\d+)?(?:\s*(?:-|–|to|a)\s*\d+(?:[.,]\d+)?)?"
+# English and Spanish at once (a translation is reviewed like its source): flagging a line
+# as a dose line only asks the reviewer to look, so matching both vocabularies is safe.
 DOSE_PATTERN = re.compile(
     rf"""
-    {_AMOUNT}\s*(?:mg/kg|mg/m2|mg/m²|mcg/kg|mg|mcg|µg|μg|g|mL|ml|units?|IU)(?![A-Za-z])
+    {_AMOUNT}\s*(?:mg/kg|mg/m2|mg/m²|mcg/kg|mg|mcg|µg|μg|g|mL|ml|units?|unidades|IU|UI)(?![A-Za-z])
     | \b(?:once|twice|three\s+times|four\s+times|\d+\s+times)\s+
         (?:a\s+|per\s+)?(?:daily|day|weekly|week|monthly|month)\b
     | \bevery\s+{_AMOUNT}\s*(?:hours?|hrs?|h|days?|weeks?|months?)\b
@@ -69,6 +71,12 @@ DOSE_PATTERN = re.compile(
     | \bq\d+h\b
     | (?-i:\b(?:BID|TID|QID|QD|QHS)\b)
     | \bfor\s+(?:at\s+least\s+)?{_AMOUNT}\s*(?:days?|weeks?|months?)\b
+    | \b(?:una\s+vez|(?:dos|tres|cuatro|seis|\d+)\s+veces)\s+(?:al|por|a\s+la|cada)\s+(?:d[ií]a|semana|mes)\b
+    | \bcada\s+{_AMOUNT}\s*(?:horas?|h|d[ií]as?|semanas?|meses?)\b
+    | \bcada\s+(?:d[ií]a|semana|mes|mañana|noche)\b
+    | \ben\s+d[ií]as\s+alternos\b
+    | \bc/\d+\s*h\b
+    | \b(?:durante|por)\s+(?:al\s+menos\s+)?{_AMOUNT}\s*(?:d[ií]as?|semanas?|meses?)\b
     """,
     re.IGNORECASE | re.VERBOSE,
 )

@@ -123,6 +123,37 @@ def test_dose_patterns_cover_amounts_frequencies_and_durations():
         assert not mentions_dose(text), text
 
 
+def test_dose_patterns_read_spanish_too():
+    for text in [
+        "900 mg por vía oral",
+        "dos veces al día",
+        "una vez al día",
+        "3 veces por semana",
+        "cada 12 horas",
+        "cada 8 h",
+        "c/12 h",
+        "cada día",
+        "en días alternos",
+        "durante 21 días",
+        "por 2 a 3 semanas",
+        "10 unidades",
+        "1000 UI",
+    ]:
+        assert mentions_dose(text), text
+    for text in ["Controle el hemograma.", "Tómelo con comida.", "Hay dos grupos de personas.", "una vez más"]:
+        assert not mentions_dose(text), text
+
+
+def test_a_changed_spanish_frequency_without_an_amount_is_flagged():
+    body = "## Dosis\n\n- Valganciclovir por boca dos veces al día.\n- Tómelo con comida.\n"
+    old, new = _content(body=body), _content(body=body.replace("dos veces", "tres veces"))
+    dosing = next(s for s in content_diff(old, new, audience_names=NAMES).sections if s.title == "Dosis")
+    assert len(dosing.dose_changes) == 1 and "tres veces al día" in dosing.dose_changes[0]
+    wording = _content(body=body.replace("con comida", "con alimentos"))
+    unflagged = next(s for s in content_diff(old, wording, audience_names=NAMES).sections if s.title == "Dosis")
+    assert unflagged.status == "changed" and unflagged.dose_changes == []
+
+
 def test_added_dose_line_in_an_audience_variant_is_flagged():
     old = _content(variants=(VariantContent(audience_id=2, body="## Dosing\n\n- Induction as per label."),))
     new = _content(
