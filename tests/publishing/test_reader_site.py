@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings as django_settings
-from django.utils import translation
+from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext, ngettext
 
 from articles import translations
@@ -180,6 +180,14 @@ def test_search_ranks_the_readers_language_above_another_languages_title_match(c
     html = client.get(site.url("/search/"), {"q": "treatment"}).content.decode()
     found = re.findall(r'href="((?:/es)?/articles/[a-z0-9-]+/)"', html.split('id="results-title"')[1])
     assert found[0].startswith(f"{site.prefix}/articles/"), found
+
+
+def test_search_results_write_their_dates_the_readers_way(client, site):
+    html = client.get(site.url("/search/"), {"q": "valganciclovir"}).content.decode()
+    with translation.override(site.language):
+        today = dateformat.format(timezone.localdate(), gettext("M j, Y"))  # "Dec 7, 2026" / "7 dic 2026"
+    shown = re.findall(r'<time datetime="\d{4}-\d\d-\d\d">([^<]*)</time>', html.split('id="results-title"')[1])
+    assert shown and set(shown) == {today}  # the best match's review date, every other result's update
 
 
 def test_old_search_links_go_to_the_search_page(client, site):
