@@ -824,7 +824,7 @@ SEARCH_MISS_REPORT_DAYS = 30
 
 
 def search_miss_list(*, days: int = SEARCH_MISS_REPORT_DAYS):
-    """Return the queries that found nothing in the last `days` days, per language, with their count, commonest first."""
+    """Return the queries that found nothing in the last `days` days, per language, commonest first."""
     since = timezone.localdate() - dt.timedelta(days=days - 1)
     return (
         SearchMiss.objects.filter(day__gte=since)
