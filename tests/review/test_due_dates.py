@@ -18,6 +18,20 @@ from review.models import BoardMember, ReviewDecision, ReviewReminder, ReviewRou
 pytestmark = pytest.mark.django_db
 
 
+def _assigned(count: int, member: BoardMember, editor, *, slug: str) -> list:
+    """Submit `count` new articles and assign each to `member` (one new author writes them)."""
+    from tests import factories
+
+    author = factories.UserFactory(username=f"author-{slug}", groups=["Authors"])
+    articles = []
+    for i in range(count):
+        article = factories.make_article(author=author, slug=f"{slug}-{i}", title=f"{slug} {i}")
+        services.article_submit(article, acting_user=author)
+        services.review_assign(article, acting_user=editor, reviewers=[member])
+        articles.append(article)
+    return articles
+
+
 def seat_of(article, user) -> ReviewDecision:
     return ReviewDecision.objects.get(round__article=article, round__status="open", reviewer__user=user)
 
@@ -192,16 +206,8 @@ def test_board_queue_shows_due_dates_and_filters_overdue(client, in_review, revi
 
 
 def test_mine_sorts_by_due_date(reviewer, editor):
-    from tests import factories
-
     member = BoardMember.objects.get(user=reviewer)
-    author = factories.UserFactory(username="author9", groups=["Authors"])
-    articles = []
-    for i in range(3):
-        a = factories.make_article(author=author, slug=f"due-order-{i}", title=f"Due order {i}")
-        services.article_submit(a, acting_user=author)
-        services.review_assign(a, acting_user=editor, reviewers=[member])
-        articles.append(a)
+    articles = _assigned(3, member, editor, slug="due-order")
     for a, days in zip(articles, (9, 1, 5), strict=True):
         _make_due(seat_of(a, reviewer), days)
     order = [r.article_id for r in selectors.review_rounds_mine(member)]
@@ -224,16 +230,9 @@ def test_editor_queue_lists_late_reviews_and_the_reviewers_load(client, in_revie
 
 
 def test_the_reviewers_load_counts_only_open_seats_of_open_rounds(in_review, reviewer, editor):
-    from tests import factories
 
     member = BoardMember.objects.get(user=reviewer)
-    author = factories.UserFactory(username="author-load", groups=["Authors"])
-    seats = []
-    for i in range(4):
-        article = factories.make_article(author=author, slug=f"load-{i}", title=f"Load {i}")
-        services.article_submit(article, acting_user=author)
-        services.review_assign(article, acting_user=editor, reviewers=[member])
-        seats.append(seat_of(article, reviewer))
+    seats = [seat_of(article, reviewer) for article in _assigned(4, member, editor, slug="load")]
     _make_due(seat_of(in_review, reviewer), 6)
     _make_due(seats[0], -3)  # open and late
     _make_due(seats[1], 2)  # open, the soonest due
