@@ -312,7 +312,11 @@ _EN_PERIOD_UNITS = (("day", 1), ("d", 1), ("week", 7))
 
 
 def fold(word: str) -> str:
-    """Return the word without its accents ("día" -> "dia", "niños" -> "ninos"); "µ" stays as it is."""
+    """Return the word without its accents ("día" -> "dia", "niños" -> "ninos"); "µ" stays as it is.
+
+    Not ``textkit.text.folded``: that one casefolds and uses NFKD, which turns
+    the micro sign "µ" of "µg" into a Greek mu the unit table does not know.
+    """
     decomposed = unicodedata.normalize("NFD", word)
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 

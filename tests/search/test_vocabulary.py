@@ -197,6 +197,35 @@ def test_the_same_words_missed_in_two_languages_are_two_rows_of_the_report(clien
     assert html.index('<span lang="es">zzq</span>') < html.index('<span lang="en">zzq</span>')
 
 
+def test_the_miss_report_is_paginated_with_flat_queries(client, editor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    today = timezone.localdate()
+
+    def misses(start: int, end: int) -> None:
+        SearchMiss.objects.bulk_create(
+            SearchMiss(query_key=f"gap{n:03}", language=("en", "es")[n % 2], day=today, count=1000 - n)
+            for n in range(start, end)
+        )
+
+    def queries(url: str) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get(url).content.decode()
+        return len(captured), html
+
+    client.force_login(editor)
+    client.get("/publishing/search/misses/")  # the session, read once
+    misses(0, 60)
+    few, first = queries("/publishing/search/misses/")
+    misses(60, 300)
+    many, _ = queries("/publishing/search/misses/")
+    assert few == many
+    assert "gap000" in first and "gap050" not in first  # 50 a page, commonest first
+    _, page2 = queries("/publishing/search/misses/?page=2")
+    assert "gap050" in page2 and "gap000" not in page2
+
+
 def test_the_report_covers_30_days_and_old_counts_are_pruned(client, editor, settings):
     today = timezone.localdate()
     SearchMiss.objects.create(query_key="recent", day=today - dt.timedelta(days=29), count=2)
